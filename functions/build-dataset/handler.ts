@@ -1,0 +1,14 @@
+/** BuildDataset: OCR results + annotations -> versioned dataset (JSONL shards, labels, manifest) in S3. */
+import { z } from 'zod';
+import { s3Client } from '../../src/aws/clients';
+import { defineHandler } from '../../src/lambda/handler';
+import { buildDatasetStep } from '../../src/pipeline/dataset-step';
+
+const eventSchema = z.strictObject({
+  bucket: z.string().min(3),
+  runId: z.string().min(1),
+  runPrefix: z.string().min(1),
+  validationFraction: z.number().gt(0).lt(1),
+});
+
+export const handler = defineHandler('BuildDataset', eventSchema, (event) => buildDatasetStep(s3Client(), event));

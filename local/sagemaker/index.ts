@@ -1,0 +1,226 @@
+/**
+ * Local Amazon SageMaker training: the real AWS JSON 1.1 wire protocol on 127.0.0.1, so an unmodified
+ * `SageMakerClient({ endpoint })` (or `AWS_ENDPOINT_URL_SAGEMAKER`) works against it.
+ *
+ * Ops: CreateTrainingJob, DescribeTrainingJob, StopTrainingJob, ListTrainingJobs. Jobs run the training
+ * container contract (docs/CONTRACTS.md section 4) as a local process or a docker container; data, model
+ * and checkpoints go through S3 via `s3Client()` (point it at a local S3 with AWS_ENDPOINT_URL_S3).
+ */
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import {
+  JsonProtocolError,
+  makeReaders,
+  startJsonProtocolServer,
+  type JsonObject,
+  type LocalServer,
+} from '../http/json-protocol-server';
+import { TrainingJob, type RunnerSettings } from './job';
+import { validateCreateTrainingJob, validationError } from './validate';
+
+export interface LocalSageMakerFaults {
+  /** Spot jobs (EnableManagedSpotTraining) are interrupted once, this many seconds into Training, then resumed. */
+  spotInterruptAfterSeconds?: number;
+  /** Instance type -> how many of the next CreateTrainingJob calls for it end Failed with a CapacityError. */
+  capacityErrors?: Record<string, number>;
+}
+
+export interface LocalSageMakerOptions {
+  /** 0 or absent: a free port. */
+  port?: number;
+  /** Where each job gets `<workDir>/<jobName>/opt/ml/...` and `logs.txt`. */
+  workDir: string;
+  /** The folder that holds the trainer package (cwd and PYTHONPATH of a process run). */
+  trainerDir: string;
+  /** 'auto' (default): docker when `docker info` succeeds, else a local process. */
+  runner?: 'auto' | 'process' | 'docker';
+  /** Python for the process runner; default env DOCTRAIN_PYTHON, else /usr/bin/python3. */
+  python?: string;
+  /** Python module run as `<python> -m <module> train`; default 'doctrain_trainer'. */
+  module?: string;
+  faults?: LocalSageMakerFaults;
+  /** How often checkpoints are synced to CheckpointConfig.S3Uri during training; default 5 s. */
+  checkpointSyncSeconds?: number;
+  /** SIGTERM -> SIGKILL grace on stop / MaxRuntime; default 120 s, as SageMaker. */
+  stopTimeoutSeconds?: number;
+}
+
+export interface LocalSageMaker extends LocalServer {
+  /** Replace the fault injection settings for later calls (e.g. to add capacity errors mid-test). */
+  setFaults(faults: LocalSageMakerFaults): void;
+  /** Resolves when every job started so far has reached a terminal status. */
+  idle(): Promise<void>;
+}
+
+const r = makeReaders('ValidationException');
+const epoch = (d: Date | undefined): number | undefined => (d === undefined ? undefined : d.getTime() / 1000);
+const defined = (o: Record<string, unknown>): JsonObject =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+const dockerAvailable = async (): Promise<boolean> => {
+  try {
+    await promisify(execFile)('docker', ['info'], { timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const notFound = (): JsonProtocolError => validationError('Requested resource not found.');
+
+export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promise<LocalSageMaker> => {
+  const region = process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
+  const workDir = path.resolve(options.workDir);
+  await mkdir(workDir, { recursive: true });
+  const runnerKind =
+    options.runner === 'process' || options.runner === 'docker'
+      ? options.runner
+      : (await dockerAvailable())
+        ? 'docker'
+        : 'process';
+  let faults: LocalSageMakerFaults = structuredClone(options.faults ?? {});
+  const jobs = new Map<string, TrainingJob>();
+
+  const settingsFor = (): RunnerSettings => ({
+    runner: runnerKind,
+    python: options.python ?? process.env['DOCTRAIN_PYTHON'] ?? '/usr/bin/python3',
+    module: options.module ?? 'doctrain_trainer',
+    trainerDir: path.resolve(options.trainerDir),
+    workDir,
+    region,
+    ...(faults.spotInterruptAfterSeconds !== undefined ? { spotInterruptAfterSeconds: faults.spotInterruptAfterSeconds } : {}),
+    checkpointSyncSeconds: options.checkpointSyncSeconds ?? 5,
+    stopTimeoutSeconds: options.stopTimeoutSeconds ?? 120,
+  });
+
+  const getJob = (input: JsonObject): TrainingJob => {
+    const name = r.string(input['TrainingJobName'], 'TrainingJobName');
+    const job = jobs.get(name);
+    if (job === undefined) throw notFound();
+    return job;
+  };
+
+  const describe = (job: TrainingJob): JsonObject => {
+    const { request } = job;
+    const seconds = job.trainingSeconds;
+    return defined({
+      TrainingJobName: request.name,
+      TrainingJobArn: job.arn,
+      ...request.echo,
+      ModelArtifacts: job.modelArtifacts !== undefined ? { S3ModelArtifacts: job.modelArtifacts } : undefined,
+      TrainingJobStatus: job.status,
+      SecondaryStatus: job.secondaryStatus,
+      FailureReason: job.failureReason,
+      CreationTime: epoch(job.creationTime),
+      TrainingStartTime: epoch(job.trainingStartTime),
+      TrainingEndTime: epoch(job.trainingEndTime),
+      LastModifiedTime: epoch(job.lastModifiedTime),
+      SecondaryStatusTransitions: job.transitions.map((t) =>
+        defined({ Status: t.Status, StartTime: epoch(t.StartTime), EndTime: epoch(t.EndTime), StatusMessage: t.StatusMessage }),
+      ),
+      FinalMetricDataList: request.metricDefinitions.flatMap((m) => {
+        const value = job.metrics.get(m.Name);
+        return value === undefined ? [] : [{ MetricName: m.Name, Value: value.Value, Timestamp: epoch(value.Timestamp) }];
+      }),
+      TrainingTimeInSeconds: seconds,
+      // Billed wall-clock time. Locally there is no spot price, so no spot discount is invented: billable equals
+      // training time, and a spot-savings figure computed from these two fields is 0 %.
+      BillableTimeInSeconds: seconds,
+    });
+  };
+
+  const server = await startJsonProtocolServer({
+    targetPrefix: 'SageMaker',
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    onClose: async () => {
+      await Promise.all([...jobs.values()].map((job) => job.close()));
+    },
+    handlers: {
+      CreateTrainingJob: (input) => {
+        const request = validateCreateTrainingJob(input);
+        const account = /::(\d{12}):/.exec(r.string(input['RoleArn'], 'RoleArn'))?.[1] ?? '000000000000';
+        const arn = `arn:aws:sagemaker:${region}:${account}:training-job/${request.name.toLowerCase()}`;
+        if (jobs.has(request.name)) {
+          throw new JsonProtocolError(
+            'ResourceInUse',
+            `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
+          );
+        }
+        const remaining = faults.capacityErrors?.[request.instanceType] ?? 0;
+        if (remaining > 0 && faults.capacityErrors !== undefined) faults.capacityErrors[request.instanceType] = remaining - 1;
+        const job = new TrainingJob(request, arn, settingsFor(), remaining > 0);
+        jobs.set(request.name, job);
+        job.start();
+        return { TrainingJobArn: arn };
+      },
+      DescribeTrainingJob: (input) => describe(getJob(input)),
+      StopTrainingJob: (input) => {
+        const job = getJob(input);
+        if (job.status !== 'InProgress' && job.status !== 'Stopping') {
+          throw validationError(`The request was rejected because the training job is in status ${job.status}.`);
+        }
+        job.stop();
+        return {};
+      },
+      ListTrainingJobs: (input) => {
+        const maxResults = r.optionalInteger(input['MaxResults'], 'MaxResults', 1, 100) ?? 10;
+        const nameContains = r.optionalString(input['NameContains'], 'NameContains');
+        const statusEquals = r.optionalString(input['StatusEquals'], 'StatusEquals');
+        const sortBy = r.optionalString(input['SortBy'], 'SortBy') ?? 'CreationTime';
+        const sortOrder = r.optionalString(input['SortOrder'], 'SortOrder') ?? 'Descending';
+        if (!['Name', 'CreationTime', 'Status'].includes(sortBy)) throw validationError(`Invalid SortBy: ${sortBy}`);
+        if (!['Ascending', 'Descending'].includes(sortOrder)) throw validationError(`Invalid SortOrder: ${sortOrder}`);
+        const time = (key: string): number | undefined => {
+          const v = input[key];
+          return typeof v === 'number' ? v : undefined;
+        };
+        const [createdAfter, createdBefore] = [time('CreationTimeAfter'), time('CreationTimeBefore')];
+        const [modifiedAfter, modifiedBefore] = [time('LastModifiedTimeAfter'), time('LastModifiedTimeBefore')];
+        const key = (j: TrainingJob): string | number =>
+          sortBy === 'Name' ? j.request.name : sortBy === 'Status' ? j.status : j.creationTime.getTime();
+        const selected = [...jobs.values()]
+          .filter((j) => nameContains === undefined || j.request.name.toLowerCase().includes(nameContains.toLowerCase()))
+          .filter((j) => statusEquals === undefined || j.status === statusEquals)
+          .filter((j) => createdAfter === undefined || j.creationTime.getTime() / 1000 > createdAfter)
+          .filter((j) => createdBefore === undefined || j.creationTime.getTime() / 1000 < createdBefore)
+          .filter((j) => modifiedAfter === undefined || j.lastModifiedTime.getTime() / 1000 > modifiedAfter)
+          .filter((j) => modifiedBefore === undefined || j.lastModifiedTime.getTime() / 1000 < modifiedBefore)
+          .sort((a, b) => {
+            const [ka, kb] = [key(a), key(b)];
+            const c = ka < kb ? -1 : ka > kb ? 1 : 0;
+            return sortOrder === 'Ascending' ? c : -c;
+          });
+        const token = r.optionalString(input['NextToken'], 'NextToken');
+        const offset = token === undefined ? 0 : Number.parseInt(Buffer.from(token, 'base64url').toString('utf8'), 10);
+        if (!Number.isInteger(offset) || offset < 0) throw validationError('Invalid NextToken');
+        const end = offset + maxResults;
+        return defined({
+          TrainingJobSummaries: selected.slice(offset, end).map((j) =>
+            defined({
+              TrainingJobName: j.request.name,
+              TrainingJobArn: j.arn,
+              CreationTime: epoch(j.creationTime),
+              TrainingEndTime: epoch(j.trainingEndTime),
+              LastModifiedTime: epoch(j.lastModifiedTime),
+              TrainingJobStatus: j.status,
+              SecondaryStatus: j.secondaryStatus,
+            }),
+          ),
+          NextToken: end < selected.length ? Buffer.from(String(end)).toString('base64url') : undefined,
+        });
+      },
+    },
+  });
+
+  return {
+    ...server,
+    setFaults: (next) => {
+      faults = structuredClone(next);
+    },
+    idle: async () => {
+      await Promise.all([...jobs.values()].map((j) => j.done));
+    },
+  };
+};

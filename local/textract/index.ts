@@ -1,0 +1,188 @@
+/**
+ * Local Amazon Textract: the real AWS JSON 1.1 wire protocol on 127.0.0.1, so an unmodified
+ * `TextractClient({ endpoint })` (or `AWS_ENDPOINT_URL_TEXTRACT`) works against it. OCR is tesseract.js.
+ *
+ * Supported: DetectDocumentText, AnalyzeDocument (returns PAGE/LINE/WORD only: no FORMS/TABLES blocks),
+ * StartDocumentTextDetection + GetDocumentTextDetection (paginated). Single-page PNG/JPEG only.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { s3Client } from '../../src/aws/clients';
+import {
+  JsonProtocolError,
+  makeReaders,
+  startJsonProtocolServer,
+  type JsonObject,
+  type LocalServer,
+} from '../http/json-protocol-server';
+import { OcrEngine, type TextractBlock } from './ocr';
+
+export interface LocalTextractOptions {
+  /** 0 or absent: a free port. */
+  port?: number;
+  /**
+   * Requests per second allowed per operation (Textract quotas are per API). Above it the request fails
+   * with ProvisionedThroughputExceededException, which the SDK classifies as throttling and retries.
+   * Absent: unlimited.
+   */
+  maxTps?: number;
+}
+
+export type LocalTextract = LocalServer;
+
+const MODEL_VERSION = '1.0';
+const MAX_RESULTS = 1000;
+const FEATURE_TYPES = new Set(['TABLES', 'FORMS', 'QUERIES', 'SIGNATURES', 'LAYOUT']);
+
+const r = makeReaders('InvalidParameterException');
+
+interface AsyncJob {
+  status: 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
+  blocks?: TextractBlock[];
+  statusMessage?: string;
+}
+
+const readS3Object = async (s3Object: JsonObject): Promise<Buffer> => {
+  const bucket = r.string(s3Object['Bucket'], 'S3Object.Bucket');
+  const name = r.string(s3Object['Name'], 'S3Object.Name');
+  const version = r.optionalString(s3Object['Version'], 'S3Object.Version');
+  try {
+    const out = await s3Client().send(
+      new GetObjectCommand({ Bucket: bucket, Key: name, ...(version !== undefined ? { VersionId: version } : {}) }),
+    );
+    if (out.Body === undefined) throw new Error('empty body');
+    return Buffer.from(await out.Body.transformToByteArray());
+  } catch (error) {
+    // Textract reports any unreadable S3 object this way (missing, no access, wrong region).
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new JsonProtocolError('InvalidS3ObjectException', `Unable to get object metadata from S3 (${detail})`);
+  }
+};
+
+/** `Document` of the sync APIs: exactly one of Bytes (base64 on the wire) or S3Object. */
+const readDocument = async (input: JsonObject): Promise<Buffer> => {
+  const document = r.optionalObject(input['Document'], 'Document');
+  if (document === undefined) return r.fail('Document is required');
+  const bytes = document['Bytes'];
+  const s3Object = r.optionalObject(document['S3Object'], 'Document.S3Object');
+  if (bytes !== undefined && s3Object !== undefined) return r.fail('Specify either Document.Bytes or Document.S3Object');
+  if (typeof bytes === 'string') {
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(bytes)) return r.fail('Document.Bytes is not valid base64');
+    return Buffer.from(bytes, 'base64');
+  }
+  if (bytes !== undefined) return r.fail('Document.Bytes must be a base64 string');
+  if (s3Object !== undefined) return readS3Object(s3Object);
+  return r.fail('Document must contain Bytes or S3Object');
+};
+
+const encodeToken = (jobId: string, offset: number): string =>
+  Buffer.from(JSON.stringify({ j: jobId, o: offset })).toString('base64url');
+
+const decodeToken = (token: string, jobId: string): number => {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (typeof parsed === 'object' && parsed !== null) {
+      const { j, o } = parsed as { j?: unknown; o?: unknown };
+      if (j === jobId && typeof o === 'number' && Number.isInteger(o) && o >= 0) return o;
+    }
+  } catch {
+    // fall through
+  }
+  return r.fail('Invalid NextToken');
+};
+
+export const startLocalTextract = async (options: LocalTextractOptions = {}): Promise<LocalTextract> => {
+  const ocr = new OcrEngine();
+  const jobs = new Map<string, AsyncJob>();
+  const jobsByToken = new Map<string, string>();
+  const recent = new Map<string, number[]>(); // operation -> request times in the last second
+
+  const throttle = (operation: string): void => {
+    if (options.maxTps === undefined) return;
+    const now = Date.now();
+    const times = (recent.get(operation) ?? []).filter((t) => now - t < 1000);
+    if (times.length >= options.maxTps) {
+      recent.set(operation, times);
+      throw new JsonProtocolError(
+        'ProvisionedThroughputExceededException',
+        `Provisioned rate exceeded: ${operation} is limited to ${options.maxTps} TPS locally`,
+      );
+    }
+    times.push(now);
+    recent.set(operation, times);
+  };
+
+  const detect = async (input: JsonObject) => {
+    const blocks = await ocr.detect(await readDocument(input));
+    return { DocumentMetadata: { Pages: 1 }, Blocks: blocks };
+  };
+
+  const server = await startJsonProtocolServer({
+    targetPrefix: 'Textract',
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    beforeDispatch: throttle,
+    onClose: () => ocr.close(),
+    handlers: {
+      DetectDocumentText: async (input) => ({
+        ...(await detect(input)),
+        DetectDocumentTextModelVersion: MODEL_VERSION,
+      }),
+      AnalyzeDocument: async (input) => {
+        const features = input['FeatureTypes'];
+        if (!Array.isArray(features) || features.length === 0) return r.fail('FeatureTypes is required');
+        for (const f of features) {
+          if (typeof f !== 'string' || !FEATURE_TYPES.has(f)) return r.fail(`Invalid FeatureType: ${String(f)}`);
+        }
+        // Only the text blocks are produced locally; FORMS/TABLES/... analysis is not emulated.
+        return { ...(await detect(input)), AnalyzeDocumentModelVersion: MODEL_VERSION };
+      },
+      StartDocumentTextDetection: (input) => {
+        const location = r.optionalObject(input['DocumentLocation'], 'DocumentLocation');
+        if (location === undefined) return r.fail('DocumentLocation is required');
+        const s3Object = r.object(location['S3Object'], 'DocumentLocation.S3Object');
+        r.string(s3Object['Bucket'], 'S3Object.Bucket');
+        r.string(s3Object['Name'], 'S3Object.Name');
+        const clientToken = r.optionalString(input['ClientRequestToken'], 'ClientRequestToken');
+        if (clientToken !== undefined) {
+          // Idempotency: the same token starts the job once, like Textract.
+          const existing = jobsByToken.get(clientToken);
+          if (existing !== undefined) return { JobId: existing };
+        }
+        const jobId = createHash('sha256').update(randomBytes(32)).digest('hex');
+        const job: AsyncJob = { status: 'IN_PROGRESS' };
+        jobs.set(jobId, job);
+        if (clientToken !== undefined) jobsByToken.set(clientToken, jobId);
+        void (async () => {
+          try {
+            job.blocks = await ocr.detect(await readS3Object(s3Object));
+            job.status = 'SUCCEEDED';
+          } catch (error) {
+            job.status = 'FAILED';
+            job.statusMessage = error instanceof Error ? error.message : String(error);
+          }
+        })();
+        return { JobId: jobId };
+      },
+      GetDocumentTextDetection: (input) => {
+        const jobId = r.string(input['JobId'], 'JobId');
+        const job = jobs.get(jobId);
+        if (job === undefined) throw new JsonProtocolError('InvalidJobIdException', `Job ID ${jobId} not found`);
+        const maxResults = r.optionalInteger(input['MaxResults'], 'MaxResults', 1, MAX_RESULTS) ?? MAX_RESULTS;
+        const nextToken = r.optionalString(input['NextToken'], 'NextToken');
+        const base = { DetectDocumentTextModelVersion: MODEL_VERSION, JobStatus: job.status };
+        if (job.status === 'IN_PROGRESS') return base;
+        if (job.status === 'FAILED') return { ...base, StatusMessage: job.statusMessage ?? 'Job failed' };
+        const blocks = job.blocks ?? [];
+        const offset = nextToken === undefined ? 0 : decodeToken(nextToken, jobId);
+        const end = offset + maxResults;
+        return {
+          ...base,
+          DocumentMetadata: { Pages: 1 },
+          Blocks: blocks.slice(offset, end),
+          ...(end < blocks.length ? { NextToken: encodeToken(jobId, end) } : {}),
+        };
+      },
+    },
+  });
+  return server;
+};

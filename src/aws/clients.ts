@@ -1,0 +1,27 @@
+/**
+ * One factory per AWS client, each client built once per process (module scope in the handlers).
+ * Endpoints come from the SDK's own configuration (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`),
+ * so a local run differs from AWS only by environment, never by a branch in code.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { TextractClient } from '@aws-sdk/client-textract';
+
+const memo = <T>(build: () => T): (() => T) => {
+  let client: T | undefined;
+  return () => (client ??= build());
+};
+
+/** Path-style addressing is an endpoint setting: S3-compatible local servers need it. */
+const s3ForcePathStyle = (): boolean => process.env['DOCTRAIN_S3_FORCE_PATH_STYLE'] === 'true';
+
+export const s3Client = memo(() => new S3Client({ forcePathStyle: s3ForcePathStyle() }));
+export const dynamoDocumentClient = memo(() =>
+  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+);
+export const textractClient = memo(() => new TextractClient({}));
+export const sageMakerClient = memo(() => new SageMakerClient({}));
+export const sfnClient = memo(() => new SFNClient({}));

@@ -1,0 +1,76 @@
+/** Small typed helpers over S3 used by every pipeline step; all take the client so tests can inject one. */
+import {
+  CopyObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+
+export interface S3Location {
+  bucket: string;
+  key: string;
+}
+
+export const s3Uri = ({ bucket, key }: S3Location): string => `s3://${bucket}/${key}`;
+
+export const parseS3Uri = (uri: string): S3Location => {
+  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
+  if (!match?.[1]) throw new Error(`Not an s3:// URI: ${uri}`);
+  return { bucket: match[1], key: match[2] ?? '' };
+};
+
+export const getBytes = async (s3: S3Client, { bucket, key }: S3Location): Promise<Uint8Array> => {
+  const result = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (!result.Body) throw new Error(`Empty body for s3://${bucket}/${key}`);
+  return result.Body.transformToByteArray();
+};
+
+/** Undefined when the object does not exist; other errors propagate. */
+export const getBytesIfExists = async (s3: S3Client, location: S3Location): Promise<Uint8Array | undefined> => {
+  try {
+    return await getBytes(s3, location);
+  } catch (error) {
+    if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+};
+
+export const getJson = async (s3: S3Client, location: S3Location): Promise<unknown> =>
+  JSON.parse(Buffer.from(await getBytes(s3, location)).toString('utf8')) as unknown;
+
+export const putBody = async (
+  s3: S3Client,
+  { bucket, key }: S3Location,
+  body: string | Uint8Array,
+  contentType: string,
+): Promise<void> => {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+};
+
+export const putJson = (s3: S3Client, location: S3Location, value: unknown): Promise<void> =>
+  putBody(s3, location, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
+
+export const copyObject = async (s3: S3Client, from: S3Location, to: S3Location): Promise<void> => {
+  await s3.send(
+    new CopyObjectCommand({
+      Bucket: to.bucket,
+      Key: to.key,
+      CopySource: `${from.bucket}/${from.key.split('/').map(encodeURIComponent).join('/')}`,
+    }),
+  );
+};
+
+export const listKeys = async (s3: S3Client, bucket: string, prefix: string): Promise<string[]> => {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+    );
+    for (const item of page.Contents ?? []) if (item.Key) keys.push(item.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys.sort();
+};

@@ -1,0 +1,184 @@
+/**
+ * The one typed config of a run. Three layers, later wins:
+ *   1. built-in defaults (below),
+ *   2. the stage's deployment settings (environment of the ValidateInput function, set in serverless.yml),
+ *   3. the execution input (StartExecution / schedule / CLI), validated strictly: unknown keys are errors.
+ * The resolved config travels in the execution state, so it must stay small (no document lists).
+ */
+import { z } from 'zod';
+import { InvalidInputError } from '../errors';
+import { parseOrThrow } from '../validation';
+
+export const G5_INSTANCE_TYPES = [
+  'ml.g5.xlarge',
+  'ml.g5.2xlarge',
+  'ml.g5.4xlarge',
+  'ml.g5.8xlarge',
+  'ml.g5.12xlarge',
+  'ml.g5.16xlarge',
+  'ml.g5.24xlarge',
+  'ml.g5.48xlarge',
+] as const;
+
+/** On-demand USD/hour in us-east-1 (2026 list prices); used for the cost estimate only. */
+export const ON_DEMAND_PRICE_PER_HOUR: Readonly<Record<string, number>> = {
+  'ml.g5.xlarge': 1.408,
+  'ml.g5.2xlarge': 1.515,
+  'ml.g5.4xlarge': 2.03,
+  'ml.g5.8xlarge': 3.06,
+  'ml.g5.12xlarge': 7.09,
+  'ml.g5.16xlarge': 6.12,
+  'ml.g5.24xlarge': 10.18,
+  'ml.g5.48xlarge': 20.36,
+};
+
+const hyperparameterValue = z.union([z.string(), z.number(), z.boolean()]);
+const hyperparameterName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'hyperparameter names are snake_case');
+
+/** What an execution input may say. Every key is optional; unknown keys are rejected. */
+export const executionInputSchema = z.strictObject({
+  runId: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,47}$/, 'runId: letters, digits and dashes, at most 48 characters')
+    .optional(),
+  trigger: z.enum(['manual', 'schedule', 'cli', 'local']).optional(),
+  force: z.boolean().optional(),
+  modelName: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lowercase letters, digits and dashes').optional(),
+  documentsPrefix: z
+    .string()
+    .min(1)
+    .regex(/^[^/].*\/$/, 'a key prefix ending with "/" and not starting with "/" (e.g. "documents/")')
+    .optional(),
+  dataset: z
+    .strictObject({
+      validationFraction: z.number().gt(0).lt(1).optional(),
+      batchSize: z.number().int().min(1).max(100).optional(),
+    })
+    .optional(),
+  training: z
+    .strictObject({
+      instanceType: z.enum(G5_INSTANCE_TYPES).optional(),
+      spot: z.boolean().optional(),
+      maxRuntimeSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
+      maxWaitSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
+      volumeSizeGb: z.number().int().min(1).max(512).optional(),
+      hyperparameters: z.record(hyperparameterName, hyperparameterValue).optional(),
+    })
+    .optional(),
+  pollSeconds: z.number().int().min(1).max(3600).optional(),
+});
+export type ExecutionInput = z.infer<typeof executionInputSchema>;
+
+/** Deployment settings, read from the environment the stage deploys with (see serverless.yml). */
+const envBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
+export const deploymentSettingsSchema = z.object({
+  DOCTRAIN_BUCKET: z.string().min(3),
+  DOCTRAIN_TRAINING_IMAGE: z.string().min(1),
+  DOCTRAIN_SAGEMAKER_ROLE_ARN: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN'),
+  DOCTRAIN_MODEL_NAME: z.string().default('receipts'),
+  DOCTRAIN_INSTANCE_TYPE: z.enum(G5_INSTANCE_TYPES).default('ml.g5.xlarge'),
+  DOCTRAIN_SPOT: envBoolean.default(true),
+  DOCTRAIN_MAX_RUNTIME_SECONDS: z.coerce.number().int().min(60).default(4 * 3600),
+  DOCTRAIN_MAX_WAIT_SECONDS: z.coerce.number().int().min(60).default(8 * 3600),
+  DOCTRAIN_POLL_SECONDS: z.coerce.number().int().min(1).default(60),
+  DOCTRAIN_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /** Textract DetectDocumentText TPS quota of the account; bounds the OCR Map's concurrency. */
+  DOCTRAIN_TEXTRACT_TPS: z.coerce.number().int().min(1).max(100).default(10),
+  DOCTRAIN_VALIDATION_FRACTION: z.coerce.number().gt(0).lt(1).default(0.2),
+  DOCTRAIN_DOCUMENTS_PREFIX: z.string().default('documents/'),
+});
+export type DeploymentSettings = z.infer<typeof deploymentSettingsSchema>;
+
+export const readDeploymentSettings = (env: NodeJS.ProcessEnv = process.env): DeploymentSettings =>
+  parseOrThrow(deploymentSettingsSchema, env, 'deployment settings (function environment)');
+
+export interface ResolvedRunConfig {
+  runId: string;
+  trigger: 'manual' | 'schedule' | 'cli' | 'local';
+  force: boolean;
+  modelName: string;
+  bucket: string;
+  documentsPrefix: string;
+  /** Every object this run writes lives under here (OCR batch results, reports). */
+  runPrefix: string;
+  dataset: { validationFraction: number; batchSize: number; ocrConcurrency: number };
+  training: {
+    jobName: string;
+    image: string;
+    roleArn: string;
+    instanceType: string;
+    spot: boolean;
+    /** Shaped exactly as SageMaker's StoppingCondition: MaxWaitTimeInSeconds only with spot. */
+    stoppingCondition: { MaxRuntimeInSeconds: number; MaxWaitTimeInSeconds?: number };
+    volumeSizeGb: number;
+    hyperparameters: Record<string, string>;
+    checkpointS3Uri: string;
+    outputS3Uri: string;
+  };
+  pollSeconds: number;
+}
+
+/** SageMaker job names: `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`; the run id is already that alphabet. */
+export const trainingJobName = (runId: string, attempt: number): string =>
+  `doctrain-${runId}`.slice(0, 56).replace(/-+$/, '') + `-a${attempt}`;
+
+/** Execution names may hold characters run ids may not; keep the safe ones, bounded. */
+export const runIdFromExecutionName = (executionName: string): string => {
+  const cleaned = executionName.replace(/[^A-Za-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  return (cleaned.length > 0 ? cleaned : 'run').slice(0, 48).replace(/-+$/, '');
+};
+
+export const resolveRunConfig = (
+  settings: DeploymentSettings,
+  rawInput: unknown,
+  executionName: string,
+): ResolvedRunConfig => {
+  const input = parseOrThrow(executionInputSchema, rawInput ?? {}, 'execution input');
+  const runId = input.runId ?? runIdFromExecutionName(executionName);
+  const modelName = input.modelName ?? settings.DOCTRAIN_MODEL_NAME;
+  const spot = input.training?.spot ?? settings.DOCTRAIN_SPOT;
+  const maxRuntime = input.training?.maxRuntimeSeconds ?? settings.DOCTRAIN_MAX_RUNTIME_SECONDS;
+  const maxWait = input.training?.maxWaitSeconds ?? settings.DOCTRAIN_MAX_WAIT_SECONDS;
+  if (spot && maxWait < maxRuntime) {
+    throw new InvalidInputError(
+      `Invalid execution input: training.maxWaitSeconds (${maxWait}) must be >= training.maxRuntimeSeconds (${maxRuntime}) for spot training; raise maxWaitSeconds or lower maxRuntimeSeconds`,
+    );
+  }
+  const hyperparameters = Object.fromEntries(
+    Object.entries(input.training?.hyperparameters ?? {}).map(([k, v]) => [k, String(v)]),
+  );
+  const bucket = settings.DOCTRAIN_BUCKET;
+  return {
+    runId,
+    trigger: input.trigger ?? 'manual',
+    force: input.force ?? false,
+    modelName,
+    bucket,
+    documentsPrefix: input.documentsPrefix ?? settings.DOCTRAIN_DOCUMENTS_PREFIX,
+    runPrefix: `runs/${runId}/`,
+    dataset: {
+      validationFraction: input.dataset?.validationFraction ?? settings.DOCTRAIN_VALIDATION_FRACTION,
+      batchSize: input.dataset?.batchSize ?? settings.DOCTRAIN_BATCH_SIZE,
+      // Each OCR worker sends one synchronous request at a time (about 1 s each), so the TPS quota
+      // is also the number of workers that can run without being throttled.
+      ocrConcurrency: settings.DOCTRAIN_TEXTRACT_TPS,
+    },
+    training: {
+      jobName: trainingJobName(runId, 1),
+      image: settings.DOCTRAIN_TRAINING_IMAGE,
+      roleArn: settings.DOCTRAIN_SAGEMAKER_ROLE_ARN,
+      instanceType: input.training?.instanceType ?? settings.DOCTRAIN_INSTANCE_TYPE,
+      spot,
+      stoppingCondition: spot
+        ? { MaxRuntimeInSeconds: maxRuntime, MaxWaitTimeInSeconds: maxWait }
+        : { MaxRuntimeInSeconds: maxRuntime },
+      volumeSizeGb: input.training?.volumeSizeGb ?? 30,
+      hyperparameters,
+      // One checkpoint prefix per model lineage and run: every attempt of this run (spot restarts,
+      // capacity fallbacks) resumes from it; a new run never inherits another dataset's weights.
+      checkpointS3Uri: `s3://${bucket}/checkpoints/${modelName}/${runId}/`,
+      outputS3Uri: `s3://${bucket}/models/${modelName}/`,
+    },
+    pollSeconds: input.pollSeconds ?? settings.DOCTRAIN_POLL_SECONDS,
+  };
+};

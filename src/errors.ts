@@ -1,0 +1,36 @@
+/**
+ * Typed errors. Each `name` is stable: the state machine's Retry/Catch `ErrorEquals` lists match on it,
+ * so renaming one is a breaking change to `statemachines/train-pipeline.asl.yml`.
+ */
+export class DoctrainError extends Error {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The execution input (or a handler's event) does not match its schema. Never retried. */
+export class InvalidInputError extends DoctrainError {}
+
+/** One document cannot be used (unsupported type, corrupt, OCR refused it). It is quarantined, the run goes on. */
+export class BadDocumentError extends DoctrainError {
+  public constructor(
+    message: string,
+    public readonly documentKey: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** An AWS API throttled us. Kept unwrapped so the ASL can retry it with backoff. */
+export class ThrottlingError extends DoctrainError {}
+
+/** No capacity for the requested instance type (spot or on-demand). */
+export class CapacityError extends DoctrainError {}
+
+/** Nothing trainable was left after OCR and alignment. */
+export class EmptyDatasetError extends DoctrainError {}
+
+/** A status write would move a run record backwards; the write is refused, the record is unchanged. */
+export class StatusRegressionError extends DoctrainError {}

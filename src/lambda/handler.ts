@@ -1,0 +1,14 @@
+/**
+ * Thin-handler factory: every Lambda is `decode + validate -> domain function`. Validation errors
+ * surface as InvalidInputError so the ASL can tell bad input from transient failures.
+ */
+import middy from '@middy/core';
+import type { z } from 'zod';
+import { parseOrThrow } from '../validation';
+
+export const defineHandler = <S extends z.ZodType, R>(
+  name: string,
+  eventSchema: S,
+  run: (event: z.output<S>) => Promise<R>,
+) =>
+  middy(async (event: unknown): Promise<R> => run(parseOrThrow(eventSchema, event, `${name} event`)));

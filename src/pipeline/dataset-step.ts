@@ -1,0 +1,90 @@
+/**
+ * BuildDataset: gather every OCR batch result of the run, align annotations onto the OCR words, and
+ * write the dataset (JSONL shards, labels.json, manifest.json) under a prefix named by its fingerprint.
+ * Writing is idempotent: the same inputs give the same fingerprint, prefix and bytes.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { getJson, listKeys, putBody, s3Uri } from '../aws/s3-objects';
+import { EmptyDatasetError } from '../errors';
+import { buildDataset } from '../dataset';
+import { ocrDocumentSchema } from '../textract';
+import type { QuarantineEntry } from './documents';
+import type { OcrBatchFile } from './ocr-batch';
+import { planQuarantineKey } from './plan';
+import { quarantine } from './quarantine';
+
+export interface DatasetStepParams {
+  bucket: string;
+  runId: string;
+  runPrefix: string;
+  validationFraction: number;
+}
+
+export interface DatasetPointers {
+  fingerprint: string;
+  prefix: string;
+  trainS3Uri: string;
+  validationS3Uri: string;
+  labelsS3Uri: string;
+  manifestS3Uri: string;
+  counts: { documents: number; train: number; validation: number; quarantined: number };
+}
+
+export const datasetPrefix = (fingerprint: string): string => `datasets/${fingerprint}/`;
+
+export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams): Promise<DatasetPointers> => {
+  const { bucket } = params;
+  const batchKeys = await listKeys(s3, bucket, `${params.runPrefix}ocr/`);
+  const batches = await Promise.all(batchKeys.map(async (key) => (await getJson(s3, { bucket, key })) as OcrBatchFile));
+  const quarantined: QuarantineEntry[] = [
+    ...((await getJson(s3, { bucket, key: planQuarantineKey(params.runPrefix) })) as QuarantineEntry[]),
+    ...batches.flatMap((batch) => batch.quarantined),
+  ];
+  const documents = await Promise.all(
+    batches
+      .flatMap((batch) => batch.documents)
+      .map(async (doc) => ({
+        id: doc.id,
+        source: s3Uri({ bucket, key: doc.key }),
+        contentHash: doc.contentHash,
+        annotationHash: doc.annotationHash,
+        fields: doc.fields,
+        pages: ocrDocumentSchema.parse(await getJson(s3, { bucket, key: doc.ocrKey })).pages,
+      })),
+  );
+  if (documents.length < 2) {
+    throw new EmptyDatasetError(
+      `Only ${documents.length} usable document(s) after OCR (${quarantined.length} quarantined, reasons under s3://${bucket}/quarantine/${params.runId}/): at least 2 are needed for a train/validation split`,
+    );
+  }
+  const built = buildDataset({
+    documents,
+    quarantined,
+    validationFraction: params.validationFraction,
+    ocrCacheHits: batches.reduce((sum, batch) => sum + batch.cacheHits, 0),
+    pagesBilled: batches.reduce((sum, batch) => sum + batch.pagesBilled, 0),
+  });
+  // Plan and OCR quarantined theirs already; only what the build itself rejected is new here.
+  const rejectedByBuild = built.manifest.quarantined.filter((entry) => entry.stage === 'dataset');
+  await quarantine(s3, bucket, params.runId, rejectedByBuild.map((entry) => ({ ...entry, stage: 'dataset' as const })));
+  const prefix = datasetPrefix(built.fingerprint);
+  for (const file of built.files) {
+    const type = file.name.endsWith('.jsonl') ? 'application/x-ndjson' : 'application/json';
+    await putBody(s3, { bucket, key: `${prefix}${file.name}` }, file.body, type);
+  }
+  return {
+    fingerprint: built.fingerprint,
+    prefix: s3Uri({ bucket, key: prefix }),
+    // Channel URIs are key prefixes (S3Prefix semantics), so `train-` selects exactly the train shards.
+    trainS3Uri: s3Uri({ bucket, key: `${prefix}train-` }),
+    validationS3Uri: s3Uri({ bucket, key: `${prefix}validation-` }),
+    labelsS3Uri: s3Uri({ bucket, key: `${prefix}labels.json` }),
+    manifestS3Uri: s3Uri({ bucket, key: `${prefix}manifest.json` }),
+    counts: {
+      documents: documents.length,
+      train: built.manifest.counts.train,
+      validation: built.manifest.counts.validation,
+      quarantined: built.manifest.counts.quarantined,
+    },
+  };
+};

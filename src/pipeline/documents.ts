@@ -1,0 +1,72 @@
+/** Which objects under the documents prefix are documents, and where their annotations are. */
+import path from 'node:path/posix';
+
+export const SUPPORTED_DOCUMENT_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
+export const ANNOTATION_EXTENSION = '.json';
+
+export interface DocumentRef {
+  /** Stable id: the key relative to the documents prefix, without extension. */
+  id: string;
+  key: string;
+  annotationKey: string;
+}
+
+export interface QuarantineEntry {
+  documentKey: string;
+  reason: string;
+  stage: 'plan' | 'annotation' | 'ocr' | 'dataset';
+}
+
+export interface DocumentListing {
+  documents: DocumentRef[];
+  quarantined: QuarantineEntry[];
+}
+
+const withoutExtension = (key: string): string => key.slice(0, key.length - path.extname(key).length);
+
+/**
+ * Pairs documents with their annotations. Anything else under the prefix is quarantined with a reason
+ * rather than silently ignored, so the user sees every file that did not make it into the dataset.
+ */
+export const pairDocuments = (keys: readonly string[], documentsPrefix: string): DocumentListing => {
+  const keySet = new Set(keys);
+  const documents: DocumentRef[] = [];
+  const quarantined: QuarantineEntry[] = [];
+  const annotationsUsed = new Set<string>();
+  for (const key of keys) {
+    if (key.endsWith('/')) continue; // folder placeholder objects
+    const extension = path.extname(key).toLowerCase();
+    if (extension === ANNOTATION_EXTENSION) continue;
+    if (!(SUPPORTED_DOCUMENT_EXTENSIONS as readonly string[]).includes(extension)) {
+      quarantined.push({
+        documentKey: key,
+        stage: 'plan',
+        reason: `unsupported document type "${extension || '(none)'}": supported are ${SUPPORTED_DOCUMENT_EXTENSIONS.join(', ')}; convert it or move it out of ${documentsPrefix}`,
+      });
+      continue;
+    }
+    const annotationKey = `${withoutExtension(key)}${ANNOTATION_EXTENSION}`;
+    if (!keySet.has(annotationKey)) {
+      quarantined.push({
+        documentKey: key,
+        stage: 'plan',
+        reason: `no annotation: expected ${annotationKey} beside the document (see docs/CONTRACTS.md section 1)`,
+      });
+      continue;
+    }
+    annotationsUsed.add(annotationKey);
+    documents.push({ id: withoutExtension(key.slice(documentsPrefix.length)), key, annotationKey });
+  }
+  for (const key of keys) {
+    if (path.extname(key).toLowerCase() === ANNOTATION_EXTENSION && !annotationsUsed.has(key)) {
+      quarantined.push({ documentKey: key, stage: 'plan', reason: 'annotation without a document beside it' });
+    }
+  }
+  return { documents, quarantined };
+};
+
+export const chunk = <T>(items: readonly T[], size: number): T[][] => {
+  const batches: T[][] = [];
+  for (let start = 0; start < items.length; start += size) batches.push(items.slice(start, start + size));
+  return batches;
+};

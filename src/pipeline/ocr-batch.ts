@@ -1,0 +1,146 @@
+/**
+ * OcrBatch (one Map iteration): validate each document's annotation first (free), then OCR it through a
+ * content-addressed cache (Textract is billed per page, so an unchanged document is never OCR'd twice).
+ * A bad document is quarantined with its reason; throttling fails the whole batch so the ASL retries it,
+ * and the retry is cheap because finished documents are cache hits by then.
+ */
+import { createHash } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { TextractClient } from '@aws-sdk/client-textract';
+import { getBytes, getBytesIfExists, getJson, putJson } from '../aws/s3-objects';
+import { BadDocumentError } from '../errors';
+import { annotationSchema, type Annotation } from '../dataset';
+import { ocrDocumentSchema, type OcrDocument } from '../textract';
+import { describeIssues } from '../validation';
+import type { DocumentRef, QuarantineEntry } from './documents';
+import type { BatchFile } from './plan';
+import { quarantine } from './quarantine';
+import { TEXTRACT_ENGINE, detectWords } from './textract-ocr';
+
+export interface OcrBatchParams {
+  bucket: string;
+  runId: string;
+  runPrefix: string;
+  batchIndex: number;
+  batchKey: string;
+}
+
+export interface OcrDocumentResult extends DocumentRef {
+  contentHash: string;
+  annotationHash: string;
+  ocrKey: string;
+  cacheHit: boolean;
+  fields: Annotation['fields'];
+}
+
+export interface OcrBatchFile {
+  schemaVersion: 1;
+  batchIndex: number;
+  documents: OcrDocumentResult[];
+  quarantined: QuarantineEntry[];
+  cacheHits: number;
+  pagesBilled: number;
+}
+
+export interface OcrBatchSummary {
+  batchIndex: number;
+  resultKey: string;
+  documents: number;
+  quarantined: number;
+  cacheHits: number;
+  pagesBilled: number;
+}
+
+export const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
+export const ocrCacheKey = (contentHash: string): string => `ocr-cache/${contentHash}.json`;
+export const ocrResultKey = (runPrefix: string, batchIndex: number): string =>
+  `${runPrefix}ocr/batch-${String(batchIndex).padStart(5, '0')}.json`;
+
+const readAnnotation = async (s3: S3Client, bucket: string, ref: DocumentRef) => {
+  const bytes = await getBytes(s3, { bucket, key: ref.annotationKey });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (error) {
+    throw new BadDocumentError(`annotation ${ref.annotationKey} is not valid JSON: ${(error as Error).message}`, ref.key);
+  }
+  const result = annotationSchema.safeParse(parsed);
+  if (!result.success) {
+    throw new BadDocumentError(`annotation ${ref.annotationKey} is invalid: ${describeIssues(result.error.issues)}`, ref.key);
+  }
+  return { annotation: result.data, annotationHash: sha256(bytes) };
+};
+
+const ocrWithCache = async (
+  deps: { s3: S3Client; textract: TextractClient },
+  bucket: string,
+  ref: DocumentRef,
+): Promise<{ contentHash: string; ocrKey: string; cacheHit: boolean; pagesBilled: number }> => {
+  const bytes = await getBytes(deps.s3, { bucket, key: ref.key });
+  const contentHash = sha256(bytes);
+  const ocrKey = ocrCacheKey(contentHash);
+  const cached = await getBytesIfExists(deps.s3, { bucket, key: ocrKey });
+  if (cached !== undefined && ocrDocumentSchema.safeParse(JSON.parse(Buffer.from(cached).toString('utf8'))).success) {
+    return { contentHash, ocrKey, cacheHit: true, pagesBilled: 0 };
+  }
+  const pages = await detectWords(deps.textract, ref.key, bytes);
+  const wordCount = pages.reduce((sum, page) => sum + page.words.length, 0);
+  if (wordCount === 0) throw new BadDocumentError('OCR found no text in the document (blank or unreadable scan)', ref.key);
+  const document: OcrDocument = { schemaVersion: 1, engine: TEXTRACT_ENGINE, pages };
+  await putJson(deps.s3, { bucket, key: ocrKey }, document);
+  return { contentHash, ocrKey, cacheHit: false, pagesBilled: Math.max(pages.length, 1) };
+};
+
+export const ocrBatch = async (
+  deps: { s3: S3Client; textract: TextractClient },
+  params: OcrBatchParams,
+): Promise<OcrBatchSummary> => {
+  const batch = (await getJson(deps.s3, { bucket: params.bucket, key: params.batchKey })) as BatchFile;
+  const result: OcrBatchFile = {
+    schemaVersion: 1,
+    batchIndex: params.batchIndex,
+    documents: [],
+    quarantined: [],
+    cacheHits: 0,
+    pagesBilled: 0,
+  };
+  const reject = (ref: DocumentRef, stage: QuarantineEntry['stage'], error: unknown): void => {
+    if (!(error instanceof BadDocumentError)) throw error;
+    result.quarantined.push({ documentKey: ref.key, reason: error.message, stage });
+  };
+  for (const ref of batch.documents) {
+    let annotation: Awaited<ReturnType<typeof readAnnotation>>;
+    try {
+      annotation = await readAnnotation(deps.s3, params.bucket, ref);
+    } catch (error) {
+      reject(ref, 'annotation', error);
+      continue;
+    }
+    try {
+      const ocr = await ocrWithCache(deps, params.bucket, ref);
+      result.documents.push({
+        ...ref,
+        contentHash: ocr.contentHash,
+        annotationHash: annotation.annotationHash,
+        ocrKey: ocr.ocrKey,
+        cacheHit: ocr.cacheHit,
+        fields: annotation.annotation.fields,
+      });
+      result.cacheHits += ocr.cacheHit ? 1 : 0;
+      result.pagesBilled += ocr.pagesBilled;
+    } catch (error) {
+      reject(ref, 'ocr', error);
+    }
+  }
+  await quarantine(deps.s3, params.bucket, params.runId, result.quarantined);
+  const resultKey = ocrResultKey(params.runPrefix, params.batchIndex);
+  await putJson(deps.s3, { bucket: params.bucket, key: resultKey }, result);
+  return {
+    batchIndex: params.batchIndex,
+    resultKey,
+    documents: result.documents.length,
+    quarantined: result.quarantined.length,
+    cacheHits: result.cacheHits,
+    pagesBilled: result.pagesBilled,
+  };
+};

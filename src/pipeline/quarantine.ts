@@ -1,0 +1,22 @@
+/**
+ * Quarantine keeps a copy of each rejected document with a reason file beside it; the original is left
+ * where it was, so nothing is lost and fixing the input is all a user has to do.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { copyObject, putJson } from '../aws/s3-objects';
+import type { QuarantineEntry } from './documents';
+
+export const quarantinePrefix = (runId: string): string => `quarantine/${runId}/`;
+
+export const quarantine = async (
+  s3: S3Client,
+  bucket: string,
+  runId: string,
+  entries: readonly QuarantineEntry[],
+): Promise<void> => {
+  for (const entry of entries) {
+    const target = `${quarantinePrefix(runId)}${entry.documentKey}`;
+    await copyObject(s3, { bucket, key: entry.documentKey }, { bucket, key: target });
+    await putJson(s3, { bucket, key: `${target}.reason.json` }, { ...entry, runId });
+  }
+};

@@ -1,0 +1,74 @@
+/**
+ * The status-writer step: turns what the state machine knows at a point (a status, a training poll, a
+ * caught error) into one RunStore change.
+ */
+import type { RunStatus } from '../status/run-status';
+import type { RunStore, StatusChange } from '../status/run-store';
+
+export interface CaughtError {
+  Error: string;
+  Cause?: string | undefined;
+}
+
+export interface TrainingPoll {
+  TrainingJobStatus: string;
+  SecondaryStatus?: string | undefined;
+  SecondaryStatusTransitions?: { Status?: string | undefined; StatusMessage?: string | undefined }[] | undefined;
+}
+
+export interface RecordStatusParams {
+  runId: string;
+  status: RunStatus;
+  attributes?: Record<string, unknown> | undefined;
+  error?: CaughtError | undefined;
+  poll?: TrainingPoll | undefined;
+}
+
+/** Lambda errors reach Step Functions as a JSON Cause ({errorType, errorMessage, ...}); show the message. */
+export const failureFromCaught = (caught: CaughtError): { error: string; message: string } => {
+  let message = caught.Cause ?? '';
+  try {
+    const parsed = JSON.parse(message) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
+  } catch {
+    // Service-integration causes are plain text already.
+  }
+  return { error: caught.Error, message: message || caught.Error };
+};
+
+export const statusChangeFor = (params: RecordStatusParams, at: string): StatusChange => {
+  const failure = params.error === undefined ? undefined : failureFromCaught(params.error);
+  const { poll } = params;
+  const transitions = poll?.SecondaryStatusTransitions ?? [];
+  const attributes: Record<string, unknown> = { ...params.attributes };
+  const detail: Record<string, unknown> = {};
+  if (failure !== undefined) {
+    attributes['failure'] = failure;
+    Object.assign(detail, failure);
+  }
+  if (poll !== undefined) {
+    attributes['trainingJobStatus'] = poll.TrainingJobStatus;
+    attributes['secondaryStatus'] = poll.SecondaryStatus;
+    detail['secondaryStatus'] = poll.SecondaryStatus;
+    detail['message'] = transitions.at(-1)?.StatusMessage;
+  }
+  return {
+    runId: params.runId,
+    status: params.status,
+    at,
+    attributes,
+    // One progress event per secondary-status transition, however often the loop polls.
+    ...(poll === undefined
+      ? {}
+      : { progressKey: `${String(transitions.length).padStart(3, '0')}-${poll.SecondaryStatus ?? 'Unknown'}` }),
+    ...(Object.keys(detail).length === 0 ? {} : { detail }),
+  };
+};
+
+export const recordStatus = async (
+  deps: { store: RunStore; now: () => Date },
+  params: RecordStatusParams,
+): Promise<{ runId: string; status: RunStatus }> => {
+  await deps.store.recordStatus(statusChangeFor(params, deps.now().toISOString()));
+  return { runId: params.runId, status: params.status };
+};

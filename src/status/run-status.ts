@@ -1,0 +1,22 @@
+/** The run lifecycle. Ranks only grow; terminal statuses share the top rank so none replaces another. */
+export const RUN_STATUSES = ['PENDING', 'PREPARING', 'TRAINING', 'COMPLETED', 'FAILED', 'SKIPPED'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+const RANK: Readonly<Record<RunStatus, number>> = {
+  PENDING: 0,
+  PREPARING: 1,
+  TRAINING: 2,
+  COMPLETED: 3,
+  FAILED: 3,
+  SKIPPED: 3,
+};
+
+export const statusRank = (status: RunStatus): number => RANK[status];
+export const isTerminal = (status: RunStatus): boolean => RANK[status] === 3;
+
+/**
+ * May a record at `current` be written with `next`? Same status is allowed (idempotent retries and
+ * progress updates), forward is allowed, backwards and terminal-to-other-terminal are not.
+ */
+export const canTransition = (current: RunStatus | undefined, next: RunStatus): boolean =>
+  current === undefined || current === next || (!isTerminal(current) && statusRank(next) > statusRank(current));

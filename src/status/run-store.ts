@@ -1,0 +1,173 @@
+/**
+ * DynamoDB status writer and reader for run records (contract: docs/CONTRACTS.md section 5).
+ * Two writes per status change, both idempotent: a conditional update of the record that can never move
+ * its status backwards, then an append-only event whose key is derived from the change itself, so a
+ * retried state writes the same event again instead of a duplicate.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StatusRegressionError } from '../errors';
+import { RUN_STATUSES, statusRank, type RunStatus } from './run-status';
+
+export const RUN_SK = 'RUN';
+export const runPk = (runId: string): string => `RUN#${runId}`;
+
+export interface StatusChange {
+  runId: string;
+  status: RunStatus;
+  /** ISO-8601 time of the change. */
+  at: string;
+  /** Attributes merged into the run record (metrics, job name, failure, ...). */
+  attributes?: Record<string, unknown>;
+  /** Distinguishes repeated events of one status (e.g. training progress); part of the event key. */
+  progressKey?: string;
+  /** Free-form detail kept on the event only. */
+  detail?: Record<string, unknown>;
+}
+
+export interface RunEvent {
+  status: RunStatus;
+  at: string;
+  progressKey?: string;
+  detail?: Record<string, unknown>;
+}
+
+export type RunRecord = Record<string, unknown> & {
+  runId: string;
+  status: RunStatus;
+  createdAt: string;
+  updatedAt: string;
+};
+
+/** Event sort keys sort chronologically because status ranks only grow and progress keys are zero-padded. */
+export const eventSk = (status: RunStatus, progressKey = ''): string =>
+  `EVENT#${statusRank(status)}#${status}#${progressKey}`;
+
+const RESERVED_ATTRIBUTES = new Set(['pk', 'sk', 'runId', 'status', 'statusRank', 'createdAt', 'updatedAt']);
+
+export class RunStore {
+  public constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  public async recordStatus(change: StatusChange): Promise<void> {
+    await this.updateRecord(change);
+    await this.appendEvent(change);
+  }
+
+  private async updateRecord(change: StatusChange): Promise<void> {
+    const names: Record<string, string> = { '#status': 'status', '#rank': 'statusRank', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = {
+      ':status': change.status,
+      ':rank': statusRank(change.status),
+      ':at': change.at,
+      ':runId': change.runId,
+    };
+    const sets = ['#status = :status', '#rank = :rank', '#updatedAt = :at', 'createdAt = if_not_exists(createdAt, :at)', 'runId = :runId'];
+    Object.entries(change.attributes ?? {}).forEach(([key, value], index) => {
+      if (RESERVED_ATTRIBUTES.has(key) || value === undefined) return;
+      names[`#a${index}`] = key;
+      values[`:a${index}`] = value;
+      sets.push(`#a${index} = :a${index}`);
+    });
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: runPk(change.runId), sk: RUN_SK },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          // Same status (retry/progress) or strictly forward from a non-terminal status.
+          ConditionExpression: 'attribute_not_exists(pk) OR #status = :status OR (#rank < :rank AND #rank < :terminal)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':terminal': statusRank('COMPLETED') },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        const current = await this.getRun(change.runId);
+        throw new StatusRegressionError(
+          `Run ${change.runId} is ${current?.status ?? 'unknown'}; refusing to record ${change.status} (status never moves backwards)`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async appendEvent(change: StatusChange): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: runPk(change.runId),
+            sk: eventSk(change.status, change.progressKey),
+            eventStatus: change.status,
+            at: change.at,
+            ...(change.progressKey === undefined ? {} : { progressKey: change.progressKey }),
+            ...(change.detail === undefined ? {} : { detail: change.detail }),
+          },
+          ConditionExpression: 'attribute_not_exists(sk)',
+        }),
+      );
+    } catch (error) {
+      // The same change was recorded before (a retried state): history stays append-only and unchanged.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  public async getRun(runId: string): Promise<RunRecord | undefined> {
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: runPk(runId), sk: RUN_SK }, ConsistentRead: true }),
+    );
+    return result.Item as RunRecord | undefined;
+  }
+
+  public async listEvents(runId: string): Promise<RunEvent[]> {
+    const events: RunEvent[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': runPk(runId), ':prefix': 'EVENT#' },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        events.push({
+          status: item['eventStatus'] as RunStatus,
+          at: String(item['at']),
+          ...(item['progressKey'] === undefined ? {} : { progressKey: String(item['progressKey']) }),
+          ...(item['detail'] === undefined ? {} : { detail: item['detail'] as Record<string, unknown> }),
+        });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return events;
+  }
+
+  /** Newest first, via the byStatus index. */
+  public async listRunsByStatus(status: RunStatus, limit = 20): Promise<RunRecord[]> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byStatus',
+        KeyConditionExpression: '#status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (result.Items ?? []) as RunRecord[];
+  }
+}
+
+export const isRunStatus = (value: unknown): value is RunStatus =>
+  typeof value === 'string' && (RUN_STATUSES as readonly string[]).includes(value);
+

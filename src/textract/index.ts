@@ -1,0 +1,13 @@
+export { blocksToPages, dominantTextAngle } from './blocks';
+export type { PageSize, PageSizes, TextractBlock, TextractBoundingBox, TextractPoint } from './blocks';
+export {
+  OCR_SCHEMA_VERSION,
+  TEXTRACT_ENGINE,
+  ocrDocumentSchema,
+  ocrPageSchema,
+  ocrWordSchema,
+} from './ocr-document';
+export type { OcrBox, OcrDocument, OcrPage, OcrWord } from './ocr-document';
+export { orderByLayout } from './reading-order';
+export type { Box, ReadingOrderOptions } from './reading-order';
+export { blocksToOcrDocument } from './document';

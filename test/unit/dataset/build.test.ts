@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { buildDataset, type BuildDatasetInput, type DatasetDocument, type DatasetRecord } from '../../../src/dataset/index';
+import { EmptyDatasetError } from '../../../src/errors';
+import type { OcrPage } from '../../../src/textract/index';
+
+/** A page whose words sit one per row, so every box is distinct and traceable. */
+function page(text: string, pageNo = 1, width = 600, height = 900): OcrPage {
+  return {
+    page: pageNo,
+    width,
+    height,
+    words: text.split(' ').map((t, i) => ({ text: t, box: [100, i * 20, 300, i * 20 + 15], confidence: 99 })),
+  };
+}
+
+function doc(id: string, pages: OcrPage[], fields: DatasetDocument['fields']): DatasetDocument {
+  return { id, source: `s3://bucket/documents/${id}.png`, contentHash: `c-${id}`, annotationHash: `a-${id}`, pages, fields };
+}
+
+function input(overrides: Partial<BuildDatasetInput> = {}): BuildDatasetInput {
+  return {
+    documents: [
+      doc('r1', [page('ACME STORE TOTAL 8.32')], { company: 'ACME STORE', total: '8.32' }),
+      doc('r2', [page('BOLT CO TOTAL 1.00')], { company: 'BOLT CO', total: '1.00', date: '2026-01-01' }),
+      doc('r3', [page('CEDAR LTD'), page('TOTAL 2.50', 2)], { company: 'CEDAR LTD', total: '2.50' }),
+      doc('r4', [page('NOTHING HERE')], { company: 'ZEBRA INC' }),
+      doc('r5', [{ page: 1, width: 1000, height: 1000, words: [] }], { company: 'EMPTY' }),
+    ],
+    quarantined: [{ documentKey: 'documents/bad.gif', reason: 'unsupported type', stage: 'plan' }],
+    validationFraction: 0.25,
+    ocrCacheHits: 3,
+    pagesBilled: 2,
+    createdAt: '2026-03-14T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+const file = (files: { name: string; body: string }[], name: string) => files.find((f) => f.name === name)?.body;
+const records = (files: { name: string; body: string }[], prefix: string): DatasetRecord[] =>
+  files
+    .filter((f) => f.name.startsWith(prefix))
+    .flatMap((f) => f.body.split('\n').filter((l) => l !== ''))
+    .map((l) => JSON.parse(l) as DatasetRecord);
+
+describe('buildDataset', () => {
+  it('writes train/validation shards, labels.json and manifest.json as in contract 3', () => {
+    // Act
+    const built = buildDataset(input());
+
+    // Assess
+    const names = built.files.map((f) => f.name);
+    expect(names).toEqual(['train-00000.jsonl', 'validation-00000.jsonl', 'labels.json', 'manifest.json']);
+    expect(JSON.parse(file(built.files, 'labels.json')!)).toEqual({
+      schemaVersion: 1,
+      labels: ['O', 'B-COMPANY', 'I-COMPANY', 'B-DATE', 'I-DATE', 'B-TOTAL', 'I-TOTAL'],
+    });
+    const all = [...records(built.files, 'train-'), ...records(built.files, 'validation-')];
+    expect(all.map((r) => r.id).sort()).toEqual(['r1', 'r2', 'r3', 'r4']);
+    expect(records(built.files, 'validation-').length).toBeGreaterThanOrEqual(1);
+    const r1 = all.find((r) => r.id === 'r1')!;
+    expect(r1).toEqual({
+      id: 'r1',
+      words: ['ACME', 'STORE', 'TOTAL', '8.32'],
+      bboxes: [
+        [100, 0, 300, 15],
+        [100, 20, 300, 35],
+        [100, 40, 300, 55],
+        [100, 60, 300, 75],
+      ],
+      labels: ['B-COMPANY', 'I-COMPANY', 'O', 'B-TOTAL'],
+      page: { width: 600, height: 900 },
+      source: 's3://bucket/documents/r1.png',
+    });
+  });
+
+  it('concatenates the pages of a multi-page document into one record, in page order', () => {
+    // Prepare: pages given out of order.
+    const base = input();
+    const r3 = doc('r3', [page('TOTAL 2.50', 2), page('CEDAR LTD')], { company: 'CEDAR LTD', total: '2.50' });
+
+    // Act
+    const built = buildDataset({ ...base, documents: [...base.documents.filter((d) => d.id !== 'r3'), r3] });
+
+    // Assess
+    const record = [...records(built.files, 'train-'), ...records(built.files, 'validation-')].find((r) => r.id === 'r3')!;
+    expect(record.words).toEqual(['CEDAR', 'LTD', 'TOTAL', '2.50']);
+    expect(record.labels).toEqual(['B-COMPANY', 'I-COMPANY', 'O', 'B-TOTAL']);
+  });
+
+  it('reports counts, quarantine, unaligned values and documents without entities in the manifest', () => {
+    // Act
+    const { manifest, fingerprint, files } = buildDataset(input());
+
+    // Assess
+    expect(JSON.parse(file(files, 'manifest.json')!)).toEqual(manifest);
+    expect(manifest.fingerprint).toBe(fingerprint);
+    expect(manifest.counts).toEqual({
+      documents: 4,
+      train: manifest.counts.train,
+      validation: manifest.counts.validation,
+      quarantined: 2,
+      words: 4 + 4 + 4 + 2,
+      documentsWithoutEntities: 1,
+      unalignedValues: 2,
+    });
+    expect(manifest.counts.train + manifest.counts.validation).toBe(4);
+    expect(manifest.quarantined).toEqual([
+      { documentKey: 'documents/bad.gif', reason: 'unsupported type', stage: 'plan' },
+      { documentKey: 'documents/r5.png', reason: 'OCR found no words', stage: 'dataset' },
+    ]);
+    expect(manifest.unaligned).toEqual([
+      { id: 'r2', fields: [{ field: 'date', value: '2026-01-01', reason: 'not_found' }] },
+      { id: 'r4', fields: [{ field: 'company', value: 'ZEBRA INC', reason: 'not_found' }] },
+    ]);
+    expect(manifest.documentsWithoutEntities).toEqual(['r4']);
+    expect(manifest.labelCounts).toEqual({ O: 5, 'B-COMPANY': 3, 'I-COMPANY': 3, 'B-DATE': 0, 'I-DATE': 0, 'B-TOTAL': 3, 'I-TOTAL': 0 });
+    expect(manifest.entityCounts).toEqual({
+      COMPANY: { aligned: 3, unaligned: 1 },
+      DATE: { aligned: 0, unaligned: 1 },
+      TOTAL: { aligned: 3, unaligned: 0 },
+    });
+    expect(manifest).toMatchObject({ ocrCacheHits: 3, textractPagesBilled: 2, createdAt: '2026-03-14T00:00:00.000Z' });
+  });
+
+  it('is deterministic and order-independent; the fingerprint follows content and settings', () => {
+    // Prepare
+    const base = input();
+
+    // Act
+    const a = buildDataset(base);
+    const b = buildDataset({ ...base, documents: [...base.documents].reverse() });
+    const otherFraction = buildDataset({ ...base, validationFraction: 0.5 });
+    const otherContent = buildDataset({
+      ...base,
+      documents: base.documents.map((d) => (d.id === 'r1' ? { ...d, contentHash: 'changed' } : d)),
+    });
+
+    // Assess
+    expect(b.files).toEqual(a.files);
+    expect(a.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(otherFraction.fingerprint).not.toBe(a.fingerprint);
+    expect(otherContent.fingerprint).not.toBe(a.fingerprint);
+  });
+
+  it('shards records by maxRecordsPerShard', () => {
+    // Act
+    const built = buildDataset(input({ validationFraction: 0, maxRecordsPerShard: 1 }));
+
+    // Assess
+    expect(built.manifest.files.train).toEqual(['train-00000.jsonl', 'train-00001.jsonl', 'train-00002.jsonl']);
+    expect(built.manifest.files.validation).toEqual(['validation-00000.jsonl']);
+    expect(built.files.filter((f) => f.name.endsWith('.jsonl')).every((f) => f.body.split('\n').length === 2)).toBe(true);
+  });
+
+  it('refuses to build when no document has an aligned entity', () => {
+    // Prepare
+    const documents = [doc('x', [page('HELLO WORLD')], { company: 'ACME' })];
+
+    // Act / Assess
+    expect(() => buildDataset(input({ documents }))).toThrow(EmptyDatasetError);
+    expect(() => buildDataset(input({ documents: [] }))).toThrow(EmptyDatasetError);
+  });
+});

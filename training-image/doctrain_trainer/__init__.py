@@ -1,0 +1,6 @@
+"""doctrain training container: layout-aware token classification on OCR'd documents."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+SCHEMA_VERSION = 1

@@ -1,0 +1,66 @@
+"""Entry point: `python -m doctrain_trainer train` (SageMaker passes `train` as the first argument).
+
+Exit codes: 0 success, 1 framework error, 2 user error (hyperparameters/data/job setup), 143 stopped by
+SIGTERM after a checkpoint. On 1 and 2 the reason goes to <root>/output/failure for SageMaker."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import TrainingInterrupted, UserError
+from .paths import resolve_paths
+from .stop import StopFlag
+
+EXIT_OK = 0
+EXIT_FRAMEWORK = 1
+EXIT_USER = 2
+EXIT_SIGTERM = 143
+# SageMaker shows at most 1024 characters of output/failure as the job's FailureReason.
+FAILURE_LIMIT = 1024
+
+USAGE = "usage: python -m doctrain_trainer train"
+
+
+def write_failure(path: Path, message: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(message[:FAILURE_LIMIT], encoding="utf-8")
+    except OSError as exc:  # never mask the original failure
+        print(f"[doctrain] could not write {path}: {exc}", file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    paths = resolve_paths()
+    if not args or args[0] != "train":
+        message = f"unknown command {' '.join(args) or '(none)'}; {USAGE}"
+        print(message, file=sys.stderr, flush=True)
+        write_failure(paths.failure_file, f"UserError: {message}")
+        return EXIT_USER
+
+    # Installed before importing torch (seconds) so a stop during start-up still ends as a clean 143.
+    stop = StopFlag()
+    stop.install()
+    from .train import run_training
+
+    try:
+        run_training(paths, stop)
+    except TrainingInterrupted as exc:
+        print(f"[doctrain] {exc}", file=sys.stderr, flush=True)
+        return EXIT_SIGTERM
+    except UserError as exc:
+        print(f"[doctrain] user error: {exc}", file=sys.stderr, flush=True)
+        write_failure(paths.failure_file, f"UserError: {exc}")
+        return EXIT_USER
+    except Exception as exc:
+        traceback.print_exc()
+        write_failure(paths.failure_file, f"FrameworkError: {type(exc).__name__}: {exc}")
+        return EXIT_FRAMEWORK
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,278 @@
+"""Compact backend: a small layout-aware Transformer encoder in plain PyTorch, one position per word.
+
+Inputs per word: normalised word id, shape id, a few binary cues, reading-order position, and the box as
+bucketed coordinate embeddings (LayoutLM style) plus continuous page- and document-relative coordinates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import math
+
+import torch
+from torch import nn
+
+from ..config import TrainConfig
+from ..data import COORD_MAX, NUM_FLAG_FEATURES, Document, Vocabulary, word_flags
+from .base import IGNORE_INDEX, Batch
+
+COORD_BUCKETS = 128
+NUM_BOX_FEATURES = 10
+REL_BUCKETS = 24
+INIT_STD = 0.02
+# Replacing some training words by UNK teaches the model to lean on shape and layout, which is what
+# carries over to OCR'd documents whose words were never seen.
+WORD_DROPOUT = 0.3
+
+
+@dataclass(frozen=True)
+class EncodedDoc:
+    input_ids: torch.Tensor  # [T] long
+    shape_ids: torch.Tensor  # [T] long
+    flags: torch.Tensor  # [T, NUM_FLAG_FEATURES] float
+    buckets: torch.Tensor  # [T, 6] long: x0, y0, x1, y1, width, height
+    box_features: torch.Tensor  # [T, NUM_BOX_FEATURES] float
+    labels: torch.Tensor  # [T] long
+
+
+def _bucket(value: int) -> int:
+    return min(COORD_BUCKETS - 1, max(0, value) * COORD_BUCKETS // (COORD_MAX + 1))
+
+
+def _box_rows(bboxes: Sequence[tuple[int, int, int, int]]) -> tuple[list[list[int]], list[list[float]]]:
+    # Document-relative coordinates make a receipt photographed small or off-centre look like any other.
+    min_x = min(b[0] for b in bboxes)
+    min_y = min(b[1] for b in bboxes)
+    span_x = max(1, max(b[2] for b in bboxes) - min_x)
+    span_y = max(1, max(b[3] for b in bboxes) - min_y)
+    buckets: list[list[int]] = []
+    feats: list[list[float]] = []
+    for x0, y0, x1, y1 in bboxes:
+        w, h = x1 - x0, y1 - y0
+        buckets.append([_bucket(x0), _bucket(y0), _bucket(x1), _bucket(y1), _bucket(w), _bucket(h)])
+        feats.append(
+            [
+                x0 / COORD_MAX,
+                y0 / COORD_MAX,
+                x1 / COORD_MAX,
+                y1 / COORD_MAX,
+                w / COORD_MAX,
+                h / COORD_MAX,
+                (x0 - min_x) / span_x,
+                (y0 - min_y) / span_y,
+                (x1 - min_x) / span_x,
+                (y1 - min_y) / span_y,
+            ]
+        )
+    return buckets, feats
+
+
+class CompactBackend:
+    name = "compact"
+
+    def encode(
+        self,
+        docs: Sequence[Document],
+        vocab: Vocabulary,
+        label_to_id: Mapping[str, int],
+        max_seq_len: int,
+    ) -> list[Any]:
+        out: list[Any] = []
+        for doc in docs:
+            n = min(len(doc.words), max_seq_len)
+            words = doc.words[:n]
+            boxes = doc.bboxes[:n]
+            buckets, feats = _box_rows(boxes)
+            out.append(
+                EncodedDoc(
+                    input_ids=torch.tensor([vocab.word_id(w) for w in words], dtype=torch.long),
+                    shape_ids=torch.tensor([vocab.shape_id(w) for w in words], dtype=torch.long),
+                    flags=torch.tensor([word_flags(w) for w in words], dtype=torch.float32),
+                    buckets=torch.tensor(buckets, dtype=torch.long),
+                    box_features=torch.tensor(feats, dtype=torch.float32),
+                    labels=torch.tensor([label_to_id[lab] for lab in doc.labels[:n]], dtype=torch.long),
+                )
+            )
+        return out
+
+    def collate(self, items: Sequence[Any]) -> Batch:
+        # Pad to the longest document in the batch (never beyond max_seq_len, applied in encode).
+        length = max(int(item.input_ids.shape[0]) for item in items)
+        bsz = len(items)
+        batch: Batch = {
+            "input_ids": torch.zeros(bsz, length, dtype=torch.long),
+            "shape_ids": torch.zeros(bsz, length, dtype=torch.long),
+            "flags": torch.zeros(bsz, length, NUM_FLAG_FEATURES),
+            "buckets": torch.zeros(bsz, length, 6, dtype=torch.long),
+            "box_features": torch.zeros(bsz, length, NUM_BOX_FEATURES),
+            "labels": torch.full((bsz, length), IGNORE_INDEX, dtype=torch.long),
+            "mask": torch.zeros(bsz, length, dtype=torch.bool),
+        }
+        for i, item in enumerate(items):
+            n = int(item.input_ids.shape[0])
+            batch["input_ids"][i, :n] = item.input_ids
+            batch["shape_ids"][i, :n] = item.shape_ids
+            batch["flags"][i, :n] = item.flags
+            batch["buckets"][i, :n] = item.buckets
+            batch["box_features"][i, :n] = item.box_features
+            batch["labels"][i, :n] = item.labels
+            batch["mask"][i, :n] = True
+        return batch
+
+    def build_model(self, config: TrainConfig, vocab: Vocabulary, num_labels: int) -> nn.Module:
+        return CompactLayoutEncoder(
+            vocab_size=len(vocab.words),
+            shape_vocab_size=len(vocab.shapes),
+            num_labels=num_labels,
+            hidden_size=config.hidden_size,
+            num_layers=config.num_layers,
+            num_heads=config.num_heads,
+            dropout=config.dropout,
+            max_seq_len=config.max_seq_len,
+        )
+
+
+def relative_bucket(distance: torch.Tensor, exact: int, max_distance: float, buckets: int) -> torch.Tensor:
+    """Signed log-spaced buckets (T5/LayoutLMv2 style): exact near zero, coarser far away.
+    Returns ids in [0, 2 * buckets]."""
+    a = distance.abs().float()
+    log_part = exact + (
+        torch.log(a.clamp(min=exact) / exact) / math.log(max_distance / exact) * (buckets - exact)
+    ).long()
+    magnitude = torch.where(a < exact, a.long(), log_part.clamp(max=buckets))
+    return magnitude * distance.sign().long() + buckets
+
+
+class SpatialAttentionLayer(nn.Module):
+    """Pre-norm Transformer layer whose attention scores get an additive bias from 2D/1D relative
+    distances. Written out by hand (not nn.TransformerEncoderLayer) so the learned bias gets gradients the
+    same way on torch 1.13 and 2.x, whatever attention kernel the latter would pick."""
+
+    def __init__(self, hidden_size: int, num_heads: int, dropout: float) -> None:
+        super().__init__()
+        self.num_heads = num_heads
+        self.head_dim = hidden_size // num_heads
+        self.norm1 = nn.LayerNorm(hidden_size)
+        self.qkv = nn.Linear(hidden_size, 3 * hidden_size)
+        self.out = nn.Linear(hidden_size, hidden_size)
+        self.norm2 = nn.LayerNorm(hidden_size)
+        self.ff = nn.Sequential(
+            nn.Linear(hidden_size, 4 * hidden_size),
+            nn.GELU(),
+            nn.Dropout(dropout),
+            nn.Linear(4 * hidden_size, hidden_size),
+        )
+        self.attn_dropout = nn.Dropout(dropout)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        bsz, length, hidden = x.shape
+        q, k, v = (
+            self.qkv(self.norm1(x)).view(bsz, length, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)
+        )
+        scores = q @ k.transpose(-1, -2) / math.sqrt(self.head_dim) + bias  # [B, H, T, T]
+        attn = self.attn_dropout(scores.softmax(dim=-1))
+        context = (attn @ v).transpose(1, 2).reshape(bsz, length, hidden)
+        x = x + self.dropout(self.out(context))
+        return x + self.dropout(self.ff(self.norm2(x)))
+
+
+class CompactLayoutEncoder(nn.Module):
+    def __init__(
+        self,
+        vocab_size: int,
+        shape_vocab_size: int,
+        num_labels: int,
+        hidden_size: int,
+        num_layers: int,
+        num_heads: int,
+        dropout: float,
+        max_seq_len: int,
+    ) -> None:
+        super().__init__()
+        h = hidden_size
+        self.num_heads = num_heads
+        self.word = nn.Embedding(vocab_size, h, padding_idx=0)
+        self.shape = nn.Embedding(shape_vocab_size, h, padding_idx=0)
+        self.flags = nn.Linear(NUM_FLAG_FEATURES, h)
+        self.position = nn.Embedding(max_seq_len, h)
+        # x0/x1 share a table, as do y0/y1 (LayoutLM does the same): a coordinate means the same on both.
+        self.x = nn.Embedding(COORD_BUCKETS, h)
+        self.y = nn.Embedding(COORD_BUCKETS, h)
+        self.width = nn.Embedding(COORD_BUCKETS, h)
+        self.height = nn.Embedding(COORD_BUCKETS, h)
+        self.box = nn.Linear(NUM_BOX_FEATURES, h)
+        # Neighbours in reading order ("TOTAL" right before an amount) as a convolution: with a few dozen
+        # documents attention alone learns this too slowly and overfits instead (val F1 ~0.83 vs ~0.95 on synthetic receipts).
+        self.context = nn.Conv1d(h, h, kernel_size=5, padding=2)
+        self.embed_norm = nn.LayerNorm(h)
+        self.embed_dropout = nn.Dropout(dropout)
+        # Relative-distance attention biases, shared by all layers: "same line, to the right of TOTAL"
+        # is a relation between two words that absolute embeddings alone learn slowly from few documents.
+        self.rel_x = nn.Embedding(2 * REL_BUCKETS + 1, num_heads)
+        self.rel_y = nn.Embedding(2 * REL_BUCKETS + 1, num_heads)
+        self.rel_order = nn.Embedding(2 * REL_BUCKETS + 1, num_heads)
+        self.layers = nn.ModuleList(SpatialAttentionLayer(h, num_heads, dropout) for _ in range(num_layers))
+        self.final_norm = nn.LayerNorm(h)
+        self.head = nn.Linear(h, num_labels)
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        # BERT-style small init; the relative biases start at zero so attention begins uniform instead of
+        # locked onto random distance patterns.
+        for module in self.modules():
+            if isinstance(module, nn.Embedding):
+                nn.init.normal_(module.weight, std=INIT_STD)
+                if module.padding_idx is not None:
+                    nn.init.zeros_(module.weight[module.padding_idx])
+        for table in (self.rel_x, self.rel_y, self.rel_order):
+            nn.init.zeros_(table.weight)
+
+    def attention_bias(self, batch: Batch) -> torch.Tensor:
+        boxes = batch["box_features"][..., :4] * COORD_MAX
+        cx = (boxes[..., 0] + boxes[..., 2]) / 2
+        cy = (boxes[..., 1] + boxes[..., 3]) / 2
+        dx = cx.unsqueeze(1) - cx.unsqueeze(2)  # [B, Tq, Tk]: key minus query
+        dy = cy.unsqueeze(1) - cy.unsqueeze(2)
+        order = torch.arange(cx.shape[1], device=cx.device)
+        d_order = (order.unsqueeze(0) - order.unsqueeze(1)).unsqueeze(0).expand_as(dx)
+        bias = (
+            self.rel_x(relative_bucket(dx, 8, COORD_MAX, REL_BUCKETS))
+            + self.rel_y(relative_bucket(dy, 4, COORD_MAX, REL_BUCKETS))
+            + self.rel_order(relative_bucket(d_order, 8, 512, REL_BUCKETS))
+        ).permute(0, 3, 1, 2)  # [B, H, Tq, Tk]
+        # Padding keys get a large negative score (finite, so bf16/fp16 stay NaN-free).
+        pad = ~batch["mask"]
+        return bias.masked_fill(pad[:, None, None, :], -1e4)
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        input_ids = batch["input_ids"]
+        mask = batch["mask"]
+        if self.training and WORD_DROPOUT > 0:
+            drop = (torch.rand(input_ids.shape, device=input_ids.device) < WORD_DROPOUT) & mask
+            input_ids = input_ids.masked_fill(drop, 1)  # 1 = UNK
+        b = batch["buckets"]
+        positions = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0)
+        x = (
+            self.word(input_ids)
+            + self.shape(batch["shape_ids"])
+            + self.flags(batch["flags"])
+            + self.position(positions)
+            + self.x(b[..., 0])
+            + self.y(b[..., 1])
+            + self.x(b[..., 2])
+            + self.y(b[..., 3])
+            + self.width(b[..., 4])
+            + self.height(b[..., 5])
+            + self.box(batch["box_features"])
+        )
+        x = x.masked_fill(~mask.unsqueeze(-1), 0.0)  # padding must not leak into the last word's context
+        x = x + self.context(x.transpose(1, 2)).transpose(1, 2)
+        x = self.embed_dropout(self.embed_norm(x))
+        bias = self.attention_bias(batch)
+        for layer in self.layers:
+            x = layer(x, bias)
+        return self.head(self.final_norm(x))  # type: ignore[no-any-return]

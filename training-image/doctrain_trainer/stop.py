@@ -1,0 +1,26 @@
+"""SIGTERM handling, torch-free so it can be installed before the slow imports."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from types import FrameType
+
+
+class StopFlag:
+    """Set by SIGTERM; the loop acts on it only at a step boundary, where state is consistent."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if not self.requested:
+            print(
+                "[doctrain] SIGTERM received: saving a checkpoint at the next step boundary, then exiting 143",
+                file=sys.stderr,
+                flush=True,
+            )
+        self.requested = True

@@ -1,0 +1,439 @@
+"""The training loop: seeded, resumable, SIGTERM-aware; prints contract metric lines and writes the model."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import random
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import torch
+from torch import nn
+
+from . import SCHEMA_VERSION, __version__
+from .backends import IGNORE_INDEX, Backend, get_backend
+from .checkpoint import latest_complete, load_checkpoint, save_checkpoint
+from .config import ARCHITECTURE_KEYS, TrainConfig, parse_hyperparameters
+from .data import (
+    Document,
+    Vocabulary,
+    derive_labels,
+    label_file_payload,
+    load_channel,
+    load_label_file,
+)
+from .errors import TrainingInterrupted, UserError
+from .metrics import EntityReport, entity_report
+from .paths import SageMakerPaths, read_json_file
+from .stop import StopFlag
+
+WARMUP_FRACTION = 0.1
+WEIGHT_DECAY = 0.01
+MAX_GRAD_NORM = 1.0
+
+
+def log(message: str) -> None:
+    print(f"[doctrain] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class EvalResult:
+    loss: float
+    report: EntityReport
+
+
+@dataclass
+class LoopState:
+    step: int = 0
+    epoch: int = 1  # 1-based epoch in progress
+    batch_in_epoch: int = 0  # batches of `epoch` already trained
+    epoch_loss_sum: float = 0.0
+    epoch_loss_count: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------ job setup
+
+
+def load_config(paths: SageMakerPaths) -> TrainConfig:
+    f = paths.hyperparameters_file
+    raw = read_json_file(f, "hyperparameters.json") if f.is_file() else {}
+    return parse_hyperparameters(raw)
+
+
+def check_job_setup(paths: SageMakerPaths) -> None:
+    """Refuse job shapes this trainer cannot honour instead of silently misbehaving."""
+    if paths.input_data_config_file.is_file():
+        cfg = read_json_file(paths.input_data_config_file, "inputdataconfig.json")
+        if isinstance(cfg, dict):
+            for name, channel in cfg.items():
+                mode = channel.get("TrainingInputMode", "File") if isinstance(channel, dict) else "File"
+                if mode not in ("File", "FastFile"):
+                    raise UserError(f"channel {name!r} uses input mode {mode}; use File mode")
+    if paths.resource_config_file.is_file():
+        cfg = read_json_file(paths.resource_config_file, "resourceconfig.json")
+        hosts = cfg.get("hosts") if isinstance(cfg, dict) else None
+        if isinstance(hosts, list) and len(hosts) > 1:
+            raise UserError(f"distributed training is not supported ({len(hosts)} hosts); use InstanceCount 1")
+
+
+def resolve_device(config: TrainConfig) -> torch.device:
+    if config.device == "cuda" and not torch.cuda.is_available():
+        raise UserError("hyperparameter device=cuda but no CUDA device is visible; use device=auto or cpu")
+    if config.device == "cpu" or not torch.cuda.is_available():
+        return torch.device("cpu")
+    return torch.device("cuda")
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    torch.manual_seed(seed)  # seeds CUDA too
+
+
+def rng_state() -> dict[str, Any]:
+    state: dict[str, Any] = {"python": random.getstate(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def restore_rng_state(state: Mapping[str, Any]) -> None:
+    random.setstate(state["python"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        with contextlib.suppress(RuntimeError):  # a different GPU count after a restart
+            torch.cuda.set_rng_state_all(state["cuda"])
+
+
+# ---------------------------------------------------------------------------------------- loop pieces
+
+
+def lr_lambda(total_steps: int) -> Any:
+    warmup = max(1, int(total_steps * WARMUP_FRACTION))
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+
+    return factor
+
+
+def to_device(batch: Mapping[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+
+
+def autocast(device: torch.device, config: TrainConfig) -> contextlib.AbstractContextManager[Any]:
+    if device.type == "cuda" and config.precision == "bf16":
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def batches_of(n: int, batch_size: int, generator: torch.Generator | None) -> list[list[int]]:
+    order = torch.randperm(n, generator=generator).tolist() if generator is not None else list(range(n))
+    return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+
+
+def loss_fn(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    return nn.functional.cross_entropy(
+        logits.float().reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=IGNORE_INDEX
+    )
+
+
+def evaluate(
+    model: nn.Module,
+    backend: Backend,
+    encoded: Sequence[Any],
+    labels: Sequence[str],
+    config: TrainConfig,
+    device: torch.device,
+) -> EvalResult:
+    model.eval()
+    gold: list[list[str]] = []
+    pred: list[list[str]] = []
+    loss_sum = 0.0
+    tokens = 0
+    with torch.no_grad():
+        for idx in batches_of(len(encoded), config.batch_size, None):
+            batch = to_device(backend.collate([encoded[i] for i in idx]), device)
+            with autocast(device, config):
+                logits = model(batch)
+            target = batch["labels"]
+            valid = target != IGNORE_INDEX
+            n = int(valid.sum())
+            loss_sum += float(loss_fn(logits, target)) * n
+            tokens += n
+            best = logits.argmax(dim=-1)
+            for row in range(target.shape[0]):
+                keep = valid[row]
+                gold.append([labels[i] for i in target[row][keep].tolist()])
+                pred.append([labels[i] for i in best[row][keep].tolist()])
+    model.train()
+    return EvalResult(loss=loss_sum / max(1, tokens), report=entity_report(gold, pred))
+
+
+def metric_line(epoch: int, step: int, train_loss: float, result: EvalResult) -> str:
+    m = result.report.micro
+    return (
+        f"[metric] epoch={epoch} step={step} train_loss={train_loss:.4f} val_loss={result.loss:.4f} "
+        f"val_precision={m.precision:.4f} val_recall={m.recall:.4f} val_f1={m.f1:.4f}"
+    )
+
+
+# ------------------------------------------------------------------------------------------- training
+
+
+@dataclass
+class Prepared:
+    config: TrainConfig
+    backend: Backend
+    labels: list[str]
+    vocab: Vocabulary
+    train_docs: list[Document]
+    val_docs: list[Document]
+    resume_state: dict[str, Any] | None
+    resume_name: str | None
+
+
+def prepare(paths: SageMakerPaths) -> Prepared:
+    config = load_config(paths)
+    check_job_setup(paths)
+    backend = get_backend(config.backend)
+    file_labels = load_label_file(paths.channel("labels"))
+    known = frozenset(file_labels) if file_labels is not None else None
+    train_docs = load_channel(paths.channel("train"), "train", known)
+    val_docs = load_channel(paths.channel("validation"), "validation", known)
+    labels = file_labels if file_labels is not None else derive_labels([*train_docs, *val_docs])
+
+    ref = latest_complete(paths.checkpoint_dir)
+    resume_state: dict[str, Any] | None = None
+    if ref is not None:
+        resume_state = load_checkpoint(ref)
+        saved = resume_state["config"]
+        for key in ARCHITECTURE_KEYS:
+            if saved.get(key) != getattr(config, key):
+                raise UserError(
+                    f"checkpoint {ref.path.name} was written with {key}={saved.get(key)} but the "
+                    f"hyperparameters say {key}={getattr(config, key)}; restore the original value or "
+                    f"start with an empty checkpoint directory ({paths.checkpoint_dir})"
+                )
+        saved_labels = list(resume_state["labels"])
+        if file_labels is not None and saved_labels != labels:
+            raise UserError(
+                f"checkpoint {ref.path.name} was trained on a different label list than labels.json; "
+                f"start with an empty checkpoint directory ({paths.checkpoint_dir})"
+            )
+        missing = sorted({lab for d in [*train_docs, *val_docs] for lab in d.labels} - set(saved_labels))
+        if missing:
+            raise UserError(f"dataset uses labels {missing} unknown to checkpoint {ref.path.name}")
+        labels = saved_labels
+        vocab = Vocabulary.from_json(resume_state["vocab"])  # ids must match the saved embeddings
+    else:
+        vocab = Vocabulary.build(train_docs)
+    return Prepared(
+        config, backend, labels, vocab, train_docs, val_docs, resume_state, ref.path.name if ref else None
+    )
+
+
+def _checkpoint_payload(
+    prep: Prepared,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    st: LoopState,
+) -> dict[str, Any]:
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "config": prep.config.to_dict(),
+        "labels": list(prep.labels),
+        "vocab": prep.vocab.to_json(),
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "loop": {
+            "step": st.step,
+            "epoch": st.epoch,
+            "batch_in_epoch": st.batch_in_epoch,
+            "epoch_loss_sum": st.epoch_loss_sum,
+            "epoch_loss_count": st.epoch_loss_count,
+            "history": st.history,
+        },
+        "rng": rng_state(),
+    }
+
+
+def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = None) -> dict[str, Any]:
+    out = out if out is not None else sys.stdout
+    started = time.monotonic()
+    prep = prepare(paths)
+    config, backend = prep.config, prep.backend
+    device = resolve_device(config)
+    if config.precision == "bf16" and device.type != "cuda":
+        log("precision=bf16 applies to CUDA only; training in fp32 on CPU")
+    label_to_id = {lab: i for i, lab in enumerate(prep.labels)}
+    train_enc = backend.encode(prep.train_docs, prep.vocab, label_to_id, config.max_seq_len)
+    val_enc = backend.encode(prep.val_docs, prep.vocab, label_to_id, config.max_seq_len)
+    truncated = sum(len(d.words) > config.max_seq_len for d in [*prep.train_docs, *prep.val_docs])
+    if truncated:
+        log(f"{truncated} documents are longer than max_seq_len={config.max_seq_len} and were truncated")
+    log(
+        f"backend={config.backend} device={device} train_docs={len(prep.train_docs)} "
+        f"validation_docs={len(prep.val_docs)} labels={len(prep.labels)} vocab={len(prep.vocab.words)}"
+    )
+
+    seed_everything(config.seed)
+    model = backend.build_model(config, prep.vocab, len(prep.labels)).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=WEIGHT_DECAY)
+    steps_per_epoch = math.ceil(len(train_enc) / config.batch_size)
+    total_steps = config.epochs * steps_per_epoch
+    if config.max_steps:
+        total_steps = min(total_steps, config.max_steps)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(total_steps))
+
+    st = LoopState()
+    if prep.resume_state is not None:
+        rs = prep.resume_state
+        model.load_state_dict(rs["model"])
+        optimizer.load_state_dict(rs["optimizer"])
+        scheduler.load_state_dict(rs["scheduler"])
+        st = LoopState(**rs["loop"])
+        restore_rng_state(rs["rng"])
+        log(f"resuming from checkpoint {prep.resume_name} at step {st.step} (epoch {st.epoch})")
+    model.train()
+
+    def checkpoint() -> str:
+        payload = _checkpoint_payload(prep, model, optimizer, scheduler, st)
+        return save_checkpoint(paths.checkpoint_dir, st.step, payload).name
+
+    def stop_if_requested() -> None:
+        if stop.requested:
+            name = checkpoint()
+            raise TrainingInterrupted(st.step, name)
+
+    def capped() -> bool:
+        return config.max_steps > 0 and st.step >= config.max_steps
+
+    def record(result: EvalResult) -> None:
+        train_loss = st.epoch_loss_sum / max(1, st.epoch_loss_count)
+        print(metric_line(st.epoch, st.step, train_loss, result), file=out, flush=True)
+        st.history.append(_metrics_entry(st.epoch, st.step, train_loss, result))
+
+    while st.epoch <= config.epochs and not capped():
+        # The epoch's order depends only on (seed, epoch), so a resumed epoch replays the same batches.
+        gen = torch.Generator().manual_seed(config.seed * 100_003 + st.epoch)
+        plan = batches_of(len(train_enc), config.batch_size, gen)
+        epoch_started = time.monotonic()
+        while st.batch_in_epoch < len(plan) and not capped():
+            stop_if_requested()
+            batch = to_device(backend.collate([train_enc[i] for i in plan[st.batch_in_epoch]]), device)
+            with autocast(device, config):
+                logits = model(batch)
+            loss = loss_fn(logits, batch["labels"])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), MAX_GRAD_NORM)
+            optimizer.step()
+            scheduler.step()
+            st.step += 1
+            st.batch_in_epoch += 1
+            st.epoch_loss_sum += float(loss)
+            st.epoch_loss_count += 1
+            if config.checkpoint_every_steps and st.step % config.checkpoint_every_steps == 0:
+                checkpoint()
+        if st.batch_in_epoch < len(plan):
+            break  # max_steps reached mid-epoch: final evaluation below
+        record(evaluate(model, backend, val_enc, prep.labels, config, device))
+        log(f"epoch {st.epoch} took {time.monotonic() - epoch_started:.1f}s")
+        st.epoch += 1
+        st.batch_in_epoch = 0
+        st.epoch_loss_sum = 0.0
+        st.epoch_loss_count = 0
+        checkpoint()
+        stop_if_requested()
+
+    if not st.history or st.history[-1]["step"] != st.step:
+        record(evaluate(model, backend, val_enc, prep.labels, config, device))
+    final = st.history[-1]
+    write_model(paths.model_dir, prep, model, final, st.history, time.monotonic() - started, truncated)
+    log(f"done: step {st.step}, val_f1={final['val_f1']:.4f}, {time.monotonic() - started:.1f}s")
+    return final
+
+
+def _metrics_entry(epoch: int, step: int, train_loss: float, result: EvalResult) -> dict[str, Any]:
+    m = result.report.micro
+    return {
+        "epoch": epoch,
+        "step": step,
+        "train_loss": round(train_loss, 6),
+        "val_loss": round(result.loss, 6),
+        "val_precision": round(m.precision, 6),
+        "val_recall": round(m.recall, 6),
+        "val_f1": round(m.f1, 6),
+        "val_token_accuracy": round(result.report.token_accuracy, 6),
+        "val_per_type": {
+            t: {"precision": round(s.precision, 6), "recall": round(s.recall, 6), "f1": round(s.f1, 6),
+                "support": s.support}
+            for t, s in result.report.per_type.items()
+        },
+    }
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    path.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def write_model(
+    model_dir: Path,
+    prep: Prepared,
+    model: nn.Module,
+    final: dict[str, Any],
+    history: list[dict[str, Any]],
+    seconds: float,
+    truncated: int,
+) -> None:
+    model_dir.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    # Plain tensors and builtins only, so torch.load(..., weights_only=True) can read it.
+    torch.save(
+        {
+            "schemaVersion": SCHEMA_VERSION,
+            "backend": prep.config.backend,
+            "num_labels": len(prep.labels),
+            "state_dict": state,
+        },
+        model_dir / "model.pt",
+    )
+    _write_json(model_dir / "labels.json", label_file_payload(prep.labels))
+    _write_json(model_dir / "vocab.json", prep.vocab.to_json())
+    _write_json(
+        model_dir / "config.json",
+        {
+            "schemaVersion": SCHEMA_VERSION,
+            "backend": prep.config.backend,
+            "hyperparameters": prep.config.to_dict(),
+            "num_labels": len(prep.labels),
+            "vocab_size": len(prep.vocab.words),
+            "shape_vocab_size": len(prep.vocab.shapes),
+            "trainer_version": __version__,
+            "torch_version": torch.__version__,
+        },
+    )
+    _write_json(
+        model_dir / "metrics.json",
+        {
+            "schemaVersion": SCHEMA_VERSION,
+            "final": final,
+            "history": history,
+            "documents": {"train": len(prep.train_docs), "validation": len(prep.val_docs)},
+            "truncated_documents": truncated,
+            "seconds": round(seconds, 2),
+        },
+    )
+
+

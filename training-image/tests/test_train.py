@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import json
+import re
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from doctrain_trainer.checkpoint import checkpoint_name, latest_complete
+from doctrain_trainer.errors import TrainingInterrupted
+from doctrain_trainer.paths import resolve_paths
+from doctrain_trainer.stop import StopFlag
+from doctrain_trainer.train import run_training
+from tests.conftest import TINY, make_opt_ml, run_train, set_hyperparameters, start_train
+
+METRIC_RE = re.compile(
+    r"^\[metric\] epoch=(\d+) step=(\d+) train_loss=\d+\.\d{4} val_loss=\d+\.\d{4} "
+    r"val_precision=[01]\.\d{4} val_recall=[01]\.\d{4} val_f1=([01]\.\d{4})$"
+)
+
+
+def metric_lines(stdout: str) -> list[re.Match[str]]:
+    lines = [line for line in stdout.splitlines() if line.startswith("[metric]")]
+    matches = [METRIC_RE.match(line) for line in lines]
+    assert all(matches), lines
+    return [m for m in matches if m]
+
+
+def test_full_train_run_writes_model_and_metric_lines(opt_ml: Path) -> None:
+    result = run_train(opt_ml)
+    assert result.returncode == 0, result.stderr
+    metrics = metric_lines(result.stdout)
+    # 16 docs / batch 4 = 4 steps per epoch, one line per epoch
+    assert [(m.group(1), m.group(2)) for m in metrics] == [("1", "4"), ("2", "8")]
+    model_dir = opt_ml / "model"
+    assert sorted(p.name for p in model_dir.iterdir()) == [
+        "config.json", "labels.json", "metrics.json", "model.pt", "vocab.json"
+    ]
+    saved = json.loads((model_dir / "metrics.json").read_text())
+    assert saved["final"]["step"] == 8 and len(saved["history"]) == 2
+    assert f"{saved['final']['val_f1']:.4f}" == metrics[-1].group(3)
+    labels = json.loads((model_dir / "labels.json").read_text())
+    assert labels["schemaVersion"] == 1 and labels["labels"][0] == "O"
+    config = json.loads((model_dir / "config.json").read_text())
+    assert config["hyperparameters"]["hidden_size"] == 32
+    # model.pt holds only tensors and builtins
+    state = torch.load(model_dir / "model.pt", map_location="cpu")
+    assert state["backend"] == "compact" and "head.weight" in state["state_dict"]
+    assert latest_complete(opt_ml / "checkpoints") is not None
+    assert not (opt_ml / "output" / "failure").exists()
+
+
+def test_max_steps_caps_training(opt_ml: Path) -> None:
+    set_hyperparameters(opt_ml, {**TINY, "max_steps": "3"})
+    result = run_train(opt_ml)
+    assert result.returncode == 0, result.stderr
+    assert [(m.group(1), m.group(2)) for m in metric_lines(result.stdout)] == [("1", "3")]
+
+
+def test_bad_data_exits_2_with_failure_reason(opt_ml: Path) -> None:
+    train_file = opt_ml / "input" / "data" / "train" / "train-00000.jsonl"
+    lines = train_file.read_text().splitlines()
+    doc = json.loads(lines[2])
+    doc["labels"] = doc["labels"][:-1]
+    lines[2] = json.dumps(doc)
+    train_file.write_text("\n".join(lines) + "\n")
+    result = run_train(opt_ml)
+    assert result.returncode == 2
+    failure = (opt_ml / "output" / "failure").read_text()
+    assert failure.startswith("UserError: bad dataset line train-00000.jsonl:3: ")
+    assert "differ in length" in failure
+
+
+def test_bad_hyperparameter_exits_2(opt_ml: Path) -> None:
+    set_hyperparameters(opt_ml, {**TINY, "lr": "0.1"})
+    result = run_train(opt_ml)
+    assert result.returncode == 2
+    assert "unknown hyperparameter 'lr'" in (opt_ml / "output" / "failure").read_text()
+
+
+def test_hf_backend_without_transformers_is_a_user_error(opt_ml: Path) -> None:
+    pytest.importorskip("torch")
+    try:
+        import transformers  # noqa: F401
+    except ImportError:
+        set_hyperparameters(opt_ml, {**TINY, "backend": "hf"})
+        result = run_train(opt_ml)
+        assert result.returncode == 2
+        assert "backend hf needs the transformers package" in (opt_ml / "output" / "failure").read_text()
+    else:
+        pytest.skip("transformers is installed here")
+
+
+def test_sigterm_checkpoints_exits_143_and_rerun_resumes(tmp_path: Path) -> None:
+    root = make_opt_ml(tmp_path / "opt_ml", {**TINY, "epochs": "1000", "checkpoint_every_steps": "3"})
+    ckpt_dir = root / "checkpoints"
+    proc = start_train(root)
+    try:
+        deadline = time.monotonic() + 60
+        while latest_complete(ckpt_dir) is None:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no checkpoint appeared"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143, stderr
+    assert "stopped by SIGTERM" in stderr
+    assert not (root / "output" / "failure").exists()
+    ref = latest_complete(ckpt_dir)
+    assert ref is not None and ref.step > 0
+    # The SIGTERM checkpoint sits at a step boundary, usually between the periodic ones.
+    assert f"checkpoint {ref.path.name}" in stderr
+
+    # A newer checkpoint that never got its COMPLETE marker must be ignored.
+    broken = ckpt_dir / checkpoint_name(ref.step + 1000)
+    broken.mkdir()
+    (broken / "state.pt").write_bytes(b"half a file")
+
+    set_hyperparameters(root, {**TINY, "epochs": "1000", "checkpoint_every_steps": "3", "max_steps": str(ref.step + 2)})
+    result = run_train(root)
+    assert result.returncode == 0, result.stderr
+    assert f"resuming from checkpoint {ref.path.name} at step {ref.step}" in result.stderr
+    steps = [int(m.group(2)) for m in metric_lines(result.stdout)]
+    assert steps and steps[-1] == ref.step + 2 and all(s > ref.step for s in steps)
+
+
+class StopAfter(StopFlag):
+    """Simulates SIGTERM deterministically: reads False `checks` times, then True."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__()
+        self._left = checks
+
+    @property  # type: ignore[override]
+    def requested(self) -> bool:
+        self._left -= 1
+        return self._left < 0
+
+    @requested.setter
+    def requested(self, value: bool) -> None:
+        pass
+
+
+def test_resumed_training_matches_uninterrupted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    hp = {**TINY, "epochs": "2", "checkpoint_every_steps": "0"}
+    a = make_opt_ml(tmp_path / "a", hp)
+    b = make_opt_ml(tmp_path / "b", hp)
+    monkeypatch.setenv("DOCTRAIN_OPT_ML", str(a))
+    final_a = run_training(resolve_paths(), StopFlag())
+    monkeypatch.setenv("DOCTRAIN_OPT_ML", str(b))
+    with pytest.raises(TrainingInterrupted):
+        # Checked before each step and after each epoch end: 4 + 1 + 2 checks pass, so it stops at step 6,
+        # in the middle of the second epoch (4 steps per epoch).
+        run_training(resolve_paths(), StopAfter(7))
+    ref = latest_complete(b / "checkpoints")
+    assert ref is not None and ref.step == 6
+    final_b = run_training(resolve_paths(), StopFlag())
+    assert final_b["val_f1"] == final_a["val_f1"] and final_b["val_loss"] == final_a["val_loss"]
+    wa = torch.load(a / "model" / "model.pt")["state_dict"]
+    wb = torch.load(b / "model" / "model.pt")["state_dict"]
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
