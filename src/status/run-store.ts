@@ -148,7 +148,8 @@ export class RunStore {
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
-    return events;
+    // Keys group events by status rank; within a rank, time orders them (progress keys are not ordinal).
+    return events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   }
 
   /** Newest first, via the byStatus index. */

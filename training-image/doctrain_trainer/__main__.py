@@ -5,13 +5,14 @@ SIGTERM after a checkpoint. On 1 and 2 the reason goes to <root>/output/failure 
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import TrainingInterrupted, UserError
-from .paths import resolve_paths
+from .paths import DEFAULT_ROOT, resolve_paths
 from .stop import StopFlag
 
 EXIT_OK = 0
@@ -34,11 +35,12 @@ def write_failure(path: Path, message: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    paths = resolve_paths()
+    # Known before anything can fail, so even a broken checkpointconfig.json gets reported there.
+    failure_file = Path(os.environ.get("DOCTRAIN_OPT_ML") or DEFAULT_ROOT) / "output" / "failure"
     if not args or args[0] != "train":
         message = f"unknown command {' '.join(args) or '(none)'}; {USAGE}"
         print(message, file=sys.stderr, flush=True)
-        write_failure(paths.failure_file, f"UserError: {message}")
+        write_failure(failure_file, f"UserError: {message}")
         return EXIT_USER
 
     # Installed before importing torch (seconds) so a stop during start-up still ends as a clean 143.
@@ -47,17 +49,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .train import run_training
 
     try:
-        run_training(paths, stop)
+        run_training(resolve_paths(), stop)
     except TrainingInterrupted as exc:
         print(f"[doctrain] {exc}", file=sys.stderr, flush=True)
         return EXIT_SIGTERM
     except UserError as exc:
         print(f"[doctrain] user error: {exc}", file=sys.stderr, flush=True)
-        write_failure(paths.failure_file, f"UserError: {exc}")
+        write_failure(failure_file, f"UserError: {exc}")
         return EXIT_USER
     except Exception as exc:
         traceback.print_exc()
-        write_failure(paths.failure_file, f"FrameworkError: {type(exc).__name__}: {exc}")
+        write_failure(failure_file, f"FrameworkError: {type(exc).__name__}: {exc}")
         return EXIT_FRAMEWORK
     return EXIT_OK
 

@@ -52,7 +52,8 @@ def list_complete(directory: Path) -> list[CheckpointRef]:
     refs: list[CheckpointRef] = []
     for child in directory.iterdir():
         match = _NAME_RE.match(child.name)
-        if match and child.is_dir() and (child / COMPLETE_MARKER).is_file() and (child / STATE_FILE).is_file():
+        complete = (child / COMPLETE_MARKER).is_file() and (child / STATE_FILE).is_file()
+        if match and child.is_dir() and complete:
             refs.append(CheckpointRef(child, int(match.group(1))))
     return sorted(refs, key=lambda r: r.step)
 

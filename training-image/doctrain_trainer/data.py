@@ -112,13 +112,17 @@ def load_channel(channel_dir: Path, channel: str, known_labels: frozenset[str] |
 
 
 def load_label_file(channel_dir: Path) -> list[str] | None:
-    """labels.json from the labels channel, or None when the channel is absent."""
-    if not channel_dir.is_dir():
+    """labels.json from the labels channel, or None when the channel is absent.
+    SM_CHANNEL_LABELS may also name the file itself."""
+    if channel_dir.is_file():
+        path = channel_dir
+    elif channel_dir.is_dir():
+        candidates = sorted(channel_dir.rglob("labels.json")) or sorted(channel_dir.rglob("*.json"))
+        if not candidates:
+            return None
+        path = candidates[0]
+    else:
         return None
-    candidates = sorted(channel_dir.rglob("labels.json")) or sorted(channel_dir.rglob("*.json"))
-    if not candidates:
-        return None
-    path = candidates[0]
     try:
         obj = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:

@@ -19,7 +19,7 @@ class StopFlag:
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if not self.requested:
             print(
-                "[doctrain] SIGTERM received: saving a checkpoint at the next step boundary, then exiting 143",
+                "[doctrain] SIGTERM received: checkpointing at the next step boundary, then exiting 143",
                 file=sys.stderr,
                 flush=True,
             )

@@ -8,15 +8,15 @@ import math
 import random
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TextIO
 
 import torch
 from torch import nn
 
-from . import SCHEMA_VERSION, __version__
+from . import SCHEMA_VERSION
+from .artifacts import write_model
 from .backends import IGNORE_INDEX, Backend, get_backend
 from .checkpoint import latest_complete, load_checkpoint, save_checkpoint
 from .config import ARCHITECTURE_KEYS, TrainConfig, parse_hyperparameters
@@ -24,7 +24,6 @@ from .data import (
     Document,
     Vocabulary,
     derive_labels,
-    label_file_payload,
     load_channel,
     load_label_file,
 )
@@ -80,7 +79,9 @@ def check_job_setup(paths: SageMakerPaths) -> None:
         cfg = read_json_file(paths.resource_config_file, "resourceconfig.json")
         hosts = cfg.get("hosts") if isinstance(cfg, dict) else None
         if isinstance(hosts, list) and len(hosts) > 1:
-            raise UserError(f"distributed training is not supported ({len(hosts)} hosts); use InstanceCount 1")
+            raise UserError(
+                f"distributed training is not supported ({len(hosts)} hosts); use InstanceCount 1"
+            )
 
 
 def resolve_device(config: TrainConfig) -> torch.device:
@@ -114,7 +115,7 @@ def restore_rng_state(state: Mapping[str, Any]) -> None:
 # ---------------------------------------------------------------------------------------- loop pieces
 
 
-def lr_lambda(total_steps: int) -> Any:
+def lr_lambda(total_steps: int) -> Callable[[int], float]:
     warmup = max(1, int(total_steps * WARMUP_FRACTION))
 
     def factor(step: int) -> float:
@@ -360,7 +361,18 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
     if not st.history or st.history[-1]["step"] != st.step:
         record(evaluate(model, backend, val_enc, prep.labels, config, device))
     final = st.history[-1]
-    write_model(paths.model_dir, prep, model, final, st.history, time.monotonic() - started, truncated)
+    write_model(
+        paths.model_dir,
+        config=config,
+        labels=prep.labels,
+        vocab=prep.vocab,
+        model=model,
+        final=final,
+        history=st.history,
+        documents={"train": len(prep.train_docs), "validation": len(prep.val_docs)},
+        truncated=truncated,
+        seconds=time.monotonic() - started,
+    )
     log(f"done: step {st.step}, val_f1={final['val_f1']:.4f}, {time.monotonic() - started:.1f}s")
     return final
 
@@ -377,63 +389,12 @@ def _metrics_entry(epoch: int, step: int, train_loss: float, result: EvalResult)
         "val_f1": round(m.f1, 6),
         "val_token_accuracy": round(result.report.token_accuracy, 6),
         "val_per_type": {
-            t: {"precision": round(s.precision, 6), "recall": round(s.recall, 6), "f1": round(s.f1, 6),
-                "support": s.support}
+            t: {
+                "precision": round(s.precision, 6),
+                "recall": round(s.recall, 6),
+                "f1": round(s.f1, 6),
+                "support": s.support,
+            }
             for t, s in result.report.per_type.items()
         },
     }
-
-
-def _write_json(path: Path, obj: Any) -> None:
-    path.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-
-
-def write_model(
-    model_dir: Path,
-    prep: Prepared,
-    model: nn.Module,
-    final: dict[str, Any],
-    history: list[dict[str, Any]],
-    seconds: float,
-    truncated: int,
-) -> None:
-    model_dir.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    # Plain tensors and builtins only, so torch.load(..., weights_only=True) can read it.
-    torch.save(
-        {
-            "schemaVersion": SCHEMA_VERSION,
-            "backend": prep.config.backend,
-            "num_labels": len(prep.labels),
-            "state_dict": state,
-        },
-        model_dir / "model.pt",
-    )
-    _write_json(model_dir / "labels.json", label_file_payload(prep.labels))
-    _write_json(model_dir / "vocab.json", prep.vocab.to_json())
-    _write_json(
-        model_dir / "config.json",
-        {
-            "schemaVersion": SCHEMA_VERSION,
-            "backend": prep.config.backend,
-            "hyperparameters": prep.config.to_dict(),
-            "num_labels": len(prep.labels),
-            "vocab_size": len(prep.vocab.words),
-            "shape_vocab_size": len(prep.vocab.shapes),
-            "trainer_version": __version__,
-            "torch_version": torch.__version__,
-        },
-    )
-    _write_json(
-        model_dir / "metrics.json",
-        {
-            "schemaVersion": SCHEMA_VERSION,
-            "final": final,
-            "history": history,
-            "documents": {"train": len(prep.train_docs), "validation": len(prep.val_docs)},
-            "truncated_documents": truncated,
-            "seconds": round(seconds, 2),
-        },
-    )
-
-

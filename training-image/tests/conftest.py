@@ -24,7 +24,9 @@ TINY: dict[str, str] = {
 }
 
 
-def make_opt_ml(root: Path, hyperparameters: dict[str, Any], n_train: int = 16, n_val: int = 4, seed: int = 0) -> Path:
+def make_opt_ml(
+    root: Path, hyperparameters: dict[str, Any], n_train: int = 16, n_val: int = 4, seed: int = 0
+) -> Path:
     write_dataset(root / "input" / "data", n_train=n_train, n_val=n_val, seed=seed)
     config = root / "input" / "config"
     config.mkdir(parents=True, exist_ok=True)

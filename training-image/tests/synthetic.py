@@ -40,7 +40,8 @@ _FOOTER_O = [["THANK", "YOU"], ["PLEASE", "COME", "AGAIN"], ["GOODS", "SOLD", "A
              ["HAVE", "A", "NICE", "DAY"], ["KEEP", "THIS", "RECEIPT"]]
 _SUBTOTAL_KW = [["SUBTOTAL"], ["SUB", "TOTAL"], ["Sub-Total"], ["Subtotal:"], ["TOTAL", "EXCL", "TAX"]]
 _TAX_KW = [["TAX"], ["GST", "6%"], ["VAT", "20%"], ["Sales", "Tax"], ["SST", "8%"], ["Tax:"]]
-_TOTAL_KW = [["TOTAL"], ["TOTAL", "DUE"], ["Grand", "Total"], ["AMOUNT", "DUE"], ["TOTAL:"], ["NETT", "TOTAL"]]
+_TOTAL_KW = [["TOTAL"], ["TOTAL", "DUE"], ["Grand", "Total"], ["AMOUNT", "DUE"], ["TOTAL:"],
+             ["NETT", "TOTAL"]]
 _CONFUSE = {"O": "0", "0": "O", "I": "1", "1": "I", "S": "5", "5": "S", "B": "8", "8": "B", "l": "1",
             "E": "F", "G": "6", "6": "G", ".": ",", ",": "."}
 
@@ -78,13 +79,14 @@ def _receipt_lines(rng: random.Random) -> list[_Line]:
         company.extend(rng.choice(_SUFFIX).split())
     lines.append(_Line(_entity(company, "COMPANY"), "center"))
     if rng.random() < 0.3:
-        lines.append(_Line(_entity([f"({rng.randint(100000, 999999)}-{rng.choice('ABCDKMPTX')})"], ""), "center"))
+        reg_no = f"({rng.randint(100000, 999999)}-{rng.choice('ABCDKMPTX')})"
+        lines.append(_Line(_entity([reg_no], ""), "center"))
     addr1 = [str(rng.randint(1, 250)), rng.choice(_STREET), rng.choice(_ST_KIND) + rng.choice([",", ""])]
     addr2 = rng.choice(_CITY).split()
     if rng.random() < 0.6:
         addr2 = [str(rng.randint(10000, 99999))] + addr2
     addr_lines = [addr1, addr2] if rng.random() < 0.7 else [addr1 + addr2]
-    for i, aw in enumerate(addr_lines):
+    for aw in addr_lines:
         lines.append(_Line(_entity(aw, "ADDRESS"), "center"))
     if rng.random() < 0.6:
         tel = ["Tel:", f"0{rng.randint(1, 9)}-{rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"]
@@ -126,8 +128,10 @@ def _receipt_lines(rng: random.Random) -> list[_Line]:
                                "right-last"))
     if rng.random() < 0.7:
         cash = float(int(grand) + rng.choice([1, 5, 10, 20]))
-        lines.append(_Line([(rng.choice(["CASH", "Cash", "TENDERED"]), ""), (f"{cash:.2f}", "")], "right-last"))
-        lines.append(_Line([(rng.choice(["CHANGE", "Change"]), ""), (f"{cash - grand:.2f}", "")], "right-last"))
+        # Amounts labelled O: the model must use the keyword, not just "a number on the right".
+        cash_kw, change_kw = rng.choice(["CASH", "Cash", "TENDERED"]), rng.choice(["CHANGE", "Change"])
+        lines.append(_Line([(cash_kw, ""), (f"{cash:.2f}", "")], "right-last"))
+        lines.append(_Line([(change_kw, ""), (f"{cash - grand:.2f}", "")], "right-last"))
     for _ in range(rng.randint(0, 2)):
         lines.append(_Line(_entity(rng.choice(_FOOTER_O), ""), "center"))
     return lines
@@ -181,7 +185,8 @@ def make_document(rng: random.Random, doc_id: str, noise: float = 0.08) -> dict[
         line_prev = ""
         for (text, etype), x0, w in zip(line.words, positions, widths):
             # Entities spanning lines (address) continue; a new line of items starts a new entity.
-            continues = etype and etype == prev_type and (etype in ("ADDRESS", "COMPANY") or line_prev == etype)
+            multi_line = etype in ("ADDRESS", "COMPANY")
+            continues = etype and etype == prev_type and (multi_line or line_prev == etype)
             tag = "O" if not etype else (f"I-{etype}" if continues else f"B-{etype}")
             prev_type = etype
             line_prev = etype

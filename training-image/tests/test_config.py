@@ -17,7 +17,8 @@ def test_string_values_are_parsed() -> None:
     cfg = parse_hyperparameters(
         {"epochs": "3", "learning_rate": "0.0005", "dropout": "0.2", "device": "CPU", "precision": "bf16"}
     )
-    assert (cfg.epochs, cfg.learning_rate, cfg.dropout, cfg.device, cfg.precision) == (3, 5e-4, 0.2, "cpu", "bf16")
+    got = (cfg.epochs, cfg.learning_rate, cfg.dropout, cfg.device, cfg.precision)
+    assert got == (3, 5e-4, 0.2, "cpu", "bf16")
 
 
 def test_config_is_frozen() -> None:

@@ -72,7 +72,8 @@ def test_missing_or_empty_channel(tmp_path: Path) -> None:
 
 def test_labels_file(tmp_path: Path) -> None:
     (tmp_path / "labels").mkdir()
-    (tmp_path / "labels" / "labels.json").write_text(json.dumps({"schemaVersion": 1, "labels": ["O", "B-X", "I-X"]}))
+    payload = {"schemaVersion": 1, "labels": ["O", "B-X", "I-X"]}
+    (tmp_path / "labels" / "labels.json").write_text(json.dumps(payload))
     assert load_label_file(tmp_path / "labels") == ["O", "B-X", "I-X"]
     assert load_label_file(tmp_path / "absent") is None
     (tmp_path / "labels" / "labels.json").write_text(json.dumps({"labels": ["B-X"]}))

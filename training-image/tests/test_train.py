@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import signal
@@ -82,16 +83,12 @@ def test_bad_hyperparameter_exits_2(opt_ml: Path) -> None:
 
 
 def test_hf_backend_without_transformers_is_a_user_error(opt_ml: Path) -> None:
-    pytest.importorskip("torch")
-    try:
-        import transformers  # noqa: F401
-    except ImportError:
-        set_hyperparameters(opt_ml, {**TINY, "backend": "hf"})
-        result = run_train(opt_ml)
-        assert result.returncode == 2
-        assert "backend hf needs the transformers package" in (opt_ml / "output" / "failure").read_text()
-    else:
+    if importlib.util.find_spec("transformers") is not None:
         pytest.skip("transformers is installed here")
+    set_hyperparameters(opt_ml, {**TINY, "backend": "hf"})
+    result = run_train(opt_ml)
+    assert result.returncode == 2
+    assert "backend hf needs the transformers package" in (opt_ml / "output" / "failure").read_text()
 
 
 def test_sigterm_checkpoints_exits_143_and_rerun_resumes(tmp_path: Path) -> None:
@@ -122,7 +119,8 @@ def test_sigterm_checkpoints_exits_143_and_rerun_resumes(tmp_path: Path) -> None
     broken.mkdir()
     (broken / "state.pt").write_bytes(b"half a file")
 
-    set_hyperparameters(root, {**TINY, "epochs": "1000", "checkpoint_every_steps": "3", "max_steps": str(ref.step + 2)})
+    hp = {**TINY, "epochs": "1000", "checkpoint_every_steps": "3", "max_steps": str(ref.step + 2)}
+    set_hyperparameters(root, hp)
     result = run_train(root)
     assert result.returncode == 0, result.stderr
     assert f"resuming from checkpoint {ref.path.name} at step {ref.step}" in result.stderr
@@ -165,3 +163,38 @@ def test_resumed_training_matches_uninterrupted(tmp_path: Path, monkeypatch: pyt
     wa = torch.load(a / "model" / "model.pt")["state_dict"]
     wb = torch.load(b / "model" / "model.pt")["state_dict"]
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
+def test_model_dir_reloads_and_reproduces_validation_f1(opt_ml: Path) -> None:
+    from doctrain_trainer.data import load_channel
+    from doctrain_trainer.inference import load_model
+    from doctrain_trainer.metrics import entity_report
+
+    result = run_train(opt_ml)
+    assert result.returncode == 0, result.stderr
+    loaded = load_model(opt_ml / "model")
+    docs = load_channel(opt_ml / "input" / "data" / "validation", "validation", None)
+    pred = [loaded.predict(d.words, d.bboxes) for d in docs]
+    f1 = entity_report([list(d.labels) for d in docs], pred).micro.f1
+    final = json.loads((opt_ml / "model" / "metrics.json").read_text())["final"]
+    assert f1 == pytest.approx(final["val_f1"], abs=1e-6)
+
+
+def test_unknown_command_exits_2(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.conftest import PYTHON, ROOT, train_env
+
+    result = subprocess.run(
+        [PYTHON, "-m", "doctrain_trainer", "serve"], cwd=ROOT, env=train_env(tmp_path), capture_output=True
+    )
+    assert result.returncode == 2
+    assert "unknown command serve" in (tmp_path / "output" / "failure").read_text()
+
+
+def test_framework_error_exits_1_with_reason(opt_ml: Path) -> None:
+    # A checkpoint directory that is a file cannot be created: not the user's data, so exit 1.
+    (opt_ml / "checkpoints").write_text("not a directory")
+    result = run_train(opt_ml)
+    assert result.returncode == 1
+    assert (opt_ml / "output" / "failure").read_text().startswith("FrameworkError: ")

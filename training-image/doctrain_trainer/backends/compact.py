@@ -2,15 +2,16 @@
 
 Inputs per word: normalised word id, shape id, a few binary cues, reading-order position, and the box as
 bucketed coordinate embeddings (LayoutLM style) plus continuous page- and document-relative coordinates.
+A short convolution mixes in reading-order neighbours; attention gets learned biases for relative x/y and
+reading-order distance (LayoutLMv2-style spatial attention), shared by all layers.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import math
 
 import torch
 from torch import nn
@@ -206,7 +207,8 @@ class CompactLayoutEncoder(nn.Module):
         self.height = nn.Embedding(COORD_BUCKETS, h)
         self.box = nn.Linear(NUM_BOX_FEATURES, h)
         # Neighbours in reading order ("TOTAL" right before an amount) as a convolution: with a few dozen
-        # documents attention alone learns this too slowly and overfits instead (val F1 ~0.83 vs ~0.95 on synthetic receipts).
+        # documents attention alone learns this too slowly and overfits instead (synthetic receipts:
+        # val F1 ~0.83 without it, ~0.95 with it).
         self.context = nn.Conv1d(h, h, kernel_size=5, padding=2)
         self.embed_norm = nn.LayerNorm(h)
         self.embed_dropout = nn.Dropout(dropout)

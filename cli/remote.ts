@@ -1,0 +1,46 @@
+/** CLI commands that talk to AWS, or to the local AWS when AWS_ENDPOINT_URL_* point at it. */
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { dynamoDocumentClient, sfnClient } from '../src/aws/clients';
+import { InvalidInputError } from '../src/errors';
+import { isRunStatus, RunStore } from '../src/status/run-store';
+
+const storeFor = (table: string | undefined): RunStore => {
+  const tableName = table ?? process.env['DOCTRAIN_TABLE'];
+  if (!tableName) throw new InvalidInputError('no table: pass --table NAME or set DOCTRAIN_TABLE (see `sls info` outputs)');
+  return new RunStore(dynamoDocumentClient(), tableName);
+};
+
+export const startExecution = async (stateMachineArn: string, input: unknown, name?: string): Promise<number> => {
+  const result = await sfnClient().send(
+    new StartExecutionCommand({
+      stateMachineArn,
+      input: JSON.stringify({ trigger: 'cli', ...(input as object) }),
+      ...(name === undefined ? {} : { name }),
+    }),
+  );
+  console.log(`started ${result.executionArn}`);
+  return 0;
+};
+
+export const printStatus = async (runId: string, table?: string): Promise<number> => {
+  const store = storeFor(table);
+  const record = await store.getRun(runId);
+  if (!record) {
+    console.error(`no run ${runId}`);
+    return 1;
+  }
+  console.log(JSON.stringify(record, null, 2));
+  for (const event of await store.listEvents(runId)) {
+    console.log(`${event.at}  ${event.status}${event.progressKey ? ` ${event.progressKey}` : ''}${event.detail ? `  ${JSON.stringify(event.detail)}` : ''}`);
+  }
+  return 0;
+};
+
+export const printRuns = async (status: string, table?: string): Promise<number> => {
+  if (!isRunStatus(status)) throw new InvalidInputError(`--status must be one of PENDING, PREPARING, TRAINING, COMPLETED, FAILED, SKIPPED; got ${status}`);
+  for (const run of await storeFor(table).listRunsByStatus(status)) {
+    const f1 = (run['metrics'] as Record<string, number> | undefined)?.['val_f1'];
+    console.log(`${run.updatedAt}  ${run.runId}  ${run.status}${f1 === undefined ? '' : `  val_f1=${f1}`}`);
+  }
+  return 0;
+};

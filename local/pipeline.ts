@@ -1,0 +1,76 @@
+/**
+ * The embedded local default: start the local AWS, upload documents, run the real state machine and
+ * read back what it recorded. Used by `doctrain demo`, `doctrain local run` and the integration tests.
+ */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { s3Client, dynamoDocumentClient } from '../src/aws/clients';
+import { RunStore, type RunEvent, type RunRecord } from '../src/status/run-store';
+import { generateReceipts } from './synth';
+import { loadServerlessProject, type ServerlessProject } from './serverless-project';
+import { startLocalServices, type LocalServices, type LocalServicesOptions } from './services';
+import { prepareStateMachine, runExecution, type ExecutionEvent, type ExecutionOutcome } from './stepfunctions';
+
+export const PIPELINE_STATE_MACHINE = 'trainPipeline';
+
+export interface LocalPipeline {
+  services: LocalServices;
+  project: ServerlessProject;
+  store: RunStore;
+  execute(input: unknown, options?: { executionName?: string; onEvent?: (event: ExecutionEvent) => void }): Promise<ExecutionOutcome>;
+  runRecord(runId: string): Promise<{ record: RunRecord | undefined; events: RunEvent[] }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the local services and points this process at them. One local pipeline per process: the
+ * handlers' clients are built once per process from the environment, as they are in Lambda.
+ */
+export const startLocalPipeline = async (
+  options: LocalServicesOptions & { waitMs?: number; retryIntervalMs?: number },
+): Promise<LocalPipeline> => {
+  const services = await startLocalServices(options);
+  Object.assign(process.env, services.env);
+  const project = loadServerlessProject(options.root);
+  const definition = project.stateMachines[PIPELINE_STATE_MACHINE];
+  if (!definition) throw new Error(`serverless.yml has no state machine ${PIPELINE_STATE_MACHINE}`);
+  const prepared = prepareStateMachine(definition, project.functions);
+  const store = new RunStore(dynamoDocumentClient(), services.tableName);
+  return {
+    services,
+    project,
+    store,
+    execute: (input, executeOptions = {}) =>
+      runExecution(prepared, input as never, {
+        stateMachineName: `doctrain-${options.stage ?? 'local'}-train-pipeline`,
+        waitMs: options.waitMs ?? 1000,
+        retryIntervalMs: options.retryIntervalMs ?? 200,
+        ...executeOptions,
+      }),
+    runRecord: async (runId) => ({ record: await store.getRun(runId), events: await store.listEvents(runId) }),
+    close: () => services.close(),
+  };
+};
+
+/** Renders `count` synthetic receipts and uploads each image with its annotation under `prefix`. */
+export const uploadSyntheticReceipts = async (
+  bucket: string,
+  options: { count: number; seed: number; prefix?: string },
+): Promise<string[]> => {
+  const prefix = options.prefix ?? 'documents/';
+  const receipts = await generateReceipts({ count: options.count, seed: options.seed });
+  const s3 = s3Client();
+  await Promise.all(
+    receipts.flatMap((receipt) => [
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}${receipt.id}.png`, Body: receipt.png, ContentType: 'image/png' })),
+      s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: `${prefix}${receipt.id}.json`,
+          Body: JSON.stringify(receipt.annotation),
+          ContentType: 'application/json',
+        }),
+      ),
+    ]),
+  );
+  return receipts.map((receipt) => `${prefix}${receipt.id}.png`);
+};

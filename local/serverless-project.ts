@@ -1,0 +1,96 @@
+/**
+ * Reads serverless.yml the way the local runtime needs it: the function table (handler modules), the
+ * stage's doctrain config, the DynamoDB table definition and the state machine definition. serverless.yml
+ * stays the single source of truth; the local run never keeps its own copy of any of these.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse, type Tags } from 'yaml';
+
+/** CloudFormation short-form tags, kept as their long form so references stay inspectable. */
+const cloudFormationTags: Tags = [
+  ...['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'ImportValue', 'Base64', 'GetAZs', 'Cidr'].flatMap(
+    (name) => {
+      const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
+      const toLong = (value: unknown): unknown => ({
+        [key]: name === 'GetAtt' && typeof value === 'string' ? value.split('.') : value,
+      });
+      return (['scalar', 'seq', 'map'] as const).map((nodeClass) => ({
+        tag: `!${name}`,
+        collection: nodeClass === 'scalar' ? undefined : nodeClass,
+        resolve: (value: unknown) => toLong(nodeClass === 'scalar' ? value : (value as { toJSON(): unknown }).toJSON()),
+      }));
+    },
+  ),
+] as unknown as Tags;
+
+export const parseYaml = (text: string): unknown => parse(text, { customTags: cloudFormationTags, merge: true, maxAliasCount: -1 });
+
+type Json = Record<string, unknown>;
+
+export interface FunctionEntry {
+  key: string;
+  /** e.g. ValidateInputLambdaFunction, as serverless names the CloudFormation resource. */
+  logicalId: string;
+  /** Absolute path of the handler module (TypeScript source). */
+  modulePath: string;
+  exportName: string;
+}
+
+export interface ServerlessProject {
+  root: string;
+  functions: FunctionEntry[];
+  /** The stage's doctrain config (custom.doctrain.stages.<stage>, falling back to defaults). */
+  stageConfig(stage: string): Json;
+  /** Properties of the RunsTable resource (CloudFormation AWS::DynamoDB::Table). */
+  tableProperties: Json;
+  /** Each state machine's definition, by its key under stepFunctions.stateMachines. */
+  stateMachines: Record<string, Json>;
+}
+
+/** serverless' own normalisation of function keys into logical ids. */
+export const lambdaLogicalId = (functionKey: string): string =>
+  `${functionKey.charAt(0).toUpperCase()}${functionKey.slice(1).replace(/-/g, 'Dash').replace(/_/g, 'Underscore')}LambdaFunction`;
+
+const asObject = (value: unknown, where: string): Json => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`serverless.yml: ${where} is not a mapping`);
+  return value as Json;
+};
+
+const fileReference = /^\$\{file\(([^)]+)\)\}$/;
+
+export const loadServerlessProject = (root: string): ServerlessProject => {
+  const config = asObject(parseYaml(readFileSync(path.join(root, 'serverless.yml'), 'utf8')), '(root)');
+  const functions = Object.entries(asObject(config['functions'], 'functions')).map(([key, value]): FunctionEntry => {
+    const handler = String(asObject(value, `functions.${key}`)['handler']);
+    const dot = handler.lastIndexOf('.');
+    return {
+      key,
+      logicalId: lambdaLogicalId(key),
+      modulePath: path.join(root, `${handler.slice(0, dot)}.ts`),
+      exportName: handler.slice(dot + 1),
+    };
+  });
+  const custom = asObject(config['custom'], 'custom');
+  const doctrain = asObject(custom['doctrain'], 'custom.doctrain');
+  const stages = asObject(doctrain['stages'] ?? {}, 'custom.doctrain.stages');
+  const defaults = asObject(doctrain['defaults'], 'custom.doctrain.defaults');
+  const resources = asObject(asObject(config['resources'], 'resources')['Resources'], 'resources.Resources');
+  const tableProperties = asObject(asObject(resources['RunsTable'], 'RunsTable')['Properties'], 'RunsTable.Properties');
+  const machines = asObject(asObject(config['stepFunctions'], 'stepFunctions')['stateMachines'], 'stepFunctions.stateMachines');
+  const stateMachines = Object.fromEntries(
+    Object.entries(machines).map(([key, value]) => {
+      const definition = asObject(value, `stateMachines.${key}`)['definition'];
+      const file = typeof definition === 'string' ? fileReference.exec(definition)?.[1] : undefined;
+      const loaded = file === undefined ? definition : parseYaml(readFileSync(path.join(root, file), 'utf8'));
+      return [key, asObject(loaded, `stateMachines.${key}.definition`)];
+    }),
+  );
+  return {
+    root,
+    functions,
+    stageConfig: (stage) => ({ ...defaults, ...(stages[stage] === undefined ? {} : asObject(stages[stage], `stages.${stage}`)) }),
+    tableProperties,
+    stateMachines,
+  };
+};

@@ -1,0 +1,182 @@
+/**
+ * The embedded local AWS: DynamoDB (dynalite), S3 (s3rver), Textract (tesseract.js) and SageMaker
+ * (the trainer as a process, or a container where Docker runs), all on 127.0.0.1. What it hands back is
+ * an environment: the handlers and the SDK find every service through AWS_ENDPOINT_URL_<SERVICE>.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { startLocalSageMaker, type LocalSageMakerFaults } from './sagemaker';
+import { loadServerlessProject } from './serverless-project';
+import { startLocalTextract } from './textract';
+
+const require = createRequire(import.meta.url);
+
+export interface LocalServicesOptions {
+  /** Project root (where serverless.yml is). */
+  root: string;
+  /** Where S3 objects, DynamoDB data (when persistent) and training job folders live. */
+  dataDir: string;
+  stage?: string;
+  /** Keep DynamoDB on disk under dataDir (S3 always is); default in memory. */
+  persistent?: boolean;
+  /** Fixed ports (for `doctrain local up` and the aws CLI); default free ports. */
+  ports?: Partial<Record<'s3' | 'dynamodb' | 'textract' | 'sagemaker', number>>;
+  textractMaxTps?: number;
+  sagemaker?: { runner?: 'auto' | 'process' | 'docker'; faults?: LocalSageMakerFaults; checkpointSyncSeconds?: number };
+}
+
+export interface LocalServices {
+  bucket: string;
+  tableName: string;
+  endpoints: Record<'s3' | 'dynamodb' | 'textract' | 'sagemaker', string>;
+  /** Everything a process needs to talk to these services, the handlers' deployment settings included. */
+  env: Record<string, string>;
+  setSageMakerFaults(faults: LocalSageMakerFaults): void;
+  close(): Promise<void>;
+}
+
+export const LOCAL_BUCKET = 'doctrain-local';
+export const LOCAL_TABLE = 'doctrain-local-runs';
+export const LOCAL_ACCOUNT = '000000000000';
+/** s3rver only accepts this key pair; dynalite and the local emulators accept any. */
+const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+
+const listen = (server: Server, port: number): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+
+const closeServer = (server: Server): Promise<void> =>
+  new Promise((resolve) => {
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  });
+
+/** CloudFormation table properties -> CreateTable input (what dynalite understands of it). */
+export const createTableInput = (tableName: string, properties: Record<string, unknown>): CreateTableCommandInput => ({
+  TableName: tableName,
+  BillingMode: 'PAY_PER_REQUEST',
+  AttributeDefinitions: properties['AttributeDefinitions'] as CreateTableCommandInput['AttributeDefinitions'],
+  KeySchema: properties['KeySchema'] as CreateTableCommandInput['KeySchema'],
+  GlobalSecondaryIndexes: properties['GlobalSecondaryIndexes'] as CreateTableCommandInput['GlobalSecondaryIndexes'],
+});
+
+/** The stage's doctrain config as the functions' environment, exactly as serverless.yml sets it on AWS. */
+export const deploymentEnvironment = (config: Record<string, unknown>): Record<string, string> => {
+  const names: Record<string, string> = {
+    modelName: 'DOCTRAIN_MODEL_NAME',
+    documentsPrefix: 'DOCTRAIN_DOCUMENTS_PREFIX',
+    instanceType: 'DOCTRAIN_INSTANCE_TYPE',
+    spot: 'DOCTRAIN_SPOT',
+    maxRuntimeSeconds: 'DOCTRAIN_MAX_RUNTIME_SECONDS',
+    maxWaitSeconds: 'DOCTRAIN_MAX_WAIT_SECONDS',
+    pollSeconds: 'DOCTRAIN_POLL_SECONDS',
+    textractTps: 'DOCTRAIN_TEXTRACT_TPS',
+    batchSize: 'DOCTRAIN_BATCH_SIZE',
+    validationFraction: 'DOCTRAIN_VALIDATION_FRACTION',
+  };
+  return Object.fromEntries(
+    Object.entries(names)
+      .filter(([key]) => config[key] !== undefined)
+      .map(([key, envName]) => [envName, String(config[key])]),
+  );
+};
+
+export const startLocalServices = async (options: LocalServicesOptions): Promise<LocalServices> => {
+  const project = loadServerlessProject(options.root);
+  const stage = options.stage ?? 'local';
+  await mkdir(path.join(options.dataDir, 's3'), { recursive: true });
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    for (const closeOne of closers.reverse()) await closeOne().catch(() => undefined);
+  };
+  try {
+    const dynalite = require('dynalite') as (opts: Record<string, unknown>) => Server;
+    const dynamoServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.persistent ? { path: path.join(options.dataDir, 'dynamodb') } : {}) });
+    const dynamoPort = await listen(dynamoServer, options.ports?.dynamodb ?? 0);
+    closers.push(() => closeServer(dynamoServer));
+
+    const S3rver = require('s3rver') as new (opts: Record<string, unknown>) => { run(): Promise<AddressInfo>; close(): Promise<void> };
+    const s3rver = new S3rver({
+      port: options.ports?.s3 ?? 0,
+      address: '127.0.0.1',
+      silent: true,
+      directory: path.join(options.dataDir, 's3'),
+      configureBuckets: [{ name: LOCAL_BUCKET }],
+    });
+    const s3Address = await s3rver.run();
+    closers.push(() => s3rver.close());
+
+    const endpoints = {
+      s3: `http://127.0.0.1:${s3Address.port}`,
+      dynamodb: `http://127.0.0.1:${dynamoPort}`,
+      textract: '',
+      sagemaker: '',
+    };
+    const env: Record<string, string> = {
+      AWS_REGION: 'us-east-1',
+      ...LOCAL_CREDENTIALS,
+      AWS_ENDPOINT_URL_S3: endpoints.s3,
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+      DOCTRAIN_S3_FORCE_PATH_STYLE: 'true',
+      // s3rver would store the streaming-checksum framing inside objects (FIELD-NOTES).
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    };
+    // The emulators read S3 through the shared client factory, so the S3 endpoint must be in place first.
+    Object.assign(process.env, env);
+
+    const textract = await startLocalTextract({
+      ...(options.ports?.textract === undefined ? {} : { port: options.ports.textract }),
+      ...(options.textractMaxTps === undefined ? {} : { maxTps: options.textractMaxTps }),
+    });
+    closers.push(() => textract.close());
+    const sagemaker = await startLocalSageMaker({
+      workDir: path.join(options.dataDir, 'sagemaker'),
+      trainerDir: path.join(options.root, 'training-image'),
+      runner: options.sagemaker?.runner ?? 'auto',
+      ...(options.ports?.sagemaker === undefined ? {} : { port: options.ports.sagemaker }),
+      ...(options.sagemaker?.faults === undefined ? {} : { faults: options.sagemaker.faults }),
+      checkpointSyncSeconds: options.sagemaker?.checkpointSyncSeconds ?? 2,
+      stopTimeoutSeconds: 20,
+    });
+    closers.push(() => sagemaker.close());
+    endpoints.textract = textract.endpoint;
+    endpoints.sagemaker = sagemaker.endpoint;
+    Object.assign(env, {
+      AWS_ENDPOINT_URL_TEXTRACT: textract.endpoint,
+      AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint,
+      ...deploymentEnvironment(project.stageConfig(stage)),
+      DOCTRAIN_BUCKET: LOCAL_BUCKET,
+      DOCTRAIN_TABLE: LOCAL_TABLE,
+      DOCTRAIN_TRAINING_IMAGE: 'doctrain-trainer:local',
+      DOCTRAIN_SAGEMAKER_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/doctrain-local-sagemaker`,
+    });
+
+    const dynamo = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    try {
+      await dynamo.send(new CreateTableCommand(createTableInput(LOCAL_TABLE, project.tableProperties)));
+    } catch (error) {
+      // A persistent local stage keeps its table between runs.
+      if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
+    } finally {
+      dynamo.destroy();
+    }
+    return {
+      bucket: LOCAL_BUCKET,
+      tableName: LOCAL_TABLE,
+      endpoints,
+      env,
+      setSageMakerFaults: (faults) => sagemaker.setFaults(faults),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+};

@@ -1,0 +1,240 @@
+/**
+ * Runs the real ASL definition with aws-local-stepfunctions, routing every Task generically:
+ *  - a Lambda reference (Fn::GetAtt [<Fn>LambdaFunction, Arn]) calls that function's handler module
+ *    in-process, with Lambda's error and serialisation semantics;
+ *  - `arn:aws:states:::<service>:<action>` and `arn:aws:states:::aws-sdk:<service>:<action>` become the
+ *    AWS SDK command of that name, sent to whatever endpoint the environment configures.
+ * Nothing here knows a state by name: a new state in the definition needs no change here.
+ */
+import './promise-with-resolvers';
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import * as dynamodbSdk from '@aws-sdk/client-dynamodb';
+import * as s3Sdk from '@aws-sdk/client-s3';
+import * as sagemakerSdk from '@aws-sdk/client-sagemaker';
+import * as textractSdk from '@aws-sdk/client-textract';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { FunctionEntry } from './serverless-project';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type TaskHandler = (input: Json) => Promise<Json>;
+
+/** An error as Step Functions reports it: `Error` is the name, `Cause` the message (no nested cause). */
+export class TaskError extends Error {
+  public constructor(name: string, cause: string) {
+    super(cause);
+    this.name = name;
+  }
+}
+
+interface SdkModule {
+  client: new (config: Record<string, unknown>) => { send(command: unknown): Promise<unknown>; destroy(): void };
+  commands: Record<string, unknown>;
+  /** The prefix Step Functions puts on this service's error names, e.g. SageMaker.ResourceInUse. */
+  errorPrefix: string;
+}
+
+const SDK_MODULES: Record<string, SdkModule> = {
+  sagemaker: { client: sagemakerSdk.SageMakerClient, commands: sagemakerSdk, errorPrefix: 'SageMaker' },
+  dynamodb: { client: dynamodbSdk.DynamoDBClient, commands: dynamodbSdk, errorPrefix: 'DynamoDB' },
+  s3: { client: s3Sdk.S3Client, commands: s3Sdk, errorPrefix: 'S3' },
+  textract: { client: textractSdk.TextractClient, commands: textractSdk, errorPrefix: 'Textract' },
+} as unknown as Record<string, SdkModule>;
+
+/** Step Functions hands states JSON: dates become ISO strings, undefined members disappear. */
+const toJson = (value: unknown): Json => JSON.parse(JSON.stringify(value ?? null)) as Json;
+
+const SERVICE_INTEGRATION = /^arn:aws:states:::(?:aws-sdk:)?([a-z0-9]+):([A-Za-z0-9]+)(\.sync|\.waitForTaskToken)?$/;
+
+export const serviceIntegrationHandler = (resource: string): TaskHandler => {
+  const match = SERVICE_INTEGRATION.exec(resource);
+  const [, service = '', action = '', pattern] = match ?? [];
+  const sdk = SDK_MODULES[service];
+  if (!match || !sdk) throw new Error(`Local runtime: no route for Task resource ${resource}`);
+  if (pattern) throw new Error(`Local runtime: the ${pattern} integration pattern is not supported (${resource})`);
+  const commandName = `${action.charAt(0).toUpperCase()}${action.slice(1)}Command`;
+  const Command = sdk.commands[commandName] as (new (input: unknown) => unknown) | undefined;
+  if (!Command) throw new Error(`Local runtime: ${service} has no SDK command ${commandName} (${resource})`);
+  let client: InstanceType<SdkModule['client']> | undefined;
+  return async (input) => {
+    client ??= new sdk.client(service === 's3' ? { forcePathStyle: true } : {});
+    try {
+      const output = (await client.send(new Command(input))) as Record<string, unknown>;
+      const { $metadata: _metadata, ...result } = output;
+      return toJson(result);
+    } catch (error) {
+      const name = (error as { name?: string }).name ?? 'Error';
+      throw new TaskError(`${sdk.errorPrefix}.${name}`, (error as Error).message ?? String(error));
+    }
+  };
+};
+
+/** In-process Lambda: JSON in, JSON out, errors as {errorType, errorMessage} like the Lambda service. */
+export const lambdaHandler = (fn: FunctionEntry): TaskHandler => {
+  let loaded: Promise<(event: unknown, context: unknown) => Promise<unknown>> | undefined;
+  return async (input) => {
+    loaded ??= import(pathToFileURL(fn.modulePath).href).then((module: Record<string, unknown>) => {
+      const handler = module[fn.exportName];
+      if (typeof handler !== 'function') throw new Error(`${fn.modulePath} does not export ${fn.exportName}`);
+      return handler as (event: unknown, context: unknown) => Promise<unknown>;
+    });
+    const handler = await loaded;
+    const started = Date.now();
+    const context = {
+      functionName: `doctrain-local-${fn.key}`,
+      awsRequestId: randomUUID(),
+      getRemainingTimeInMillis: () => Math.max(0, 900_000 - (Date.now() - started)),
+    };
+    try {
+      return toJson(await handler(toJson(input), context));
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      throw new TaskError(
+        err.name,
+        JSON.stringify({ errorType: err.name, errorMessage: err.message, trace: (err.stack ?? '').split('\n') }),
+      );
+    }
+  };
+};
+
+type StateNode = Record<string, unknown>;
+
+/** Every state of a definition, nested Map and Parallel states included. */
+const walkStates = function* (definition: StateNode): Generator<[string, StateNode]> {
+  for (const [name, state] of Object.entries((definition['States'] ?? {}) as Record<string, StateNode>)) {
+    yield [name, state];
+    for (const nested of [state['ItemProcessor'], state['Iterator'], ...((state['Branches'] as StateNode[] | undefined) ?? [])]) {
+      if (nested) yield* walkStates(nested as StateNode);
+    }
+  }
+};
+
+export interface PreparedStateMachine {
+  definition: StateMachineDefinition;
+  handlers: Record<string, TaskHandler>;
+  waitStates: string[];
+}
+
+/**
+ * Replaces Lambda references by placeholder ARNs (the library wants strings) and builds one handler per
+ * Task state. Task state names must be unique across the definition, as the library keys handlers by name.
+ */
+export const prepareStateMachine = (source: StateNode, functions: readonly FunctionEntry[]): PreparedStateMachine => {
+  const definition = structuredClone(source);
+  const handlers: Record<string, TaskHandler> = {};
+  const waitStates: string[] = [];
+  const byLogicalId = new Map(functions.map((fn) => [fn.logicalId, fn]));
+  for (const [name, state] of walkStates(definition)) {
+    if (state['Type'] === 'Wait') waitStates.push(name);
+    if (state['Type'] !== 'Task') continue;
+    if (handlers[name]) throw new Error(`Local runtime: Task state name ${name} is used twice`);
+    const resource = state['Resource'];
+    const getAtt = (resource as { 'Fn::GetAtt'?: [string, string] } | null)?.['Fn::GetAtt'];
+    if (typeof resource === 'string') {
+      handlers[name] = serviceIntegrationHandler(resource);
+    } else if (getAtt) {
+      const fn = byLogicalId.get(getAtt[0]);
+      if (!fn) throw new Error(`Local runtime: state ${name} references ${getAtt[0]}, which is no function in serverless.yml`);
+      handlers[name] = lambdaHandler(fn);
+      state['Resource'] = `arn:aws:lambda:us-east-1:000000000000:function:doctrain-local-${fn.key}`;
+    } else {
+      throw new Error(`Local runtime: state ${name} has a Resource the local runtime cannot route: ${JSON.stringify(resource)}`);
+    }
+  }
+  return { definition: definition as unknown as StateMachineDefinition, handlers, waitStates };
+};
+
+export interface ExecutionEvent {
+  type: string;
+  stateName?: string;
+  timestamp: number;
+  error?: string;
+  cause?: string;
+  /** The state's output, on StateExited events. */
+  output?: Json;
+}
+
+export interface ExecutionOutcome {
+  executionName: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: Json;
+  error?: string;
+  cause?: string;
+  events: ExecutionEvent[];
+}
+
+export interface StartExecutionOptions {
+  stateMachineName: string;
+  executionName?: string;
+  /** Real waits are replaced by this many milliseconds (the poll loop's pace locally). */
+  waitMs?: number;
+  /** Retry intervals are replaced by this many milliseconds. */
+  retryIntervalMs?: number;
+  onEvent?: (event: ExecutionEvent) => void;
+}
+
+export const runExecution = async (
+  prepared: PreparedStateMachine,
+  input: Json,
+  options: StartExecutionOptions,
+): Promise<ExecutionOutcome> => {
+  const executionName = options.executionName ?? randomUUID();
+  const machine = new StateMachine(prepared.definition, { validationOptions: { checkArn: false } });
+  const retryable = Object.keys(prepared.handlers).concat(
+    [...walkStates(prepared.definition as unknown as StateNode)].filter(([, s]) => s['Type'] === 'Map').map(([n]) => n),
+  );
+  const execution = machine.run(input, {
+    overrides: {
+      taskResourceLocalHandlers: prepared.handlers,
+      ...(options.waitMs === undefined ? {} : { waitTimeOverrides: Object.fromEntries(prepared.waitStates.map((n) => [n, options.waitMs as number])) }),
+      ...(options.retryIntervalMs === undefined ? {} : { retryIntervalOverrides: Object.fromEntries(retryable.map((n) => [n, options.retryIntervalMs as number])) }),
+    },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:us-east-1:000000000000:execution:${options.stateMachineName}:${executionName}`,
+        Name: executionName,
+        Input: input,
+        StartTime: new Date().toISOString(),
+      },
+      StateMachine: { Id: `arn:aws:states:us-east-1:000000000000:stateMachine:${options.stateMachineName}`, Name: options.stateMachineName },
+    },
+    noThrowOnAbort: true,
+  });
+  const events: ExecutionEvent[] = [];
+  const collecting = (async () => {
+    for await (const log of execution.eventLogs) {
+      const raw = log as unknown as {
+        type: string;
+        timestamp: number;
+        state?: { name: string; output?: Json };
+        Error?: string;
+        Cause?: unknown;
+      };
+      const event: ExecutionEvent = {
+        type: raw.type,
+        timestamp: raw.timestamp,
+        ...(raw.state ? { stateName: raw.state.name } : {}),
+        ...(raw.type === 'StateExited' && raw.state?.output !== undefined ? { output: raw.state.output } : {}),
+        ...(raw.Error === undefined ? {} : { error: raw.Error }),
+        ...(raw.Cause === undefined ? {} : { cause: typeof raw.Cause === 'string' ? raw.Cause : JSON.stringify(raw.Cause) }),
+      };
+      events.push(event);
+      options.onEvent?.(event);
+    }
+  })();
+  try {
+    const output = (await execution.result) as Json;
+    await collecting;
+    return { executionName, status: 'SUCCEEDED', output, events };
+  } catch (error) {
+    await collecting.catch(() => undefined);
+    const failed = events.find((event) => event.type === 'ExecutionFailed');
+    return {
+      executionName,
+      status: 'FAILED',
+      error: failed?.error ?? (error as Error).name,
+      cause: failed?.cause ?? (error as Error).message,
+      events,
+    };
+  }
+};

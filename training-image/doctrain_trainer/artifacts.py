@@ -1,0 +1,75 @@
+"""The model directory (CONTRACTS.md §4): model.pt, labels.json, vocab.json, config.json, metrics.json."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from . import SCHEMA_VERSION, __version__
+from .config import TrainConfig
+from .data import Vocabulary, label_file_payload
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    path.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def write_model(
+    model_dir: Path,
+    *,
+    config: TrainConfig,
+    labels: Sequence[str],
+    vocab: Vocabulary,
+    model: nn.Module,
+    final: dict[str, Any],
+    history: list[dict[str, Any]],
+    documents: dict[str, int],
+    truncated: int,
+    seconds: float,
+) -> None:
+    """Everything inference needs, in model/ (SageMaker tars it to model.tar.gz)."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    # Plain tensors and builtins only, so torch.load(..., weights_only=True) can read it.
+    torch.save(
+        {
+            "schemaVersion": SCHEMA_VERSION,
+            "backend": config.backend,
+            "num_labels": len(labels),
+            "state_dict": state,
+        },
+        model_dir / "model.pt",
+    )
+    _write_json(model_dir / "labels.json", label_file_payload(labels))
+    _write_json(model_dir / "vocab.json", vocab.to_json())
+    _write_json(
+        model_dir / "config.json",
+        {
+            "schemaVersion": SCHEMA_VERSION,
+            "backend": config.backend,
+            "hyperparameters": config.to_dict(),
+            "num_labels": len(labels),
+            "vocab_size": len(vocab.words),
+            "shape_vocab_size": len(vocab.shapes),
+            "trainer_version": __version__,
+            "torch_version": torch.__version__,
+        },
+    )
+    _write_json(
+        model_dir / "metrics.json",
+        {
+            "schemaVersion": SCHEMA_VERSION,
+            "final": final,
+            "history": history,
+            "documents": documents,
+            "truncated_documents": truncated,
+            "seconds": round(seconds, 2),
+        },
+    )
+
+

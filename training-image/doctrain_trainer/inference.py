@@ -1,0 +1,53 @@
+"""Load a trained model directory and tag words; the counterpart of artifacts.write_model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .backends import Backend, get_backend
+from .config import parse_hyperparameters
+from .data import Document, Vocabulary
+
+
+@dataclass
+class LoadedModel:
+    backend: Backend
+    model: nn.Module
+    labels: list[str]
+    vocab: Vocabulary
+    max_seq_len: int
+
+    def predict(self, words: Sequence[str], bboxes: Sequence[Sequence[int]]) -> list[str]:
+        """BIO labels for the first max_seq_len words (as in training); the rest are 'O'."""
+        if not words:
+            return []
+        boxes = tuple((int(b[0]), int(b[1]), int(b[2]), int(b[3])) for b in bboxes)
+        doc = Document("predict", tuple(words), boxes, ("O",) * len(words), "predict")
+        encoded = self.backend.encode([doc], self.vocab, {"O": self.labels.index("O")}, self.max_seq_len)
+        with torch.no_grad():
+            logits = self.model(self.backend.collate(encoded))
+        ids = logits.argmax(dim=-1)[0].tolist()
+        return [self.labels[i] for i in ids] + ["O"] * (len(words) - len(ids))
+
+
+def load_model(model_dir: Path) -> LoadedModel:
+    def read(name: str) -> Any:
+        return json.loads((model_dir / name).read_text(encoding="utf-8"))
+
+    config_json = read("config.json")
+    config = parse_hyperparameters({k: str(v) for k, v in config_json["hyperparameters"].items()})
+    labels = list(read("labels.json")["labels"])
+    vocab = Vocabulary.from_json(read("vocab.json"))
+    backend = get_backend(config.backend)
+    model = backend.build_model(config, vocab, len(labels))
+    state = torch.load(model_dir / "model.pt", map_location="cpu")
+    model.load_state_dict(state["state_dict"])
+    model.eval()
+    return LoadedModel(backend, model, labels, vocab, config.max_seq_len)

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import random
+
+import torch
+
+from doctrain_trainer.backends.compact import REL_BUCKETS, CompactBackend, relative_bucket
+from doctrain_trainer.config import TrainConfig
+from doctrain_trainer.data import Document, Vocabulary
+from tests.synthetic import ALL_LABELS, make_document
+
+
+def _docs(n: int) -> list[Document]:
+    rng = random.Random(3)
+    out = []
+    for i in range(n):
+        d = make_document(rng, f"d{i}")
+        boxes = tuple((b[0], b[1], b[2], b[3]) for b in d["bboxes"])
+        out.append(Document(d["id"], tuple(d["words"]), boxes, tuple(d["labels"]), "x"))
+    return out
+
+
+def test_relative_bucket_range_and_sign() -> None:
+    d = torch.tensor([-5000.0, -1000.0, -9.0, -1.0, 0.0, 1.0, 9.0, 1000.0, 5000.0])
+    b = relative_bucket(d, 8, 1000, REL_BUCKETS)
+    assert int(b.min()) >= 0 and int(b.max()) <= 2 * REL_BUCKETS
+    assert int(b[4]) == REL_BUCKETS  # zero distance in the middle
+    assert torch.equal(b - REL_BUCKETS, -(b.flip(0) - REL_BUCKETS))  # symmetric
+    assert int(b[5]) == REL_BUCKETS + 1 and int(b[-1]) == 2 * REL_BUCKETS
+
+
+def test_predictions_do_not_depend_on_batch_padding() -> None:
+    docs = _docs(3)
+    config = TrainConfig(hidden_size=32, num_heads=2, num_layers=1)
+    vocab = Vocabulary.build(docs)
+    backend = CompactBackend()
+    torch.manual_seed(0)
+    model = backend.build_model(config, vocab, len(ALL_LABELS)).eval()
+    enc = backend.encode(docs, vocab, {lab: i for i, lab in enumerate(ALL_LABELS)}, config.max_seq_len)
+    shortest = min(range(3), key=lambda i: int(enc[i].input_ids.shape[0]))
+    n = int(enc[shortest].input_ids.shape[0])
+    with torch.no_grad():
+        alone = model(backend.collate([enc[shortest]]))[0]
+        batched = model(backend.collate(enc))[shortest, :n]
+    assert batched.shape == alone.shape == (n, len(ALL_LABELS))
+    assert torch.allclose(alone, batched, atol=1e-5)
+
+
+def test_truncates_to_max_seq_len() -> None:
+    docs = _docs(1)
+    vocab = Vocabulary.build(docs)
+    enc = CompactBackend().encode(docs, vocab, {lab: i for i, lab in enumerate(ALL_LABELS)}, 8)
+    assert enc[0].input_ids.shape[0] == 8 and enc[0].buckets.shape == (8, 6)
