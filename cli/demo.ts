@@ -18,6 +18,13 @@ export interface DemoOptions {
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
+/** A run record attribute for the summary: scalars as they are, anything else as JSON, absent as '-'. */
+const show = (value: unknown): string => {
+  if (value === undefined || value === null) return '-';
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+};
+
 /** States of the poll loop are reported as training progress, not one line per poll. */
 const QUIET_STATES = new Set(['WaitForTraining', 'DescribeTrainingJob', 'RecordProgress', 'TrainingStatus']);
 
@@ -89,11 +96,11 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
     console.log(`run:              ${runId} (execution ${outcome.status})`);
     console.log(`status:           ${record?.status ?? 'no run record'}`);
     console.log(`status history:   ${events.map((event) => (event.progressKey ? `${event.status}(${event.progressKey})` : event.status)).join(' -> ')}`);
-    console.log(`dataset:          ${String(record?.['datasetUri'] ?? '-')} (train ${counts['train'] ?? '-'}, validation ${counts['validation'] ?? '-'}, quarantined ${counts['quarantined'] ?? '-'})`);
+    console.log(`dataset:          ${show(record?.['datasetUri'])} (train ${counts['train'] ?? '-'}, validation ${counts['validation'] ?? '-'}, quarantined ${counts['quarantined'] ?? '-'})`);
     console.log(`validation F1:    ${metrics['val_f1'] === undefined ? '-' : metrics['val_f1'].toFixed(4)} (precision ${metrics['val_precision']?.toFixed(4) ?? '-'}, recall ${metrics['val_recall']?.toFixed(4) ?? '-'})`);
-    console.log(`model artifact:   ${String(record?.['modelArtifactUri'] ?? '-')}`);
+    console.log(`model artifact:   ${show(record?.['modelArtifactUri'])}`);
     console.log(`                  (on disk: ${path.join(options.dataDir, 's3', pipeline.services.bucket)}/...)`);
-    console.log(`billable seconds: ${String(record?.['billableSeconds'] ?? '-')}  cost estimate on ${String(record?.['instanceType'] ?? '-')}: $${String(record?.['costEstimateUsd'] ?? '-')}`);
+    console.log(`billable seconds: ${show(record?.['billableSeconds'])}  cost estimate on ${show(record?.['instanceType'])}: $${show(record?.['costEstimateUsd'])}`);
     if (outcome.status === 'FAILED') console.log(`failure:          ${outcome.error}: ${outcome.cause}`);
     phases.push(['total', Date.now() - started]);
     console.log('timing:');

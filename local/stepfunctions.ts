@@ -34,7 +34,8 @@ interface SdkModule {
   errorPrefix: string;
 }
 
-const SDK_MODULES: Record<string, SdkModule> = {
+// The SDK's client and command classes are generic over their own input types; the routing only needs this shape.
+const SDK_MODULES = {
   sagemaker: { client: sagemakerSdk.SageMakerClient, commands: sagemakerSdk, errorPrefix: 'SageMaker' },
   dynamodb: { client: dynamodbSdk.DynamoDBClient, commands: dynamodbSdk, errorPrefix: 'DynamoDB' },
   s3: { client: s3Sdk.S3Client, commands: s3Sdk, errorPrefix: 'S3' },
@@ -223,7 +224,7 @@ export const runExecution = async (
     }
   })();
   try {
-    const output = (await execution.result) as Json;
+    const output = await execution.result;
     await collecting;
     return { executionName, status: 'SUCCEEDED', output, events };
   } catch (error) {

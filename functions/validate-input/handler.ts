@@ -5,6 +5,6 @@ import { defineHandler } from '../../src/lambda/handler';
 
 const eventSchema = z.object({ input: z.unknown(), executionName: z.string().min(1) });
 
-export const handler = defineHandler('ValidateInput', eventSchema, async (event) => ({
+export const handler = defineHandler('ValidateInput', eventSchema, (event) => ({
   config: resolveRunConfig(readDeploymentSettings(), event.input, event.executionName),
 }));

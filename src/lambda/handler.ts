@@ -9,6 +9,7 @@ import { parseOrThrow } from '../validation';
 export const defineHandler = <S extends z.ZodType, R>(
   name: string,
   eventSchema: S,
-  run: (event: z.output<S>) => Promise<R>,
+  /** The domain function; a synchronous one (ValidateInput) is fine too. */
+  run: (event: z.output<S>) => R | Promise<R>,
 ) =>
   middy(async (event: unknown): Promise<R> => run(parseOrThrow(eventSchema, event, `${name} event`)));

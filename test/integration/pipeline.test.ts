@@ -1,0 +1,157 @@
+/**
+ * End to end on the embedded local runtime: the real ASL (aws-local-stepfunctions), the real handlers,
+ * dynalite, s3rver, the tesseract.js-backed Textract and the real trainer run by the local SageMaker.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ListTrainingJobsCommand } from '@aws-sdk/client-sagemaker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalPipeline, uploadSyntheticReceipts, type LocalPipeline } from '../../local/pipeline';
+import { getBytes, getJson, listKeys, parseS3Uri, putBody } from '../../src/aws/s3-objects';
+import { s3Client, sageMakerClient } from '../../src/aws/clients';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const SMALL_TRAINING = { epochs: 2, hidden_size: 32, num_layers: 1, num_heads: 2 };
+
+let pipeline: LocalPipeline;
+let dataDir: string;
+
+const trainingJobNames = async (): Promise<string[]> =>
+  ((await sageMakerClient().send(new ListTrainingJobsCommand({}))).TrainingJobSummaries ?? []).map(
+    (job) => job.TrainingJobName ?? '',
+  );
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'doctrain-e2e-'));
+  pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', waitMs: 250, retryIntervalMs: 50 });
+  const bucket = pipeline.services.bucket;
+  await uploadSyntheticReceipts(bucket, { count: 10, seed: 11 });
+  // Two bad inputs that must be quarantined, not fatal: bytes that are no image, and a stray file type.
+  await putBody(s3Client(), { bucket, key: 'documents/broken-scan.png' }, 'this is not a png', 'image/png');
+  await putBody(s3Client(), { bucket, key: 'documents/broken-scan.json' }, JSON.stringify({ schemaVersion: 1, fields: { total: '1.00' } }), 'application/json');
+  await putBody(s3Client(), { bucket, key: 'documents/notes.txt' }, 'scanner notes', 'text/plain');
+});
+
+afterAll(async () => {
+  await pipeline?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('train pipeline on the local runtime', () => {
+  it('runs documents -> OCR -> dataset -> spot training -> COMPLETED, recording every step', async () => {
+    // Prepare
+    const runId = 'e2e-complete';
+    const bucket = pipeline.services.bucket;
+
+    // Act
+    const outcome = await pipeline.execute({ runId, training: { hyperparameters: SMALL_TRAINING } }, { executionName: runId });
+
+    // Assess: the execution and the run record
+    expect(outcome, `${outcome.error}: ${outcome.cause}`).toMatchObject({ status: 'SUCCEEDED' });
+    const { record, events } = await pipeline.runRecord(runId);
+    expect(record?.status).toBe('COMPLETED');
+    expect(record?.['spot']).toBe(true);
+    expect(record?.['trainingJobName']).toBe(`doctrain-${runId}-a1`);
+    expect(Object.keys(record?.['metrics'] as object)).toEqual(expect.arrayContaining(['val_f1', 'val_loss', 'train_loss']));
+    const history = events.map((event) => event.status);
+    expect(history[0]).toBe('PENDING');
+    expect(history.slice(0, 3)).toEqual(['PENDING', 'PREPARING', 'TRAINING']);
+    expect(history.at(-1)).toBe('COMPLETED');
+    expect(history.filter((status) => status === 'COMPLETED')).toHaveLength(1);
+
+    // Assess: the dataset objects in S3, per the data contract
+    const fingerprint = String(record?.['datasetFingerprint']);
+    const datasetKeys = await listKeys(s3Client(), bucket, `datasets/${fingerprint}/`);
+    expect(datasetKeys).toEqual(
+      expect.arrayContaining([
+        `datasets/${fingerprint}/train-00000.jsonl`,
+        `datasets/${fingerprint}/validation-00000.jsonl`,
+        `datasets/${fingerprint}/labels.json`,
+        `datasets/${fingerprint}/manifest.json`,
+      ]),
+    );
+    const manifest = (await getJson(s3Client(), { bucket, key: `datasets/${fingerprint}/manifest.json` })) as {
+      fingerprint: string;
+      counts: { documents: number; quarantined: number };
+      quarantined: { documentKey: string; reason: string }[];
+    };
+    expect(manifest.fingerprint).toBe(fingerprint);
+    expect(manifest.counts.documents).toBe(10);
+    expect(manifest.quarantined.map((entry) => entry.documentKey).sort()).toEqual(['documents/broken-scan.png', 'documents/notes.txt']);
+    const firstLine = Buffer.from(await getBytes(s3Client(), { bucket, key: `datasets/${fingerprint}/train-00000.jsonl` }))
+      .toString('utf8')
+      .split('\n')[0];
+    const doc = JSON.parse(firstLine ?? '{}') as { words: string[]; bboxes: number[][]; labels: string[] };
+    expect(doc.words.length).toBeGreaterThan(10);
+    expect(doc.bboxes).toHaveLength(doc.words.length);
+    expect(doc.labels).toHaveLength(doc.words.length);
+    expect(doc.labels).toContain('B-TOTAL');
+    for (const box of doc.bboxes) for (const v of box) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1000);
+
+    // Assess: quarantined documents are kept with their reasons, originals untouched
+    const quarantineKeys = await listKeys(s3Client(), bucket, `quarantine/${runId}/`);
+    expect(quarantineKeys).toEqual(
+      expect.arrayContaining(['quarantine/e2e-complete/documents/broken-scan.png.reason.json', 'quarantine/e2e-complete/documents/notes.txt.reason.json']),
+    );
+    const reason = (await getJson(s3Client(), { bucket, key: 'quarantine/e2e-complete/documents/broken-scan.png.reason.json' })) as { reason: string };
+    expect(reason.reason).toMatch(/Textract refused the document/);
+
+    // Assess: the model artifact is a real model.tar.gz with the trainer's outputs
+    const artifact = parseS3Uri(String(record?.['modelArtifactUri']));
+    const tarball = path.join(dataDir, 'model.tar.gz');
+    await writeFile(tarball, await getBytes(s3Client(), artifact));
+    const members = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
+    for (const file of ['model.pt', 'labels.json', 'vocab.json', 'metrics.json']) expect(members).toContain(file);
+  });
+
+  it('fails a malformed execution input in the first state, naming the fields, before any training job', async () => {
+    // Prepare
+    const jobsBefore = await trainingJobNames();
+
+    // Act
+    const outcome = await pipeline.execute(
+      { runId: 'e2e-bad-input', training: { instanceType: 'ml.p9.huge', epochz: 3 }, pollSeconds: 'soon' },
+      { executionName: 'e2e-bad-input' },
+    );
+
+    // Assess
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('InvalidInputError');
+    expect(outcome.cause).toContain('training.instanceType');
+    expect(outcome.cause).toContain('epochz');
+    expect(outcome.cause).toContain('pollSeconds');
+    const entered = outcome.events.filter((event) => event.type === 'StateEntered').map((event) => event.stateName);
+    expect(entered).toEqual(['ValidateInput', 'InputRejected']);
+    expect(await trainingJobNames()).toEqual(jobsBefore);
+    expect((await pipeline.runRecord('e2e-bad-input')).record).toBeUndefined();
+  });
+
+  it('records FAILED with the trainer\'s reason when the training job fails', async () => {
+    // Prepare: an unknown hyperparameter is a user error in the trainer (exit 2 + failure file)
+    const runId = 'e2e-train-fails';
+
+    // Act
+    const outcome = await pipeline.execute(
+      { runId, training: { hyperparameters: { ...SMALL_TRAINING, learning_rat: 0.1 } } },
+      { executionName: runId },
+    );
+
+    // Assess
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('TrainingJobFailed');
+    expect(outcome.cause).toContain('learning_rat');
+    const { record, events } = await pipeline.runRecord(runId);
+    expect(record?.status).toBe('FAILED');
+    expect((record?.['failure'] as { message: string }).message).toContain('learning_rat');
+    expect(events.map((event) => event.status).at(-1)).toBe('FAILED');
+    // The unchanged documents were OCR'd by the first run: this run paid for no Textract page.
+    const manifest = (await getJson(s3Client(), {
+      bucket: pipeline.services.bucket,
+      key: `datasets/${String(record?.['datasetFingerprint'])}/manifest.json`,
+    })) as { ocrCacheHits: number; textractPagesBilled: number };
+    expect(manifest.ocrCacheHits).toBe(10);
+    expect(manifest.textractPagesBilled).toBe(0);
+  });
+});
