@@ -3,10 +3,10 @@
  * dynalite, s3rver, the tesseract.js-backed Textract and the real trainer run by the local SageMaker.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ListTrainingJobsCommand } from '@aws-sdk/client-sagemaker';
+import { DescribeTrainingJobCommand, ListTrainingJobsCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPipeline, uploadSyntheticReceipts, type LocalPipeline } from '../../local/pipeline';
 import { getBytes, getJson, listKeys, parseS3Uri, putBody } from '../../src/aws/s3-objects';
@@ -126,6 +126,33 @@ describe('train pipeline on the local runtime', () => {
     expect(entered).toEqual(['ValidateInput', 'InputRejected']);
     expect(await trainingJobNames()).toEqual(jobsBefore);
     expect((await pipeline.runRecord('e2e-bad-input')).record).toBeUndefined();
+  });
+
+  it('survives a spot interruption: the job resumes from its S3 checkpoints and the run completes', async () => {
+    // Prepare: reclaim the spot instance 2 s into training; the trainer checkpoints every few steps
+    const runId = 'e2e-spot-resume';
+    pipeline.services.setSageMakerFaults({ spotInterruptAfterSeconds: 2 });
+
+    // Act
+    const outcome = await pipeline.execute(
+      { runId, training: { hyperparameters: { ...SMALL_TRAINING, epochs: 40, checkpoint_every_steps: 2 } } },
+      { executionName: runId },
+    ).finally(() => pipeline.services.setSageMakerFaults({}));
+
+    // Assess
+    expect(outcome, `${outcome.error}: ${outcome.cause}`).toMatchObject({ status: 'SUCCEEDED' });
+    const job = await sageMakerClient().send(new DescribeTrainingJobCommand({ TrainingJobName: `doctrain-${runId}-a1` }));
+    const transitions = (job.SecondaryStatusTransitions ?? []).map((transition) => transition.Status);
+    expect(transitions).toContain('Interrupted');
+    expect(transitions.lastIndexOf('Training')).toBeGreaterThan(transitions.indexOf('Interrupted'));
+    const checkpoint = parseS3Uri(String(job.CheckpointConfig?.S3Uri));
+    expect(checkpoint.key).toBe(`checkpoints/receipts/${runId}/`);
+    const checkpointKeys = await listKeys(s3Client(), checkpoint.bucket, checkpoint.key);
+    expect(checkpointKeys.some((key) => key.endsWith('/COMPLETE'))).toBe(true);
+    const jobLog = await readFile(path.join(dataDir, 'sagemaker', `doctrain-${runId}-a1`, 'logs.txt'), 'utf8');
+    expect(jobLog).toMatch(/resuming from checkpoint ckpt-\d+ at step [1-9]/);
+    const { record } = await pipeline.runRecord(runId);
+    expect(record?.status).toBe('COMPLETED');
   });
 
   it('records FAILED with the trainer\'s reason when the training job fails', async () => {
