@@ -120,6 +120,7 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
     };
     const env: Record<string, string> = {
       AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1', // the aws CLI v1 reads this one
       ...LOCAL_CREDENTIALS,
       AWS_ENDPOINT_URL_S3: endpoints.s3,
       AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,

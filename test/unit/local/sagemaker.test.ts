@@ -151,7 +151,7 @@ describe('local SageMaker', { timeout: 15_000 }, () => {
     });
     await expect(create(request('no-role', { RoleArn: 'not-an-arn-but-long-enough' }))).rejects.toMatchObject({ name: 'ValidationException' });
     await expect(
-      create({ ...request('no-output'), OutputDataConfig: undefined } as unknown as CreateTrainingJobCommandInput),
+      create({ ...request('no-output'), OutputDataConfig: undefined }),
     ).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('outputDataConfig') });
     await expect(
       create(request('hp-number', { HyperParameters: { epochs: 3 } as unknown as Record<string, string> })),

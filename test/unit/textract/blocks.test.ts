@@ -46,7 +46,7 @@ function pairUnique(a: readonly OcrWord[], b: readonly OcrWord[]): [OcrWord, Ocr
 
 /** Least-squares fit of b = k*a + c on one axis of the box centres; returns slope and residuals. */
 function fitAxis(pairs: readonly [OcrWord, OcrWord][], axis: 0 | 1): { slope: number; residuals: number[] } {
-  const centre = (w: OcrWord) => ((w.box[axis] as number) + (w.box[axis + 2] as number)) / 2;
+  const centre = (w: OcrWord) => ((w.box[axis]) + (w.box[axis + 2] as number)) / 2;
   const xs = pairs.map(([r]) => centre(r));
   const ys = pairs.map(([, s]) => centre(s));
   const n = xs.length;
