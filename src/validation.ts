@@ -1,13 +1,19 @@
 import type { z } from 'zod';
 import { InvalidInputError } from './errors';
 
-/** Renders zod issues as `path.to.field: what is wrong` so the message names the bad field. */
+/**
+ * Renders zod issues as `path.to.field: what is wrong` so the message names each bad field; an unknown
+ * key is named with its full path, since a typo is its most likely cause.
+ */
 export const describeIssues = (issues: readonly z.core.$ZodIssue[]): string =>
   issues
     .map((issue) => {
-      const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
-      const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-      return `${path}: ${issue.message}${keys}`;
+      const path = issue.path.map(String).join('.');
+      if (issue.code === 'unrecognized_keys') {
+        const names = issue.keys.map((key) => (path ? `${path}.${key}` : key));
+        return `${names.join(', ')}: unknown ${names.length === 1 ? 'key' : 'keys'} (check the spelling; unknown keys are rejected)`;
+      }
+      return `${path || '(root)'}: ${issue.message}`;
     })
     .join('; ');
 

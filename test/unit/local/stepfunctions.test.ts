@@ -1,0 +1,133 @@
+/** The local runtime's generic Task routing, on small definitions (the full pipeline is in test/integration). */
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareStateMachine, runExecution, serviceIntegrationHandler } from '../../../local/stepfunctions';
+import { lambdaLogicalId, type FunctionEntry } from '../../../local/serverless-project';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+const require = createRequire(import.meta.url);
+const validateInput: FunctionEntry = {
+  key: 'validateInput',
+  logicalId: lambdaLogicalId('validateInput'),
+  modulePath: new URL('../../../functions/validate-input/handler.ts', import.meta.url).pathname,
+  exportName: 'handler',
+};
+
+let dynamo: Server;
+
+beforeAll(async () => {
+  const dynalite = require('dynalite') as (opts: object) => Server;
+  dynamo = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
+  process.env['AWS_ENDPOINT_URL_DYNAMODB'] = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+  process.env['AWS_REGION'] = 'us-east-1';
+  process.env['AWS_ACCESS_KEY_ID'] = 'local';
+  process.env['AWS_SECRET_ACCESS_KEY'] = 'local';
+  const client = new DynamoDBClient({});
+  await client.send(
+    new CreateTableCommand({
+      TableName: 'items',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    }),
+  );
+  client.destroy();
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => dynamo.close(resolve));
+});
+
+describe('prepareStateMachine', () => {
+  it('routes a Lambda reference to its function and replaces it by a placeholder ARN', () => {
+    // Prepare
+    const definition = {
+      StartAt: 'Validate',
+      States: { Validate: { Type: 'Task', Resource: { 'Fn::GetAtt': ['ValidateInputLambdaFunction', 'Arn'] }, End: true } },
+    };
+
+    // Act
+    const prepared = prepareStateMachine(definition, [validateInput]);
+
+    // Assess
+    expect(Object.keys(prepared.handlers)).toEqual(['Validate']);
+    expect((prepared.definition.States['Validate'] as { Resource: string }).Resource).toMatch(/^arn:aws:lambda:.*validateInput$/);
+    expect(definition.States.Validate.Resource).toEqual({ 'Fn::GetAtt': ['ValidateInputLambdaFunction', 'Arn'] });
+  });
+
+  it('refuses a reference to a function serverless.yml does not have, naming the state', () => {
+    const definition = { StartAt: 'A', States: { A: { Type: 'Task', Resource: { 'Fn::GetAtt': ['GhostLambdaFunction', 'Arn'] }, End: true } } };
+    expect(() => prepareStateMachine(definition, [validateInput])).toThrow(/state A references GhostLambdaFunction/);
+  });
+
+  it('refuses Task names used twice (handlers are keyed by state name), including inside a Map', () => {
+    const task = { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:getItem', End: true };
+    const definition = {
+      StartAt: 'M',
+      States: { M: { Type: 'Map', ItemProcessor: { StartAt: 'Get', States: { Get: task } }, Next: 'Get' }, Get: task },
+    };
+    expect(() => prepareStateMachine(definition, [])).toThrow(/Get is used twice/);
+  });
+
+  it('names integration patterns it cannot run instead of calling real AWS', () => {
+    expect(() => serviceIntegrationHandler('arn:aws:states:::sagemaker:createTrainingJob.sync')).toThrow(/\.sync/);
+    expect(() => serviceIntegrationHandler('arn:aws:states:::sns:publish')).toThrow(/no route/);
+    expect(() => serviceIntegrationHandler('arn:aws:states:::aws-sdk:sagemaker:describeNothing')).toThrow(/DescribeNothingCommand/);
+  });
+});
+
+describe('runExecution', () => {
+  it('sends service integrations as SDK calls and reports service errors with the Step Functions prefix', async () => {
+    // Prepare
+    const definition = {
+      StartAt: 'Put',
+      States: {
+        Put: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::dynamodb:putItem',
+          Parameters: { TableName: 'items', Item: { pk: { 'S.$': '$.id' } } },
+          ResultPath: null,
+          Next: 'Get',
+        },
+        Get: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::aws-sdk:dynamodb:getItem',
+          Parameters: { TableName: 'items', Key: { pk: { 'S.$': '$.id' } } },
+          ResultSelector: { 'pk.$': '$.Item.pk.S' },
+          Next: 'Missing',
+        },
+        Missing: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:getItem', Parameters: { TableName: 'nope', Key: { pk: { S: 'x' } } }, End: true },
+      },
+    };
+    const prepared = prepareStateMachine(definition, []);
+
+    // Act
+    const outcome = await runExecution(prepared, { id: 'doc-1' }, { stateMachineName: 'routing-test' });
+
+    // Assess
+    const exited = outcome.events.find((event) => event.type === 'StateExited' && event.stateName === 'Get');
+    expect(exited?.output).toEqual({ pk: 'doc-1' });
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('DynamoDB.ResourceNotFoundException');
+  });
+
+  it('reports a Lambda error like the Lambda service: Error = error name, Cause = JSON with errorMessage', async () => {
+    // Prepare
+    const definition = {
+      StartAt: 'Validate',
+      States: { Validate: { Type: 'Task', Resource: { 'Fn::GetAtt': ['ValidateInputLambdaFunction', 'Arn'] }, End: true } },
+    };
+
+    // Act: the handler's event lacks executionName
+    const outcome = await runExecution(prepareStateMachine(definition, [validateInput]), { input: {} }, { stateMachineName: 't' });
+
+    // Assess
+    expect(outcome.error).toBe('InvalidInputError');
+    const cause = JSON.parse(outcome.cause ?? '{}') as { errorType: string; errorMessage: string };
+    expect(cause.errorType).toBe('InvalidInputError');
+    expect(cause.errorMessage).toContain('executionName');
+  });
+});
