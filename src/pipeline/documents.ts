@@ -54,6 +54,16 @@ export const pairDocuments = (keys: readonly string[], documentsPrefix: string):
       });
       continue;
     }
+    const sharing = documents.find((doc) => doc.annotationKey === annotationKey);
+    if (sharing !== undefined) {
+      // Same base name (e.g. a.png and a.jpg): one annotation, one document id; two would collide in the dataset.
+      quarantined.push({
+        documentKey: key,
+        stage: 'plan',
+        reason: `${sharing.key} already uses ${annotationKey} (same base name, so the same document id); rename one of them`,
+      });
+      continue;
+    }
     annotationsUsed.add(annotationKey);
     documents.push({ id: withoutExtension(key.slice(documentsPrefix.length)), key, annotationKey });
   }

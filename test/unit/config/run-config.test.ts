@@ -1,0 +1,345 @@
+import { describe, expect, it } from 'vitest';
+import {
+  G5_INSTANCE_TYPES,
+  deploymentSettingsSchema,
+  readDeploymentSettings,
+  resolveRunConfig,
+  runIdFromExecutionName,
+  trainingJobName,
+  type DeploymentSettings,
+} from '../../../src/config/run-config';
+import { InvalidInputError } from '../../../src/errors';
+
+/** SageMaker's CreateTrainingJob name pattern (API reference, TrainingJobName). */
+const SAGEMAKER_JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+const ENV = {
+  DOCTRAIN_BUCKET: 'doctrain-dev-documents',
+  DOCTRAIN_TRAINING_IMAGE: '123456789012.dkr.ecr.us-east-1.amazonaws.com/doctrain-dev-trainer:latest',
+  DOCTRAIN_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/doctrain-dev-sagemaker',
+};
+const settings = (overrides: Record<string, string> = {}): DeploymentSettings =>
+  readDeploymentSettings({ ...ENV, ...overrides });
+
+/** Runs `fn`, expecting an InvalidInputError, and returns it. */
+const invalid = (fn: () => unknown): InvalidInputError => {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).name).toBe('InvalidInputError');
+    return error as InvalidInputError;
+  }
+  throw new Error('expected an InvalidInputError, nothing was thrown');
+};
+
+describe('readDeploymentSettings', () => {
+  it('applies the built-in defaults when only the required settings are present', () => {
+    // Act
+    const s = settings();
+    // Assess
+    expect(s).toMatchObject({
+      DOCTRAIN_MODEL_NAME: 'receipts',
+      DOCTRAIN_INSTANCE_TYPE: 'ml.g5.xlarge',
+      DOCTRAIN_SPOT: true,
+      DOCTRAIN_MAX_RUNTIME_SECONDS: 4 * 3600,
+      DOCTRAIN_MAX_WAIT_SECONDS: 8 * 3600,
+      DOCTRAIN_POLL_SECONDS: 60,
+      DOCTRAIN_BATCH_SIZE: 10,
+      DOCTRAIN_TEXTRACT_TPS: 10,
+      DOCTRAIN_VALIDATION_FRACTION: 0.2,
+      DOCTRAIN_DOCUMENTS_PREFIX: 'documents/',
+    });
+  });
+
+  it('coerces the string environment into typed settings', () => {
+    // Act
+    const s = settings({ DOCTRAIN_SPOT: 'false', DOCTRAIN_MAX_RUNTIME_SECONDS: '600', DOCTRAIN_VALIDATION_FRACTION: '0.25' });
+    // Assess
+    expect(s.DOCTRAIN_SPOT).toBe(false);
+    expect(s.DOCTRAIN_MAX_RUNTIME_SECONDS).toBe(600);
+    expect(s.DOCTRAIN_VALIDATION_FRACTION).toBe(0.25);
+  });
+
+  it('names the missing or malformed setting', () => {
+    // Act
+    const missing = invalid(() => readDeploymentSettings({ ...ENV, DOCTRAIN_BUCKET: undefined }));
+    const badRole = invalid(() => readDeploymentSettings({ ...ENV, DOCTRAIN_SAGEMAKER_ROLE_ARN: 'doctrain-role' }));
+    const badSpot = invalid(() => readDeploymentSettings({ ...ENV, DOCTRAIN_SPOT: 'yes' }));
+    // Assess
+    expect(missing.message).toContain('DOCTRAIN_BUCKET');
+    expect(badRole.message).toContain('DOCTRAIN_SAGEMAKER_ROLE_ARN');
+    expect(badSpot.message).toContain('DOCTRAIN_SPOT');
+  });
+
+  it('rejects an instance type outside the g5 family in the stage settings', () => {
+    // Act
+    const result = deploymentSettingsSchema.safeParse({ ...ENV, DOCTRAIN_INSTANCE_TYPE: 'ml.p3.2xlarge' });
+    // Assess
+    expect(result.success).toBe(false);
+  });
+});
+
+describe('resolveRunConfig', () => {
+  it('resolves an empty input from the deployment settings and the execution name', () => {
+    // Act
+    const config = resolveRunConfig(settings(), {}, 'weekly-2026-03-14');
+    // Assess
+    expect(config).toEqual({
+      runId: 'weekly-2026-03-14',
+      trigger: 'manual',
+      force: false,
+      modelName: 'receipts',
+      bucket: ENV.DOCTRAIN_BUCKET,
+      documentsPrefix: 'documents/',
+      runPrefix: 'runs/weekly-2026-03-14/',
+      dataset: { validationFraction: 0.2, batchSize: 10, ocrConcurrency: 10 },
+      training: {
+        jobName: 'doctrain-weekly-2026-03-14-a1',
+        image: ENV.DOCTRAIN_TRAINING_IMAGE,
+        roleArn: ENV.DOCTRAIN_SAGEMAKER_ROLE_ARN,
+        instanceType: 'ml.g5.xlarge',
+        spot: true,
+        stoppingCondition: { MaxRuntimeInSeconds: 14400, MaxWaitTimeInSeconds: 28800 },
+        volumeSizeGb: 30,
+        hyperparameters: {},
+        checkpointS3Uri: `s3://${ENV.DOCTRAIN_BUCKET}/checkpoints/receipts/weekly-2026-03-14/`,
+        outputS3Uri: `s3://${ENV.DOCTRAIN_BUCKET}/models/receipts/`,
+      },
+      pollSeconds: 60,
+    });
+  });
+
+  it('treats a null input (a schedule with no input) like an empty one', () => {
+    // Act
+    const config = resolveRunConfig(settings(), null, 'scheduled-run');
+    // Assess
+    expect(config.runId).toBe('scheduled-run');
+    expect(config.trigger).toBe('manual');
+  });
+
+  it('layers defaults < stage settings < execution input, key by key', () => {
+    // Prepare: the stage overrides some defaults, the input overrides some of the stage's.
+    const stage = settings({
+      DOCTRAIN_MODEL_NAME: 'invoices',
+      DOCTRAIN_INSTANCE_TYPE: 'ml.g5.2xlarge',
+      DOCTRAIN_BATCH_SIZE: '25',
+      DOCTRAIN_POLL_SECONDS: '30',
+      DOCTRAIN_TEXTRACT_TPS: '4',
+    });
+    // Act
+    const config = resolveRunConfig(
+      stage,
+      {
+        runId: 'r-1',
+        trigger: 'schedule',
+        force: true,
+        documentsPrefix: 'scans/2026/',
+        dataset: { batchSize: 5 },
+        training: { instanceType: 'ml.g5.4xlarge', volumeSizeGb: 100 },
+      },
+      'ignored-when-runId-is-given',
+    );
+    // Assess: input wins where given...
+    expect(config.runId).toBe('r-1');
+    expect(config.trigger).toBe('schedule');
+    expect(config.force).toBe(true);
+    expect(config.documentsPrefix).toBe('scans/2026/');
+    expect(config.dataset.batchSize).toBe(5);
+    expect(config.training.instanceType).toBe('ml.g5.4xlarge');
+    expect(config.training.volumeSizeGb).toBe(100);
+    // ...the stage where the input is silent...
+    expect(config.modelName).toBe('invoices');
+    expect(config.pollSeconds).toBe(30);
+    expect(config.dataset.ocrConcurrency).toBe(4);
+    expect(config.training.outputS3Uri).toBe(`s3://${ENV.DOCTRAIN_BUCKET}/models/invoices/`);
+    // ...and the built-in default where both are.
+    expect(config.dataset.validationFraction).toBe(0.2);
+    expect(config.training.spot).toBe(true);
+  });
+
+  it.each([
+    [{ training: { instanceTyp: 'ml.g5.2xlarge' } }, 'training.instanceTyp'],
+    [{ dataset: { batchsize: 5 } }, 'dataset.batchsize'],
+    [{ runID: 'x' }, 'runID'],
+  ])('rejects the unknown key in %j and names it', (input, field) => {
+    // Act
+    const error = invalid(() => resolveRunConfig(settings(), input, 'exec'));
+    // Assess
+    expect(error.message).toContain(field);
+  });
+
+  it('rejects an instance type that is not a g5 and names the field', () => {
+    // Act
+    const error = invalid(() => resolveRunConfig(settings(), { training: { instanceType: 'ml.p4d.24xlarge' } }, 'exec'));
+    // Assess
+    expect(error.message).toContain('training.instanceType');
+  });
+
+  it.each([
+    [{ runId: '-leading-dash' }, 'runId'],
+    [{ runId: 'x'.repeat(49) }, 'runId'],
+    [{ documentsPrefix: '/documents/' }, 'documentsPrefix'],
+    [{ documentsPrefix: 'documents' }, 'documentsPrefix'],
+    [{ dataset: { validationFraction: 1 } }, 'dataset.validationFraction'],
+    [{ training: { maxRuntimeSeconds: 30 } }, 'training.maxRuntimeSeconds'],
+    [{ training: { hyperparameters: { MaxSteps: 3 } } }, 'training.hyperparameters'],
+    [{ trigger: 'cron' }, 'trigger'],
+  ])('rejects %j and names %s', (input, field) => {
+    // Act
+    const error = invalid(() => resolveRunConfig(settings(), input, 'exec'));
+    // Assess
+    expect(error.message).toContain(field);
+  });
+
+  it('refuses spot training whose maxWait is shorter than maxRuntime, saying which to change', () => {
+    // Act
+    const error = invalid(() =>
+      resolveRunConfig(settings(), { training: { spot: true, maxRuntimeSeconds: 7200, maxWaitSeconds: 3600 } }, 'exec'),
+    );
+    // Assess
+    expect(error.message).toContain('training.maxWaitSeconds (3600)');
+    expect(error.message).toContain('training.maxRuntimeSeconds (7200)');
+  });
+
+  it('applies the maxWait >= maxRuntime rule to the layered values, not only to the input', () => {
+    // Prepare: the stage's maxWait is shorter than the runtime the input asks for.
+    const stage = settings({ DOCTRAIN_MAX_WAIT_SECONDS: '3600' });
+    // Act / Assess
+    invalid(() => resolveRunConfig(stage, { training: { maxRuntimeSeconds: 7200 } }, 'exec'));
+    expect(resolveRunConfig(stage, { training: { maxRuntimeSeconds: 3600 } }, 'exec').training.stoppingCondition).toEqual({
+      MaxRuntimeInSeconds: 3600,
+      MaxWaitTimeInSeconds: 3600,
+    });
+  });
+
+  it('gives on-demand training a StoppingCondition without MaxWaitTimeInSeconds, whatever maxWait says', () => {
+    // Act
+    const config = resolveRunConfig(
+      settings(),
+      { training: { spot: false, maxRuntimeSeconds: 7200, maxWaitSeconds: 60 } },
+      'exec',
+    );
+    // Assess
+    expect(config.training.spot).toBe(false);
+    expect(config.training.stoppingCondition).toEqual({ MaxRuntimeInSeconds: 7200 });
+    expect('MaxWaitTimeInSeconds' in config.training.stoppingCondition).toBe(false);
+  });
+
+  it('stringifies hyperparameters (SageMaker takes only strings)', () => {
+    // Act
+    const config = resolveRunConfig(
+      settings(),
+      { training: { hyperparameters: { epochs: 3, learning_rate: 0.0005, backend: 'compact', shuffle: true } } },
+      'exec',
+    );
+    // Assess
+    expect(config.training.hyperparameters).toEqual({
+      epochs: '3',
+      learning_rate: '0.0005',
+      backend: 'compact',
+      shuffle: 'true',
+    });
+    for (const value of Object.values(config.training.hyperparameters)) expect(typeof value).toBe('string');
+  });
+
+  it('accepts every g5 instance type', () => {
+    for (const instanceType of G5_INSTANCE_TYPES) {
+      expect(resolveRunConfig(settings(), { training: { instanceType } }, 'exec').training.instanceType).toBe(instanceType);
+    }
+  });
+});
+
+describe('training job names', () => {
+  /** Deterministic PRNG so a failure is reproducible. */
+  const mulberry32 = (seed: number) => () => {
+    let t = (seed += 0x6d2b79f5);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-';
+  const ANY = `${ALPHABET}_.:/ #@é$`;
+  const randomString = (rand: () => number, alphabet: string, min: number, max: number): string => {
+    const length = min + Math.floor(rand() * (max - min + 1));
+    return Array.from({ length }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+  };
+
+  it('always matches the SageMaker pattern for any valid run id (property-style)', () => {
+    // Prepare
+    const rand = mulberry32(20260314);
+    const runIds: string[] = ['a', 'A1', 'x'.repeat(48), `a${'-'.repeat(47)}`, `a${'-'.repeat(46)}b`, `${'a'.repeat(47)}-`];
+    for (let i = 0; i < 2000; i++) {
+      // Valid run ids: first char alphanumeric, then letters/digits/dashes, at most 48 in all, dashes over-weighted.
+      const first = randomString(rand, ALPHABET.slice(0, -1), 1, 1);
+      const rest = randomString(rand, rand() < 0.3 ? '-a' : ALPHABET, 0, 47);
+      runIds.push(first + rest);
+    }
+    for (const runId of runIds) {
+      // Act: through the same path an execution takes (schema-validated input).
+      const config = resolveRunConfig(settings(), { runId }, 'exec');
+      // Assess
+      expect(config.training.jobName, `runId ${JSON.stringify(runId)}`).toMatch(SAGEMAKER_JOB_NAME);
+      expect(config.training.jobName.length).toBeLessThanOrEqual(63);
+    }
+  });
+
+  it('always matches the SageMaker pattern for any execution name (property-style)', () => {
+    // Prepare
+    const rand = mulberry32(7);
+    const names: string[] = ['', '-', '---', '___', 'é', `${'-'.repeat(80)}x`, 'x'.repeat(80), 'a/b:c d'];
+    for (let i = 0; i < 2000; i++) names.push(randomString(rand, rand() < 0.5 ? ANY : '-_a', 1, 80));
+    for (const executionName of names) {
+      // Act
+      const config = resolveRunConfig(settings(), {}, executionName || 'x');
+      const runId = runIdFromExecutionName(executionName);
+      // Assess
+      expect(config.training.jobName, `execution ${JSON.stringify(executionName)}`).toMatch(SAGEMAKER_JOB_NAME);
+      expect(trainingJobName(runId, 1), `execution ${JSON.stringify(executionName)}`).toMatch(SAGEMAKER_JOB_NAME);
+      expect(runId).toMatch(/^[A-Za-z0-9][A-Za-z0-9-]{0,47}$/);
+    }
+  });
+
+  it('keeps the attempt suffix and distinguishes attempts', () => {
+    // Act
+    const first = trainingJobName('weekly', 1);
+    const second = trainingJobName('weekly', 2);
+    const long = trainingJobName('x'.repeat(48), 12);
+    // Assess
+    expect(first).toBe('doctrain-weekly-a1');
+    expect(second).toBe('doctrain-weekly-a2');
+    expect(long.endsWith('-a12')).toBe(true);
+    expect(long).toMatch(SAGEMAKER_JOB_NAME);
+  });
+});
+
+describe('runIdFromExecutionName', () => {
+  it.each([
+    ['weekly-2026-03-14', 'weekly-2026-03-14'],
+    ['a1b2c3d4-e5f6-7890-abcd-ef1234567890', 'a1b2c3d4-e5f6-7890-abcd-ef1234567890'],
+    ['run_2026.03.14', 'run-2026-03-14'],
+    ['__manual run__', 'manual-run'],
+    ['---', 'run'],
+    ['', 'run'],
+    ['ééé', 'run'],
+  ])('%j -> %j', (executionName, runId) => {
+    expect(runIdFromExecutionName(executionName)).toBe(runId);
+  });
+
+  it('bounds the length to 48 without a trailing dash', () => {
+    // Act
+    const runId = runIdFromExecutionName(`${'a'.repeat(47)}-${'b'.repeat(20)}`);
+    // Assess
+    expect(runId).toBe('a'.repeat(47));
+    expect(runIdFromExecutionName('c'.repeat(80))).toHaveLength(48);
+  });
+
+  it('gives a run id the execution input schema accepts', () => {
+    // Prepare
+    const runId = runIdFromExecutionName('Weekly retrain: receipts / 2026-03-14T00:00:00Z');
+    // Act
+    const config = resolveRunConfig(settings(), { runId }, 'other');
+    // Assess
+    expect(config.runId).toBe(runId);
+  });
+});

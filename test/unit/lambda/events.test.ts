@@ -1,0 +1,100 @@
+/**
+ * The sample events in events/ (used by `sls invoke local --path events/<function>.json`) have exactly
+ * the shape the state machine sends each function: the keys of one of its Task states' Parameters (or,
+ * for a Map iteration, the Map's ItemSelector).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadServerlessProject } from '../../../local/serverless-project';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const project = loadServerlessProject(ROOT);
+
+type Json = Record<string, unknown>;
+interface State {
+  Type: string;
+  Resource?: unknown;
+  Parameters?: Json;
+  ItemSelector?: Json;
+  ItemProcessor?: { States: Record<string, State> };
+}
+
+const isPlainObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Parameters -> the event's shape: `key.$` becomes `key`; nested literal objects keep their own shape. */
+const shapeOf = (parameters: Json): Json =>
+  Object.fromEntries(
+    Object.entries(parameters).map(([key, value]) =>
+      key.endsWith('.$') ? [key.slice(0, -2), '*'] : [key, isPlainObject(value) ? shapeOf(value) : '*'],
+    ),
+  );
+
+/** An event's shape down to the depth the Parameters fix (a `.$` value may be any JSON). */
+const eventShape = (event: Json, like: Json): Json =>
+  Object.fromEntries(
+    Object.entries(event).map(([key, value]) => {
+      const expected = like[key];
+      return [key, isPlainObject(expected) && isPlainObject(value) ? eventShape(value, expected) : '*'];
+    }),
+  );
+
+/** Key order does not matter. */
+const canonical = (value: unknown): string =>
+  isPlainObject(value)
+    ? `{${Object.keys(value)
+        .sort()
+        .map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`)
+        .join(',')}}`
+    : JSON.stringify(value);
+
+/** Every shape of event the state machine sends to the function with this logical id. */
+const shapesSentTo = (logicalId: string): { state: string; shape: Json }[] => {
+  const definition = project.stateMachines['trainPipeline'] as { States: Record<string, State> };
+  const found: { state: string; shape: Json }[] = [];
+  const visit = (states: Record<string, State>, itemSelector?: Json): void => {
+    for (const [name, state] of Object.entries(states)) {
+      const target = (state.Resource as { 'Fn::GetAtt'?: unknown[] } | undefined)?.['Fn::GetAtt']?.[0];
+      if (state.Type === 'Task' && target === logicalId) {
+        const parameters = state.Parameters ?? itemSelector;
+        if (parameters) found.push({ state: name, shape: shapeOf(parameters) });
+      }
+      if (state.ItemProcessor) visit(state.ItemProcessor.States, state.ItemSelector);
+    }
+  };
+  visit(definition.States);
+  return found;
+};
+
+describe('events/ sample events', () => {
+  it('exist for every function of serverless.yml, and only for those', () => {
+    for (const fn of project.functions) expect(existsSync(path.join(ROOT, 'events', `${fn.key}.json`)), fn.key).toBe(true);
+    expect(project.functions.map((fn) => fn.key).sort()).toEqual(
+      ['buildDataset', 'finalizeRun', 'ocrBatch', 'planBatches', 'recordStatus', 'validateInput'],
+    );
+  });
+
+  it.each(project.functions.map((fn) => [fn.key, fn.logicalId]))('%s.json has the shape a state sends it', (key, logicalId) => {
+    // Prepare
+    const event = JSON.parse(readFileSync(path.join(ROOT, 'events', `${key}.json`), 'utf8')) as Json;
+    const sent = shapesSentTo(logicalId);
+    expect(sent.length, `no state invokes ${logicalId}`).toBeGreaterThan(0);
+    // Act
+    const matching = sent.filter(({ shape }) => canonical(eventShape(event, shape)) === canonical(shape));
+    // Assess
+    expect(matching.map((m) => m.state), `event keys ${JSON.stringify(Object.keys(event))}`).not.toEqual([]);
+  });
+
+  it('agree with each other on the run they describe', () => {
+    // Prepare
+    const read = (key: string) => JSON.parse(readFileSync(path.join(ROOT, 'events', `${key}.json`), 'utf8')) as Json;
+    const validate = read('validateInput') as { input: { runId: string } };
+    const runId = validate.input.runId;
+    // Assess
+    for (const key of ['recordStatus', 'planBatches', 'ocrBatch', 'buildDataset', 'finalizeRun']) expect(read(key)['runId'], key).toBe(runId);
+    for (const key of ['planBatches', 'ocrBatch', 'buildDataset']) expect(read(key)['runPrefix'], key).toBe(`runs/${runId}/`);
+    expect(read('ocrBatch')['batchKey']).toBe(`runs/${runId}/batches/batch-00000.json`);
+    expect(read('finalizeRun')['trainingJobName']).toBe(`doctrain-${runId}-a1`);
+  });
+});

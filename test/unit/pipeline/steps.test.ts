@@ -1,0 +1,264 @@
+/**
+ * PlanBatches -> OcrBatch -> BuildDataset against a real local S3 (s3rver) and the local Textract
+ * (tesseract.js behind the Textract wire protocol), with rendered synthetic receipts and a few bad inputs.
+ */
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { TextractClient } from '@aws-sdk/client-textract';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateReceipts } from '../../../local/synth';
+import { startLocalTextract, type LocalTextract } from '../../../local/textract';
+import { listKeys } from '../../../src/aws/s3-objects';
+import { s3Client } from '../../../src/aws/clients';
+import { EmptyDatasetError } from '../../../src/errors';
+import { buildDatasetStep, type DatasetPointers } from '../../../src/pipeline/dataset-step';
+import { ocrBatch, ocrCacheKey, sha256, type OcrBatchFile, type OcrBatchSummary } from '../../../src/pipeline/ocr-batch';
+import { planBatches, planQuarantineKey, type PlanResult } from '../../../src/pipeline/plan';
+import { startLocalS3, type LocalS3 } from '../local/helpers';
+
+const BUCKET = 'pipeline-steps-test';
+const RUN = 'run-1';
+const RUN2 = 'run-2';
+const PREFIX = 'documents/';
+
+let s3: LocalS3;
+let textract: LocalTextract;
+let textractClient: TextractClient;
+let receiptIds: string[];
+let corruptPng: Buffer;
+
+const put = (key: string, body: string | Uint8Array): Promise<unknown> =>
+  s3Client().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+const getText = async (key: string): Promise<string> =>
+  (await (await s3Client().send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body?.transformToString()) ?? '';
+const getJson = async <T>(key: string): Promise<T> => JSON.parse(await getText(key)) as T;
+const deps = () => ({ s3: s3Client(), textract: textractClient });
+const runParams = (runId: string) => ({ bucket: BUCKET, runId, runPrefix: `runs/${runId}/` });
+
+beforeAll(async () => {
+  s3 = await startLocalS3(BUCKET);
+  textract = await startLocalTextract({});
+  textractClient = new TextractClient({
+    endpoint: textract.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const receipts = await generateReceipts({ count: 3, seed: 11 });
+  receiptIds = receipts.map((r) => r.id);
+  for (const receipt of receipts) {
+    await put(`${PREFIX}${receipt.id}.png`, receipt.png);
+    await put(`${PREFIX}${receipt.id}.json`, JSON.stringify(receipt.annotation));
+  }
+  const first = receipts[0];
+  if (!first) throw new Error('no receipt rendered');
+  // A PNG that starts right and then stops: Textract cannot decode it.
+  corruptPng = first.png.subarray(0, 200);
+  await put(`${PREFIX}corrupt.png`, corruptPng);
+  await put(`${PREFIX}corrupt.json`, JSON.stringify(first.annotation));
+  // A good image whose annotation breaks contract 1 (a field key that is not snake_case).
+  await put(`${PREFIX}bad-annotation.png`, first.png);
+  await put(`${PREFIX}bad-annotation.json`, JSON.stringify({ schemaVersion: 1, fields: { 'Total Amount': '8.32' } }));
+  // Rejected at planning: unsupported type, image without annotation, annotation without image.
+  await put(`${PREFIX}notes.txt`, 'not a document');
+  await put(`${PREFIX}lonely.png`, first.png);
+  await put(`${PREFIX}orphan.json`, JSON.stringify(first.annotation));
+}, 30_000);
+
+afterAll(async () => {
+  textractClient?.destroy();
+  await textract?.close();
+  await s3?.close();
+});
+
+describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () => {
+  let plan: PlanResult;
+  let summaries: OcrBatchSummary[];
+  let dataset: DatasetPointers;
+
+  it('PlanBatches writes batch lists and quarantines what cannot be used', async () => {
+    // Act
+    plan = await planBatches(s3Client(), { ...runParams(RUN), documentsPrefix: PREFIX, batchSize: 2 });
+    // Assess: 5 paired documents (3 receipts, corrupt, bad-annotation) in batches of 2.
+    expect(plan.documentCount).toBe(5);
+    expect(plan.quarantinedCount).toBe(3);
+    expect(plan.batches).toEqual([
+      { batchIndex: 0, batchKey: `runs/${RUN}/batches/batch-00000.json` },
+      { batchIndex: 1, batchKey: `runs/${RUN}/batches/batch-00001.json` },
+      { batchIndex: 2, batchKey: `runs/${RUN}/batches/batch-00002.json` },
+    ]);
+    const batchDocs = await Promise.all(plan.batches.map(async (b) => (await getJson<{ documents: { id: string }[] }>(b.batchKey)).documents));
+    expect(batchDocs.map((docs) => docs.length)).toEqual([2, 2, 1]);
+    expect(batchDocs.flat().map((d) => d.id).sort()).toEqual(['bad-annotation', 'corrupt', ...receiptIds].sort());
+    const planQuarantine = await getJson<{ documentKey: string; stage: string }[]>(planQuarantineKey(`runs/${RUN}/`));
+    expect(planQuarantine.map((q) => q.documentKey).sort()).toEqual([`${PREFIX}lonely.png`, `${PREFIX}notes.txt`, `${PREFIX}orphan.json`]);
+    // Each rejected file is copied under quarantine/<runId>/ with its reason beside it.
+    const reason = await getJson<Record<string, unknown>>(`quarantine/${RUN}/${PREFIX}notes.txt.reason.json`);
+    expect(reason).toMatchObject({ documentKey: `${PREFIX}notes.txt`, stage: 'plan', runId: RUN });
+    expect(String(reason['reason'])).toContain('unsupported document type ".txt"');
+    expect(await getText(`quarantine/${RUN}/${PREFIX}notes.txt`)).toBe('not a document');
+  });
+
+  it('OcrBatch quarantines a corrupt PNG and a bad annotation with reasons while the rest is OCR\'d', async () => {
+    // Act
+    summaries = [];
+    for (const batch of plan.batches) summaries.push(await ocrBatch(deps(), { ...runParams(RUN), ...batch }));
+    // Assess
+    const total = (key: keyof OcrBatchSummary) => summaries.reduce((sum, s) => sum + Number(s[key]), 0);
+    expect(total('documents')).toBe(3);
+    expect(total('quarantined')).toBe(2);
+    expect(total('cacheHits')).toBe(0);
+    expect(total('pagesBilled')).toBe(3);
+    const files = await Promise.all(summaries.map((s) => getJson<OcrBatchFile>(s.resultKey)));
+    const quarantined = files.flatMap((f) => f.quarantined);
+    const corrupt = quarantined.find((q) => q.documentKey === `${PREFIX}corrupt.png`);
+    expect(corrupt?.stage).toBe('ocr');
+    expect(corrupt?.reason).toMatch(/Textract refused the document \((BadDocumentException|UnsupportedDocumentException)\)/);
+    const badAnnotation = quarantined.find((q) => q.documentKey === `${PREFIX}bad-annotation.png`);
+    expect(badAnnotation?.stage).toBe('annotation');
+    expect(badAnnotation?.reason).toContain(`annotation ${PREFIX}bad-annotation.json is invalid`);
+    expect(badAnnotation?.reason).toContain('fields.Total Amount');
+    // The copies and reasons are in quarantine/<runId>/; the originals stay where they were.
+    const corruptCopy = await s3Client().send(new GetObjectCommand({ Bucket: BUCKET, Key: `quarantine/${RUN}/${PREFIX}corrupt.png` }));
+    expect(Buffer.from((await corruptCopy.Body?.transformToByteArray()) ?? [])).toEqual(corruptPng);
+    expect(await getJson(`quarantine/${RUN}/${PREFIX}bad-annotation.png.reason.json`)).toMatchObject({
+      documentKey: `${PREFIX}bad-annotation.png`,
+      stage: 'annotation',
+      runId: RUN,
+    });
+    expect(await listKeys(s3Client(), BUCKET, `${PREFIX}corrupt.png`)).toEqual([`${PREFIX}corrupt.png`]);
+    // The OCR of each good document is cached by the hash of its bytes (contract 2).
+    const docs = files.flatMap((f) => f.documents);
+    expect(docs.map((d) => d.id).sort()).toEqual([...receiptIds].sort());
+    for (const doc of docs) {
+      expect(doc.ocrKey).toBe(ocrCacheKey(doc.contentHash));
+      const cached = await getJson<{ schemaVersion: number; engine: string; pages: { words: { text: string; box: number[] }[] }[] }>(doc.ocrKey);
+      expect(cached.schemaVersion).toBe(1);
+      expect(cached.engine).toBe('textract:DetectDocumentText');
+      expect(cached.pages[0]?.words.length).toBeGreaterThan(10);
+      for (const word of cached.pages[0]?.words ?? []) {
+        expect(word.box).toHaveLength(4);
+        for (const v of word.box) expect(Number.isInteger(v) && v >= 0 && v <= 1000).toBe(true);
+      }
+    }
+  });
+
+  it('a second OCR of the same bytes is a cache hit: nothing billed', async () => {
+    // Prepare: a new run over the same documents.
+    const plan2 = await planBatches(s3Client(), { ...runParams(RUN2), documentsPrefix: PREFIX, batchSize: 10 });
+    // Act
+    const summary = await ocrBatch(deps(), { ...runParams(RUN2), ...(plan2.batches[0] ?? { batchIndex: 0, batchKey: '' }) });
+    // Assess
+    expect(plan2.batches).toHaveLength(1);
+    expect(summary).toMatchObject({ documents: 3, quarantined: 2, cacheHits: 3, pagesBilled: 0 });
+    const file = await getJson<OcrBatchFile>(summary.resultKey);
+    expect(file.documents.every((d) => d.cacheHit)).toBe(true);
+  });
+
+  it('the cache is keyed by content: the same bytes under another name are a hit too', async () => {
+    // Prepare: bad-annotation.png has the same bytes as the first receipt; give it a valid annotation.
+    const first = (await generateReceipts({ count: 1, seed: 11 }))[0];
+    if (!first) throw new Error('no receipt rendered');
+    await put('copies/dup.png', first.png);
+    await put('copies/dup.json', JSON.stringify(first.annotation));
+    const plan3 = await planBatches(s3Client(), { ...runParams('run-3'), documentsPrefix: 'copies/', batchSize: 10 });
+    // Act
+    const summary = await ocrBatch(deps(), { ...runParams('run-3'), ...(plan3.batches[0] ?? { batchIndex: 0, batchKey: '' }) });
+    // Assess
+    expect(summary).toMatchObject({ documents: 1, cacheHits: 1, pagesBilled: 0 });
+    const file = await getJson<OcrBatchFile>(summary.resultKey);
+    expect(file.documents[0]?.contentHash).toBe(sha256(first.png));
+  });
+
+  it('BuildDataset writes the contract-3 files under datasets/<fingerprint>/', async () => {
+    // Act
+    dataset = await buildDatasetStep(s3Client(), { ...runParams(RUN), validationFraction: 0.34 });
+    // Assess: pointers
+    const prefix = `datasets/${dataset.fingerprint}/`;
+    expect(dataset.fingerprint).toMatch(/^[0-9a-f]{8,}$/);
+    expect(dataset).toMatchObject({
+      prefix: `s3://${BUCKET}/${prefix}`,
+      trainS3Uri: `s3://${BUCKET}/${prefix}train-`,
+      validationS3Uri: `s3://${BUCKET}/${prefix}validation-`,
+      labelsS3Uri: `s3://${BUCKET}/${prefix}labels.json`,
+      manifestS3Uri: `s3://${BUCKET}/${prefix}manifest.json`,
+      counts: { documents: 3, quarantined: 5 },
+    });
+    expect(dataset.counts.train + dataset.counts.validation).toBe(3);
+    expect(dataset.counts.train).toBeGreaterThanOrEqual(1);
+    expect(dataset.counts.validation).toBeGreaterThanOrEqual(1);
+    // Files
+    expect(await listKeys(s3Client(), BUCKET, prefix)).toEqual(
+      [`${prefix}labels.json`, `${prefix}manifest.json`, `${prefix}train-00000.jsonl`, `${prefix}validation-00000.jsonl`].sort(),
+    );
+    const labels = await getJson<{ schemaVersion: number; labels: string[] }>(`${prefix}labels.json`);
+    expect(labels.schemaVersion).toBe(1);
+    expect(labels.labels[0]).toBe('O');
+    for (const field of ['COMPANY', 'ADDRESS', 'DATE', 'ITEM_NAME', 'ITEM_PRICE', 'SUBTOTAL', 'TAX', 'TOTAL']) {
+      expect(labels.labels).toContain(`B-${field}`);
+      expect(labels.labels).toContain(`I-${field}`);
+    }
+    const lines = [
+      ...(await getText(`${prefix}train-00000.jsonl`)).trim().split('\n'),
+      ...(await getText(`${prefix}validation-00000.jsonl`)).trim().split('\n'),
+    ];
+    expect(lines).toHaveLength(3);
+    for (const line of lines) {
+      const record = JSON.parse(line) as { id: string; words: string[]; bboxes: number[][]; labels: string[]; page: unknown; source: string };
+      expect(Object.keys(record).sort()).toEqual(['bboxes', 'id', 'labels', 'page', 'source', 'words']);
+      expect(receiptIds).toContain(record.id);
+      expect(record.source).toBe(`s3://${BUCKET}/${PREFIX}${record.id}.png`);
+      expect(record.bboxes).toHaveLength(record.words.length);
+      expect(record.labels).toHaveLength(record.words.length);
+      for (const tag of record.labels) expect(labels.labels).toContain(tag);
+      expect(record.labels.some((tag) => tag.startsWith('B-'))).toBe(true);
+      expect(record.page).toEqual({ width: expect.any(Number), height: expect.any(Number) });
+    }
+    const manifest = await getJson<{
+      schemaVersion: number;
+      fingerprint: string;
+      counts: Record<string, number>;
+      labelCounts: Record<string, number>;
+      quarantined: { documentKey: string; reason: string; stage: string }[];
+      ocrCacheHits: number;
+      textractPagesBilled: number;
+      createdAt: string;
+    }>(`${prefix}manifest.json`);
+    expect(manifest).toMatchObject({
+      schemaVersion: 1,
+      fingerprint: dataset.fingerprint,
+      ocrCacheHits: 0,
+      textractPagesBilled: 3,
+      counts: { documents: 3, train: dataset.counts.train, validation: dataset.counts.validation, quarantined: 5 },
+    });
+    expect(manifest.counts['words']).toBeGreaterThan(30);
+    expect(Date.parse(manifest.createdAt)).not.toBeNaN();
+    expect(manifest.quarantined.map((q) => [q.documentKey, q.stage]).sort()).toEqual(
+      [
+        [`${PREFIX}bad-annotation.png`, 'annotation'],
+        [`${PREFIX}corrupt.png`, 'ocr'],
+        [`${PREFIX}lonely.png`, 'plan'],
+        [`${PREFIX}notes.txt`, 'plan'],
+        [`${PREFIX}orphan.json`, 'plan'],
+      ].sort(),
+    );
+    for (const q of manifest.quarantined) expect(q.reason.length).toBeGreaterThan(10);
+  });
+
+  it('BuildDataset is idempotent: a rebuild of the same inputs gives the same fingerprint and shards', async () => {
+    // Prepare
+    const prefix = `datasets/${dataset.fingerprint}/`;
+    const trainBefore = await getText(`${prefix}train-00000.jsonl`);
+    // Act: run-2 OCR'd the same documents (all from the cache).
+    const again = await buildDatasetStep(s3Client(), { ...runParams(RUN2), validationFraction: 0.34 });
+    // Assess
+    expect(again.fingerprint).toBe(dataset.fingerprint);
+    expect(await getText(`${prefix}train-00000.jsonl`)).toBe(trainBefore);
+  });
+
+  it('PlanBatches fails with EmptyDatasetError when the prefix holds no usable document', async () => {
+    // Act
+    const attempt = planBatches(s3Client(), { ...runParams('run-empty'), documentsPrefix: 'nothing-here/', batchSize: 10 });
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(EmptyDatasetError);
+    await expect(attempt).rejects.toThrow(/No usable documents under s3:\/\/pipeline-steps-test\/nothing-here\//);
+  });
+});

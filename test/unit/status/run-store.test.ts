@@ -1,0 +1,309 @@
+/**
+ * RunStore against a real DynamoDB API (dynalite, in memory) with the table serverless.yml defines:
+ * conditional writes, the append-only event history and the byStatus index are exercised for real.
+ */
+import { createRequire } from 'node:module';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadServerlessProject } from '../../../local/serverless-project';
+import { createTableInput } from '../../../local/services';
+import { StatusRegressionError } from '../../../src/errors';
+import { RUN_SK, RunStore, eventSk, runPk, type StatusChange } from '../../../src/status/run-store';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const TABLE = 'doctrain-test-runs';
+
+let server: Server;
+let raw: DynamoDBClient;
+let db: DynamoDBDocumentClient;
+let store: RunStore;
+let runCounter = 0;
+/** A fresh run id per test: tests share one table. */
+const newRunId = (): string => `run-${++runCounter}-${Date.now().toString(36)}`;
+const at = (minute: number): string => new Date(Date.UTC(2026, 2, 14, 9, minute)).toISOString();
+
+/** The raw stored items of one run, record and events, for byte-for-byte comparisons. */
+const itemsOf = async (runId: string): Promise<Record<string, unknown>[]> =>
+  (
+    await db.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': runPk(runId) },
+        ConsistentRead: true,
+      }),
+    )
+  ).Items ?? [];
+
+const record = async (change: Omit<StatusChange, 'at'> & { at?: string }): Promise<void> =>
+  store.recordStatus({ at: at(0), ...change });
+
+beforeAll(async () => {
+  const dynalite = createRequire(import.meta.url)('dynalite') as (options: Record<string, unknown>) => Server;
+  server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  raw = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  db = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  const { tableProperties } = loadServerlessProject(ROOT);
+  await raw.send(new CreateTableCommand(createTableInput(TABLE, tableProperties)));
+  store = new RunStore(db, TABLE);
+});
+
+afterAll(async () => {
+  raw?.destroy();
+  if (server) {
+    (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+describe('RunStore.recordStatus', () => {
+  it('creates the record on the first write and moves it forward through the lifecycle', async () => {
+    // Prepare
+    const runId = newRunId();
+    // Act
+    await record({ runId, status: 'PENDING', at: at(0), attributes: { trigger: 'schedule', modelName: 'receipts' } });
+    await record({ runId, status: 'PREPARING', at: at(1), attributes: { documentCount: 12 } });
+    await record({ runId, status: 'TRAINING', at: at(2), attributes: { trainingJobName: `doctrain-${runId}-a1` } });
+    await record({ runId, status: 'COMPLETED', at: at(30), attributes: { metrics: { val_f1: 0.91 } } });
+    // Assess
+    const run = await store.getRun(runId);
+    expect(run).toMatchObject({
+      pk: runPk(runId),
+      sk: RUN_SK,
+      runId,
+      status: 'COMPLETED',
+      statusRank: 3,
+      createdAt: at(0),
+      updatedAt: at(30),
+      trigger: 'schedule',
+      modelName: 'receipts',
+      documentCount: 12,
+      trainingJobName: `doctrain-${runId}-a1`,
+      metrics: { val_f1: 0.91 },
+    });
+    expect((await store.listEvents(runId)).map((e) => e.status)).toEqual(['PENDING', 'PREPARING', 'TRAINING', 'COMPLETED']);
+  });
+
+  it('refuses to move the status backwards with a StatusRegressionError and leaves every item unchanged', async () => {
+    // Prepare
+    const runId = newRunId();
+    await record({ runId, status: 'PENDING', at: at(0) });
+    await record({ runId, status: 'TRAINING', at: at(5), attributes: { trainingJobName: 'job-1' } });
+    const before = await itemsOf(runId);
+    // Act
+    const attempt = record({ runId, status: 'PREPARING', at: at(9), attributes: { trainingJobName: 'overwritten' } });
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(StatusRegressionError);
+    await expect(attempt).rejects.toMatchObject({ name: 'StatusRegressionError' });
+    await expect(attempt).rejects.toThrow(/is TRAINING; refusing to record PREPARING/);
+    expect(await itemsOf(runId)).toEqual(before);
+  });
+
+  it.each([
+    ['COMPLETED', 'FAILED'],
+    ['FAILED', 'COMPLETED'],
+    ['COMPLETED', 'SKIPPED'],
+    ['SKIPPED', 'FAILED'],
+  ] as const)('refuses %s -> %s (one terminal status never replaces another)', async (first, second) => {
+    // Prepare
+    const runId = newRunId();
+    await record({ runId, status: 'TRAINING', at: at(0) });
+    await record({ runId, status: first, at: at(1), attributes: { outcome: first } });
+    const before = await itemsOf(runId);
+    // Act
+    const attempt = record({ runId, status: second, at: at(2), attributes: { outcome: second } });
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(StatusRegressionError);
+    expect(await itemsOf(runId)).toEqual(before);
+    expect((await store.getRun(runId))?.status).toBe(first);
+  });
+
+  it('refuses to reopen a terminal run at an earlier status', async () => {
+    // Prepare
+    const runId = newRunId();
+    await record({ runId, status: 'FAILED', at: at(0) });
+    // Act / Assess
+    for (const status of ['PENDING', 'PREPARING', 'TRAINING'] as const) {
+      await expect(record({ runId, status, at: at(1) })).rejects.toBeInstanceOf(StatusRegressionError);
+    }
+    expect((await store.getRun(runId))?.status).toBe('FAILED');
+  });
+
+  it('accepts the same status again (a retried state) and keeps one event for it', async () => {
+    // Prepare
+    const runId = newRunId();
+    await record({ runId, status: 'PENDING', at: at(0), attributes: { attempt: 1 } });
+    // Act: Step Functions retries the state; the change is written again, later.
+    await record({ runId, status: 'PENDING', at: at(1), attributes: { attempt: 2 } });
+    // Assess: the record takes the latest attributes, keeps its creation time; history has one PENDING.
+    const run = await store.getRun(runId);
+    expect(run).toMatchObject({ status: 'PENDING', attempt: 2, createdAt: at(0), updatedAt: at(1) });
+    const events = await store.listEvents(runId);
+    expect(events).toEqual([{ status: 'PENDING', at: at(0) }]);
+  });
+
+  it('re-records a terminal status idempotently (a retried FinalizeRun)', async () => {
+    // Prepare
+    const runId = newRunId();
+    await record({ runId, status: 'COMPLETED', at: at(0), detail: { trainingJobStatus: 'Completed' } });
+    // Act
+    await record({ runId, status: 'COMPLETED', at: at(1), detail: { trainingJobStatus: 'Completed' } });
+    // Assess
+    expect((await store.getRun(runId))?.status).toBe('COMPLETED');
+    expect(await store.listEvents(runId)).toEqual([
+      { status: 'COMPLETED', at: at(0), detail: { trainingJobStatus: 'Completed' } },
+    ]);
+  });
+
+  it('keeps the event history append-only: a retry never rewrites an earlier event', async () => {
+    // Prepare
+    const runId = newRunId();
+    await record({ runId, status: 'PENDING', at: at(0) });
+    await record({ runId, status: 'FAILED', at: at(3), detail: { error: 'EmptyDatasetError', message: 'first' } });
+    // Act: the same failure recorded again with a different detail and time.
+    await record({ runId, status: 'FAILED', at: at(4), detail: { error: 'EmptyDatasetError', message: 'second' } });
+    // Assess
+    const events = await store.listEvents(runId);
+    expect(events).toEqual([
+      { status: 'PENDING', at: at(0) },
+      { status: 'FAILED', at: at(3), detail: { error: 'EmptyDatasetError', message: 'first' } },
+    ]);
+    const items = await itemsOf(runId);
+    expect(items.filter((item) => String(item['sk']).startsWith('EVENT#'))).toHaveLength(2);
+  });
+
+  it('records one progress event per progress key, deduplicating repeated polls', async () => {
+    // Prepare
+    const runId = newRunId();
+    await record({ runId, status: 'TRAINING', at: at(0) });
+    // Act: the poll loop reports Starting twice, then Training twice, then Uploading.
+    const polls = [
+      ['001-Starting', 1],
+      ['001-Starting', 2],
+      ['002-Training', 3],
+      ['002-Training', 4],
+      ['003-Uploading', 5],
+    ] as const;
+    for (const [progressKey, minute] of polls) {
+      await record({ runId, status: 'TRAINING', at: at(minute), progressKey, detail: { secondaryStatus: progressKey.slice(4) } });
+    }
+    // Assess
+    const events = await store.listEvents(runId);
+    expect(events.map((e) => [e.status, e.progressKey ?? null, e.at])).toEqual([
+      ['TRAINING', null, at(0)],
+      ['TRAINING', '001-Starting', at(1)],
+      ['TRAINING', '002-Training', at(3)],
+      ['TRAINING', '003-Uploading', at(5)],
+    ]);
+    expect(events[2]?.detail).toEqual({ secondaryStatus: 'Training' });
+    expect((await store.getRun(runId))?.updatedAt).toBe(at(5));
+  });
+
+  it('stores events under keys derived from the change (so a retry hits the same key)', async () => {
+    // Prepare
+    const runId = newRunId();
+    // Act
+    await record({ runId, status: 'TRAINING', at: at(0), progressKey: '002-Training' });
+    // Assess
+    const sks = (await itemsOf(runId)).map((item) => item['sk']);
+    expect(sks).toContain(eventSk('TRAINING', '002-Training'));
+    expect(sks).toContain(RUN_SK);
+  });
+
+  it('never lets attributes overwrite the key, status or timestamps, and skips undefined values', async () => {
+    // Prepare
+    const runId = newRunId();
+    await record({ runId, status: 'PENDING', at: at(0) });
+    // Act
+    await record({
+      runId,
+      status: 'PREPARING',
+      at: at(1),
+      attributes: {
+        runId: 'someone-else',
+        status: 'COMPLETED',
+        statusRank: 3,
+        createdAt: at(59),
+        updatedAt: at(59),
+        pk: 'RUN#x',
+        sk: 'x',
+        documentCount: 3,
+        failure: undefined,
+      },
+    });
+    // Assess
+    const run = await store.getRun(runId);
+    expect(run).toMatchObject({ runId, status: 'PREPARING', statusRank: 1, createdAt: at(0), updatedAt: at(1), documentCount: 3 });
+    expect(run).not.toHaveProperty('failure');
+  });
+
+  it('ends at the terminal status whatever order racing writes land in', async () => {
+    // Prepare
+    const runId = newRunId();
+    await record({ runId, status: 'PENDING', at: at(0) });
+    // Act
+    const results = await Promise.allSettled([
+      record({ runId, status: 'PREPARING', at: at(1) }),
+      record({ runId, status: 'FAILED', at: at(2) }),
+      record({ runId, status: 'TRAINING', at: at(3) }),
+    ]);
+    // Assess: FAILED is always allowed from a non-terminal status; everything refused is a regression.
+    expect(results[1]?.status).toBe('fulfilled');
+    for (const result of results) {
+      if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(StatusRegressionError);
+    }
+    expect((await store.getRun(runId))?.status).toBe('FAILED');
+  });
+
+  it('returns undefined for an unknown run', async () => {
+    expect(await store.getRun('no-such-run')).toBeUndefined();
+    expect(await store.listEvents('no-such-run')).toEqual([]);
+  });
+});
+
+describe('RunStore.listRunsByStatus (byStatus index)', () => {
+  it('lists the runs of one status newest first, bounded by the limit', async () => {
+    // Prepare: three FAILED runs updated at different times, written out of order, and a COMPLETED one.
+    const prefix = newRunId();
+    const runs = [
+      { runId: `${prefix}-b`, minute: 20 },
+      { runId: `${prefix}-a`, minute: 10 },
+      { runId: `${prefix}-c`, minute: 30 },
+    ];
+    for (const { runId, minute } of runs) {
+      await store.recordStatus({ runId, status: 'SKIPPED', at: new Date(Date.UTC(2030, 0, 1, 0, minute)).toISOString() });
+    }
+    await store.recordStatus({ runId: `${prefix}-d`, status: 'COMPLETED', at: new Date(Date.UTC(2030, 0, 1)).toISOString() });
+    // Act
+    const all = await store.listRunsByStatus('SKIPPED');
+    const newest = await store.listRunsByStatus('SKIPPED', 2);
+    // Assess
+    const mine = all.filter((run) => run.runId.startsWith(prefix));
+    expect(mine.map((run) => run.runId)).toEqual([`${prefix}-c`, `${prefix}-b`, `${prefix}-a`]);
+    expect(newest.map((run) => run.runId)).toEqual([`${prefix}-c`, `${prefix}-b`]);
+    expect(all.every((run) => run.status === 'SKIPPED')).toBe(true);
+  });
+
+  it('moves a run between index partitions as its status changes', async () => {
+    // Prepare
+    const runId = newRunId();
+    await store.recordStatus({ runId, status: 'PREPARING', at: new Date(Date.UTC(2031, 0, 1)).toISOString() });
+    expect((await store.listRunsByStatus('PREPARING')).map((run) => run.runId)).toContain(runId);
+    // Act
+    await store.recordStatus({ runId, status: 'TRAINING', at: new Date(Date.UTC(2031, 0, 2)).toISOString() });
+    // Assess
+    expect((await store.listRunsByStatus('PREPARING')).map((run) => run.runId)).not.toContain(runId);
+    expect((await store.listRunsByStatus('TRAINING'))[0]?.runId).toBe(runId);
+  });
+});

@@ -1,0 +1,371 @@
+/**
+ * The CloudFormation that `sls package` produces (offline, no credentials): what the pipeline's safety and
+ * cost rules depend on is asserted on the real template, for the dev and the prod stage.
+ *
+ * Each stage is packaged in its own copy of the service (symlinked node_modules): serverless-esbuild
+ * builds in, and afterwards deletes, `<service>/.esbuild`, which would pull the rug from under any other
+ * `sls` command (an `sls invoke local` test, a developer's shell) running in the checkout at the same time.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src'];
+
+type Json = Record<string, unknown>;
+interface Resource {
+  Type: string;
+  Properties: Json;
+}
+interface Template {
+  Resources: Record<string, Resource>;
+}
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action?: string | string[];
+  NotAction?: unknown;
+  Resource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+  Principal?: unknown;
+}
+interface State {
+  Type: string;
+  Resource?: string;
+  Next?: string;
+  End?: boolean;
+  Default?: string;
+  Choices?: { Next: string }[];
+  Catch?: { ErrorEquals: string[]; Next: string }[];
+  Retry?: { ErrorEquals: string[] }[];
+  Parameters?: Json;
+  ItemProcessor?: { States: Record<string, State> };
+}
+interface Definition {
+  StartAt: string;
+  States: Record<string, State>;
+}
+
+const execFileAsync = promisify(execFile);
+let workDir: string;
+const packaged: Record<'dev' | 'prod', { template: Template; dir: string }> = {} as never;
+
+const packageStage = async (stage: 'dev' | 'prod'): Promise<void> => {
+  const service = path.join(workDir, `service-${stage}`);
+  for (const entry of SERVICE_FILES) cpSync(path.join(ROOT, entry), path.join(service, entry), { recursive: true });
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(service, 'node_modules'), 'dir');
+  const out = path.join(workDir, `package-${stage}`);
+  try {
+    await execFileAsync('npx', ['sls', 'package', '--stage', stage, '--region', 'us-east-1', '--package', out], {
+      cwd: service,
+      timeout: 120_000,
+      maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`sls package --stage ${stage} failed:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
+  }
+  const template = JSON.parse(readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  packaged[stage] = { template, dir: out };
+};
+
+beforeAll(async () => {
+  workDir = mkdtempSync(path.join(os.tmpdir(), 'doctrain-package-'));
+  await Promise.all([packageStage('dev'), packageStage('prod')]);
+}, 120_000);
+
+afterAll(() => {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+// ---------- template helpers ----------
+
+const resourcesOfType = (template: Template, type: string): [string, Resource][] =>
+  Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+
+const onlyResourceOfType = (template: Template, type: string): [string, Resource] => {
+  const found = resourcesOfType(template, type);
+  expect(found, `exactly one ${type}`).toHaveLength(1);
+  return found[0] as [string, Resource];
+};
+
+const resource = (template: Template, logicalId: string): Resource => {
+  const found = template.Resources[logicalId];
+  if (!found) throw new Error(`template has no resource ${logicalId}`);
+  return found;
+};
+
+/** `{Fn::GetAtt: [X, Arn]}` or `{Ref: X}` -> X. */
+const referencedId = (value: unknown): string | undefined => {
+  const v = value as { 'Fn::GetAtt'?: unknown; Ref?: unknown } | undefined;
+  if (Array.isArray(v?.['Fn::GetAtt'])) return String(v['Fn::GetAtt'][0]);
+  if (typeof v?.['Fn::GetAtt'] === 'string') return v['Fn::GetAtt'].split('.')[0];
+  if (typeof v?.Ref === 'string') return v.Ref;
+  return undefined;
+};
+
+/** The state machine definition, whether DefinitionString is a string, a Fn::Sub string or a Fn::Sub [string, vars]. */
+const stateMachine = (template: Template): { logicalId: string; definition: Definition; vars: Json; properties: Json } => {
+  const [logicalId, machine] = onlyResourceOfType(template, 'AWS::StepFunctions::StateMachine');
+  const raw = machine.Properties['DefinitionString'] ?? machine.Properties['Definition'];
+  let text: string;
+  let vars: Json = {};
+  if (typeof raw === 'string') text = raw;
+  else if (raw && typeof raw === 'object' && 'Fn::Sub' in raw) {
+    const sub = raw['Fn::Sub'];
+    if (typeof sub === 'string') text = sub;
+    else {
+      [text, vars] = sub as [string, Json];
+    }
+  } else if (raw && typeof raw === 'object') {
+    return { logicalId, definition: raw as Definition, vars, properties: machine.Properties };
+  } else throw new Error('state machine has no definition');
+  // ${...} placeholders sit inside JSON strings, so the text parses as it is.
+  return { logicalId, definition: JSON.parse(text) as Definition, vars, properties: machine.Properties };
+};
+
+/** A Task's Resource as the logical id of the Lambda it invokes, when it is one of our functions. */
+const lambdaOf = (state: State, vars: Json): string | undefined => {
+  const placeholder = /^\$\{([^}]+)\}$/.exec(state.Resource ?? '')?.[1];
+  return placeholder === undefined ? undefined : referencedId(vars[placeholder]);
+};
+
+const statementsOf = (role: Resource): Statement[] =>
+  ((role.Properties['Policies'] ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+    (policy) => policy.PolicyDocument.Statement,
+  );
+
+const actionsOf = (statement: Statement): string[] =>
+  statement.Action === undefined ? [] : Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
+
+// ---------- tests ----------
+
+describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
+  const template = (): Template => packaged[stage].template;
+
+  it('has one state machine starting at ValidateInput, run by the pipeline role', () => {
+    // Act
+    const { definition, properties } = stateMachine(template());
+    // Assess
+    expect(definition.StartAt).toBe('ValidateInput');
+    expect(definition.States['ValidateInput']?.Type).toBe('Task');
+    expect(referencedId(properties['RoleArn'])).toBe('PipelineStateMachineRole');
+    expect(properties['StateMachineName']).toBe(`doctrain-${stage}-train-pipeline`);
+  });
+
+  it('creates the training job through the SageMaker integration, with managed spot and checkpoints', () => {
+    // Prepare
+    const { definition } = stateMachine(template());
+    // Act
+    const create = Object.values(definition.States).filter((s) => s.Resource === 'arn:aws:states:::sagemaker:createTrainingJob');
+    // Assess
+    expect(create).toHaveLength(1);
+    const parameters = create[0]?.Parameters ?? {};
+    expect(parameters['EnableManagedSpotTraining.$'] ?? parameters['EnableManagedSpotTraining']).toBeDefined();
+    const checkpoint = parameters['CheckpointConfig'] as Json | undefined;
+    expect(checkpoint?.['S3Uri.$'] ?? checkpoint?.['S3Uri']).toBeDefined();
+    expect(parameters['StoppingCondition.$'] ?? parameters['StoppingCondition']).toBeDefined();
+    expect(create[0]?.Catch?.length).toBeGreaterThan(0);
+  });
+
+  it('polls the job in a Wait -> DescribeTrainingJob -> RecordProgress -> Choice loop', () => {
+    // Prepare
+    const { definition, vars } = stateMachine(template());
+    const states = definition.States;
+    const waits = Object.entries(states).filter(([, s]) => s.Type === 'Wait');
+    expect(waits).toHaveLength(1);
+    const [waitName, wait] = waits[0] as [string, State];
+    // Act: follow the loop from the Wait state.
+    const describe = states[wait.Next ?? ''];
+    const progress = states[describe?.Next ?? ''];
+    const choice = states[progress?.Next ?? ''];
+    // Assess
+    expect(describe?.Type).toBe('Task');
+    expect(describe?.Resource).toBe('arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob');
+    expect(describe?.Next).toBe('RecordProgress');
+    expect(progress?.Type).toBe('Task');
+    expect(lambdaOf(progress as State, vars)).toBe('RecordStatusLambdaFunction');
+    expect(choice?.Type).toBe('Choice');
+    expect(choice?.Default).toBe(waitName);
+    expect(choice?.Choices?.map((c) => c.Next)).toContain('FinalizeRun');
+  });
+
+  it('catches errors on every Task (Map iterations through their Map), the failure recorder included', () => {
+    // Prepare
+    const { definition } = stateMachine(template());
+    // Act
+    const uncaught = Object.entries(definition.States)
+      .filter(([, s]) => ['Task', 'Map', 'Parallel'].includes(s.Type))
+      .filter(([, s]) => !s.Catch?.some((c) => c.ErrorEquals.includes('States.ALL')))
+      .map(([name]) => name);
+    // Assess
+    expect(uncaught).toEqual([]);
+    const tasks = Object.values(definition.States).filter((s) => s.Type === 'Task');
+    expect(tasks.length).toBeGreaterThanOrEqual(10);
+    const recordFailure = definition.States['RecordFailure'];
+    expect(recordFailure?.Retry?.length).toBeGreaterThan(0);
+    expect(definition.States[recordFailure?.Next ?? '']?.Type).toBe('Fail');
+    // A failure to record the failure still ends with the original error, kept at $.error.
+    expect(recordFailure?.Catch?.[0]).toMatchObject({ Next: recordFailure?.Next, ResultPath: '$.recordError' });
+    // Every Catch leads to a state that exists.
+    for (const state of Object.values(definition.States)) {
+      for (const c of state.Catch ?? []) expect(Object.keys(definition.States)).toContain(c.Next);
+    }
+    // The OCR Map's iterations retry throttling by our error name; its Catch covers the rest.
+    const ocrMap = definition.States['OcrDocuments'];
+    expect(ocrMap?.Type).toBe('Map');
+    const ocrTask = ocrMap?.ItemProcessor?.States['OcrBatch'];
+    expect(ocrTask?.Retry?.some((r) => r.ErrorEquals.includes('ThrottlingError'))).toBe(true);
+  });
+
+  it(`schedules the pipeline every 7 days, ${stage === 'prod' ? 'ENABLED' : 'DISABLED'} in ${stage}, with {trigger: schedule}`, () => {
+    // Prepare
+    const { logicalId } = stateMachine(template());
+    // Act
+    const [, rule] = onlyResourceOfType(template(), 'AWS::Events::Rule');
+    // Assess
+    expect(rule.Properties['ScheduleExpression']).toBe('rate(7 days)');
+    expect(rule.Properties['State']).toBe(stage === 'prod' ? 'ENABLED' : 'DISABLED');
+    const targets = rule.Properties['Targets'] as { Arn: unknown; Input: string; RoleArn: unknown }[];
+    expect(targets).toHaveLength(1);
+    expect(referencedId(targets[0]?.Arn)).toBe(logicalId);
+    expect(JSON.parse(targets[0]?.Input ?? 'null')).toEqual({ trigger: 'schedule' });
+    // The rule's role may only start this state machine.
+    const ruleRole = resource(template(), referencedId(targets[0]?.RoleArn) ?? '');
+    const ruleStatements = JSON.stringify(statementsOf(ruleRole));
+    expect(ruleStatements).toContain('states:StartExecution');
+  });
+
+  it('defines the runs table on demand, with point-in-time recovery, encryption and the byStatus index', () => {
+    // Act
+    const [, table] = onlyResourceOfType(template(), 'AWS::DynamoDB::Table');
+    // Assess
+    expect(table.Properties['BillingMode']).toBe('PAY_PER_REQUEST');
+    expect(table.Properties['PointInTimeRecoverySpecification']).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table.Properties['SSESpecification']).toMatchObject({ SSEEnabled: true });
+    expect(table.Properties['KeySchema']).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    const byStatus = (table.Properties['GlobalSecondaryIndexes'] as { IndexName: string; KeySchema: unknown }[]).find(
+      (index) => index.IndexName === 'byStatus',
+    );
+    expect(byStatus?.KeySchema).toEqual([
+      { AttributeName: 'status', KeyType: 'HASH' },
+      { AttributeName: 'updatedAt', KeyType: 'RANGE' },
+    ]);
+  });
+
+  it('blocks public access to the documents bucket, encrypts it and denies plain HTTP', () => {
+    // Prepare
+    const bucket = resource(template(), 'DocumentsBucket');
+    // Assess: bucket
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    expect(bucket.Properties['PublicAccessBlockConfiguration']).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const rules = (bucket.Properties['BucketEncryption'] as { ServerSideEncryptionConfiguration: Json[] })
+      .ServerSideEncryptionConfiguration;
+    expect(rules.length).toBeGreaterThan(0);
+    expect(rules[0]?.['ServerSideEncryptionByDefault']).toMatchObject({ SSEAlgorithm: expect.stringMatching(/^(aws:kms|AES256)$/) });
+    // Assess: its policy
+    const policies = resourcesOfType(template(), 'AWS::S3::BucketPolicy').filter(
+      ([, policy]) => referencedId(policy.Properties['Bucket']) === 'DocumentsBucket',
+    );
+    expect(policies).toHaveLength(1);
+    const statements = (policies[0]?.[1].Properties['PolicyDocument'] as { Statement: Statement[] }).Statement;
+    const denyHttp = statements.filter(
+      (s) => s.Effect === 'Deny' && String(s.Condition?.['Bool']?.['aws:SecureTransport']) === 'false',
+    );
+    expect(denyHttp).toHaveLength(1);
+    expect(denyHttp[0]?.Principal).toBe('*');
+    expect(actionsOf(denyHttp[0] as Statement)).toEqual(['s3:*']);
+    const resources = JSON.stringify(denyHttp[0]?.Resource);
+    expect(resources).toContain('DocumentsBucket');
+    expect(resources).toContain('/*');
+  });
+
+  it('lets only the state machine pass only the SageMaker role, only to SageMaker', () => {
+    // Prepare
+    const roles = resourcesOfType(template(), 'AWS::IAM::Role');
+    // Act
+    const passRole = roles.flatMap(([roleId, role]) =>
+      statementsOf(role)
+        .filter((s) => actionsOf(s).some((a) => /^iam:(PassRole|\*)$/i.test(a)))
+        .map((s) => ({ roleId, statement: s })),
+    );
+    // Assess
+    expect(passRole.map((p) => p.roleId)).toEqual(['PipelineStateMachineRole']);
+    const { statement } = passRole[0] as { statement: Statement };
+    expect(statement.Effect).toBe('Allow');
+    expect(actionsOf(statement)).toEqual(['iam:PassRole']);
+    expect(asList(statement.Resource).map(referencedId)).toEqual(['SageMakerExecutionRole']);
+    expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+  });
+
+  it('grants no wildcard action to the state machine role or the Lambda role', () => {
+    // Prepare
+    const { properties } = stateMachine(template());
+    const lambdaRoleIds = new Set(
+      resourcesOfType(template(), 'AWS::Lambda::Function').map(([, fn]) => referencedId(fn.Properties['Role'])),
+    );
+    expect(lambdaRoleIds.size).toBe(1);
+    const roleIds = [referencedId(properties['RoleArn']) ?? '', ...lambdaRoleIds].filter((id): id is string => Boolean(id));
+    expect(roleIds).toHaveLength(2);
+    // Act
+    const offending = roleIds.flatMap((roleId) =>
+      statementsOf(resource(template(), roleId)).flatMap((s) => [
+        ...actionsOf(s)
+          .filter((action) => action === '*' || /^[A-Za-z0-9-]+:\*$/.test(action))
+          .map((action) => `${roleId}: ${s.Sid ?? '(no Sid)'} allows ${action}`),
+        ...(s.NotAction === undefined ? [] : [`${roleId}: ${s.Sid ?? '(no Sid)'} uses NotAction`]),
+      ]),
+    );
+    // Assess
+    expect(offending).toEqual([]);
+  });
+
+  it('runs every function on nodejs22.x, with the stack resources in its environment', () => {
+    // Act
+    const functions = resourcesOfType(template(), 'AWS::Lambda::Function');
+    // Assess
+    expect(functions.map(([id]) => id).sort()).toEqual(
+      ['BuildDataset', 'FinalizeRun', 'OcrBatch', 'PlanBatches', 'RecordStatus', 'ValidateInput'].map((f) => `${f}LambdaFunction`),
+    );
+    for (const [id, fn] of functions) {
+      expect(fn.Properties['Runtime'], id).toBe('nodejs22.x');
+      const variables = (fn.Properties['Environment'] as { Variables: Json }).Variables;
+      // Deployed functions reference this stack's resources, never the local defaults.
+      expect(variables['DOCTRAIN_BUCKET'], id).toEqual({ Ref: 'DocumentsBucket' });
+      expect(variables['DOCTRAIN_TABLE'], id).toEqual({ Ref: 'RunsTable' });
+      expect(referencedId(variables['DOCTRAIN_SAGEMAKER_ROLE_ARN']), id).toBe('SageMakerExecutionRole');
+      expect(JSON.stringify(variables['DOCTRAIN_TRAINING_IMAGE']), id).toContain('TrainingImageRepository');
+    }
+  });
+
+  it('ships each handler as an ES module (.mjs) in its zip', () => {
+    // Prepare
+    const { dir } = packaged[stage];
+    for (const [fn, folder] of [
+      ['validateInput', 'validate-input'],
+      ['ocrBatch', 'ocr-batch'],
+    ] as const) {
+      // Act: zip entry names are stored uncompressed.
+      const zip = path.join(dir, `${fn}.zip`);
+      expect(existsSync(zip), zip).toBe(true);
+      // Assess
+      expect(readFileSync(zip).includes(`functions/${folder}/handler.mjs`), fn).toBe(true);
+    }
+  });
+});
