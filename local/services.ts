@@ -5,10 +5,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { startLocalDynamoDB } from './dynamodb';
 import { startLocalSageMaker, type LocalSageMakerFaults } from './sagemaker';
 import { loadServerlessProject } from './serverless-project';
 import { startLocalTextract } from './textract';
@@ -44,18 +44,6 @@ export const LOCAL_TABLE = 'doctrain-local-runs';
 export const LOCAL_ACCOUNT = '000000000000';
 /** s3rver only accepts this key pair; dynalite and the local emulators accept any. */
 const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
-
-const listen = (server: Server, port: number): Promise<number> =>
-  new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-
-const closeServer = (server: Server): Promise<void> =>
-  new Promise((resolve) => {
-    server.closeAllConnections?.();
-    server.close(() => resolve());
-  });
 
 /** CloudFormation table properties -> CreateTable input (what dynalite understands of it). */
 export const createTableInput = (tableName: string, properties: Record<string, unknown>): CreateTableCommandInput => ({
@@ -96,10 +84,11 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
     for (const closeOne of closers.reverse()) await closeOne().catch(() => undefined);
   };
   try {
-    const dynalite = require('dynalite') as (opts: Record<string, unknown>) => Server;
-    const dynamoServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.persistent ? { path: path.join(options.dataDir, 'dynamodb') } : {}) });
-    const dynamoPort = await listen(dynamoServer, options.ports?.dynamodb ?? 0);
-    closers.push(() => closeServer(dynamoServer));
+    const dynamoDB = await startLocalDynamoDB({
+      ...(options.ports?.dynamodb === undefined ? {} : { port: options.ports.dynamodb }),
+      ...(options.persistent ? { path: path.join(options.dataDir, 'dynamodb') } : {}),
+    });
+    closers.push(() => dynamoDB.close());
 
     const S3rver = require('s3rver') as new (opts: Record<string, unknown>) => { run(): Promise<AddressInfo>; close(): Promise<void> };
     const s3rver = new S3rver({
@@ -114,7 +103,7 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
 
     const endpoints = {
       s3: `http://127.0.0.1:${s3Address.port}`,
-      dynamodb: `http://127.0.0.1:${dynamoPort}`,
+      dynamodb: dynamoDB.endpoint,
       textract: '',
       sagemaker: '',
     };

@@ -2,14 +2,12 @@
  * Handlers end to end as Lambda runs them: the deployment settings come from the environment, set
  * before the module is imported (module scope builds clients and the run store, as in a cold start).
  */
-import { createRequire } from 'node:module';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb';
 import { loadServerlessProject } from '../../../local/serverless-project';
 import { createTableInput, deploymentEnvironment } from '../../../local/services';
 import { InvalidInputError, StatusRegressionError } from '../../../src/errors';
@@ -21,14 +19,12 @@ const context = {} as Context;
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 let validateInput: Handler;
 let recordStatus: Handler;
-let dynamo: Server;
+let dynamo: LocalDynamoDB;
 let raw: DynamoDBClient;
 
 beforeAll(async () => {
-  const dynalite = createRequire(import.meta.url)('dynalite') as (options: Record<string, unknown>) => Server;
-  dynamo = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+  dynamo = await startLocalDynamoDB();
+  const { endpoint } = dynamo;
   const project = loadServerlessProject(ROOT);
   raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await raw.send(new CreateTableCommand(createTableInput(TABLE, project.tableProperties)));
@@ -51,10 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   raw?.destroy();
-  if (dynamo) {
-    (dynamo as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
-    await new Promise<void>((resolve) => dynamo.close(() => resolve()));
-  }
+  await dynamo?.close();
 });
 
 describe('validate-input handler', () => {

@@ -1,13 +1,10 @@
 /** The local runtime's generic Task routing, on small definitions (the full pipeline is in test/integration). */
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb';
 import { prepareStateMachine, runExecution, serviceIntegrationHandler } from '../../../local/stepfunctions';
 import { lambdaLogicalId, type FunctionEntry } from '../../../local/serverless-project';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
-const require = createRequire(import.meta.url);
 const validateInput: FunctionEntry = {
   key: 'validateInput',
   logicalId: lambdaLogicalId('validateInput'),
@@ -15,13 +12,11 @@ const validateInput: FunctionEntry = {
   exportName: 'handler',
 };
 
-let dynamo: Server;
+let dynamo: LocalDynamoDB;
 
 beforeAll(async () => {
-  const dynalite = require('dynalite') as (opts: object) => Server;
-  dynamo = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
-  process.env['AWS_ENDPOINT_URL_DYNAMODB'] = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+  dynamo = await startLocalDynamoDB();
+  process.env['AWS_ENDPOINT_URL_DYNAMODB'] = dynamo.endpoint;
   process.env['AWS_REGION'] = 'us-east-1';
   process.env['AWS_ACCESS_KEY_ID'] = 'local';
   process.env['AWS_SECRET_ACCESS_KEY'] = 'local';
@@ -38,7 +33,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => dynamo.close(resolve));
+  await dynamo.close();
 });
 
 describe('prepareStateMachine', () => {

@@ -2,14 +2,12 @@
  * RunStore against a real DynamoDB API (dynalite, in memory) with the table serverless.yml defines:
  * conditional writes, the append-only event history and the byStatus index are exercised for real.
  */
-import { createRequire } from 'node:module';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb';
 import { loadServerlessProject } from '../../../local/serverless-project';
 import { createTableInput } from '../../../local/services';
 import { StatusRegressionError } from '../../../src/errors';
@@ -18,7 +16,7 @@ import { RUN_SK, RunStore, eventSk, runPk, type StatusChange } from '../../../sr
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const TABLE = 'doctrain-test-runs';
 
-let server: Server;
+let server: LocalDynamoDB;
 let raw: DynamoDBClient;
 let db: DynamoDBDocumentClient;
 let store: RunStore;
@@ -44,12 +42,9 @@ const record = async (change: Omit<StatusChange, 'at'> & { at?: string }): Promi
   store.recordStatus({ at: at(0), ...change });
 
 beforeAll(async () => {
-  const dynalite = createRequire(import.meta.url)('dynalite') as (options: Record<string, unknown>) => Server;
-  server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  server = await startLocalDynamoDB();
   raw = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
@@ -61,10 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   raw?.destroy();
-  if (server) {
-    (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
+  await server?.close();
 });
 
 describe('RunStore.recordStatus', () => {
