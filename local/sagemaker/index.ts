@@ -23,6 +23,11 @@ import { validateCreateTrainingJob, validationError } from './validate';
 export interface LocalSageMakerFaults {
   /** Spot jobs (EnableManagedSpotTraining) are interrupted once, this many seconds into Training, then resumed. */
   spotInterruptAfterSeconds?: number;
+  /**
+   * Spot jobs are interrupted once, as soon as the trainer has written its first complete checkpoint:
+   * a trigger that does not race the trainer's speed, so tests can rely on it.
+   */
+  spotInterruptAfterFirstCheckpoint?: boolean;
   /** Instance type -> how many of the next CreateTrainingJob calls for it end Failed with a CapacityError. */
   capacityErrors?: Record<string, number>;
 }
@@ -91,6 +96,7 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
     workDir,
     region,
     ...(faults.spotInterruptAfterSeconds !== undefined ? { spotInterruptAfterSeconds: faults.spotInterruptAfterSeconds } : {}),
+    spotInterruptAfterFirstCheckpoint: faults.spotInterruptAfterFirstCheckpoint ?? false,
     checkpointSyncSeconds: options.checkpointSyncSeconds ?? 5,
     stopTimeoutSeconds: options.stopTimeoutSeconds ?? 120,
   });

@@ -6,7 +6,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -43,6 +43,7 @@ export interface RunnerSettings {
   workDir: string;
   region: string;
   spotInterruptAfterSeconds?: number;
+  spotInterruptAfterFirstCheckpoint: boolean;
   checkpointSyncSeconds: number;
   stopTimeoutSeconds: number;
 }
@@ -394,6 +395,18 @@ export class TrainingJob {
           }, after * 1000),
         );
       }
+      if (this.request.spot && mayInterrupt && this.settings.spotInterruptAfterFirstCheckpoint) {
+        const checkpoints = path.join(this.optMl, 'checkpoints');
+        const poll = setInterval(() => {
+          void hasCompleteCheckpoint(checkpoints).then((found) => {
+            if (!found || this.interrupting) return;
+            clearInterval(poll);
+            this.interrupting = true;
+            this.terminate();
+          });
+        }, 50);
+        timers.push(poll);
+      }
       if (this.stopRequested) this.terminate(); // a stop that raced the spawn
       return await exited;
     } finally {
@@ -417,3 +430,13 @@ export class TrainingJob {
     this.modelArtifacts = `s3://${output.bucket}/${key}`;
   }
 }
+
+/** True once any `ckpt-*` folder under `dir` holds the trainer's COMPLETE marker. */
+const hasCompleteCheckpoint = async (dir: string): Promise<boolean> => {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!entry.startsWith('ckpt-')) continue;
+    if (await stat(path.join(dir, entry, 'COMPLETE')).then(() => true, () => false)) return true;
+  }
+  return false;
+};

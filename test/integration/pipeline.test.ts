@@ -131,13 +131,13 @@ describe('train pipeline on the local runtime', () => {
   });
 
   it('survives a spot interruption: the job resumes from its S3 checkpoints and the run completes', async () => {
-    // Prepare: reclaim the spot instance 2 s into training; the trainer checkpoints every few steps
+    // Prepare: reclaim the spot instance as soon as the trainer has a complete checkpoint (step 2)
     const runId = 'e2e-spot-resume';
-    pipeline.services.setSageMakerFaults({ spotInterruptAfterSeconds: 2 });
+    pipeline.services.setSageMakerFaults({ spotInterruptAfterFirstCheckpoint: true });
 
     // Act
     const outcome = await pipeline.execute(
-      { runId, training: { hyperparameters: { ...SMALL_TRAINING, epochs: 40, checkpoint_every_steps: 2 } } },
+      { runId, training: { hyperparameters: { ...SMALL_TRAINING, epochs: 100, checkpoint_every_steps: 2 } } },
       { executionName: runId },
     ).finally(() => pipeline.services.setSageMakerFaults({}));
 
