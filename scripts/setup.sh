@@ -2,7 +2,8 @@
 # Installs everything doctrain needs on a Debian machine, and nothing twice:
 #   - npm packages from package-lock.json (npm ci), when the lockfile changed since the last install;
 #   - Debian packages for the trainer and the synthetic receipts, when missing:
-#     python3-torch + libopenblas0-pthread (without it torch on CPU is ~11x slower), python3-pytest, fonts-dejavu-core.
+#     python3-torch + libopenblas0-pthread (without it torch on CPU is ~11x slower), python3-pytest, fonts-dejavu-core,
+#     black and python3-mypy (format and type checks of the trainer).
 # Usage: scripts/setup.sh [--quiet]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,9 @@ missing=()
 dpkg -s libopenblas0-pthread >/dev/null 2>&1 || missing+=(libopenblas0-pthread)
 [[ -x $python ]] && $python -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
+# The trainer's format and type checks (npm run lint:py).
+command -v black >/dev/null || missing+=(black)
+[[ -x $python ]] && $python -c 'import mypy' 2>/dev/null || missing+=(python3-mypy)
 command -v tar >/dev/null || missing+=(tar)
 if (( ${#missing[@]} > 0 )); then
   apt_line="apt-get install -y ${missing[*]}"

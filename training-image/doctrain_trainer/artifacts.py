@@ -71,5 +71,3 @@ def write_model(
             "seconds": round(seconds, 2),
         },
     )
-
-

@@ -129,7 +129,7 @@ def load_label_file(channel_dir: Path) -> list[str] | None:
         raise UserError(f"labels channel file {path.name} is not valid JSON: {exc.msg}") from None
     labels = obj.get("labels") if isinstance(obj, dict) else None
     if not isinstance(labels, list) or not labels:
-        raise UserError(f"labels channel file {path.name} must be {{\"labels\": [\"O\", \"B-...\", ...]}}")
+        raise UserError(f'labels channel file {path.name} must be {{"labels": ["O", "B-...", ...]}}')
     for label in labels:
         if not isinstance(label, str) or not _LABEL_RE.match(label):
             raise UserError(f"labels channel file {path.name}: {label!r} is not a BIO label")

@@ -16,34 +16,198 @@ from typing import Any
 LABELS = ["COMPANY", "ADDRESS", "DATE", "ITEM_NAME", "ITEM_PRICE", "SUBTOTAL", "TAX", "TOTAL"]
 ALL_LABELS = ["O"] + [f"{p}-{t}" for t in sorted(LABELS) for p in ("B", "I")]
 
-_ADJ = ["BLUE", "GOLDEN", "RED", "GREEN", "SILVER", "ROYAL", "HAPPY", "SUNNY", "OLD", "NEW", "BRIGHT",
-        "LUCKY", "URBAN", "COASTAL", "NORTHERN", "MAPLE", "CEDAR", "IVORY", "CRIMSON", "AMBER", "PINE"]
-_NOUN = ["HERON", "OAK", "RIVER", "LANTERN", "BRIDGE", "HARBOUR", "GARDEN", "FOX", "MILL", "STAR",
-         "ANCHOR", "ORCHARD", "TIGER", "PEARL", "MEADOW", "CASTLE", "VALLEY", "FALCON", "LOTUS", "BAY"]
-_KIND = ["MARKET", "MART", "BAKERY", "CAFE", "STORE", "TRADING", "HARDWARE", "PHARMACY", "GROCER",
-         "BOOKSHOP", "KITCHEN", "DELI", "SUPPLIES", "STATIONERY", "RESTAURANT"]
+_ADJ = [
+    "BLUE",
+    "GOLDEN",
+    "RED",
+    "GREEN",
+    "SILVER",
+    "ROYAL",
+    "HAPPY",
+    "SUNNY",
+    "OLD",
+    "NEW",
+    "BRIGHT",
+    "LUCKY",
+    "URBAN",
+    "COASTAL",
+    "NORTHERN",
+    "MAPLE",
+    "CEDAR",
+    "IVORY",
+    "CRIMSON",
+    "AMBER",
+    "PINE",
+]
+_NOUN = [
+    "HERON",
+    "OAK",
+    "RIVER",
+    "LANTERN",
+    "BRIDGE",
+    "HARBOUR",
+    "GARDEN",
+    "FOX",
+    "MILL",
+    "STAR",
+    "ANCHOR",
+    "ORCHARD",
+    "TIGER",
+    "PEARL",
+    "MEADOW",
+    "CASTLE",
+    "VALLEY",
+    "FALCON",
+    "LOTUS",
+    "BAY",
+]
+_KIND = [
+    "MARKET",
+    "MART",
+    "BAKERY",
+    "CAFE",
+    "STORE",
+    "TRADING",
+    "HARDWARE",
+    "PHARMACY",
+    "GROCER",
+    "BOOKSHOP",
+    "KITCHEN",
+    "DELI",
+    "SUPPLIES",
+    "STATIONERY",
+    "RESTAURANT",
+]
 _SUFFIX = ["LTD", "SDN BHD", "INC", "& CO", "PLC", "ENTERPRISE", "LLC"]
-_STREET = ["HARBOUR", "MAIN", "HIGH", "STATION", "JALAN", "MILL", "CHURCH", "PARK", "KING", "QUEEN",
-           "BRIDGE", "MARKET", "ELM", "CEDAR", "RIVERSIDE", "TAMAN", "VICTORIA", "GEORGE"]
+_STREET = [
+    "HARBOUR",
+    "MAIN",
+    "HIGH",
+    "STATION",
+    "JALAN",
+    "MILL",
+    "CHURCH",
+    "PARK",
+    "KING",
+    "QUEEN",
+    "BRIDGE",
+    "MARKET",
+    "ELM",
+    "CEDAR",
+    "RIVERSIDE",
+    "TAMAN",
+    "VICTORIA",
+    "GEORGE",
+]
 _ST_KIND = ["ST", "STREET", "RD", "ROAD", "AVE", "LANE", "JLN", "WAY", "DRIVE"]
-_CITY = ["PORTSMOUTH", "LEEDS", "KUALA LUMPUR", "PETALING JAYA", "BRISTOL", "JOHOR BAHRU", "YORK",
-         "SHAH ALAM", "NORWICH", "IPOH", "BATH", "KLANG", "DERBY", "MELAKA", "CARDIFF", "SEREMBAN"]
-_ITEM_A = ["OAT", "WHOLE", "FRESH", "SOURDOUGH", "ORGANIC", "SPICY", "GREEN", "DARK", "MINI", "LARGE",
-           "SMOKED", "ROASTED", "PLAIN", "CHEDDAR", "HONEY", "LEMON", "GARLIC", "SWEET", "BROWN", "CHOC"]
-_ITEM_B = ["MILK", "LOAF", "EGGS", "COFFEE", "TEA", "RICE", "NOODLES", "CHICKEN", "BEANS", "APPLES",
-           "BANANAS", "CHEESE", "BUTTER", "SOAP", "PENCIL", "NOTEBOOK", "BATTERY", "TAPE", "GLUE", "SCREWS",
-           "MUFFIN", "SANDWICH", "LATTE", "JUICE", "WATER", "CHIPS", "SAUCE", "FLOUR", "SUGAR", "PAPER"]
+_CITY = [
+    "PORTSMOUTH",
+    "LEEDS",
+    "KUALA LUMPUR",
+    "PETALING JAYA",
+    "BRISTOL",
+    "JOHOR BAHRU",
+    "YORK",
+    "SHAH ALAM",
+    "NORWICH",
+    "IPOH",
+    "BATH",
+    "KLANG",
+    "DERBY",
+    "MELAKA",
+    "CARDIFF",
+    "SEREMBAN",
+]
+_ITEM_A = [
+    "OAT",
+    "WHOLE",
+    "FRESH",
+    "SOURDOUGH",
+    "ORGANIC",
+    "SPICY",
+    "GREEN",
+    "DARK",
+    "MINI",
+    "LARGE",
+    "SMOKED",
+    "ROASTED",
+    "PLAIN",
+    "CHEDDAR",
+    "HONEY",
+    "LEMON",
+    "GARLIC",
+    "SWEET",
+    "BROWN",
+    "CHOC",
+]
+_ITEM_B = [
+    "MILK",
+    "LOAF",
+    "EGGS",
+    "COFFEE",
+    "TEA",
+    "RICE",
+    "NOODLES",
+    "CHICKEN",
+    "BEANS",
+    "APPLES",
+    "BANANAS",
+    "CHEESE",
+    "BUTTER",
+    "SOAP",
+    "PENCIL",
+    "NOTEBOOK",
+    "BATTERY",
+    "TAPE",
+    "GLUE",
+    "SCREWS",
+    "MUFFIN",
+    "SANDWICH",
+    "LATTE",
+    "JUICE",
+    "WATER",
+    "CHIPS",
+    "SAUCE",
+    "FLOUR",
+    "SUGAR",
+    "PAPER",
+]
 _ITEM_C = ["1L", "500G", "6PK", "2KG", "(L)", "XL", "250ML", "12S", "A4", "PACK", "BTL", "PCS"]
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 _HEADER_O = [["TAX", "INVOICE"], ["RECEIPT"], ["SIMPLIFIED", "TAX", "INVOICE"], ["CASH", "SALE"]]
-_FOOTER_O = [["THANK", "YOU"], ["PLEASE", "COME", "AGAIN"], ["GOODS", "SOLD", "ARE", "NOT", "RETURNABLE"],
-             ["HAVE", "A", "NICE", "DAY"], ["KEEP", "THIS", "RECEIPT"]]
+_FOOTER_O = [
+    ["THANK", "YOU"],
+    ["PLEASE", "COME", "AGAIN"],
+    ["GOODS", "SOLD", "ARE", "NOT", "RETURNABLE"],
+    ["HAVE", "A", "NICE", "DAY"],
+    ["KEEP", "THIS", "RECEIPT"],
+]
 _SUBTOTAL_KW = [["SUBTOTAL"], ["SUB", "TOTAL"], ["Sub-Total"], ["Subtotal:"], ["TOTAL", "EXCL", "TAX"]]
 _TAX_KW = [["TAX"], ["GST", "6%"], ["VAT", "20%"], ["Sales", "Tax"], ["SST", "8%"], ["Tax:"]]
-_TOTAL_KW = [["TOTAL"], ["TOTAL", "DUE"], ["Grand", "Total"], ["AMOUNT", "DUE"], ["TOTAL:"],
-             ["NETT", "TOTAL"]]
-_CONFUSE = {"O": "0", "0": "O", "I": "1", "1": "I", "S": "5", "5": "S", "B": "8", "8": "B", "l": "1",
-            "E": "F", "G": "6", "6": "G", ".": ",", ",": "."}
+_TOTAL_KW = [
+    ["TOTAL"],
+    ["TOTAL", "DUE"],
+    ["Grand", "Total"],
+    ["AMOUNT", "DUE"],
+    ["TOTAL:"],
+    ["NETT", "TOTAL"],
+]
+_CONFUSE = {
+    "O": "0",
+    "0": "O",
+    "I": "1",
+    "1": "I",
+    "S": "5",
+    "5": "S",
+    "B": "8",
+    "8": "B",
+    "l": "1",
+    "E": "F",
+    "G": "6",
+    "6": "G",
+    ".": ",",
+    ",": ".",
+}
 
 
 @dataclass
@@ -63,10 +227,16 @@ def _money(rng: random.Random, value: float, currency: str) -> str:
 
 def _date(rng: random.Random) -> str:
     y, m, d = rng.randint(2018, 2026), rng.randint(1, 12), rng.randint(1, 28)
-    return rng.choice([
-        f"{y}-{m:02d}-{d:02d}", f"{d:02d}/{m:02d}/{y}", f"{d:02d}-{_MONTHS[m - 1]}-{y}",
-        f"{m:02d}/{d:02d}/{y % 100:02d}", f"{d:02d}.{m:02d}.{y}", f"{d}/{m}/{y}",
-    ])
+    return rng.choice(
+        [
+            f"{y}-{m:02d}-{d:02d}",
+            f"{d:02d}/{m:02d}/{y}",
+            f"{d:02d}-{_MONTHS[m - 1]}-{y}",
+            f"{m:02d}/{d:02d}/{y % 100:02d}",
+            f"{d:02d}.{m:02d}.{y}",
+            f"{d}/{m}/{y}",
+        ]
+    )
 
 
 def _receipt_lines(rng: random.Random) -> list[_Line]:
@@ -101,8 +271,17 @@ def _receipt_lines(rng: random.Random) -> list[_Line]:
         date_line.words.append((f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}", ""))
     lines.append(date_line)
     if rng.random() < 0.5:
-        lines.append(_Line(_entity([rng.choice(["Cashier:", "Staff:", "Till"]), rng.choice(
-            ["AMY", "JOHN", "01", "SITI", "RAJ", "KIM"])], "")))
+        lines.append(
+            _Line(
+                _entity(
+                    [
+                        rng.choice(["Cashier:", "Staff:", "Till"]),
+                        rng.choice(["AMY", "JOHN", "01", "SITI", "RAJ", "KIM"]),
+                    ],
+                    "",
+                )
+            )
+        )
     total = 0.0
     for _ in range(rng.randint(2, 6)):
         name = [rng.choice(_ITEM_A), rng.choice(_ITEM_B)] if rng.random() < 0.7 else [rng.choice(_ITEM_B)]
@@ -121,11 +300,15 @@ def _receipt_lines(rng: random.Random) -> list[_Line]:
     subtotal = round(total, 2)
     tax = round(subtotal * rng.choice([0.0, 0.06, 0.08, 0.2]), 2)
     grand = round(subtotal + tax, 2)
-    for kws, amount, etype, p in ((_SUBTOTAL_KW, subtotal, "SUBTOTAL", 0.8), (_TAX_KW, tax, "TAX", 0.8),
-                                  (_TOTAL_KW, grand, "TOTAL", 1.0)):
+    for kws, amount, etype, p in (
+        (_SUBTOTAL_KW, subtotal, "SUBTOTAL", 0.8),
+        (_TAX_KW, tax, "TAX", 0.8),
+        (_TOTAL_KW, grand, "TOTAL", 1.0),
+    ):
         if rng.random() < p:
-            lines.append(_Line(_entity(rng.choice(kws), "") + [(_money(rng, amount, currency), etype)],
-                               "right-last"))
+            lines.append(
+                _Line(_entity(rng.choice(kws), "") + [(_money(rng, amount, currency), etype)], "right-last")
+            )
     if rng.random() < 0.7:
         cash = float(int(grand) + rng.choice([1, 5, 10, 20]))
         # Amounts labelled O: the model must use the keyword, not just "a number on the right".

@@ -16,8 +16,14 @@ from doctrain_trainer.data import (
 )
 from doctrain_trainer.errors import UserError
 
-GOOD = {"id": "r1", "words": ["TOTAL", "12.50"], "bboxes": [[10, 900, 80, 920], [700, 900, 780, 920]],
-        "labels": ["O", "B-TOTAL"], "page": {"width": 1000, "height": 1000}, "source": "s3://b/r1.png"}
+GOOD = {
+    "id": "r1",
+    "words": ["TOTAL", "12.50"],
+    "bboxes": [[10, 900, 80, 920], [700, 900, 780, 920]],
+    "labels": ["O", "B-TOTAL"],
+    "page": {"width": 1000, "height": 1000},
+    "source": "s3://b/r1.png",
+}
 
 
 def write_lines(path: Path, lines: list[str]) -> None:

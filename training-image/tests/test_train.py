@@ -38,7 +38,11 @@ def test_full_train_run_writes_model_and_metric_lines(opt_ml: Path) -> None:
     assert [(m.group(1), m.group(2)) for m in metrics] == [("1", "4"), ("2", "8")]
     model_dir = opt_ml / "model"
     assert sorted(p.name for p in model_dir.iterdir()) == [
-        "config.json", "labels.json", "metrics.json", "model.pt", "vocab.json"
+        "config.json",
+        "labels.json",
+        "metrics.json",
+        "model.pt",
+        "vocab.json",
     ]
     saved = json.loads((model_dir / "metrics.json").read_text())
     assert saved["final"]["step"] == 8 and len(saved["history"]) == 2

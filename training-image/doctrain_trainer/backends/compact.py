@@ -140,9 +140,10 @@ def relative_bucket(distance: torch.Tensor, exact: int, max_distance: float, buc
     """Signed log-spaced buckets (T5/LayoutLMv2 style): exact near zero, coarser far away.
     Returns ids in [0, 2 * buckets]."""
     a = distance.abs().float()
-    log_part = exact + (
-        torch.log(a.clamp(min=exact) / exact) / math.log(max_distance / exact) * (buckets - exact)
-    ).long()
+    log_part = (
+        exact
+        + (torch.log(a.clamp(min=exact) / exact) / math.log(max_distance / exact) * (buckets - exact)).long()
+    )
     magnitude = torch.where(a < exact, a.long(), log_part.clamp(max=buckets))
     return magnitude * distance.sign().long() + buckets
 
@@ -178,7 +179,8 @@ class SpatialAttentionLayer(nn.Module):
         attn = self.attn_dropout(scores.softmax(dim=-1))
         context = (attn @ v).transpose(1, 2).reshape(bsz, length, hidden)
         x = x + self.dropout(self.out(context))
-        return x + self.dropout(self.ff(self.norm2(x)))
+        out: torch.Tensor = x + self.dropout(self.ff(self.norm2(x)))
+        return out
 
 
 class CompactLayoutEncoder(nn.Module):
@@ -245,10 +247,13 @@ class CompactLayoutEncoder(nn.Module):
             self.rel_x(relative_bucket(dx, 8, COORD_MAX, REL_BUCKETS))
             + self.rel_y(relative_bucket(dy, 4, COORD_MAX, REL_BUCKETS))
             + self.rel_order(relative_bucket(d_order, 8, 512, REL_BUCKETS))
-        ).permute(0, 3, 1, 2)  # [B, H, Tq, Tk]
+        ).permute(
+            0, 3, 1, 2
+        )  # [B, H, Tq, Tk]
         # Padding keys get a large negative score (finite, so bf16/fp16 stay NaN-free).
         pad = ~batch["mask"]
-        return bias.masked_fill(pad[:, None, None, :], -1e4)
+        masked: torch.Tensor = bias.masked_fill(pad[:, None, None, :], -1e4)
+        return masked
 
     def forward(self, batch: Batch) -> torch.Tensor:
         input_ids = batch["input_ids"]
