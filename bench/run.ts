@@ -20,7 +20,7 @@ import { runInNewContext } from 'node:vm';
 import { startLocalServices } from '../local/services';
 import { generateReceipts } from '../local/synth';
 import type { DocumentRef } from '../src/pipeline/documents';
-import type { BatchFile } from '../src/pipeline/plan';
+import { batchKey, type BatchFile } from '../src/pipeline/plan';
 import { blocksToPages, type OcrBox, type OcrPage, type OcrWord, type TextractBlock } from '../src/textract';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -225,31 +225,23 @@ const benchOcrCache = async () => {
         ];
       }),
     );
-    const writeBatch = async (name: string, documents: DocumentRef[]): Promise<string> => {
-      const key = `bench/batches/${name}.json`;
-      await putJson(deps.s3, { bucket, key }, { schemaVersion: 1, batchIndex: 0, documents } satisfies BatchFile);
-      return key;
-    };
-    const warmupKey = await writeBatch('warmup', refs.slice(OCR_DOCS));
-    const batchKey = await writeBatch('main', refs.slice(0, OCR_DOCS));
+    const warmupDocuments = refs.slice(OCR_DOCS);
+    const mainDocuments = refs.slice(0, OCR_DOCS);
     let passIndex = 0;
-    const pass = async (key: string) => {
+    // Each pass is its own run with one batch, written where ocrBatch derives it from (run prefix, index).
+    const pass = async (documents: DocumentRef[]) => {
       const index = passIndex++;
+      const runPrefix = `runs/bench-${index}/`;
+      await putJson(deps.s3, { bucket, key: batchKey(runPrefix, 0) }, { schemaVersion: 1, batchIndex: 0, documents } satisfies BatchFile);
       const start = performance.now();
-      const summary = await ocrBatch(deps, {
-        bucket,
-        runId: `bench-${index}`,
-        runPrefix: `runs/bench-${index}/`,
-        batchIndex: index,
-        batchKey: key,
-      });
+      const summary = await ocrBatch(deps, { bucket, runId: `bench-${index}`, runPrefix, batchIndex: 0 });
       return { ms: performance.now() - start, summary };
     };
 
-    const warmup = await pass(warmupKey);
-    const miss = await pass(batchKey);
+    const warmup = await pass(warmupDocuments);
+    const miss = await pass(mainDocuments);
     const hits: Awaited<ReturnType<typeof pass>>[] = [];
-    for (let i = 0; i < HIT_PASSES; i++) hits.push(await pass(batchKey));
+    for (let i = 0; i < HIT_PASSES; i++) hits.push(await pass(mainDocuments));
     const hitMs = median(hits.map((hit) => hit.ms));
     const firstHit = hits[0] as (typeof hits)[number];
 

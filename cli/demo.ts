@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startLocalPipeline, uploadSyntheticReceipts } from '../local/pipeline';
+import { trainingJobName } from '../src/config/run-config';
 import type { ExecutionEvent } from '../local/stepfunctions';
 
 export interface DemoOptions {
@@ -55,7 +56,7 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
     const stateTimes = new Map<string, number>();
     let lastTraining = '';
     let metricLinesShown = 0;
-    const jobLog = path.join(options.dataDir, 'sagemaker', `doctrain-${runId}-a1`, 'logs.txt');
+    const jobLog = path.join(options.dataDir, 'sagemaker', trainingJobName(runId, 1), 'logs.txt');
     const showNewMetricLines = (): void => {
       if (!existsSync(jobLog)) return;
       const lines = readFileSync(jobLog, 'utf8').split('\n').filter((line) => line.includes('[metric]'));

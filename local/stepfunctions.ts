@@ -30,7 +30,7 @@ export class TaskError extends Error {
 interface SdkModule {
   client: new (config: Record<string, unknown>) => { send(command: unknown): Promise<unknown>; destroy(): void };
   commands: Record<string, unknown>;
-  /** The prefix Step Functions puts on this service's error names, e.g. SageMaker.ResourceInUse. */
+  /** The prefix Step Functions puts on this service's error names, e.g. SageMaker.ResourceInUseException. */
   errorPrefix: string;
 }
 
@@ -64,8 +64,11 @@ export const serviceIntegrationHandler = (resource: string): TaskHandler => {
       const { $metadata: _metadata, ...result } = output;
       return toJson(result);
     } catch (error) {
+      // Step Functions names service errors `<Service>.<Name>Exception`, appending the suffix where the
+      // API's own error name lacks it (SageMaker's ResourceInUse -> SageMaker.ResourceInUseException).
       const name = (error as { name?: string }).name ?? 'Error';
-      throw new TaskError(`${sdk.errorPrefix}.${name}`, (error as Error).message ?? String(error));
+      const exceptionName = name.endsWith('Exception') ? name : `${name}Exception`;
+      throw new TaskError(`${sdk.errorPrefix}.${exceptionName}`, (error as Error).message ?? String(error));
     }
   };
 };

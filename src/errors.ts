@@ -26,11 +26,14 @@ export class BadDocumentError extends DoctrainError {
 /** An AWS API throttled us. Kept unwrapped so the ASL can retry it with backoff. */
 export class ThrottlingError extends DoctrainError {}
 
-/** No capacity for the requested instance type (spot or on-demand). */
-export class CapacityError extends DoctrainError {}
-
 /** Nothing trainable was left after OCR and alignment. */
 export class EmptyDatasetError extends DoctrainError {}
 
 /** A status write would move a run record backwards; the write is refused, the record is unchanged. */
 export class StatusRegressionError extends DoctrainError {}
+
+/**
+ * The run id already belongs to another execution. Nothing of that run is touched: this execution ends
+ * at once, without recording a failure on a record that is not its own or stopping its training job.
+ */
+export class RunConflictError extends DoctrainError {}

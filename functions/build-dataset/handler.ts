@@ -8,6 +8,7 @@ const eventSchema = z.strictObject({
   bucket: z.string().min(3),
   runId: z.string().min(1),
   runPrefix: z.string().min(1),
+  batchCount: z.number().int().min(1),
   validationFraction: z.number().gt(0).lt(1),
 });
 

@@ -9,6 +9,7 @@ const store = runStoreFromEnv();
 
 const eventSchema = z.strictObject({
   runId: z.string().min(1),
+  executionName: z.string().min(1),
   trainingJobName: z.string().min(1),
   datasetFingerprint: z.string().optional(),
 });

@@ -9,7 +9,6 @@ const eventSchema = z.strictObject({
   runId: z.string().min(1),
   runPrefix: z.string().min(1),
   batchIndex: z.number().int().min(0),
-  batchKey: z.string().min(1),
 });
 
 export const handler = defineHandler('OcrBatch', eventSchema, (event) =>

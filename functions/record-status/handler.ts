@@ -9,6 +9,7 @@ const store = runStoreFromEnv();
 
 const eventSchema = z.strictObject({
   runId: z.string().min(1),
+  executionName: z.string().min(1),
   status: z.enum(RUN_STATUSES),
   attributes: z.record(z.string(), z.unknown()).optional(),
   error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),

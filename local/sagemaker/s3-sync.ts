@@ -4,24 +4,16 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client } from '../../src/aws/clients';
+import { listKeys as listObjectKeys, s3Uri } from '../../src/aws/s3-objects';
 import type { S3Location } from './validate';
 
-export const s3Uri = (loc: S3Location): string => `s3://${loc.bucket}/${loc.key}`;
+export { s3Uri };
 
-export const listKeys = async (bucket: string, prefix: string): Promise<string[]> => {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3Client().send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token !== undefined ? { ContinuationToken: token } : {}) }),
-    );
-    for (const o of page.Contents ?? []) if (o.Key !== undefined && !o.Key.endsWith('/')) keys.push(o.Key);
-    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
-  return keys;
-};
+/** Object keys under a prefix, without the zero-byte "folder" markers some tools create. */
+const listKeys = async (bucket: string, prefix: string): Promise<string[]> =>
+  (await listObjectKeys(s3Client(), bucket, prefix)).filter((key) => !key.endsWith('/'));
 
 const download = async (bucket: string, key: string, file: string): Promise<void> => {
   const out = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));

@@ -39,11 +39,16 @@ const hyperparameterName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'hyperparameter
 export const executionInputSchema = z.strictObject({
   runId: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,47}$/, 'runId: letters, digits and dashes, at most 48 characters')
+    .regex(
+      /^[a-z0-9][a-z0-9-]{0,47}$/,
+      'lowercase letters, digits and dashes, at most 48 characters (it names the SageMaker job, whose names ignore case)',
+    )
     .optional(),
   trigger: z.enum(['manual', 'schedule', 'cli', 'local']).optional(),
-  force: z.boolean().optional(),
-  modelName: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lowercase letters, digits and dashes').optional(),
+  modelName: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a lowercase letter or digit, then lowercase letters, digits and dashes; at most 32 characters')
+    .optional(),
   documentsPrefix: z
     .string()
     .min(1)
@@ -95,7 +100,6 @@ export const readDeploymentSettings = (env: NodeJS.ProcessEnv = process.env): De
 export interface ResolvedRunConfig {
   runId: string;
   trigger: 'manual' | 'schedule' | 'cli' | 'local';
-  force: boolean;
   modelName: string;
   bucket: string;
   documentsPrefix: string;
@@ -118,13 +122,19 @@ export interface ResolvedRunConfig {
   pollSeconds: number;
 }
 
-/** SageMaker job names: `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`; the run id is already that alphabet. */
-export const trainingJobName = (runId: string, attempt: number): string =>
-  `doctrain-${runId}`.slice(0, 56).replace(/-+$/, '') + `-a${attempt}`;
+/**
+ * SageMaker job names: `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`, unique regardless of case. Run ids are
+ * lowercase and at most 48 characters, so the name is never truncated (9 + 48 + 5 <= 63) and two runs
+ * never share a job.
+ */
+export const trainingJobName = (runId: string, attempt: number): string => `doctrain-${runId}-a${attempt}`;
 
-/** Execution names may hold characters run ids may not; keep the safe ones, bounded. */
+/** Execution names may hold characters run ids may not; keep the safe ones, lowercased and bounded. */
 export const runIdFromExecutionName = (executionName: string): string => {
-  const cleaned = executionName.replace(/[^A-Za-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const cleaned = executionName
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return (cleaned.length > 0 ? cleaned : 'run').slice(0, 48).replace(/-+$/, '');
 };
 
@@ -151,7 +161,6 @@ export const resolveRunConfig = (
   return {
     runId,
     trigger: input.trigger ?? 'manual',
-    force: input.force ?? false,
     modelName,
     bucket,
     documentsPrefix: input.documentsPrefix ?? settings.DOCTRAIN_DOCUMENTS_PREFIX,

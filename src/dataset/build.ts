@@ -3,6 +3,7 @@ import type { OcrPage } from '../textract/ocr-document';
 import { alignFields, DEFAULT_MIN_SIMILARITY, type UnalignedField } from './align';
 import { FIELD_KEY_PATTERN, labelForField, type Fields } from './annotations';
 import { datasetFingerprint } from './fingerprint';
+import { compareStrings } from './normalize';
 import { splitDocuments } from './split';
 
 /** Contract 3 (docs/CONTRACTS.md): the dataset folder `datasets/<fingerprint>/`. */
@@ -232,10 +233,6 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     { name: 'manifest.json', body: `${JSON.stringify(manifest, null, 2)}\n` },
   ];
   return { fingerprint, files, manifest, labels };
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** `s3://bucket/documents/x.png` -> `documents/x.png`; any other source is kept as is. */

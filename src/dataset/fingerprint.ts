@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { compareStrings } from './normalize';
 
 export interface FingerprintDocument {
   readonly id: string;
@@ -24,8 +25,8 @@ export const FINGERPRINT_LENGTH = 16;
  */
 export function datasetFingerprint(input: FingerprintInput): string {
   const documents = [...input.documents]
-    .map((d) => [d.id, d.contentHash, d.annotationHash])
-    .sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0));
+    .sort((a, b) => compareStrings(a.id, b.id))
+    .map((d) => [d.id, d.contentHash, d.annotationHash]);
   const canonical = canonicalJson({ schemaVersion: input.schemaVersion, documents, labelling: input.labelling });
   return createHash('sha256').update(canonical).digest('hex').slice(0, FINGERPRINT_LENGTH);
 }
@@ -40,7 +41,7 @@ function sortKeys(value: unknown): unknown {
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      .sort(([a], [b]) => compareStrings(a, b));
     return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
   }
   return value;

@@ -47,3 +47,8 @@ export function similarity(a: string, b: string): number {
   const longer = Math.max(a.length, b.length);
   return longer === 0 ? 1 : 1 - levenshtein(a, b) / longer;
 }
+
+/** Code-unit order: the same on every machine, unlike localeCompare (fingerprints and splits depend on it). */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidInputError } from '../errors';
+import { compareStrings } from './normalize';
 
 export interface SplitOptions {
   /** Share of documents for validation, in [0, 1). */
@@ -29,7 +30,12 @@ export function splitDocuments(ids: readonly string[], options: SplitOptions): S
   if (!(validationFraction >= 0 && validationFraction < 1)) {
     throw new InvalidInputError(`validationFraction must be in [0, 1), got ${validationFraction}`);
   }
-  if (new Set(ids).size !== ids.length) throw new InvalidInputError('document ids must be unique');
+  const duplicates = [...new Set(ids.filter((id, index) => ids.indexOf(id) !== index))];
+  if (duplicates.length > 0) {
+    throw new InvalidInputError(
+      `document ids must be unique; repeated: ${duplicates.slice(0, 5).join(', ')} (ids are file names without extension: rename one of each pair)`,
+    );
+  }
   const placed = [...ids].sort(compareStrings).map((id) => ({ id, position: splitPosition(id, seed) }));
   const validation = new Set(placed.filter((d) => d.position < validationFraction).map((d) => d.id));
   const byPosition = [...placed].sort((a, b) => a.position - b.position || compareStrings(a.id, b.id));
@@ -42,9 +48,4 @@ export function splitDocuments(ids: readonly string[], options: SplitOptions): S
     train: placed.filter((d) => !validation.has(d.id)).map((d) => d.id),
     validation: placed.filter((d) => validation.has(d.id)).map((d) => d.id),
   };
-}
-
-/** Code-unit order: the same on every machine, unlike localeCompare. */
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

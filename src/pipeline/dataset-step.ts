@@ -4,12 +4,12 @@
  * Writing is idempotent: the same inputs give the same fingerprint, prefix and bytes.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { getJson, listKeys, putBody, s3Uri } from '../aws/s3-objects';
+import { getBytesIfExists, getJson, putBody, s3Uri } from '../aws/s3-objects';
 import { EmptyDatasetError } from '../errors';
 import { buildDataset } from '../dataset';
 import { ocrDocumentSchema } from '../textract';
 import type { QuarantineEntry } from './documents';
-import type { OcrBatchFile } from './ocr-batch';
+import { ocrResultKey, type OcrBatchFile } from './ocr-batch';
 import { planQuarantineKey } from './plan';
 import { quarantine } from './quarantine';
 
@@ -17,6 +17,8 @@ export interface DatasetStepParams {
   bucket: string;
   runId: string;
   runPrefix: string;
+  /** How many batches PlanBatches wrote: exactly their results are read, never a stale leftover. */
+  batchCount: number;
   validationFraction: number;
 }
 
@@ -27,15 +29,24 @@ export interface DatasetPointers {
   validationS3Uri: string;
   labelsS3Uri: string;
   manifestS3Uri: string;
+  /** This run's manifest: the same schema, with this run's cache hits, pages billed and quarantine. */
+  runManifestS3Uri: string;
   counts: { documents: number; train: number; validation: number; quarantined: number };
 }
 
 export const datasetPrefix = (fingerprint: string): string => `datasets/${fingerprint}/`;
+export const runManifestKey = (runPrefix: string): string => `${runPrefix}dataset-manifest.json`;
 
 export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams): Promise<DatasetPointers> => {
   const { bucket } = params;
-  const batchKeys = await listKeys(s3, bucket, `${params.runPrefix}ocr/`);
-  const batches = await Promise.all(batchKeys.map(async (key) => (await getJson(s3, { bucket, key })) as OcrBatchFile));
+  const batches = await Promise.all(
+    Array.from({ length: params.batchCount }, async (_, batchIndex) => {
+      const key = ocrResultKey(params.runPrefix, batchIndex);
+      const bytes = await getBytesIfExists(s3, { bucket, key });
+      if (bytes === undefined) throw new Error(`OCR result ${key} is missing: batch ${batchIndex} did not finish`);
+      return JSON.parse(Buffer.from(bytes).toString('utf8')) as OcrBatchFile;
+    }),
+  );
   const quarantined: QuarantineEntry[] = [
     ...((await getJson(s3, { bucket, key: planQuarantineKey(params.runPrefix) })) as QuarantineEntry[]),
     ...batches.flatMap((batch) => batch.quarantined),
@@ -68,10 +79,18 @@ export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams):
   const rejectedByBuild = built.manifest.quarantined.filter((entry) => entry.stage === 'dataset');
   await quarantine(s3, bucket, params.runId, rejectedByBuild.map((entry) => ({ ...entry, stage: 'dataset' as const })));
   const prefix = datasetPrefix(built.fingerprint);
-  for (const file of built.files) {
-    const type = file.name.endsWith('.jsonl') ? 'application/x-ndjson' : 'application/json';
-    await putBody(s3, { bucket, key: `${prefix}${file.name}` }, file.body, type);
+  const manifestFile = built.files.find((file) => file.name === 'manifest.json');
+  // A fingerprint names immutable content: a dataset written by an earlier run is left as it is (its
+  // manifest records that run's provenance); the manifest is written last, so its presence means complete.
+  // This run's own statistics (cache hits, pages billed, quarantine) always go to its run prefix.
+  if ((await getBytesIfExists(s3, { bucket, key: `${prefix}manifest.json` })) === undefined) {
+    for (const file of built.files.filter((candidate) => candidate !== manifestFile)) {
+      const type = file.name.endsWith('.jsonl') ? 'application/x-ndjson' : 'application/json';
+      await putBody(s3, { bucket, key: `${prefix}${file.name}` }, file.body, type);
+    }
+    if (manifestFile) await putBody(s3, { bucket, key: `${prefix}manifest.json` }, manifestFile.body, 'application/json');
   }
+  if (manifestFile) await putBody(s3, { bucket, key: runManifestKey(params.runPrefix) }, manifestFile.body, 'application/json');
   return {
     fingerprint: built.fingerprint,
     prefix: s3Uri({ bucket, key: prefix }),
@@ -80,6 +99,7 @@ export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams):
     validationS3Uri: s3Uri({ bucket, key: `${prefix}validation-` }),
     labelsS3Uri: s3Uri({ bucket, key: `${prefix}labels.json` }),
     manifestS3Uri: s3Uri({ bucket, key: `${prefix}manifest.json` }),
+    runManifestS3Uri: s3Uri({ bucket, key: runManifestKey(params.runPrefix) }),
     counts: {
       documents: documents.length,
       train: built.manifest.counts.train,

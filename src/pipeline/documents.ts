@@ -33,6 +33,7 @@ export const pairDocuments = (keys: readonly string[], documentsPrefix: string):
   const documents: DocumentRef[] = [];
   const quarantined: QuarantineEntry[] = [];
   const annotationsUsed = new Set<string>();
+  const documentByAnnotation = new Map<string, DocumentRef>();
   for (const key of keys) {
     if (key.endsWith('/')) continue; // folder placeholder objects
     const extension = path.extname(key).toLowerCase();
@@ -54,7 +55,7 @@ export const pairDocuments = (keys: readonly string[], documentsPrefix: string):
       });
       continue;
     }
-    const sharing = documents.find((doc) => doc.annotationKey === annotationKey);
+    const sharing = documentByAnnotation.get(annotationKey);
     if (sharing !== undefined) {
       // Same base name (e.g. a.png and a.jpg): one annotation, one document id; two would collide in the dataset.
       quarantined.push({
@@ -65,7 +66,9 @@ export const pairDocuments = (keys: readonly string[], documentsPrefix: string):
       continue;
     }
     annotationsUsed.add(annotationKey);
-    documents.push({ id: withoutExtension(key.slice(documentsPrefix.length)), key, annotationKey });
+    const document = { id: withoutExtension(key.slice(documentsPrefix.length)), key, annotationKey };
+    documentByAnnotation.set(annotationKey, document);
+    documents.push(document);
   }
   for (const key of keys) {
     if (path.extname(key).toLowerCase() === ANNOTATION_EXTENSION && !annotationsUsed.has(key)) {

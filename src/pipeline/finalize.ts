@@ -8,6 +8,7 @@ import type { RunStore } from '../status/run-store';
 
 export interface FinalizeParams {
   runId: string;
+  executionName: string;
   trainingJobName: string;
   datasetFingerprint?: string | undefined;
 }
@@ -69,6 +70,7 @@ export const finalizeRun = async (
   };
   await deps.store.recordStatus({
     runId: params.runId,
+    executionName: params.executionName,
     status: outcome.status,
     at: deps.now().toISOString(),
     attributes: {

@@ -7,22 +7,21 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { TextractClient } from '@aws-sdk/client-textract';
-import { getBytes, getBytesIfExists, getJson, putJson } from '../aws/s3-objects';
+import { getBytesIfExists, getJson, putJson } from '../aws/s3-objects';
 import { BadDocumentError } from '../errors';
 import { annotationSchema, type Annotation } from '../dataset';
-import { ocrDocumentSchema, type OcrDocument } from '../textract';
+import { ocrDocumentSchema } from '../textract';
 import { describeIssues } from '../validation';
 import type { DocumentRef, QuarantineEntry } from './documents';
-import type { BatchFile } from './plan';
+import { batchKey, type BatchFile } from './plan';
 import { quarantine } from './quarantine';
-import { TEXTRACT_ENGINE, detectWords } from './textract-ocr';
+import { detectWords } from './textract-ocr';
 
 export interface OcrBatchParams {
   bucket: string;
   runId: string;
   runPrefix: string;
   batchIndex: number;
-  batchKey: string;
 }
 
 export interface OcrDocumentResult extends DocumentRef {
@@ -56,8 +55,24 @@ export const ocrCacheKey = (contentHash: string): string => `ocr-cache/${content
 export const ocrResultKey = (runPrefix: string, batchIndex: number): string =>
   `${runPrefix}ocr/batch-${String(batchIndex).padStart(5, '0')}.json`;
 
+/** Gone since PlanBatches listed it (deleted or renamed meanwhile): quarantine, do not fail the run. */
+const getDocumentPart = async (s3: S3Client, bucket: string, key: string, ref: DocumentRef): Promise<Uint8Array> => {
+  const bytes = await getBytesIfExists(s3, { bucket, key });
+  if (bytes === undefined) throw new BadDocumentError(`${key} disappeared after the run listed it; upload it again`, ref.key);
+  return bytes;
+};
+
+/** A cache object that is not a valid OCR document (truncated, foreign) counts as a miss. */
+const isValidCacheEntry = (bytes: Uint8Array): boolean => {
+  try {
+    return ocrDocumentSchema.safeParse(JSON.parse(Buffer.from(bytes).toString('utf8'))).success;
+  } catch {
+    return false;
+  }
+};
+
 const readAnnotation = async (s3: S3Client, bucket: string, ref: DocumentRef) => {
-  const bytes = await getBytes(s3, { bucket, key: ref.annotationKey });
+  const bytes = await getDocumentPart(s3, bucket, ref.annotationKey, ref);
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -76,26 +91,25 @@ const ocrWithCache = async (
   bucket: string,
   ref: DocumentRef,
 ): Promise<{ contentHash: string; ocrKey: string; cacheHit: boolean; pagesBilled: number }> => {
-  const bytes = await getBytes(deps.s3, { bucket, key: ref.key });
+  const bytes = await getDocumentPart(deps.s3, bucket, ref.key, ref);
   const contentHash = sha256(bytes);
   const ocrKey = ocrCacheKey(contentHash);
   const cached = await getBytesIfExists(deps.s3, { bucket, key: ocrKey });
-  if (cached !== undefined && ocrDocumentSchema.safeParse(JSON.parse(Buffer.from(cached).toString('utf8'))).success) {
+  if (cached !== undefined && isValidCacheEntry(cached)) {
     return { contentHash, ocrKey, cacheHit: true, pagesBilled: 0 };
   }
-  const pages = await detectWords(deps.textract, ref.key, bytes);
-  const wordCount = pages.reduce((sum, page) => sum + page.words.length, 0);
+  const document = await detectWords(deps.textract, ref.key, bytes);
+  const wordCount = document.pages.reduce((sum, page) => sum + page.words.length, 0);
   if (wordCount === 0) throw new BadDocumentError('OCR found no text in the document (blank or unreadable scan)', ref.key);
-  const document: OcrDocument = { schemaVersion: 1, engine: TEXTRACT_ENGINE, pages };
   await putJson(deps.s3, { bucket, key: ocrKey }, document);
-  return { contentHash, ocrKey, cacheHit: false, pagesBilled: Math.max(pages.length, 1) };
+  return { contentHash, ocrKey, cacheHit: false, pagesBilled: Math.max(document.pages.length, 1) };
 };
 
 export const ocrBatch = async (
   deps: { s3: S3Client; textract: TextractClient },
   params: OcrBatchParams,
 ): Promise<OcrBatchSummary> => {
-  const batch = (await getJson(deps.s3, { bucket: params.bucket, key: params.batchKey })) as BatchFile;
+  const batch = (await getJson(deps.s3, { bucket: params.bucket, key: batchKey(params.runPrefix, params.batchIndex) })) as BatchFile;
   const result: OcrBatchFile = {
     schemaVersion: 1,
     batchIndex: params.batchIndex,

@@ -13,49 +13,53 @@ export interface PlanParams {
   batchSize: number;
 }
 
-/** Only pointers travel through the state machine (256 KB state limit): each Map item names one S3 object. */
-export interface BatchPointer {
-  batchIndex: number;
-  batchKey: string;
-}
-
 export interface BatchFile {
   schemaVersion: 1;
   batchIndex: number;
   documents: DocumentRef[];
 }
 
+/**
+ * Only batch indexes travel through the state machine (256 KB state limit): each Map item is a number,
+ * and every step derives the batch's S3 keys from the run prefix and that index.
+ */
 export interface PlanResult {
-  batches: BatchPointer[];
+  batches: number[];
+  batchCount: number;
   documentCount: number;
   quarantinedCount: number;
 }
 
+export const batchKey = (runPrefix: string, batchIndex: number): string =>
+  `${runPrefix}batches/batch-${String(batchIndex).padStart(5, '0')}.json`;
 export const planQuarantineKey = (runPrefix: string): string => `${runPrefix}plan/quarantined.json`;
 
 export const planBatches = async (s3: S3Client, params: PlanParams): Promise<PlanResult> => {
   const keys = await listKeys(s3, params.bucket, params.documentsPrefix);
   const { documents, quarantined } = pairDocuments(keys, params.documentsPrefix);
-  if (documents.length === 0) {
-    throw new EmptyDatasetError(
-      `No usable documents under s3://${params.bucket}/${params.documentsPrefix} (${keys.length} objects, ${quarantined.length} rejected): upload images (.png/.jpg) each with a .json annotation beside it`,
-    );
-  }
+  // Quarantined first, so even a run that stops here leaves every rejected file's reason behind.
   await quarantine(s3, params.bucket, params.runId, quarantined);
   await putJson(s3, { bucket: params.bucket, key: planQuarantineKey(params.runPrefix) }, quarantined satisfies QuarantineEntry[]);
+  if (documents.length === 0) {
+    const examples = quarantined.slice(0, 3).map((entry) => `${entry.documentKey}: ${entry.reason}`);
+    throw new EmptyDatasetError(
+      `No usable documents under s3://${params.bucket}/${params.documentsPrefix} (${keys.length} objects, ${quarantined.length} rejected${examples.length > 0 ? `, e.g. ${examples.join('; ')}` : ''}): upload images (.png/.jpg/.jpeg) each with a .json annotation beside it`,
+    );
+  }
   const groups = chunk(documents, params.batchSize);
-  const batches = groups.map((_, batchIndex): BatchPointer => ({
-    batchIndex,
-    batchKey: `${params.runPrefix}batches/batch-${String(batchIndex).padStart(5, '0')}.json`,
-  }));
   await Promise.all(
-    batches.map((pointer) =>
-      putJson(s3, { bucket: params.bucket, key: pointer.batchKey }, {
+    groups.map((group, batchIndex) =>
+      putJson(s3, { bucket: params.bucket, key: batchKey(params.runPrefix, batchIndex) }, {
         schemaVersion: 1,
-        batchIndex: pointer.batchIndex,
-        documents: groups[pointer.batchIndex] ?? [],
+        batchIndex,
+        documents: group,
       } satisfies BatchFile),
     ),
   );
-  return { batches, documentCount: documents.length, quarantinedCount: quarantined.length };
+  return {
+    batches: groups.map((_, batchIndex) => batchIndex),
+    batchCount: groups.length,
+    documentCount: documents.length,
+    quarantinedCount: quarantined.length,
+  };
 };

@@ -18,6 +18,7 @@ export interface TrainingPoll {
 
 export interface RecordStatusParams {
   runId: string;
+  executionName: string;
   status: RunStatus;
   attributes?: Record<string, unknown> | undefined;
   error?: CaughtError | undefined;
@@ -54,6 +55,7 @@ export const statusChangeFor = (params: RecordStatusParams, at: string): StatusC
   }
   return {
     runId: params.runId,
+    executionName: params.executionName,
     status: params.status,
     at,
     attributes,

@@ -5,7 +5,7 @@
  */
 import { DetectDocumentTextCommand, type TextractClient } from '@aws-sdk/client-textract';
 import { BadDocumentError, ThrottlingError } from '../errors';
-import { blocksToPages, type OcrPage } from '../textract';
+import { blocksToOcrDocument, type OcrDocument } from '../textract';
 
 const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
@@ -19,16 +19,14 @@ const DOCUMENT_REFUSED = new Set([
   'InvalidParameterException',
 ]);
 
-export const TEXTRACT_ENGINE = 'textract:DetectDocumentText';
-
 export const detectWords = async (
   textract: TextractClient,
   documentKey: string,
   bytes: Uint8Array,
-): Promise<OcrPage[]> => {
+): Promise<OcrDocument> => {
   try {
     const response = await textract.send(new DetectDocumentTextCommand({ Document: { Bytes: bytes } }));
-    return blocksToPages(response.Blocks ?? []);
+    return blocksToOcrDocument(response.Blocks ?? []);
   } catch (error) {
     const name = (error as { name?: string }).name ?? '';
     const message = (error as { message?: string }).message ?? String(error);

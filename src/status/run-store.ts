@@ -7,7 +7,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { StatusRegressionError } from '../errors';
+import { RunConflictError, StatusRegressionError } from '../errors';
 import { RUN_STATUSES, statusRank, type RunStatus } from './run-status';
 
 export const RUN_SK = 'RUN';
@@ -15,6 +15,8 @@ export const runPk = (runId: string): string => `RUN#${runId}`;
 
 export interface StatusChange {
   runId: string;
+  /** The Step Functions execution that owns the run; only it may write the record. */
+  executionName: string;
   status: RunStatus;
   /** ISO-8601 time of the change. */
   at: string;
@@ -40,11 +42,11 @@ export type RunRecord = Record<string, unknown> & {
   updatedAt: string;
 };
 
-/** Event sort keys sort chronologically because status ranks only grow and progress keys are zero-padded. */
+/** Event sort keys group events by status rank; readers order them by `at` (see listEvents). */
 export const eventSk = (status: RunStatus, progressKey = ''): string =>
   `EVENT#${statusRank(status)}#${status}#${progressKey}`;
 
-const RESERVED_ATTRIBUTES = new Set(['pk', 'sk', 'runId', 'status', 'statusRank', 'createdAt', 'updatedAt']);
+const RESERVED_ATTRIBUTES = new Set(['pk', 'sk', 'runId', 'executionName', 'status', 'statusRank', 'createdAt', 'updatedAt']);
 
 export class RunStore {
   public constructor(
@@ -64,8 +66,16 @@ export class RunStore {
       ':rank': statusRank(change.status),
       ':at': change.at,
       ':runId': change.runId,
+      ':exec': change.executionName,
     };
-    const sets = ['#status = :status', '#rank = :rank', '#updatedAt = :at', 'createdAt = if_not_exists(createdAt, :at)', 'runId = :runId'];
+    const sets = [
+      '#status = :status',
+      '#rank = :rank',
+      '#updatedAt = :at',
+      'createdAt = if_not_exists(createdAt, :at)',
+      'runId = :runId',
+      'executionName = :exec',
+    ];
     Object.entries(change.attributes ?? {}).forEach(([key, value], index) => {
       if (RESERVED_ATTRIBUTES.has(key) || value === undefined) return;
       names[`#a${index}`] = key;
@@ -78,8 +88,10 @@ export class RunStore {
           TableName: this.tableName,
           Key: { pk: runPk(change.runId), sk: RUN_SK },
           UpdateExpression: `SET ${sets.join(', ')}`,
-          // Same status (retry/progress) or strictly forward from a non-terminal status.
-          ConditionExpression: 'attribute_not_exists(pk) OR #status = :status OR (#rank < :rank AND #rank < :terminal)',
+          // A new run, or this execution's own run moving to the same status (retry/progress) or strictly
+          // forward from a non-terminal status.
+          ConditionExpression:
+            'attribute_not_exists(pk) OR (executionName = :exec AND (#status = :status OR (#rank < :rank AND #rank < :terminal)))',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: { ...values, ':terminal': statusRank('COMPLETED') },
         }),
@@ -87,6 +99,12 @@ export class RunStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         const current = await this.getRun(change.runId);
+        if (current !== undefined && current['executionName'] !== change.executionName) {
+          throw new RunConflictError(
+            `Run ${change.runId} already exists (status ${current.status}) and belongs to execution ${String(current['executionName'])}; start this execution with another runId, or leave runId out to use the execution name`,
+            { cause: error },
+          );
+        }
         throw new StatusRegressionError(
           `Run ${change.runId} is ${current?.status ?? 'unknown'}; refusing to record ${change.status} (status never moves backwards)`,
           { cause: error },

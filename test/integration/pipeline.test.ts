@@ -157,6 +157,24 @@ describe('train pipeline on the local runtime', () => {
     expect(record?.status).toBe('COMPLETED');
   });
 
+  it('refuses a run id that belongs to another execution, leaving that run untouched', async () => {
+    // Prepare: e2e-complete finished in the first test
+    const before = await pipeline.runRecord('e2e-complete');
+    const jobsBefore = await trainingJobNames();
+
+    // Act
+    const outcome = await pipeline.execute({ runId: 'e2e-complete' }, { executionName: 'another-execution' });
+
+    // Assess
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('RunConflictError');
+    expect(outcome.cause).toContain('belongs to execution e2e-complete');
+    const entered = outcome.events.filter((event) => event.type === 'StateEntered').map((event) => event.stateName);
+    expect(entered).toEqual(['ValidateInput', 'RecordPending', 'RunConflict']);
+    expect(await pipeline.runRecord('e2e-complete')).toEqual(before);
+    expect(await trainingJobNames()).toEqual(jobsBefore);
+  });
+
   it('records FAILED with the trainer\'s reason when the training job fails', async () => {
     // Prepare: an unknown hyperparameter is a user error in the trainer (exit 2 + failure file)
     const runId = 'e2e-train-fails';
@@ -178,7 +196,7 @@ describe('train pipeline on the local runtime', () => {
     // The unchanged documents were OCR'd by the first run: this run paid for no Textract page.
     const manifest = (await getJson(s3Client(), {
       bucket: pipeline.services.bucket,
-      key: `datasets/${String(record?.['datasetFingerprint'])}/manifest.json`,
+      key: `runs/${runId}/dataset-manifest.json`,
     })) as { ocrCacheHits: number; textractPagesBilled: number };
     expect(manifest.ocrCacheHits).toBe(10);
     expect(manifest.textractPagesBilled).toBe(0);
