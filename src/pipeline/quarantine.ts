@@ -16,7 +16,12 @@ export const quarantine = async (
 ): Promise<void> => {
   for (const entry of entries) {
     const target = `${quarantinePrefix(runId)}${entry.documentKey}`;
-    await copyObject(s3, { bucket, key: entry.documentKey }, { bucket, key: target });
+    try {
+      await copyObject(s3, { bucket, key: entry.documentKey }, { bucket, key: target });
+    } catch (error) {
+      // The document itself is gone (deleted after the run listed it): the reason file still records it.
+      if ((error as { name?: string }).name !== 'NoSuchKey') throw error;
+    }
     await putJson(s3, { bucket, key: `${target}.reason.json` }, { ...entry, runId });
   }
 };

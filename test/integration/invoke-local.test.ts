@@ -14,7 +14,8 @@
  * The stage's literal settings (instance type, batch size, ...) still come from serverless.yml.
  *
  * The events chain as the state machine chains them: validateInput's config names the training job,
- * planBatches writes the batch that events/ocrBatch.json points at, ocrBatch's results feed buildDataset,
+ * planBatches writes the batch whose index events/ocrBatch.json names (and the batch count
+ * events/buildDataset.json reads), ocrBatch's results feed buildDataset,
  * whose dataset a (tiny, CPU) training job on the local SageMaker trains on, and finalizeRun records it.
  */
 import { execFile } from 'node:child_process';
@@ -37,12 +38,14 @@ import { dynamoDocumentClient, s3Client } from '../../src/aws/clients';
 import type { ResolvedRunConfig } from '../../src/config/run-config';
 import type { DatasetPointers } from '../../src/pipeline/dataset-step';
 import type { OcrBatchSummary } from '../../src/pipeline/ocr-batch';
-import type { PlanResult } from '../../src/pipeline/plan';
+import { batchKey, type PlanResult } from '../../src/pipeline/plan';
 import type { RunOutcome } from '../../src/pipeline/finalize';
 import { RunStore } from '../../src/status/run-store';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN_ID = 'local-demo-0001';
+/** The execution events/recordStatus.json and events/finalizeRun.json act for (validateInput's executionName). */
+const EXECUTION_NAME = 'local-demo-0001';
 const DOCUMENTS = 4;
 const execFileAsync = promisify(execFile);
 
@@ -125,8 +128,11 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
     const result = await invokeLocal<{ runId: string; status: string }>('recordStatus');
     // Assess
     expect(result).toEqual({ runId: RUN_ID, status: 'PENDING' });
+    expect(readEvent('recordStatus')['executionName']).toBe(EXECUTION_NAME);
+    expect(readEvent('validateInput')['executionName']).toBe(EXECUTION_NAME);
     expect(await store.getRun(RUN_ID)).toMatchObject({
       runId: RUN_ID,
+      executionName: EXECUTION_NAME,
       status: 'PENDING',
       trainingJobName: `doctrain-${RUN_ID}-a1`,
       trigger: 'manual',
@@ -136,13 +142,17 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
   it('planBatches lists the uploaded receipts into the batch events/ocrBatch.json names', async () => {
     // Act
     const plan = await invokeLocal<PlanResult>('planBatches');
-    // Assess
+    // Assess: batch indexes only; the counts are what ocrBatch and buildDataset's events say.
     expect(plan).toEqual({
-      batches: [{ batchIndex: 0, batchKey: readEvent('ocrBatch')['batchKey'] }],
+      batches: [readEvent('ocrBatch')['batchIndex']],
+      batchCount: readEvent('buildDataset')['batchCount'],
       documentCount: DOCUMENTS,
       quarantinedCount: 0,
     });
-    const batch = (await getJson(`runs/${RUN_ID}/batches/batch-00000.json`)) as { documents: unknown[] };
+    expect(plan).toEqual({ batches: [0], batchCount: 1, documentCount: DOCUMENTS, quarantinedCount: 0 });
+    const batch = (await getJson(batchKey(`runs/${RUN_ID}/`, 0))) as { batchIndex: number; documents: unknown[] };
+    expect(batchKey(`runs/${RUN_ID}/`, 0)).toBe(`runs/${RUN_ID}/batches/batch-00000.json`);
+    expect(batch.batchIndex).toBe(0);
     expect(batch.documents).toHaveLength(DOCUMENTS);
   });
 
@@ -169,12 +179,16 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
       prefix: `s3://${services.bucket}/${prefix}`,
       trainS3Uri: `s3://${services.bucket}/${prefix}train-`,
       labelsS3Uri: `s3://${services.bucket}/${prefix}labels.json`,
+      manifestS3Uri: `s3://${services.bucket}/${prefix}manifest.json`,
+      runManifestS3Uri: `s3://${services.bucket}/runs/${RUN_ID}/dataset-manifest.json`,
       counts: { documents: DOCUMENTS, quarantined: 0 },
     });
     expect(dataset.counts.train + dataset.counts.validation).toBe(DOCUMENTS);
     const manifest = (await getJson(`${prefix}manifest.json`)) as { fingerprint: string; counts: { documents: number } };
     expect(manifest.fingerprint).toBe(dataset.fingerprint);
     expect(manifest.counts.documents).toBe(DOCUMENTS);
+    // The first build of this fingerprint: the run's own manifest is the same document.
+    expect(await getJson(`runs/${RUN_ID}/dataset-manifest.json`)).toEqual(manifest);
   });
 
   it('finalizeRun records the finished training job as COMPLETED with metrics and the model', async () => {
@@ -217,8 +231,9 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
     }
     sagemaker.destroy();
     expect(job.TrainingJobStatus, job.FailureReason).toBe('Completed');
-    await store.recordStatus({ runId: RUN_ID, status: 'TRAINING', at: new Date().toISOString() });
+    await store.recordStatus({ runId: RUN_ID, executionName: EXECUTION_NAME, status: 'TRAINING', at: new Date().toISOString() });
     expect(readEvent('finalizeRun')['trainingJobName']).toBe(training.jobName);
+    expect(readEvent('finalizeRun')['executionName']).toBe(EXECUTION_NAME);
     // Act
     const outcome = await invokeLocal<RunOutcome>('finalizeRun');
     // Assess
@@ -227,7 +242,12 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
     expect(outcome.metrics['val_f1']).toBeGreaterThanOrEqual(0);
     expect(outcome.modelArtifactUri).toMatch(new RegExp(`^${training.outputS3Uri}${training.jobName}/output/model\\.tar\\.gz$`));
     const run = await store.getRun(RUN_ID);
-    expect(run).toMatchObject({ status: 'COMPLETED', trainingJobName: training.jobName, modelArtifactUri: outcome.modelArtifactUri });
+    expect(run).toMatchObject({
+      status: 'COMPLETED',
+      executionName: EXECUTION_NAME,
+      trainingJobName: training.jobName,
+      modelArtifactUri: outcome.modelArtifactUri,
+    });
     expect((await store.listEvents(RUN_ID)).map((e) => e.status)).toEqual(['PENDING', 'TRAINING', 'COMPLETED']);
   });
 });

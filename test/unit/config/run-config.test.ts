@@ -88,7 +88,6 @@ describe('resolveRunConfig', () => {
     expect(config).toEqual({
       runId: 'weekly-2026-03-14',
       trigger: 'manual',
-      force: false,
       modelName: 'receipts',
       bucket: ENV.DOCTRAIN_BUCKET,
       documentsPrefix: 'documents/',
@@ -133,7 +132,6 @@ describe('resolveRunConfig', () => {
       {
         runId: 'r-1',
         trigger: 'schedule',
-        force: true,
         documentsPrefix: 'scans/2026/',
         dataset: { batchSize: 5 },
         training: { instanceType: 'ml.g5.4xlarge', volumeSizeGb: 100 },
@@ -143,7 +141,6 @@ describe('resolveRunConfig', () => {
     // Assess: input wins where given...
     expect(config.runId).toBe('r-1');
     expect(config.trigger).toBe('schedule');
-    expect(config.force).toBe(true);
     expect(config.documentsPrefix).toBe('scans/2026/');
     expect(config.dataset.batchSize).toBe(5);
     expect(config.training.instanceType).toBe('ml.g5.4xlarge');
@@ -162,6 +159,8 @@ describe('resolveRunConfig', () => {
     [{ training: { instanceTyp: 'ml.g5.2xlarge' } }, 'training.instanceTyp'],
     [{ dataset: { batchsize: 5 } }, 'dataset.batchsize'],
     [{ runID: 'x' }, 'runID'],
+    // `force` was removed from the execution input: an old caller still sending it is told so.
+    [{ force: true }, 'force'],
   ])('rejects the unknown key in %j and names it', (input, field) => {
     // Act
     const error = invalid(() => resolveRunConfig(settings(), input, 'exec'));
@@ -179,6 +178,9 @@ describe('resolveRunConfig', () => {
   it.each([
     [{ runId: '-leading-dash' }, 'runId'],
     [{ runId: 'x'.repeat(49) }, 'runId'],
+    // SageMaker job names ignore case, so run ids are lowercase: 'Weekly' and 'weekly' would share a job.
+    [{ runId: 'Weekly-Run' }, 'runId'],
+    [{ runId: 'A1' }, 'runId'],
     [{ documentsPrefix: '/documents/' }, 'documentsPrefix'],
     [{ documentsPrefix: 'documents' }, 'documentsPrefix'],
     [{ dataset: { validationFraction: 1 } }, 'dataset.validationFraction'],
@@ -190,6 +192,14 @@ describe('resolveRunConfig', () => {
     const error = invalid(() => resolveRunConfig(settings(), input, 'exec'));
     // Assess
     expect(error.message).toContain(field);
+  });
+
+  it('rejects an uppercase runId, names runId and says why', () => {
+    // Act
+    const error = invalid(() => resolveRunConfig(settings(), { runId: 'Weekly-2026-03-14' }, 'exec'));
+    // Assess
+    expect(error.message).toContain('runId');
+    expect(error.message).toContain('lowercase');
   });
 
   it('refuses spot training whose maxWait is shorter than maxRuntime, saying which to change', () => {
@@ -258,8 +268,9 @@ describe('training job names', () => {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-';
-  const ANY = `${ALPHABET}_.:/ #@é$`;
+  const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789-';
+  const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const ANY = `${ALPHABET}${UPPER}_.:/ #@é$`;
   const randomString = (rand: () => number, alphabet: string, min: number, max: number): string => {
     const length = min + Math.floor(rand() * (max - min + 1));
     return Array.from({ length }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
@@ -268,7 +279,7 @@ describe('training job names', () => {
   it('always matches the SageMaker pattern for any valid run id (property-style)', () => {
     // Prepare
     const rand = mulberry32(20260314);
-    const runIds: string[] = ['a', 'A1', 'x'.repeat(48), `a${'-'.repeat(47)}`, `a${'-'.repeat(46)}b`, `${'a'.repeat(47)}-`];
+    const runIds: string[] = ['a', 'a1', 'x'.repeat(48), `a${'-'.repeat(47)}`, `a${'-'.repeat(46)}b`, `${'a'.repeat(47)}-`];
     for (let i = 0; i < 2000; i++) {
       // Valid run ids: first char alphanumeric, then letters/digits/dashes, at most 48 in all, dashes over-weighted.
       const first = randomString(rand, ALPHABET.slice(0, -1), 1, 1);
@@ -296,7 +307,7 @@ describe('training job names', () => {
       // Assess
       expect(config.training.jobName, `execution ${JSON.stringify(executionName)}`).toMatch(SAGEMAKER_JOB_NAME);
       expect(trainingJobName(runId, 1), `execution ${JSON.stringify(executionName)}`).toMatch(SAGEMAKER_JOB_NAME);
-      expect(runId).toMatch(/^[A-Za-z0-9][A-Za-z0-9-]{0,47}$/);
+      expect(runId).toMatch(/^[a-z0-9][a-z0-9-]{0,47}$/);
     }
   });
 
@@ -311,6 +322,19 @@ describe('training job names', () => {
     expect(long.endsWith('-a12')).toBe(true);
     expect(long).toMatch(SAGEMAKER_JOB_NAME);
   });
+
+  it('is exactly doctrain-<runId>-a<attempt>, never truncated, even for a 48-character run id', () => {
+    // Prepare: two longest run ids that differ only in their last character.
+    const a = `${'x'.repeat(47)}a`;
+    const b = `${'x'.repeat(47)}b`;
+    // Act / Assess
+    expect(trainingJobName(a, 1)).toBe(`doctrain-${a}-a1`);
+    expect(trainingJobName(b, 1)).toBe(`doctrain-${b}-a1`);
+    expect(trainingJobName(a, 1)).not.toBe(trainingJobName(b, 1));
+    expect(trainingJobName(a, 99)).toBe(`doctrain-${a}-a99`);
+    expect(trainingJobName(a, 99)).toHaveLength(9 + 48 + 4);
+    expect(trainingJobName(a, 99)).toMatch(SAGEMAKER_JOB_NAME);
+  });
 });
 
 describe('runIdFromExecutionName', () => {
@@ -322,6 +346,9 @@ describe('runIdFromExecutionName', () => {
     ['---', 'run'],
     ['', 'run'],
     ['ééé', 'run'],
+    // Lowercased: execution names may be mixed case, run ids may not.
+    ['Weekly_RUN', 'weekly-run'],
+    ['ABC-123', 'abc-123'],
   ])('%j -> %j', (executionName, runId) => {
     expect(runIdFromExecutionName(executionName)).toBe(runId);
   });

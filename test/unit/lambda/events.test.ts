@@ -89,12 +89,17 @@ describe('events/ sample events', () => {
   it('agree with each other on the run they describe', () => {
     // Prepare
     const read = (key: string) => JSON.parse(readFileSync(path.join(ROOT, 'events', `${key}.json`), 'utf8')) as Json;
-    const validate = read('validateInput') as { input: { runId: string } };
+    const validate = read('validateInput') as { input: { runId: string }; executionName: string };
     const runId = validate.input.runId;
     // Assess
     for (const key of ['recordStatus', 'planBatches', 'ocrBatch', 'buildDataset', 'finalizeRun']) expect(read(key)['runId'], key).toBe(runId);
     for (const key of ['planBatches', 'ocrBatch', 'buildDataset']) expect(read(key)['runPrefix'], key).toBe(`runs/${runId}/`);
-    expect(read('ocrBatch')['batchKey']).toBe(`runs/${runId}/batches/batch-00000.json`);
+    // Both writers of the run record act for the execution validateInput resolved the run for.
+    for (const key of ['recordStatus', 'finalizeRun']) expect(read(key)['executionName'], key).toBe(validate.executionName);
+    // ocrBatch OCRs the first (and, at planBatches' batchSize, only) batch; buildDataset reads exactly that many.
+    expect(read('ocrBatch')['batchIndex']).toBe(0);
+    expect(read('ocrBatch')).not.toHaveProperty('batchKey');
+    expect(read('buildDataset')['batchCount']).toBe(1);
     expect(read('finalizeRun')['trainingJobName']).toBe(`doctrain-${runId}-a1`);
   });
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb';
 import { loadServerlessProject } from '../../../local/serverless-project';
 import { createTableInput, deploymentEnvironment } from '../../../local/services';
-import { InvalidInputError, StatusRegressionError } from '../../../src/errors';
+import { InvalidInputError, RunConflictError, StatusRegressionError } from '../../../src/errors';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const TABLE = 'doctrain-handlers-test';
@@ -105,6 +105,7 @@ describe('record-status handler', () => {
     const pending = await recordStatus(
       {
         runId: 'handler-run',
+        executionName: 'handler-exec',
         status: 'PENDING',
         attributes: { trigger: 'manual', trainingJobName: 'doctrain-handler-run-a1', spot: true },
       },
@@ -113,21 +114,41 @@ describe('record-status handler', () => {
     const training = await recordStatus(
       {
         runId: 'handler-run',
+        executionName: 'handler-exec',
         status: 'TRAINING',
         poll: { TrainingJobStatus: 'InProgress', SecondaryStatus: 'Starting' },
       },
       context,
     );
-    const backwards = recordStatus({ runId: 'handler-run', status: 'PREPARING' }, context);
+    const backwards = recordStatus({ runId: 'handler-run', executionName: 'handler-exec', status: 'PREPARING' }, context);
     // Assess
     expect(pending).toEqual({ runId: 'handler-run', status: 'PENDING' });
     expect(training).toEqual({ runId: 'handler-run', status: 'TRAINING' });
     await expect(backwards).rejects.toBeInstanceOf(StatusRegressionError);
   });
 
+  it('refuses a write from another execution with an error named RunConflictError (what the ASL catches)', async () => {
+    // Prepare
+    await recordStatus({ runId: 'handler-owned', executionName: 'owner-exec', status: 'PENDING' }, context);
+    // Act
+    const attempt = recordStatus({ runId: 'handler-owned', executionName: 'other-exec', status: 'PENDING' }, context);
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(RunConflictError);
+    await expect(attempt).rejects.toMatchObject({ name: 'RunConflictError' });
+    await expect(attempt).rejects.toThrow('owner-exec');
+  });
+
+  it('rejects an event without the execution name, naming executionName', async () => {
+    // Act
+    const attempt = recordStatus({ runId: 'handler-run', status: 'PENDING' }, context);
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(attempt).rejects.toThrow('executionName');
+  });
+
   it('rejects an unknown status with an InvalidInputError naming the field', async () => {
     // Act
-    const attempt = recordStatus({ runId: 'handler-run', status: 'RUNNING' }, context);
+    const attempt = recordStatus({ runId: 'handler-run', executionName: 'handler-exec', status: 'RUNNING' }, context);
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(InvalidInputError);
     await expect(attempt).rejects.toThrow('status');

@@ -98,7 +98,7 @@ describe('finalizeRun', () => {
     sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: 'doctrain-r1-a1' }).resolves(job());
     const { changes, deps: d } = deps();
     // Act
-    const outcome = await finalizeRun(d, { runId: 'r1', trainingJobName: 'doctrain-r1-a1', datasetFingerprint: 'fp' });
+    const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', datasetFingerprint: 'fp' });
     // Assess
     expect(outcome).toEqual({
       status: 'COMPLETED',
@@ -109,6 +109,7 @@ describe('finalizeRun', () => {
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatchObject({
       runId: 'r1',
+      executionName: 'exec-1',
       status: 'COMPLETED',
       at: '2026-03-14T10:00:00.000Z',
       attributes: {
@@ -129,7 +130,7 @@ describe('finalizeRun', () => {
     );
     const { changes, deps: d } = deps();
     // Act
-    const outcome = await finalizeRun(d, { runId: 'r1', trainingJobName: 'doctrain-r1-a1' });
+    const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1' });
     // Assess
     expect(outcome.status).toBe('FAILED');
     expect(outcome.failureReason).toContain('AlgorithmError');
@@ -145,7 +146,7 @@ describe('finalizeRun', () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves(job({ TrainingJobStatus: 'Stopped', FailureReason: undefined }));
     const { deps: d } = deps();
     // Act
-    const outcome = await finalizeRun(d, { runId: 'r1', trainingJobName: 'doctrain-r1-a1' });
+    const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1' });
     // Assess
     expect(outcome).toMatchObject({ status: 'FAILED', failureReason: 'Training job doctrain-r1-a1 ended Stopped' });
   });

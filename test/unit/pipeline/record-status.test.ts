@@ -39,9 +39,9 @@ describe('failureFromCaught', () => {
 describe('statusChangeFor', () => {
   it('passes a plain status change through with its attributes and no event detail', () => {
     // Act
-    const change = statusChangeFor({ runId: 'r1', status: 'PREPARING', attributes: { documentCount: 4 } }, AT);
+    const change = statusChangeFor({ runId: 'r1', executionName: 'exec-1', status: 'PREPARING', attributes: { documentCount: 4 } }, AT);
     // Assess
-    expect(change).toEqual({ runId: 'r1', status: 'PREPARING', at: AT, attributes: { documentCount: 4 } });
+    expect(change).toEqual({ runId: 'r1', executionName: 'exec-1', status: 'PREPARING', at: AT, attributes: { documentCount: 4 } });
   });
 
   it('turns a caught error into the failure attribute and the event detail', () => {
@@ -49,6 +49,7 @@ describe('statusChangeFor', () => {
     const change = statusChangeFor(
       {
         runId: 'r1',
+        executionName: 'exec-1',
         status: 'FAILED',
         error: { Error: 'BadDocumentError', Cause: JSON.stringify({ errorMessage: 'corrupt scan' }) },
       },
@@ -72,8 +73,8 @@ describe('statusChangeFor', () => {
       ],
     };
     // Act
-    const first = statusChangeFor({ runId: 'r1', status: 'TRAINING', poll }, AT);
-    const again = statusChangeFor({ runId: 'r1', status: 'TRAINING', poll }, '2026-03-14T09:01:00.000Z');
+    const first = statusChangeFor({ runId: 'r1', executionName: 'exec-1', status: 'TRAINING', poll }, AT);
+    const again = statusChangeFor({ runId: 'r1', executionName: 'exec-1', status: 'TRAINING', poll }, '2026-03-14T09:01:00.000Z');
     // Assess
     expect(first.progressKey).toBe('003-Training');
     expect(again.progressKey).toBe(first.progressKey);
@@ -86,7 +87,7 @@ describe('statusChangeFor', () => {
 
   it('keys a poll with no transitions and no secondary status', () => {
     // Act
-    const change = statusChangeFor({ runId: 'r1', status: 'TRAINING', poll: { TrainingJobStatus: 'InProgress' } }, AT);
+    const change = statusChangeFor({ runId: 'r1', executionName: 'exec-1', status: 'TRAINING', poll: { TrainingJobStatus: 'InProgress' } }, AT);
     // Assess
     expect(change.progressKey).toBe('000-Unknown');
   });
@@ -97,6 +98,7 @@ describe('statusChangeFor', () => {
       statusChangeFor(
         {
           runId: 'r1',
+          executionName: 'exec-1',
           status: 'TRAINING',
           poll: {
             TrainingJobStatus: 'InProgress',
@@ -120,10 +122,10 @@ describe('recordStatus', () => {
     // Act
     const result = await recordStatus(
       { store, now: () => new Date(AT) },
-      { runId: 'r1', status: 'PENDING', attributes: { trigger: 'schedule' } },
+      { runId: 'r1', executionName: 'exec-1', status: 'PENDING', attributes: { trigger: 'schedule' } },
     );
     // Assess
     expect(result).toEqual({ runId: 'r1', status: 'PENDING' });
-    expect(changes).toEqual([{ runId: 'r1', status: 'PENDING', at: AT, attributes: { trigger: 'schedule' } }]);
+    expect(changes).toEqual([{ runId: 'r1', executionName: 'exec-1', status: 'PENDING', at: AT, attributes: { trigger: 'schedule' } }]);
   });
 });

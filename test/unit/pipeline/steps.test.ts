@@ -2,7 +2,7 @@
  * PlanBatches -> OcrBatch -> BuildDataset against a real local S3 (s3rver) and the local Textract
  * (tesseract.js behind the Textract wire protocol), with rendered synthetic receipts and a few bad inputs.
  */
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { TextractClient } from '@aws-sdk/client-textract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReceipts } from '../../../local/synth';
@@ -10,9 +10,10 @@ import { startLocalTextract, type LocalTextract } from '../../../local/textract'
 import { listKeys } from '../../../src/aws/s3-objects';
 import { s3Client } from '../../../src/aws/clients';
 import { EmptyDatasetError } from '../../../src/errors';
-import { buildDatasetStep, type DatasetPointers } from '../../../src/pipeline/dataset-step';
-import { ocrBatch, ocrCacheKey, sha256, type OcrBatchFile, type OcrBatchSummary } from '../../../src/pipeline/ocr-batch';
-import { planBatches, planQuarantineKey, type PlanResult } from '../../../src/pipeline/plan';
+import { buildDatasetStep, runManifestKey, type DatasetPointers } from '../../../src/pipeline/dataset-step';
+import { ocrBatch, ocrCacheKey, ocrResultKey, sha256, type OcrBatchFile, type OcrBatchSummary } from '../../../src/pipeline/ocr-batch';
+import { batchKey, planBatches, planQuarantineKey, type PlanResult } from '../../../src/pipeline/plan';
+import { ocrDocumentSchema } from '../../../src/textract';
 import { startLocalS3, type LocalS3 } from '../local/helpers';
 
 const BUCKET = 'pipeline-steps-test';
@@ -31,6 +32,7 @@ const put = (key: string, body: string | Uint8Array): Promise<unknown> =>
 const getText = async (key: string): Promise<string> =>
   (await (await s3Client().send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body?.transformToString()) ?? '';
 const getJson = async <T>(key: string): Promise<T> => JSON.parse(await getText(key)) as T;
+const remove = (key: string): Promise<unknown> => s3Client().send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
 const deps = () => ({ s3: s3Client(), textract: textractClient });
 const runParams = (runId: string) => ({ bucket: BUCKET, runId, runPrefix: `runs/${runId}/` });
 
@@ -80,12 +82,15 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
     // Assess: 5 paired documents (3 receipts, corrupt, bad-annotation) in batches of 2.
     expect(plan.documentCount).toBe(5);
     expect(plan.quarantinedCount).toBe(3);
-    expect(plan.batches).toEqual([
-      { batchIndex: 0, batchKey: `runs/${RUN}/batches/batch-00000.json` },
-      { batchIndex: 1, batchKey: `runs/${RUN}/batches/batch-00001.json` },
-      { batchIndex: 2, batchKey: `runs/${RUN}/batches/batch-00002.json` },
-    ]);
-    const batchDocs = await Promise.all(plan.batches.map(async (b) => (await getJson<{ documents: { id: string }[] }>(b.batchKey)).documents));
+    // Only batch indexes travel through the state; the batch files sit at keys derived from them.
+    expect(plan).toEqual({ batches: [0, 1, 2], batchCount: 3, documentCount: 5, quarantinedCount: 3 });
+    expect(batchKey(`runs/${RUN}/`, 2)).toBe(`runs/${RUN}/batches/batch-00002.json`);
+    expect(await listKeys(s3Client(), BUCKET, `runs/${RUN}/batches/`)).toEqual(plan.batches.map((i) => batchKey(`runs/${RUN}/`, i)));
+    const batchFiles = await Promise.all(
+      plan.batches.map((i) => getJson<{ schemaVersion: number; batchIndex: number; documents: { id: string }[] }>(batchKey(`runs/${RUN}/`, i))),
+    );
+    expect(batchFiles.map((f) => [f.schemaVersion, f.batchIndex])).toEqual([[1, 0], [1, 1], [1, 2]]);
+    const batchDocs = batchFiles.map((f) => f.documents);
     expect(batchDocs.map((docs) => docs.length)).toEqual([2, 2, 1]);
     expect(batchDocs.flat().map((d) => d.id).sort()).toEqual(['bad-annotation', 'corrupt', ...receiptIds].sort());
     const planQuarantine = await getJson<{ documentKey: string; stage: string }[]>(planQuarantineKey(`runs/${RUN}/`));
@@ -100,8 +105,9 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
   it('OcrBatch quarantines a corrupt PNG and a bad annotation with reasons while the rest is OCR\'d', async () => {
     // Act
     summaries = [];
-    for (const batch of plan.batches) summaries.push(await ocrBatch(deps(), { ...runParams(RUN), ...batch }));
+    for (const batchIndex of plan.batches) summaries.push(await ocrBatch(deps(), { ...runParams(RUN), batchIndex }));
     // Assess
+    expect(summaries.map((s) => [s.batchIndex, s.resultKey])).toEqual(plan.batches.map((i) => [i, ocrResultKey(`runs/${RUN}/`, i)]));
     const total = (key: keyof OcrBatchSummary) => summaries.reduce((sum, s) => sum + Number(s[key]), 0);
     expect(total('documents')).toBe(3);
     expect(total('quarantined')).toBe(2);
@@ -145,9 +151,9 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
     // Prepare: a new run over the same documents.
     const plan2 = await planBatches(s3Client(), { ...runParams(RUN2), documentsPrefix: PREFIX, batchSize: 10 });
     // Act
-    const summary = await ocrBatch(deps(), { ...runParams(RUN2), ...(plan2.batches[0] ?? { batchIndex: 0, batchKey: '' }) });
+    const summary = await ocrBatch(deps(), { ...runParams(RUN2), batchIndex: 0 });
     // Assess
-    expect(plan2.batches).toHaveLength(1);
+    expect(plan2).toMatchObject({ batches: [0], batchCount: 1 });
     expect(summary).toMatchObject({ documents: 3, quarantined: 2, cacheHits: 3, pagesBilled: 0 });
     const file = await getJson<OcrBatchFile>(summary.resultKey);
     expect(file.documents.every((d) => d.cacheHit)).toBe(true);
@@ -161,8 +167,9 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
     await put('copies/dup.json', JSON.stringify(first.annotation));
     const plan3 = await planBatches(s3Client(), { ...runParams('run-3'), documentsPrefix: 'copies/', batchSize: 10 });
     // Act
-    const summary = await ocrBatch(deps(), { ...runParams('run-3'), ...(plan3.batches[0] ?? { batchIndex: 0, batchKey: '' }) });
+    const summary = await ocrBatch(deps(), { ...runParams('run-3'), batchIndex: 0 });
     // Assess
+    expect(plan3).toMatchObject({ batches: [0], batchCount: 1 });
     expect(summary).toMatchObject({ documents: 1, cacheHits: 1, pagesBilled: 0 });
     const file = await getJson<OcrBatchFile>(summary.resultKey);
     expect(file.documents[0]?.contentHash).toBe(sha256(first.png));
@@ -170,7 +177,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
 
   it('BuildDataset writes the contract-3 files under datasets/<fingerprint>/', async () => {
     // Act
-    dataset = await buildDatasetStep(s3Client(), { ...runParams(RUN), validationFraction: 0.34 });
+    dataset = await buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34 });
     // Assess: pointers
     const prefix = `datasets/${dataset.fingerprint}/`;
     expect(dataset.fingerprint).toMatch(/^[0-9a-f]{8,}$/);
@@ -180,8 +187,10 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
       validationS3Uri: `s3://${BUCKET}/${prefix}validation-`,
       labelsS3Uri: `s3://${BUCKET}/${prefix}labels.json`,
       manifestS3Uri: `s3://${BUCKET}/${prefix}manifest.json`,
+      runManifestS3Uri: `s3://${BUCKET}/runs/${RUN}/dataset-manifest.json`,
       counts: { documents: 3, quarantined: 5 },
     });
+    expect(runManifestKey(`runs/${RUN}/`)).toBe(`runs/${RUN}/dataset-manifest.json`);
     expect(dataset.counts.train + dataset.counts.validation).toBe(3);
     expect(dataset.counts.train).toBeGreaterThanOrEqual(1);
     expect(dataset.counts.validation).toBeGreaterThanOrEqual(1);
@@ -241,6 +250,8 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
       ].sort(),
     );
     for (const q of manifest.quarantined) expect(q.reason.length).toBeGreaterThan(10);
+    // The first run to write this fingerprint: its run manifest is the dataset's manifest, byte for byte.
+    expect(await getText(`runs/${RUN}/dataset-manifest.json`)).toBe(await getText(`${prefix}manifest.json`));
   });
 
   it('BuildDataset is idempotent: a rebuild of the same inputs gives the same fingerprint and shards', async () => {
@@ -248,10 +259,48 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
     const prefix = `datasets/${dataset.fingerprint}/`;
     const trainBefore = await getText(`${prefix}train-00000.jsonl`);
     // Act: run-2 OCR'd the same documents (all from the cache).
-    const again = await buildDatasetStep(s3Client(), { ...runParams(RUN2), validationFraction: 0.34 });
+    const again = await buildDatasetStep(s3Client(), { ...runParams(RUN2), batchCount: 1, validationFraction: 0.34 });
     // Assess
     expect(again.fingerprint).toBe(dataset.fingerprint);
+    expect(again.prefix).toBe(dataset.prefix);
     expect(await getText(`${prefix}train-00000.jsonl`)).toBe(trainBefore);
+  });
+
+  it('BuildDataset never rewrites an existing dataset: its manifest keeps the first run\'s provenance, the run gets its own', async () => {
+    // Prepare
+    const prefix = `datasets/${dataset.fingerprint}/`;
+    const manifestBefore = await getText(`${prefix}manifest.json`);
+    const keysBefore = await listKeys(s3Client(), BUCKET, prefix);
+    // Act: run-2 (all cache hits, nothing billed) builds the same fingerprint again.
+    const again = await buildDatasetStep(s3Client(), { ...runParams(RUN2), batchCount: 1, validationFraction: 0.34 });
+    // Assess: the dataset's files are untouched (the manifest still says run-1 billed 3 pages)...
+    expect(await getText(`${prefix}manifest.json`)).toBe(manifestBefore);
+    expect(await listKeys(s3Client(), BUCKET, prefix)).toEqual(keysBefore);
+    expect(JSON.parse(manifestBefore)).toMatchObject({ ocrCacheHits: 0, textractPagesBilled: 3 });
+    // ...while run-2's own statistics go to its run prefix, and the pointers say where.
+    expect(again.manifestS3Uri).toBe(dataset.manifestS3Uri);
+    expect(again.runManifestS3Uri).toBe(`s3://${BUCKET}/runs/${RUN2}/dataset-manifest.json`);
+    const runManifest = await getJson<{ fingerprint: string; ocrCacheHits: number; textractPagesBilled: number; counts: Record<string, number> }>(
+      `runs/${RUN2}/dataset-manifest.json`,
+    );
+    expect(runManifest).toMatchObject({ fingerprint: dataset.fingerprint, ocrCacheHits: 3, textractPagesBilled: 0 });
+    expect(runManifest.counts['documents']).toBe(3);
+    // run-1's run manifest is its own and stays so.
+    expect(await getText(`runs/${RUN}/dataset-manifest.json`)).toBe(manifestBefore);
+  });
+
+  it('BuildDataset reads exactly the batchCount results: a stale leftover is ignored, a missing one is an error', async () => {
+    // Prepare: a leftover result beyond this run's batches (e.g. from an earlier plan of the same run id).
+    const leftover = ocrResultKey(`runs/${RUN}/`, 7);
+    await put(leftover, 'not even JSON');
+    // Act
+    const rebuilt = await buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34 });
+    const missing = buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount + 1, validationFraction: 0.34 });
+    // Assess
+    expect(rebuilt.fingerprint).toBe(dataset.fingerprint);
+    expect(rebuilt.counts).toEqual(dataset.counts);
+    await expect(missing).rejects.toThrow(`OCR result ${ocrResultKey(`runs/${RUN}/`, plan.batchCount)} is missing`);
+    await remove(leftover);
   });
 
   it('PlanBatches fails with EmptyDatasetError when the prefix holds no usable document', async () => {
@@ -260,5 +309,115 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(EmptyDatasetError);
     await expect(attempt).rejects.toThrow(/No usable documents under s3:\/\/pipeline-steps-test\/nothing-here\//);
+  });
+
+  it('PlanBatches quarantines every rejected file before failing with EmptyDatasetError, citing up to 3 reasons', async () => {
+    // Prepare: only unusable files.
+    const junk = ['junk/a.txt', 'junk/b.pdf', 'junk/c.png', 'junk/d.json'];
+    for (const key of junk) await put(key, `content of ${key}`);
+    // Act
+    const attempt = planBatches(s3Client(), { ...runParams('run-junk'), documentsPrefix: 'junk/', batchSize: 10 });
+    // Assess: the message says how many were rejected and cites the first three reasons.
+    const error = await attempt.then(
+      () => expect.fail('expected an EmptyDatasetError'),
+      (caught: unknown) => caught as Error,
+    );
+    expect(error).toBeInstanceOf(EmptyDatasetError);
+    expect(error.message).toContain('(4 objects, 4 rejected, e.g. ');
+    const cited = junk.filter((key) => error.message.includes(`${key}: `));
+    expect(cited).toHaveLength(3);
+    expect(error.message).toContain('unsupported document type ".txt"');
+    // Every rejected file was quarantined with its reason, and the plan's quarantine list was written.
+    for (const key of junk) {
+      expect(await getText(`quarantine/run-junk/${key}`)).toBe(`content of ${key}`);
+      expect(await getJson(`quarantine/run-junk/${key}.reason.json`)).toMatchObject({ documentKey: key, stage: 'plan', runId: 'run-junk' });
+    }
+    const listed = await getJson<{ documentKey: string }[]>(planQuarantineKey('runs/run-junk/'));
+    expect(listed.map((q) => q.documentKey).sort()).toEqual(junk);
+    // No batch was written.
+    expect(await listKeys(s3Client(), BUCKET, 'runs/run-junk/batches/')).toEqual([]);
+  });
+
+  /** Plans `receipts` under `prefix` for `runId`, then deletes `deleted` keys (relative to `prefix`) before OCR. */
+  const planThenDelete = async (runId: string, prefix: string, deleted: (ids: string[]) => string[]) => {
+    const receipts = await generateReceipts({ count: 2, seed: 11 });
+    for (const receipt of receipts) {
+      await put(`${prefix}${receipt.id}.png`, receipt.png);
+      await put(`${prefix}${receipt.id}.json`, JSON.stringify(receipt.annotation));
+    }
+    const planned = await planBatches(s3Client(), { ...runParams(runId), documentsPrefix: prefix, batchSize: 10 });
+    expect(planned).toMatchObject({ batchCount: 1, documentCount: 2 });
+    const ids = receipts.map((r) => r.id);
+    for (const key of deleted(ids)) await remove(`${prefix}${key}`);
+    return ids;
+  };
+
+  it('OcrBatch quarantines a document whose annotation disappeared after planning, and OCRs the rest', async () => {
+    // Prepare
+    const runId = 'run-vanished-annotation';
+    const [kept, gone] = await planThenDelete(runId, 'vanished-annotation/', (ids) => [`${ids[1]}.json`]);
+    // Act
+    const summary = await ocrBatch(deps(), { ...runParams(runId), batchIndex: 0 });
+    // Assess: not a failed batch; quarantined at the annotation stage with a reason naming what is gone.
+    expect(summary).toMatchObject({ documents: 1, quarantined: 1 });
+    const file = await getJson<OcrBatchFile>(summary.resultKey);
+    expect(file.documents.map((d) => d.id)).toEqual([kept]);
+    expect(file.quarantined).toHaveLength(1);
+    expect(file.quarantined[0]).toMatchObject({ documentKey: `vanished-annotation/${gone}.png`, stage: 'annotation' });
+    expect(file.quarantined[0]?.reason).toContain(`vanished-annotation/${gone}.json disappeared after the run listed it`);
+    // The image (still there) is copied beside its reason.
+    expect(await getJson(`quarantine/${runId}/vanished-annotation/${gone}.png.reason.json`)).toMatchObject({
+      documentKey: `vanished-annotation/${gone}.png`,
+      stage: 'annotation',
+      runId,
+    });
+    expect(await listKeys(s3Client(), BUCKET, `quarantine/${runId}/`)).toContain(`quarantine/${runId}/vanished-annotation/${gone}.png`);
+  });
+
+  // The image is gone, so quarantine() cannot copy it: the reason file alone records it.
+  it('OcrBatch quarantines a document whose image disappeared after planning, and OCRs the rest', async () => {
+    // Prepare
+    const runId = 'run-vanished-image';
+    const [kept, gone] = await planThenDelete(runId, 'vanished-image/', (ids) => [`${ids[1]}.png`]);
+    // Act
+    const summary = await ocrBatch(deps(), { ...runParams(runId), batchIndex: 0 });
+    // Assess: not a failed batch; quarantined at the OCR stage with a reason naming what is gone.
+    expect(summary).toMatchObject({ documents: 1, quarantined: 1 });
+    const file = await getJson<OcrBatchFile>(summary.resultKey);
+    expect(file.documents.map((d) => d.id)).toEqual([kept]);
+    expect(file.quarantined).toHaveLength(1);
+    expect(file.quarantined[0]).toMatchObject({ documentKey: `vanished-image/${gone}.png`, stage: 'ocr' });
+    expect(file.quarantined[0]?.reason).toContain(`vanished-image/${gone}.png disappeared after the run listed it`);
+    expect(await getJson(`quarantine/${runId}/vanished-image/${gone}.png.reason.json`)).toMatchObject({
+      documentKey: `vanished-image/${gone}.png`,
+      stage: 'ocr',
+      runId,
+    });
+  });
+
+  it.each([
+    ['not JSON (truncated)', '{"schemaVersion": 1, "engine": "textract:Detect'],
+    ['JSON that is not an OCR document', JSON.stringify({ schemaVersion: 2, pages: 'none' })],
+  ])('OcrBatch treats a cache object that is %s as a miss and re-OCRs it', async (_, corrupt) => {
+    // Prepare: a document whose cache entry is corrupt before its first OCR.
+    const receipt = (await generateReceipts({ count: 1, seed: 4242 }))[0];
+    if (!receipt) throw new Error('no receipt rendered');
+    const runId = `run-corrupt-cache-${corrupt.length}`;
+    const documentsPrefix = `corrupt-cache-${corrupt.length}/`;
+    await put(`${documentsPrefix}${receipt.id}.png`, receipt.png);
+    await put(`${documentsPrefix}${receipt.id}.json`, JSON.stringify(receipt.annotation));
+    const cacheKey = ocrCacheKey(sha256(receipt.png));
+    await put(cacheKey, corrupt);
+    await planBatches(s3Client(), { ...runParams(runId), documentsPrefix, batchSize: 10 });
+    // Act
+    const summary = await ocrBatch(deps(), { ...runParams(runId), batchIndex: 0 });
+    // Assess: OCR'd and billed, not quarantined, and the cache entry is now a valid OCR document.
+    expect(summary).toMatchObject({ documents: 1, quarantined: 0, cacheHits: 0, pagesBilled: 1 });
+    const file = await getJson<OcrBatchFile>(summary.resultKey);
+    expect(file.documents[0]).toMatchObject({ ocrKey: cacheKey, cacheHit: false });
+    expect(ocrDocumentSchema.safeParse(await getJson(cacheKey)).success).toBe(true);
+    // ...so the next OCR of the same bytes is a hit.
+    const second = await ocrBatch(deps(), { ...runParams(runId), batchIndex: 0 });
+    expect(second).toMatchObject({ documents: 1, cacheHits: 1, pagesBilled: 0 });
   });
 });

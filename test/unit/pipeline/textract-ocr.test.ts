@@ -11,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BadDocumentError, ThrottlingError } from '../../../src/errors';
 import { detectWords } from '../../../src/pipeline/textract-ocr';
+import { OCR_SCHEMA_VERSION, TEXTRACT_ENGINE, ocrDocumentSchema } from '../../../src/textract';
 
 const textract = mockClient(TextractClient);
 const client = new TextractClient({ region: 'us-east-1' });
@@ -29,7 +30,7 @@ const caught = async (promise: Promise<unknown>): Promise<Error> => {
 };
 
 describe('detectWords', () => {
-  it('sends the bytes and turns the WORD blocks into a page of words', async () => {
+  it('sends the bytes and turns the WORD blocks into an OCR document with a page of words', async () => {
     // Prepare
     textract.on(DetectDocumentTextCommand).resolves({
       DocumentMetadata: { Pages: 1 },
@@ -52,13 +53,28 @@ describe('detectWords', () => {
       ],
     });
     // Act
-    const pages = await detectWords(client, KEY, BYTES);
+    const document = await detectWords(client, KEY, BYTES);
     // Assess
     expect(textract.commandCalls(DetectDocumentTextCommand)).toHaveLength(1);
     expect(textract.commandCalls(DetectDocumentTextCommand)[0]?.args[0].input).toEqual({ Document: { Bytes: BYTES } });
+    expect(document.schemaVersion).toBe(OCR_SCHEMA_VERSION);
+    expect(document.engine).toBe(TEXTRACT_ENGINE);
+    expect(Object.keys(document).sort()).toEqual(['engine', 'pages', 'schemaVersion']);
+    // What the OCR cache stores: it must parse as a valid OCR document, or every later read is a miss.
+    expect(ocrDocumentSchema.safeParse(document).success).toBe(true);
+    const { pages } = document;
     expect(pages).toHaveLength(1);
     expect(pages[0]?.words.map((w) => w.text)).toEqual(['TOTAL', '8.32']);
     expect(pages[0]?.words[0]?.box).toEqual([100, 500, 300, 550]);
+  });
+
+  it('gives a document with no pages (not an error) when Textract returns no blocks', async () => {
+    // Prepare
+    textract.on(DetectDocumentTextCommand).resolves({ DocumentMetadata: { Pages: 1 } });
+    // Act
+    const document = await detectWords(client, KEY, BYTES);
+    // Assess
+    expect(document).toEqual({ schemaVersion: OCR_SCHEMA_VERSION, engine: TEXTRACT_ENGINE, pages: [] });
   });
 
   it.each([

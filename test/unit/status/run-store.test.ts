@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb';
 import { loadServerlessProject } from '../../../local/serverless-project';
 import { createTableInput } from '../../../local/services';
-import { StatusRegressionError } from '../../../src/errors';
+import { RunConflictError, StatusRegressionError } from '../../../src/errors';
 import { RUN_SK, RunStore, eventSk, runPk, type StatusChange } from '../../../src/status/run-store';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -38,8 +38,11 @@ const itemsOf = async (runId: string): Promise<Record<string, unknown>[]> =>
     )
   ).Items ?? [];
 
-const record = async (change: Omit<StatusChange, 'at'> & { at?: string }): Promise<void> =>
-  store.recordStatus({ at: at(0), ...change });
+/** The execution that owns every run these tests create, unless a test names another. */
+const EXECUTION = 'exec-owner';
+const record = async (
+  change: Omit<StatusChange, 'at' | 'executionName'> & { at?: string; executionName?: string },
+): Promise<void> => store.recordStatus({ at: at(0), executionName: EXECUTION, ...change });
 
 beforeAll(async () => {
   server = await startLocalDynamoDB();
@@ -74,6 +77,7 @@ describe('RunStore.recordStatus', () => {
       pk: runPk(runId),
       sk: RUN_SK,
       runId,
+      executionName: EXECUTION,
       status: 'COMPLETED',
       statusRank: 3,
       createdAt: at(0),
@@ -224,6 +228,7 @@ describe('RunStore.recordStatus', () => {
       at: at(1),
       attributes: {
         runId: 'someone-else',
+        executionName: 'someone-elses-execution',
         status: 'COMPLETED',
         statusRank: 3,
         createdAt: at(59),
@@ -236,7 +241,15 @@ describe('RunStore.recordStatus', () => {
     });
     // Assess
     const run = await store.getRun(runId);
-    expect(run).toMatchObject({ runId, status: 'PREPARING', statusRank: 1, createdAt: at(0), updatedAt: at(1), documentCount: 3 });
+    expect(run).toMatchObject({
+      runId,
+      executionName: EXECUTION,
+      status: 'PREPARING',
+      statusRank: 1,
+      createdAt: at(0),
+      updatedAt: at(1),
+      documentCount: 3,
+    });
     expect(run).not.toHaveProperty('failure');
   });
 
@@ -258,6 +271,87 @@ describe('RunStore.recordStatus', () => {
     expect((await store.getRun(runId))?.status).toBe('FAILED');
   });
 
+  it('refuses a write from another execution to an existing run with a RunConflictError and leaves every item unchanged', async () => {
+    // Prepare: the run belongs to EXECUTION, mid-lifecycle.
+    const runId = newRunId();
+    await record({ runId, status: 'PENDING', at: at(0), attributes: { trigger: 'schedule' } });
+    await record({ runId, status: 'PREPARING', at: at(1), attributes: { documentCount: 4 } });
+    const before = await itemsOf(runId);
+    // Act: another execution started with the same runId writes each status, forward ones included.
+    for (const status of ['PENDING', 'PREPARING', 'TRAINING', 'COMPLETED', 'FAILED'] as const) {
+      const attempt = record({
+        runId,
+        executionName: 'exec-intruder',
+        status,
+        at: at(5),
+        attributes: { trigger: 'manual', documentCount: 99 },
+        detail: { from: 'intruder' },
+      });
+      // Assess
+      await expect(attempt, status).rejects.toBeInstanceOf(RunConflictError);
+      await expect(attempt, status).rejects.toMatchObject({ name: 'RunConflictError' });
+      await expect(attempt, status).rejects.toThrow(`Run ${runId} already exists (status PREPARING) and belongs to execution ${EXECUTION}`);
+    }
+    // Nothing written: the record keeps its owner and attributes, no event was appended.
+    expect(await itemsOf(runId)).toEqual(before);
+    expect(await store.getRun(runId)).toMatchObject({ executionName: EXECUTION, status: 'PREPARING', documentCount: 4 });
+    expect((await store.listEvents(runId)).map((e) => e.status)).toEqual(['PENDING', 'PREPARING']);
+  });
+
+  it('refuses another execution on a terminal run: a FAILED record keeps its failure', async () => {
+    // Prepare
+    const runId = newRunId();
+    const failure = { error: 'EmptyDatasetError', cause: 'No usable documents' };
+    await record({ runId, status: 'PENDING', at: at(0) });
+    await record({ runId, status: 'FAILED', at: at(2), attributes: { failure }, detail: failure });
+    const before = await itemsOf(runId);
+    // Act: the other execution fails too and tries to record its own failure on this record.
+    const attempt = record({
+      runId,
+      executionName: 'exec-intruder',
+      status: 'FAILED',
+      at: at(3),
+      attributes: { failure: { error: 'RunConflictError', cause: 'not mine' } },
+      detail: { error: 'RunConflictError' },
+    });
+    // Assess: a conflict, not a regression, and the original failure stands.
+    await expect(attempt).rejects.toBeInstanceOf(RunConflictError);
+    await expect(attempt).rejects.not.toBeInstanceOf(StatusRegressionError);
+    await expect(attempt).rejects.toThrow(/status FAILED/);
+    expect(await itemsOf(runId)).toEqual(before);
+    expect(await store.getRun(runId)).toMatchObject({ executionName: EXECUTION, status: 'FAILED', failure, updatedAt: at(2) });
+    expect(await store.listEvents(runId)).toEqual([
+      { status: 'PENDING', at: at(0) },
+      { status: 'FAILED', at: at(2), detail: failure },
+    ]);
+  });
+
+  it('still refuses the owning execution moving backwards with a StatusRegressionError (not a conflict)', async () => {
+    // Prepare
+    const runId = newRunId();
+    await record({ runId, status: 'TRAINING', at: at(0) });
+    const before = await itemsOf(runId);
+    // Act
+    const attempt = record({ runId, executionName: EXECUTION, status: 'PENDING', at: at(1) });
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(StatusRegressionError);
+    await expect(attempt).rejects.not.toBeInstanceOf(RunConflictError);
+    expect(await itemsOf(runId)).toEqual(before);
+  });
+
+  it('lets different executions own different runs side by side', async () => {
+    // Prepare
+    const first = newRunId();
+    const second = newRunId();
+    // Act
+    await record({ runId: first, executionName: 'exec-a', status: 'PENDING', at: at(0) });
+    await record({ runId: second, executionName: 'exec-b', status: 'PENDING', at: at(0) });
+    await record({ runId: second, executionName: 'exec-b', status: 'PREPARING', at: at(1) });
+    // Assess
+    expect(await store.getRun(first)).toMatchObject({ executionName: 'exec-a', status: 'PENDING' });
+    expect(await store.getRun(second)).toMatchObject({ executionName: 'exec-b', status: 'PREPARING' });
+  });
+
   it('returns undefined for an unknown run', async () => {
     expect(await store.getRun('no-such-run')).toBeUndefined();
     expect(await store.listEvents('no-such-run')).toEqual([]);
@@ -274,9 +368,9 @@ describe('RunStore.listRunsByStatus (byStatus index)', () => {
       { runId: `${prefix}-c`, minute: 30 },
     ];
     for (const { runId, minute } of runs) {
-      await store.recordStatus({ runId, status: 'SKIPPED', at: new Date(Date.UTC(2030, 0, 1, 0, minute)).toISOString() });
+      await store.recordStatus({ executionName: EXECUTION, runId, status: 'SKIPPED', at: new Date(Date.UTC(2030, 0, 1, 0, minute)).toISOString() });
     }
-    await store.recordStatus({ runId: `${prefix}-d`, status: 'COMPLETED', at: new Date(Date.UTC(2030, 0, 1)).toISOString() });
+    await store.recordStatus({ executionName: EXECUTION, runId: `${prefix}-d`, status: 'COMPLETED', at: new Date(Date.UTC(2030, 0, 1)).toISOString() });
     // Act
     const all = await store.listRunsByStatus('SKIPPED');
     const newest = await store.listRunsByStatus('SKIPPED', 2);
@@ -290,10 +384,10 @@ describe('RunStore.listRunsByStatus (byStatus index)', () => {
   it('moves a run between index partitions as its status changes', async () => {
     // Prepare
     const runId = newRunId();
-    await store.recordStatus({ runId, status: 'PREPARING', at: new Date(Date.UTC(2031, 0, 1)).toISOString() });
+    await store.recordStatus({ executionName: EXECUTION, runId, status: 'PREPARING', at: new Date(Date.UTC(2031, 0, 1)).toISOString() });
     expect((await store.listRunsByStatus('PREPARING')).map((run) => run.runId)).toContain(runId);
     // Act
-    await store.recordStatus({ runId, status: 'TRAINING', at: new Date(Date.UTC(2031, 0, 2)).toISOString() });
+    await store.recordStatus({ executionName: EXECUTION, runId, status: 'TRAINING', at: new Date(Date.UTC(2031, 0, 2)).toISOString() });
     // Assess
     expect((await store.listRunsByStatus('PREPARING')).map((run) => run.runId)).not.toContain(runId);
     expect((await store.listRunsByStatus('TRAINING'))[0]?.runId).toBe(runId);

@@ -41,9 +41,15 @@ interface State {
   End?: boolean;
   Default?: string;
   Choices?: { Next: string }[];
-  Catch?: { ErrorEquals: string[]; Next: string }[];
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string | null }[];
   Retry?: { ErrorEquals: string[] }[];
   Parameters?: Json;
+  ItemSelector?: Json;
+  ResultSelector?: Json;
+  ResultPath?: string | null;
+  OutputPath?: string | null;
+  ErrorPath?: string;
+  CausePath?: string;
   ItemProcessor?: { States: Record<string, State> };
 }
 interface Definition {
@@ -174,6 +180,99 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     expect(checkpoint?.['S3Uri.$'] ?? checkpoint?.['S3Uri']).toBeDefined();
     expect(parameters['StoppingCondition.$'] ?? parameters['StoppingCondition']).toBeDefined();
     expect(create[0]?.Catch?.length).toBeGreaterThan(0);
+  });
+
+  it('stops a possibly created job when CreateTrainingJob fails, after retrying SageMaker\'s service errors', () => {
+    // Prepare
+    const { definition } = stateMachine(template());
+    // Act
+    const create = definition.States['CreateTrainingJob'];
+    // Assess: a lost response can leave a job behind, so every error goes through StopTrainingAfterError.
+    expect(create?.Resource).toBe('arn:aws:states:::sagemaker:createTrainingJob');
+    expect(create?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StopTrainingAfterError' }]);
+    const retried = (create?.Retry ?? []).flatMap((r) => r.ErrorEquals);
+    expect(retried).toContain('SageMaker.ThrottlingException');
+    expect(retried).toContain('SageMaker.AmazonSageMakerException');
+    expect(retried).not.toContain('States.ALL');
+    const stop = definition.States['StopTrainingAfterError'];
+    expect(stop?.Resource).toBe('arn:aws:states:::aws-sdk:sagemaker:stopTrainingJob');
+    expect(stop?.Next).toBe('RecordFailure');
+    expect(stop?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'RecordFailure' }]);
+  });
+
+  it('ends at RunConflict, before recording anything, when RecordPending finds the run id owned by another execution', () => {
+    // Prepare
+    const { definition } = stateMachine(template());
+    // Act
+    const pending = definition.States['RecordPending'];
+    const conflict = definition.States['RunConflict'];
+    // Assess: the RunConflictError catcher comes first (the States.ALL one would otherwise take it) and keeps
+    // no ResultPath: the Fail state reads Error and Cause from the error output itself.
+    expect(pending?.Catch?.[0]).toEqual({ ErrorEquals: ['RunConflictError'], Next: 'RunConflict' });
+    expect(pending?.Catch?.[1]).toEqual({ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' });
+    expect(pending?.Catch).toHaveLength(2);
+    // (The packager adds QueryLanguage to every state.)
+    expect(conflict).toMatchObject({ Type: 'Fail', ErrorPath: '$.Error', CausePath: '$.Cause' });
+    expect(conflict).not.toHaveProperty('Error');
+    expect(conflict).not.toHaveProperty('Cause');
+    // No other state catches to RunConflict: only the first write can meet another execution's record.
+    const catchingToConflict = Object.entries(definition.States)
+      .filter(([, s]) => s.Catch?.some((c) => c.Next === 'RunConflict'))
+      .map(([name]) => name);
+    expect(catchingToConflict).toEqual(['RecordPending']);
+  });
+
+  it('tells every run-record write which execution it acts for', () => {
+    // Prepare
+    const { definition, vars } = stateMachine(template());
+    // Act
+    const writers = Object.entries(definition.States).filter(([, s]) =>
+      ['RecordStatusLambdaFunction', 'FinalizeRunLambdaFunction'].includes(lambdaOf(s, vars) ?? ''),
+    );
+    // Assess
+    expect(writers.map(([name]) => name).sort()).toEqual(
+      ['FinalizeRun', 'RecordFailure', 'RecordPending', 'RecordPreparing', 'RecordProgress', 'RecordTraining'],
+    );
+    for (const [name, state] of writers) {
+      expect(state.Parameters?.['executionName.$'], name).toBe('$$.Execution.Name');
+      expect(state.Parameters?.['runId.$'], name).toBe('$.config.runId');
+    }
+    // The owner is a top-level field of the record, no longer one of RecordPending's attributes.
+    const attributes = definition.States['RecordPending']?.Parameters?.['attributes'] as Json | undefined;
+    expect(attributes).toBeDefined();
+    expect(Object.keys(attributes ?? {}).filter((key) => key.startsWith('executionName'))).toEqual([]);
+  });
+
+  it('passes only batch indexes through the OCR Map, and the batch count to BuildDataset', () => {
+    // Prepare
+    const { definition } = stateMachine(template());
+    // Act
+    const map = definition.States['OcrDocuments'];
+    const ocrTask = map?.ItemProcessor?.States['OcrBatch'];
+    const build = definition.States['BuildDataset'];
+    // Assess
+    expect(map?.ItemSelector).toEqual({
+      'bucket.$': '$.config.bucket',
+      'runId.$': '$.config.runId',
+      'runPrefix.$': '$.config.runPrefix',
+      'batchIndex.$': '$$.Map.Item.Value',
+    });
+    expect(map?.ResultPath).toBeNull();
+    // Each iteration's summary stays in S3: the Map collects nothing.
+    expect(ocrTask?.OutputPath).toBeNull();
+    expect(build?.Parameters?.['batchCount.$']).toBe('$.plan.batchCount');
+  });
+
+  it('keeps the whole DescribeTrainingJob response as the poll, and records progress from it', () => {
+    // Prepare
+    const { definition } = stateMachine(template());
+    // Act
+    const describeJob = definition.States['DescribeTrainingJob'];
+    const progress = definition.States['RecordProgress'];
+    // Assess
+    expect(describeJob?.ResultSelector).toBeUndefined();
+    expect(describeJob?.ResultPath).toBe('$.training.poll');
+    expect(progress?.Parameters?.['poll.$']).toBe('$.training.poll');
   });
 
   it('polls the job in a Wait -> DescribeTrainingJob -> RecordProgress -> Choice loop', () => {
