@@ -27,12 +27,16 @@ export const getBytes = async (s3: S3Client, { bucket, key }: S3Location): Promi
   return result.Body.transformToByteArray();
 };
 
+/** S3's "no such object" answer, from GetObject or CopyObject (whose error is not always the modelled class). */
+export const isNoSuchKey = (error: unknown): boolean =>
+  error instanceof NoSuchKey || (error as { name?: string } | null)?.name === 'NoSuchKey';
+
 /** Undefined when the object does not exist; other errors propagate. */
 export const getBytesIfExists = async (s3: S3Client, location: S3Location): Promise<Uint8Array | undefined> => {
   try {
     return await getBytes(s3, location);
   } catch (error) {
-    if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+    if (isNoSuchKey(error)) return undefined;
     throw error;
   }
 };

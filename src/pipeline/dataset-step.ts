@@ -1,7 +1,8 @@
 /**
  * BuildDataset: gather every OCR batch result of the run, align annotations onto the OCR words, and
  * write the dataset (JSONL shards, labels.json, manifest.json) under a prefix named by its fingerprint.
- * Writing is idempotent: the same inputs give the same fingerprint, prefix and bytes.
+ * Idempotent: the same inputs give the same fingerprint, and a fingerprint's files are written once;
+ * a rerun only rewrites this run's own manifest under its run prefix.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { getBytesIfExists, getJson, putBody, s3Uri } from '../aws/s3-objects';

@@ -3,7 +3,7 @@
  * where it was, so nothing is lost and fixing the input is all a user has to do.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { copyObject, putJson } from '../aws/s3-objects';
+import { copyObject, isNoSuchKey, putJson } from '../aws/s3-objects';
 import type { QuarantineEntry } from './documents';
 
 export const quarantinePrefix = (runId: string): string => `quarantine/${runId}/`;
@@ -20,7 +20,7 @@ export const quarantine = async (
       await copyObject(s3, { bucket, key: entry.documentKey }, { bucket, key: target });
     } catch (error) {
       // The document itself is gone (deleted after the run listed it): the reason file still records it.
-      if ((error as { name?: string }).name !== 'NoSuchKey') throw error;
+      if (!isNoSuchKey(error)) throw error;
     }
     await putJson(s3, { bucket, key: `${target}.reason.json` }, { ...entry, runId });
   }
