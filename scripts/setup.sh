@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything doctrain needs on a Debian machine, and nothing twice:
 #   - npm packages from package-lock.json (npm ci), when the lockfile changed since the last install;
-#   - Debian packages for the trainer and the synthetic receipts, when missing:
-#     python3-torch + libopenblas0-pthread (without it torch on CPU is ~11x slower), python3-pytest, fonts-dejavu-core,
-#     black and python3-mypy (format and type checks of the trainer).
+#   - Debian packages when missing: fonts-dejavu-core (synthetic receipts), tar, python3-venv;
+#   - the project venv .venv (training-image/requirements-dev.txt: pinned trainer requirements, CPU torch,
+#     pytest, ruff, mypy), when the requirements changed since the last install.
 # Usage: scripts/setup.sh [--quiet]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,29 +26,44 @@ if [[ ! -f $stamp || "$(cat "$stamp")" != "$lock_hash" ]]; then
   echo "$lock_hash" > "$stamp"
 fi
 
-# Debian packages. The trainer runs on Debian's python3 (/usr/bin/python3), which is where apt puts torch.
-python=/usr/bin/python3
+# Debian packages: fonts for the synthetic receipts, tar for model artifacts, python3-venv for the venv.
 missing=()
-[[ -x $python ]] && $python -c 'import torch, numpy' 2>/dev/null || missing+=(python3-torch)
-dpkg -s libopenblas0-pthread >/dev/null 2>&1 || missing+=(libopenblas0-pthread)
-[[ -x $python ]] && $python -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
-# The trainer's format and type checks (npm run lint:py).
-command -v black >/dev/null || missing+=(black)
-[[ -x $python ]] && $python -c 'import mypy' 2>/dev/null || missing+=(python3-mypy)
 command -v tar >/dev/null || missing+=(tar)
+command -v python3 >/dev/null || missing+=(python3 python3-venv python3-pip)
+command -v python3 >/dev/null && ! python3 -c 'import venv, ensurepip' 2>/dev/null && missing+=(python3-venv)
 if (( ${#missing[@]} > 0 )); then
   apt_line="apt-get install -y ${missing[*]}"
-  command -v apt-get >/dev/null || die "missing ${missing[*]} and this is no Debian/Ubuntu machine: install PyTorch (CPU), pytest and the DejaVu fonts for /usr/bin/python3 by hand"
+  command -v apt-get >/dev/null || die "missing ${missing[*]} and this is no Debian/Ubuntu machine: install Python 3.10+ with venv, tar and the DejaVu fonts by hand"
   sudo=""
   if [[ $(id -u) -ne 0 ]]; then
     command -v sudo >/dev/null || die "missing ${missing[*]}: run as root: apt-get update && $apt_line"
     sudo="sudo -n"
   fi
-  say "installing Debian packages: ${missing[*]} (about a minute)"
+  say "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   { $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null; } \
     || die "could not install ${missing[*]}; run: sudo apt-get update && sudo $apt_line"
-  $python -c 'import torch, numpy, pytest' || die "python3-torch is installed but /usr/bin/python3 cannot import torch"
+fi
+
+# The project venv (.venv): the trainer's pinned requirements + a CPU torch + pytest/ruff/mypy, keyed by the
+# requirements' hash so an unchanged checkout skips the install. torch==2.13.0 resolves to a CPU build on
+# machines that carry one; elsewhere set DOCTRAIN_TORCH_INDEX=https://download.pytorch.org/whl/cpu to avoid
+# pip's default CUDA build (several GB).
+python=.venv/bin/python
+req_hash=$(cat training-image/requirements.txt training-image/requirements-dev.txt | sha256sum | cut -d' ' -f1)
+venv_stamp=.venv/.doctrain-requirements-sha256
+if [[ ! -f $venv_stamp || "$(cat "$venv_stamp")" != "$req_hash" ]]; then
+  py_ok=$(python3 -c 'import sys; print(int(sys.version_info >= (3, 10)))')
+  [[ $py_ok == 1 ]] || die "python3 $(python3 -V) is too old: the trainer needs Python 3.10 or newer"
+  say "creating the Python venv .venv (pinned trainer requirements, CPU torch; about a minute)"
+  [[ -x $python ]] || python3 -m venv .venv || die "python3 -m venv failed: install python3-venv (apt-get install -y python3-venv)"
+  extra=()
+  [[ -n "${DOCTRAIN_TORCH_INDEX:-}" ]] && extra+=(--extra-index-url "$DOCTRAIN_TORCH_INDEX")
+  $python -m pip install -q --disable-pip-version-check "${extra[@]}" -r training-image/requirements-dev.txt 2>&1 \
+    | grep -v "is ignored: it is neither a file nor a directory" || true
+  $python -c 'import torch, transformers, seqeval, pytest' \
+    || die "the venv is incomplete; run: .venv/bin/python -m pip install -r training-image/requirements-dev.txt"
+  echo "$req_hash" > "$venv_stamp"
 fi
 say "ready: node $node_version, $($python -c 'import torch; print("torch", torch.__version__)')"

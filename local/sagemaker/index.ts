@@ -9,6 +9,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
   JsonProtocolError,
@@ -41,7 +42,7 @@ export interface LocalSageMakerOptions {
   trainerDir: string;
   /** 'auto' (default): docker when `docker info` succeeds, else a local process. */
   runner?: 'auto' | 'process' | 'docker';
-  /** Python for the process runner; default env DOCTRAIN_PYTHON, else /usr/bin/python3. */
+  /** Python for the process runner; default env DOCTRAIN_PYTHON, else the project venv (`.venv/bin/python` at the repo root, made by scripts/setup.sh). */
   python?: string;
   /** Python module run as `<python> -m <module> train`; default 'doctrain_trainer'. */
   module?: string;
@@ -58,6 +59,9 @@ export interface LocalSageMaker extends LocalServer {
   /** Resolves when every job started so far has reached a terminal status. */
   idle(): Promise<void>;
 }
+
+/** The project venv's Python (scripts/setup.sh makes it): the repo root is two folders above this module. */
+const PROJECT_VENV_PYTHON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '.venv', 'bin', 'python');
 
 const r = makeReaders('ValidationException');
 const epoch = (d: Date | undefined): number | undefined => (d === undefined ? undefined : d.getTime() / 1000);
@@ -90,7 +94,7 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
 
   const settingsFor = (): RunnerSettings => ({
     runner: runnerKind,
-    python: options.python ?? process.env['DOCTRAIN_PYTHON'] ?? '/usr/bin/python3',
+    python: options.python ?? process.env['DOCTRAIN_PYTHON'] ?? PROJECT_VENV_PYTHON,
     module: options.module ?? 'doctrain_trainer',
     trainerDir: path.resolve(options.trainerDir),
     workDir,

@@ -62,13 +62,13 @@ def entity_report(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) 
     gold_set: set[tuple[int, str, int, int]] = set()
     pred_set: set[tuple[int, str, int, int]] = set()
     tokens = matches = 0
-    for n, (g, p) in enumerate(zip(gold, pred)):
+    for n, (g, p) in enumerate(zip(gold, pred, strict=False)):
         if len(g) != len(p):
             raise ValueError(f"sequence {n}: {len(g)} gold tags but {len(p)} predicted")
         gold_set.update((n, *e) for e in get_entities(g))
         pred_set.update((n, *e) for e in get_entities(p))
         tokens += len(g)
-        matches += sum(a == b for a, b in zip(g, p))
+        matches += sum(a == b for a, b in zip(g, p, strict=False))
     correct = gold_set & pred_set
     types = sorted({e[1] for e in gold_set | pred_set})
     per_type = {

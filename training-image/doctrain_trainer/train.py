@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import random
 import sys
@@ -132,8 +131,7 @@ def to_device(batch: Mapping[str, torch.Tensor], device: torch.device) -> dict[s
 
 def autocast(device: torch.device, config: TrainConfig) -> contextlib.AbstractContextManager[Any]:
     if device.type == "cuda" and config.precision == "bf16":
-        # torch 1.13's stubs do not re-export autocast; it is public API in 1.13 and 2.x alike.
-        context: contextlib.AbstractContextManager[Any] = torch.autocast(  # type: ignore[attr-defined]
+        context: contextlib.AbstractContextManager[Any] = torch.autocast(
             device_type="cuda", dtype=torch.bfloat16
         )
         return context
@@ -342,9 +340,7 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
             loss = loss_fn(logits, batch["labels"])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]  # untyped in torch 1.13's stubs
-            torch.nn.utils.clip_grad_norm_(  # type: ignore[attr-defined]  # not re-exported in 1.13's stubs
-                model.parameters(), MAX_GRAD_NORM
-            )
+            torch.nn.utils.clip_grad_norm_(model.parameters(), MAX_GRAD_NORM)
             optimizer.step()
             scheduler.step()
             st.step += 1

@@ -366,7 +366,7 @@ def make_document(rng: random.Random, doc_id: str, noise: float = 0.08) -> dict[
         if line.align == "right-last" and len(texts) > 1:
             positions[-1] = max(positions[-1], left + width - widths[-1] - rng.uniform(0, 10))
         line_prev = ""
-        for (text, etype), x0, w in zip(line.words, positions, widths):
+        for (text, etype), x0, w in zip(line.words, positions, widths, strict=False):
             # Entities spanning lines (address) continue; a new line of items starts a new entity.
             multi_line = etype in ("ADDRESS", "COMPANY")
             continues = etype and etype == prev_type and (multi_line or line_prev == etype)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from ..errors import UserError
 from .base import IGNORE_INDEX, Backend, Batch
 

@@ -247,9 +247,7 @@ class CompactLayoutEncoder(nn.Module):
             self.rel_x(relative_bucket(dx, 8, COORD_MAX, REL_BUCKETS))
             + self.rel_y(relative_bucket(dy, 4, COORD_MAX, REL_BUCKETS))
             + self.rel_order(relative_bucket(d_order, 8, 512, REL_BUCKETS))
-        ).permute(
-            0, 3, 1, 2
-        )  # [B, H, Tq, Tk]
+        ).permute(0, 3, 1, 2)  # [B, H, Tq, Tk]
         # Padding keys get a large negative score (finite, so bf16/fp16 stay NaN-free).
         pad = ~batch["mask"]
         masked: torch.Tensor = bias.masked_fill(pad[:, None, None, :], -1e4)
