@@ -78,7 +78,7 @@ export async function writeDocumentsLayout(
     }
     const extension = path.extname(document.documentPath).toLowerCase();
     const entry = { id: document.id, documentKey: `${document.id}${extension}`, annotationKey: `${document.id}.json` };
-    await sink.put(entry.documentKey, await readFile(document.documentPath), contentTypeFor(extension));
+    await sink.put(entry.documentKey, await readFile(document.documentPath), contentTypeFor(entry.documentKey));
     await sink.put(entry.annotationKey, `${JSON.stringify(annotation.data, null, 2)}\n`, 'application/json');
     written.push(entry);
     onWritten(entry);

@@ -26,10 +26,11 @@ export async function imagePixelSize(path: string): Promise<PixelSize> {
  */
 export function pixelRectToPageBox(x0: number, y0: number, x1: number, y1: number, page: PixelSize): PageBox | undefined {
   const clip = (v: number, max: number): number => Math.min(Math.max(v, 0), max);
-  const left = clip(Math.min(x0, x1), page.width) / page.width;
-  const right = clip(Math.max(x0, x1), page.width) / page.width;
-  const top = clip(Math.min(y0, y1), page.height) / page.height;
-  const bottom = clip(Math.max(y0, y1), page.height) / page.height;
+  const left = clip(Math.min(x0, x1), page.width);
+  const right = clip(Math.max(x0, x1), page.width);
+  const top = clip(Math.min(y0, y1), page.height);
+  const bottom = clip(Math.max(y0, y1), page.height);
   if (right <= left || bottom <= top) return undefined;
-  return { left, top, width: right - left, height: bottom - top };
+  // Sizes from pixel differences, so 50 px of 1000 is exactly 0.05 (not 0.09 - 0.04).
+  return { left: left / page.width, top: top / page.height, width: (right - left) / page.width, height: (bottom - top) / page.height };
 }
