@@ -8,7 +8,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startLocalPipeline, type LocalPipeline } from '../local/pipeline';
 import type { ExecutionEvent } from '../local/stepfunctions';
+import { z } from 'zod';
+import { s3Client } from '../src/aws/clients';
+import { getBytesIfExists, s3Uri } from '../src/aws/s3-objects';
 import { trainingJobName } from '../src/config/run-config';
+import { runManifestKey } from '../src/pipeline/dataset-step';
 
 export type Phase = <T>(name: string, work: () => Promise<T>) => Promise<T>;
 export type Log = (message: string) => void;
@@ -27,6 +31,30 @@ export interface NarratedRunOptions {
   /** Puts the documents in place (inside the timed phases) and says which prefix the run reads. */
   prepare(pipeline: LocalPipeline, tools: { log: Log; phase: Phase }): Promise<{ documentsPrefix?: string }>;
 }
+
+/** What the summary reads of the run's dataset manifest (docs/CONTRACTS.md section 3). */
+const reportSchema = z.looseObject({
+  quarantined: z.array(z.looseObject({ documentKey: z.string(), reason: z.string() })),
+  unaligned: z.array(z.looseObject({ id: z.string(), fields: z.array(z.looseObject({ reason: z.string() })) })),
+});
+
+/** Lines on what happened to the documents: quarantine reasons (a few) and unaligned annotations by reason. */
+const datasetReport = async (bucket: string, runId: string): Promise<string[]> => {
+  const key = runManifestKey(`runs/${runId}/`);
+  const bytes = await getBytesIfExists(s3Client(), { bucket, key });
+  if (bytes === undefined) return [];
+  const report = reportSchema.parse(JSON.parse(Buffer.from(bytes).toString('utf8')));
+  const byReason = new Map<string, number>();
+  for (const entry of report.unaligned.flatMap((doc) => doc.fields)) byReason.set(entry.reason, (byReason.get(entry.reason) ?? 0) + 1);
+  const unaligned = [...byReason.values()].reduce((a, b) => a + b, 0);
+  const lines = [
+    `report:           ${s3Uri({ bucket, key })} (every quarantined document and unaligned annotation, with its reason)`,
+    `unaligned:        ${unaligned === 0 ? 'none' : `${unaligned} in ${report.unaligned.length} document(s): ${[...byReason].map(([reason, n]) => `${reason} ${n}`).join(', ')}`}`,
+  ];
+  for (const entry of report.quarantined.slice(0, 5)) lines.push(`quarantined:      ${entry.documentKey}: ${entry.reason}`);
+  if (report.quarantined.length > 5) lines.push(`                  ... and ${report.quarantined.length - 5} more in the report`);
+  return lines;
+};
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
@@ -105,6 +133,7 @@ export const runNarrated = async (options: NarratedRunOptions): Promise<number> 
     console.log(`status:           ${record?.status ?? 'no run record'}`);
     console.log(`status history:   ${events.map((event) => (event.progressKey ? `${event.status}(${event.progressKey})` : event.status)).join(' -> ')}`);
     console.log(`dataset:          ${show(record?.['datasetUri'])} (train ${counts['train'] ?? '-'}, validation ${counts['validation'] ?? '-'}, quarantined ${counts['quarantined'] ?? '-'})`);
+    for (const line of await datasetReport(pipeline.services.bucket, runId)) console.log(line);
     console.log(`validation F1:    ${metrics['val_f1'] === undefined ? '-' : metrics['val_f1'].toFixed(4)} (precision ${metrics['val_precision']?.toFixed(4) ?? '-'}, recall ${metrics['val_recall']?.toFixed(4) ?? '-'})`);
     console.log(`model artifact:   ${show(record?.['modelArtifactUri'])}`);
     console.log(`                  (on disk: ${path.join(options.dataDir, 's3', pipeline.services.bucket)}/...)`);

@@ -53,6 +53,8 @@ describe('doctrain run', () => {
     expect(output).toMatch(/status: +COMPLETED/);
     expect(output).toMatch(/dataset: .*\(train 2, validation 1, quarantined 0\)/);
     expect(output).toMatch(/validation F1: +[0-9.]+/);
+    expect(output).toMatch(/report: +s3:\/\/doctrain-local\/runs\/run-\d{14}\/dataset-manifest\.json/);
+    expect(output).toMatch(/unaligned: +(none|\d+ in \d+ document\(s\): )/);
     expect(output).toMatch(/timing:\n {2}start local AWS/);
 
     // Assess: the stage is on disk: the uploaded documents (not the hidden file) and the run record
