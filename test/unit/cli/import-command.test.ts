@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../cli/program';
 import { annotationSchema } from '../../../src/dataset/index';
+import { importFormatNames } from '../../../src/importers';
 import { fixtureDir, type FixtureDir } from '../importers/fixtures';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -79,7 +80,7 @@ describe('doctrain import', () => {
 
     // Assess
     expect(code).toBe(2);
-    expect(written.join('')).toContain('Allowed choices are funsd, ground-truth, words');
+    expect(written.join('')).toContain(`Allowed choices are ${importFormatNames().join(', ')}.`);
   });
 
   it('needs exactly one destination', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../cli/program';
+import { importFormatNames } from '../../../src/importers';
 
 let work: string;
 beforeAll(async () => {
@@ -32,7 +33,7 @@ describe('doctrain run: arguments', () => {
     ['a folder that does not exist', () => [path.join(work, 'nowhere')], 'does not exist'],
     ['a file without --format', () => [path.join(work, 'labels.csv')], 'is not a folder: give a folder in the documents layout, or --format FORMAT to import it'],
     ['--format with an s3:// prefix', () => ['s3://doctrain-local/uploads/x/', '--format', 'words'], '--format imports local files'],
-    ['an unknown --format', () => [work, '--format', 'labelbox'], 'unknown import format "labelbox": known are funsd, ground-truth, words'],
+    ['an unknown --format', () => [work, '--format', 'labelbox'], `unknown import format "labelbox": known are ${importFormatNames().join(', ')}`],
     ['a stage name that is a path', () => [work, '--stage', '../prod'], '--stage must be letters, digits'],
   ])('refuses %s before starting the local AWS', async (_name, args, message) => {
     // Act
