@@ -1,7 +1,8 @@
 import { EmptyDatasetError, InvalidInputError } from '../errors';
 import type { OcrPage } from '../textract/ocr-document';
-import { alignFields, DEFAULT_MIN_SIMILARITY, type UnalignedField } from './align';
-import { FIELD_KEY_PATTERN, labelForField, type Fields } from './annotations';
+import { DEFAULT_MIN_SIMILARITY } from './align';
+import { alignAnnotation, type UnalignedAnnotation } from './align-annotation';
+import { annotationLabelKeys, FIELD_KEY_PATTERN, labelForField, type Annotation } from './annotations';
 import { datasetFingerprint } from './fingerprint';
 import { compareStrings } from './normalize';
 import { splitDocuments } from './split';
@@ -19,7 +20,8 @@ export interface DatasetDocument {
   readonly contentHash: string;
   readonly annotationHash: string;
   readonly pages: readonly OcrPage[];
-  readonly fields: Fields;
+  /** Key fields, labelled boxes or labelled words (contract 1). */
+  readonly annotation: Annotation;
 }
 
 /** A document left out of the dataset (same shape as the pipeline's quarantine entries). */
@@ -62,7 +64,8 @@ export interface DatasetFile {
 
 export interface DocumentUnaligned {
   readonly id: string;
-  readonly fields: UnalignedField[];
+  /** Each field value, box or word of the annotation that could not be aligned, with the reason. */
+  readonly fields: readonly UnalignedAnnotation[];
 }
 
 export interface DatasetManifest {
@@ -122,7 +125,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   const minSimilarity = input.minSimilarity ?? DEFAULT_MIN_SIMILARITY;
   const seed = input.seed ?? '';
   for (const doc of input.documents) {
-    const bad = Object.keys(doc.fields).find((k) => !FIELD_KEY_PATTERN.test(k));
+    const bad = annotationLabelKeys(doc.annotation).find((k) => !FIELD_KEY_PATTERN.test(k));
     if (bad !== undefined) throw new InvalidInputError(`document ${doc.id}: invalid field key ${JSON.stringify(bad)}`);
   }
 
@@ -139,7 +142,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     usable.map((d) => d.id),
     { validationFraction: input.validationFraction, seed },
   );
-  const labels = bioLabels(usable.flatMap((d) => Object.keys(d.fields)));
+  const labels = bioLabels(usable.flatMap((d) => annotationLabelKeys(d.annotation)));
 
   const records = new Map<string, DatasetRecord>();
   const unaligned: DocumentUnaligned[] = [];
@@ -152,7 +155,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   for (const doc of [...usable].sort((a, b) => compareStrings(a.id, b.id))) {
     const pages = [...doc.pages].sort((a, b) => a.page - b.page);
     const words = pages.flatMap((p) => p.words);
-    const alignment = alignFields(words, doc.fields, { minSimilarity });
+    const alignment = alignAnnotation(pages, doc.annotation, { minSimilarity });
     const firstPage = pages.find((p) => p.words.length > 0) ?? pages[0];
     records.set(doc.id, {
       id: doc.id,
@@ -164,10 +167,10 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     });
     wordCount += words.length;
     for (const tag of alignment.labels) labelCounts[tag] = (labelCounts[tag] ?? 0) + 1;
-    for (const span of alignment.spans) entity(span.field).aligned++;
+    for (const hit of alignment.aligned) entity(hit.field).aligned++;
     for (const miss of alignment.unaligned) entity(miss.field).unaligned++;
     if (alignment.unaligned.length > 0) unaligned.push({ id: doc.id, fields: alignment.unaligned });
-    if (alignment.spans.length === 0) withoutEntities.push(doc.id);
+    if (alignment.aligned.length === 0) withoutEntities.push(doc.id);
   }
   if (withoutEntities.length === usable.length) {
     throw new EmptyDatasetError(`no annotated value could be found in the OCR words of any of ${usable.length} documents`);

@@ -60,7 +60,7 @@ export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams):
         source: s3Uri({ bucket, key: doc.key }),
         contentHash: doc.contentHash,
         annotationHash: doc.annotationHash,
-        fields: doc.fields,
+        annotation: doc.annotation,
         pages: ocrDocumentSchema.parse(await getJson(s3, { bucket, key: doc.ocrKey })).pages,
       })),
   );

@@ -29,7 +29,7 @@ export interface OcrDocumentResult extends DocumentRef {
   annotationHash: string;
   ocrKey: string;
   cacheHit: boolean;
-  fields: Annotation['fields'];
+  annotation: Annotation;
 }
 
 export interface OcrBatchFile {
@@ -138,7 +138,7 @@ export const ocrBatch = async (
         annotationHash: annotation.annotationHash,
         ocrKey: ocr.ocrKey,
         cacheHit: ocr.cacheHit,
-        fields: annotation.annotation.fields,
+        annotation: annotation.annotation,
       });
       result.cacheHits += ocr.cacheHit ? 1 : 0;
       result.pagesBilled += ocr.pagesBilled;

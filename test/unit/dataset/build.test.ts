@@ -13,8 +13,8 @@ function page(text: string, pageNo = 1, width = 600, height = 900): OcrPage {
   };
 }
 
-function doc(id: string, pages: OcrPage[], fields: DatasetDocument['fields']): DatasetDocument {
-  return { id, source: `s3://bucket/documents/${id}.png`, contentHash: `c-${id}`, annotationHash: `a-${id}`, pages, fields };
+function doc(id: string, pages: OcrPage[], fields: Record<string, string | string[]>): DatasetDocument {
+  return { id, source: `s3://bucket/documents/${id}.png`, contentHash: `c-${id}`, annotationHash: `a-${id}`, pages, annotation: { schemaVersion: 1, fields } };
 }
 
 function input(overrides: Partial<BuildDatasetInput> = {}): BuildDatasetInput {
