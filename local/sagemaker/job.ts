@@ -431,12 +431,13 @@ export class TrainingJob {
   }
 }
 
-/** True once any `ckpt-*` folder under `dir` holds the trainer's COMPLETE marker. */
+/** True once any `slot-*` folder under `dir` holds the trainer's manifest (its completion marker). */
 const hasCompleteCheckpoint = async (dir: string): Promise<boolean> => {
   const entries = await readdir(dir).catch(() => [] as string[]);
   for (const entry of entries) {
-    if (!entry.startsWith('ckpt-')) continue;
-    if (await stat(path.join(dir, entry, 'COMPLETE')).then(() => true, () => false)) return true;
+    // The trainer's slots (training-image/doctrain_trainer/checkpoint.py): manifest.json is written last.
+    if (!entry.startsWith('slot-')) continue;
+    if (await stat(path.join(dir, entry, 'manifest.json')).then(() => true, () => false)) return true;
   }
   return false;
 };

@@ -150,9 +150,12 @@ describe('train pipeline on the local runtime', () => {
     const checkpoint = parseS3Uri(String(job.CheckpointConfig?.S3Uri));
     expect(checkpoint.key).toBe(`checkpoints/receipts/${runId}/`);
     const checkpointKeys = await listKeys(s3Client(), checkpoint.bucket, checkpoint.key);
-    expect(checkpointKeys.some((key) => key.endsWith('/COMPLETE'))).toBe(true);
+    expect(checkpointKeys.some((key) => key.endsWith('/manifest.json'))).toBe(true);
+    // Fixed slot names: however many checkpoints were written, S3 holds at most the 2 slots (+ the write in progress).
+    const folders = new Set(checkpointKeys.map((key) => key.slice(checkpoint.key.length).split('/')[0]));
+    expect([...folders].filter((folder) => folder !== '.incoming').sort()).toEqual(['slot-0', 'slot-1']);
     const jobLog = await readFile(path.join(dataDir, 'sagemaker', `doctrain-${runId}-a1`, 'logs.txt'), 'utf8');
-    expect(jobLog).toMatch(/resuming from checkpoint ckpt-\d+ at step [1-9]/);
+    expect(jobLog).toMatch(/resuming from checkpoint slot-\d at step [1-9]/);
     const { record } = await pipeline.runRecord(runId);
     expect(record?.status).toBe('COMPLETED');
   });
