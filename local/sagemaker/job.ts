@@ -345,7 +345,7 @@ export class TrainingJob {
     const pythonPath = [trainerDir, process.env['PYTHONPATH']].filter((p) => p !== undefined && p !== '').join(path.delimiter);
     return spawn(this.settings.python, ['-m', this.settings.module, 'train'], {
       cwd: trainerDir,
-      env: { ...process.env, ...env, PYTHONPATH: pythonPath, DOCTRAIN_OPT_ML: this.optMl },
+      env: { ...PROCESS_THREAD_DEFAULTS, ...process.env, ...env, PYTHONPATH: pythonPath, DOCTRAIN_OPT_ML: this.optMl },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   }
@@ -430,6 +430,14 @@ export class TrainingJob {
     this.modelArtifacts = `s3://${output.bucket}/${key}`;
   }
 }
+
+/**
+ * Thread pools of the trainer when it runs as a local process: one OpenMP (torch intra-op) and one OpenBLAS
+ * thread. Measured with `npm run bench:train` (compact backend, 2 shared cores): several times the training
+ * samples/s for about half the CPU seconds, since the pools' spinning threads otherwise fight each other and
+ * the pipeline's own processes. Values exported in the environment win (process.env is spread after these).
+ */
+const PROCESS_THREAD_DEFAULTS = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } as const;
 
 /** True once any `slot-*` folder under `dir` holds the trainer's manifest (its completion marker). */
 const hasCompleteCheckpoint = async (dir: string): Promise<boolean> => {

@@ -34,6 +34,7 @@ def write_model(
     documents: dict[str, int],
     truncated: int,
     seconds: float,
+    throughput: dict[str, Any] | None = None,
 ) -> None:
     """Everything inference needs, in model/ (SageMaker tars it to model.tar.gz)."""
     model_dir.mkdir(parents=True, exist_ok=True)
@@ -81,5 +82,6 @@ def write_model(
             "documents": documents,
             "truncated_documents": truncated,
             "seconds": round(seconds, 2),
+            "throughput": throughput or {},
         },
     )

@@ -377,6 +377,9 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
         print(metric_line(st.epoch, st.step, train_loss, result), file=out, flush=True)
         st.history.append(_metrics_entry(st.epoch, st.step, train_loss, result))
 
+    # Throughput of this process (not carried over a resume): optimizer steps only, no evaluation/checkpoints.
+    train_seconds = 0.0
+    train_samples = 0
     while st.epoch <= config.epochs and not capped():
         # The epoch's order depends only on (seed, epoch), so a resumed epoch replays the same batches.
         gen = torch.Generator().manual_seed(config.seed * 100_003 + st.epoch)
@@ -384,7 +387,9 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
         epoch_started = time.monotonic()
         while st.batch_in_epoch < len(plan) and not capped():
             stop_if_requested()
-            batch = to_device(backend.collate([train_enc[i] for i in plan[st.batch_in_epoch]]), device)
+            step_started = time.perf_counter()
+            items = plan[st.batch_in_epoch]
+            batch = to_device(backend.collate([train_enc[i] for i in items]), device)
             with autocast(device, config):
                 logits = model(batch)
             loss = loss_fn(logits, batch["labels"])
@@ -395,8 +400,10 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
             scheduler.step()
             st.step += 1
             st.batch_in_epoch += 1
-            st.epoch_loss_sum += float(loss)
+            st.epoch_loss_sum += float(loss.detach())  # a host sync: the step is done when timed below
             st.epoch_loss_count += 1
+            train_seconds += time.perf_counter() - step_started
+            train_samples += len(items)
             if config.checkpoint_every_steps and st.step % config.checkpoint_every_steps == 0:
                 checkpoint()
         if st.batch_in_epoch < len(plan):
@@ -425,8 +432,17 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
         documents={"train": len(prep.train_docs), "validation": len(prep.val_docs)},
         truncated=truncated,
         seconds=time.monotonic() - started,
+        throughput={
+            "train_seconds": round(train_seconds, 3),
+            "train_samples": train_samples,
+            "samples_per_second": round(train_samples / train_seconds, 2) if train_seconds else 0.0,
+        },
     )
-    log(f"done: step {st.step}, val_f1={final['val_f1']:.4f}, {time.monotonic() - started:.1f}s")
+    rate = train_samples / train_seconds if train_seconds else 0.0
+    log(
+        f"done: step {st.step}, val_f1={final['val_f1']:.4f}, {time.monotonic() - started:.1f}s, "
+        f"{rate:.1f} training samples/s"
+    )
     return final
 
 

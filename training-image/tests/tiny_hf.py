@@ -27,7 +27,23 @@ def _corpus(n_docs: int = 60) -> list[str]:
     return [" ".join(make_document(rng, f"c{i}")["words"]) for i in range(n_docs)]
 
 
-def build_tiny_model(directory: Path, architecture: str = "layoutlmv3", max_positions: int = 514) -> Path:
+# LayoutLMv3-base's shape (microsoft/layoutlmv3-base) for speed measurements; only the vocabulary is smaller.
+BASE_SIZES = {
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "num_attention_heads": 12,
+    "intermediate_size": 3072,
+}
+
+
+def build_tiny_model(
+    directory: Path,
+    architecture: str = "layoutlmv3",
+    max_positions: int = 514,
+    sizes: dict[str, int] | None = None,
+    image_side: int = IMAGE_SIDE,
+) -> Path:
+    """A randomly initialised model of `sizes` (default TINY_SIZES) saved like a hub checkpoint."""
     import torch
     from tokenizers import BertWordPieceTokenizer, ByteLevelBPETokenizer
     from transformers import (
@@ -41,6 +57,8 @@ def build_tiny_model(directory: Path, architecture: str = "layoutlmv3", max_posi
     )
 
     directory.mkdir(parents=True, exist_ok=True)
+    dims = dict(sizes or TINY_SIZES)
+    hidden = dims["hidden_size"]
     corpus = _corpus()
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as scratch:
@@ -55,26 +73,25 @@ def build_tiny_model(directory: Path, architecture: str = "layoutlmv3", max_posi
             config = LayoutLMv3Config(
                 vocab_size=len(tokenizer),
                 max_position_embeddings=max_positions,
-                input_size=IMAGE_SIDE,
-                # LayoutLMv3 concatenates 4 coordinate + 2 shape embeddings into hidden_size.
-                coordinate_size=TINY_SIZES["hidden_size"] // 8,
-                shape_size=TINY_SIZES["hidden_size"] // 4,
+                input_size=image_side,
+                # LayoutLMv3 concatenates 4 coordinate + 2 shape embeddings into hidden_size
+                # (base: 128 + 128; the tiny model: 4 x 4 + 2 x 8).
+                coordinate_size=hidden // 6 if hidden % 6 == 0 else hidden // 8,
+                shape_size=hidden // 6 if hidden % 6 == 0 else hidden // 4,
                 pad_token_id=tokenizer.pad_token_id,
                 bos_token_id=tokenizer.bos_token_id,
                 eos_token_id=tokenizer.eos_token_id,
-                **TINY_SIZES,
+                **dims,
             )
             LayoutLMv3Model(config).save_pretrained(directory)
-            size = {"height": IMAGE_SIDE, "width": IMAGE_SIDE}
+            size = {"height": image_side, "width": image_side}
             LayoutLMv3ImageProcessor(apply_ocr=False, size=size).save_pretrained(directory)
         elif architecture == "layoutlm":
             wordpiece = BertWordPieceTokenizer(lowercase=True)
             wordpiece.train_from_iterator(corpus, vocab_size=300, min_frequency=2)
             wordpiece.save_model(scratch)
             tokenizer = LayoutLMTokenizerFast(vocab_file=f"{scratch}/vocab.txt")
-            config = LayoutLMConfig(
-                vocab_size=len(tokenizer), max_position_embeddings=max_positions, **TINY_SIZES
-            )
+            config = LayoutLMConfig(vocab_size=len(tokenizer), max_position_embeddings=max_positions, **dims)
             LayoutLMModel(config).save_pretrained(directory)
         else:
             raise ValueError(f"unknown architecture {architecture}")
