@@ -122,8 +122,9 @@ def cpu_bench(docs: int, epochs: int, repeats: int) -> dict[str, Any]:
     }
 
 
-def gpu_bench(steps: int, batch_size: int, docs: int) -> dict[str, Any]:
-    """The hf backend's loop (bf16 autocast) vs transformers' Trainer (bf16=True) on the same windows."""
+def gpu_bench(steps: int, batch_size: int, docs: int, dry_run: bool = False) -> dict[str, Any]:
+    """The hf backend's loop (bf16 autocast) vs transformers' Trainer (bf16=True) on the same windows.
+    dry_run: the same code path on CPU with a tiny model in fp32 (checks the script, measures nothing)."""
     import torch
     from transformers import LayoutLMv3ForTokenClassification, Trainer, TrainingArguments
 
@@ -133,14 +134,15 @@ def gpu_bench(steps: int, batch_size: int, docs: int) -> dict[str, Any]:
     from doctrain_trainer.stop import StopFlag
     from doctrain_trainer.train import run_training
     from tests.synthetic import ALL_LABELS
-    from tests.tiny_hf import BASE_SIZES, build_tiny_model, write_page_images
+    from tests.tiny_hf import BASE_SIZES, TINY_SIZES, build_tiny_model, write_page_images
 
-    if not torch.cuda.is_available():
+    if not dry_run and not torch.cuda.is_available():
         raise SystemExit("--gpu needs a CUDA device")
-    device_name = torch.cuda.get_device_name(0)
+    device_name = "cpu (dry run)" if dry_run else torch.cuda.get_device_name(0)
+    sizes, side = (TINY_SIZES, 32) if dry_run else (BASE_SIZES, 224)
     with tempfile.TemporaryDirectory(prefix="doctrain-gpu-bench-") as tmp:
         work = Path(tmp)
-        model_dir = build_tiny_model(work / "base", "layoutlmv3", sizes=BASE_SIZES, image_side=224)
+        model_dir = build_tiny_model(work / "base", "layoutlmv3", sizes=sizes, image_side=side)
         root = work / "opt_ml"
         write_dataset(root / "input" / "data", n_train=docs, n_val=8, seed=7)
         write_page_images(root / "input" / "data", root / "input" / "data" / "images")
@@ -149,8 +151,8 @@ def gpu_bench(steps: int, batch_size: int, docs: int) -> dict[str, Any]:
         hp = {
             "backend": "hf",
             "model_id": str(model_dir),
-            "precision": "bf16",
-            "device": "cuda",
+            "precision": "fp32" if dry_run else "bf16",
+            "device": "cpu" if dry_run else "cuda",
             "batch_size": str(batch_size),
             "epochs": "1000",
             "max_steps": str(steps),
@@ -174,7 +176,8 @@ def gpu_bench(steps: int, batch_size: int, docs: int) -> dict[str, Any]:
             output_dir=str(work / "trainer"),
             per_device_train_batch_size=batch_size,
             max_steps=steps,
-            bf16=True,
+            bf16=not dry_run,
+            use_cpu=dry_run,
             learning_rate=5e-5,
             warmup_ratio=0.1,
             weight_decay=0.01,
@@ -211,12 +214,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--gpu", action="store_true")
+    parser.add_argument("--gpu-dry-run", action="store_true", help="the --gpu code path on CPU, tiny model")
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    if args.gpu:
-        result = gpu_bench(args.steps, args.batch_size, args.docs)
+    if args.gpu or args.gpu_dry_run:
+        result = gpu_bench(args.steps, args.batch_size, args.docs, dry_run=args.gpu_dry_run)
     else:
         result = cpu_bench(args.docs, args.epochs, args.repeats)
         print(
