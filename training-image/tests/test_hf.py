@@ -193,6 +193,18 @@ def test_missing_page_image_is_a_user_error(tiny_models: dict[str, Path], tmp_pa
         _train(root)
 
 
+def test_precision_auto_is_fp32_on_cpu_and_keep_checkpoints_is_bounded() -> None:
+    from doctrain_trainer.train import use_bf16
+
+    cpu = torch.device("cpu")
+    assert parse_hyperparameters({}).precision == "auto"
+    for precision in ("auto", "bf16", "fp32"):
+        assert not use_bf16(cpu, parse_hyperparameters({"precision": precision}))
+    assert parse_hyperparameters({"keep_checkpoints": "3"}).keep_checkpoints == 3
+    with pytest.raises(UserError, match="keep_checkpoints"):
+        parse_hyperparameters({"keep_checkpoints": "1"})
+
+
 def test_hf_learning_rate_default_and_model_id_checks() -> None:
     assert parse_hyperparameters({"backend": "hf"}).learning_rate == 5e-5
     assert parse_hyperparameters({}).learning_rate == 3e-3
