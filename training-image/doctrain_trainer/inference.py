@@ -11,9 +11,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from .backends import Backend, get_backend
+from .backends import Backend, WordVotes, get_backend, item_words
+from .backends.hf import HFBackend
 from .config import parse_hyperparameters
 from .data import Document, Vocabulary
+
+PREDICT_BATCH = 8  # windows of one document per forward pass
 
 
 @dataclass
@@ -24,17 +27,27 @@ class LoadedModel:
     vocab: Vocabulary
     max_seq_len: int
 
-    def predict(self, words: Sequence[str], bboxes: Sequence[Sequence[int]]) -> list[str]:
-        """BIO labels for the first max_seq_len words (as in training); the rest are 'O'."""
+    def predict(self, words: Sequence[str], bboxes: Sequence[Sequence[int]], image: Any = None) -> list[str]:
+        """One BIO label per word. compact: the first max_seq_len words (as in training), the rest 'O';
+        hf: long documents in overlapping windows merged back per word. `image`: the page (PIL image or
+        path), needed by a LayoutLMv3 model trained with page images, ignored otherwise."""
         if not words:
             return []
         boxes = tuple((int(b[0]), int(b[1]), int(b[2]), int(b[3])) for b in bboxes)
         doc = Document("predict", tuple(words), boxes, ("O",) * len(words), "predict")
-        encoded = self.backend.encode([doc], self.vocab, {"O": self.labels.index("O")}, self.max_seq_len)
+        backend: Backend = self.backend
+        if isinstance(backend, HFBackend):
+            backend = backend.for_page(image)
+        encoded = backend.encode([doc], self.vocab, {"O": self.labels.index("O")}, self.max_seq_len)
+        votes = WordVotes([len(words)])
         with torch.no_grad():
-            logits = self.model(self.backend.collate(encoded))
-        ids = logits.argmax(dim=-1)[0].tolist()
-        return [self.labels[i] for i in ids] + ["O"] * (len(words) - len(ids))
+            for start in range(0, len(encoded), PREDICT_BATCH):
+                chunk = encoded[start : start + PREDICT_BATCH]
+                best = self.model(backend.collate(chunk)).argmax(dim=-1)
+                for row, item in enumerate(chunk):
+                    _, word_index, centrality = item_words(item, 0)
+                    votes.add(0, word_index, centrality, best[row])
+        return [self.labels[i] if i >= 0 else "O" for i in votes.labels[0]]
 
 
 def load_model(model_dir: Path) -> LoadedModel:
@@ -44,6 +57,11 @@ def load_model(model_dir: Path) -> LoadedModel:
     config_json = read("config.json")
     config = parse_hyperparameters({k: str(v) for k, v in config_json["hyperparameters"].items()})
     labels = list(read("labels.json")["labels"])
+    if config.backend == "hf":
+        from .backends.hf import load_hf_artifact
+
+        hf_backend, hf_model = load_hf_artifact(model_dir, config_json["hf"])
+        return LoadedModel(hf_backend, hf_model, labels, Vocabulary((), ()), config.max_seq_len)
     vocab = Vocabulary.from_json(read("vocab.json"))
     backend = get_backend(config.backend)
     model = backend.build_model(config, vocab, len(labels))

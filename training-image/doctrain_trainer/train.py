@@ -16,9 +16,9 @@ from torch import nn
 
 from . import SCHEMA_VERSION
 from .artifacts import write_model
-from .backends import IGNORE_INDEX, Backend, get_backend
-from .checkpoint import latest_complete, load_checkpoint, save_checkpoint
-from .config import ARCHITECTURE_KEYS, TrainConfig, parse_hyperparameters
+from .backends import IGNORE_INDEX, Backend, WordVotes, get_backend, item_words
+from .checkpoint import CheckpointStore, Loaded
+from .config import ARCHITECTURE_KEYS, HF_ARCHITECTURE_KEYS, TrainConfig, parse_hyperparameters
 from .data import (
     Document,
     Vocabulary,
@@ -129,8 +129,16 @@ def to_device(batch: Mapping[str, torch.Tensor], device: torch.device) -> dict[s
     return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
 
 
+def use_bf16(device: torch.device, config: TrainConfig) -> bool:
+    """bf16 autocast on CUDA: when asked for, or by default (`auto`) where the GPU supports it (A10G, A100,
+    H100 do; a V100/T4 does not). Never on CPU."""
+    if device.type != "cuda" or config.precision == "fp32":
+        return False
+    return config.precision == "bf16" or torch.cuda.is_bf16_supported()
+
+
 def autocast(device: torch.device, config: TrainConfig) -> contextlib.AbstractContextManager[Any]:
-    if device.type == "cuda" and config.precision == "bf16":
+    if use_bf16(device, config):
         context: contextlib.AbstractContextManager[Any] = torch.autocast(
             device_type="cuda", dtype=torch.bfloat16
         )
@@ -149,17 +157,19 @@ def loss_fn(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     )
 
 
-def evaluate(
+def tag(
     model: nn.Module,
     backend: Backend,
     encoded: Sequence[Any],
-    labels: Sequence[str],
+    word_counts: Sequence[int],
     config: TrainConfig,
     device: torch.device,
-) -> EvalResult:
+) -> tuple[list[list[int]], float, int]:
+    """Label ids per word of each document (-1 where no item labelled the word), merged across windows,
+    plus the summed loss and the number of labelled positions (for the mean loss)."""
+    was_training = model.training
     model.eval()
-    gold: list[list[str]] = []
-    pred: list[list[str]] = []
+    votes = WordVotes(word_counts)
     loss_sum = 0.0
     tokens = 0
     with torch.no_grad():
@@ -168,16 +178,32 @@ def evaluate(
             with autocast(device, config):
                 logits = model(batch)
             target = batch["labels"]
-            valid = target != IGNORE_INDEX
-            n = int(valid.sum())
-            loss_sum += float(loss_fn(logits, target)) * n
+            n = int((target != IGNORE_INDEX).sum())
+            if n:
+                loss_sum += float(loss_fn(logits, target)) * n
             tokens += n
-            best = logits.argmax(dim=-1)
-            for row in range(target.shape[0]):
-                keep = valid[row]
-                gold.append([labels[i] for i in target[row][keep].tolist()])
-                pred.append([labels[i] for i in best[row][keep].tolist()])
-    model.train()
+            best = logits.argmax(dim=-1).cpu()
+            for row, i in enumerate(idx):
+                doc, word_index, centrality = item_words(encoded[i], i)
+                votes.add(doc, word_index, centrality, best[row])
+    model.train(was_training)
+    return votes.labels, loss_sum, tokens
+
+
+def evaluate(
+    model: nn.Module,
+    backend: Backend,
+    encoded: Sequence[Any],
+    docs: Sequence[Document],
+    labels: Sequence[str],
+    config: TrainConfig,
+    device: torch.device,
+) -> EvalResult:
+    """Entity scores over whole documents: every word of every validation document, one label per word
+    (words a model never saw, e.g. beyond compact's max_seq_len, count as predicted "O")."""
+    word_ids, loss_sum, tokens = tag(model, backend, encoded, [len(d.words) for d in docs], config, device)
+    gold = [list(d.labels) for d in docs]
+    pred = [[labels[i] if i >= 0 else "O" for i in ids] for ids in word_ids]
     return EvalResult(loss=loss_sum / max(1, tokens), report=entity_report(gold, pred))
 
 
@@ -202,45 +228,61 @@ class Prepared:
     val_docs: list[Document]
     resume_state: dict[str, Any] | None
     resume_name: str | None
+    store: CheckpointStore
 
 
 def prepare(paths: SageMakerPaths) -> Prepared:
     config = load_config(paths)
     check_job_setup(paths)
-    backend = get_backend(config.backend)
+    backend = get_backend(config.backend, config, paths.channel("model"), paths.channel("images"))
     file_labels = load_label_file(paths.channel("labels"))
     known = frozenset(file_labels) if file_labels is not None else None
     train_docs = load_channel(paths.channel("train"), "train", known)
     val_docs = load_channel(paths.channel("validation"), "validation", known)
     labels = file_labels if file_labels is not None else derive_labels([*train_docs, *val_docs])
+    dataset_labels = {lab for d in [*train_docs, *val_docs] for lab in d.labels}
 
-    ref = latest_complete(paths.checkpoint_dir)
-    resume_state: dict[str, Any] | None = None
-    if ref is not None:
-        resume_state = load_checkpoint(ref)
-        saved = resume_state["config"]
-        for key in ARCHITECTURE_KEYS:
+    def compatible(loaded: Loaded) -> None:
+        """A verified checkpoint written under another configuration is the user's to fix (exit 2), not a
+        corrupt one to skip: resuming it silently or discarding it would both be wrong."""
+        name, saved = loaded.ref.name, loaded.state["config"]
+        keys = ARCHITECTURE_KEYS + (HF_ARCHITECTURE_KEYS if config.backend == "hf" else ())
+        for key in keys:
             if saved.get(key) != getattr(config, key):
                 raise UserError(
-                    f"checkpoint {ref.path.name} was written with {key}={saved.get(key)} but the "
+                    f"checkpoint {name} was written with {key}={saved.get(key)} but the "
                     f"hyperparameters say {key}={getattr(config, key)}; restore the original value or "
                     f"start with an empty checkpoint directory ({paths.checkpoint_dir})"
                 )
-        saved_labels = list(resume_state["labels"])
+        saved_labels = list(loaded.state["labels"])
         if file_labels is not None and saved_labels != labels:
             raise UserError(
-                f"checkpoint {ref.path.name} was trained on a different label list than labels.json; "
+                f"checkpoint {name} was trained on a different label list than labels.json; "
                 f"start with an empty checkpoint directory ({paths.checkpoint_dir})"
             )
-        missing = sorted({lab for d in [*train_docs, *val_docs] for lab in d.labels} - set(saved_labels))
+        missing = sorted(dataset_labels - set(saved_labels))
         if missing:
-            raise UserError(f"dataset uses labels {missing} unknown to checkpoint {ref.path.name}")
-        labels = saved_labels
+            raise UserError(f"dataset uses labels {missing} unknown to checkpoint {name}")
+
+    store = CheckpointStore(paths.checkpoint_dir, config.keep_checkpoints, log)
+    loaded = store.load_latest(compatible)
+    resume_state: dict[str, Any] | None = None
+    if loaded is not None:
+        resume_state = loaded.state
+        labels = list(resume_state["labels"])
         vocab = Vocabulary.from_json(resume_state["vocab"])  # ids must match the saved embeddings
     else:
         vocab = Vocabulary.build(train_docs)
     return Prepared(
-        config, backend, labels, vocab, train_docs, val_docs, resume_state, ref.path.name if ref else None
+        config,
+        backend,
+        labels,
+        vocab,
+        train_docs,
+        val_docs,
+        resume_state,
+        loaded.ref.name if loaded else None,
+        store,
     )
 
 
@@ -279,10 +321,16 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
     device = resolve_device(config)
     if config.precision == "bf16" and device.type != "cuda":
         log("precision=bf16 applies to CUDA only; training in fp32 on CPU")
+    log(f"precision: {'bf16 autocast' if use_bf16(device, config) else 'fp32'}")
     label_to_id = {lab: i for i, lab in enumerate(prep.labels)}
     train_enc = backend.encode(prep.train_docs, prep.vocab, label_to_id, config.max_seq_len)
     val_enc = backend.encode(prep.val_docs, prep.vocab, label_to_id, config.max_seq_len)
-    truncated = sum(len(d.words) > config.max_seq_len for d in [*prep.train_docs, *prep.val_docs])
+    # compact truncates to max_seq_len words; hf splits long documents into windows and truncates nothing.
+    truncated = (
+        0
+        if config.backend == "hf"
+        else sum(len(d.words) > config.max_seq_len for d in [*prep.train_docs, *prep.val_docs])
+    )
     if truncated:
         log(f"{truncated} documents are longer than max_seq_len={config.max_seq_len} and were truncated")
     log(
@@ -294,6 +342,8 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
     model = backend.build_model(config, prep.vocab, len(prep.labels)).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=WEIGHT_DECAY)
     steps_per_epoch = math.ceil(len(train_enc) / config.batch_size)
+    if len(train_enc) != len(prep.train_docs):
+        log(f"{len(prep.train_docs)} training documents make {len(train_enc)} windows")
     total_steps = config.epochs * steps_per_epoch
     if config.max_steps:
         total_steps = min(total_steps, config.max_steps)
@@ -312,7 +362,7 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
 
     def checkpoint() -> str:
         payload = _checkpoint_payload(prep, model, optimizer, scheduler, st)
-        return save_checkpoint(paths.checkpoint_dir, st.step, payload).name
+        return prep.store.save(st.step, payload).name
 
     def stop_if_requested() -> None:
         if stop.requested:
@@ -327,6 +377,9 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
         print(metric_line(st.epoch, st.step, train_loss, result), file=out, flush=True)
         st.history.append(_metrics_entry(st.epoch, st.step, train_loss, result))
 
+    # Throughput of this process (not carried over a resume): optimizer steps only, no evaluation/checkpoints.
+    train_seconds = 0.0
+    train_samples = 0
     while st.epoch <= config.epochs and not capped():
         # The epoch's order depends only on (seed, epoch), so a resumed epoch replays the same batches.
         gen = torch.Generator().manual_seed(config.seed * 100_003 + st.epoch)
@@ -334,7 +387,9 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
         epoch_started = time.monotonic()
         while st.batch_in_epoch < len(plan) and not capped():
             stop_if_requested()
-            batch = to_device(backend.collate([train_enc[i] for i in plan[st.batch_in_epoch]]), device)
+            step_started = time.perf_counter()
+            items = plan[st.batch_in_epoch]
+            batch = to_device(backend.collate([train_enc[i] for i in items]), device)
             with autocast(device, config):
                 logits = model(batch)
             loss = loss_fn(logits, batch["labels"])
@@ -345,13 +400,15 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
             scheduler.step()
             st.step += 1
             st.batch_in_epoch += 1
-            st.epoch_loss_sum += float(loss)
+            st.epoch_loss_sum += float(loss.detach())  # a host sync: the step is done when timed below
             st.epoch_loss_count += 1
+            train_seconds += time.perf_counter() - step_started
+            train_samples += len(items)
             if config.checkpoint_every_steps and st.step % config.checkpoint_every_steps == 0:
                 checkpoint()
         if st.batch_in_epoch < len(plan):
             break  # max_steps reached mid-epoch: final evaluation below
-        record(evaluate(model, backend, val_enc, prep.labels, config, device))
+        record(evaluate(model, backend, val_enc, prep.val_docs, prep.labels, config, device))
         log(f"epoch {st.epoch} took {time.monotonic() - epoch_started:.1f}s")
         st.epoch += 1
         st.batch_in_epoch = 0
@@ -361,10 +418,11 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
         stop_if_requested()
 
     if not st.history or st.history[-1]["step"] != st.step:
-        record(evaluate(model, backend, val_enc, prep.labels, config, device))
+        record(evaluate(model, backend, val_enc, prep.val_docs, prep.labels, config, device))
     final = st.history[-1]
     write_model(
         paths.model_dir,
+        backend=backend,
         config=config,
         labels=prep.labels,
         vocab=prep.vocab,
@@ -374,8 +432,17 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
         documents={"train": len(prep.train_docs), "validation": len(prep.val_docs)},
         truncated=truncated,
         seconds=time.monotonic() - started,
+        throughput={
+            "train_seconds": round(train_seconds, 3),
+            "train_samples": train_samples,
+            "samples_per_second": round(train_samples / train_seconds, 2) if train_seconds else 0.0,
+        },
     )
-    log(f"done: step {st.step}, val_f1={final['val_f1']:.4f}, {time.monotonic() - started:.1f}s")
+    rate = train_samples / train_seconds if train_seconds else 0.0
+    log(
+        f"done: step {st.step}, val_f1={final['val_f1']:.4f}, {time.monotonic() - started:.1f}s, "
+        f"{rate:.1f} training samples/s"
+    )
     return final
 
 
