@@ -3,6 +3,7 @@
  * multi-page TIFF (pages drawn with @napi-rs/canvas, written as uncompressed 8-bit grayscale with utif2).
  * Each page is a list of text lines; the fonts are large enough for tesseract to read them reliably.
  */
+import { randomBytes } from 'node:crypto';
 import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
 import UTIF from 'utif2';
@@ -92,4 +93,18 @@ export const withEncryptMarker = (pdf: Uint8Array): Uint8Array => {
   const open = text.indexOf('<<', at) + 2;
   const marker = '\n/Encrypt << /Filter /Standard /V 1 /R 2 /O <00> /U <00> /P -4 >>';
   return Buffer.from(`${text.slice(0, open)}${marker}${text.slice(open)}`, 'latin1');
+};
+
+/**
+ * A valid PNG of random pixels: they do not compress, so the file is about 3 bytes a pixel (2000x2000 is
+ * about 12 MB, over Textract's 10 MB image limit). For limit tests.
+ */
+export const incompressiblePng = (width: number, height: number): Buffer => {
+  const canvas = createCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  const image = ctx.createImageData(width, height);
+  image.data.set(randomBytes(image.data.length));
+  for (let i = 3; i < image.data.length; i += 4) image.data[i] = 255;
+  ctx.putImageData(image, 0, 0);
+  return canvas.toBuffer('image/png');
 };

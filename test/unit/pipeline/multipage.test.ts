@@ -3,12 +3,10 @@
  * and the local Textract: the async jobs are started by OcrBatch, collected after waits (as the state
  * machine's Wait -> Collect -> Choice loop does), cached by content, and each page becomes a record.
  */
-import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { TextractClient } from '@aws-sdk/client-textract';
-import { createCanvas } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateReceipts, multiPagePdf, multiPageTiff, withEncryptMarker } from '../../../local/synth';
+import { generateReceipts, incompressiblePng, multiPagePdf, multiPageTiff, withEncryptMarker } from '../../../local/synth';
 import { startLocalTextract, type LocalTextract } from '../../../local/textract';
 import { getJson } from '../../../src/aws/s3-objects';
 import { s3Client } from '../../../src/aws/clients';
@@ -32,17 +30,6 @@ let client: TextractClient;
 const put = (key: string, body: string | Uint8Array): Promise<unknown> =>
   s3Client().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 
-/** A PNG of random pixels: they do not compress, so 2000x2000 RGB (12 MB raw) stays over Textract's 10 MB image limit. */
-const noisePng = (): Buffer => {
-  const canvas = createCanvas(2000, 2000);
-  const ctx = canvas.getContext('2d');
-  const image = ctx.createImageData(2000, 2000);
-  image.data.set(randomBytes(image.data.length));
-  for (let i = 3; i < image.data.length; i += 4) image.data[i] = 255;
-  ctx.putImageData(image, 0, 0);
-  return canvas.toBuffer('image/png');
-};
-
 beforeAll(async () => {
   s3 = await startLocalS3(BUCKET);
   textract = await startLocalTextract({});
@@ -60,7 +47,7 @@ beforeAll(async () => {
     ['cut.pdf', pdf.subarray(0, pdf.length - 300), annotation({ total: '1.00' })],
     ['notes.pdf', Buffer.from('meeting notes, not a scan\n'), annotation({ total: '1.00' })],
     ['locked.pdf', withEncryptMarker(pdf), annotation({ total: '1.00' })],
-    ['huge.png', noisePng(), annotation({ total: '1.00' })],
+    ['huge.png', incompressiblePng(2000, 2000), annotation({ total: '1.00' })],
   ];
   for (const [name, bytes, json] of docs) {
     await put(`${PREFIX}${name}`, bytes);
