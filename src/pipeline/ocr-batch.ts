@@ -148,9 +148,16 @@ type OcrOutcome =
   | { kind: 'done'; contentHash: string; ocrKey: string; cacheHit: boolean; pagesBilled: number }
   | { kind: 'pending'; contentHash: string; ocrKey: string; jobId: string; pages: number };
 
+/**
+ * Textract's idempotency token for a document's async job in a run: a retry of the batch in the same run
+ * gets the same job back; another run starts a fresh job (an earlier run's job may have failed or expired).
+ */
+export const textractJobToken = (runId: string, contentHash: string): string => sha256(`${runId}\n${contentHash}`);
+
 const ocrWithCache = async (
   deps: { s3: S3Client; textract: TextractClient },
   bucket: string,
+  runId: string,
   ref: DocumentRef,
 ): Promise<OcrOutcome> => {
   const bytes = await getDocumentPart(deps.s3, bucket, ref.key, ref);
@@ -169,8 +176,7 @@ const ocrWithCache = async (
   const route = routeForTextract(inspection);
   if (!route.ok) throw new BadDocumentError(route.reason, ref.key);
   if (route.api === 'async') {
-    // The content hash is the idempotency token: a retry of this batch gets the same job back.
-    const jobId = await startTextDetection(deps.textract, { bucket, key: ref.key }, contentHash);
+    const jobId = await startTextDetection(deps.textract, { bucket, key: ref.key }, textractJobToken(runId, contentHash));
     return { kind: 'pending', contentHash, ocrKey, jobId, pages: inspection.pages };
   }
   const document = await detectWords(deps.textract, ref.key, bytes);
@@ -206,7 +212,7 @@ export const ocrBatch = async (
       continue;
     }
     try {
-      const ocr = await ocrWithCache(deps, params.bucket, ref);
+      const ocr = await ocrWithCache(deps, params.bucket, params.runId, ref);
       const common = { ...ref, contentHash: ocr.contentHash, annotationHash: annotation.annotationHash, ocrKey: ocr.ocrKey, fields: annotation.annotation.fields };
       if (ocr.kind === 'pending') {
         result.pending.push({ ...common, jobId: ocr.jobId, pages: ocr.pages, startedAt: (deps.now?.() ?? new Date()).toISOString() });
