@@ -23,10 +23,45 @@ const indexOfBytes = (haystack: Uint8Array, needle: readonly number[], from: num
   return -1;
 };
 
-/** The IEND chunk closes every complete PNG: 0000 0000 'IEND' AE42 6082. */
-const pngComplete = (bytes: Uint8Array): boolean => indexOfBytes(bytes, [0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82], bytes.length - 64) >= 0;
-/** EOI (FFD9) ends a JPEG; some writers pad after it, so look in the last kilobyte. */
-const jpegComplete = (bytes: Uint8Array): boolean => indexOfBytes(bytes, [0xff, 0xd9], bytes.length - 1024) >= 0;
+/**
+ * A complete PNG is a chain of chunks (length, type, data, CRC) that ends with IEND; a truncated one has a
+ * chunk running past the end of the file or no IEND. Bytes after IEND are tolerated, as decoders do.
+ */
+const pngComplete = (bytes: Uint8Array): boolean => {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let offset = 8;
+  while (offset + 12 <= bytes.length) {
+    const length = view.getUint32(offset);
+    const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
+    offset += 12 + length;
+    if (offset > bytes.length) return false;
+    if (type === 'IEND') return true;
+  }
+  return false;
+};
+
+/**
+ * A complete JPEG has its end-of-image marker (FFD9) after the first start-of-scan: the header segments
+ * are walked by their lengths (so a thumbnail's own FFD9 inside APP1 is skipped), then the scan data is
+ * searched (FF inside scan data is always stuffed as FF00, so FFD9 there is the real end). Bytes after
+ * EOI (phones append trailers) are tolerated.
+ */
+const jpegComplete = (bytes: Uint8Array): boolean => {
+  let offset = 2;
+  while (offset + 4 <= bytes.length) {
+    if (bytes[offset] !== 0xff) return false;
+    const marker = bytes[offset + 1] ?? 0;
+    if (marker === 0xff) {
+      offset += 1; // fill byte
+      continue;
+    }
+    const length = ((bytes[offset + 2] ?? 0) << 8) | (bytes[offset + 3] ?? 0);
+    if (marker === 0xda) return indexOfBytes(bytes, [0xff, 0xd9], offset + 2 + length) >= 0;
+    offset += 2 + length;
+  }
+  return false;
+};
+
 /** `%%EOF` ends a PDF (the last incremental update's); trailing bytes after it are tolerated, as readers do. */
 const pdfComplete = (bytes: Uint8Array): boolean => indexOfBytes(bytes, [0x25, 0x25, 0x45, 0x4f, 0x46], bytes.length - 1024) >= 0;
 

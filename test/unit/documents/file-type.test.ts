@@ -65,6 +65,23 @@ describe('inspectDocument', () => {
   });
 });
 
+describe('truncation checks on real-world shapes', () => {
+  it('tolerates bytes after the end of a PNG or JPEG (phones append trailers)', async () => {
+    expect(await inspectDocument(Buffer.concat([png, Buffer.alloc(4096, 1)]))).toMatchObject({ ok: true, type: 'png' });
+    expect(await inspectDocument(Buffer.concat([jpeg, Buffer.alloc(4096, 1)]))).toMatchObject({ ok: true, type: 'jpeg' });
+  });
+
+  it('is not fooled by an EXIF thumbnail\'s end marker when the main image is cut', async () => {
+    // SOI, an APP1 segment holding a tiny "thumbnail" (FFD8 ... FFD9), then the real image's segments.
+    const thumbnail = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
+    const app1Body = Buffer.concat([Buffer.from('Exif\u0000\u0000', 'latin1'), thumbnail]);
+    const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, (app1Body.length + 2) >> 8, (app1Body.length + 2) & 0xff]), app1Body]);
+    const withThumbnail = Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]);
+    expect(await inspectDocument(withThumbnail)).toMatchObject({ ok: true, type: 'jpeg' });
+    expect(await inspectDocument(withThumbnail.subarray(0, withThumbnail.length - 2))).toMatchObject({ ok: false, problem: 'truncated' });
+  });
+});
+
 describe('routeForTextract', () => {
   it('sends images and one-page PDF/TIFF up to 10 MB to the sync API, the rest to the async API', () => {
     expect(routeForTextract({ type: 'png', pages: 1, byteLength: 5 * MB })).toEqual({ ok: true, api: 'sync' });
