@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { loadImage } from '@napi-rs/canvas';
 import { createWorker, OEM, type Bbox, type Page, type Worker } from 'tesseract.js';
+import { detectFileType } from '../../src/documents/file-type';
 import { JsonProtocolError } from '../http/json-protocol-server';
 
 export interface Point {
@@ -25,33 +26,11 @@ export interface TextractBlock {
   Page: number;
 }
 
-/** Textract's synchronous limit is 10 MB per document. */
-const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
-
-type Format = 'png' | 'jpeg' | 'tiff' | 'pdf' | 'unknown';
-
-const sniff = (bytes: Buffer): Format => {
-  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
-    return 'png';
-  }
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  const head4 = bytes.subarray(0, 4).toString('latin1');
-  if (head4 === 'II*\u0000' || head4 === 'MM\u0000*') return 'tiff';
-  if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') return 'pdf';
-  return 'unknown';
-};
-
 /** Decode only to learn the pixel size (and to reject corrupt images the way Textract does). */
 const imageSize = async (bytes: Buffer): Promise<{ width: number; height: number }> => {
-  const format = sniff(bytes);
-  if (format === 'pdf' || format === 'tiff') {
-    // Textract accepts these, but this emulator cannot rasterise them: say so plainly.
-    throw new JsonProtocolError(
-      'UnsupportedDocumentException',
-      `Request has unsupported document format (${format.toUpperCase()} is not supported by the local Textract; use PNG or JPEG)`,
-    );
-  }
-  if (format === 'unknown') {
+  const format = detectFileType(bytes);
+  if (format !== 'png' && format !== 'jpeg') {
+    // PDF and TIFF pages arrive here rasterised (pages.ts); anything else is not an image.
     throw new JsonProtocolError('UnsupportedDocumentException', 'Request has unsupported document format');
   }
   try {
@@ -116,16 +95,11 @@ export class OcrEngine {
     return this.worker;
   }
 
-  /** OCR one single-page image into Textract blocks (PAGE first, then LINEs, then WORDs, as Textract orders them). */
-  public detect(bytes: Buffer): Promise<TextractBlock[]> {
-    if (bytes.length === 0) {
-      return Promise.reject(new JsonProtocolError('InvalidParameterException', 'Document.Bytes must not be empty'));
-    }
-    if (bytes.length > MAX_DOCUMENT_BYTES) {
-      return Promise.reject(
-        new JsonProtocolError('DocumentTooLargeException', 'Document size is larger than the 10 MB limit'),
-      );
-    }
+  /**
+   * OCR one raster page (PNG or JPEG) into Textract blocks (PAGE first, then LINEs, then WORDs, as Textract
+   * orders them), each block carrying `Page: pageNumber`. Limits and multi-page documents are pages.ts's job.
+   */
+  public recognizePage(bytes: Buffer, pageNumber: number): Promise<TextractBlock[]> {
     return this.enqueue(async () => {
       const { width, height } = await imageSize(bytes);
       const worker = await this.getWorker();
@@ -151,7 +125,7 @@ export class OcrEngine {
               Text: w.text.trim(),
               TextType: 'PRINTED',
               Geometry: geometry(w.bbox, width, height),
-              Page: 1,
+              Page: pageNumber,
             }));
             const x0 = Math.min(...lineWords.map((w) => w.bbox.x0));
             const y0 = Math.min(...lineWords.map((w) => w.bbox.y0));
@@ -164,7 +138,7 @@ export class OcrEngine {
               Text: wordBlocks.map((w) => w.Text).join(' '),
               Geometry: geometry({ x0, y0, x1, y1 }, width, height),
               Relationships: [{ Type: 'CHILD', Ids: wordBlocks.map((w) => w.Id) }],
-              Page: 1,
+              Page: pageNumber,
             });
             words.push(...wordBlocks);
           }
@@ -174,7 +148,7 @@ export class OcrEngine {
         BlockType: 'PAGE',
         Id: pageId,
         Geometry: geometry({ x0: 0, y0: 0, x1: width, y1: height }, width, height),
-        Page: 1,
+        Page: pageNumber,
         ...(lines.length > 0 ? { Relationships: [{ Type: 'CHILD' as const, Ids: lines.map((l) => l.Id) }] } : {}),
       };
       return [page, ...lines, ...words];

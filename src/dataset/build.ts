@@ -10,7 +10,9 @@ import { splitDocuments } from './split';
 /** Contract 3 (docs/CONTRACTS.md): the dataset folder `datasets/<fingerprint>/`. */
 export const DATASET_SCHEMA_VERSION = 1 as const;
 /** Bump when alignment or record layout changes what a given corpus produces (it feeds the fingerprint). */
-export const LABELLING_VERSION = 1;
+export const LABELLING_VERSION = 2;
+/** One record per page of each document (docs/CONTRACTS.md section 3). */
+export const RECORD_LAYOUT = 'page' as const;
 export const DEFAULT_MAX_RECORDS_PER_SHARD = 5000;
 
 export interface DatasetDocument {
@@ -47,13 +49,16 @@ export interface BuildDatasetInput {
 
 export type BBox = [x0: number, y0: number, x1: number, y1: number];
 
-/** One line of `train-*.jsonl` / `validation-*.jsonl`. */
+/** One line of `train-*.jsonl` / `validation-*.jsonl`: one page of one document. */
 export interface DatasetRecord {
+  /** `<documentId>` for a one-page document, `<documentId>#<page>` for a page of a longer one. */
   readonly id: string;
+  readonly documentId: string;
   readonly words: string[];
   readonly bboxes: BBox[];
   readonly labels: string[];
-  readonly page: { readonly width: number; readonly height: number };
+  /** `number` is 1-based, as in the document; width/height are the page's pixel size (1000 when unknown). */
+  readonly page: { readonly number: number; readonly width: number; readonly height: number };
   readonly source: string;
 }
 
@@ -72,10 +77,12 @@ export interface DatasetManifest {
   readonly schemaVersion: typeof DATASET_SCHEMA_VERSION;
   readonly fingerprint: string;
   readonly createdAt: string;
-  /** One record per document, words of all its pages concatenated in page order. */
-  readonly recordLayout: 'document';
+  /** One record per page with words; a document's pages stay together in one split. */
+  readonly recordLayout: typeof RECORD_LAYOUT;
   readonly counts: {
     readonly documents: number;
+    /** Records written: pages with at least one OCR word. */
+    readonly pages: number;
     readonly train: number;
     readonly validation: number;
     readonly quarantined: number;
@@ -144,29 +151,44 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   );
   const labels = bioLabels(usable.flatMap((d) => annotationLabelKeys(d.annotation)));
 
-  const records = new Map<string, DatasetRecord>();
+  const records = new Map<string, DatasetRecord[]>();
   const unaligned: DocumentUnaligned[] = [];
   const withoutEntities: string[] = [];
   const labelCounts: Record<string, number> = Object.fromEntries(labels.map((l) => [l, 0]));
   const entityCounts: Record<string, { aligned: number; unaligned: number }> = {};
   const entity = (field: string) => (entityCounts[labelForField(field)] ??= { aligned: 0, unaligned: 0 });
   let wordCount = 0;
+  let pageCount = 0;
 
   for (const doc of [...usable].sort((a, b) => compareStrings(a.id, b.id))) {
     const pages = [...doc.pages].sort((a, b) => a.page - b.page);
+    // Key fields are searched over every page at once (a value is where it is found, on whichever page);
+    // each page then becomes its own record carrying its words' labels.
     const words = pages.flatMap((p) => p.words);
     const alignment = alignAnnotation(pages, doc.annotation, { minSimilarity });
-    const firstPage = pages.find((p) => p.words.length > 0) ?? pages[0];
-    records.set(doc.id, {
-      id: doc.id,
-      words: words.map((w) => w.text),
-      bboxes: words.map((w) => [...w.box] as BBox),
-      labels: alignment.labels,
-      page: { width: firstPage?.width ?? 1000, height: firstPage?.height ?? 1000 },
-      source: doc.source,
-    });
+    const multiPage = pages.length > 1;
+    const docRecords: DatasetRecord[] = [];
+    let offset = 0;
+    for (const page of pages) {
+      const pageLabels = alignment.labels.slice(offset, offset + page.words.length);
+      offset += page.words.length;
+      if (page.words.length === 0) continue; // a blank page teaches nothing
+      // A value running over a page break starts again on the next page: its first word there is B-.
+      if (pageLabels[0]?.startsWith('I-')) pageLabels[0] = `B-${pageLabels[0].slice(2)}`;
+      docRecords.push({
+        id: multiPage ? `${doc.id}#${page.page}` : doc.id,
+        documentId: doc.id,
+        words: page.words.map((w) => w.text),
+        bboxes: page.words.map((w) => [...w.box] as BBox),
+        labels: pageLabels,
+        page: { number: page.page, width: page.width, height: page.height },
+        source: doc.source,
+      });
+      for (const tag of pageLabels) labelCounts[tag] = (labelCounts[tag] ?? 0) + 1;
+    }
+    records.set(doc.id, docRecords);
     wordCount += words.length;
-    for (const tag of alignment.labels) labelCounts[tag] = (labelCounts[tag] ?? 0) + 1;
+    pageCount += docRecords.length;
     for (const hit of alignment.aligned) entity(hit.field).aligned++;
     for (const miss of alignment.unaligned) entity(miss.field).unaligned++;
     if (alignment.unaligned.length > 0) unaligned.push({ id: doc.id, fields: alignment.unaligned });
@@ -185,17 +207,19 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
       validationFraction: input.validationFraction,
       seed,
       maxRecordsPerShard,
-      recordLayout: 'document',
+      recordLayout: RECORD_LAYOUT,
     },
   });
 
-  const shard = (prefix: string, ids: readonly string[]): DatasetFile[] => {
+  const shard = (prefix: string, documentIds: readonly string[]): DatasetFile[] => {
+    // The split is by document: every page of a document lands in the same channel (no leakage).
+    const lines = documentIds.flatMap((id) => records.get(id) ?? []);
     const files: DatasetFile[] = [];
     // Always at least one file per channel: an empty S3 prefix would fail the training job's channel.
-    for (let i = 0; i === 0 || i * maxRecordsPerShard < ids.length; i++) {
-      const body = ids
+    for (let i = 0; i === 0 || i * maxRecordsPerShard < lines.length; i++) {
+      const body = lines
         .slice(i * maxRecordsPerShard, (i + 1) * maxRecordsPerShard)
-        .map((id) => `${JSON.stringify(records.get(id))}\n`)
+        .map((record) => `${JSON.stringify(record)}\n`)
         .join('');
       files.push({ name: `${prefix}-${String(i).padStart(5, '0')}.jsonl`, body });
     }
@@ -208,9 +232,10 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     schemaVersion: DATASET_SCHEMA_VERSION,
     fingerprint,
     createdAt: input.createdAt ?? new Date().toISOString(),
-    recordLayout: 'document',
+    recordLayout: RECORD_LAYOUT,
     counts: {
       documents: usable.length,
+      pages: pageCount,
       train: split.train.length,
       validation: split.validation.length,
       quarantined: quarantined.length,

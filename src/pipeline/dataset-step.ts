@@ -10,7 +10,8 @@ import { EmptyDatasetError } from '../errors';
 import { buildDataset } from '../dataset';
 import { ocrDocumentSchema } from '../textract';
 import type { QuarantineEntry } from './documents';
-import { ocrResultKey, type OcrBatchFile } from './ocr-batch';
+import { ocrBatchFileSchema, ocrResultKey } from './ocr-batch';
+import { parseOrThrow } from '../validation';
 import { planQuarantineKey } from './plan';
 import { quarantine } from './quarantine';
 
@@ -45,7 +46,9 @@ export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams):
       const key = ocrResultKey(params.runPrefix, batchIndex);
       const bytes = await getBytesIfExists(s3, { bucket, key });
       if (bytes === undefined) throw new Error(`OCR result ${key} is missing: batch ${batchIndex} did not finish`);
-      return JSON.parse(Buffer.from(bytes).toString('utf8')) as OcrBatchFile;
+      const file = parseOrThrow(ocrBatchFileSchema, JSON.parse(Buffer.from(bytes).toString('utf8')), key);
+      if (file.pending.length > 0) throw new Error(`OCR result ${key} still has ${file.pending.length} Textract job(s) pending`);
+      return file;
     }),
   );
   const quarantined: QuarantineEntry[] = [

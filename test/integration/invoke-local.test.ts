@@ -167,6 +167,9 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
       quarantined: 0,
       cacheHits: 0,
       pagesBilled: DOCUMENTS,
+      // Images only: no async Textract job for the state machine to wait for.
+      pendingJobs: 0,
+      waitSeconds: 5,
     });
   });
 

@@ -98,7 +98,7 @@ describe('train pipeline on the local runtime', () => {
       expect.arrayContaining(['quarantine/e2e-complete/documents/broken-scan.png.reason.json', 'quarantine/e2e-complete/documents/notes.txt.reason.json']),
     );
     const reason = (await getJson(s3Client(), { bucket, key: 'quarantine/e2e-complete/documents/broken-scan.png.reason.json' })) as { reason: string };
-    expect(reason.reason).toMatch(/Textract refused the document/);
+    expect(reason.reason).toMatch(/content is plain text, not a PNG, JPEG, TIFF or PDF document \(its name ends in .png/);
 
     // Assess: the model artifact is a real model.tar.gz with the trainer's outputs
     const artifact = parseS3Uri(String(record?.['modelArtifactUri']));

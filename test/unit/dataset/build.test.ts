@@ -55,11 +55,12 @@ describe('buildDataset', () => {
       labels: ['O', 'B-COMPANY', 'I-COMPANY', 'B-DATE', 'I-DATE', 'B-TOTAL', 'I-TOTAL'],
     });
     const all = [...records(built.files, 'train-'), ...records(built.files, 'validation-')];
-    expect(all.map((r) => r.id).sort()).toEqual(['r1', 'r2', 'r3', 'r4']);
+    expect(all.map((r) => r.id).sort()).toEqual(['r1', 'r2', 'r3#1', 'r3#2', 'r4']);
     expect(records(built.files, 'validation-').length).toBeGreaterThanOrEqual(1);
     const r1 = all.find((r) => r.id === 'r1')!;
     expect(r1).toEqual({
       id: 'r1',
+      documentId: 'r1',
       words: ['ACME', 'STORE', 'TOTAL', '8.32'],
       bboxes: [
         [100, 0, 300, 15],
@@ -68,23 +69,45 @@ describe('buildDataset', () => {
         [100, 60, 300, 75],
       ],
       labels: ['B-COMPANY', 'I-COMPANY', 'O', 'B-TOTAL'],
-      page: { width: 600, height: 900 },
+      page: { number: 1, width: 600, height: 900 },
       source: 's3://bucket/documents/r1.png',
     });
   });
 
-  it('concatenates the pages of a multi-page document into one record, in page order', () => {
-    // Prepare: pages given out of order.
+  it('gives each page of a multi-page document its own record, with key fields searched over every page', () => {
+    // Prepare: pages given out of order; the company name runs over the page break.
     const base = input();
-    const r3 = doc('r3', [page('TOTAL 2.50', 2), page('CEDAR LTD')], { company: 'CEDAR LTD', total: '2.50' });
+    const r3 = doc('r3', [page('LTD TOTAL 2.50', 2), page('HELLO CEDAR')], { company: 'CEDAR LTD', total: '2.50' });
 
     // Act
     const built = buildDataset({ ...base, documents: [...base.documents.filter((d) => d.id !== 'r3'), r3] });
 
     // Assess
-    const record = [...records(built.files, 'train-'), ...records(built.files, 'validation-')].find((r) => r.id === 'r3')!;
-    expect(record.words).toEqual(['CEDAR', 'LTD', 'TOTAL', '2.50']);
-    expect(record.labels).toEqual(['B-COMPANY', 'I-COMPANY', 'O', 'B-TOTAL']);
+    const all = [...records(built.files, 'train-'), ...records(built.files, 'validation-')];
+    const pages = all.filter((r) => r.documentId === 'r3');
+    expect(pages.map((r) => [r.id, r.page.number, r.words, r.labels])).toEqual([
+      ['r3#1', 1, ['HELLO', 'CEDAR'], ['O', 'B-COMPANY']],
+      // The value continues on page 2: its first word there starts a new entity (B-), never a dangling I-.
+      ['r3#2', 2, ['LTD', 'TOTAL', '2.50'], ['B-COMPANY', 'O', 'B-TOTAL']],
+    ]);
+    expect(pages.every((r) => r.source === 's3://bucket/documents/r3.png')).toBe(true);
+    // The split is by document: both pages in the same channel, next to each other.
+    const inTrain = records(built.files, 'train-').filter((r) => r.documentId === 'r3').length;
+    expect([0, 2]).toContain(inTrain);
+    expect(built.manifest.recordLayout).toBe('page');
+    expect(built.manifest.counts.pages).toBe(5);
+  });
+
+  it('leaves out a blank page of a document, keeping its other pages', () => {
+    // Act
+    const built = buildDataset({
+      ...input(),
+      documents: [...input().documents, doc('r6', [page('ACME STORE'), { page: 2, width: 1000, height: 1000, words: [] }, page('TOTAL 3.00', 3)], { company: 'ACME STORE', total: '3.00' })],
+    });
+
+    // Assess
+    const all = [...records(built.files, 'train-'), ...records(built.files, 'validation-')];
+    expect(all.filter((r) => r.documentId === 'r6').map((r) => r.id)).toEqual(['r6#1', 'r6#3']);
   });
 
   it('reports counts, quarantine, unaligned values and documents without entities in the manifest', () => {
@@ -96,6 +119,7 @@ describe('buildDataset', () => {
     expect(manifest.fingerprint).toBe(fingerprint);
     expect(manifest.counts).toEqual({
       documents: 4,
+      pages: 5,
       train: manifest.counts.train,
       validation: manifest.counts.validation,
       quarantined: 2,
@@ -147,7 +171,8 @@ describe('buildDataset', () => {
     const built = buildDataset(input({ validationFraction: 0, maxRecordsPerShard: 1 }));
 
     // Assess
-    expect(built.manifest.files.train).toEqual(['train-00000.jsonl', 'train-00001.jsonl', 'train-00002.jsonl']);
+    // Records are pages: the three train documents hold four pages (r3 has two).
+    expect(built.manifest.files.train).toEqual(['train-00000.jsonl', 'train-00001.jsonl', 'train-00002.jsonl', 'train-00003.jsonl']);
     expect(built.manifest.files.validation).toEqual(['validation-00000.jsonl']);
     expect(built.files.filter((f) => f.name.endsWith('.jsonl')).every((f) => f.body.split('\n').length === 2)).toBe(true);
   });

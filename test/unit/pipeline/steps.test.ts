@@ -117,7 +117,8 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
     const quarantined = files.flatMap((f) => f.quarantined);
     const corrupt = quarantined.find((q) => q.documentKey === `${PREFIX}corrupt.png`);
     expect(corrupt?.stage).toBe('ocr');
-    expect(corrupt?.reason).toMatch(/Textract refused the document \((BadDocumentException|UnsupportedDocumentException)\)/);
+    // Found by its bytes before Textract is paid: the PNG stops before its IEND chunk.
+    expect(corrupt?.reason).toMatch(/PNG is truncated/);
     const badAnnotation = quarantined.find((q) => q.documentKey === `${PREFIX}bad-annotation.png`);
     expect(badAnnotation?.stage).toBe('annotation');
     expect(badAnnotation?.reason).toContain(`annotation ${PREFIX}bad-annotation.json is invalid`);
@@ -211,15 +212,18 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
     ];
     expect(lines).toHaveLength(3);
     for (const line of lines) {
-      const record = JSON.parse(line) as { id: string; words: string[]; bboxes: number[][]; labels: string[]; page: unknown; source: string };
-      expect(Object.keys(record).sort()).toEqual(['bboxes', 'id', 'labels', 'page', 'source', 'words']);
+      const record = JSON.parse(line) as { id: string; documentId: string; words: string[]; bboxes: number[][]; labels: string[]; page: { number: number }; source: string };
+      expect(Object.keys(record).sort()).toEqual(['bboxes', 'documentId', 'id', 'labels', 'page', 'source', 'words']);
       expect(receiptIds).toContain(record.id);
+      // One-page documents: the record id is the document id, on page 1.
+      expect(record.documentId).toBe(record.id);
+      expect(record.page.number).toBe(1);
       expect(record.source).toBe(`s3://${BUCKET}/${PREFIX}${record.id}.png`);
       expect(record.bboxes).toHaveLength(record.words.length);
       expect(record.labels).toHaveLength(record.words.length);
       for (const tag of record.labels) expect(labels.labels).toContain(tag);
       expect(record.labels.some((tag) => tag.startsWith('B-'))).toBe(true);
-      expect(record.page).toEqual({ width: expect.any(Number), height: expect.any(Number) });
+      expect(record.page).toEqual({ number: 1, width: expect.any(Number), height: expect.any(Number) });
     }
     const manifest = await getJson<{
       schemaVersion: number;
