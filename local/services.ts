@@ -64,7 +64,11 @@ export const deploymentEnvironment = (config: Record<string, unknown>): Record<s
     maxRuntimeSeconds: 'DOCTRAIN_MAX_RUNTIME_SECONDS',
     maxWaitSeconds: 'DOCTRAIN_MAX_WAIT_SECONDS',
     pollSeconds: 'DOCTRAIN_POLL_SECONDS',
-    textractTps: 'DOCTRAIN_TEXTRACT_TPS',
+    textractTpsDetectDocumentText: 'DOCTRAIN_TEXTRACT_TPS_DETECT_DOCUMENT_TEXT',
+    textractTpsAnalyzeDocument: 'DOCTRAIN_TEXTRACT_TPS_ANALYZE_DOCUMENT',
+    textractTpsStartDocumentTextDetection: 'DOCTRAIN_TEXTRACT_TPS_START_DOCUMENT_TEXT_DETECTION',
+    textractTpsGetDocumentTextDetection: 'DOCTRAIN_TEXTRACT_TPS_GET_DOCUMENT_TEXT_DETECTION',
+    ocrMaxConcurrency: 'DOCTRAIN_OCR_MAX_CONCURRENCY',
     batchSize: 'DOCTRAIN_BATCH_SIZE',
     validationFraction: 'DOCTRAIN_VALIDATION_FRACTION',
   };

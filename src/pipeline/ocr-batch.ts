@@ -11,6 +11,7 @@ import { getBytesIfExists, getJson, putJson } from '../aws/s3-objects';
 import { BadDocumentError } from '../errors';
 import { annotationSchema, type Annotation } from '../dataset';
 import { ocrDocumentSchema } from '../textract';
+import { TextractLimiter, defaultTextractQuotas, type TextractTps } from '../textract/throughput';
 import { describeIssues } from '../validation';
 import type { DocumentRef, QuarantineEntry } from './documents';
 import { batchKey, type BatchFile } from './plan';
@@ -22,6 +23,11 @@ export interface OcrBatchParams {
   runId: string;
   runPrefix: string;
   batchIndex: number;
+  /**
+   * This iteration's share of the Textract TPS quotas (the run config's `dataset.textractTpsPerBatch`).
+   * Absent: the client region's whole default quota, right for a lone caller only.
+   */
+  textractTps?: TextractTps;
 }
 
 export interface OcrDocumentResult extends DocumentRef {
@@ -87,7 +93,7 @@ const readAnnotation = async (s3: S3Client, bucket: string, ref: DocumentRef) =>
 };
 
 const ocrWithCache = async (
-  deps: { s3: S3Client; textract: TextractClient },
+  deps: { s3: S3Client; textract: TextractClient; limiter: TextractLimiter },
   bucket: string,
   ref: DocumentRef,
 ): Promise<{ contentHash: string; ocrKey: string; cacheHit: boolean; pagesBilled: number }> => {
@@ -98,7 +104,7 @@ const ocrWithCache = async (
   if (cached !== undefined && isValidCacheEntry(cached)) {
     return { contentHash, ocrKey, cacheHit: true, pagesBilled: 0 };
   }
-  const document = await detectWords(deps.textract, ref.key, bytes);
+  const document = await detectWords(deps.textract, ref.key, bytes, deps.limiter);
   const wordCount = document.pages.reduce((sum, page) => sum + page.words.length, 0);
   if (wordCount === 0) throw new BadDocumentError('OCR found no text in the document (blank or unreadable scan)', ref.key);
   await putJson(deps.s3, { bucket, key: ocrKey }, document);
@@ -110,6 +116,7 @@ export const ocrBatch = async (
   params: OcrBatchParams,
 ): Promise<OcrBatchSummary> => {
   const batch = (await getJson(deps.s3, { bucket: params.bucket, key: batchKey(params.runPrefix, params.batchIndex) })) as BatchFile;
+  const limiter = new TextractLimiter(params.textractTps ?? defaultTextractQuotas(await deps.textract.config.region()));
   const result: OcrBatchFile = {
     schemaVersion: 1,
     batchIndex: params.batchIndex,
@@ -131,7 +138,7 @@ export const ocrBatch = async (
       continue;
     }
     try {
-      const ocr = await ocrWithCache(deps, params.bucket, ref);
+      const ocr = await ocrWithCache({ ...deps, limiter }, params.bucket, ref);
       result.documents.push({
         ...ref,
         contentHash: ocr.contentHash,

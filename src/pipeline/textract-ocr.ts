@@ -1,17 +1,14 @@
 /**
- * Textract -> OCR words. Maps Textract's exceptions onto our typed errors: throttling stays a
+ * Textract -> OCR words. The call goes through the run's TextractLimiter (TPS share, SDK retries with
+ * jitter); Textract's exceptions map onto our typed errors: throttling left after the retries is a
  * ThrottlingError (the ASL retries it with backoff), a document Textract refuses is a BadDocumentError
  * (quarantined, the run goes on), anything else propagates unchanged.
  */
 import { DetectDocumentTextCommand, type TextractClient } from '@aws-sdk/client-textract';
-import { BadDocumentError, ThrottlingError } from '../errors';
+import { BadDocumentError } from '../errors';
 import { blocksToOcrDocument, type OcrDocument } from '../textract';
+import type { TextractLimiter } from '../textract/throughput';
 
-const THROTTLING = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'LimitExceededException',
-]);
 const DOCUMENT_REFUSED = new Set([
   'UnsupportedDocumentException',
   'BadDocumentException',
@@ -23,14 +20,15 @@ export const detectWords = async (
   textract: TextractClient,
   documentKey: string,
   bytes: Uint8Array,
+  limiter: TextractLimiter,
 ): Promise<OcrDocument> => {
   try {
-    const response = await textract.send(new DetectDocumentTextCommand({ Document: { Bytes: bytes } }));
+    const command = new DetectDocumentTextCommand({ Document: { Bytes: bytes } });
+    const response = await limiter.send(textract, 'DetectDocumentText', command);
     return blocksToOcrDocument(response.Blocks ?? []);
   } catch (error) {
     const name = (error as { name?: string }).name ?? '';
     const message = (error as { message?: string }).message ?? String(error);
-    if (THROTTLING.has(name)) throw new ThrottlingError(`Textract throttled (${name}): ${message}`, { cause: error });
     if (DOCUMENT_REFUSED.has(name)) {
       throw new BadDocumentError(`Textract refused the document (${name}): ${message}`, documentKey, { cause: error });
     }

@@ -12,11 +12,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BadDocumentError, ThrottlingError } from '../../../src/errors';
 import { detectWords } from '../../../src/pipeline/textract-ocr';
 import { OCR_SCHEMA_VERSION, TEXTRACT_ENGINE, ocrDocumentSchema } from '../../../src/textract';
+import { TextractLimiter, defaultTextractQuotas } from '../../../src/textract/throughput';
 
 const textract = mockClient(TextractClient);
 const client = new TextractClient({ region: 'us-east-1' });
 const BYTES = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
 const KEY = 'documents/receipt-0001.png';
+const limiter = new TextractLimiter(defaultTextractQuotas('us-east-1'));
 
 afterEach(() => textract.reset());
 
@@ -53,7 +55,7 @@ describe('detectWords', () => {
       ],
     });
     // Act
-    const document = await detectWords(client, KEY, BYTES);
+    const document = await detectWords(client, KEY, BYTES, limiter);
     // Assess
     expect(textract.commandCalls(DetectDocumentTextCommand)).toHaveLength(1);
     expect(textract.commandCalls(DetectDocumentTextCommand)[0]?.args[0].input).toEqual({ Document: { Bytes: BYTES } });
@@ -72,7 +74,7 @@ describe('detectWords', () => {
     // Prepare
     textract.on(DetectDocumentTextCommand).resolves({ DocumentMetadata: { Pages: 1 } });
     // Act
-    const document = await detectWords(client, KEY, BYTES);
+    const document = await detectWords(client, KEY, BYTES, limiter);
     // Assess
     expect(document).toEqual({ schemaVersion: OCR_SCHEMA_VERSION, engine: TEXTRACT_ENGINE, pages: [] });
   });
@@ -85,7 +87,7 @@ describe('detectWords', () => {
     const original = make();
     textract.on(DetectDocumentTextCommand).rejects(original);
     // Act
-    const error = await caught(detectWords(client, KEY, BYTES));
+    const error = await caught(detectWords(client, KEY, BYTES, limiter));
     // Assess
     expect(error).toBeInstanceOf(ThrottlingError);
     expect(error).not.toBeInstanceOf(BadDocumentError);
@@ -102,7 +104,7 @@ describe('detectWords', () => {
     // Prepare
     textract.on(DetectDocumentTextCommand).rejects(make());
     // Act
-    const error = await caught(detectWords(client, KEY, BYTES));
+    const error = await caught(detectWords(client, KEY, BYTES, limiter));
     // Assess
     expect(error).toBeInstanceOf(BadDocumentError);
     expect(error.name).toBe('BadDocumentError');
@@ -116,8 +118,8 @@ describe('detectWords', () => {
     const network = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     textract.on(DetectDocumentTextCommand).rejectsOnce(internal).rejectsOnce(network);
     // Act
-    const first = await caught(detectWords(client, KEY, BYTES));
-    const second = await caught(detectWords(client, KEY, BYTES));
+    const first = await caught(detectWords(client, KEY, BYTES, limiter));
+    const second = await caught(detectWords(client, KEY, BYTES, limiter));
     // Assess
     expect(first).toBe(internal);
     expect(second).toBe(network);
