@@ -14,8 +14,10 @@
  * Every (converter, size) runs in its own child process, one after the other in the same run, so each
  * peak is clean: after building the input and a GC, the child resets the kernel's peak-RSS mark
  * (/proc/self/clear_refs, Linux) and reads VmHWM after one conversion; "peak" is that mark minus the RSS
- * before it. Throughput: warm-up, then timed repetitions for at least BENCH_PEER_MIN_MS (default 1500 ms,
- * at least 3), median. The first (cold) call is reported too: what a Lambda that converts one response
+ * before it. Throughput: a cold pass, a warm-up of BENCH_PEER_WARMUP_MS (default 1000 ms; none from 1,000
+ * pages), then timed repetitions for at least BENCH_PEER_MIN_MS (default
+ * 1500 ms, at least 3; from 1,000 pages at least 1), median; BENCH_PEER_ROUNDS (default 3; from 1,000 pages 1)
+ * alternating rounds of fresh processes, median. The first (cold) call is reported too: what a Lambda that converts one response
  * per process pays. Nothing asserts a time; the only check is that both emit the same words.
  */
 import { spawnSync } from 'node:child_process';
@@ -35,9 +37,20 @@ const OUT_FILE = path.resolve(ROOT, process.env['BENCH_OUT'] ?? path.join('.doct
 const SIZES = (process.env['BENCH_PEER_SIZES'] ?? '1,300,3000').split(',').map(Number);
 const MIN_MS = Number(process.env['BENCH_PEER_MIN_MS'] ?? 1500);
 const ROUNDS = Number(process.env['BENCH_PEER_ROUNDS'] ?? 3);
+const WARMUP_MS = Number(process.env['BENCH_PEER_WARMUP_MS'] ?? 1000);
+/** Large responses take seconds a pass: one round and one timed pass after the cold one are enough. */
+const LARGE = 1000;
+const roundsFor = (size: number): number => (size >= LARGE ? 1 : ROUNDS);
+const minPasses = (size: number): number => (size >= LARGE ? 1 : 3);
 const MiB = 1024 * 1024;
-const IMPLS = ['doctrain', 'trp'] as const;
+const IMPLS = ['doctrain', 'trp', 'baseline'] as const;
 type Impl = (typeof IMPLS)[number];
+/**
+ * Optional third converter: another checkout's `src/textract/document.ts` (e.g. the commit before a change),
+ * run in the same alternating rounds, so a before/after comparison sees the same machine load.
+ */
+const BASELINE = process.env['BENCH_PEER_BASELINE'];
+const ACTIVE: readonly Impl[] = BASELINE === undefined ? ['doctrain', 'trp'] : ['doctrain', 'trp', 'baseline'];
 
 interface RawBlock {
   BlockType?: string;
@@ -113,8 +126,12 @@ const buildResponses = (size: number): Response[] => {
 const toUnit = (v: number): number => Math.min(1000, Math.max(0, Math.round(v * 1000)));
 
 const loadConverter = async (impl: Impl): Promise<(response: Response) => PageRecord[]> => {
-  if (impl === 'doctrain') {
-    const { blocksToOcrDocument } = await import('../src/textract/document');
+  if (impl === 'doctrain' || impl === 'baseline') {
+    const { blocksToOcrDocument } = (
+      impl === 'baseline' && BASELINE !== undefined
+        ? await import(path.resolve(BASELINE))
+        : await import('../src/textract/document')
+    ) as typeof import('../src/textract/document');
     return (response) =>
       blocksToOcrDocument(response.Blocks).pages.map((page) => ({
         page: page.page,
@@ -195,9 +212,13 @@ const speedChild = async (impl: Impl, size: number) => {
   const coldMs = performance.now() - coldStart;
   const words = first.flat().reduce((sum, record) => sum + record.words.length, 0);
 
+  // Warm-up (small responses only): let the JIT optimise both converters before timing them.
+  const warmupStart = performance.now();
+  while (size < LARGE && performance.now() - warmupStart < WARMUP_MS) convertAll();
+
   const times: number[] = [];
   const timedStart = performance.now();
-  while (times.length < 3 || performance.now() - timedStart < MIN_MS) {
+  while (times.length < minPasses(size) || performance.now() - timedStart < MIN_MS) {
     const start = performance.now();
     const out = convertAll();
     times.push(performance.now() - start);
@@ -250,56 +271,76 @@ const runChild = <R>(mode: 'speed' | 'memory', impl: Impl, size: number): R => {
 const fmt = (value: number | undefined, digits = 1): string =>
   value === undefined ? 'n/a' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+interface ImplSummary {
+  pagesPerSecond: number;
+  rounds: number[];
+  coldMs: number;
+  moduleLoadMs: number;
+  memory: MemoryResult;
+}
 interface Row {
   size: number;
   pages: number;
   responses: number;
   words: number;
-  doctrain: { pagesPerSecond: number; rounds: number[]; coldMs: number; moduleLoadMs: number; memory: MemoryResult };
-  trp: { pagesPerSecond: number; rounds: number[]; coldMs: number; moduleLoadMs: number; memory: MemoryResult };
+  results: Partial<Record<Impl, ImplSummary>>;
 }
 
 const main = async (): Promise<number> => {
   const rows: Row[] = [];
   const problems: string[] = [];
   for (const size of SIZES) {
-    const speed: Record<Impl, SpeedResult[]> = { doctrain: [], trp: [] };
-    // Alternate the two, round after round, so drift in the machine's load hits both alike.
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const impl of IMPLS) speed[impl].push(runChild<SpeedResult>('speed', impl, size));
+    const speed: Record<Impl, SpeedResult[]> = { doctrain: [], trp: [], baseline: [] };
+    // Alternate the converters, round after round, so drift in the machine's load hits them alike.
+    for (let round = 0; round < roundsFor(size); round++) {
+      for (const impl of ACTIVE) speed[impl].push(runChild<SpeedResult>('speed', impl, size));
     }
-    const memory = { doctrain: runChild<MemoryResult>('memory', 'doctrain', size), trp: runChild<MemoryResult>('memory', 'trp', size) };
-    const first = { doctrain: speed.doctrain[0] as SpeedResult, trp: speed.trp[0] as SpeedResult };
-    if (first.doctrain.words !== first.trp.words) problems.push(`size ${size}: doctrain emits ${first.doctrain.words} words, TRP ${first.trp.words}`);
-    const summary = (impl: Impl) => ({
-      pagesPerSecond: median(speed[impl].map((r) => r.pagesPerSecond)),
-      rounds: speed[impl].map((r) => Math.round(r.pagesPerSecond)),
-      coldMs: median(speed[impl].map((r) => r.coldMs)),
-      moduleLoadMs: median(speed[impl].map((r) => r.moduleLoadMs)),
-      memory: memory[impl],
-    });
-    const row: Row = { size, pages: first.doctrain.pages, responses: first.doctrain.responses, words: first.doctrain.words, doctrain: summary('doctrain'), trp: summary('trp') };
-    rows.push(row);
-    console.error(`size ${size}: doctrain ${fmt(row.doctrain.pagesPerSecond)} pages/s, TRP ${fmt(row.trp.pagesPerSecond)} pages/s`);
+    const results: Partial<Record<Impl, ImplSummary>> = {};
+    for (const impl of ACTIVE) {
+      const first = speed[impl][0] as SpeedResult;
+      const reference = speed.doctrain[0] as SpeedResult;
+      if (first.words !== reference.words) problems.push(`size ${size}: ${impl} emits ${first.words} words, doctrain ${reference.words}`);
+      results[impl] = {
+        pagesPerSecond: median(speed[impl].map((r) => r.pagesPerSecond)),
+        rounds: speed[impl].map((r) => Math.round(r.pagesPerSecond)),
+        coldMs: median(speed[impl].map((r) => r.coldMs)),
+        moduleLoadMs: median(speed[impl].map((r) => r.moduleLoadMs)),
+        memory: runChild<MemoryResult>('memory', impl, size),
+      };
+    }
+    const reference = speed.doctrain[0] as SpeedResult;
+    rows.push({ size, pages: reference.pages, responses: reference.responses, words: reference.words, results });
+    console.error(`size ${size}: ${ACTIVE.map((impl) => `${impl} ${fmt(results[impl]?.pagesPerSecond)} pages/s`).join(', ')}`);
   }
   const ratio = (a: number | undefined, b: number | undefined): string =>
     a === undefined || b === undefined || b <= 0 ? 'n/a' : `${fmt(a / b, 2)}x`;
-  const lines = [
-    '### Textract JSON -> words in reading order: doctrain vs amazon-textract-response-parser (TRP)',
-    '',
-    '| pages | words | doctrain pages/s | TRP pages/s | speed ratio | doctrain peak MiB | TRP peak MiB | memory ratio | doctrain load + cold ms | TRP load + cold ms |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => {
-      const label = r.responses > 1 ? `1 (${r.responses} responses)` : String(r.pages);
-      return `| ${label} | ${r.words} | ${fmt(r.doctrain.pagesPerSecond)} | ${fmt(r.trp.pagesPerSecond)} | ${ratio(r.doctrain.pagesPerSecond, r.trp.pagesPerSecond)} | ${fmt(r.doctrain.memory.peakRssDeltaMiB)} | ${fmt(r.trp.memory.peakRssDeltaMiB)} | ${ratio(r.trp.memory.peakRssDeltaMiB, r.doctrain.memory.peakRssDeltaMiB)} | ${fmt(r.doctrain.moduleLoadMs)} + ${fmt(r.doctrain.coldMs)} | ${fmt(r.trp.moduleLoadMs)} + ${fmt(r.trp.coldMs)} |`;
-    }),
-    '',
-    `pages/s: median of ${ROUNDS} alternating rounds, each a fresh process (per round: ${rows.map((r) => `${r.pages}p doctrain ${r.doctrain.rounds.join('/')}, TRP ${r.trp.rounds.join('/')}`).join('; ')}).`,
+  const doctrainVariants = ACTIVE.filter((impl) => impl !== 'trp');
+  const name = (impl: Impl): string => (impl === 'baseline' ? 'baseline (BENCH_PEER_BASELINE)' : impl);
+  const lines = ['### Textract JSON -> words in reading order vs amazon-textract-response-parser (TRP)', ''];
+  for (const impl of doctrainVariants) {
+    lines.push(
+      `#### ${name(impl)} vs TRP`,
+      '',
+      `| pages | words | ${impl} pages/s | TRP pages/s | speed ratio | ${impl} peak MiB | TRP peak MiB | memory ratio | ${impl} load + cold ms | TRP load + cold ms |`,
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...rows.map((r) => {
+        const d = r.results[impl] as ImplSummary;
+        const t = r.results.trp as ImplSummary;
+        const label = r.responses > 1 ? `1 (${r.responses} responses)` : String(r.pages);
+        return `| ${label} | ${r.words} | ${fmt(d.pagesPerSecond)} | ${fmt(t.pagesPerSecond)} | ${ratio(d.pagesPerSecond, t.pagesPerSecond)} | ${fmt(d.memory.peakRssDeltaMiB)} | ${fmt(t.memory.peakRssDeltaMiB)} | ${ratio(t.memory.peakRssDeltaMiB, d.memory.peakRssDeltaMiB)} | ${fmt(d.moduleLoadMs)} + ${fmt(d.coldMs)} | ${fmt(t.moduleLoadMs)} + ${fmt(t.coldMs)} |`;
+      }),
+      '',
+    );
+  }
+  lines.push(
+    `pages/s: median of ${ROUNDS} alternating rounds (1 from ${LARGE} pages), each a fresh process; per round: ${rows
+      .map((r) => `${r.pages}p ${ACTIVE.map((impl) => `${impl} ${r.results[impl]?.rounds.join('/') ?? ''}`).join(', ')}`)
+      .join('; ')}.`,
     'speed ratio: doctrain pages/s over TRP pages/s (> 1: doctrain faster). memory ratio: TRP peak over doctrain peak (> 1: doctrain',
     'smaller). Peak: resident memory above the input while converting once in a fresh process (kernel peak-RSS mark).',
     `Load: importing the converter's modules; cold: its first conversion in that fresh process (what a Lambda converting one response pays). Node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}.`,
-    problems.length === 0 ? 'Both emit the same number of words at every size.' : problems.map((p) => `CHECK FAILED: ${p}`).join('\n'),
-  ];
+    problems.length === 0 ? 'All converters emit the same number of words at every size.' : problems.map((p) => `CHECK FAILED: ${p}`).join('\n'),
+  );
   console.log(lines.join('\n'));
   await mkdir(path.dirname(OUT_FILE), { recursive: true });
   writeFileSync(OUT_FILE, `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rows, problems }, null, 2)}\n`);
