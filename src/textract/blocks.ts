@@ -67,9 +67,9 @@ export function blocksToPages(blocks: readonly TextractBlock[], pageSizes: PageS
     const type = block.BlockType;
     if (type !== 'WORD' && type !== 'LINE' && type !== 'PAGE') continue;
     const page = block.Page ?? 1;
-    const list = byPage.get(page) ?? [];
-    list.push(block);
-    byPage.set(page, list);
+    const list = byPage.get(page);
+    if (list === undefined) byPage.set(page, [block]);
+    else list.push(block);
   }
   return [...byPage.keys()]
     .sort((a, b) => a - b)
@@ -171,17 +171,32 @@ function pixelScale(words: readonly RawWord[], size: PageSize | undefined): Pt {
 
 /** Dominant text direction in degrees (pixel space, y down; 0 = upright, 90 = text runs downwards). */
 export function dominantTextAngle(vectors: readonly { dx: number; dy: number }[]): number {
+  // dominantAngle reuses the arrays as scratch space: fresh copies, the caller's vectors stay untouched.
+  const dxs = new Float64Array(vectors.length);
+  const dys = new Float64Array(vectors.length);
+  vectors.forEach(({ dx, dy }, i) => {
+    dxs[i] = dx;
+    dys[i] = dy;
+  });
+  return dominantAngle(dxs, dys);
+}
+
+/** dominantTextAngle over vectors given as two parallel arrays (no object per word). */
+function dominantAngle(dxs: Float64Array, dys: Float64Array): number {
   const BIN = 5;
   const bins = new Float64Array(360 / BIN);
-  const angles = new Float64Array(vectors.length);
-  const weights = new Float64Array(vectors.length);
+  const angles = new Float64Array(dxs.length);
   let count = 0;
-  for (const { dx, dy } of vectors) {
-    const weight = Math.hypot(dx, dy);
+  for (let i = 0; i < dxs.length; i++) {
+    const dx = dxs[i] as number;
+    const dy = dys[i] as number;
+    const weight = Math.sqrt(dx * dx + dy * dy);
     if (!(weight > 0)) continue;
     const angle = ((Math.atan2(dy, dx) * 180) / Math.PI + 360) % 360;
+    // Kept for the mean below: the unit vector is (dx, dy) / weight, no cos/sin of the angle needed.
+    dxs[count] = dx;
+    dys[count] = dy;
     angles[count] = angle;
-    weights[count] = weight;
     count += 1;
     const bin = Math.floor(angle / BIN) % bins.length;
     bins[bin] = (bins[bin] ?? 0) + weight;
@@ -200,15 +215,14 @@ export function dominantTextAngle(vectors: readonly { dx: number; dy: number }[]
     }
   }
   const peak = best * BIN + BIN / 2;
+  // Weighted sum of unit vectors (weight x (dx, dy) / weight): the vectors themselves.
   let sx = 0;
   let sy = 0;
   for (let i = 0; i < count; i++) {
-    const angle = angles[i] as number;
-    const weight = weights[i] as number;
-    const diff = ((angle - peak + 540) % 360) - 180;
+    const diff = (((angles[i] as number) - peak + 540) % 360) - 180;
     if (Math.abs(diff) > 15) continue;
-    sx += weight * Math.cos((angle * Math.PI) / 180);
-    sy += weight * Math.sin((angle * Math.PI) / 180);
+    sx += dxs[i] as number;
+    sy += dys[i] as number;
   }
   return ((Math.atan2(sy, sx) * 180) / Math.PI + 360) % 360;
 }
@@ -224,13 +238,19 @@ interface Frame {
  * bounding rectangle. Quarter turns are exact (cos/sin snapped to integers).
  */
 function uprightFrame(words: readonly RawWord[], scale: Pt): Frame {
-  const vectors: { dx: number; dy: number }[] = [];
+  let directed = 0;
+  for (const w of words) if (w.directed) directed += 1;
+  const dxs = new Float64Array(directed);
+  const dys = new Float64Array(directed);
+  let n = 0;
   for (const w of words) {
     if (!w.directed) continue;
     const c = w.corners;
-    vectors.push({ dx: (c[2] - c[0]) * scale.x, dy: (c[3] - c[1]) * scale.y });
+    dxs[n] = (c[2] - c[0]) * scale.x;
+    dys[n] = (c[3] - c[1]) * scale.y;
+    n += 1;
   }
-  let angle = dominantTextAngle(vectors);
+  let angle = dominantAngle(dxs, dys);
   const quarter = Math.round(angle / 90) * 90;
   if (Math.abs(angle - quarter) < SKEW_SNAP_DEGREES) angle = quarter % 360;
   const rad = (angle * Math.PI) / 180;
