@@ -166,6 +166,8 @@ export class TextractLimiter {
   /**
    * Sends `command` (an `api` command) through `client`: each attempt waits for the limiter, the SDK
    * retries throttling with jitter, and a throttling error left after the last attempt is a ThrottlingError.
+   * A command is sent once (the limiter adds itself to the command's own middleware stack); build a new one
+   * per call, as the SDK expects anyway.
    */
   public async send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(
     client: TextractClient,
