@@ -18,6 +18,7 @@ import {
   type JsonObject,
   type LocalServer,
 } from '../http/json-protocol-server';
+import { mulberry32, type Rng } from '../synth/prng';
 import { OcrEngine, type TextractBlock } from './ocr';
 import { openDocumentPages, type DocumentPages } from './pages';
 
@@ -30,9 +31,30 @@ export interface LocalTextractOptions {
    * Absent: unlimited.
    */
   maxTps?: number;
+  /** Injected throttling (also settable later with `setFaults`). */
+  faults?: LocalTextractFaults;
 }
 
-export type LocalTextract = LocalServer;
+export interface LocalTextractFaults {
+  /**
+   * Share of requests (0..1, every operation) answered with ProvisionedThroughputExceededException before
+   * any work is done, drawn by a PRNG seeded with `seed` (default 1): the same seed throttles the same
+   * request numbers.
+   */
+  throttleRate?: number;
+  seed?: number;
+}
+
+export interface LocalTextractStats {
+  requests: number;
+  /** Of which answered with ProvisionedThroughputExceededException (injected or over maxTps). */
+  throttled: number;
+}
+
+export type LocalTextract = LocalServer & {
+  setFaults(faults: LocalTextractFaults): void;
+  stats(): LocalTextractStats;
+};
 
 const MODEL_VERSION = '1.0';
 const MAX_RESULTS = 1000;
@@ -101,13 +123,30 @@ export const startLocalTextract = async (options: LocalTextractOptions = {}): Pr
   const jobs = new Map<string, AsyncJob>();
   const jobsByToken = new Map<string, string>();
   const recent = new Map<string, number[]>(); // operation -> request times in the last second
+  const stats: LocalTextractStats = { requests: 0, throttled: 0 };
+  let faults: LocalTextractFaults = {};
+  let draw: Rng = mulberry32(1);
+  const setFaults = (next: LocalTextractFaults): void => {
+    if (next.throttleRate !== undefined && !(next.throttleRate >= 0 && next.throttleRate <= 1)) {
+      throw new RangeError(`throttleRate must be within 0..1, got ${next.throttleRate}`);
+    }
+    faults = { ...next };
+    draw = mulberry32(next.seed ?? 1);
+  };
+  setFaults(options.faults ?? {});
 
   const throttle = (operation: string): void => {
+    stats.requests += 1;
+    if (faults.throttleRate !== undefined && faults.throttleRate > 0 && draw() < faults.throttleRate) {
+      stats.throttled += 1;
+      throw new JsonProtocolError('ProvisionedThroughputExceededException', `Provisioned rate exceeded (injected: ${operation})`);
+    }
     if (options.maxTps === undefined) return;
     const now = Date.now();
     const times = (recent.get(operation) ?? []).filter((t) => now - t < 1000);
     if (times.length >= options.maxTps) {
       recent.set(operation, times);
+      stats.throttled += 1;
       throw new JsonProtocolError(
         'ProvisionedThroughputExceededException',
         `Provisioned rate exceeded: ${operation} is limited to ${options.maxTps} TPS locally`,
@@ -204,5 +243,5 @@ export const startLocalTextract = async (options: LocalTextractOptions = {}): Pr
       },
     },
   });
-  return server;
+  return { ...server, setFaults, stats: () => ({ ...stats }) };
 };

@@ -11,7 +11,7 @@ import type { TextractClient } from '@aws-sdk/client-textract';
 import { putJson } from '../aws/s3-objects';
 import { BadDocumentError } from '../errors';
 import type { QuarantineEntry } from './documents';
-import { ocrResultKey, readOcrBatchFile, storeOcrDocument, summarize, type OcrBatchParams, type OcrBatchSummary, type PendingTextractJob } from './ocr-batch';
+import { batchTextractLimiter, ocrResultKey, readOcrBatchFile, storeOcrDocument, summarize, type OcrBatchParams, type OcrBatchSummary, type PendingTextractJob } from './ocr-batch';
 import { quarantine } from './quarantine';
 import { getTextDetection } from './textract-ocr';
 
@@ -25,12 +25,13 @@ export const collectTextractJobs = async (
   const resultKey = ocrResultKey(params.runPrefix, params.batchIndex);
   const file = await readOcrBatchFile(deps.s3, params.bucket, resultKey);
   const now = deps.now?.() ?? new Date();
+  const limiter = await batchTextractLimiter(deps.textract, params);
   const stillPending: PendingTextractJob[] = [];
   const quarantined: QuarantineEntry[] = [];
   for (const job of file.pending) {
     const { jobId, pages: _pages, startedAt, ...document } = job;
     try {
-      const result = await getTextDetection(deps.textract, jobId, job.key);
+      const result = await getTextDetection(deps.textract, jobId, job.key, limiter);
       if (result.status === 'IN_PROGRESS') {
         const runningSeconds = (now.getTime() - Date.parse(startedAt)) / 1000;
         if (runningSeconds > TEXTRACT_JOB_TIMEOUT_SECONDS) {

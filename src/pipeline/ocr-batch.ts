@@ -20,16 +20,24 @@ import { inspectDocument, routeForTextract } from '../documents';
 import { ocrDocumentSchema, type OcrDocument } from '../textract';
 import { describeIssues, parseOrThrow } from '../validation';
 import { documentRefSchema, quarantineEntrySchema, type DocumentRef, type QuarantineEntry } from './documents';
+import { TextractLimiter, defaultTextractQuotas, textractTpsSchema } from '../textract/throughput';
 import { batchKey, type BatchFile } from './plan';
 import { quarantine } from './quarantine';
 import { detectWords, startTextDetection } from './textract-ocr';
 
-export interface OcrBatchParams {
-  bucket: string;
-  runId: string;
-  runPrefix: string;
-  batchIndex: number;
-}
+/** The event of OcrBatch and CollectTextractJobs (one OCR Map iteration). */
+export const ocrBatchParamsSchema = z.strictObject({
+  bucket: z.string().min(3),
+  runId: z.string().min(1),
+  runPrefix: z.string().min(1),
+  batchIndex: z.number().int().min(0),
+  /**
+   * This iteration's share of the Textract TPS quotas (the run config's `dataset.textractTpsPerBatch`).
+   * Absent: the client region's whole default quota, right for a lone caller only.
+   */
+  textractTps: textractTpsSchema.optional(),
+});
+export type OcrBatchParams = z.infer<typeof ocrBatchParamsSchema>;
 
 const hashSchema = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -155,7 +163,7 @@ type OcrOutcome =
 export const textractJobToken = (runId: string, contentHash: string): string => sha256(`${runId}\n${contentHash}`);
 
 const ocrWithCache = async (
-  deps: { s3: S3Client; textract: TextractClient },
+  deps: { s3: S3Client; textract: TextractClient; limiter: TextractLimiter },
   bucket: string,
   runId: string,
   ref: DocumentRef,
@@ -176,19 +184,24 @@ const ocrWithCache = async (
   const route = routeForTextract(inspection);
   if (!route.ok) throw new BadDocumentError(route.reason, ref.key);
   if (route.api === 'async') {
-    const jobId = await startTextDetection(deps.textract, { bucket, key: ref.key }, textractJobToken(runId, contentHash));
+    const jobId = await startTextDetection(deps.textract, { bucket, key: ref.key }, textractJobToken(runId, contentHash), deps.limiter);
     return { kind: 'pending', contentHash, ocrKey, jobId, pages: inspection.pages };
   }
-  const document = await detectWords(deps.textract, ref.key, bytes);
+  const document = await detectWords(deps.textract, ref.key, bytes, deps.limiter);
   await storeOcrDocument(deps.s3, bucket, ref.key, ocrKey, document);
   return { kind: 'done', contentHash, ocrKey, cacheHit: false, pagesBilled: Math.max(document.pages.length, 1) };
 };
+
+/** The limiter of one Map iteration: its share of the quotas, or the region's whole default for a lone caller. */
+export const batchTextractLimiter = async (textract: TextractClient, params: OcrBatchParams): Promise<TextractLimiter> =>
+  new TextractLimiter(params.textractTps ?? defaultTextractQuotas(await textract.config.region()));
 
 export const ocrBatch = async (
   deps: { s3: S3Client; textract: TextractClient; now?: () => Date },
   params: OcrBatchParams,
 ): Promise<OcrBatchSummary> => {
   const batch = (await getJson(deps.s3, { bucket: params.bucket, key: batchKey(params.runPrefix, params.batchIndex) })) as BatchFile;
+  const limiter = await batchTextractLimiter(deps.textract, params);
   const result: OcrBatchFile = {
     schemaVersion: 2,
     batchIndex: params.batchIndex,
@@ -212,7 +225,7 @@ export const ocrBatch = async (
       continue;
     }
     try {
-      const ocr = await ocrWithCache(deps, params.bucket, params.runId, ref);
+      const ocr = await ocrWithCache({ ...deps, limiter }, params.bucket, params.runId, ref);
       const common = { ...ref, contentHash: ocr.contentHash, annotationHash: annotation.annotationHash, ocrKey: ocr.ocrKey, annotation: annotation.annotation };
       if (ocr.kind === 'pending') {
         result.pending.push({ ...common, jobId: ocr.jobId, pages: ocr.pages, startedAt: (deps.now?.() ?? new Date()).toISOString() });

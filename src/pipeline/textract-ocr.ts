@@ -1,9 +1,10 @@
 /**
  * Textract -> OCR words, synchronously (DetectDocumentText: images and one-page PDF/TIFF) or
  * asynchronously (StartDocumentTextDetection on the S3 object, then GetDocumentTextDetection with
- * NextToken pagination, at most 1,000 blocks a response). Maps Textract's exceptions onto our typed
- * errors: throttling stays a ThrottlingError (the ASL retries it with backoff), a document Textract
- * refuses is a BadDocumentError (quarantined, the run goes on), anything else propagates unchanged.
+ * NextToken pagination, at most 1,000 blocks a response). Every call goes through the run's
+ * TextractLimiter (TPS share per API, SDK retries with jitter; throttling left after the retries is a
+ * ThrottlingError, which the ASL retries with backoff); a document Textract refuses is a BadDocumentError
+ * (quarantined, the run goes on); anything else propagates unchanged.
  */
 import {
   DetectDocumentTextCommand,
@@ -12,15 +13,11 @@ import {
   type Block,
   type TextractClient,
 } from '@aws-sdk/client-textract';
-import { BadDocumentError, ThrottlingError } from '../errors';
+import { BadDocumentError } from '../errors';
 import { blocksToOcrDocument, type OcrDocument } from '../textract';
 import type { S3Location } from '../aws/s3-objects';
+import type { TextractLimiter } from '../textract/throughput';
 
-const THROTTLING = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'LimitExceededException',
-]);
 const DOCUMENT_REFUSED = new Set([
   'UnsupportedDocumentException',
   'BadDocumentException',
@@ -42,7 +39,6 @@ const call = async <T>(documentKey: string, send: () => Promise<T>): Promise<T> 
   } catch (error) {
     const name = (error as { name?: string }).name ?? '';
     const message = (error as { message?: string }).message ?? String(error);
-    if (THROTTLING.has(name)) throw new ThrottlingError(`Textract throttled (${name}): ${message}`, { cause: error });
     if (DOCUMENT_REFUSED.has(name)) {
       throw new BadDocumentError(`Textract refused the document (${name}): ${message}`, documentKey, { cause: error });
     }
@@ -54,8 +50,11 @@ export const detectWords = async (
   textract: TextractClient,
   documentKey: string,
   bytes: Uint8Array,
+  limiter: TextractLimiter,
 ): Promise<OcrDocument> => {
-  const response = await call(documentKey, () => textract.send(new DetectDocumentTextCommand({ Document: { Bytes: bytes } })));
+  const response = await call(documentKey, () =>
+    limiter.send(textract, 'DetectDocumentText', new DetectDocumentTextCommand({ Document: { Bytes: bytes } })),
+  );
   return blocksToOcrDocument(response.Blocks ?? []);
 };
 
@@ -67,9 +66,12 @@ export const startTextDetection = async (
   textract: TextractClient,
   document: S3Location & { versionId?: string },
   clientToken: string,
+  limiter: TextractLimiter,
 ): Promise<string> => {
   const response = await call(document.key, () =>
-    textract.send(
+    limiter.send(
+      textract,
+      'StartDocumentTextDetection',
       new StartDocumentTextDetectionCommand({
         DocumentLocation: {
           S3Object: { Bucket: document.bucket, Name: document.key, ...(document.versionId ? { Version: document.versionId } : {}) },
@@ -92,10 +94,13 @@ export const getTextDetection = async (
   textract: TextractClient,
   jobId: string,
   documentKey: string,
+  limiter: TextractLimiter,
 ): Promise<TextDetectionResult> => {
   const get = (nextToken?: string) =>
     call(documentKey, () =>
-      textract.send(
+      limiter.send(
+        textract,
+        'GetDocumentTextDetection',
         new GetDocumentTextDetectionCommand({
           JobId: jobId,
           MaxResults: MAX_BLOCKS_PER_RESPONSE,

@@ -46,7 +46,8 @@ describe('readDeploymentSettings', () => {
       DOCTRAIN_MAX_WAIT_SECONDS: 8 * 3600,
       DOCTRAIN_POLL_SECONDS: 60,
       DOCTRAIN_BATCH_SIZE: 10,
-      DOCTRAIN_TEXTRACT_TPS: 10,
+      DOCTRAIN_OCR_MAX_CONCURRENCY: 10,
+      AWS_REGION: 'us-east-1',
       DOCTRAIN_VALIDATION_FRACTION: 0.2,
       DOCTRAIN_DOCUMENTS_PREFIX: 'documents/',
     });
@@ -92,7 +93,14 @@ describe('resolveRunConfig', () => {
       bucket: ENV.DOCTRAIN_BUCKET,
       documentsPrefix: 'documents/',
       runPrefix: 'runs/weekly-2026-03-14/',
-      dataset: { validationFraction: 0.2, batchSize: 10, ocrConcurrency: 10 },
+      dataset: {
+        validationFraction: 0.2,
+        batchSize: 10,
+        ocrConcurrency: 10,
+        // us-east-1's default quotas, split over the 10 iterations of the OCR Map.
+        textractTps: { DetectDocumentText: 25, AnalyzeDocument: 10, StartDocumentTextDetection: 15, GetDocumentTextDetection: 15 },
+        textractTpsPerBatch: { DetectDocumentText: 2.5, AnalyzeDocument: 1, StartDocumentTextDetection: 1.5, GetDocumentTextDetection: 1.5 },
+      },
       training: {
         jobName: 'doctrain-weekly-2026-03-14-a1',
         image: ENV.DOCTRAIN_TRAINING_IMAGE,
@@ -124,7 +132,7 @@ describe('resolveRunConfig', () => {
       DOCTRAIN_INSTANCE_TYPE: 'ml.g5.2xlarge',
       DOCTRAIN_BATCH_SIZE: '25',
       DOCTRAIN_POLL_SECONDS: '30',
-      DOCTRAIN_TEXTRACT_TPS: '4',
+      DOCTRAIN_TEXTRACT_TPS_DETECT_DOCUMENT_TEXT: '4',
     });
     // Act
     const config = resolveRunConfig(
@@ -149,6 +157,7 @@ describe('resolveRunConfig', () => {
     expect(config.modelName).toBe('invoices');
     expect(config.pollSeconds).toBe(30);
     expect(config.dataset.ocrConcurrency).toBe(4);
+    expect(config.dataset.textractTpsPerBatch.DetectDocumentText).toBe(1);
     expect(config.training.outputS3Uri).toBe(`s3://${ENV.DOCTRAIN_BUCKET}/models/invoices/`);
     // ...and the built-in default where both are.
     expect(config.dataset.validationFraction).toBe(0.2);

@@ -16,11 +16,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BadDocumentError, ThrottlingError } from '../../../src/errors';
 import { detectWords, getTextDetection, MAX_BLOCKS_PER_RESPONSE, startTextDetection, TEXTRACT_ASYNC_ENGINE } from '../../../src/pipeline/textract-ocr';
 import { OCR_SCHEMA_VERSION, TEXTRACT_ENGINE, ocrDocumentSchema } from '../../../src/textract';
+import { TextractLimiter, defaultTextractQuotas } from '../../../src/textract/throughput';
 
 const textract = mockClient(TextractClient);
 const client = new TextractClient({ region: 'us-east-1' });
 const BYTES = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
 const KEY = 'documents/receipt-0001.png';
+const limiter = new TextractLimiter(defaultTextractQuotas('us-east-1'));
 
 afterEach(() => textract.reset());
 
@@ -57,7 +59,7 @@ describe('detectWords', () => {
       ],
     });
     // Act
-    const document = await detectWords(client, KEY, BYTES);
+    const document = await detectWords(client, KEY, BYTES, limiter);
     // Assess
     expect(textract.commandCalls(DetectDocumentTextCommand)).toHaveLength(1);
     expect(textract.commandCalls(DetectDocumentTextCommand)[0]?.args[0].input).toEqual({ Document: { Bytes: BYTES } });
@@ -76,7 +78,7 @@ describe('detectWords', () => {
     // Prepare
     textract.on(DetectDocumentTextCommand).resolves({ DocumentMetadata: { Pages: 1 } });
     // Act
-    const document = await detectWords(client, KEY, BYTES);
+    const document = await detectWords(client, KEY, BYTES, limiter);
     // Assess
     expect(document).toEqual({ schemaVersion: OCR_SCHEMA_VERSION, engine: TEXTRACT_ENGINE, pages: [] });
   });
@@ -89,7 +91,7 @@ describe('detectWords', () => {
     const original = make();
     textract.on(DetectDocumentTextCommand).rejects(original);
     // Act
-    const error = await caught(detectWords(client, KEY, BYTES));
+    const error = await caught(detectWords(client, KEY, BYTES, limiter));
     // Assess
     expect(error).toBeInstanceOf(ThrottlingError);
     expect(error).not.toBeInstanceOf(BadDocumentError);
@@ -106,7 +108,7 @@ describe('detectWords', () => {
     // Prepare
     textract.on(DetectDocumentTextCommand).rejects(make());
     // Act
-    const error = await caught(detectWords(client, KEY, BYTES));
+    const error = await caught(detectWords(client, KEY, BYTES, limiter));
     // Assess
     expect(error).toBeInstanceOf(BadDocumentError);
     expect(error.name).toBe('BadDocumentError');
@@ -120,8 +122,8 @@ describe('detectWords', () => {
     const network = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     textract.on(DetectDocumentTextCommand).rejectsOnce(internal).rejectsOnce(network);
     // Act
-    const first = await caught(detectWords(client, KEY, BYTES));
-    const second = await caught(detectWords(client, KEY, BYTES));
+    const first = await caught(detectWords(client, KEY, BYTES, limiter));
+    const second = await caught(detectWords(client, KEY, BYTES, limiter));
     // Assess
     expect(first).toBe(internal);
     expect(second).toBe(network);
@@ -147,7 +149,7 @@ describe('async text detection', () => {
     // Prepare
     textract.on(StartDocumentTextDetectionCommand).resolves({ JobId: 'job-1' });
     // Act
-    const jobId = await startTextDetection(client, { bucket: 'b', key: 'docs/a.pdf' }, 'f'.repeat(64));
+    const jobId = await startTextDetection(client, { bucket: 'b', key: 'docs/a.pdf' }, 'f'.repeat(64), limiter);
     // Assess
     expect(jobId).toBe('job-1');
     expect(textract.commandCalls(StartDocumentTextDetectionCommand)[0]?.args[0].input).toEqual({
@@ -160,8 +162,8 @@ describe('async text detection', () => {
     // Prepare
     textract.on(GetDocumentTextDetectionCommand).resolvesOnce({ JobStatus: 'IN_PROGRESS' }).resolvesOnce({ JobStatus: 'FAILED', StatusMessage: 'UNSUPPORTED_DOCUMENT' });
     // Act / Assess
-    expect(await getTextDetection(client, 'job-1', KEY)).toEqual({ status: 'IN_PROGRESS' });
-    expect(await getTextDetection(client, 'job-1', KEY)).toEqual({ status: 'FAILED', message: 'UNSUPPORTED_DOCUMENT' });
+    expect(await getTextDetection(client, 'job-1', KEY, limiter)).toEqual({ status: 'IN_PROGRESS' });
+    expect(await getTextDetection(client, 'job-1', KEY, limiter)).toEqual({ status: 'FAILED', message: 'UNSUPPORTED_DOCUMENT' });
   });
 
   it('reads every response page (NextToken, at most 1,000 blocks each) into one OCR document, page by page', async () => {
@@ -178,7 +180,7 @@ describe('async text detection', () => {
       };
     });
     // Act
-    const result = await getTextDetection(client, 'job-1', KEY);
+    const result = await getTextDetection(client, 'job-1', KEY, limiter);
     // Assess
     const calls = textract.commandCalls(GetDocumentTextDetectionCommand).map((c) => c.args[0].input);
     expect(calls).toEqual([
@@ -203,7 +205,7 @@ describe('async text detection', () => {
       Warnings: [{ ErrorCode: 'PAGE_FAILED', Pages: [2] }],
     });
     // Act
-    const result = await getTextDetection(client, 'job-1', KEY);
+    const result = await getTextDetection(client, 'job-1', KEY, limiter);
     // Assess
     expect(result).toMatchObject({ status: 'SUCCEEDED', pages: 2, warnings: ['PAGE_FAILED on pages 2'] });
   });
@@ -216,9 +218,9 @@ describe('async text detection', () => {
       .rejectsOnce(new InvalidJobIdException({ message: 'Job not found', $metadata: {} }));
     textract.on(StartDocumentTextDetectionCommand).rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
     // Act
-    const throttled = await caught(getTextDetection(client, 'job-1', KEY));
-    const unknown = await caught(getTextDetection(client, 'job-1', KEY));
-    const startThrottled = await caught(startTextDetection(client, { bucket: 'b', key: KEY }, 'a'));
+    const throttled = await caught(getTextDetection(client, 'job-1', KEY, limiter));
+    const unknown = await caught(getTextDetection(client, 'job-1', KEY, limiter));
+    const startThrottled = await caught(startTextDetection(client, { bucket: 'b', key: KEY }, 'a', limiter));
     // Assess
     expect(throttled.name).toBe('ThrottlingError');
     expect(startThrottled.name).toBe('ThrottlingError');

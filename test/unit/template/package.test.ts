@@ -243,7 +243,7 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     expect(Object.keys(attributes ?? {}).filter((key) => key.startsWith('executionName'))).toEqual([]);
   });
 
-  it('passes only batch indexes through the OCR Map, and the batch count to BuildDataset', () => {
+  it('passes only batch indexes and each iteration\'s Textract TPS share through the OCR Map, and the batch count to BuildDataset', () => {
     // Prepare
     const { definition } = stateMachine(template());
     // Act
@@ -256,6 +256,7 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
       'runId.$': '$.config.runId',
       'runPrefix.$': '$.config.runPrefix',
       'batchIndex.$': '$$.Map.Item.Value',
+      'textractTps.$': '$.config.dataset.textractTpsPerBatch',
     });
     expect(map?.ResultPath).toBeNull();
     // Each iteration's summary stays in S3: the Map collects nothing.
