@@ -67,6 +67,7 @@ export const deploymentEnvironment = (config: Record<string, unknown>): Record<s
     textractTps: 'DOCTRAIN_TEXTRACT_TPS',
     batchSize: 'DOCTRAIN_BATCH_SIZE',
     validationFraction: 'DOCTRAIN_VALIDATION_FRACTION',
+    maxQuarantineShare: 'DOCTRAIN_MAX_QUARANTINE_SHARE',
   };
   return Object.fromEntries(
     Object.entries(names)

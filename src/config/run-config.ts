@@ -58,6 +58,8 @@ export const executionInputSchema = z.strictObject({
     .strictObject({
       validationFraction: z.number().gt(0).lt(1).optional(),
       batchSize: z.number().int().min(1).max(100).optional(),
+      /** Largest share of the documents that may be quarantined before the run fails (1 = never fails). */
+      maxQuarantineShare: z.number().min(0).max(1).optional(),
     })
     .optional(),
   training: z
@@ -90,6 +92,7 @@ export const deploymentSettingsSchema = z.object({
   /** Textract DetectDocumentText TPS quota of the account; bounds the OCR Map's concurrency. */
   DOCTRAIN_TEXTRACT_TPS: z.coerce.number().int().min(1).max(100).default(10),
   DOCTRAIN_VALIDATION_FRACTION: z.coerce.number().gt(0).lt(1).default(0.2),
+  DOCTRAIN_MAX_QUARANTINE_SHARE: z.coerce.number().min(0).max(1).default(0.25),
   DOCTRAIN_DOCUMENTS_PREFIX: z.string().default('documents/'),
 });
 export type DeploymentSettings = z.infer<typeof deploymentSettingsSchema>;
@@ -105,7 +108,7 @@ export interface ResolvedRunConfig {
   documentsPrefix: string;
   /** Every object this run writes lives under here (OCR batch results, reports). */
   runPrefix: string;
-  dataset: { validationFraction: number; batchSize: number; ocrConcurrency: number };
+  dataset: { validationFraction: number; batchSize: number; ocrConcurrency: number; maxQuarantineShare: number };
   training: {
     jobName: string;
     image: string;
@@ -171,6 +174,7 @@ export const resolveRunConfig = (
       // Each OCR worker sends one synchronous request at a time (about 1 s each), so the TPS quota
       // is also the number of workers that can run without being throttled.
       ocrConcurrency: settings.DOCTRAIN_TEXTRACT_TPS,
+      maxQuarantineShare: input.dataset?.maxQuarantineShare ?? settings.DOCTRAIN_MAX_QUARANTINE_SHARE,
     },
     training: {
       jobName: trainingJobName(runId, 1),

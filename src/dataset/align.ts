@@ -203,12 +203,19 @@ function findCandidates(page: Page, target: Target, minSimilarity: number): Scor
 
 /**
  * Spans whose digits, concatenated, are exactly the value's digits: `$820` or `88 17` for `8.20` and
- * `88.17` (OCR lost or split the decimal point), `2512/2018` for `25/12/2018`. Every digit still counts.
+ * `88.17` (OCR lost or split the decimal point), `2512/2018` for `25/12/2018`. Every digit still counts,
+ * and for amounts and dates the span must print fewer separators than the value (one was lost), so a
+ * moved separator never matches.
  */
 function findDigits(page: Page, target: Target, score: number): Scored[] {
   const want = asDigits(target.normalized);
   if (!/^[0-9]+$/.test(want)) return [];
-  return findConcatenated(page.digits, target.tokenCount, (text) => (text === want ? score : 0), score, want.length + 3);
+  const spans = findConcatenated(page.digits, target.tokenCount, (text) => (text === want ? score : 0), score, want.length + 3);
+  if (target.kind === 'number') return spans;
+  // Only where separators were lost: `90.0` has its separator and is not `9.00`, nor `11/2/2018` `1/12/2018`.
+  const separators = (text: string): number => text.match(/[.,/-]/g)?.length ?? 0;
+  const expected = separators(target.value);
+  return spans.filter((span) => separators(page.texts.slice(span.start, span.end).join('')) < expected);
 }
 
 /** One word, or two when OCR split the amount at its decimal point (`9.` `00`), that read as the amount. */

@@ -1,6 +1,6 @@
 import { EmptyDatasetError, InvalidInputError } from '../errors';
 import type { OcrPage } from '../textract/ocr-document';
-import { alignFields, DEFAULT_MIN_SIMILARITY, type UnalignedField } from './align';
+import { alignFields, DEFAULT_MIN_SIMILARITY, type Alignment, type UnalignedField } from './align';
 import { FIELD_KEY_PATTERN, labelForField, type Fields } from './annotations';
 import { datasetFingerprint } from './fingerprint';
 import { compareStrings } from './normalize';
@@ -9,7 +9,7 @@ import { splitDocuments } from './split';
 /** Contract 3 (docs/CONTRACTS.md): the dataset folder `datasets/<fingerprint>/`. */
 export const DATASET_SCHEMA_VERSION = 1 as const;
 /** Bump when alignment or record layout changes what a given corpus produces (it feeds the fingerprint). */
-export const LABELLING_VERSION = 1;
+export const LABELLING_VERSION = 2;
 export const DEFAULT_MAX_RECORDS_PER_SHARD = 5000;
 
 export interface DatasetDocument {
@@ -109,10 +109,20 @@ export function bioLabels(fieldKeys: Iterable<string>): string[] {
 }
 
 /**
+ * Quarantine reason of a document whose annotation has values but none of them was found on the page:
+ * kept, it would teach the model that its company, date and total are `O`; most often the annotation
+ * belongs to another document (a renamed file) or the OCR read nothing useful.
+ */
+export const annotationMatchedNothingReason = (values: readonly string[]): string =>
+  `annotation matched none of the OCR words: none of its ${values.length} value(s) (${values.join(', ')}) was found on the page; check that the annotation belongs to this document`;
+
+/**
  * Builds the dataset files from OCR'd, annotated documents. Pure: same input, same files (but for
- * manifest.createdAt). A document whose OCR found no words is moved to `quarantined` (nothing to
- * train on); a document with words but no aligned field is kept and counted in documentsWithoutEntities.
- * Throws EmptyDatasetError when no document has a single aligned entity.
+ * manifest.createdAt). Moved to `quarantined` (stage `dataset`), with a reason: a document whose OCR
+ * found no words (nothing to train on), and a document whose annotation has at least one non-empty
+ * value but not one of them aligned onto its words (annotationMatchedNothingReason). A document whose
+ * annotation has no value at all is kept (all `O`, a legitimate negative) and counted in
+ * documentsWithoutEntities. Throws EmptyDatasetError when no document has a single aligned entity.
  */
 export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   const maxRecordsPerShard = input.maxRecordsPerShard ?? DEFAULT_MAX_RECORDS_PER_SHARD;
@@ -127,13 +137,29 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   }
 
   const quarantined: QuarantinedDocument[] = [...input.quarantined];
-  const usable: DatasetDocument[] = [];
+  const withWords: DatasetDocument[] = [];
   for (const doc of input.documents) {
-    if (doc.pages.some((p) => p.words.length > 0)) usable.push(doc);
+    if (doc.pages.some((p) => p.words.length > 0)) withWords.push(doc);
     else quarantined.push({ documentKey: keyOf(doc.source), reason: 'OCR found no words', stage: 'dataset' });
   }
+  if (withWords.length === 0) throw new EmptyDatasetError('no document with OCR words to build a dataset from');
+
+  const aligned = new Map<string, { doc: DatasetDocument; pages: OcrPage[]; alignment: Alignment }>();
+  for (const doc of [...withWords].sort((a, b) => compareStrings(a.id, b.id))) {
+    const pages = [...doc.pages].sort((a, b) => a.page - b.page);
+    const alignment = alignFields(pages.flatMap((p) => p.words), doc.fields, { minSimilarity });
+    const values = alignment.unaligned.filter((u) => u.reason !== 'empty_value').map((u) => u.value);
+    if (alignment.spans.length === 0 && values.length > 0) {
+      quarantined.push({ documentKey: keyOf(doc.source), reason: annotationMatchedNothingReason(values), stage: 'dataset' });
+    } else {
+      aligned.set(doc.id, { doc, pages, alignment });
+    }
+  }
   quarantined.sort((a, b) => compareStrings(a.documentKey, b.documentKey) || compareStrings(a.reason, b.reason));
-  if (usable.length === 0) throw new EmptyDatasetError('no document with OCR words to build a dataset from');
+  const usable = [...aligned.values()].map((a) => a.doc);
+  if (usable.length === 0) {
+    throw new EmptyDatasetError(`no annotated value could be found in the OCR words of any of ${withWords.length} documents`);
+  }
 
   const split = splitDocuments(
     usable.map((d) => d.id),
@@ -149,10 +175,8 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   const entity = (field: string) => (entityCounts[labelForField(field)] ??= { aligned: 0, unaligned: 0 });
   let wordCount = 0;
 
-  for (const doc of [...usable].sort((a, b) => compareStrings(a.id, b.id))) {
-    const pages = [...doc.pages].sort((a, b) => a.page - b.page);
+  for (const { doc, pages, alignment } of aligned.values()) {
     const words = pages.flatMap((p) => p.words);
-    const alignment = alignFields(words, doc.fields, { minSimilarity });
     const firstPage = pages.find((p) => p.words.length > 0) ?? pages[0];
     records.set(doc.id, {
       id: doc.id,
