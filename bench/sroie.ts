@@ -8,7 +8,8 @@
  *   npm run bench:sroie -- --dir /data/sroie --hyperparameters '{"epochs": 10}'
  *
  * Prints documents in, quarantined (with reasons), fields aligned / annotated per field, OCR word
- * recall and character error rate against the ground-truth lines in `box/` (when present), validation
+ * recall and character error rate against the ground-truth lines in `box/` (when present), the same
+ * alignment run on the `box/` ground-truth text (alignment without OCR errors), validation
  * entity F1 and time (OCR + dataset, training, total); writes the same figures as JSON to
  * `.doctrain/bench/sroie.json` (or --out). Exits 0 when the folder is absent (nothing to measure, says
  * so), 1 when the run did not complete. Times are wall clock on whatever the machine is doing: say
@@ -25,6 +26,7 @@ import type { ExecutionEvent } from '../local/stepfunctions';
 import { uploadDocuments } from '../local/upload-documents';
 import { s3Client } from '../src/aws/clients';
 import { getBytesIfExists } from '../src/aws/s3-objects';
+import { alignFields } from '../src/dataset/align';
 import { compareStrings, levenshtein } from '../src/dataset/normalize';
 import { readSroieFolder, type ImportedDocument } from '../src/importers/sroie';
 import { runManifestKey } from '../src/pipeline/dataset-step';
@@ -144,6 +146,31 @@ const measureOcr = async (
   };
 };
 
+/**
+ * Alignment alone, without OCR errors: the annotation aligned onto the ground-truth words of `box/`
+ * (its lines top to bottom, split at spaces). Separates what alignment loses from what OCR loses.
+ */
+const alignOnGroundTruth = async (
+  documents: readonly ImportedDocument[],
+  boxDir: string,
+): Promise<{ documents: number; fields: Record<string, { aligned: number; annotated: number }> } | undefined> => {
+  let measured = 0;
+  const fields: Record<string, { aligned: number; annotated: number }> = {};
+  for (const doc of documents) {
+    const lines = await readBoxText(path.join(boxDir, `${doc.id}.csv`));
+    if (lines === undefined) continue;
+    measured++;
+    const words = lines.flatMap((line) => line.split(/\s+/)).filter((w) => w !== '').map((text) => ({ text }));
+    const alignment = alignFields(words, doc.annotation.fields);
+    for (const field of Object.keys(doc.annotation.fields)) fields[field] ??= { aligned: 0, annotated: 0 };
+    for (const span of alignment.spans) (fields[span.field] as { aligned: number }).aligned++;
+    for (const [field, value] of Object.entries(doc.annotation.fields)) {
+      (fields[field] as { annotated: number }).annotated += typeof value === 'string' ? 1 : value.length;
+    }
+  }
+  return measured === 0 ? undefined : { documents: measured, fields };
+};
+
 const main = async (): Promise<number> => {
   const dir = path.resolve(ROOT, args.dir ?? process.env['DOCTRAIN_SROIE_DIR'] ?? path.join('..', 'shared', 'datasets', 'sroie-dev'));
   if (!existsSync(dir)) {
@@ -224,6 +251,8 @@ const main = async (): Promise<number> => {
       return parsed.pages.flatMap((page) => page.words.map((word) => word.text));
     });
 
+    const groundTruth = await alignOnGroundTruth(documents, path.join(dir, 'box'));
+
     const prepStart = entered.get('PlanBatches');
     const trainStart = entered.get('CreateTrainingJob');
     const trainEnd = entered.get('FinalizeRun');
@@ -242,6 +271,7 @@ const main = async (): Promise<number> => {
       fieldsTotal: totals,
       unaligned: manifest?.unaligned ?? null,
       ocr: ocr ?? null,
+      alignmentOnGroundTruth: groundTruth ?? null,
       validation: { f1: metrics['val_f1'] ?? null, precision: metrics['val_precision'] ?? null, recall: metrics['val_recall'] ?? null },
       timeMs: {
         ocrAndDataset: prepStart !== undefined && trainStart !== undefined ? trainStart - prepStart : null,
@@ -267,6 +297,14 @@ const main = async (): Promise<number> => {
       console.log(`OCR vs box/:         word recall ${(100 * ocr.wordRecall).toFixed(1)}% (${ocr.wordsFound} / ${ocr.groundTruthWords} words), CER ${(100 * ocr.characterErrorRate).toFixed(1)}% over ${ocr.documents} receipts`);
     } else {
       console.log('OCR vs box/:         - (no box/ ground truth or no OCR results)');
+    }
+    if (groundTruth) {
+      const entries = Object.entries(groundTruth.fields);
+      const aligned = entries.reduce((n, [, f]) => n + f.aligned, 0);
+      const annotatedAll = entries.reduce((n, [, f]) => n + f.annotated, 0);
+      console.log(
+        `alignment on box/:   ${entries.map(([field, f]) => `${field} ${f.aligned}/${f.annotated}`).join(', ')}; all ${aligned}/${annotatedAll} ${percent(aligned, annotatedAll)} (the same alignment on the ground-truth text: what OCR errors cost is the difference)`,
+      );
     }
     console.log(`validation F1:       ${metrics['val_f1']?.toFixed(4) ?? '-'} (precision ${metrics['val_precision']?.toFixed(4) ?? '-'}, recall ${metrics['val_recall']?.toFixed(4) ?? '-'})`);
     console.log(`time:                OCR + dataset ${seconds(figures.timeMs.ocrAndDataset ?? undefined)}, training ${seconds(figures.timeMs.training ?? undefined)}, total ${seconds(figures.timeMs.total)} (wall clock, under whatever load the machine had)`);

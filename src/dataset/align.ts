@@ -215,7 +215,10 @@ function findDigits(page: Page, target: Target, score: number): Scored[] {
   // Only where separators were lost: `90.0` has its separator and is not `9.00`, nor `11/2/2018` `1/12/2018`.
   const separators = (text: string): number => text.match(/[.,/-]/g)?.length ?? 0;
   const expected = separators(target.value);
-  return spans.filter((span) => separators(page.texts.slice(span.start, span.end).join('')) < expected);
+  return spans.filter((span) => {
+    const printed = separators(page.texts.slice(span.start, span.end).join(''));
+    return printed < expected || (expected === 0 && printed === 0);
+  });
 }
 
 /** One word, or two when OCR split the amount at its decimal point (`9.` `00`), that read as the amount. */

@@ -2,7 +2,7 @@
  * Text normalisation for alignment. Three kinds of values, each compared in its own way:
  * - amounts (`RM 9.00`, `9.0`, `1,234.50`, `118,37`): compared as exact decimal numbers, so a currency,
  *   a thousands separator, a decimal comma or a trailing zero never matters and one wrong digit always does;
- * - dates (`11/5/2018`, `11/05/2018`, `05-JAN-2018`, `10 MAR 2018`, `2018-03-10`): compared as calendar
+ * - dates (`11/5/2018`, `11/05/2018`, `05-JAN-2018`, `10 MAR 2018`, `2018-03-10`, `20180310`): compared as calendar
  *   dates, so zero padding, separators, month names and two-digit years never matter, a wrong digit does;
  * - free text (names, addresses): case, diacritics, punctuation and spacing are ignored
  *   (normalizeToken), and similar-looking characters (0/O, 1/I/l, 5/S, 8/B ...) fold together
@@ -194,6 +194,14 @@ const DATE_PATTERNS: readonly { regex: RegExp; read: (m: RegExpExecArray) => { p
       const y = fullYear(year);
       return { printed: [Number(day), month, y], readings: [[y, month, Number(day)]] };
     },
+  },
+  {
+    // 20180304 (ISO 8601 basic format): only 19xx/20xx years and valid months, never inside a longer number.
+    regex: /(?<![0-9])((?:19|20)[0-9]{2})(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])(?![0-9])/g,
+    read: (m) => ({
+      printed: [Number(m[1]), Number(m[2]), Number(m[3])],
+      readings: [[Number(m[1]), Number(m[2]), Number(m[3])]],
+    }),
   },
 ];
 

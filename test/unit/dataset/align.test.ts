@@ -123,6 +123,8 @@ describe('alignFields on real-receipt shapes', () => {
     ['10 MAR 2018', 'UNIHAKKA 10 Mar 2018 18:40', ['O', 'B-DATE', 'I-DATE', 'I-DATE', 'O']],
     ['25/12/2018', 'DATE 2512/2018', ['O', 'B-DATE']],
     ['2018-01-05', '[Sales]2018-01-05 22:55:25', ['B-DATE', 'O']],
+    ['20180304', 'GST No. : 04/03/2018 15:41:52', ['O', 'O', 'O', 'B-DATE', 'O']],
+    ['20180304', 'DATE 20180304', ['O', 'B-DATE']],
   ])('finds the date %s in "%s"', (value, text, expected) => {
     expect(alignFields(words(text), { date: value }).labels).toEqual(expected);
   });

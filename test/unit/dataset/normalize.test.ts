@@ -81,6 +81,7 @@ describe('parseDate / findDates / datesEqual', () => {
     ['10 MAR 2018', 'March 10, 2018'],
     ['2018-03-10', '10/03/2018'],
     ['2018/02/22', '2018-02-22'],
+    ['20180304', '04/03/2018'],
     ['20/12/2018', '2O/12/2O18'],
     ['25/12/2018', 'Date:25/12/2018 20:13'],
     ['2018-01-05', '[Sales]2018-01-05 22:55:25'],
@@ -94,6 +95,7 @@ describe('parseDate / findDates / datesEqual', () => {
     ['01/02/2018', '02/01/2018', 'day and month swapped, both readings ambiguous'],
     ['25/12/2018', '25/12/2017 25/11/2018', 'neither date'],
     ['25/12/2018', '03-51213881', 'a phone number'],
+    ['20180304', '2018030510100030498', 'digits inside an invoice number'],
   ])('%s is not %s (%s)', (annotated, printed) => {
     expect(sameDate(annotated, printed)).toBe(false);
   });
