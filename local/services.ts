@@ -75,6 +75,7 @@ export const deploymentEnvironment = (config: Record<string, unknown>): Record<s
     ocrMaxConcurrency: 'DOCTRAIN_OCR_MAX_CONCURRENCY',
     batchSize: 'DOCTRAIN_BATCH_SIZE',
     validationFraction: 'DOCTRAIN_VALIDATION_FRACTION',
+    maxQuarantineShare: 'DOCTRAIN_MAX_QUARANTINE_SHARE',
   };
   return Object.fromEntries(
     Object.entries(names)

@@ -64,6 +64,8 @@ export const executionInputSchema = z.strictObject({
     .strictObject({
       validationFraction: z.number().gt(0).lt(1).optional(),
       batchSize: z.number().int().min(1).max(100).optional(),
+      /** Largest share of the documents that may be quarantined before the run fails (1 = never fails). */
+      maxQuarantineShare: z.number().min(0).max(1).optional(),
     })
     .optional(),
   training: z
@@ -105,6 +107,7 @@ export const deploymentSettingsSchema = z.object({
   /** Upper bound of the OCR Map's MaxConcurrency (which is also bounded by the DetectDocumentText quota). */
   DOCTRAIN_OCR_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(40).default(10),
   DOCTRAIN_VALIDATION_FRACTION: z.coerce.number().gt(0).lt(1).default(0.2),
+  DOCTRAIN_MAX_QUARANTINE_SHARE: z.coerce.number().min(0).max(1).default(0.25),
   DOCTRAIN_DOCUMENTS_PREFIX: z.string().default('documents/'),
 });
 export type DeploymentSettings = z.infer<typeof deploymentSettingsSchema>;
@@ -129,6 +132,8 @@ export interface ResolvedRunConfig {
     textractTps: TextractTps;
     /** One OCR Map iteration's share: textractTps / ocrConcurrency (each iteration is its own process on AWS). */
     textractTpsPerBatch: TextractTps;
+    /** Above this share of quarantined documents the run fails instead of training on the rest. */
+    maxQuarantineShare: number;
   };
   training: {
     jobName: string;
@@ -208,6 +213,7 @@ export const resolveRunConfig = (
       ocrConcurrency,
       textractTps,
       textractTpsPerBatch: splitTextractTps(textractTps, ocrConcurrency),
+      maxQuarantineShare: input.dataset?.maxQuarantineShare ?? settings.DOCTRAIN_MAX_QUARANTINE_SHARE,
     },
     training: {
       jobName: trainingJobName(runId, 1),

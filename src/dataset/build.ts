@@ -1,7 +1,7 @@
 import { EmptyDatasetError, InvalidInputError } from '../errors';
 import type { OcrPage } from '../textract/ocr-document';
 import { DEFAULT_MIN_SIMILARITY } from './align';
-import { alignAnnotation, type UnalignedAnnotation } from './align-annotation';
+import { alignAnnotation, type AnnotationAlignment, type UnalignedAnnotation } from './align-annotation';
 import { annotationLabelKeys, FIELD_KEY_PATTERN, labelForField, type Annotation } from './annotations';
 import { datasetFingerprint } from './fingerprint';
 import { compareStrings } from './normalize';
@@ -118,11 +118,16 @@ export function bioLabels(fieldKeys: Iterable<string>): string[] {
   return ['O', ...labels.flatMap((l) => [`B-${l}`, `I-${l}`])];
 }
 
+export const annotationMatchedNothingReason = (values: readonly string[]): string =>
+  `annotation matched none of the OCR words: none of its ${values.length} value(s) (${values.join(', ')}) was found on the page; check that the annotation belongs to this document`;
+
 /**
  * Builds the dataset files from OCR'd, annotated documents. Pure: same input, same files (but for
- * manifest.createdAt). A document whose OCR found no words is moved to `quarantined` (nothing to
- * train on); a document with words but no aligned field is kept and counted in documentsWithoutEntities.
- * Throws EmptyDatasetError when no document has a single aligned entity.
+ * manifest.createdAt). Moved to `quarantined` (stage `dataset`), with a reason: a document whose OCR
+ * found no words (nothing to train on), and a document whose annotation has at least one non-empty
+ * value but not one of them aligned onto its words (annotationMatchedNothingReason). A document whose
+ * annotation has no value at all is kept (all `O`, a legitimate negative) and counted in
+ * documentsWithoutEntities. Throws EmptyDatasetError when no document has a single aligned entity.
  */
 export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   const maxRecordsPerShard = input.maxRecordsPerShard ?? DEFAULT_MAX_RECORDS_PER_SHARD;
@@ -137,13 +142,30 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   }
 
   const quarantined: QuarantinedDocument[] = [...input.quarantined];
-  const usable: DatasetDocument[] = [];
+  const withWords: DatasetDocument[] = [];
   for (const doc of input.documents) {
-    if (doc.pages.some((p) => p.words.length > 0)) usable.push(doc);
+    if (doc.pages.some((p) => p.words.length > 0)) withWords.push(doc);
     else quarantined.push({ documentKey: keyOf(doc.source), reason: 'OCR found no words', stage: 'dataset' });
   }
+  if (withWords.length === 0) throw new EmptyDatasetError('no document with OCR words to build a dataset from');
+
+  // Key fields are searched over every page at once (a value is where it is found, on whichever page).
+  const aligned = new Map<string, { doc: DatasetDocument; pages: OcrPage[]; alignment: AnnotationAlignment }>();
+  for (const doc of [...withWords].sort((a, b) => compareStrings(a.id, b.id))) {
+    const pages = [...doc.pages].sort((a, b) => a.page - b.page);
+    const alignment = alignAnnotation(pages, doc.annotation, { minSimilarity });
+    const values = alignment.unaligned.filter((u) => u.reason !== 'empty_value').map((u) => u.value);
+    if (alignment.aligned.length === 0 && values.length > 0) {
+      quarantined.push({ documentKey: keyOf(doc.source), reason: annotationMatchedNothingReason(values), stage: 'dataset' });
+    } else {
+      aligned.set(doc.id, { doc, pages, alignment });
+    }
+  }
   quarantined.sort((a, b) => compareStrings(a.documentKey, b.documentKey) || compareStrings(a.reason, b.reason));
-  if (usable.length === 0) throw new EmptyDatasetError('no document with OCR words to build a dataset from');
+  const usable = [...aligned.values()].map((a) => a.doc);
+  if (usable.length === 0) {
+    throw new EmptyDatasetError(`no annotated value could be found in the OCR words of any of ${withWords.length} documents`);
+  }
 
   const split = splitDocuments(
     usable.map((d) => d.id),
@@ -160,12 +182,9 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   let wordCount = 0;
   let pageCount = 0;
 
-  for (const doc of [...usable].sort((a, b) => compareStrings(a.id, b.id))) {
-    const pages = [...doc.pages].sort((a, b) => a.page - b.page);
-    // Key fields are searched over every page at once (a value is where it is found, on whichever page);
-    // each page then becomes its own record carrying its words' labels.
+  for (const { doc, pages, alignment } of aligned.values()) {
+    // Each page becomes its own record carrying its words' labels.
     const words = pages.flatMap((p) => p.words);
-    const alignment = alignAnnotation(pages, doc.annotation, { minSimilarity });
     const multiPage = pages.length > 1;
     const docRecords: DatasetRecord[] = [];
     let offset = 0;

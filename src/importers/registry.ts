@@ -7,6 +7,7 @@ import { InvalidInputError } from '../errors';
 import { readFunsdFolder } from './funsd';
 import { readGroundTruthManifest } from './ground-truth';
 import { readLabelledWords } from './labelled-words';
+import { readSroieFolder } from './sroie';
 import type { Importer } from './types';
 
 export interface ImportFormat {
@@ -18,6 +19,7 @@ export interface ImportFormat {
 export const IMPORT_FORMATS = {
   'ground-truth': { input: 'a SageMaker Ground Truth bounding-box output manifest (JSON Lines)', read: readGroundTruthManifest },
   funsd: { input: 'a FUNSD-style folder with annotations/*.json and images/', read: readFunsdFolder },
+  sroie: { input: 'a SROIE folder: img/<id>.jpg + key/<id>.json (company, date, address, total)', read: readSroieFolder },
   words: { input: 'a CSV or JSON file of labelled words per document', read: readLabelledWords },
 } as const satisfies Record<string, ImportFormat>;
 

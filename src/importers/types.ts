@@ -4,12 +4,12 @@ import type { Annotation } from '../dataset/annotations';
  * What every importer yields: one document on local disk and its annotation in contract 1. The
  * importers are pure readers of local files; writing the documents layout is documents-layout.ts' job.
  */
-export interface ImportedDocument {
+export interface ImportedDocument<A extends Annotation = Annotation> {
   /** Document id: the base name in the documents layout (`<id>.<ext>` + `<id>.json`); may contain `/`. */
   readonly id: string;
   /** Absolute path of the document file (image, PDF, TIFF). */
   readonly documentPath: string;
-  readonly annotation: Annotation;
+  readonly annotation: A;
 }
 
 export interface ImportOptions {

@@ -110,7 +110,7 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
       bucket: services.bucket,
       modelName: 'receipts',
       runPrefix: `runs/${RUN_ID}/`,
-      dataset: { validationFraction: 0.25, batchSize: 10, ocrConcurrency: 10 },
+      dataset: { validationFraction: 0.25, batchSize: 10, ocrConcurrency: 10, maxQuarantineShare: 0.25 },
       pollSeconds: 5,
     });
     expect(config.training).toMatchObject({

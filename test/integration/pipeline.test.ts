@@ -162,6 +162,27 @@ describe('train pipeline on the local runtime', () => {
     expect((await pipeline.runRecord('e2e-bad-input')).record).toBeUndefined();
   });
 
+  it('fails a run whose quarantine takes more than dataset.maxQuarantineShare, before any training job', async () => {
+    // Prepare: 2 of the 12 inputs are quarantined (16.7%), above a 10% limit.
+    const jobsBefore = await trainingJobNames();
+
+    // Act
+    const outcome = await pipeline.execute({ runId: 'e2e-quarantine', dataset: { maxQuarantineShare: 0.1 } }, { executionName: 'e2e-quarantine' });
+
+    // Assess
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('QuarantineShareExceededError');
+    // The cause is the Lambda error payload, as on AWS: its errorMessage says what happened and what to do.
+    expect(outcome.cause).toContain('2 of 12 documents were quarantined (16.7%), more than dataset.maxQuarantineShare 0.1 allows');
+    const entered = outcome.events.filter((event) => event.type === 'StateEntered').map((event) => event.stateName);
+    expect(entered).not.toContain('CreateTrainingJob');
+    expect(entered.slice(-2)).toEqual(['RecordFailure', 'PipelineFailed']);
+    expect(await trainingJobNames()).toEqual(jobsBefore);
+    const { record } = await pipeline.runRecord('e2e-quarantine');
+    expect(record?.status).toBe('FAILED');
+    expect(JSON.stringify(record)).toContain('QuarantineShareExceededError');
+  });
+
   it('survives a spot interruption: the job resumes from its S3 checkpoints and the run completes', async () => {
     // Prepare: reclaim the spot instance as soon as the trainer has a complete checkpoint (step 2)
     const runId = 'e2e-spot-resume';

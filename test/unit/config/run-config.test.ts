@@ -100,6 +100,7 @@ describe('resolveRunConfig', () => {
         // us-east-1's default quotas, split over the 10 iterations of the OCR Map.
         textractTps: { DetectDocumentText: 25, AnalyzeDocument: 10, StartDocumentTextDetection: 15, GetDocumentTextDetection: 15 },
         textractTpsPerBatch: { DetectDocumentText: 2.5, AnalyzeDocument: 1, StartDocumentTextDetection: 1.5, GetDocumentTextDetection: 1.5 },
+        maxQuarantineShare: 0.25,
       },
       training: {
         jobName: 'doctrain-weekly-2026-03-14-a1',
@@ -141,7 +142,7 @@ describe('resolveRunConfig', () => {
         runId: 'r-1',
         trigger: 'schedule',
         documentsPrefix: 'scans/2026/',
-        dataset: { batchSize: 5 },
+        dataset: { batchSize: 5, maxQuarantineShare: 0.5 },
         training: { instanceType: 'ml.g5.4xlarge', volumeSizeGb: 100 },
       },
       'ignored-when-runId-is-given',
@@ -151,6 +152,7 @@ describe('resolveRunConfig', () => {
     expect(config.trigger).toBe('schedule');
     expect(config.documentsPrefix).toBe('scans/2026/');
     expect(config.dataset.batchSize).toBe(5);
+    expect(config.dataset.maxQuarantineShare).toBe(0.5);
     expect(config.training.instanceType).toBe('ml.g5.4xlarge');
     expect(config.training.volumeSizeGb).toBe(100);
     // ...the stage where the input is silent...
@@ -161,6 +163,8 @@ describe('resolveRunConfig', () => {
     expect(config.training.outputS3Uri).toBe(`s3://${ENV.DOCTRAIN_BUCKET}/models/invoices/`);
     // ...and the built-in default where both are.
     expect(config.dataset.validationFraction).toBe(0.2);
+    expect(resolveRunConfig(stage, {}, 'exec').dataset.maxQuarantineShare).toBe(0.25);
+    expect(resolveRunConfig(settings({ DOCTRAIN_MAX_QUARANTINE_SHARE: '0.1' }), {}, 'exec').dataset.maxQuarantineShare).toBe(0.1);
     expect(config.training.spot).toBe(true);
   });
 
@@ -193,6 +197,8 @@ describe('resolveRunConfig', () => {
     [{ documentsPrefix: '/documents/' }, 'documentsPrefix'],
     [{ documentsPrefix: 'documents' }, 'documentsPrefix'],
     [{ dataset: { validationFraction: 1 } }, 'dataset.validationFraction'],
+    [{ dataset: { maxQuarantineShare: 1.5 } }, 'dataset.maxQuarantineShare'],
+    [{ dataset: { maxQuarantineShare: -0.1 } }, 'dataset.maxQuarantineShare'],
     [{ training: { maxRuntimeSeconds: 30 } }, 'training.maxRuntimeSeconds'],
     [{ training: { hyperparameters: { MaxSteps: 3 } } }, 'training.hyperparameters'],
     [{ trigger: 'cron' }, 'trigger'],

@@ -55,7 +55,7 @@ describe('buildDataset', () => {
       labels: ['O', 'B-COMPANY', 'I-COMPANY', 'B-DATE', 'I-DATE', 'B-TOTAL', 'I-TOTAL'],
     });
     const all = [...records(built.files, 'train-'), ...records(built.files, 'validation-')];
-    expect(all.map((r) => r.id).sort()).toEqual(['r1', 'r2', 'r3#1', 'r3#2', 'r4']);
+    expect(all.map((r) => r.id).sort()).toEqual(['r1', 'r2', 'r3#1', 'r3#2']);
     expect(records(built.files, 'validation-').length).toBeGreaterThanOrEqual(1);
     const r1 = all.find((r) => r.id === 'r1')!;
     expect(r1).toEqual({
@@ -95,7 +95,7 @@ describe('buildDataset', () => {
     const inTrain = records(built.files, 'train-').filter((r) => r.documentId === 'r3').length;
     expect([0, 2]).toContain(inTrain);
     expect(built.manifest.recordLayout).toBe('page');
-    expect(built.manifest.counts.pages).toBe(5);
+    expect(built.manifest.counts.pages).toBe(4);
   });
 
   it('leaves out a blank page of a document, keeping its other pages', () => {
@@ -112,7 +112,12 @@ describe('buildDataset', () => {
 
   it('reports counts, quarantine, unaligned values and documents without entities in the manifest', () => {
     // Act
-    const { manifest, fingerprint, files } = buildDataset(input());
+    const base = input();
+    const { manifest, fingerprint, files } = buildDataset({
+      ...base,
+      // An annotation with no value at all is a legitimate all-O document, not a mismatch.
+      documents: [...base.documents, doc('r6', [page('PLAIN PAGE')], {})],
+    });
 
     // Assess
     expect(JSON.parse(file(files, 'manifest.json')!)).toEqual(manifest);
@@ -122,24 +127,27 @@ describe('buildDataset', () => {
       pages: 5,
       train: manifest.counts.train,
       validation: manifest.counts.validation,
-      quarantined: 2,
+      quarantined: 3,
       words: 4 + 4 + 4 + 2,
       documentsWithoutEntities: 1,
-      unalignedValues: 2,
+      unalignedValues: 1,
     });
     expect(manifest.counts.train + manifest.counts.validation).toBe(4);
     expect(manifest.quarantined).toEqual([
       { documentKey: 'documents/bad.gif', reason: 'unsupported type', stage: 'plan' },
+      {
+        documentKey: 'documents/r4.png',
+        reason:
+          'annotation matched none of the OCR words: none of its 1 value(s) (ZEBRA INC) was found on the page; check that the annotation belongs to this document',
+        stage: 'dataset',
+      },
       { documentKey: 'documents/r5.png', reason: 'OCR found no words', stage: 'dataset' },
     ]);
-    expect(manifest.unaligned).toEqual([
-      { id: 'r2', fields: [{ field: 'date', value: '2026-01-01', reason: 'not_found' }] },
-      { id: 'r4', fields: [{ field: 'company', value: 'ZEBRA INC', reason: 'not_found' }] },
-    ]);
-    expect(manifest.documentsWithoutEntities).toEqual(['r4']);
+    expect(manifest.unaligned).toEqual([{ id: 'r2', fields: [{ field: 'date', value: '2026-01-01', reason: 'not_found' }] }]);
+    expect(manifest.documentsWithoutEntities).toEqual(['r6']);
     expect(manifest.labelCounts).toEqual({ O: 5, 'B-COMPANY': 3, 'I-COMPANY': 3, 'B-DATE': 0, 'I-DATE': 0, 'B-TOTAL': 3, 'I-TOTAL': 0 });
     expect(manifest.entityCounts).toEqual({
-      COMPANY: { aligned: 3, unaligned: 1 },
+      COMPANY: { aligned: 3, unaligned: 0 },
       DATE: { aligned: 0, unaligned: 1 },
       TOTAL: { aligned: 3, unaligned: 0 },
     });
@@ -171,8 +179,8 @@ describe('buildDataset', () => {
     const built = buildDataset(input({ validationFraction: 0, maxRecordsPerShard: 1 }));
 
     // Assess
-    // Records are pages: the three train documents hold four pages (r3 has two).
-    expect(built.manifest.files.train).toEqual(['train-00000.jsonl', 'train-00001.jsonl', 'train-00002.jsonl', 'train-00003.jsonl']);
+    // Records are pages: r4 (annotation matched nothing) is quarantined; the two train documents hold three pages (r3 has two).
+    expect(built.manifest.files.train).toEqual(['train-00000.jsonl', 'train-00001.jsonl', 'train-00002.jsonl']);
     expect(built.manifest.files.validation).toEqual(['validation-00000.jsonl']);
     expect(built.files.filter((f) => f.name.endsWith('.jsonl')).every((f) => f.body.split('\n').length === 2)).toBe(true);
   });

@@ -101,7 +101,7 @@ describe('multi-page documents through OcrBatch and CollectTextractJobs', { time
     expect(cached.pages[2]?.words.map((w) => w.text)).toEqual(expect.arrayContaining(['TOTAL', '42.00']));
 
     // Act: the dataset
-    const dataset = await buildDatasetStep(s3Client(), { ...params, batchCount: 1, validationFraction: 0.25 });
+    const dataset = await buildDatasetStep(s3Client(), { ...params, batchCount: 1, validationFraction: 0.25, maxQuarantineShare: 1 });
 
     // Assess: one record per page, each with its document id and page number
     const manifest = (await getJson(s3Client(), { bucket: BUCKET, key: `runs/${RUN}/dataset-manifest.json` })) as {

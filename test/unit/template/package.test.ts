@@ -264,6 +264,14 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     // Only the pending-job count and the next wait travel between the iteration's states.
     expect(ocrTask?.ResultSelector).toEqual({ 'pendingJobs.$': '$.pendingJobs', 'waitSeconds.$': '$.waitSeconds' });
     expect(build?.Parameters?.['batchCount.$']).toBe('$.plan.batchCount');
+    expect(build?.Parameters?.['maxQuarantineShare.$']).toBe('$.config.dataset.maxQuarantineShare');
+    // Too much quarantined ends the run FAILED with the step's own message, before any training job.
+    expect(build?.Catch?.[0]).toEqual({
+      ErrorEquals: ['QuarantineShareExceededError', 'EmptyDatasetError'],
+      ResultPath: '$.error',
+      Next: 'RecordFailure',
+    });
+    expect(build?.Next).toBe('CreateTrainingJob');
   });
 
   it('keeps the whole DescribeTrainingJob response as the poll, and records progress from it', () => {
