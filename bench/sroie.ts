@@ -209,12 +209,7 @@ const main = async (): Promise<number> => {
   try {
     const s3 = s3Client();
     const bucket = pipeline.services.bucket;
-    await writeDocumentsLayout(
-      (async function* () {
-        yield* documents;
-      })(),
-      s3Sink(s3, bucket, 'documents/'),
-    );
+    await writeDocumentsLayout(documents, s3Sink(s3, bucket, 'documents/'));
     const uploaded = Date.now();
     console.log(`uploaded ${documents.length} receipts in ${seconds(uploaded - started)} (local AWS start included)`);
 

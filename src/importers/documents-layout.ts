@@ -59,7 +59,7 @@ export interface WrittenDocument {
 }
 
 export async function writeDocumentsLayout(
-  documents: AsyncIterable<ImportedDocument>,
+  documents: Iterable<ImportedDocument> | AsyncIterable<ImportedDocument>,
   sink: DocumentsSink,
   onWritten: (written: WrittenDocument) => void = () => undefined,
 ): Promise<WrittenDocument[]> {
