@@ -1,14 +1,27 @@
 /**
- * OCR for the local Textract: tesseract.js with one lazily created worker, reused for every request, with
- * requests serialised through a promise queue (a tesseract worker handles one job at a time, and one
- * worker keeps memory and start-up cost flat). Results are mapped to Textract PAGE/LINE/WORD blocks.
+ * OCR for the local Textract: tesseract.js workers in a pool sized to the machine, one page per job, the
+ * result mapped to Textract PAGE/LINE/WORD blocks.
+ *
+ * Per page: the limits are checked on the header (limits.ts: an oversized image never reaches tesseract),
+ * the image is decoded upright and grayscale (preprocess.ts), and recognised with page segmentation mode 6
+ * (one uniform block of text: what receipts and most scanned pages are); a page that yields no word is read
+ * again as sparse text (mode 11), which finds text that mode 6 loses on pages with scattered fragments,
+ * photos or large margins. A job that fails or hangs destroys its worker (pool.ts), so no request can break
+ * the requests after it. Tesseract's diagnostics ("Line cannot be recognized", "Image too small to scale")
+ * are sent to /dev/null inside the wasm core: nothing reaches the terminal.
+ *
+ * Options (or environment): workers (DOCTRAIN_OCR_WORKERS, default os.availableParallelism()), pageTimeoutMs
+ * (DOCTRAIN_OCR_PAGE_TIMEOUT_MS, default 120 s).
  */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
-import { loadImage } from '@napi-rs/canvas';
-import { createWorker, OEM, type Bbox, type Page, type Worker } from 'tesseract.js';
+import { createWorker, OEM, PSM, type Bbox, type Page, type Worker } from 'tesseract.js';
 import { JsonProtocolError } from '../http/json-protocol-server';
+import { checkImageLimits, sniffFormat } from './limits';
+import { decodePage, fitScale, toGrayPgm, type DecodedPage } from './preprocess';
+import { PoolClosedError, PoolJobTimeoutError, WorkerPool } from './pool';
 
 export interface Point {
   X: number;
@@ -25,42 +38,27 @@ export interface TextractBlock {
   Page: number;
 }
 
-/** Textract's synchronous limit is 10 MB per document. */
-const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
+export interface OcrEngineOptions {
+  /** tesseract.js workers (each one thread, one page at a time). Default: DOCTRAIN_OCR_WORKERS or the CPU count. */
+  workers?: number;
+  /** A page still being recognised after this long fails (BadDocumentException) and its worker is replaced. */
+  pageTimeoutMs?: number;
+  /**
+   * Extra tesseract parameters set when a worker starts (tesseract config file lines). For diagnostics and
+   * tests; the engine's own `debug_file` cannot be overridden.
+   */
+  tesseractParameters?: Record<string, string>;
+}
 
-type Format = 'png' | 'jpeg' | 'tiff' | 'pdf' | 'unknown';
+const DEFAULT_PAGE_TIMEOUT_MS = 120_000;
+const PRIMARY_PSM = PSM.SINGLE_BLOCK;
+const FALLBACK_PSM = PSM.SPARSE_TEXT;
 
-const sniff = (bytes: Buffer): Format => {
-  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
-    return 'png';
-  }
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  const head4 = bytes.subarray(0, 4).toString('latin1');
-  if (head4 === 'II*\u0000' || head4 === 'MM\u0000*') return 'tiff';
-  if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') return 'pdf';
-  return 'unknown';
-};
-
-/** Decode only to learn the pixel size (and to reject corrupt images the way Textract does). */
-const imageSize = async (bytes: Buffer): Promise<{ width: number; height: number }> => {
-  const format = sniff(bytes);
-  if (format === 'pdf' || format === 'tiff') {
-    // Textract accepts these, but this emulator cannot rasterise them: say so plainly.
-    throw new JsonProtocolError(
-      'UnsupportedDocumentException',
-      `Request has unsupported document format (${format.toUpperCase()} is not supported by the local Textract; use PNG or JPEG)`,
-    );
-  }
-  if (format === 'unknown') {
-    throw new JsonProtocolError('UnsupportedDocumentException', 'Request has unsupported document format');
-  }
-  try {
-    const image = await loadImage(bytes);
-    if (image.width <= 0 || image.height <= 0) throw new Error('empty image');
-    return { width: image.width, height: image.height };
-  } catch {
-    throw new JsonProtocolError('BadDocumentException', 'Unable to decode the document: the image is corrupt or truncated');
-  }
+const positiveInteger = (value: string | undefined): number | undefined => {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`expected a positive integer, got ${JSON.stringify(value)}`);
+  return n;
 };
 
 const langPath = (): string => {
@@ -87,106 +85,160 @@ const geometry = (bbox: Bbox, width: number, height: number): TextractBlock['Geo
   };
 };
 
+/** Tesseract's page (pixel boxes on a `width` x `height` image) as Textract blocks: PAGE, then LINEs, then WORDs. */
+const toBlocks = (data: Page, width: number, height: number, pageNumber: number): TextractBlock[] => {
+  const lines: TextractBlock[] = [];
+  const words: TextractBlock[] = [];
+  for (const block of data.blocks ?? []) {
+    for (const paragraph of block.paragraphs) {
+      for (const line of paragraph.lines) {
+        const lineWords = line.words.filter((w) => w.text.trim().length > 0);
+        if (lineWords.length === 0) continue;
+        const wordBlocks: TextractBlock[] = lineWords.map((w) => ({
+          BlockType: 'WORD',
+          Id: randomUUID(),
+          Confidence: w.confidence,
+          Text: w.text.trim(),
+          TextType: 'PRINTED',
+          Geometry: geometry(w.bbox, width, height),
+          Page: pageNumber,
+        }));
+        const x0 = Math.min(...lineWords.map((w) => w.bbox.x0));
+        const y0 = Math.min(...lineWords.map((w) => w.bbox.y0));
+        const x1 = Math.max(...lineWords.map((w) => w.bbox.x1));
+        const y1 = Math.max(...lineWords.map((w) => w.bbox.y1));
+        lines.push({
+          BlockType: 'LINE',
+          Id: randomUUID(),
+          Confidence: wordBlocks.reduce((sum, w) => sum + (w.Confidence ?? 0), 0) / wordBlocks.length,
+          Text: wordBlocks.map((w) => w.Text).join(' '),
+          Geometry: geometry({ x0, y0, x1, y1 }, width, height),
+          Relationships: [{ Type: 'CHILD', Ids: wordBlocks.map((w) => w.Id) }],
+          Page: pageNumber,
+        });
+        words.push(...wordBlocks);
+      }
+    }
+  }
+  const page: TextractBlock = {
+    BlockType: 'PAGE',
+    Id: randomUUID(),
+    Geometry: geometry({ x0: 0, y0: 0, x1: width, y1: height }, width, height),
+    Page: pageNumber,
+    ...(lines.length > 0 ? { Relationships: [{ Type: 'CHILD' as const, Ids: lines.map((l) => l.Id) }] } : {}),
+  };
+  return [page, ...lines, ...words];
+};
+
+const wordCount = (blocks: readonly TextractBlock[]): number => blocks.filter((b) => b.BlockType === 'WORD').length;
+
+interface PooledWorker {
+  worker: Worker;
+  psm: PSM | undefined;
+}
+
 export class OcrEngine {
-  private worker: Promise<Worker> | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
+  private readonly pool: WorkerPool<PooledWorker>;
+  private readonly config: string;
 
-  /** Run `task` after every earlier request: one tesseract job at a time. */
-  private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  private getWorker(): Promise<Worker> {
-    if (this.closed) return Promise.reject(new JsonProtocolError('InternalServerError', 'Textract is shutting down', 500));
-    this.worker ??= createWorker('eng', OEM.LSTM_ONLY, {
-      langPath: langPath(),
-      gzip: true,
-      cacheMethod: 'none',
-      // Without a handler tesseract.js rethrows job errors as uncaught exceptions; the job promise rejects anyway.
-      errorHandler: () => undefined,
-    }).catch(
-      (error: unknown) => {
-        this.worker = undefined; // let a later request retry the start
-        throw error;
+  public constructor(options: OcrEngineOptions = {}) {
+    const size = options.workers ?? positiveInteger(process.env['DOCTRAIN_OCR_WORKERS']) ?? os.availableParallelism();
+    const pageTimeoutMs =
+      options.pageTimeoutMs ?? positiveInteger(process.env['DOCTRAIN_OCR_PAGE_TIMEOUT_MS']) ?? DEFAULT_PAGE_TIMEOUT_MS;
+    // Tesseract writes its diagnostics (tprintf) to `debug_file`, else to stderr; /dev/null exists in the
+    // wasm core's file system.
+    this.config = Object.entries({ ...options.tesseractParameters, debug_file: '/dev/null' })
+      .map(([k, v]) => `${k} ${v}`)
+      .join('\n');
+    this.pool = new WorkerPool<PooledWorker>({
+      size,
+      jobTimeoutMs: pageTimeoutMs,
+      create: () => this.startWorker(),
+      destroy: async ({ worker }) => {
+        await worker.terminate();
       },
-    );
-    return this.worker;
-  }
-
-  /** OCR one single-page image into Textract blocks (PAGE first, then LINEs, then WORDs, as Textract orders them). */
-  public detect(bytes: Buffer): Promise<TextractBlock[]> {
-    if (bytes.length === 0) {
-      return Promise.reject(new JsonProtocolError('InvalidParameterException', 'Document.Bytes must not be empty'));
-    }
-    if (bytes.length > MAX_DOCUMENT_BYTES) {
-      return Promise.reject(
-        new JsonProtocolError('DocumentTooLargeException', 'Document size is larger than the 10 MB limit'),
-      );
-    }
-    return this.enqueue(async () => {
-      const { width, height } = await imageSize(bytes);
-      const worker = await this.getWorker();
-      let data: Page;
-      try {
-        ({ data } = await worker.recognize(bytes, {}, { blocks: true, text: false }));
-      } catch (error) {
-        // The header decoded but leptonica could not read the pixels (e.g. a truncated file).
-        throw new JsonProtocolError('BadDocumentException', `Unable to read the document image: ${String(error)}`);
-      }
-      const pageId = randomUUID();
-      const lines: TextractBlock[] = [];
-      const words: TextractBlock[] = [];
-      for (const block of data.blocks ?? []) {
-        for (const paragraph of block.paragraphs) {
-          for (const line of paragraph.lines) {
-            const lineWords = line.words.filter((w) => w.text.trim().length > 0);
-            if (lineWords.length === 0) continue;
-            const wordBlocks: TextractBlock[] = lineWords.map((w) => ({
-              BlockType: 'WORD',
-              Id: randomUUID(),
-              Confidence: w.confidence,
-              Text: w.text.trim(),
-              TextType: 'PRINTED',
-              Geometry: geometry(w.bbox, width, height),
-              Page: 1,
-            }));
-            const x0 = Math.min(...lineWords.map((w) => w.bbox.x0));
-            const y0 = Math.min(...lineWords.map((w) => w.bbox.y0));
-            const x1 = Math.max(...lineWords.map((w) => w.bbox.x1));
-            const y1 = Math.max(...lineWords.map((w) => w.bbox.y1));
-            lines.push({
-              BlockType: 'LINE',
-              Id: randomUUID(),
-              Confidence: wordBlocks.reduce((sum, w) => sum + (w.Confidence ?? 0), 0) / wordBlocks.length,
-              Text: wordBlocks.map((w) => w.Text).join(' '),
-              Geometry: geometry({ x0, y0, x1, y1 }, width, height),
-              Relationships: [{ Type: 'CHILD', Ids: wordBlocks.map((w) => w.Id) }],
-              Page: 1,
-            });
-            words.push(...wordBlocks);
-          }
-        }
-      }
-      const page: TextractBlock = {
-        BlockType: 'PAGE',
-        Id: pageId,
-        Geometry: geometry({ x0: 0, y0: 0, x1: width, y1: height }, width, height),
-        Page: 1,
-        ...(lines.length > 0 ? { Relationships: [{ Type: 'CHILD' as const, Ids: lines.map((l) => l.Id) }] } : {}),
-      };
-      return [page, ...lines, ...words];
     });
   }
 
-  /** Wait for queued work, then stop the worker. */
-  public async close(): Promise<void> {
-    this.closed = true;
-    await this.queue;
-    const worker = this.worker;
-    this.worker = undefined;
-    if (worker !== undefined) await (await worker.catch(() => undefined))?.terminate();
+  /** How many tesseract workers this engine runs at most. */
+  public get workers(): number {
+    return this.pool.size;
+  }
+
+  /** Workers alive now (started and not destroyed). */
+  public get liveWorkers(): number {
+    return this.pool.liveWorkers;
+  }
+
+  private async startWorker(): Promise<PooledWorker> {
+    try {
+      const worker = await createWorker('eng', OEM.LSTM_ONLY, {
+        langPath: langPath(),
+        gzip: true,
+        cacheMethod: 'none',
+        logger: () => undefined,
+        // Without a handler tesseract.js rethrows job errors as uncaught exceptions; the job promise rejects anyway.
+        errorHandler: () => undefined,
+      }, this.config);
+      return { worker, psm: undefined };
+    } catch (error) {
+      throw new JsonProtocolError('InternalServerError', `The OCR engine could not start: ${String(error)}`, 500);
+    }
+  }
+
+  /** OCR one single-page PNG or JPEG document (DetectDocumentText's `Document.Bytes`). */
+  public detect(bytes: Buffer): Promise<TextractBlock[]> {
+    const format = sniffFormat(bytes);
+    if (format === 'pdf' || format === 'tiff') {
+      return Promise.reject(
+        new JsonProtocolError(
+          'UnsupportedDocumentException',
+          `Request has unsupported document format (${format.toUpperCase()} pages are decoded before OCR; this entry point takes PNG or JPEG)`,
+        ),
+      );
+    }
+    return this.recognizePage(bytes, 1);
+  }
+
+  /**
+   * OCR one raster page (PNG or JPEG bytes) into Textract blocks carrying `Page: pageNumber` (PAGE first,
+   * then LINEs, then WORDs, as Textract orders them). For multi-page documents, called once per decoded page.
+   */
+  public async recognizePage(imageBytes: Uint8Array, pageNumber: number): Promise<TextractBlock[]> {
+    if (!Number.isInteger(pageNumber) || pageNumber < 1) throw new RangeError(`page number must be >= 1, got ${pageNumber}`);
+    checkImageLimits(imageBytes);
+    const page = await decodePage(imageBytes);
+    const first = await this.recognize(page, PRIMARY_PSM, pageNumber);
+    if (wordCount(first) > 0) return first;
+    const retry = await this.recognize(page, FALLBACK_PSM, pageNumber);
+    return wordCount(retry) > 0 ? retry : first;
+  }
+
+  private async recognize(page: DecodedPage, psm: PSM, pageNumber: number): Promise<TextractBlock[]> {
+    const { pgm, width, height } = toGrayPgm(page, fitScale(page.width, page.height));
+    let data: Page;
+    try {
+      data = await this.pool.run(async (pooled) => {
+        if (pooled.psm !== psm) {
+          await pooled.worker.setParameters({ tessedit_pageseg_mode: psm });
+          pooled.psm = psm;
+        }
+        return (await pooled.worker.recognize(pgm, {}, { blocks: true, text: false })).data;
+      });
+    } catch (error) {
+      if (error instanceof JsonProtocolError) throw error;
+      if (error instanceof PoolClosedError) throw new JsonProtocolError('InternalServerError', 'Textract is shutting down', 500);
+      if (error instanceof PoolJobTimeoutError) {
+        throw new JsonProtocolError('BadDocumentException', `Unable to process the document: OCR did not finish (${error.message})`);
+      }
+      // Leptonica or tesseract gave up on the pixels; the worker that saw it has been replaced.
+      throw new JsonProtocolError('BadDocumentException', `Unable to read the document image: ${String(error)}`);
+    }
+    return toBlocks(data, width, height, pageNumber);
+  }
+
+  /** Let queued pages finish, then stop every worker. */
+  public close(): Promise<void> {
+    return this.pool.close();
   }
 }
