@@ -20,7 +20,7 @@ import path from 'node:path';
 import { createWorker, OEM, PSM, type Bbox, type Page, type Worker } from 'tesseract.js';
 import { JsonProtocolError } from '../http/json-protocol-server';
 import { checkImageLimits, sniffFormat } from './limits';
-import { decodePage, fitScale, toGrayPgm, type DecodedPage } from './preprocess';
+import { decodePage, fitScale, toGrayPgm, type DecodedPage, type QuarterTurns } from './preprocess';
 import { PoolClosedError, PoolJobTimeoutError, WorkerPool } from './pool';
 
 export interface Point {
@@ -53,6 +53,37 @@ export interface OcrEngineOptions {
 const DEFAULT_PAGE_TIMEOUT_MS = 120_000;
 const PRIMARY_PSM = PSM.SINGLE_BLOCK;
 const FALLBACK_PSM = PSM.SPARSE_TEXT;
+const meanConfidence = (blocks: readonly TextractBlock[]): number => {
+  const words = blocks.filter((b) => b.BlockType === 'WORD');
+  return words.reduce((sum, w) => sum + (w.Confidence ?? 0), 0) / Math.max(1, words.length);
+};
+
+/**
+ * How plausible a reading is: the mean word confidence, scaled down when the mean word has fewer than 3
+ * letters or digits (text read sideways comes back as a scatter of 1-2 character "words", sometimes with
+ * middling confidence). Upright real receipts score 51-79 here; sideways or upside-down ones 19-39. Below
+ * TURN_BELOW_SCORE the page is also read turned by 90, 180 and 270 degrees, and a turn replaces the reading
+ * when it scores at least TURN_MIN_GAIN more.
+ */
+const plausibility = (blocks: readonly TextractBlock[]): number => {
+  const words = blocks.filter((b) => b.BlockType === 'WORD');
+  if (words.length === 0) return 0;
+  const meanLength =
+    words.reduce((sum, w) => sum + (w.Text ?? '').replace(/[^\p{L}\p{N}]/gu, '').length, 0) / words.length;
+  return meanConfidence(blocks) * Math.min(1, meanLength / 3);
+};
+const TURN_BELOW_SCORE = 45;
+/**
+ * Tesseract reads best at an x-height of about 20 px (word boxes ~30-40 px high); receipts scanned at 150 dpi
+ * or less have word boxes of 12-20 px. A page whose median word box is lower than SMALL_TEXT_PX is read again
+ * enlarged so that it reaches UPSCALED_TEXT_PX (at most MAX_UPSCALE times). On the 40 first SROIE receipts,
+ * re-reading every page below 40 px raised word recall from 0.507 to 0.530 and lowered CER from 0.368 to
+ * 0.365, at 3x the time; the threshold here limits the second reading to the pages with really small text.
+ */
+const SMALL_TEXT_PX = 24;
+const UPSCALED_TEXT_PX = 36;
+const MAX_UPSCALE = 3;
+const TURN_MIN_GAIN = 15;
 
 const positiveInteger = (value: string | undefined): number | undefined => {
   if (value === undefined || value.trim() === '') return undefined;
@@ -68,25 +99,45 @@ const langPath = (): string => {
 
 const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
 
-const geometry = (bbox: Bbox, width: number, height: number): TextractBlock['Geometry'] => {
+/** A point of the turned image (page ratios) back in the page as decoded (the inverse of `turns` clockwise quarter turns). */
+const unturn = (u: number, v: number, turns: QuarterTurns): Point => {
+  if (turns === 1) return { X: v, Y: 1 - u };
+  if (turns === 2) return { X: 1 - u, Y: 1 - v };
+  if (turns === 3) return { X: 1 - v, Y: u };
+  return { X: u, Y: v };
+};
+
+/**
+ * Textract geometry of a pixel box found on the (possibly turned) `width` x `height` OCR image, in the page as
+ * decoded: the polygon starts at the text's own top-left corner and goes clockwise around the text, so on a
+ * page read turned it is rotated as Textract reports rotated text; the bounding box is axis-aligned.
+ */
+const geometry = (bbox: Bbox, width: number, height: number, turns: QuarterTurns): TextractBlock['Geometry'] => {
   const left = clamp01(bbox.x0 / width);
   const top = clamp01(bbox.y0 / height);
   const right = clamp01(bbox.x1 / width);
   const bottom = clamp01(bbox.y1 / height);
+  const polygon = [
+    unturn(left, top, turns),
+    unturn(right, top, turns),
+    unturn(right, bottom, turns),
+    unturn(left, bottom, turns),
+  ];
+  const xs = polygon.map((p) => p.X);
+  const ys = polygon.map((p) => p.Y);
   return {
-    BoundingBox: { Width: right - left, Height: bottom - top, Left: left, Top: top },
-    // Clockwise from top-left, as Textract returns for an upright page.
-    Polygon: [
-      { X: left, Y: top },
-      { X: right, Y: top },
-      { X: right, Y: bottom },
-      { X: left, Y: bottom },
-    ],
+    BoundingBox: {
+      Width: Math.max(...xs) - Math.min(...xs),
+      Height: Math.max(...ys) - Math.min(...ys),
+      Left: Math.min(...xs),
+      Top: Math.min(...ys),
+    },
+    Polygon: polygon,
   };
 };
 
 /** Tesseract's page (pixel boxes on a `width` x `height` image) as Textract blocks: PAGE, then LINEs, then WORDs. */
-const toBlocks = (data: Page, width: number, height: number, pageNumber: number): TextractBlock[] => {
+const toBlocks = (data: Page, width: number, height: number, turns: QuarterTurns, pageNumber: number): TextractBlock[] => {
   const lines: TextractBlock[] = [];
   const words: TextractBlock[] = [];
   for (const block of data.blocks ?? []) {
@@ -100,7 +151,7 @@ const toBlocks = (data: Page, width: number, height: number, pageNumber: number)
           Confidence: w.confidence,
           Text: w.text.trim(),
           TextType: 'PRINTED',
-          Geometry: geometry(w.bbox, width, height),
+          Geometry: geometry(w.bbox, width, height, turns),
           Page: pageNumber,
         }));
         const x0 = Math.min(...lineWords.map((w) => w.bbox.x0));
@@ -112,7 +163,7 @@ const toBlocks = (data: Page, width: number, height: number, pageNumber: number)
           Id: randomUUID(),
           Confidence: wordBlocks.reduce((sum, w) => sum + (w.Confidence ?? 0), 0) / wordBlocks.length,
           Text: wordBlocks.map((w) => w.Text).join(' '),
-          Geometry: geometry({ x0, y0, x1, y1 }, width, height),
+          Geometry: geometry({ x0, y0, x1, y1 }, width, height, turns),
           Relationships: [{ Type: 'CHILD', Ids: wordBlocks.map((w) => w.Id) }],
           Page: pageNumber,
         });
@@ -123,7 +174,7 @@ const toBlocks = (data: Page, width: number, height: number, pageNumber: number)
   const page: TextractBlock = {
     BlockType: 'PAGE',
     Id: randomUUID(),
-    Geometry: geometry({ x0: 0, y0: 0, x1: width, y1: height }, width, height),
+    Geometry: geometry({ x0: 0, y0: 0, x1: width, y1: height }, width, height, 0),
     Page: pageNumber,
     ...(lines.length > 0 ? { Relationships: [{ Type: 'CHILD' as const, Ids: lines.map((l) => l.Id) }] } : {}),
   };
@@ -131,6 +182,24 @@ const toBlocks = (data: Page, width: number, height: number, pageNumber: number)
 };
 
 const wordCount = (blocks: readonly TextractBlock[]): number => blocks.filter((b) => b.BlockType === 'WORD').length;
+
+/**
+ * Median height, in pixels of the page as decoded, of the words of a reading made with the page turned by
+ * `turns` (the text's height lies along the page's width when the page was read sideways): pass the page's
+ * height for an even number of turns, its width for an odd one.
+ */
+const medianTextHeight = (blocks: readonly TextractBlock[], acrossPx: number): number => {
+  const heights = blocks
+    .filter((b) => b.BlockType === 'WORD' && (b.Text ?? '').length >= 2)
+    .map((b) => {
+      const [p0, , , p3] = b.Geometry.Polygon;
+      // Top-left to bottom-left of the word: its height whatever the turn.
+      return Math.hypot((p3?.X ?? 0) - (p0?.X ?? 0), (p3?.Y ?? 0) - (p0?.Y ?? 0));
+    })
+    .sort((a, b) => a - b);
+  return (heights[Math.floor(heights.length / 2)] ?? 0) * acrossPx;
+};
+
 
 interface PooledWorker {
   worker: Worker;
@@ -208,14 +277,46 @@ export class OcrEngine {
     if (!Number.isInteger(pageNumber) || pageNumber < 1) throw new RangeError(`page number must be >= 1, got ${pageNumber}`);
     checkImageLimits(imageBytes);
     const page = await decodePage(imageBytes);
-    const first = await this.recognize(page, PRIMARY_PSM, pageNumber);
-    if (wordCount(first) > 0) return first;
-    const retry = await this.recognize(page, FALLBACK_PSM, pageNumber);
-    return wordCount(retry) > 0 ? retry : first;
+    const scale = fitScale(page.width, page.height);
+    let best = await this.recognize(page, PRIMARY_PSM, pageNumber, scale);
+    let turns: QuarterTurns = 0;
+    if (wordCount(best) === 0) {
+      const sparse = await this.recognize(page, FALLBACK_PSM, pageNumber, scale);
+      if (wordCount(sparse) > 0) best = sparse;
+    }
+    if (wordCount(best) > 0 && plausibility(best) < TURN_BELOW_SCORE) {
+      // Garbage-level reading: the page may lie sideways or upside down with nothing saying so.
+      const candidates = [1, 2, 3] as const;
+      const turned = await Promise.all(
+        candidates.map((t) => this.recognize(page, PRIMARY_PSM, pageNumber, scale, t)),
+      );
+      turned.forEach((candidate, i) => {
+        if (plausibility(candidate) >= plausibility(best) + TURN_MIN_GAIN) {
+          best = candidate;
+          turns = candidates[i] ?? 0;
+        }
+      });
+    }
+    // Small text: read again enlarged, and keep the more confident reading.
+    const textPx = medianTextHeight(best, turns % 2 === 0 ? page.height : page.width) * scale;
+    if (wordCount(best) > 0 && textPx < SMALL_TEXT_PX) {
+      const up = fitScale(page.width, page.height, Math.min(MAX_UPSCALE, (scale * UPSCALED_TEXT_PX) / textPx));
+      if (up >= scale * 1.25) {
+        const enlarged = await this.recognize(page, PRIMARY_PSM, pageNumber, up, turns);
+        if (meanConfidence(enlarged) >= meanConfidence(best)) best = enlarged;
+      }
+    }
+    return best;
   }
 
-  private async recognize(page: DecodedPage, psm: PSM, pageNumber: number): Promise<TextractBlock[]> {
-    const { pgm, width, height } = toGrayPgm(page, fitScale(page.width, page.height));
+  private async recognize(
+    page: DecodedPage,
+    psm: PSM,
+    pageNumber: number,
+    scale: number,
+    turns: QuarterTurns = 0,
+  ): Promise<TextractBlock[]> {
+    const { pgm, width, height } = toGrayPgm(page, scale, turns);
     let data: Page;
     try {
       data = await this.pool.run(async (pooled) => {
@@ -234,7 +335,7 @@ export class OcrEngine {
       // Leptonica or tesseract gave up on the pixels; the worker that saw it has been replaced.
       throw new JsonProtocolError('BadDocumentException', `Unable to read the document image: ${String(error)}`);
     }
-    return toBlocks(data, width, height, pageNumber);
+    return toBlocks(data, width, height, turns, pageNumber);
   }
 
   /** Let queued pages finish, then stop every worker. */

@@ -64,17 +64,29 @@ export const decodePage = async (bytes: Uint8Array): Promise<DecodedPage> => {
 export const fitScale = (width: number, height: number, wanted = 1): number =>
   Math.min(wanted, Math.sqrt(MAX_OCR_PIXELS / (width * height)));
 
-/** The page at `scale`, on white, as 8-bit grayscale PGM (P5) bytes. */
-export const toGrayPgm = (page: DecodedPage, scale = 1): { pgm: Buffer; width: number; height: number } => {
-  const width = Math.max(1, Math.round(page.width * scale));
-  const height = Math.max(1, Math.round(page.height * scale));
+/** Clockwise quarter turns applied to a page before OCR (0: as decoded). */
+export type QuarterTurns = 0 | 1 | 2 | 3;
+
+/** The page at `scale`, turned `turns` quarter turns clockwise, on white, as 8-bit grayscale PGM (P5) bytes. */
+export const toGrayPgm = (
+  page: DecodedPage,
+  scale = 1,
+  turns: QuarterTurns = 0,
+): { pgm: Buffer; width: number; height: number } => {
+  const w = Math.max(1, Math.round(page.width * scale));
+  const h = Math.max(1, Math.round(page.height * scale));
+  const [width, height] = turns % 2 === 0 ? [w, h] : [h, w];
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, width, height);
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(page.image, 0, 0, width, height);
+  if (turns === 1) ctx.translate(h, 0);
+  if (turns === 2) ctx.translate(w, h);
+  if (turns === 3) ctx.translate(0, w);
+  ctx.rotate((turns * Math.PI) / 2);
+  ctx.drawImage(page.image, 0, 0, w, h);
   const rgba = ctx.getImageData(0, 0, width, height).data;
   const header = Buffer.from(`P5\n${width} ${height}\n255\n`, 'latin1');
   const pgm = Buffer.allocUnsafe(header.length + width * height);

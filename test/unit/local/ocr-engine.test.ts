@@ -35,8 +35,11 @@ const whitePng = (width: number, height: number): Buffer => {
   ]);
 };
 
-/** JPEG of `png` stored rotated 90 degrees counter-clockwise with little-endian EXIF orientation 6 (display: rotate 90 CW). */
-const sidewaysJpegWithIntelExif = async (png: Buffer): Promise<Buffer> => {
+/**
+ * JPEG of `png` stored rotated 90 degrees counter-clockwise; with `exif`, tagged with little-endian EXIF
+ * orientation 6 (display: rotate 90 degrees clockwise), so that viewers show it upright.
+ */
+const sidewaysJpeg = async (png: Buffer, exif: boolean): Promise<Buffer> => {
   const upright = await loadImage(png);
   const canvas = createCanvas(upright.height, upright.width);
   const ctx = canvas.getContext('2d');
@@ -44,6 +47,7 @@ const sidewaysJpegWithIntelExif = async (png: Buffer): Promise<Buffer> => {
   ctx.rotate(-Math.PI / 2);
   ctx.drawImage(upright, 0, 0);
   const jpeg = await canvas.encode('jpeg', 95);
+  if (!exif) return jpeg;
   const ifd = Buffer.alloc(26);
   ifd.write('II*\u0000', 0, 'latin1');
   ifd.writeUInt32LE(8, 4); // first IFD
@@ -120,7 +124,7 @@ describe('OcrEngine', { timeout: 60_000 }, () => {
   });
 
   it('reads a photo stored sideways with little-endian EXIF orientation upright', async () => {
-    const jpeg = await sidewaysJpegWithIntelExif(RECEIPTS[0]?.png as Buffer);
+    const jpeg = await sidewaysJpeg(RECEIPTS[0]?.png as Buffer, true);
     const blocks = await engine.detect(jpeg);
     const found = blocks.filter((b) => b.BlockType === 'WORD');
     expect(found.map((w) => w.Text)).toEqual(expect.arrayContaining(['BLUE', 'HERON', 'MARKET', 'TOTAL', '8.32']));
@@ -129,6 +133,20 @@ describe('OcrEngine', { timeout: 60_000 }, () => {
     // Upright geometry: the title above the total, words of a line left to right.
     expect(top('BLUE')).toBeLessThan(top('TOTAL'));
     expect(left('BLUE')).toBeLessThan(left('MARKET'));
+  });
+
+  it('reads a page lying sideways with nothing saying so, with the geometry of rotated text', async () => {
+    const blocks = await engine.detect(await sidewaysJpeg(RECEIPTS[0]?.png as Buffer, false));
+    const found = blocks.filter((b) => b.BlockType === 'WORD');
+    expect(found.map((w) => w.Text)).toEqual(expect.arrayContaining(['BLUE', 'HERON', 'MARKET', 'TOTAL', '8.32']));
+    const box = (text: string) => found.find((w) => w.Text === text)?.Geometry;
+    // The text runs bottom to top: words are tall and narrow, the first line is leftmost, a line's first word lowest.
+    expect(box('MARKET')?.BoundingBox.Height).toBeGreaterThan(box('MARKET')?.BoundingBox.Width ?? Infinity);
+    expect(box('BLUE')?.BoundingBox.Left).toBeLessThan(box('TOTAL')?.BoundingBox.Left ?? -Infinity);
+    expect(box('BLUE')?.BoundingBox.Top).toBeGreaterThan(box('MARKET')?.BoundingBox.Top ?? Infinity);
+    // The polygon starts at the word's own top-left, which is its bottom-left on the page.
+    const [first] = box('BLUE')?.Polygon ?? [];
+    expect(first?.Y).toBeCloseTo((box('BLUE')?.BoundingBox.Top ?? 0) + (box('BLUE')?.BoundingBox.Height ?? 0), 5);
   });
 
   it('refuses a truncated image instead of reading it as a blank page', async () => {
