@@ -6,7 +6,9 @@
  * the image is decoded upright and grayscale (preprocess.ts), and recognised with page segmentation mode 6
  * (one uniform block of text: what receipts and most scanned pages are); a page that yields no word is read
  * again as sparse text (mode 11), which finds text that mode 6 loses on pages with scattered fragments,
- * photos or large margins. A job that fails or hangs destroys its worker (pool.ts), so no request can break
+ * photos or large margins; a reading that looks like garbage (see `plausibility`) is tried again with the page
+ * turned by 90, 180 and 270 degrees, since Textract reads pages in any rotation; a page with small text is read
+ * again enlarged (SMALL_TEXT_PX). A job that fails or hangs destroys its worker (pool.ts), so no request can break
  * the requests after it. Tesseract's diagnostics ("Line cannot be recognized", "Image too small to scale")
  * are sent to /dev/null inside the wasm core: nothing reaches the terminal.
  *
@@ -53,6 +55,7 @@ export interface OcrEngineOptions {
 const DEFAULT_PAGE_TIMEOUT_MS = 120_000;
 const PRIMARY_PSM = PSM.SINGLE_BLOCK;
 const FALLBACK_PSM = PSM.SPARSE_TEXT;
+
 const meanConfidence = (blocks: readonly TextractBlock[]): number => {
   const words = blocks.filter((b) => b.BlockType === 'WORD');
   return words.reduce((sum, w) => sum + (w.Confidence ?? 0), 0) / Math.max(1, words.length);
