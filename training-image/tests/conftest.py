@@ -43,6 +43,10 @@ def train_env(root: Path) -> dict[str, str]:
     env["DOCTRAIN_OPT_ML"] = str(root)
     env["PYTHONPATH"] = str(ROOT)
     env["PYTHONUNBUFFERED"] = "1"
+    # As the local SageMaker runs the trainer: one OpenMP/OpenBLAS thread (torch's intra-op pool spinning on
+    # 2 shared cores made small models many times slower; bench/train_speed.py measures it).
+    env.setdefault("OMP_NUM_THREADS", "1")
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
     return env
 
 
