@@ -27,8 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { collectGarbage } from './gc';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SCRIPT), '..');
@@ -159,17 +158,6 @@ const loadConverter = async (impl: Impl): Promise<(response: Response) => PageRe
 // ---------------------------------------------------------------------------------------------------------
 // Child: one converter, one size
 // ---------------------------------------------------------------------------------------------------------
-
-const collectGarbage = ((): (() => void) => {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc: unknown = runInNewContext('gc');
-    if (typeof gc === 'function') return gc as () => void;
-  } catch {
-    // fall through
-  }
-  return () => undefined;
-})();
 
 const procStatusKiB = (field: 'VmRSS' | 'VmHWM'): number | undefined => {
   try {

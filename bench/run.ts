@@ -15,8 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { collectGarbage } from './gc';
 import { startLocalServices } from '../local/services';
 import { generateReceipts } from '../local/synth';
 import type { DocumentRef } from '../src/pipeline/documents';
@@ -36,17 +35,6 @@ const ROUND_MS = 400;
 
 const MiB = 1024 * 1024;
 
-/** A real GC when the flag can still be set at run time (it can in Node 20); otherwise a no-op. */
-const collectGarbage = ((): (() => void) => {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc: unknown = runInNewContext('gc');
-    if (typeof gc === 'function') return gc as () => void;
-  } catch {
-    // fall through
-  }
-  return () => undefined;
-})();
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);

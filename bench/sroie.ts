@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { startLocalPipeline } from '../local/pipeline';
+import { mulberry32 } from '../local/synth/prng';
 import type { ExecutionEvent } from '../local/stepfunctions';
 import { s3Client } from '../src/aws/clients';
 import { getBytesIfExists } from '../src/aws/s3-objects';
@@ -61,21 +62,11 @@ const manifestSchema = z.object({
 });
 const metricsSchema = z.record(z.string(), z.number());
 
-/** mulberry32: a small seeded PRNG, so `--limit N --seed S` picks the same receipts on every machine. */
-const seededRandom = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+
 
 const pick = <T extends { readonly id: string }>(items: readonly T[], limit: number | undefined, seed: number): T[] => {
   if (limit === undefined || limit >= items.length) return [...items];
-  const random = seededRandom(seed);
+  const random = mulberry32(seed); // the same receipts for `--limit N --seed S` on every machine
   const shuffled = [...items];
   for (let i = shuffled.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
