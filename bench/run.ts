@@ -35,7 +35,6 @@ const ROUND_MS = 400;
 
 const MiB = 1024 * 1024;
 
-
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
