@@ -167,6 +167,15 @@ export interface ExecutionOutcome {
   events: ExecutionEvent[];
 }
 
+/**
+ * Step Functions' quota on what one state passes on: 256 KiB of UTF-8 JSON. On AWS a state whose output is
+ * larger fails the execution with States.DataLimitExceeded; the local runner enforces it on every state
+ * (Map iterations included): the execution is aborted as soon as the oversized output is seen (a state or
+ * two later, as the event log is read asynchronously) and ends FAILED, so a design that would break at
+ * scale breaks here first.
+ */
+export const MAX_STATE_PAYLOAD_BYTES = 256 * 1024;
+
 export interface StartExecutionOptions {
   stateMachineName: string;
   executionName?: string;
@@ -205,6 +214,7 @@ export const runExecution = async (
     noThrowOnAbort: true,
   });
   const events: ExecutionEvent[] = [];
+  let dataLimit: { error: string; cause: string } | undefined;
   const collecting = (async () => {
     for await (const log of execution.eventLogs) {
       const raw = log as unknown as {
@@ -224,14 +234,26 @@ export const runExecution = async (
       };
       events.push(event);
       options.onEvent?.(event);
+      if (event.output !== undefined && dataLimit === undefined) {
+        const bytes = Buffer.byteLength(JSON.stringify(event.output), 'utf8');
+        if (bytes > MAX_STATE_PAYLOAD_BYTES) {
+          dataLimit = {
+            error: 'States.DataLimitExceeded',
+            cause: `The state/task '${event.stateName ?? '?'}' returned a result with a size of ${bytes} bytes, exceeding the maximum number of bytes service limit (${MAX_STATE_PAYLOAD_BYTES}): keep large data in S3 and pass pointers`,
+          };
+          execution.abort();
+        }
+      }
     }
   })();
   try {
     const output = await execution.result;
     await collecting;
+    if (dataLimit !== undefined) return { executionName, status: 'FAILED', ...dataLimit, events };
     return { executionName, status: 'SUCCEEDED', output, events };
   } catch (error) {
     await collecting.catch(() => undefined);
+    if (dataLimit !== undefined) return { executionName, status: 'FAILED', ...dataLimit, events };
     const failed = events.find((event) => event.type === 'ExecutionFailed');
     return {
       executionName,

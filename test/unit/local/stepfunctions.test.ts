@@ -1,7 +1,7 @@
 /** The local runtime's generic Task routing, on small definitions (the full pipeline is in test/integration). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb';
-import { prepareStateMachine, runExecution, serviceIntegrationHandler } from '../../../local/stepfunctions';
+import { MAX_STATE_PAYLOAD_BYTES, prepareStateMachine, runExecution, serviceIntegrationHandler } from '../../../local/stepfunctions';
 import { lambdaLogicalId, type FunctionEntry } from '../../../local/serverless-project';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
@@ -124,5 +124,31 @@ describe('runExecution', () => {
     const cause = JSON.parse(outcome.cause ?? '{}') as { errorType: string; errorMessage: string };
     expect(cause.errorType).toBe('InvalidInputError');
     expect(cause.errorMessage).toContain('executionName');
+  });
+});
+
+describe('runExecution: Step Functions payload quota', () => {
+  const passing = (bytes: number) => ({
+    StartAt: 'Big',
+    States: {
+      Big: { Type: 'Pass', Result: { blob: 'x'.repeat(bytes) }, Next: 'After' },
+      After: { Type: 'Pass', End: true },
+    },
+  });
+
+  it('fails the execution with States.DataLimitExceeded when a state outputs more than 256 KiB', async () => {
+    // Act
+    const outcome = await runExecution(prepareStateMachine(passing(MAX_STATE_PAYLOAD_BYTES), []), {}, { stateMachineName: 'quota' });
+
+    // Assess
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('States.DataLimitExceeded');
+    expect(outcome.cause).toMatch(/'Big' returned a result with a size of \d+ bytes/);
+    expect(outcome.output).toBeUndefined();
+  });
+
+  it('lets a state output just under the quota through', async () => {
+    const outcome = await runExecution(prepareStateMachine(passing(MAX_STATE_PAYLOAD_BYTES - 64), []), {}, { stateMachineName: 'quota' });
+    expect(outcome.status).toBe('SUCCEEDED');
   });
 });
