@@ -9,7 +9,7 @@ import { splitDocuments } from './split';
 /** Contract 3 (docs/CONTRACTS.md): the dataset folder `datasets/<fingerprint>/`. */
 export const DATASET_SCHEMA_VERSION = 1 as const;
 /** Bump when alignment or record layout changes what a given corpus produces (it feeds the fingerprint). */
-export const LABELLING_VERSION = 1;
+export const LABELLING_VERSION = 2;
 export const DEFAULT_MAX_RECORDS_PER_SHARD = 5000;
 
 export interface DatasetDocument {
@@ -53,6 +53,11 @@ export interface DatasetRecord {
   readonly labels: string[];
   readonly page: { readonly width: number; readonly height: number };
   readonly source: string;
+  /**
+   * The annotated values (contract 1's `fields`, keys sorted), aligned or not: what field-level metrics
+   * and `predict` are measured against (the SROIE task-3 measure compares values, not word tags).
+   */
+  readonly fields: Record<string, string | string[]>;
 }
 
 export interface DatasetFile {
@@ -161,6 +166,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
       labels: alignment.labels,
       page: { width: firstPage?.width ?? 1000, height: firstPage?.height ?? 1000 },
       source: doc.source,
+      fields: sortedFields(doc.fields),
     });
     wordCount += words.length;
     for (const tag of alignment.labels) labelCounts[tag] = (labelCounts[tag] ?? 0) + 1;
@@ -233,6 +239,17 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     { name: 'manifest.json', body: `${JSON.stringify(manifest, null, 2)}\n` },
   ];
   return { fingerprint, files, manifest, labels };
+}
+
+function sortedFields(fields: Fields): Record<string, string | string[]> {
+  return Object.fromEntries(
+    Object.keys(fields)
+      .sort(compareStrings)
+      .map((key) => {
+        const value = fields[key] ?? '';
+        return [key, typeof value === 'string' ? value : [...value]];
+      }),
+  );
 }
 
 /** `s3://bucket/documents/x.png` -> `documents/x.png`; any other source is kept as is. */

@@ -37,6 +37,7 @@ class TrainConfig:
     max_steps: int = 0
     device: str = "auto"
     precision: str = "fp32"
+    early_stopping_patience: int = 10
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -95,6 +96,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "max_steps": _int("max_steps", 0, 10**9),
     "device": _choice("device", DEVICES),
     "precision": _choice("precision", PRECISIONS),
+    "early_stopping_patience": _int("early_stopping_patience", 0, 100_000),
 }
 assert set(_PARSERS) == {f.name for f in dataclasses.fields(TrainConfig)}
 

@@ -11,9 +11,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from .backends import Backend, get_backend
+from .backends import IGNORE_INDEX, Backend, get_backend
 from .config import parse_hyperparameters
 from .data import Document, Vocabulary
+from .decoding import BioDecoder
 
 
 @dataclass
@@ -24,17 +25,26 @@ class LoadedModel:
     vocab: Vocabulary
     max_seq_len: int
 
-    def predict(self, words: Sequence[str], bboxes: Sequence[Sequence[int]]) -> list[str]:
-        """BIO labels for the first max_seq_len words (as in training); the rest are 'O'."""
+    def tag(self, words: Sequence[str], bboxes: Sequence[Sequence[int]]) -> tuple[list[str], list[float]]:
+        """Valid-BIO labels (constrained Viterbi, as in validation) and each label's probability, for the
+        first max_seq_len words (as in training); the rest are 'O' with confidence 0."""
         if not words:
-            return []
+            return [], []
         boxes = tuple((int(b[0]), int(b[1]), int(b[2]), int(b[3])) for b in bboxes)
         doc = Document("predict", tuple(words), boxes, ("O",) * len(words), "predict")
         encoded = self.backend.encode([doc], self.vocab, {"O": self.labels.index("O")}, self.max_seq_len)
+        batch = self.backend.collate(encoded)
         with torch.no_grad():
-            logits = self.model(self.backend.collate(encoded))
-        ids = logits.argmax(dim=-1)[0].tolist()
-        return [self.labels[i] for i in ids] + ["O"] * (len(words) - len(ids))
+            logits = self.model(batch)
+        mask = batch["labels"] != IGNORE_INDEX
+        ids = BioDecoder(self.labels).decode(logits, mask)[0]
+        probs = logits[0][mask[0]].float().softmax(dim=-1)
+        conf = [float(probs[i, j]) for i, j in enumerate(ids)]
+        rest = len(words) - len(ids)
+        return [self.labels[i] for i in ids] + ["O"] * rest, conf + [0.0] * rest
+
+    def predict(self, words: Sequence[str], bboxes: Sequence[Sequence[int]]) -> list[str]:
+        return self.tag(words, bboxes)[0]
 
 
 def load_model(model_dir: Path) -> LoadedModel:

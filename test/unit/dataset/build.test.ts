@@ -70,7 +70,25 @@ describe('buildDataset', () => {
       labels: ['B-COMPANY', 'I-COMPANY', 'O', 'B-TOTAL'],
       page: { width: 600, height: 900 },
       source: 's3://bucket/documents/r1.png',
+      fields: { company: 'ACME STORE', total: '8.32' },
     });
+  });
+
+  it('carries the annotated values on each record, unaligned ones and arrays included, keys sorted', () => {
+    // Prepare: r2's date is not in its words; r6 has a repeated field given with its keys out of order.
+    const base = input();
+    const r6 = doc('r6', [page('DELTA SHOP TEA 1.00 CAKE 2.00')], { item_name: ['TEA', 'CAKE'], company: 'DELTA SHOP' });
+
+    // Act
+    const built = buildDataset({ ...base, documents: [...base.documents, r6] });
+
+    // Assess
+    const all = [...records(built.files, 'train-'), ...records(built.files, 'validation-')];
+    expect(all.find((r) => r.id === 'r2')!.fields).toEqual({ company: 'BOLT CO', date: '2026-01-01', total: '1.00' });
+    expect(all.find((r) => r.id === 'r4')!.fields).toEqual({ company: 'ZEBRA INC' });
+    const r6Fields = all.find((r) => r.id === 'r6')!.fields;
+    expect(Object.keys(r6Fields)).toEqual(['company', 'item_name']);
+    expect(r6Fields['item_name']).toEqual(['TEA', 'CAKE']);
   });
 
   it('concatenates the pages of a multi-page document into one record, in page order', () => {
