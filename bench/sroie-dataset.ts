@@ -40,7 +40,8 @@ const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 
 const readCache = async (file: string): Promise<OcrDocument | undefined> => {
   if (!existsSync(file)) return undefined;
-  const parsed = ocrDocumentSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+  const json: unknown = JSON.parse(await readFile(file, 'utf8'));
+  const parsed = ocrDocumentSchema.safeParse(json);
   return parsed.success ? parsed.data : undefined;
 };
 
@@ -72,7 +73,8 @@ const main = async (): Promise<void> => {
         continue;
       }
       const annotationBytes = await readFile(keyFile);
-      const annotation = annotationSchema.parse({ schemaVersion: 1, fields: JSON.parse(annotationBytes.toString('utf8')) });
+      const fields: unknown = JSON.parse(annotationBytes.toString('utf8'));
+      const annotation = annotationSchema.parse({ schemaVersion: 1, fields });
       const bytes = await readFile(path.join(dir, 'img', image));
       const contentHash = sha256(bytes);
       const cacheFile = path.join(cacheDir, `${contentHash}.json`);

@@ -5,12 +5,15 @@
  *   start       StartExecution of the deployed state machine (real AWS)
  *   status ID   a run record and its status history (local or AWS, by endpoint configuration)
  *   runs        recent runs by status
+ *   predict     a model's fields for one document (cli/predict.ts)
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runDemo } from './demo';
 import { localUp } from './local-up';
+import { s3Client, textractClient } from '../src/aws/clients';
+import { PREDICT_USAGE, runPredictCommand } from './predict';
 import { printRuns, printStatus, startExecution } from './remote';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,10 +23,13 @@ const USAGE = `usage: doctrain <command> [options]
   local up [--port-base 4566] [--data-dir DIR]
   start --state-machine-arn ARN [--input JSON] [--name NAME]
   status RUN_ID [--table NAME]
-  runs [--status STATUS] [--table NAME]`;
+  runs [--status STATUS] [--table NAME]
+  ${PREDICT_USAGE}`;
 
 const main = async (argv: string[]): Promise<number> => {
   const [command, ...rest] = argv;
+  // Registration hook: predict parses its own options (cli/predict.ts).
+  if (command === 'predict') return runPredictCommand(rest, root, { s3: s3Client, textract: textractClient });
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

@@ -114,6 +114,23 @@ export function bioLabels(fieldKeys: Iterable<string>): string[] {
 }
 
 /**
+ * A document's words as one record sees them: its pages in page order, words concatenated, and the size of
+ * its first page with words. The dataset builder and `doctrain predict` both use it, so a model sees a new
+ * document exactly as it saw its training documents.
+ */
+export function documentWords(pages: readonly OcrPage[]): {
+  words: OcrPage['words'];
+  page: { width: number; height: number };
+} {
+  const sorted = [...pages].sort((a, b) => a.page - b.page);
+  const firstPage = sorted.find((p) => p.words.length > 0) ?? sorted[0];
+  return {
+    words: sorted.flatMap((p) => p.words),
+    page: { width: firstPage?.width ?? 1000, height: firstPage?.height ?? 1000 },
+  };
+}
+
+/**
  * Builds the dataset files from OCR'd, annotated documents. Pure: same input, same files (but for
  * manifest.createdAt). A document whose OCR found no words is moved to `quarantined` (nothing to
  * train on); a document with words but no aligned field is kept and counted in documentsWithoutEntities.
@@ -155,16 +172,14 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   let wordCount = 0;
 
   for (const doc of [...usable].sort((a, b) => compareStrings(a.id, b.id))) {
-    const pages = [...doc.pages].sort((a, b) => a.page - b.page);
-    const words = pages.flatMap((p) => p.words);
+    const { words, page } = documentWords(doc.pages);
     const alignment = alignFields(words, doc.fields, { minSimilarity });
-    const firstPage = pages.find((p) => p.words.length > 0) ?? pages[0];
     records.set(doc.id, {
       id: doc.id,
       words: words.map((w) => w.text),
       bboxes: words.map((w) => [...w.box] as BBox),
       labels: alignment.labels,
-      page: { width: firstPage?.width ?? 1000, height: firstPage?.height ?? 1000 },
+      page,
       source: doc.source,
       fields: sortedFields(doc.fields),
     });

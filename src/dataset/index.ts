@@ -12,6 +12,7 @@ export {
   bioLabels,
   buildDataset,
   DATASET_SCHEMA_VERSION,
+  documentWords,
   DEFAULT_MAX_RECORDS_PER_SHARD,
   LABELLING_VERSION,
 } from './build';

@@ -13,6 +13,7 @@ from torch import nn
 from . import SCHEMA_VERSION, __version__
 from .config import TrainConfig
 from .data import Vocabulary, label_file_payload
+from .serving import write_serving_code
 
 
 def _write_json(path: Path, obj: Any) -> None:
@@ -32,8 +33,10 @@ def write_model(
     truncated: int,
     seconds: float,
 ) -> None:
-    """Everything inference needs, in model/ (SageMaker tars it to model.tar.gz)."""
+    """Everything inference needs, in model/ (SageMaker tars it to model.tar.gz), including the
+    SageMaker inference handler code/inference.py (serving.py)."""
     model_dir.mkdir(parents=True, exist_ok=True)
+    write_serving_code(model_dir)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     # Plain tensors and builtins only, so torch.load(..., weights_only=True) can read it.
     torch.save(
