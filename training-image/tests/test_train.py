@@ -45,6 +45,7 @@ def test_full_train_run_writes_model_and_metric_lines(opt_ml: Path) -> None:
     assert metrics[-1].group(0) == best.group(0)
     model_dir = opt_ml / "model"
     assert sorted(p.name for p in model_dir.iterdir()) == [
+        "code",  # the SageMaker inference handler (tests/test_predict.py)
         "config.json",
         "labels.json",
         "metrics.json",
