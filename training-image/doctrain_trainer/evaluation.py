@@ -81,7 +81,8 @@ def evaluate(
                 doc = docs[doc_index]
                 words = doc.words[: len(tags)]
                 gold_values.append(gold_fields(doc.fields, doc.words, doc.labels))
-                pred_values.append(extract_fields(words, tags, conf[:, 0].tolist()))
+                word_probs = probs[row][keep].tolist()
+                pred_values.append(extract_fields(words, tags, conf[:, 0].tolist(), word_probs, labels))
     if was_training:
         model.train()
     return EvalResult(

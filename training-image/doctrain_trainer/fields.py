@@ -2,10 +2,11 @@
 
 A field's value is the text of its predicted entity (words joined by a space); when a document has
 several entities of one type, the one with the highest confidence (mean probability of its words' tags)
-wins, except for repeated fields (annotated as a list), whose values are compared as a multiset. Values
-are compared after normalisation: case and whitespace never matter; amounts compare as numbers with two
-decimals (`RM 9.00` = `9.00` = `9,00`); dates compare by day, month and year whatever the separators or
-a two-digit year (`25/12/18` = `25-12-2018` = `25 DEC 2018`), keeping the printed day/month order.
+wins; when it has none, the likeliest span of that type (`likeliest_span`). Repeated fields (annotated
+as a list) are compared as a multiset of all predicted values. Values are compared after normalisation:
+case and whitespace never matter; amounts compare as numbers with two decimals (`RM 9.00` = `9.00` =
+`9,00`); dates compare by day, month and year whatever the separators or a two-digit year (`25/12/18` =
+`25-12-2018` = `25 DEC 2018`), keeping the printed day/month order.
 Written here, not taken from a library: the measure is the SROIE competition's, which ships as a script.
 """
 
@@ -107,14 +108,51 @@ def entity_spans(tags: Sequence[str], confidences: Sequence[float]) -> list[tupl
     return out
 
 
+def likeliest_span(
+    probs: Sequence[Sequence[float]], labels: Sequence[str], etype: str
+) -> tuple[int, int, float] | None:
+    """The most probable entity of `etype` even where no word's best label is one of its tags: the word
+    with the highest P(B-etype), extended over the following words whose P(I-etype) is at least 0.5.
+    (start, end inclusive, confidence = mean of those probabilities), or None when the labels lack it."""
+    try:
+        b, i = labels.index(f"B-{etype}"), labels.index(f"I-{etype}")
+    except ValueError:
+        return None
+    if not probs:
+        return None
+    start = max(range(len(probs)), key=lambda t: probs[t][b])
+    scores = [probs[start][b]]
+    end = start
+    while end + 1 < len(probs) and probs[end + 1][i] >= 0.5:
+        end += 1
+        scores.append(probs[end][i])
+    return start, end, sum(scores) / len(scores)
+
+
 def extract_fields(
-    words: Sequence[str], tags: Sequence[str], confidences: Sequence[float]
+    words: Sequence[str],
+    tags: Sequence[str],
+    confidences: Sequence[float],
+    probs: Sequence[Sequence[float]] | None = None,
+    labels: Sequence[str] | None = None,
+    min_confidence: float = 0.0,
 ) -> dict[str, list[FieldValue]]:
-    """Field key -> every predicted value, most confident first."""
+    """Field key -> every predicted value, most confident first. With the per-word label probabilities
+    (`probs`, columns in `labels` order), a field of the label set that no decoded entity covers gets its
+    likeliest span when that span's confidence reaches `min_confidence`: a receipt has a total even when
+    the model is not sure enough to tag one, and the user sees how sure it was."""
     found: dict[str, list[FieldValue]] = {}
     for etype, start, end, conf in entity_spans(tags, confidences):
         value = " ".join(words[start : end + 1])
         found.setdefault(field_key(etype), []).append(FieldValue(value, conf))
+    if probs is not None and labels is not None:
+        for etype in sorted({lab[2:] for lab in labels if lab.startswith("B-")}):
+            if field_key(etype) in found:
+                continue
+            span = likeliest_span(probs, labels, etype)
+            if span is not None and span[2] >= min_confidence:
+                value = " ".join(words[span[0] : span[1] + 1])
+                found[field_key(etype)] = [FieldValue(value, span[2])]
     for values in found.values():
         values.sort(key=lambda v: -v.confidence)
     return found

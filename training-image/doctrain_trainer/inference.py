@@ -18,6 +18,13 @@ from .decoding import BioDecoder
 
 
 @dataclass
+class Tagged:
+    tags: list[str]
+    confidences: list[float]
+    probs: list[list[float]]  # [predicted words][labels]; shorter than tags when truncated
+
+
+@dataclass
 class LoadedModel:
     backend: Backend
     model: nn.Module
@@ -25,11 +32,12 @@ class LoadedModel:
     vocab: Vocabulary
     max_seq_len: int
 
-    def tag(self, words: Sequence[str], bboxes: Sequence[Sequence[int]]) -> tuple[list[str], list[float]]:
-        """Valid-BIO labels (constrained Viterbi, as in validation) and each label's probability, for the
-        first max_seq_len words (as in training); the rest are 'O' with confidence 0."""
+    def tag(self, words: Sequence[str], bboxes: Sequence[Sequence[int]]) -> Tagged:
+        """Valid-BIO labels (constrained Viterbi, as in validation), each label's probability and every
+        label's probability per word, for the first max_seq_len words (as in training); the rest are 'O'
+        with confidence 0."""
         if not words:
-            return [], []
+            return Tagged([], [], [])
         boxes = tuple((int(b[0]), int(b[1]), int(b[2]), int(b[3])) for b in bboxes)
         doc = Document("predict", tuple(words), boxes, ("O",) * len(words), "predict")
         encoded = self.backend.encode([doc], self.vocab, {"O": self.labels.index("O")}, self.max_seq_len)
@@ -41,10 +49,10 @@ class LoadedModel:
         probs = logits[0][mask[0]].float().softmax(dim=-1)
         conf = [float(probs[i, j]) for i, j in enumerate(ids)]
         rest = len(words) - len(ids)
-        return [self.labels[i] for i in ids] + ["O"] * rest, conf + [0.0] * rest
+        return Tagged([self.labels[i] for i in ids] + ["O"] * rest, conf + [0.0] * rest, probs.tolist())
 
     def predict(self, words: Sequence[str], bboxes: Sequence[Sequence[int]]) -> list[str]:
-        return self.tag(words, bboxes)[0]
+        return self.tag(words, bboxes).tags
 
 
 def load_model(model_dir: Path) -> LoadedModel:

@@ -45,10 +45,11 @@ def _record_words(record: Any) -> tuple[list[str], list[list[int]]]:
 
 
 def predict_fields(model: LoadedModel, record: Any) -> dict[str, dict[str, Any]]:
-    """The most confident value of each field the model finds in the document."""
+    """The most confident value of each field the model knows, found in the document (the likeliest span
+    when no word was tagged with it; its confidence says how sure the model was)."""
     words, boxes = _record_words(record)
-    tags, confidences = model.tag(words, boxes)
-    found = best_fields(extract_fields(words, tags, confidences))
+    tagged = model.tag(words, boxes)
+    found = best_fields(extract_fields(words, tagged.tags, tagged.confidences, tagged.probs, model.labels))
     return {
         key: {"value": v.value, "confidence": round(v.confidence, CONFIDENCE_DIGITS)}
         for key, v in sorted(found.items())

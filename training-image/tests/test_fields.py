@@ -97,3 +97,22 @@ def test_gold_fields_prefers_the_annotation_and_falls_back_to_labelled_words() -
         "date": ("x",),
     }
     assert gold_fields({}, words, tags) == {"total": ("9.00",)}
+
+
+def test_a_field_no_word_was_tagged_with_gets_its_likeliest_span() -> None:
+    labels = ["O", "B-TOTAL", "I-TOTAL", "B-DATE", "I-DATE"]
+    words = ["TOTAL", "RM", "9.00", "THANKS"]
+    tags = ["O", "O", "O", "O"]
+    probs = [
+        [0.9, 0.05, 0.0, 0.05, 0.0],
+        [0.6, 0.35, 0.0, 0.05, 0.0],
+        [0.3, 0.1, 0.6, 0.0, 0.0],
+        [0.95, 0.01, 0.01, 0.02, 0.01],
+    ]
+    found = extract_fields(words, tags, [0.9, 0.6, 0.3, 0.95], probs, labels)
+    assert found["total"] == [FieldValue("RM 9.00", pytest.approx((0.35 + 0.6) / 2))]
+    assert found["date"][0].value == "TOTAL"  # every field of the label set gets its likeliest span...
+    assert extract_fields(words, tags, [0.9] * 4, probs, labels, min_confidence=0.1).keys() == {"total"}
+    # ...unless a decoded entity of that type exists: then the decoded one stands.
+    tagged = extract_fields(words, ["O", "O", "O", "B-TOTAL"], [0.9, 0.6, 0.3, 0.01], probs, labels)
+    assert tagged["total"] == [FieldValue("THANKS", 0.01)]
