@@ -66,8 +66,22 @@ def model_directory(path: Path) -> Iterator[Path]:
         raise UserError(f"model {path} not found (a model directory or a model.tar.gz)")
     with tempfile.TemporaryDirectory(prefix="doctrain-model-") as tmp:
         with tarfile.open(path, "r:*") as archive:
-            archive.extractall(tmp, filter="data")
+            _safe_extract(archive, Path(tmp))
         yield Path(tmp)
+
+
+def _safe_extract(archive: tarfile.TarFile, dest: Path) -> None:
+    """Extract regular files and folders only, never outside `dest` (tarfile's "data" filter where this
+    Python has it, 3.11.4+/3.12+; the same checks by hand before that)."""
+    if hasattr(tarfile, "data_filter"):
+        archive.extractall(dest, filter="data")
+        return
+    root = dest.resolve()
+    for member in archive.getmembers():
+        target = (dest / member.name).resolve()
+        if not (member.isfile() or member.isdir()) or not target.is_relative_to(root):
+            raise UserError(f"model archive member {member.name!r} is not a plain file inside the archive")
+    archive.extractall(dest)  # every member checked above
 
 
 def _read_records(text: str) -> list[Any]:
