@@ -211,8 +211,18 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
     ];
     expect(lines).toHaveLength(3);
     for (const line of lines) {
-      const record = JSON.parse(line) as { id: string; words: string[]; bboxes: number[][]; labels: string[]; page: unknown; source: string };
-      expect(Object.keys(record).sort()).toEqual(['bboxes', 'id', 'labels', 'page', 'source', 'words']);
+      const record = JSON.parse(line) as {
+        id: string;
+        words: string[];
+        bboxes: number[][];
+        labels: string[];
+        page: unknown;
+        source: string;
+        fields: Record<string, unknown>;
+      };
+      expect(Object.keys(record).sort()).toEqual(['bboxes', 'fields', 'id', 'labels', 'page', 'source', 'words']);
+      // The annotated values travel with the record: every labelled entity type is one of its fields.
+      for (const tag of record.labels.filter((t) => t.startsWith('B-'))) expect(Object.keys(record.fields)).toContain(tag.slice(2).toLowerCase());
       expect(receiptIds).toContain(record.id);
       expect(record.source).toBe(`s3://${BUCKET}/${PREFIX}${record.id}.png`);
       expect(record.bboxes).toHaveLength(record.words.length);
