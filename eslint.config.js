@@ -12,6 +12,7 @@ export default defineConfig(
       '**/node_modules/**',
       '.serverless/**',
       '.esbuild/**',
+      '.esbuild-invoke-local/**',
       '.doctrain/**',
       'training-image/**',
       'coverage/**',

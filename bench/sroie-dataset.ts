@@ -94,7 +94,7 @@ const main = async (): Promise<void> => {
         source: `s3://sroie-dev/${documentKey}`,
         contentHash,
         annotationHash: sha256(annotationBytes),
-        fields: annotation.fields,
+        annotation,
         pages: ocr.pages,
       });
       if ((index + 1) % 20 === 0) console.error(`${index + 1}/${images.length} receipts (${Math.round((Date.now() - started) / 1000)} s)`);

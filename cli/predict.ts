@@ -7,7 +7,8 @@
  * The document is OCR'd exactly as the pipeline does it (`detectWords`: Textract's DetectDocumentText
  * through the Textract client, so the local Textract on the local stage and real Textract on AWS, by
  * endpoint configuration only) and turned into a record by the dataset builder's own code
- * (`blocksToOcrDocument`, `documentWords`); a saved Textract response skips the OCR. The model runs in the
+ * (`blocksToOcrDocument`, `documentPages`: one record per page with words, as in the dataset); a saved
+ * Textract response skips the OCR. A field found on several pages keeps its most confident value. The model runs in the
  * trainer's Python entry (`python -m doctrain_trainer predict`), the same code the SageMaker inference
  * handler in the artifact runs.
  */
@@ -15,15 +16,15 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { TextractClient } from '@aws-sdk/client-textract';
 import { z } from 'zod';
 import { getBytes, parseS3Uri } from '../src/aws/s3-objects';
-import { documentWords } from '../src/dataset';
+import { documentPages } from '../src/dataset';
 import { InvalidInputError } from '../src/errors';
 import { detectWords } from '../src/pipeline/textract-ocr';
 import { blocksToOcrDocument, textractResponseSchema, type OcrDocument } from '../src/textract';
+import { defaultTextractQuotas, TextractLimiter } from '../src/textract/throughput';
 
 export const PREDICT_USAGE =
   'predict --model <model.tar.gz|dir|s3://…> (--document <image|s3://…> | --textract <response.json|s3://…>) [--python PATH]';
@@ -35,19 +36,20 @@ export const predictedFieldsSchema = z.record(
 );
 export type PredictedFields = z.infer<typeof predictedFieldsSchema>;
 
-/** Contract 3's record, the part a model reads. */
+/** Contract 3's record (one page of the document), the part a model reads. */
 export interface PredictRecord {
+  id: string;
   words: string[];
   bboxes: [number, number, number, number][];
-  page: { width: number; height: number };
+  page: { number: number; width: number; height: number };
   source: string;
 }
 
 export interface PredictDeps {
   s3: () => S3Client;
   textract: () => TextractClient;
-  /** Runs the trainer's predict entry on one record; returns its stdout. */
-  runModel: (modelPath: string, record: PredictRecord) => Promise<string>;
+  /** Runs the trainer's predict entry on the records (JSON Lines in); returns its stdout (one line each). */
+  runModel: (modelPath: string, records: readonly PredictRecord[]) => Promise<string>;
 }
 
 export interface PredictOptions {
@@ -61,9 +63,30 @@ const isS3 = (location: string): boolean => location.startsWith('s3://');
 const readLocation = async (s3: () => S3Client, location: string): Promise<Uint8Array> =>
   isS3(location) ? getBytes(s3(), parseS3Uri(location)) : new Uint8Array(await readFile(location));
 
-export const recordFromOcr = (ocr: OcrDocument, source: string): PredictRecord => {
-  const { words, page } = documentWords(ocr.pages);
-  return { words: words.map((w) => w.text), bboxes: words.map((w) => [...w.box]), page, source };
+/** One record per page with words, ids as the dataset builder writes them (`<id>#<page>` when several). */
+export const recordsFromOcr = (ocr: OcrDocument, source: string): PredictRecord[] => {
+  const pages = documentPages(ocr.pages);
+  return pages
+    .filter((page) => page.words.length > 0)
+    .map((page) => ({
+      id: pages.length > 1 ? `document#${page.number}` : 'document',
+      words: page.words.map((w) => w.text),
+      bboxes: page.words.map((w) => [...w.box]),
+      page: { number: page.number, width: page.width, height: page.height },
+      source,
+    }));
+};
+
+/** One document's fields from its pages' predictions: per field, the most confident value (first page on a tie). */
+export const mergePageFields = (pages: readonly PredictedFields[]): PredictedFields => {
+  const merged: PredictedFields = {};
+  for (const fields of pages) {
+    for (const [key, value] of Object.entries(fields)) {
+      const seen = merged[key];
+      if (seen === undefined || value.confidence > seen.confidence) merged[key] = value;
+    }
+  }
+  return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 };
 
 /** OCR (or a saved Textract response) -> record -> model -> fields. */
@@ -87,10 +110,13 @@ export const predictDocument = async (options: PredictOptions, deps: PredictDeps
     ocr = blocksToOcrDocument(parsed.data.Blocks);
   } else {
     source = options.document ?? '';
-    ocr = await detectWords(deps.textract(), source, await readLocation(deps.s3, source));
+    const textract = deps.textract();
+    // The account's default Textract quotas of the client's region (one call: the limiter never waits).
+    const limiter = new TextractLimiter(defaultTextractQuotas(await textract.config.region()));
+    ocr = await detectWords(textract, source, await readLocation(deps.s3, source), limiter);
   }
-  const record = recordFromOcr(ocr, source);
-  if (record.words.length === 0) return {};
+  const records = recordsFromOcr(ocr, source);
+  if (records.length === 0) return {};
 
   let modelPath = options.model;
   let tmp: string | undefined;
@@ -100,17 +126,19 @@ export const predictDocument = async (options: PredictOptions, deps: PredictDeps
       modelPath = path.join(tmp, 'model.tar.gz');
       await writeFile(modelPath, await readLocation(deps.s3, options.model));
     }
-    const stdout = await deps.runModel(modelPath, record);
-    return predictedFieldsSchema.parse(JSON.parse(stdout.trim()));
+    const stdout = await deps.runModel(modelPath, records);
+    const lines = stdout.split('\n').filter((line) => line.trim() !== '');
+    if (lines.length !== records.length) throw new Error(`the model answered ${lines.length} lines for ${records.length} pages`);
+    return mergePageFields(lines.map((line) => predictedFieldsSchema.parse(JSON.parse(line))));
   } finally {
     if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
   }
 };
 
-/** `<python> -m doctrain_trainer predict --model <path>` with the record on stdin (trainer from `trainerDir`). */
+/** `<python> -m doctrain_trainer predict --model <path>` with the records on stdin (trainer from `trainerDir`). */
 export const pythonModelRunner =
   (python: string, trainerDir: string) =>
-  (modelPath: string, record: PredictRecord): Promise<string> =>
+  (modelPath: string, records: readonly PredictRecord[]): Promise<string> =>
     new Promise((resolve, reject) => {
       const pythonPath = [trainerDir, process.env['PYTHONPATH']].filter((p) => p !== undefined && p !== '').join(path.delimiter);
       const child = spawn(python, ['-m', 'doctrain_trainer', 'predict', '--model', modelPath], {
@@ -126,29 +154,28 @@ export const pythonModelRunner =
         if (code === 0) resolve(stdout);
         else reject(new Error(`${python} -m doctrain_trainer predict exited ${code}: ${stderr.trim()}`));
       });
-      child.stdin.end(JSON.stringify(record));
+      child.stdin.end(records.map((record) => `${JSON.stringify(record)}\n`).join(''));
     });
 
-/** The `predict` command: parses its own options, prints the fields as JSON, returns the exit code. */
+/** Options of the `predict` command (cli/program.ts). */
+export interface PredictCommandOptions {
+  model?: string | undefined;
+  document?: string | undefined;
+  textract?: string | undefined;
+  python?: string | undefined;
+}
+
+/** The `predict` command: prints the fields as JSON, returns the exit code. */
 export const runPredictCommand = async (
-  argv: string[],
+  options: PredictCommandOptions,
   root: string,
   clients: { s3: () => S3Client; textract: () => TextractClient },
   print: (line: string) => void = (line) => console.log(line),
 ): Promise<number> => {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      model: { type: 'string' },
-      document: { type: 'string' },
-      textract: { type: 'string' },
-      python: { type: 'string' },
-    },
-  });
-  if (values.model === undefined) throw new InvalidInputError(`predict needs --model; usage: doctrain ${PREDICT_USAGE}`);
-  const python = values.python ?? process.env['DOCTRAIN_PYTHON'] ?? path.join(root, '.venv', 'bin', 'python');
+  if (options.model === undefined) throw new InvalidInputError(`predict needs --model; usage: doctrain ${PREDICT_USAGE}`);
+  const python = options.python ?? process.env['DOCTRAIN_PYTHON'] ?? path.join(root, '.venv', 'bin', 'python');
   const fields = await predictDocument(
-    { model: values.model, document: values.document, textract: values.textract },
+    { model: options.model, document: options.document, textract: options.textract },
     { ...clients, runModel: pythonModelRunner(python, path.join(root, 'training-image')) },
   );
   print(JSON.stringify(fields, null, 2));

@@ -1,6 +1,6 @@
 /**
  * The embedded local default: start the local AWS, upload documents, run the real state machine and
- * read back what it recorded. Used by `doctrain demo`, `doctrain local run` and the integration tests.
+ * read back what it recorded. Used by `doctrain demo`, `doctrain run` and the integration tests.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client, dynamoDocumentClient } from '../src/aws/clients';

@@ -11,7 +11,7 @@ import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from
 import { startLocalDynamoDB } from './dynamodb';
 import { startLocalSageMaker, type LocalSageMakerFaults } from './sagemaker';
 import { loadServerlessProject } from './serverless-project';
-import { startLocalTextract } from './textract';
+import { startLocalTextract, type LocalTextractFaults, type LocalTextractStats } from './textract';
 
 const require = createRequire(import.meta.url);
 
@@ -36,6 +36,10 @@ export interface LocalServices {
   /** Everything a process needs to talk to these services, the handlers' deployment settings included. */
   env: Record<string, string>;
   setSageMakerFaults(faults: LocalSageMakerFaults): void;
+  /** Injected Textract throttling from now on (`{}`: none). */
+  setTextractFaults(faults: LocalTextractFaults): void;
+  /** Requests the local Textract answered so far, and how many of them it throttled. */
+  textractStats(): LocalTextractStats;
   close(): Promise<void>;
 }
 
@@ -64,9 +68,14 @@ export const deploymentEnvironment = (config: Record<string, unknown>): Record<s
     maxRuntimeSeconds: 'DOCTRAIN_MAX_RUNTIME_SECONDS',
     maxWaitSeconds: 'DOCTRAIN_MAX_WAIT_SECONDS',
     pollSeconds: 'DOCTRAIN_POLL_SECONDS',
-    textractTps: 'DOCTRAIN_TEXTRACT_TPS',
+    textractTpsDetectDocumentText: 'DOCTRAIN_TEXTRACT_TPS_DETECT_DOCUMENT_TEXT',
+    textractTpsAnalyzeDocument: 'DOCTRAIN_TEXTRACT_TPS_ANALYZE_DOCUMENT',
+    textractTpsStartDocumentTextDetection: 'DOCTRAIN_TEXTRACT_TPS_START_DOCUMENT_TEXT_DETECTION',
+    textractTpsGetDocumentTextDetection: 'DOCTRAIN_TEXTRACT_TPS_GET_DOCUMENT_TEXT_DETECTION',
+    ocrMaxConcurrency: 'DOCTRAIN_OCR_MAX_CONCURRENCY',
     batchSize: 'DOCTRAIN_BATCH_SIZE',
     validationFraction: 'DOCTRAIN_VALIDATION_FRACTION',
+    maxQuarantineShare: 'DOCTRAIN_MAX_QUARANTINE_SHARE',
   };
   return Object.fromEntries(
     Object.entries(names)
@@ -163,6 +172,8 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
       endpoints,
       env,
       setSageMakerFaults: (faults) => sagemaker.setFaults(faults),
+      setTextractFaults: (faults) => textract.setFaults(faults),
+      textractStats: () => textract.stats(),
       close,
     };
   } catch (error) {

@@ -29,6 +29,13 @@ export class ThrottlingError extends DoctrainError {}
 /** Nothing trainable was left after OCR and alignment. */
 export class EmptyDatasetError extends DoctrainError {}
 
+/**
+ * More of the run's documents were quarantined than `dataset.maxQuarantineShare` allows: training on
+ * the rest would hide that something is wrong with the input (wrong annotations, an OCR outage, a
+ * folder of unsupported files). Raised by BuildDataset before any training job starts; the run ends FAILED.
+ */
+export class QuarantineShareExceededError extends DoctrainError {}
+
 /** A status write would move a run record backwards; the write is refused, the record is unchanged. */
 export class StatusRegressionError extends DoctrainError {}
 

@@ -10,6 +10,7 @@ const eventSchema = z.strictObject({
   runPrefix: z.string().min(1),
   batchCount: z.number().int().min(1),
   validationFraction: z.number().gt(0).lt(1),
+  maxQuarantineShare: z.number().min(0).max(1),
 });
 
 export const handler = defineHandler('BuildDataset', eventSchema, (event) => buildDatasetStep(s3Client(), event));

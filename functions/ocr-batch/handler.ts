@@ -1,15 +1,10 @@
 /** OcrBatch: one Map iteration; OCR one batch of documents through the content-addressed cache. */
-import { z } from 'zod';
 import { s3Client, textractClient } from '../../src/aws/clients';
 import { defineHandler } from '../../src/lambda/handler';
-import { ocrBatch } from '../../src/pipeline/ocr-batch';
+import { ocrBatch, ocrBatchParamsSchema } from '../../src/pipeline/ocr-batch';
 
-const eventSchema = z.strictObject({
-  bucket: z.string().min(3),
-  runId: z.string().min(1),
-  runPrefix: z.string().min(1),
-  batchIndex: z.number().int().min(0),
-});
+/** The Map passes each iteration its share of the Textract quotas: required here. */
+const eventSchema = ocrBatchParamsSchema.required({ textractTps: true });
 
 export const handler = defineHandler('OcrBatch', eventSchema, (event) =>
   ocrBatch({ s3: s3Client(), textract: textractClient() }, event),

@@ -1,6 +1,6 @@
 /** S3 transfers for the local SageMaker, all through the project's `s3Client()` (endpoint from the environment). */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -58,11 +58,19 @@ export const downloadFolder = async (loc: S3Location, dir: string): Promise<numb
 };
 
 export const uploadFile = async (file: string, bucket: string, key: string): Promise<void> => {
-  const { size } = await stat(file);
-  // A stream with a known length: no whole-file buffering for large models/checkpoints.
-  await s3Client().send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size }),
-  );
+  // Opened first: a file that vanishes before (a trainer's temp checkpoint renamed into place) rejects
+  // here, where the caller handles it; a stream opened lazily would emit an unhandled 'error' and crash
+  // the process. Once open, a rename or removal no longer matters: the descriptor still reads the bytes.
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    // A stream with a known length: no whole-file buffering for large models/checkpoints.
+    await s3Client().send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: handle.createReadStream({ autoClose: false }), ContentLength: size }),
+    );
+  } finally {
+    await handle.close();
+  }
 };
 
 const walk = async (dir: string): Promise<string[]> => {

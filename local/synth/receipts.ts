@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
-import type { Annotation } from '../../src/dataset/annotations';
+import type { FieldsAnnotation } from '../../src/dataset/annotations';
 import { deriveSeed, mulberry32, pick, randFloat, randInt, sample, type Rng } from './prng';
 
 /**
@@ -13,7 +13,7 @@ export interface SyntheticReceipt {
   readonly png: Buffer;
   readonly width: number;
   readonly height: number;
-  readonly annotation: Annotation;
+  readonly annotation: FieldsAnnotation;
 }
 
 export interface GenerateOptions {
@@ -76,7 +76,7 @@ function formatDate(rng: Rng): string {
 }
 
 /** Content and ground truth of one receipt. */
-function compose(rng: Rng): { rows: Row[]; annotation: Annotation } {
+function compose(rng: Rng): { rows: Row[]; annotation: FieldsAnnotation } {
   const company = `${pick(rng, ADJECTIVES)} ${pick(rng, NOUNS)} ${pick(rng, KINDS)}`;
   const address = `${randInt(rng, 1, 299)} ${pick(rng, STREETS)} ${pick(rng, SUFFIXES)}, ${pick(rng, CITIES)}`;
   const date = formatDate(rng);
@@ -105,7 +105,7 @@ function compose(rng: Rng): { rows: Row[]; annotation: Annotation } {
     { kind: 'left', text: `CASHIER ${pick(rng, CASHIERS)}` },
     { kind: 'center', text: 'THANK YOU' },
   ];
-  const annotation: Annotation = {
+  const annotation: FieldsAnnotation = {
     schemaVersion: 1,
     fields: {
       company,

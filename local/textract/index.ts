@@ -3,7 +3,10 @@
  * `TextractClient({ endpoint })` (or `AWS_ENDPOINT_URL_TEXTRACT`) works against it. OCR is tesseract.js.
  *
  * Supported: DetectDocumentText, AnalyzeDocument (returns PAGE/LINE/WORD only: no FORMS/TABLES blocks),
- * StartDocumentTextDetection + GetDocumentTextDetection (paginated). Single-page PNG/JPEG only.
+ * StartDocumentTextDetection + GetDocumentTextDetection (paginated, at most 1,000 blocks a response).
+ * Documents: PNG, JPEG, and PDF/TIFF (rendered or decoded page by page in pages.ts), with the service's
+ * limits and exception names: the synchronous APIs refuse a multi-page PDF/TIFF with
+ * UnsupportedDocumentException, exactly as Textract does; the asynchronous API reads it page by page.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
@@ -15,7 +18,9 @@ import {
   type JsonObject,
   type LocalServer,
 } from '../http/json-protocol-server';
+import { mulberry32, type Rng } from '../synth/prng';
 import { OcrEngine, type TextractBlock } from './ocr';
+import { openDocumentPages, type DocumentPages } from './pages';
 
 export interface LocalTextractOptions {
   /** 0 or absent: a free port. */
@@ -26,9 +31,30 @@ export interface LocalTextractOptions {
    * Absent: unlimited.
    */
   maxTps?: number;
+  /** Injected throttling (also settable later with `setFaults`). */
+  faults?: LocalTextractFaults;
 }
 
-export type LocalTextract = LocalServer;
+export interface LocalTextractFaults {
+  /**
+   * Share of requests (0..1, every operation) answered with ProvisionedThroughputExceededException before
+   * any work is done, drawn by a PRNG seeded with `seed` (default 1): the same seed throttles the same
+   * request numbers.
+   */
+  throttleRate?: number;
+  seed?: number;
+}
+
+export interface LocalTextractStats {
+  requests: number;
+  /** Of which answered with ProvisionedThroughputExceededException (injected or over maxTps). */
+  throttled: number;
+}
+
+export type LocalTextract = LocalServer & {
+  setFaults(faults: LocalTextractFaults): void;
+  stats(): LocalTextractStats;
+};
 
 const MODEL_VERSION = '1.0';
 const MAX_RESULTS = 1000;
@@ -38,6 +64,7 @@ const r = makeReaders('InvalidParameterException');
 
 interface AsyncJob {
   status: 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
+  pages: number;
   blocks?: TextractBlock[];
   statusMessage?: string;
 }
@@ -96,13 +123,30 @@ export const startLocalTextract = async (options: LocalTextractOptions = {}): Pr
   const jobs = new Map<string, AsyncJob>();
   const jobsByToken = new Map<string, string>();
   const recent = new Map<string, number[]>(); // operation -> request times in the last second
+  const stats: LocalTextractStats = { requests: 0, throttled: 0 };
+  let faults: LocalTextractFaults = {};
+  let draw: Rng = mulberry32(1);
+  const setFaults = (next: LocalTextractFaults): void => {
+    if (next.throttleRate !== undefined && !(next.throttleRate >= 0 && next.throttleRate <= 1)) {
+      throw new RangeError(`throttleRate must be within 0..1, got ${next.throttleRate}`);
+    }
+    faults = { ...next };
+    draw = mulberry32(next.seed ?? 1);
+  };
+  setFaults(options.faults ?? {});
 
   const throttle = (operation: string): void => {
+    stats.requests += 1;
+    if (faults.throttleRate !== undefined && faults.throttleRate > 0 && draw() < faults.throttleRate) {
+      stats.throttled += 1;
+      throw new JsonProtocolError('ProvisionedThroughputExceededException', `Provisioned rate exceeded (injected: ${operation})`);
+    }
     if (options.maxTps === undefined) return;
     const now = Date.now();
     const times = (recent.get(operation) ?? []).filter((t) => now - t < 1000);
     if (times.length >= options.maxTps) {
       recent.set(operation, times);
+      stats.throttled += 1;
       throw new JsonProtocolError(
         'ProvisionedThroughputExceededException',
         `Provisioned rate exceeded: ${operation} is limited to ${options.maxTps} TPS locally`,
@@ -112,9 +156,22 @@ export const startLocalTextract = async (options: LocalTextractOptions = {}): Pr
     recent.set(operation, times);
   };
 
+  /** Every page of the document through the OCR engine, in page order. */
+  const recognizeAll = async (document: DocumentPages): Promise<TextractBlock[]> => {
+    const blocks: TextractBlock[] = [];
+    try {
+      for (let pageNumber = 1; pageNumber <= document.pageCount; pageNumber++) {
+        blocks.push(...(await ocr.recognizePage(await document.page(pageNumber), pageNumber)));
+      }
+    } finally {
+      await document.close();
+    }
+    return blocks;
+  };
+
   const detect = async (input: JsonObject) => {
-    const blocks = await ocr.detect(await readDocument(input));
-    return { DocumentMetadata: { Pages: 1 }, Blocks: blocks };
+    const document = await openDocumentPages(await readDocument(input), 'sync');
+    return { DocumentMetadata: { Pages: document.pageCount }, Blocks: await recognizeAll(document) };
   };
 
   const server = await startJsonProtocolServer({
@@ -136,7 +193,7 @@ export const startLocalTextract = async (options: LocalTextractOptions = {}): Pr
         // Only the text blocks are produced locally; FORMS/TABLES/... analysis is not emulated.
         return { ...(await detect(input)), AnalyzeDocumentModelVersion: MODEL_VERSION };
       },
-      StartDocumentTextDetection: (input) => {
+      StartDocumentTextDetection: async (input) => {
         const location = r.optionalObject(input['DocumentLocation'], 'DocumentLocation');
         if (location === undefined) return r.fail('DocumentLocation is required');
         const s3Object = r.object(location['S3Object'], 'DocumentLocation.S3Object');
@@ -148,13 +205,15 @@ export const startLocalTextract = async (options: LocalTextractOptions = {}): Pr
           const existing = jobsByToken.get(clientToken);
           if (existing !== undefined) return { JobId: existing };
         }
+        // Like the service, the object is read and its format, size and page count checked when the job starts.
+        const document = await openDocumentPages(await readS3Object(s3Object), 'async');
         const jobId = createHash('sha256').update(randomBytes(32)).digest('hex');
-        const job: AsyncJob = { status: 'IN_PROGRESS' };
+        const job: AsyncJob = { status: 'IN_PROGRESS', pages: document.pageCount };
         jobs.set(jobId, job);
         if (clientToken !== undefined) jobsByToken.set(clientToken, jobId);
         void (async () => {
           try {
-            job.blocks = await ocr.detect(await readS3Object(s3Object));
+            job.blocks = await recognizeAll(document);
             job.status = 'SUCCEEDED';
           } catch (error) {
             job.status = 'FAILED';
@@ -177,12 +236,12 @@ export const startLocalTextract = async (options: LocalTextractOptions = {}): Pr
         const end = offset + maxResults;
         return {
           ...base,
-          DocumentMetadata: { Pages: 1 },
+          DocumentMetadata: { Pages: job.pages },
           Blocks: blocks.slice(offset, end),
           ...(end < blocks.length ? { NextToken: encodeToken(jobId, end) } : {}),
         };
       },
     },
   });
-  return server;
+  return { ...server, setFaults, stats: () => ({ ...stats }) };
 };

@@ -9,6 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { TextractClient } from '@aws-sdk/client-textract';
+import { TEXTRACT_MAX_ATTEMPTS } from '../textract/throughput';
 
 const memo = <T>(build: () => T): (() => T) => {
   let client: T | undefined;
@@ -22,6 +23,7 @@ export const s3Client = memo(() => new S3Client({ forcePathStyle: s3ForcePathSty
 export const dynamoDocumentClient = memo(() =>
   DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
 );
-export const textractClient = memo(() => new TextractClient({}));
+/** Standard retry mode, jittered backoff on throttling; why not adaptive: src/textract/throughput.ts. */
+export const textractClient = memo(() => new TextractClient({ maxAttempts: TEXTRACT_MAX_ATTEMPTS, retryMode: 'standard' }));
 export const sageMakerClient = memo(() => new SageMakerClient({}));
 export const sfnClient = memo(() => new SFNClient({}));

@@ -7,6 +7,12 @@
  */
 import { z } from 'zod';
 import { InvalidInputError } from '../errors';
+import {
+  defaultTextractQuotas,
+  ocrConcurrencyFor,
+  splitTextractTps,
+  type TextractTps,
+} from '../textract/throughput';
 import { parseOrThrow } from '../validation';
 
 export const G5_INSTANCE_TYPES = [
@@ -58,6 +64,8 @@ export const executionInputSchema = z.strictObject({
     .strictObject({
       validationFraction: z.number().gt(0).lt(1).optional(),
       batchSize: z.number().int().min(1).max(100).optional(),
+      /** Largest share of the documents that may be quarantined before the run fails (1 = never fails). */
+      maxQuarantineShare: z.number().min(0).max(1).optional(),
     })
     .optional(),
   training: z
@@ -76,6 +84,8 @@ export type ExecutionInput = z.infer<typeof executionInputSchema>;
 
 /** Deployment settings, read from the environment the stage deploys with (see serverless.yml). */
 const envBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
+/** A Textract TPS quota override; empty or absent: the region's default quota. */
+const envTps = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().positive().max(10_000).optional());
 export const deploymentSettingsSchema = z.object({
   DOCTRAIN_BUCKET: z.string().min(3),
   DOCTRAIN_TRAINING_IMAGE: z.string().min(1),
@@ -87,9 +97,17 @@ export const deploymentSettingsSchema = z.object({
   DOCTRAIN_MAX_WAIT_SECONDS: z.coerce.number().int().min(60).default(8 * 3600),
   DOCTRAIN_POLL_SECONDS: z.coerce.number().int().min(1).default(60),
   DOCTRAIN_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
-  /** Textract DetectDocumentText TPS quota of the account; bounds the OCR Map's concurrency. */
-  DOCTRAIN_TEXTRACT_TPS: z.coerce.number().int().min(1).max(100).default(10),
+  /** Set by Lambda (and the local runtime): picks the default Textract quotas. */
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  /** The account's Textract TPS quota per API (Service Quotas console); absent: the region's default. */
+  DOCTRAIN_TEXTRACT_TPS_DETECT_DOCUMENT_TEXT: envTps,
+  DOCTRAIN_TEXTRACT_TPS_ANALYZE_DOCUMENT: envTps,
+  DOCTRAIN_TEXTRACT_TPS_START_DOCUMENT_TEXT_DETECTION: envTps,
+  DOCTRAIN_TEXTRACT_TPS_GET_DOCUMENT_TEXT_DETECTION: envTps,
+  /** Upper bound of the OCR Map's MaxConcurrency (which is also bounded by the DetectDocumentText quota). */
+  DOCTRAIN_OCR_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(40).default(10),
   DOCTRAIN_VALIDATION_FRACTION: z.coerce.number().gt(0).lt(1).default(0.2),
+  DOCTRAIN_MAX_QUARANTINE_SHARE: z.coerce.number().min(0).max(1).default(0.25),
   DOCTRAIN_DOCUMENTS_PREFIX: z.string().default('documents/'),
 });
 export type DeploymentSettings = z.infer<typeof deploymentSettingsSchema>;
@@ -105,7 +123,18 @@ export interface ResolvedRunConfig {
   documentsPrefix: string;
   /** Every object this run writes lives under here (OCR batch results, reports). */
   runPrefix: string;
-  dataset: { validationFraction: number; batchSize: number; ocrConcurrency: number };
+  dataset: {
+    validationFraction: number;
+    batchSize: number;
+    /** The OCR Map's MaxConcurrency. */
+    ocrConcurrency: number;
+    /** The account's Textract quotas this run keeps to, all iterations together. */
+    textractTps: TextractTps;
+    /** One OCR Map iteration's share: textractTps / ocrConcurrency (each iteration is its own process on AWS). */
+    textractTpsPerBatch: TextractTps;
+    /** Above this share of quarantined documents the run fails instead of training on the rest. */
+    maxQuarantineShare: number;
+  };
   training: {
     jobName: string;
     image: string;
@@ -138,6 +167,17 @@ export const runIdFromExecutionName = (executionName: string): string => {
   return (cleaned.length > 0 ? cleaned : 'run').slice(0, 48).replace(/-+$/, '');
 };
 
+/** The region's default quotas, each overridden by its setting where one is given. */
+export const textractQuotas = (settings: DeploymentSettings): TextractTps => {
+  const defaults = defaultTextractQuotas(settings.AWS_REGION);
+  return {
+    DetectDocumentText: settings.DOCTRAIN_TEXTRACT_TPS_DETECT_DOCUMENT_TEXT ?? defaults.DetectDocumentText,
+    AnalyzeDocument: settings.DOCTRAIN_TEXTRACT_TPS_ANALYZE_DOCUMENT ?? defaults.AnalyzeDocument,
+    StartDocumentTextDetection: settings.DOCTRAIN_TEXTRACT_TPS_START_DOCUMENT_TEXT_DETECTION ?? defaults.StartDocumentTextDetection,
+    GetDocumentTextDetection: settings.DOCTRAIN_TEXTRACT_TPS_GET_DOCUMENT_TEXT_DETECTION ?? defaults.GetDocumentTextDetection,
+  };
+};
+
 export const resolveRunConfig = (
   settings: DeploymentSettings,
   rawInput: unknown,
@@ -158,6 +198,8 @@ export const resolveRunConfig = (
     Object.entries(input.training?.hyperparameters ?? {}).map(([k, v]) => [k, String(v)]),
   );
   const bucket = settings.DOCTRAIN_BUCKET;
+  const textractTps = textractQuotas(settings);
+  const ocrConcurrency = ocrConcurrencyFor(textractTps, settings.DOCTRAIN_OCR_MAX_CONCURRENCY);
   return {
     runId,
     trigger: input.trigger ?? 'manual',
@@ -168,9 +210,10 @@ export const resolveRunConfig = (
     dataset: {
       validationFraction: input.dataset?.validationFraction ?? settings.DOCTRAIN_VALIDATION_FRACTION,
       batchSize: input.dataset?.batchSize ?? settings.DOCTRAIN_BATCH_SIZE,
-      // Each OCR worker sends one synchronous request at a time (about 1 s each), so the TPS quota
-      // is also the number of workers that can run without being throttled.
-      ocrConcurrency: settings.DOCTRAIN_TEXTRACT_TPS,
+      ocrConcurrency,
+      textractTps,
+      textractTpsPerBatch: splitTextractTps(textractTps, ocrConcurrency),
+      maxQuarantineShare: input.dataset?.maxQuarantineShare ?? settings.DOCTRAIN_MAX_QUARANTINE_SHARE,
     },
     training: {
       jobName: trainingJobName(runId, 1),

@@ -1,7 +1,8 @@
 import { EmptyDatasetError, InvalidInputError } from '../errors';
 import type { OcrPage } from '../textract/ocr-document';
-import { alignFields, DEFAULT_MIN_SIMILARITY, type UnalignedField } from './align';
-import { FIELD_KEY_PATTERN, labelForField, type Fields } from './annotations';
+import { DEFAULT_MIN_SIMILARITY } from './align';
+import { alignAnnotation, type AnnotationAlignment, type UnalignedAnnotation } from './align-annotation';
+import { annotationLabelKeys, FIELD_KEY_PATTERN, labelForField, type Annotation, type Fields } from './annotations';
 import { datasetFingerprint } from './fingerprint';
 import { compareStrings } from './normalize';
 import { splitDocuments } from './split';
@@ -9,7 +10,9 @@ import { splitDocuments } from './split';
 /** Contract 3 (docs/CONTRACTS.md): the dataset folder `datasets/<fingerprint>/`. */
 export const DATASET_SCHEMA_VERSION = 1 as const;
 /** Bump when alignment or record layout changes what a given corpus produces (it feeds the fingerprint). */
-export const LABELLING_VERSION = 2;
+export const LABELLING_VERSION = 3;
+/** One record per page of each document (docs/CONTRACTS.md section 3). */
+export const RECORD_LAYOUT = 'page' as const;
 export const DEFAULT_MAX_RECORDS_PER_SHARD = 5000;
 
 export interface DatasetDocument {
@@ -19,7 +22,8 @@ export interface DatasetDocument {
   readonly contentHash: string;
   readonly annotationHash: string;
   readonly pages: readonly OcrPage[];
-  readonly fields: Fields;
+  /** Key fields, labelled boxes or labelled words (contract 1). */
+  readonly annotation: Annotation;
 }
 
 /** A document left out of the dataset (same shape as the pipeline's quarantine entries). */
@@ -45,19 +49,25 @@ export interface BuildDatasetInput {
 
 export type BBox = [x0: number, y0: number, x1: number, y1: number];
 
-/** One line of `train-*.jsonl` / `validation-*.jsonl`. */
+/** One line of `train-*.jsonl` / `validation-*.jsonl`: one page of one document. */
 export interface DatasetRecord {
+  /** `<documentId>` for a one-page document, `<documentId>#<page>` for a page of a longer one. */
   readonly id: string;
+  readonly documentId: string;
   readonly words: string[];
   readonly bboxes: BBox[];
   readonly labels: string[];
-  readonly page: { readonly width: number; readonly height: number };
+  /** `number` is 1-based, as in the document; width/height are the page's pixel size (1000 when unknown). */
+  readonly page: { readonly number: number; readonly width: number; readonly height: number };
   readonly source: string;
   /**
-   * The annotated values (contract 1's `fields`, keys sorted), aligned or not: what field-level metrics
-   * and `predict` are measured against (the SROIE task-3 measure compares values, not word tags).
+   * Field annotations only: the document's annotated values (contract 1's `fields`, keys sorted), aligned
+   * or not, the same on every page record of the document. Field-level metrics and `predict` are measured
+   * against them per document (the trainer groups a document's pages by `documentId`; the SROIE task-3
+   * measure compares values, not word tags). Absent for boxes/words annotations: the trainer then takes
+   * the words of each labelled entity as the values.
    */
-  readonly fields: Record<string, string | string[]>;
+  readonly fields?: Record<string, string | string[]>;
 }
 
 export interface DatasetFile {
@@ -67,17 +77,20 @@ export interface DatasetFile {
 
 export interface DocumentUnaligned {
   readonly id: string;
-  readonly fields: UnalignedField[];
+  /** Each field value, box or word of the annotation that could not be aligned, with the reason. */
+  readonly fields: readonly UnalignedAnnotation[];
 }
 
 export interface DatasetManifest {
   readonly schemaVersion: typeof DATASET_SCHEMA_VERSION;
   readonly fingerprint: string;
   readonly createdAt: string;
-  /** One record per document, words of all its pages concatenated in page order. */
-  readonly recordLayout: 'document';
+  /** One record per page with words; a document's pages stay together in one split. */
+  readonly recordLayout: typeof RECORD_LAYOUT;
   readonly counts: {
     readonly documents: number;
+    /** Records written: pages with at least one OCR word. */
+    readonly pages: number;
     readonly train: number;
     readonly validation: number;
     readonly quarantined: number;
@@ -113,28 +126,35 @@ export function bioLabels(fieldKeys: Iterable<string>): string[] {
   return ['O', ...labels.flatMap((l) => [`B-${l}`, `I-${l}`])];
 }
 
+export const annotationMatchedNothingReason = (values: readonly string[]): string =>
+  `annotation matched none of the OCR words: none of its ${values.length} value(s) (${values.join(', ')}) was found on the page; check that the annotation belongs to this document`;
+
+/** One page of a document as a record sees it: its words in reading order and its size. */
+export interface PageWords {
+  readonly number: number;
+  readonly width: number;
+  readonly height: number;
+  readonly words: OcrPage['words'];
+}
+
 /**
- * A document's words as one record sees them: its pages in page order, words concatenated, and the size of
- * its first page with words. The dataset builder and `doctrain predict` both use it, so a model sees a new
- * document exactly as it saw its training documents.
+ * A document's pages in page order, each with its words (blank pages included). The dataset builder and
+ * `doctrain predict` both use it, so a model sees a new document's pages exactly as it saw its training
+ * documents' pages.
  */
-export function documentWords(pages: readonly OcrPage[]): {
-  words: OcrPage['words'];
-  page: { width: number; height: number };
-} {
-  const sorted = [...pages].sort((a, b) => a.page - b.page);
-  const firstPage = sorted.find((p) => p.words.length > 0) ?? sorted[0];
-  return {
-    words: sorted.flatMap((p) => p.words),
-    page: { width: firstPage?.width ?? 1000, height: firstPage?.height ?? 1000 },
-  };
+export function documentPages(pages: readonly OcrPage[]): PageWords[] {
+  return [...pages]
+    .sort((a, b) => a.page - b.page)
+    .map((p) => ({ number: p.page, width: p.width, height: p.height, words: p.words }));
 }
 
 /**
  * Builds the dataset files from OCR'd, annotated documents. Pure: same input, same files (but for
- * manifest.createdAt). A document whose OCR found no words is moved to `quarantined` (nothing to
- * train on); a document with words but no aligned field is kept and counted in documentsWithoutEntities.
- * Throws EmptyDatasetError when no document has a single aligned entity.
+ * manifest.createdAt). Moved to `quarantined` (stage `dataset`), with a reason: a document whose OCR
+ * found no words (nothing to train on), and a document whose annotation has at least one non-empty
+ * value but not one of them aligned onto its words (annotationMatchedNothingReason). A document whose
+ * annotation has no value at all is kept (all `O`, a legitimate negative) and counted in
+ * documentsWithoutEntities. Throws EmptyDatasetError when no document has a single aligned entity.
  */
 export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   const maxRecordsPerShard = input.maxRecordsPerShard ?? DEFAULT_MAX_RECORDS_PER_SHARD;
@@ -144,51 +164,83 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   const minSimilarity = input.minSimilarity ?? DEFAULT_MIN_SIMILARITY;
   const seed = input.seed ?? '';
   for (const doc of input.documents) {
-    const bad = Object.keys(doc.fields).find((k) => !FIELD_KEY_PATTERN.test(k));
+    const bad = annotationLabelKeys(doc.annotation).find((k) => !FIELD_KEY_PATTERN.test(k));
     if (bad !== undefined) throw new InvalidInputError(`document ${doc.id}: invalid field key ${JSON.stringify(bad)}`);
   }
 
   const quarantined: QuarantinedDocument[] = [...input.quarantined];
-  const usable: DatasetDocument[] = [];
+  const withWords: DatasetDocument[] = [];
   for (const doc of input.documents) {
-    if (doc.pages.some((p) => p.words.length > 0)) usable.push(doc);
+    if (doc.pages.some((p) => p.words.length > 0)) withWords.push(doc);
     else quarantined.push({ documentKey: keyOf(doc.source), reason: 'OCR found no words', stage: 'dataset' });
   }
+  if (withWords.length === 0) throw new EmptyDatasetError('no document with OCR words to build a dataset from');
+
+  // Key fields are searched over every page at once (a value is where it is found, on whichever page).
+  const aligned = new Map<string, { doc: DatasetDocument; pages: OcrPage[]; alignment: AnnotationAlignment }>();
+  for (const doc of [...withWords].sort((a, b) => compareStrings(a.id, b.id))) {
+    const pages = [...doc.pages].sort((a, b) => a.page - b.page);
+    const alignment = alignAnnotation(pages, doc.annotation, { minSimilarity });
+    const values = alignment.unaligned.filter((u) => u.reason !== 'empty_value').map((u) => u.value);
+    if (alignment.aligned.length === 0 && values.length > 0) {
+      quarantined.push({ documentKey: keyOf(doc.source), reason: annotationMatchedNothingReason(values), stage: 'dataset' });
+    } else {
+      aligned.set(doc.id, { doc, pages, alignment });
+    }
+  }
   quarantined.sort((a, b) => compareStrings(a.documentKey, b.documentKey) || compareStrings(a.reason, b.reason));
-  if (usable.length === 0) throw new EmptyDatasetError('no document with OCR words to build a dataset from');
+  const usable = [...aligned.values()].map((a) => a.doc);
+  if (usable.length === 0) {
+    throw new EmptyDatasetError(`no annotated value could be found in the OCR words of any of ${withWords.length} documents`);
+  }
 
   const split = splitDocuments(
     usable.map((d) => d.id),
     { validationFraction: input.validationFraction, seed },
   );
-  const labels = bioLabels(usable.flatMap((d) => Object.keys(d.fields)));
+  const labels = bioLabels(usable.flatMap((d) => annotationLabelKeys(d.annotation)));
 
-  const records = new Map<string, DatasetRecord>();
+  const records = new Map<string, DatasetRecord[]>();
   const unaligned: DocumentUnaligned[] = [];
   const withoutEntities: string[] = [];
   const labelCounts: Record<string, number> = Object.fromEntries(labels.map((l) => [l, 0]));
   const entityCounts: Record<string, { aligned: number; unaligned: number }> = {};
   const entity = (field: string) => (entityCounts[labelForField(field)] ??= { aligned: 0, unaligned: 0 });
   let wordCount = 0;
+  let pageCount = 0;
 
-  for (const doc of [...usable].sort((a, b) => compareStrings(a.id, b.id))) {
-    const { words, page } = documentWords(doc.pages);
-    const alignment = alignFields(words, doc.fields, { minSimilarity });
-    records.set(doc.id, {
-      id: doc.id,
-      words: words.map((w) => w.text),
-      bboxes: words.map((w) => [...w.box] as BBox),
-      labels: alignment.labels,
-      page,
-      source: doc.source,
-      fields: sortedFields(doc.fields),
-    });
+  for (const { doc, pages, alignment } of aligned.values()) {
+    // Each page becomes its own record carrying its words' labels.
+    const words = pages.flatMap((p) => p.words);
+    const multiPage = pages.length > 1;
+    const fields = 'fields' in doc.annotation ? { fields: sortedFields(doc.annotation.fields) } : {};
+    const docRecords: DatasetRecord[] = [];
+    let offset = 0;
+    for (const page of documentPages(pages)) {
+      const pageLabels = alignment.labels.slice(offset, offset + page.words.length);
+      offset += page.words.length;
+      if (page.words.length === 0) continue; // a blank page teaches nothing
+      // A value running over a page break starts again on the next page: its first word there is B-.
+      if (pageLabels[0]?.startsWith('I-')) pageLabels[0] = `B-${pageLabels[0].slice(2)}`;
+      docRecords.push({
+        id: multiPage ? `${doc.id}#${page.number}` : doc.id,
+        documentId: doc.id,
+        words: page.words.map((w) => w.text),
+        bboxes: page.words.map((w) => [...w.box] as BBox),
+        labels: pageLabels,
+        page: { number: page.number, width: page.width, height: page.height },
+        source: doc.source,
+        ...fields,
+      });
+      for (const tag of pageLabels) labelCounts[tag] = (labelCounts[tag] ?? 0) + 1;
+    }
+    records.set(doc.id, docRecords);
     wordCount += words.length;
-    for (const tag of alignment.labels) labelCounts[tag] = (labelCounts[tag] ?? 0) + 1;
-    for (const span of alignment.spans) entity(span.field).aligned++;
+    pageCount += docRecords.length;
+    for (const hit of alignment.aligned) entity(hit.field).aligned++;
     for (const miss of alignment.unaligned) entity(miss.field).unaligned++;
     if (alignment.unaligned.length > 0) unaligned.push({ id: doc.id, fields: alignment.unaligned });
-    if (alignment.spans.length === 0) withoutEntities.push(doc.id);
+    if (alignment.aligned.length === 0) withoutEntities.push(doc.id);
   }
   if (withoutEntities.length === usable.length) {
     throw new EmptyDatasetError(`no annotated value could be found in the OCR words of any of ${usable.length} documents`);
@@ -203,17 +255,19 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
       validationFraction: input.validationFraction,
       seed,
       maxRecordsPerShard,
-      recordLayout: 'document',
+      recordLayout: RECORD_LAYOUT,
     },
   });
 
-  const shard = (prefix: string, ids: readonly string[]): DatasetFile[] => {
+  const shard = (prefix: string, documentIds: readonly string[]): DatasetFile[] => {
+    // The split is by document: every page of a document lands in the same channel (no leakage).
+    const lines = documentIds.flatMap((id) => records.get(id) ?? []);
     const files: DatasetFile[] = [];
     // Always at least one file per channel: an empty S3 prefix would fail the training job's channel.
-    for (let i = 0; i === 0 || i * maxRecordsPerShard < ids.length; i++) {
-      const body = ids
+    for (let i = 0; i === 0 || i * maxRecordsPerShard < lines.length; i++) {
+      const body = lines
         .slice(i * maxRecordsPerShard, (i + 1) * maxRecordsPerShard)
-        .map((id) => `${JSON.stringify(records.get(id))}\n`)
+        .map((record) => `${JSON.stringify(record)}\n`)
         .join('');
       files.push({ name: `${prefix}-${String(i).padStart(5, '0')}.jsonl`, body });
     }
@@ -226,9 +280,10 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     schemaVersion: DATASET_SCHEMA_VERSION,
     fingerprint,
     createdAt: input.createdAt ?? new Date().toISOString(),
-    recordLayout: 'document',
+    recordLayout: RECORD_LAYOUT,
     counts: {
       documents: usable.length,
+      pages: pageCount,
       train: split.train.length,
       validation: split.validation.length,
       quarantined: quarantined.length,

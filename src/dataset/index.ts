@@ -3,16 +3,40 @@ export type { AlignOptions, AlignedSpan, Alignment, UnalignedField, UnalignedRea
 export {
   ANNOTATION_SCHEMA_VERSION,
   FIELD_KEY_PATTERN,
+  LABEL_KEY_PATTERN,
+  annotationKind,
+  annotationLabelKeys,
   annotationSchema,
+  boxesAnnotationSchema,
   fieldValueSchema,
+  fieldsAnnotationSchema,
   labelForField,
+  labelledBoxSchema,
+  labelledWordSchema,
+  pageBoxSchema,
+  wordsAnnotationSchema,
 } from './annotations';
-export type { Annotation, FieldValue, Fields } from './annotations';
+export type {
+  Annotation,
+  AnnotationKind,
+  BoxesAnnotation,
+  FieldValue,
+  Fields,
+  FieldsAnnotation,
+  LabelledBox,
+  LabelledWord,
+  PageBox,
+  WordsAnnotation,
+} from './annotations';
+export { alignAnnotation } from './align-annotation';
+export type { AnnotationAlignment, AlignAnnotationOptions, UnalignedAnnotation } from './align-annotation';
+export { alignBoxes, alignWords, DEFAULT_MIN_BOX_COVERAGE, DEFAULT_MIN_WORD_TEXT_SIMILARITY } from './align-regions';
+export type { AlignedRegion, RegionAlignOptions, RegionAlignment, RegionUnalignedReason, UnalignedRegion } from './align-regions';
 export {
   bioLabels,
   buildDataset,
   DATASET_SCHEMA_VERSION,
-  documentWords,
+  documentPages,
   DEFAULT_MAX_RECORDS_PER_SHARD,
   LABELLING_VERSION,
 } from './build';
@@ -24,6 +48,7 @@ export type {
   DatasetFile,
   DatasetManifest,
   DatasetRecord,
+  PageWords,
   DocumentUnaligned,
   QuarantinedDocument,
 } from './build';

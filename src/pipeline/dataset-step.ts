@@ -6,11 +6,12 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { getBytesIfExists, getJson, putBody, s3Uri } from '../aws/s3-objects';
-import { EmptyDatasetError } from '../errors';
+import { EmptyDatasetError, QuarantineShareExceededError } from '../errors';
 import { buildDataset } from '../dataset';
 import { ocrDocumentSchema } from '../textract';
 import type { QuarantineEntry } from './documents';
-import { ocrResultKey, type OcrBatchFile } from './ocr-batch';
+import { ocrBatchFileSchema, ocrResultKey } from './ocr-batch';
+import { parseOrThrow } from '../validation';
 import { planQuarantineKey } from './plan';
 import { quarantine } from './quarantine';
 
@@ -21,6 +22,8 @@ export interface DatasetStepParams {
   /** How many batches PlanBatches wrote: exactly their results are read, never a stale leftover. */
   batchCount: number;
   validationFraction: number;
+  /** The run fails (QuarantineShareExceededError) when more than this share of its documents is quarantined. */
+  maxQuarantineShare: number;
 }
 
 export interface DatasetPointers {
@@ -35,6 +38,13 @@ export interface DatasetPointers {
   counts: { documents: number; train: number; validation: number; quarantined: number };
 }
 
+/**
+ * Share of the run's input that was quarantined: quarantine entries (documents, and annotations without
+ * a document) over those plus the documents in the dataset. 0 when there was no input at all.
+ */
+export const quarantineShare = (quarantined: number, kept: number): number =>
+  quarantined + kept === 0 ? 0 : quarantined / (quarantined + kept);
+
 export const datasetPrefix = (fingerprint: string): string => `datasets/${fingerprint}/`;
 export const runManifestKey = (runPrefix: string): string => `${runPrefix}dataset-manifest.json`;
 
@@ -45,7 +55,9 @@ export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams):
       const key = ocrResultKey(params.runPrefix, batchIndex);
       const bytes = await getBytesIfExists(s3, { bucket, key });
       if (bytes === undefined) throw new Error(`OCR result ${key} is missing: batch ${batchIndex} did not finish`);
-      return JSON.parse(Buffer.from(bytes).toString('utf8')) as OcrBatchFile;
+      const file = parseOrThrow(ocrBatchFileSchema, JSON.parse(Buffer.from(bytes).toString('utf8')), key);
+      if (file.pending.length > 0) throw new Error(`OCR result ${key} still has ${file.pending.length} Textract job(s) pending`);
+      return file;
     }),
   );
   const quarantined: QuarantineEntry[] = [
@@ -60,7 +72,7 @@ export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams):
         source: s3Uri({ bucket, key: doc.key }),
         contentHash: doc.contentHash,
         annotationHash: doc.annotationHash,
-        fields: doc.fields,
+        annotation: doc.annotation,
         pages: ocrDocumentSchema.parse(await getJson(s3, { bucket, key: doc.ocrKey })).pages,
       })),
   );
@@ -81,6 +93,20 @@ export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams):
   await quarantine(s3, bucket, params.runId, rejectedByBuild.map((entry) => ({ ...entry, stage: 'dataset' as const })));
   const prefix = datasetPrefix(built.fingerprint);
   const manifestFile = built.files.find((file) => file.name === 'manifest.json');
+  // Too much of the input quarantined: fail before anything trains. This run's manifest is still written
+  // (it lists every quarantined document with its reason); the dataset itself is not.
+  const share = quarantineShare(built.manifest.counts.quarantined, built.manifest.counts.documents);
+  if (share > params.maxQuarantineShare) {
+    if (manifestFile) await putBody(s3, { bucket, key: runManifestKey(params.runPrefix) }, manifestFile.body, 'application/json');
+    throw new QuarantineShareExceededError(
+      `${built.manifest.counts.quarantined} of ${built.manifest.counts.quarantined + built.manifest.counts.documents} documents were quarantined (${(100 * share).toFixed(1)}%), more than dataset.maxQuarantineShare ${params.maxQuarantineShare} allows; the run stops before training. Reasons: s3://${bucket}/quarantine/${params.runId}/ and s3://${bucket}/${runManifestKey(params.runPrefix)}; fix the input or raise dataset.maxQuarantineShare`,
+    );
+  }
+  if (built.manifest.counts.documents < 2) {
+    throw new EmptyDatasetError(
+      `Only ${built.manifest.counts.documents} usable document(s) after alignment (${built.manifest.counts.quarantined} quarantined, reasons under s3://${bucket}/quarantine/${params.runId}/): at least 2 are needed for a train/validation split`,
+    );
+  }
   // A fingerprint names immutable content: a dataset written by an earlier run is left as it is (its
   // manifest records that run's provenance); the manifest is written last, so its presence means complete.
   // This run's own statistics (cache hits, pages billed, quarantine) always go to its run prefix.

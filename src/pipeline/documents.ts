@@ -1,21 +1,28 @@
 /** Which objects under the documents prefix are documents, and where their annotations are. */
 import path from 'node:path/posix';
+import { z } from 'zod';
 
-export const SUPPORTED_DOCUMENT_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
+/**
+ * Names listed as documents. The name only selects candidates: what a file is, and whether Textract can
+ * read it, is decided by its bytes in OcrBatch (src/documents), so a mislabelled file is caught there.
+ */
+export const SUPPORTED_DOCUMENT_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.pdf', '.tif', '.tiff'] as const;
 export const ANNOTATION_EXTENSION = '.json';
 
-export interface DocumentRef {
+export const documentRefSchema = z.strictObject({
   /** Stable id: the key relative to the documents prefix, without extension. */
-  id: string;
-  key: string;
-  annotationKey: string;
-}
+  id: z.string().min(1),
+  key: z.string().min(1),
+  annotationKey: z.string().min(1),
+});
+export type DocumentRef = z.infer<typeof documentRefSchema>;
 
-export interface QuarantineEntry {
-  documentKey: string;
-  reason: string;
-  stage: 'plan' | 'annotation' | 'ocr' | 'dataset';
-}
+export const quarantineEntrySchema = z.strictObject({
+  documentKey: z.string().min(1),
+  reason: z.string().min(1),
+  stage: z.enum(['plan', 'annotation', 'ocr', 'dataset']),
+});
+export type QuarantineEntry = z.infer<typeof quarantineEntrySchema>;
 
 export interface DocumentListing {
   documents: DocumentRef[];

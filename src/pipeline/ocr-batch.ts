@@ -1,46 +1,79 @@
 /**
  * OcrBatch (one Map iteration): validate each document's annotation first (free), then OCR it through a
  * content-addressed cache (Textract is billed per page, so an unchanged document is never OCR'd twice).
+ * What a document is comes from its bytes (src/documents): a bad or over-the-limit one is quarantined
+ * with its reason before Textract is called. Images and one-page PDF/TIFF are OCR'd here with the sync
+ * API; a multi-page PDF/TIFF gets an async Textract job, recorded as pending in the batch file; the
+ * state machine then waits and calls CollectTextractJobs until none is pending (no Lambda waits on a job).
  * A bad document is quarantined with its reason; throttling fails the whole batch so the ASL retries it,
- * and the retry is cheap because finished documents are cache hits by then.
+ * and the retry is cheap because finished documents are cache hits by then and job starts are idempotent.
  */
 import { createHash } from 'node:crypto';
+import path from 'node:path/posix';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { TextractClient } from '@aws-sdk/client-textract';
+import { z } from 'zod';
 import { getBytesIfExists, getJson, putJson } from '../aws/s3-objects';
 import { BadDocumentError } from '../errors';
-import { annotationSchema, type Annotation } from '../dataset';
-import { ocrDocumentSchema } from '../textract';
-import { describeIssues } from '../validation';
-import type { DocumentRef, QuarantineEntry } from './documents';
+import { annotationSchema } from '../dataset/annotations';
+import { inspectDocument, routeForTextract } from '../documents';
+import { ocrDocumentSchema, type OcrDocument } from '../textract';
+import { describeIssues, parseOrThrow } from '../validation';
+import { documentRefSchema, quarantineEntrySchema, type DocumentRef, type QuarantineEntry } from './documents';
+import { TextractLimiter, defaultTextractQuotas, textractTpsSchema } from '../textract/throughput';
 import { batchKey, type BatchFile } from './plan';
 import { quarantine } from './quarantine';
-import { detectWords } from './textract-ocr';
+import { detectWords, startTextDetection } from './textract-ocr';
 
-export interface OcrBatchParams {
-  bucket: string;
-  runId: string;
-  runPrefix: string;
-  batchIndex: number;
-}
+/** The event of OcrBatch and CollectTextractJobs (one OCR Map iteration). */
+export const ocrBatchParamsSchema = z.strictObject({
+  bucket: z.string().min(3),
+  runId: z.string().min(1),
+  runPrefix: z.string().min(1),
+  batchIndex: z.number().int().min(0),
+  /**
+   * This iteration's share of the Textract TPS quotas (the run config's `dataset.textractTpsPerBatch`).
+   * Absent: the client region's whole default quota, right for a lone caller only.
+   */
+  textractTps: textractTpsSchema.optional(),
+});
+export type OcrBatchParams = z.infer<typeof ocrBatchParamsSchema>;
 
-export interface OcrDocumentResult extends DocumentRef {
-  contentHash: string;
-  annotationHash: string;
-  ocrKey: string;
-  cacheHit: boolean;
-  fields: Annotation['fields'];
-}
+const hashSchema = z.string().regex(/^[0-9a-f]{64}$/);
 
-export interface OcrBatchFile {
-  schemaVersion: 1;
-  batchIndex: number;
-  documents: OcrDocumentResult[];
-  quarantined: QuarantineEntry[];
-  cacheHits: number;
-  pagesBilled: number;
-}
+export const ocrDocumentResultSchema = documentRefSchema.extend({
+  contentHash: hashSchema,
+  annotationHash: hashSchema,
+  ocrKey: z.string().min(1),
+  cacheHit: z.boolean(),
+  annotation: annotationSchema,
+});
+export type OcrDocumentResult = z.infer<typeof ocrDocumentResultSchema>;
 
+/** A multi-page document whose async Textract job is running: collected by CollectTextractJobs. */
+export const pendingTextractJobSchema = ocrDocumentResultSchema.omit({ cacheHit: true }).extend({
+  jobId: z.string().min(1),
+  pages: z.number().int().min(1),
+  startedAt: z.iso.datetime(),
+});
+export type PendingTextractJob = z.infer<typeof pendingTextractJobSchema>;
+
+/** Contract: `runs/<runId>/ocr/batch-<n>.json`, written by OcrBatch and rewritten by CollectTextractJobs. */
+export const ocrBatchFileSchema = z.strictObject({
+  schemaVersion: z.literal(2),
+  batchIndex: z.number().int().min(0),
+  documents: z.array(ocrDocumentResultSchema),
+  quarantined: z.array(quarantineEntrySchema),
+  /** Async jobs not collected yet; empty when the batch is complete. */
+  pending: z.array(pendingTextractJobSchema),
+  /** How many times CollectTextractJobs looked (drives the wait between looks). */
+  polls: z.number().int().min(0),
+  cacheHits: z.number().int().min(0),
+  pagesBilled: z.number().int().min(0),
+});
+export type OcrBatchFile = z.infer<typeof ocrBatchFileSchema>;
+
+/** What the Map iteration's state carries: small, fixed size, whatever the batch holds. */
 export interface OcrBatchSummary {
   batchIndex: number;
   resultKey: string;
@@ -48,12 +81,35 @@ export interface OcrBatchSummary {
   quarantined: number;
   cacheHits: number;
   pagesBilled: number;
+  /** Async Textract jobs still running: the state machine waits `waitSeconds` and collects while > 0. */
+  pendingJobs: number;
+  waitSeconds: number;
 }
 
 export const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
 export const ocrCacheKey = (contentHash: string): string => `ocr-cache/${contentHash}.json`;
 export const ocrResultKey = (runPrefix: string, batchIndex: number): string =>
   `${runPrefix}ocr/batch-${String(batchIndex).padStart(5, '0')}.json`;
+
+/**
+ * Seconds to wait before the next look at the batch's async jobs: short at first (a few pages finish in
+ * seconds), longer later, so a long document costs few state transitions (and history events).
+ */
+export const nextPollSeconds = (polls: number): number => [5, 10, 15, 30][polls] ?? 60;
+
+export const readOcrBatchFile = async (s3: S3Client, bucket: string, key: string): Promise<OcrBatchFile> =>
+  parseOrThrow(ocrBatchFileSchema, await getJson(s3, { bucket, key }), key);
+
+export const summarize = (file: OcrBatchFile, resultKey: string): OcrBatchSummary => ({
+  batchIndex: file.batchIndex,
+  resultKey,
+  documents: file.documents.length,
+  quarantined: file.quarantined.length,
+  cacheHits: file.cacheHits,
+  pagesBilled: file.pagesBilled,
+  pendingJobs: file.pending.length,
+  waitSeconds: nextPollSeconds(file.polls),
+});
 
 /** Gone since PlanBatches listed it (deleted or renamed meanwhile): quarantine, do not fail the run. */
 const getDocumentPart = async (s3: S3Client, bucket: string, key: string, ref: DocumentRef): Promise<Uint8Array> => {
@@ -86,35 +142,73 @@ const readAnnotation = async (s3: S3Client, bucket: string, ref: DocumentRef) =>
   return { annotation: result.data, annotationHash: sha256(bytes) };
 };
 
+/** The cache entry for an OCR'd document; a document without a single word is quarantined instead. */
+export const storeOcrDocument = async (s3: S3Client, bucket: string, documentKey: string, ocrKey: string, document: OcrDocument): Promise<void> => {
+  const wordCount = document.pages.reduce((sum, page) => sum + page.words.length, 0);
+  if (wordCount === 0) {
+    const pages = document.pages.length > 1 ? ` (none on any of its ${document.pages.length} pages)` : '';
+    throw new BadDocumentError(`OCR found no text in the document${pages} (blank or unreadable scan)`, documentKey);
+  }
+  await putJson(s3, { bucket, key: ocrKey }, document);
+};
+
+type OcrOutcome =
+  | { kind: 'done'; contentHash: string; ocrKey: string; cacheHit: boolean; pagesBilled: number }
+  | { kind: 'pending'; contentHash: string; ocrKey: string; jobId: string; pages: number };
+
+/**
+ * Textract's idempotency token for a document's async job in a run: a retry of the batch in the same run
+ * gets the same job back; another run starts a fresh job (an earlier run's job may have failed or expired).
+ */
+export const textractJobToken = (runId: string, contentHash: string): string => sha256(`${runId}\n${contentHash}`);
+
 const ocrWithCache = async (
-  deps: { s3: S3Client; textract: TextractClient },
+  deps: { s3: S3Client; textract: TextractClient; limiter: TextractLimiter },
   bucket: string,
+  runId: string,
   ref: DocumentRef,
-): Promise<{ contentHash: string; ocrKey: string; cacheHit: boolean; pagesBilled: number }> => {
+): Promise<OcrOutcome> => {
   const bytes = await getDocumentPart(deps.s3, bucket, ref.key, ref);
   const contentHash = sha256(bytes);
   const ocrKey = ocrCacheKey(contentHash);
   const cached = await getBytesIfExists(deps.s3, { bucket, key: ocrKey });
   if (cached !== undefined && isValidCacheEntry(cached)) {
-    return { contentHash, ocrKey, cacheHit: true, pagesBilled: 0 };
+    return { kind: 'done', contentHash, ocrKey, cacheHit: true, pagesBilled: 0 };
   }
-  const document = await detectWords(deps.textract, ref.key, bytes);
-  const wordCount = document.pages.reduce((sum, page) => sum + page.words.length, 0);
-  if (wordCount === 0) throw new BadDocumentError('OCR found no text in the document (blank or unreadable scan)', ref.key);
-  await putJson(deps.s3, { bucket, key: ocrKey }, document);
-  return { contentHash, ocrKey, cacheHit: false, pagesBilled: Math.max(document.pages.length, 1) };
+  // Checked before Textract is paid: type by content, defects, then the API's size and page limits.
+  const inspection = await inspectDocument(bytes);
+  if (!inspection.ok) {
+    const named = inspection.problem === 'unsupported-type' ? ` (its name ends in ${path.extname(ref.key) || 'nothing'}; the content decides)` : '';
+    throw new BadDocumentError(`${inspection.reason}${named}`, ref.key);
+  }
+  const route = routeForTextract(inspection);
+  if (!route.ok) throw new BadDocumentError(route.reason, ref.key);
+  if (route.api === 'async') {
+    const jobId = await startTextDetection(deps.textract, { bucket, key: ref.key }, textractJobToken(runId, contentHash), deps.limiter);
+    return { kind: 'pending', contentHash, ocrKey, jobId, pages: inspection.pages };
+  }
+  const document = await detectWords(deps.textract, ref.key, bytes, deps.limiter);
+  await storeOcrDocument(deps.s3, bucket, ref.key, ocrKey, document);
+  return { kind: 'done', contentHash, ocrKey, cacheHit: false, pagesBilled: Math.max(document.pages.length, 1) };
 };
 
+/** The limiter of one Map iteration: its share of the quotas, or the region's whole default for a lone caller. */
+export const batchTextractLimiter = async (textract: TextractClient, params: OcrBatchParams): Promise<TextractLimiter> =>
+  new TextractLimiter(params.textractTps ?? defaultTextractQuotas(await textract.config.region()));
+
 export const ocrBatch = async (
-  deps: { s3: S3Client; textract: TextractClient },
+  deps: { s3: S3Client; textract: TextractClient; now?: () => Date },
   params: OcrBatchParams,
 ): Promise<OcrBatchSummary> => {
   const batch = (await getJson(deps.s3, { bucket: params.bucket, key: batchKey(params.runPrefix, params.batchIndex) })) as BatchFile;
+  const limiter = await batchTextractLimiter(deps.textract, params);
   const result: OcrBatchFile = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     batchIndex: params.batchIndex,
     documents: [],
     quarantined: [],
+    pending: [],
+    polls: 0,
     cacheHits: 0,
     pagesBilled: 0,
   };
@@ -131,15 +225,13 @@ export const ocrBatch = async (
       continue;
     }
     try {
-      const ocr = await ocrWithCache(deps, params.bucket, ref);
-      result.documents.push({
-        ...ref,
-        contentHash: ocr.contentHash,
-        annotationHash: annotation.annotationHash,
-        ocrKey: ocr.ocrKey,
-        cacheHit: ocr.cacheHit,
-        fields: annotation.annotation.fields,
-      });
+      const ocr = await ocrWithCache({ ...deps, limiter }, params.bucket, params.runId, ref);
+      const common = { ...ref, contentHash: ocr.contentHash, annotationHash: annotation.annotationHash, ocrKey: ocr.ocrKey, annotation: annotation.annotation };
+      if (ocr.kind === 'pending') {
+        result.pending.push({ ...common, jobId: ocr.jobId, pages: ocr.pages, startedAt: (deps.now?.() ?? new Date()).toISOString() });
+        continue;
+      }
+      result.documents.push({ ...common, cacheHit: ocr.cacheHit });
       result.cacheHits += ocr.cacheHit ? 1 : 0;
       result.pagesBilled += ocr.pagesBilled;
     } catch (error) {
@@ -149,12 +241,5 @@ export const ocrBatch = async (
   await quarantine(deps.s3, params.bucket, params.runId, result.quarantined);
   const resultKey = ocrResultKey(params.runPrefix, params.batchIndex);
   await putJson(deps.s3, { bucket: params.bucket, key: resultKey }, result);
-  return {
-    batchIndex: params.batchIndex,
-    resultKey,
-    documents: result.documents.length,
-    quarantined: result.quarantined.length,
-    cacheHits: result.cacheHits,
-    pagesBilled: result.pagesBilled,
-  };
+  return summarize(result, resultKey);
 };

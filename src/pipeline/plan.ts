@@ -43,7 +43,7 @@ export const planBatches = async (s3: S3Client, params: PlanParams): Promise<Pla
   if (documents.length === 0) {
     const examples = quarantined.slice(0, 3).map((entry) => `${entry.documentKey}: ${entry.reason}`);
     throw new EmptyDatasetError(
-      `No usable documents under s3://${params.bucket}/${params.documentsPrefix} (${keys.length} objects, ${quarantined.length} rejected${examples.length > 0 ? `, e.g. ${examples.join('; ')}` : ''}): upload images (.png/.jpg/.jpeg) each with a .json annotation beside it`,
+      `No usable documents under s3://${params.bucket}/${params.documentsPrefix} (${keys.length} objects, ${quarantined.length} rejected${examples.length > 0 ? `, e.g. ${examples.join('; ')}` : ''}): upload documents (PNG, JPEG, PDF or TIFF: .png/.jpg/.jpeg/.pdf/.tif/.tiff) each with a .json annotation beside it`,
     );
   }
   const groups = chunk(documents, params.batchSize);

@@ -1,39 +1,129 @@
 /**
- * Textract -> OCR words. Maps Textract's exceptions onto our typed errors: throttling stays a
- * ThrottlingError (the ASL retries it with backoff), a document Textract refuses is a BadDocumentError
- * (quarantined, the run goes on), anything else propagates unchanged.
+ * Textract -> OCR words, synchronously (DetectDocumentText: images and one-page PDF/TIFF) or
+ * asynchronously (StartDocumentTextDetection on the S3 object, then GetDocumentTextDetection with
+ * NextToken pagination, at most 1,000 blocks a response). Every call goes through the run's
+ * TextractLimiter (TPS share per API, SDK retries with jitter; throttling left after the retries is a
+ * ThrottlingError, which the ASL retries with backoff); a document Textract refuses is a BadDocumentError
+ * (quarantined, the run goes on); anything else propagates unchanged.
  */
-import { DetectDocumentTextCommand, type TextractClient } from '@aws-sdk/client-textract';
-import { BadDocumentError, ThrottlingError } from '../errors';
+import {
+  DetectDocumentTextCommand,
+  GetDocumentTextDetectionCommand,
+  StartDocumentTextDetectionCommand,
+  type Block,
+  type TextractClient,
+} from '@aws-sdk/client-textract';
+import { BadDocumentError } from '../errors';
 import { blocksToOcrDocument, type OcrDocument } from '../textract';
+import type { S3Location } from '../aws/s3-objects';
+import type { TextractLimiter } from '../textract/throughput';
 
-const THROTTLING = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'LimitExceededException',
-]);
 const DOCUMENT_REFUSED = new Set([
   'UnsupportedDocumentException',
   'BadDocumentException',
   'DocumentTooLargeException',
   'InvalidParameterException',
+  // Async API: Textract could not read the S3 object as the caller (gone, or no s3:GetObject / kms:Decrypt).
+  'InvalidS3ObjectException',
+  // Async API: the job id is unknown (results are kept 7 days).
+  'InvalidJobIdException',
 ]);
 
-export const detectWords = async (
-  textract: TextractClient,
-  documentKey: string,
-  bytes: Uint8Array,
-): Promise<OcrDocument> => {
+export const TEXTRACT_ASYNC_ENGINE = 'textract:StartDocumentTextDetection';
+/** GetDocumentTextDetection's page size: the most blocks one response may hold. */
+export const MAX_BLOCKS_PER_RESPONSE = 1000;
+
+const call = async <T>(documentKey: string, send: () => Promise<T>): Promise<T> => {
   try {
-    const response = await textract.send(new DetectDocumentTextCommand({ Document: { Bytes: bytes } }));
-    return blocksToOcrDocument(response.Blocks ?? []);
+    return await send();
   } catch (error) {
     const name = (error as { name?: string }).name ?? '';
     const message = (error as { message?: string }).message ?? String(error);
-    if (THROTTLING.has(name)) throw new ThrottlingError(`Textract throttled (${name}): ${message}`, { cause: error });
     if (DOCUMENT_REFUSED.has(name)) {
       throw new BadDocumentError(`Textract refused the document (${name}): ${message}`, documentKey, { cause: error });
     }
     throw error;
   }
+};
+
+export const detectWords = async (
+  textract: TextractClient,
+  documentKey: string,
+  bytes: Uint8Array,
+  limiter: TextractLimiter,
+): Promise<OcrDocument> => {
+  const response = await call(documentKey, () =>
+    limiter.send(textract, 'DetectDocumentText', new DetectDocumentTextCommand({ Document: { Bytes: bytes } })),
+  );
+  return blocksToOcrDocument(response.Blocks ?? []);
+};
+
+/**
+ * Starts an async text detection job on the S3 object. `clientToken` makes the start idempotent (the same
+ * token gives the same job), so a retried OcrBatch does not start (nor pay for) a second job.
+ */
+export const startTextDetection = async (
+  textract: TextractClient,
+  document: S3Location & { versionId?: string },
+  clientToken: string,
+  limiter: TextractLimiter,
+): Promise<string> => {
+  const response = await call(document.key, () =>
+    limiter.send(
+      textract,
+      'StartDocumentTextDetection',
+      new StartDocumentTextDetectionCommand({
+        DocumentLocation: {
+          S3Object: { Bucket: document.bucket, Name: document.key, ...(document.versionId ? { Version: document.versionId } : {}) },
+        },
+        ClientRequestToken: clientToken,
+      }),
+    ),
+  );
+  if (!response.JobId) throw new Error(`StartDocumentTextDetection returned no JobId for ${document.key}`);
+  return response.JobId;
+};
+
+export type TextDetectionResult =
+  | { readonly status: 'IN_PROGRESS' }
+  | { readonly status: 'SUCCEEDED'; readonly document: OcrDocument; readonly pages: number; readonly warnings: string[] }
+  | { readonly status: 'FAILED'; readonly message: string };
+
+/** One look at an async job; when it is done, every response page (NextToken) is read and converted. */
+export const getTextDetection = async (
+  textract: TextractClient,
+  jobId: string,
+  documentKey: string,
+  limiter: TextractLimiter,
+): Promise<TextDetectionResult> => {
+  const get = (nextToken?: string) =>
+    call(documentKey, () =>
+      limiter.send(
+        textract,
+        'GetDocumentTextDetection',
+        new GetDocumentTextDetectionCommand({
+          JobId: jobId,
+          MaxResults: MAX_BLOCKS_PER_RESPONSE,
+          ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
+        }),
+      ),
+    );
+  const first = await get();
+  if (first.JobStatus === 'IN_PROGRESS' || first.JobStatus === undefined) return { status: 'IN_PROGRESS' };
+  if (first.JobStatus === 'FAILED') return { status: 'FAILED', message: first.StatusMessage ?? 'the Textract job failed' };
+  // SUCCEEDED, or PARTIAL_SUCCESS (some pages failed: the rest is kept, the warnings say which).
+  const blocks: Block[] = [...(first.Blocks ?? [])];
+  const warnings = (first.Warnings ?? []).map((w) => `${w.ErrorCode ?? 'warning'} on pages ${(w.Pages ?? []).join(', ')}`);
+  let token = first.NextToken;
+  while (token !== undefined && token !== '') {
+    const next = await get(token);
+    blocks.push(...(next.Blocks ?? []));
+    token = next.NextToken;
+  }
+  return {
+    status: 'SUCCEEDED',
+    document: blocksToOcrDocument(blocks, {}, TEXTRACT_ASYNC_ENGINE),
+    pages: first.DocumentMetadata?.Pages ?? 1,
+    warnings,
+  };
 };

@@ -1,5 +1,6 @@
 import { blocksToPages, type PageSizes, type TextractBlock } from './blocks';
-import { OCR_SCHEMA_VERSION, TEXTRACT_ENGINE, type OcrDocument } from './ocr-document';
+import { OCR_SCHEMA_VERSION, TEXTRACT_ENGINE } from './ocr-constants';
+import type { OcrDocument } from './ocr-document';
 
 /** The contract-2 cache document for one Textract response. */
 export function blocksToOcrDocument(

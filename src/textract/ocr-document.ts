@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { OCR_SCHEMA_VERSION } from './ocr-constants';
 
-/** Contract 2 (docs/CONTRACTS.md): OCR words cached under `ocr-cache/<sha256>.json`. */
-export const OCR_SCHEMA_VERSION = 1 as const;
+export { OCR_SCHEMA_VERSION, TEXTRACT_ENGINE } from './ocr-constants';
 
 /** Integer 0..1000 coordinate (LayoutLM convention). */
 const coordinate = z.number().int().min(0).max(1000);
@@ -34,5 +34,3 @@ export type OcrBox = [x0: number, y0: number, x1: number, y1: number];
 export type OcrWord = z.infer<typeof ocrWordSchema>;
 export type OcrPage = z.infer<typeof ocrPageSchema>;
 export type OcrDocument = z.infer<typeof ocrDocumentSchema>;
-
-export const TEXTRACT_ENGINE = 'textract:DetectDocumentText';

@@ -110,7 +110,7 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
       bucket: services.bucket,
       modelName: 'receipts',
       runPrefix: `runs/${RUN_ID}/`,
-      dataset: { validationFraction: 0.25, batchSize: 10, ocrConcurrency: 10 },
+      dataset: { validationFraction: 0.25, batchSize: 10, ocrConcurrency: 10, maxQuarantineShare: 0.25 },
       pollSeconds: 5,
     });
     expect(config.training).toMatchObject({
@@ -167,6 +167,9 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
       quarantined: 0,
       cacheHits: 0,
       pagesBilled: DOCUMENTS,
+      // Images only: no async Textract job for the state machine to wait for.
+      pendingJobs: 0,
+      waitSeconds: 5,
     });
   });
 

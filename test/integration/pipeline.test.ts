@@ -98,7 +98,7 @@ describe('train pipeline on the local runtime', () => {
       expect.arrayContaining(['quarantine/e2e-complete/documents/broken-scan.png.reason.json', 'quarantine/e2e-complete/documents/notes.txt.reason.json']),
     );
     const reason = (await getJson(s3Client(), { bucket, key: 'quarantine/e2e-complete/documents/broken-scan.png.reason.json' })) as { reason: string };
-    expect(reason.reason).toMatch(/Textract refused the document/);
+    expect(reason.reason).toMatch(/content is plain text, not a PNG, JPEG, TIFF or PDF document \(its name ends in .png/);
 
     // Assess: the model artifact is a real model.tar.gz with the trainer's outputs
     const artifact = parseS3Uri(String(record?.['modelArtifactUri']));
@@ -106,6 +106,38 @@ describe('train pipeline on the local runtime', () => {
     await writeFile(tarball, await getBytes(s3Client(), artifact));
     const members = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
     for (const file of ['model.pt', 'labels.json', 'vocab.json', 'metrics.json']) expect(members).toContain(file);
+  });
+
+  it('trains backend hf end to end: a tiny LayoutLMv3 built offline, fine-tuned, saved with save_pretrained', async () => {
+    // Prepare: no model hub here; the trainer's test helper saves a tiny pretrained LayoutLMv3 + tokenizer
+    // the way a hub checkpoint is saved, and hyperparameter model_id points at that directory.
+    const runId = 'e2e-hf';
+    const modelDir = path.join(dataDir, 'tiny-layoutlmv3');
+    execFileSync(path.join(root, '.venv', 'bin', 'python'), ['tests/tiny_hf.py', modelDir, 'layoutlmv3'], {
+      cwd: path.join(root, 'training-image'),
+      env: { ...process.env, PYTHONPATH: path.join(root, 'training-image'), OMP_NUM_THREADS: '1' },
+      stdio: 'ignore',
+    });
+    const hyperparameters = { backend: 'hf', model_id: modelDir, epochs: 2, max_seq_len: 128, learning_rate: 0.003 };
+
+    // Act
+    const outcome = await pipeline.execute({ runId, training: { hyperparameters } }, { executionName: runId });
+
+    // Assess: the run completes with metrics, and the artifact holds a from_pretrained-loadable model
+    expect(outcome, `${outcome.error}: ${outcome.cause}`).toMatchObject({ status: 'SUCCEEDED' });
+    const { record } = await pipeline.runRecord(runId);
+    expect(record?.status).toBe('COMPLETED');
+    expect(Object.keys(record?.['metrics'] as object)).toEqual(expect.arrayContaining(['val_f1', 'val_loss']));
+    const tarball = path.join(dataDir, 'model-hf.tar.gz');
+    await writeFile(tarball, await getBytes(s3Client(), parseS3Uri(String(record?.['modelArtifactUri']))));
+    const members = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
+    for (const file of ['hf/model.safetensors', 'hf/tokenizer.json', 'hf/preprocessor_config.json', 'labels.json', 'metrics.json']) {
+      expect(members).toContain(file);
+    }
+    expect(members).not.toContain('model.pt');
+    const jobLog = await readFile(path.join(dataDir, 'sagemaker', `doctrain-${runId}-a1`, 'logs.txt'), 'utf8');
+    expect(jobLog).toMatch(/backend=hf device=cpu/);
+    expect(jobLog).toMatch(/\[metric\] epoch=2 step=\d+ .* val_f1=/);
   });
 
   it('fails a malformed execution input in the first state, naming the fields, before any training job', async () => {
@@ -130,6 +162,27 @@ describe('train pipeline on the local runtime', () => {
     expect((await pipeline.runRecord('e2e-bad-input')).record).toBeUndefined();
   });
 
+  it('fails a run whose quarantine takes more than dataset.maxQuarantineShare, before any training job', async () => {
+    // Prepare: 2 of the 12 inputs are quarantined (16.7%), above a 10% limit.
+    const jobsBefore = await trainingJobNames();
+
+    // Act
+    const outcome = await pipeline.execute({ runId: 'e2e-quarantine', dataset: { maxQuarantineShare: 0.1 } }, { executionName: 'e2e-quarantine' });
+
+    // Assess
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('QuarantineShareExceededError');
+    // The cause is the Lambda error payload, as on AWS: its errorMessage says what happened and what to do.
+    expect(outcome.cause).toContain('2 of 12 documents were quarantined (16.7%), more than dataset.maxQuarantineShare 0.1 allows');
+    const entered = outcome.events.filter((event) => event.type === 'StateEntered').map((event) => event.stateName);
+    expect(entered).not.toContain('CreateTrainingJob');
+    expect(entered.slice(-2)).toEqual(['RecordFailure', 'PipelineFailed']);
+    expect(await trainingJobNames()).toEqual(jobsBefore);
+    const { record } = await pipeline.runRecord('e2e-quarantine');
+    expect(record?.status).toBe('FAILED');
+    expect(JSON.stringify(record)).toContain('QuarantineShareExceededError');
+  });
+
   it('survives a spot interruption: the job resumes from its S3 checkpoints and the run completes', async () => {
     // Prepare: reclaim the spot instance as soon as the trainer has a complete checkpoint (step 2)
     const runId = 'e2e-spot-resume';
@@ -150,9 +203,12 @@ describe('train pipeline on the local runtime', () => {
     const checkpoint = parseS3Uri(String(job.CheckpointConfig?.S3Uri));
     expect(checkpoint.key).toBe(`checkpoints/receipts/${runId}/`);
     const checkpointKeys = await listKeys(s3Client(), checkpoint.bucket, checkpoint.key);
-    expect(checkpointKeys.some((key) => key.endsWith('/COMPLETE'))).toBe(true);
+    expect(checkpointKeys.some((key) => key.endsWith('/manifest.json'))).toBe(true);
+    // Fixed slot names: however many checkpoints were written, S3 holds at most the 2 slots (+ the write in progress).
+    const folders = new Set(checkpointKeys.map((key) => key.slice(checkpoint.key.length).split('/')[0]));
+    expect([...folders].filter((folder) => folder !== '.incoming').sort()).toEqual(['slot-0', 'slot-1']);
     const jobLog = await readFile(path.join(dataDir, 'sagemaker', `doctrain-${runId}-a1`, 'logs.txt'), 'utf8');
-    expect(jobLog).toMatch(/resuming from checkpoint ckpt-\d+ at step [1-9]/);
+    expect(jobLog).toMatch(/resuming from checkpoint slot-\d at step [1-9]/);
     const { record } = await pipeline.runRecord(runId);
     expect(record?.status).toBe('COMPLETED');
   });

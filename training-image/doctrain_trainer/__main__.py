@@ -68,5 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The `doctrain-train` console script of the installed package (same as `python -m doctrain_trainer`)."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    cli()

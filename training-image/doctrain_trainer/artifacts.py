@@ -1,4 +1,5 @@
-"""The model directory (CONTRACTS.md §4): model.pt, labels.json, vocab.json, config.json, metrics.json."""
+"""The model directory (CONTRACTS.md §4): config.json, labels.json, metrics.json, and the weights:
+compact: model.pt + vocab.json; hf: hf/ (save_pretrained of model, tokenizer and image processor)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import torch
 from torch import nn
 
 from . import SCHEMA_VERSION, __version__
+from .backends import Backend
 from .config import TrainConfig
 from .data import Vocabulary, label_file_payload
 from .serving import write_serving_code
@@ -23,6 +25,7 @@ def _write_json(path: Path, obj: Any) -> None:
 def write_model(
     model_dir: Path,
     *,
+    backend: Backend,
     config: TrainConfig,
     labels: Sequence[str],
     vocab: Vocabulary,
@@ -32,24 +35,35 @@ def write_model(
     documents: dict[str, int],
     truncated: int,
     seconds: float,
+    throughput: dict[str, Any] | None = None,
 ) -> None:
     """Everything inference needs, in model/ (SageMaker tars it to model.tar.gz), including the
     SageMaker inference handler code/inference.py (serving.py)."""
     model_dir.mkdir(parents=True, exist_ok=True)
-    write_serving_code(model_dir)
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    # Plain tensors and builtins only, so torch.load(..., weights_only=True) can read it.
-    torch.save(
-        {
-            "schemaVersion": SCHEMA_VERSION,
-            "backend": config.backend,
-            "num_labels": len(labels),
-            "state_dict": state,
-        },
-        model_dir / "model.pt",
-    )
+    requirements: list[str] = []
+    extra: dict[str, Any] = {}
+    if config.backend == "hf":
+        from .backends.hf import HFBackend, hf_artifact_info, hf_serving_requirements
+
+        assert isinstance(backend, HFBackend)
+        backend.save_pretrained(model, model_dir / hf_artifact_info(backend)["dir"], labels)
+        extra["hf"] = hf_artifact_info(backend)
+        requirements = hf_serving_requirements()
+    else:
+        state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+        # Plain tensors and builtins only, so torch.load(..., weights_only=True) can read it.
+        torch.save(
+            {
+                "schemaVersion": SCHEMA_VERSION,
+                "backend": config.backend,
+                "num_labels": len(labels),
+                "state_dict": state,
+            },
+            model_dir / "model.pt",
+        )
+        _write_json(model_dir / "vocab.json", vocab.to_json())
+    write_serving_code(model_dir, requirements)
     _write_json(model_dir / "labels.json", label_file_payload(labels))
-    _write_json(model_dir / "vocab.json", vocab.to_json())
     _write_json(
         model_dir / "config.json",
         {
@@ -61,6 +75,7 @@ def write_model(
             "shape_vocab_size": len(vocab.shapes),
             "trainer_version": __version__,
             "torch_version": torch.__version__,
+            **extra,
         },
     )
     _write_json(
@@ -72,5 +87,6 @@ def write_model(
             "documents": documents,
             "truncated_documents": truncated,
             "seconds": round(seconds, 2),
+            "throughput": throughput or {},
         },
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,12 @@ from .errors import UserError
 
 BACKENDS = ("compact", "hf")
 DEVICES = ("auto", "cpu", "cuda")
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16")
+DEFAULT_MODEL_ID = "microsoft/layoutlmv3-base"
+# A hub id (`org/name`) or an absolute local directory holding a saved pretrained model.
+_MODEL_ID_RE = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?|/[^\x00-\x1f]+)$")
+# The learning rate when the hyperparameters name none: fine-tuning a pretrained model wants a small one.
+DEFAULT_HF_LEARNING_RATE = 5e-5
 
 # Keys SageMaker itself may add (SDK estimators, automatic model tuning); they are not ours to reject.
 _IGNORED_PREFIXES = ("sagemaker_", "_tuning_objective_metric")
@@ -19,6 +25,8 @@ _IGNORED_PREFIXES = ("sagemaker_", "_tuning_objective_metric")
 # Hyperparameters that change the model's shape or data encoding: a checkpoint written under other
 # values cannot be resumed. epochs, max_steps, checkpoint_every_steps, device, precision may change.
 ARCHITECTURE_KEYS = ("backend", "max_seq_len", "hidden_size", "num_layers", "num_heads")
+# The same for backend hf: the pretrained model a checkpoint was fine-tuned from.
+HF_ARCHITECTURE_KEYS = ("model_id",)
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,9 @@ class TrainConfig:
     checkpoint_every_steps: int = 500
     max_steps: int = 0
     device: str = "auto"
-    precision: str = "fp32"
+    precision: str = "auto"
+    keep_checkpoints: int = 2
+    model_id: str = DEFAULT_MODEL_ID
     early_stopping_patience: int = 10
 
     def to_dict(self) -> dict[str, Any]:
@@ -81,6 +91,16 @@ def _choice(name: str, choices: tuple[str, ...]) -> Callable[[str], str]:
     return parse
 
 
+def _model_id(raw: str) -> str:
+    value = raw.strip()
+    if len(value) > 512 or not _MODEL_ID_RE.match(value) or ".." in value.split("/"):
+        raise UserError(
+            f"hyperparameter model_id={raw!r} must be a model hub id (e.g. {DEFAULT_MODEL_ID}) or an "
+            "absolute path to a saved pretrained model"
+        )
+    return value
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "backend": _choice("backend", BACKENDS),
     "epochs": _int("epochs", 1, 100_000),
@@ -96,6 +116,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "max_steps": _int("max_steps", 0, 10**9),
     "device": _choice("device", DEVICES),
     "precision": _choice("precision", PRECISIONS),
+    "keep_checkpoints": _int("keep_checkpoints", 2, 100),
+    "model_id": _model_id,
     "early_stopping_patience": _int("early_stopping_patience", 0, 100_000),
 }
 assert set(_PARSERS) == {f.name for f in dataclasses.fields(TrainConfig)}
@@ -126,6 +148,8 @@ def parse_hyperparameters(raw: Any) -> TrainConfig:
         if not isinstance(value, str):
             raise UserError(f"hyperparameter {key} must be a string, got {type(value).__name__}")
         values[key] = parser(value)
+    if values.get("backend") == "hf" and "learning_rate" not in values:
+        values["learning_rate"] = DEFAULT_HF_LEARNING_RATE
     config = TrainConfig(**values)
     if config.hidden_size % config.num_heads != 0:
         raise UserError(

@@ -30,6 +30,13 @@ class Document:
     source: str  # file:line, for error messages
     # The annotated values (record key "fields", optional): field key -> values (one for a single value).
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The document a page record belongs to (record key "documentId"; the record id when absent): field
+    # metrics are scored per document, over all its pages.
+    document_id: str = ""
+
+    @property
+    def document(self) -> str:
+        return self.document_id or self.id
 
 
 # ---------------------------------------------------------------------------------------------- loading
@@ -79,8 +86,12 @@ def parse_document(line: str, where: str, known_labels: frozenset[str] | None) -
         if known_labels is not None and label not in known_labels:
             raise _fail(where, f"labels[{i}]={label!r} is not in the labels channel's labels.json")
     doc_id = obj.get("id")
+    document_id = obj.get("documentId")
+    if document_id is not None and not isinstance(document_id, str):
+        raise _fail(where, "field 'documentId' must be a string")
     return Document(
         fields=_parse_fields(where, obj.get("fields")),
+        document_id=document_id or "",
         id=str(doc_id) if doc_id is not None else where,
         words=tuple(words),
         bboxes=tuple(_parse_box(where, i, b) for i, b in enumerate(bboxes)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,17 +12,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from .backends import IGNORE_INDEX, Backend, get_backend
+from .backends import Backend, get_backend
+from .backends.hf import HFBackend
 from .config import parse_hyperparameters
 from .data import Document, Vocabulary
-from .decoding import BioDecoder
+from .evaluation import DocumentTags, tag_documents
 
+# One document's tags, confidences and per-label probabilities (see evaluation.DocumentTags).
+Tagged = DocumentTags
 
-@dataclass
-class Tagged:
-    tags: list[str]
-    confidences: list[float]
-    probs: list[list[float]]  # [predicted words][labels]; shorter than tags when truncated
+PREDICT_BATCH = 8  # windows of one document per forward pass
 
 
 @dataclass
@@ -32,27 +32,35 @@ class LoadedModel:
     vocab: Vocabulary
     max_seq_len: int
 
-    def tag(self, words: Sequence[str], bboxes: Sequence[Sequence[int]]) -> Tagged:
+    def tag(self, words: Sequence[str], bboxes: Sequence[Sequence[int]], image: Any = None) -> Tagged:
         """Valid-BIO labels (constrained Viterbi, as in validation), each label's probability and every
-        label's probability per word, for the first max_seq_len words (as in training); the rest are 'O'
-        with confidence 0."""
+        label's probability per word. compact: the first max_seq_len words (as in training), the rest 'O'
+        with confidence 0; hf: long documents in overlapping windows merged back per word. `image`: the
+        page (PIL image or path), needed by a LayoutLMv3 model trained with page images, ignored
+        otherwise."""
         if not words:
             return Tagged([], [], [])
         boxes = tuple((int(b[0]), int(b[1]), int(b[2]), int(b[3])) for b in bboxes)
         doc = Document("predict", tuple(words), boxes, ("O",) * len(words), "predict")
-        encoded = self.backend.encode([doc], self.vocab, {"O": self.labels.index("O")}, self.max_seq_len)
-        batch = self.backend.collate(encoded)
-        with torch.no_grad():
-            logits = self.model(batch)
-        mask = batch["labels"] != IGNORE_INDEX
-        ids = BioDecoder(self.labels).decode(logits, mask)[0]
-        probs = logits[0][mask[0]].float().softmax(dim=-1)
-        conf = [float(probs[i, j]) for i, j in enumerate(ids)]
-        rest = len(words) - len(ids)
-        return Tagged([self.labels[i] for i in ids] + ["O"] * rest, conf + [0.0] * rest, probs.tolist())
+        backend: Backend = self.backend
+        if isinstance(backend, HFBackend):
+            backend = backend.for_page(image)
+        encoded = backend.encode([doc], self.vocab, {"O": self.labels.index("O")}, self.max_seq_len)
+        tagged, _, _ = tag_documents(
+            self.model,
+            backend,
+            encoded,
+            [len(words)],
+            self.labels,
+            PREDICT_BATCH,
+            lambda batch: batch,
+            contextlib.nullcontext,
+        )
+        return tagged[0]
 
-    def predict(self, words: Sequence[str], bboxes: Sequence[Sequence[int]]) -> list[str]:
-        return self.tag(words, bboxes).tags
+    def predict(self, words: Sequence[str], bboxes: Sequence[Sequence[int]], image: Any = None) -> list[str]:
+        """One valid-BIO label per word (see `tag`)."""
+        return self.tag(words, bboxes, image).tags
 
 
 def load_model(model_dir: Path) -> LoadedModel:
@@ -62,6 +70,11 @@ def load_model(model_dir: Path) -> LoadedModel:
     config_json = read("config.json")
     config = parse_hyperparameters({k: str(v) for k, v in config_json["hyperparameters"].items()})
     labels = list(read("labels.json")["labels"])
+    if config.backend == "hf":
+        from .backends.hf import load_hf_artifact
+
+        hf_backend, hf_model = load_hf_artifact(model_dir, config_json["hf"])
+        return LoadedModel(hf_backend, hf_model, labels, Vocabulary((), ()), config.max_seq_len)
     vocab = Vocabulary.from_json(read("vocab.json"))
     backend = get_backend(config.backend)
     model = backend.build_model(config, vocab, len(labels))

@@ -5,6 +5,7 @@ order; `labels`, `fields` and the rest are ignored), i.e. what the pipeline's OC
 a PDF or a Textract response (`doctrain predict` does that conversion with the pipeline's own code).
 
   python -m doctrain_trainer predict --model <model dir | model.tar.gz> [--input record.json | -]
+                                    [--image page.png]  (an hf LayoutLMv3 model trained with page images)
 
 `--input` holds one record (a JSON object) or several (JSON Lines); the output is one JSON object per
 record, one per line. Exit codes: 0, 2 for bad input (message on stderr), 1 otherwise."""
@@ -44,11 +45,12 @@ def _record_words(record: Any) -> tuple[list[str], list[list[int]]]:
     return words, boxes
 
 
-def predict_fields(model: LoadedModel, record: Any) -> dict[str, dict[str, Any]]:
+def predict_fields(model: LoadedModel, record: Any, image: Any = None) -> dict[str, dict[str, Any]]:
     """The most confident value of each field the model knows, found in the document (the likeliest span
-    when no word was tagged with it; its confidence says how sure the model was)."""
+    when no word was tagged with it; its confidence says how sure the model was). `image`: the page image
+    (path or PIL image), for an hf LayoutLMv3 model trained with page images."""
     words, boxes = _record_words(record)
-    tagged = model.tag(words, boxes)
+    tagged = model.tag(words, boxes, image)
     found = best_fields(extract_fields(words, tagged.tags, tagged.confidences, tagged.probs, model.labels))
     return {
         key: {"value": v.value, "confidence": round(v.confidence, CONFIDENCE_DIGITS)}
@@ -106,6 +108,7 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m doctrain_trainer predict")
     parser.add_argument("--model", required=True, type=Path, help="model directory or model.tar.gz")
     parser.add_argument("--input", default="-", help="a record (JSON) or records (JSON Lines); - = stdin")
+    parser.add_argument("--image", type=Path, help="the page image (an hf model trained with page images)")
     args = parser.parse_args(argv)
     try:
         text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text(encoding="utf-8")
@@ -113,7 +116,7 @@ def main(argv: Sequence[str]) -> int:
         with model_directory(args.model) as model_dir:
             model = load_model(model_dir)
             for record in records:
-                print(json.dumps(predict_fields(model, record), ensure_ascii=False), flush=True)
+                print(json.dumps(predict_fields(model, record, args.image), ensure_ascii=False), flush=True)
     except UserError as exc:
         print(f"[doctrain] {exc}", file=sys.stderr, flush=True)
         return 2

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,10 @@ def output_fn(prediction: Any, accept: str) -> str:
     return json.dumps(prediction, ensure_ascii=False)
 
 
-def write_serving_code(model_dir: Path) -> None:
-    """`code/inference.py` and a copy of this package (its .py files) under model_dir/code/."""
+def write_serving_code(model_dir: Path, requirements: Sequence[str] = ()) -> None:
+    """`code/inference.py` and a copy of this package (its .py files) under model_dir/code/, plus
+    `code/requirements.txt` when the model needs packages beyond the container's torch (hf: transformers;
+    the SageMaker PyTorch inference container pip-installs that file when the endpoint starts)."""
     code = model_dir / "code"
     target = code / "doctrain_trainer"
     if target.exists():
@@ -65,3 +68,5 @@ def write_serving_code(model_dir: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, dest)
     (code / "inference.py").write_text(HANDLER, encoding="utf-8")
+    if requirements:
+        (code / "requirements.txt").write_text("".join(f"{r}\n" for r in requirements), encoding="utf-8")

@@ -17,8 +17,8 @@ from torch import nn
 from . import SCHEMA_VERSION
 from .artifacts import write_model
 from .backends import Backend, get_backend
-from .checkpoint import latest_complete, load_checkpoint, save_checkpoint
-from .config import ARCHITECTURE_KEYS, TrainConfig, parse_hyperparameters
+from .checkpoint import CheckpointStore, Loaded
+from .config import ARCHITECTURE_KEYS, HF_ARCHITECTURE_KEYS, TrainConfig, parse_hyperparameters
 from .data import (
     Document,
     Vocabulary,
@@ -127,8 +127,16 @@ def to_device(batch: Mapping[str, torch.Tensor], device: torch.device) -> dict[s
     return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
 
 
+def use_bf16(device: torch.device, config: TrainConfig) -> bool:
+    """bf16 autocast on CUDA: when asked for, or by default (`auto`) where the GPU supports it (A10G, A100,
+    H100 do; a V100/T4 does not). Never on CPU."""
+    if device.type != "cuda" or config.precision == "fp32":
+        return False
+    return config.precision == "bf16" or torch.cuda.is_bf16_supported()
+
+
 def autocast(device: torch.device, config: TrainConfig) -> contextlib.AbstractContextManager[Any]:
-    if device.type == "cuda" and config.precision == "bf16":
+    if use_bf16(device, config):
         context: contextlib.AbstractContextManager[Any] = torch.autocast(
             device_type="cuda", dtype=torch.bfloat16
         )
@@ -154,45 +162,61 @@ class Prepared:
     val_docs: list[Document]
     resume_state: dict[str, Any] | None
     resume_name: str | None
+    store: CheckpointStore
 
 
 def prepare(paths: SageMakerPaths) -> Prepared:
     config = load_config(paths)
     check_job_setup(paths)
-    backend = get_backend(config.backend)
+    backend = get_backend(config.backend, config, paths.channel("model"), paths.channel("images"))
     file_labels = load_label_file(paths.channel("labels"))
     known = frozenset(file_labels) if file_labels is not None else None
     train_docs = load_channel(paths.channel("train"), "train", known)
     val_docs = load_channel(paths.channel("validation"), "validation", known)
     labels = file_labels if file_labels is not None else derive_labels([*train_docs, *val_docs])
+    dataset_labels = {lab for d in [*train_docs, *val_docs] for lab in d.labels}
 
-    ref = latest_complete(paths.checkpoint_dir)
-    resume_state: dict[str, Any] | None = None
-    if ref is not None:
-        resume_state = load_checkpoint(ref)
-        saved = resume_state["config"]
-        for key in ARCHITECTURE_KEYS:
+    def compatible(loaded: Loaded) -> None:
+        """A verified checkpoint written under another configuration is the user's to fix (exit 2), not a
+        corrupt one to skip: resuming it silently or discarding it would both be wrong."""
+        name, saved = loaded.ref.name, loaded.state["config"]
+        keys = ARCHITECTURE_KEYS + (HF_ARCHITECTURE_KEYS if config.backend == "hf" else ())
+        for key in keys:
             if saved.get(key) != getattr(config, key):
                 raise UserError(
-                    f"checkpoint {ref.path.name} was written with {key}={saved.get(key)} but the "
+                    f"checkpoint {name} was written with {key}={saved.get(key)} but the "
                     f"hyperparameters say {key}={getattr(config, key)}; restore the original value or "
                     f"start with an empty checkpoint directory ({paths.checkpoint_dir})"
                 )
-        saved_labels = list(resume_state["labels"])
+        saved_labels = list(loaded.state["labels"])
         if file_labels is not None and saved_labels != labels:
             raise UserError(
-                f"checkpoint {ref.path.name} was trained on a different label list than labels.json; "
+                f"checkpoint {name} was trained on a different label list than labels.json; "
                 f"start with an empty checkpoint directory ({paths.checkpoint_dir})"
             )
-        missing = sorted({lab for d in [*train_docs, *val_docs] for lab in d.labels} - set(saved_labels))
+        missing = sorted(dataset_labels - set(saved_labels))
         if missing:
-            raise UserError(f"dataset uses labels {missing} unknown to checkpoint {ref.path.name}")
-        labels = saved_labels
+            raise UserError(f"dataset uses labels {missing} unknown to checkpoint {name}")
+
+    store = CheckpointStore(paths.checkpoint_dir, config.keep_checkpoints, log)
+    loaded = store.load_latest(compatible)
+    resume_state: dict[str, Any] | None = None
+    if loaded is not None:
+        resume_state = loaded.state
+        labels = list(resume_state["labels"])
         vocab = Vocabulary.from_json(resume_state["vocab"])  # ids must match the saved embeddings
     else:
         vocab = Vocabulary.build(train_docs)
     return Prepared(
-        config, backend, labels, vocab, train_docs, val_docs, resume_state, ref.path.name if ref else None
+        config,
+        backend,
+        labels,
+        vocab,
+        train_docs,
+        val_docs,
+        resume_state,
+        loaded.ref.name if loaded else None,
+        store,
     )
 
 
@@ -233,10 +257,16 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
     device = resolve_device(config)
     if config.precision == "bf16" and device.type != "cuda":
         log("precision=bf16 applies to CUDA only; training in fp32 on CPU")
+    log(f"precision: {'bf16 autocast' if use_bf16(device, config) else 'fp32'}")
     label_to_id = {lab: i for i, lab in enumerate(prep.labels)}
     train_enc = backend.encode(prep.train_docs, prep.vocab, label_to_id, config.max_seq_len)
     val_enc = backend.encode(prep.val_docs, prep.vocab, label_to_id, config.max_seq_len)
-    truncated = sum(len(d.words) > config.max_seq_len for d in [*prep.train_docs, *prep.val_docs])
+    # compact truncates to max_seq_len words; hf splits long documents into windows and truncates nothing.
+    truncated = (
+        0
+        if config.backend == "hf"
+        else sum(len(d.words) > config.max_seq_len for d in [*prep.train_docs, *prep.val_docs])
+    )
     if truncated:
         log(f"{truncated} documents are longer than max_seq_len={config.max_seq_len} and were truncated")
     log(
@@ -248,6 +278,8 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
     model = backend.build_model(config, prep.vocab, len(prep.labels)).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=WEIGHT_DECAY)
     steps_per_epoch = math.ceil(len(train_enc) / config.batch_size)
+    if len(train_enc) != len(prep.train_docs):
+        log(f"{len(prep.train_docs)} training documents make {len(train_enc)} windows")
     total_steps = config.epochs * steps_per_epoch
     if config.max_steps:
         total_steps = min(total_steps, config.max_steps)
@@ -266,7 +298,7 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
 
     def checkpoint() -> str:
         payload = _checkpoint_payload(prep, model, optimizer, scheduler, st)
-        return save_checkpoint(paths.checkpoint_dir, st.step, payload).name
+        return prep.store.save(st.step, payload).name
 
     def stop_if_requested() -> None:
         if stop.requested:
@@ -304,6 +336,9 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
         patience = config.early_stopping_patience
         return patience > 0 and st.epochs_since_best >= patience
 
+    # Throughput of this process (not carried over a resume): optimizer steps only, no evaluation/checkpoints.
+    train_seconds = 0.0
+    train_samples = 0
     while st.epoch <= config.epochs and not capped() and not patience_exhausted():
         # The epoch's order depends only on (seed, epoch), so a resumed epoch replays the same batches.
         gen = torch.Generator().manual_seed(config.seed * 100_003 + st.epoch)
@@ -311,7 +346,9 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
         epoch_started = time.monotonic()
         while st.batch_in_epoch < len(plan) and not capped():
             stop_if_requested()
-            batch = to_device(backend.collate([train_enc[i] for i in plan[st.batch_in_epoch]]), device)
+            step_started = time.perf_counter()
+            items = plan[st.batch_in_epoch]
+            batch = to_device(backend.collate([train_enc[i] for i in items]), device)
             with autocast(device, config):
                 logits = model(batch)
             loss = loss_fn(logits, batch["labels"])
@@ -322,8 +359,10 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
             scheduler.step()
             st.step += 1
             st.batch_in_epoch += 1
-            st.epoch_loss_sum += float(loss)
+            st.epoch_loss_sum += float(loss.detach())  # a host sync: the step is done when timed below
             st.epoch_loss_count += 1
+            train_seconds += time.perf_counter() - step_started
+            train_samples += len(items)
             if config.checkpoint_every_steps and st.step % config.checkpoint_every_steps == 0:
                 checkpoint()
         if st.batch_in_epoch < len(plan):
@@ -343,7 +382,7 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
         log(f"early stop: val_f1 has not improved for {st.epochs_since_best} evaluations")
     assert st.best is not None
     final: dict[str, Any] = st.best["entry"]
-    if final is not st.history[-1]:
+    if final != st.history[-1]:
         # The model written is the best one; its line goes last so the job's final metrics describe it.
         log(
             f"keeping the best model: epoch {final['epoch']} step {final['step']} "
@@ -353,6 +392,7 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
         print(metric_line(final), file=out, flush=True)
     write_model(
         paths.model_dir,
+        backend=backend,
         config=config,
         labels=prep.labels,
         vocab=prep.vocab,
@@ -362,6 +402,15 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
         documents={"train": len(prep.train_docs), "validation": len(prep.val_docs)},
         truncated=truncated,
         seconds=time.monotonic() - started,
+        throughput={
+            "train_seconds": round(train_seconds, 3),
+            "train_samples": train_samples,
+            "samples_per_second": round(train_samples / train_seconds, 2) if train_seconds else 0.0,
+        },
     )
-    log(f"done: step {st.step}, val_f1={final['val_f1']:.4f}, {time.monotonic() - started:.1f}s")
+    rate = train_samples / train_seconds if train_seconds else 0.0
+    log(
+        f"done: step {st.step}, val_f1={final['val_f1']:.4f}, {time.monotonic() - started:.1f}s, "
+        f"{rate:.1f} training samples/s"
+    )
     return final

@@ -3,6 +3,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -10,12 +11,19 @@ from pathlib import Path
 import pytest
 import torch
 
-from doctrain_trainer.checkpoint import checkpoint_name, latest_complete
+from doctrain_trainer.checkpoint import MANIFEST_FILE, STATE_FILE, CheckpointRef, CheckpointStore
 from doctrain_trainer.errors import TrainingInterrupted
 from doctrain_trainer.paths import resolve_paths
 from doctrain_trainer.stop import StopFlag
 from doctrain_trainer.train import run_training
 from tests.conftest import TINY, make_opt_ml, run_train, set_hyperparameters, start_train
+from tests.test_checkpoint import CORRUPTIONS
+
+
+def latest_complete(directory: Path) -> CheckpointRef | None:
+    loaded = CheckpointStore(directory).load_latest()
+    return loaded.ref if loaded is not None else None
+
 
 METRIC_RE = re.compile(
     r"^\[metric\] epoch=(\d+) step=(\d+) train_loss=\d+\.\d{4} val_loss=\d+\.\d{4} "
@@ -126,10 +134,12 @@ def test_sigterm_checkpoints_exits_143_and_rerun_resumes(tmp_path: Path) -> None
     # The SIGTERM checkpoint sits at a step boundary, usually between the periodic ones.
     assert f"checkpoint {ref.path.name}" in stderr
 
-    # A newer checkpoint that never got its COMPLETE marker must be ignored.
-    broken = ckpt_dir / checkpoint_name(ref.step + 1000)
+    # A newer checkpoint whose state does not match its manifest must be skipped.
+    broken = ckpt_dir / "slot-7"
     broken.mkdir()
-    (broken / "state.pt").write_bytes(b"half a file")
+    (broken / STATE_FILE).write_bytes(b"half a file")
+    manifest = json.loads((ref.path / MANIFEST_FILE).read_text())
+    (broken / MANIFEST_FILE).write_text(json.dumps({**manifest, "step": ref.step + 1000}))
 
     hp = {**TINY, "epochs": "1000", "checkpoint_every_steps": "3", "max_steps": str(ref.step + 2)}
     set_hyperparameters(root, hp)
@@ -213,3 +223,36 @@ def test_framework_error_exits_1_with_reason(opt_ml: Path) -> None:
     result = run_train(opt_ml)
     assert result.returncode == 1
     assert (opt_ml / "output" / "failure").read_text().startswith("FrameworkError: ")
+
+
+@pytest.fixture(scope="module")
+def uninterrupted_and_stopped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Run a: 2 epochs uninterrupted. Run b: the same, stopped at step 6 (checkpoints at steps 4 and 6)."""
+    base = tmp_path_factory.mktemp("fallback")
+    hp = {**TINY, "epochs": "2", "checkpoint_every_steps": "0"}
+    a, b = make_opt_ml(base / "a", hp), make_opt_ml(base / "b", hp)
+    run_training(resolve_paths({"DOCTRAIN_OPT_ML": str(a)}), StopFlag())
+    with pytest.raises(TrainingInterrupted):
+        run_training(resolve_paths({"DOCTRAIN_OPT_ML": str(b)}), StopAfter(7))
+    return a, b
+
+
+@pytest.mark.parametrize("corruption", sorted(CORRUPTIONS))
+def test_corrupt_newest_checkpoint_falls_back_and_finishes_like_uninterrupted(
+    uninterrupted_and_stopped: tuple[Path, Path], tmp_path: Path, corruption: str
+) -> None:
+    a, stopped = uninterrupted_and_stopped
+    b = tmp_path / "b"
+    shutil.copytree(stopped, b)
+    store = CheckpointStore(b / "checkpoints")
+    newest = store.load_latest()
+    assert newest is not None and newest.ref.step == 6
+    CORRUPTIONS[corruption](newest.ref.path / STATE_FILE)
+
+    final_b = run_training(resolve_paths({"DOCTRAIN_OPT_ML": str(b)}), StopFlag())
+    final_a = json.loads((a / "model" / "metrics.json").read_text())["final"]
+    assert final_b["val_f1"] == final_a["val_f1"] and final_b["val_loss"] == final_a["val_loss"]
+    wa = torch.load(a / "model" / "model.pt")["state_dict"]
+    wb = torch.load(b / "model" / "model.pt")["state_dict"]
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    assert sorted(p.name for p in (b / "checkpoints").iterdir()) == ["slot-0", "slot-1"]

@@ -7,8 +7,8 @@ import { GetObjectCommand, S3Client, type GetObjectCommandOutput } from '@aws-sd
 import { DetectDocumentTextCommand, TextractClient, type DetectDocumentTextCommandOutput } from '@aws-sdk/client-textract';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { predictDocument, pythonModelRunner, runPredictCommand, type PredictRecord } from '../../../cli/predict';
-import { documentWords } from '../../../src/dataset';
+import { mergePageFields, predictDocument, pythonModelRunner, runPredictCommand, type PredictRecord } from '../../../cli/predict';
+import { documentPages } from '../../../src/dataset';
 import { InvalidInputError } from '../../../src/errors';
 import { blocksToOcrDocument, textractResponseSchema } from '../../../src/textract';
 
@@ -31,10 +31,10 @@ const fixtureBlocks = async () => {
 
 /** A model runner that records what it was given and answers like the trainer's predict entry. */
 const recordingRunner = (answer: string = JSON.stringify(FIELDS)) => {
-  const calls: { modelPath: string; record: PredictRecord; modelBytes?: string }[] = [];
-  const run = async (modelPath: string, record: PredictRecord): Promise<string> => {
-    calls.push({ modelPath, record, ...(existsSync(modelPath) ? { modelBytes: await readFile(modelPath, 'utf8') } : {}) });
-    return `${answer}\n`;
+  const calls: { modelPath: string; records: readonly PredictRecord[]; modelBytes?: string }[] = [];
+  const run = async (modelPath: string, records: readonly PredictRecord[]): Promise<string> => {
+    calls.push({ modelPath, records, ...(existsSync(modelPath) ? { modelBytes: await readFile(modelPath, 'utf8') } : {}) });
+    return records.map(() => `${answer}\n`).join('');
   };
   return { calls, run };
 };
@@ -49,11 +49,13 @@ describe('doctrain predict', () => {
 
     // Assess
     expect(fields).toEqual(FIELDS);
-    const expected = documentWords(blocksToOcrDocument(await fixtureBlocks()).pages);
-    const record = runner.calls[0]?.record;
-    expect(record?.words).toEqual(expected.words.map((w) => w.text));
-    expect(record?.bboxes).toEqual(expected.words.map((w) => w.box));
-    expect(record?.words.length).toBeGreaterThan(10);
+    const expected = documentPages(blocksToOcrDocument(await fixtureBlocks()).pages);
+    expect(expected).toHaveLength(1);
+    const records = runner.calls[0]?.records ?? [];
+    expect(records).toHaveLength(1);
+    expect(records[0]?.words).toEqual(expected[0]?.words.map((w) => w.text));
+    expect(records[0]?.bboxes).toEqual(expected[0]?.words.map((w) => w.box));
+    expect(records[0]?.words.length).toBeGreaterThan(10);
     expect(runner.calls[0]?.modelPath).toBe('/models/m');
   });
 
@@ -74,7 +76,7 @@ describe('doctrain predict', () => {
     expect(fields).toEqual(FIELDS);
     const sent = textractMock.commandCalls(DetectDocumentTextCommand)[0]?.args[0].input;
     expect(Buffer.from(sent?.Document?.Bytes ?? new Uint8Array())).toEqual(await readFile(image));
-    expect(runner.calls[0]?.record.words.length).toBeGreaterThan(10);
+    expect(runner.calls[0]?.records[0]?.words.length).toBeGreaterThan(10);
   });
 
   it('downloads an s3:// model artifact to a temporary file and removes it afterwards', async () => {
@@ -98,6 +100,20 @@ describe('doctrain predict', () => {
     expect(existsSync(call?.modelPath ?? '')).toBe(false);
   });
 
+  it('keeps, per field, the most confident value over the pages of a document', () => {
+    const merged = mergePageFields([
+      { total: { value: '9.00', confidence: 0.4 }, company: { value: 'ACME', confidence: 0.9 } },
+      { total: { value: '19.00', confidence: 0.8 }, date: { value: '01/02/2019', confidence: 0.7 } },
+      { total: { value: '29.00', confidence: 0.8 } },
+    ]);
+    expect(merged).toEqual({
+      company: { value: 'ACME', confidence: 0.9 },
+      date: { value: '01/02/2019', confidence: 0.7 },
+      total: { value: '19.00', confidence: 0.8 },
+    });
+    expect(Object.keys(merged)).toEqual(['company', 'date', 'total']);
+  });
+
   it('refuses a missing or doubled document, a response without Blocks and an output that is not fields', async () => {
     const runner = recordingRunner();
     const deps = { ...clients, runModel: runner.run };
@@ -117,11 +133,9 @@ describe('doctrain predict', () => {
     const lines: string[] = [];
 
     // Act + Assess
-    await expect(runPredictCommand(['--textract', FIXTURE], ROOT, clients, (l) => lines.push(l))).rejects.toThrow(/needs --model/);
+    await expect(runPredictCommand({ textract: FIXTURE }, ROOT, clients, (l) => lines.push(l))).rejects.toThrow(/needs --model/);
     await expect(
-      runPredictCommand(['--model', '/nonexistent', '--textract', FIXTURE, '--python', '/nonexistent/python'], ROOT, clients, (l) =>
-        lines.push(l),
-      ),
+      runPredictCommand({ model: '/nonexistent', textract: FIXTURE, python: '/nonexistent/python' }, ROOT, clients, (l) => lines.push(l)),
     ).rejects.toThrow(/ENOENT/);
     expect(lines).toEqual([]);
   });
@@ -130,7 +144,13 @@ describe('doctrain predict', () => {
     // The real Python entry (project venv): a bad model path is a user error (exit 2) with its message.
     const python = process.env['DOCTRAIN_PYTHON'] ?? path.join(ROOT, '.venv', 'bin', 'python');
     const run = pythonModelRunner(python, path.join(ROOT, 'training-image'));
-    const record: PredictRecord = { words: ['TOTAL'], bboxes: [[0, 0, 10, 10]], page: { width: 1000, height: 1000 }, source: 'x' };
-    await expect(run('/nonexistent/model.tar.gz', record)).rejects.toThrow(/exited 2: .*model \/nonexistent\/model.tar.gz not found/);
+    const record: PredictRecord = {
+      id: 'document',
+      words: ['TOTAL'],
+      bboxes: [[0, 0, 10, 10]],
+      page: { number: 1, width: 1000, height: 1000 },
+      source: 'x',
+    };
+    await expect(run('/nonexistent/model.tar.gz', [record])).rejects.toThrow(/exited 2: .*model \/nonexistent\/model.tar.gz not found/);
   });
 });

@@ -46,7 +46,8 @@ describe('readDeploymentSettings', () => {
       DOCTRAIN_MAX_WAIT_SECONDS: 8 * 3600,
       DOCTRAIN_POLL_SECONDS: 60,
       DOCTRAIN_BATCH_SIZE: 10,
-      DOCTRAIN_TEXTRACT_TPS: 10,
+      DOCTRAIN_OCR_MAX_CONCURRENCY: 10,
+      AWS_REGION: 'us-east-1',
       DOCTRAIN_VALIDATION_FRACTION: 0.2,
       DOCTRAIN_DOCUMENTS_PREFIX: 'documents/',
     });
@@ -92,7 +93,15 @@ describe('resolveRunConfig', () => {
       bucket: ENV.DOCTRAIN_BUCKET,
       documentsPrefix: 'documents/',
       runPrefix: 'runs/weekly-2026-03-14/',
-      dataset: { validationFraction: 0.2, batchSize: 10, ocrConcurrency: 10 },
+      dataset: {
+        validationFraction: 0.2,
+        batchSize: 10,
+        ocrConcurrency: 10,
+        // us-east-1's default quotas, split over the 10 iterations of the OCR Map.
+        textractTps: { DetectDocumentText: 25, AnalyzeDocument: 10, StartDocumentTextDetection: 15, GetDocumentTextDetection: 15 },
+        textractTpsPerBatch: { DetectDocumentText: 2.5, AnalyzeDocument: 1, StartDocumentTextDetection: 1.5, GetDocumentTextDetection: 1.5 },
+        maxQuarantineShare: 0.25,
+      },
       training: {
         jobName: 'doctrain-weekly-2026-03-14-a1',
         image: ENV.DOCTRAIN_TRAINING_IMAGE,
@@ -124,7 +133,7 @@ describe('resolveRunConfig', () => {
       DOCTRAIN_INSTANCE_TYPE: 'ml.g5.2xlarge',
       DOCTRAIN_BATCH_SIZE: '25',
       DOCTRAIN_POLL_SECONDS: '30',
-      DOCTRAIN_TEXTRACT_TPS: '4',
+      DOCTRAIN_TEXTRACT_TPS_DETECT_DOCUMENT_TEXT: '4',
     });
     // Act
     const config = resolveRunConfig(
@@ -133,7 +142,7 @@ describe('resolveRunConfig', () => {
         runId: 'r-1',
         trigger: 'schedule',
         documentsPrefix: 'scans/2026/',
-        dataset: { batchSize: 5 },
+        dataset: { batchSize: 5, maxQuarantineShare: 0.5 },
         training: { instanceType: 'ml.g5.4xlarge', volumeSizeGb: 100 },
       },
       'ignored-when-runId-is-given',
@@ -143,15 +152,19 @@ describe('resolveRunConfig', () => {
     expect(config.trigger).toBe('schedule');
     expect(config.documentsPrefix).toBe('scans/2026/');
     expect(config.dataset.batchSize).toBe(5);
+    expect(config.dataset.maxQuarantineShare).toBe(0.5);
     expect(config.training.instanceType).toBe('ml.g5.4xlarge');
     expect(config.training.volumeSizeGb).toBe(100);
     // ...the stage where the input is silent...
     expect(config.modelName).toBe('invoices');
     expect(config.pollSeconds).toBe(30);
     expect(config.dataset.ocrConcurrency).toBe(4);
+    expect(config.dataset.textractTpsPerBatch.DetectDocumentText).toBe(1);
     expect(config.training.outputS3Uri).toBe(`s3://${ENV.DOCTRAIN_BUCKET}/models/invoices/`);
     // ...and the built-in default where both are.
     expect(config.dataset.validationFraction).toBe(0.2);
+    expect(resolveRunConfig(stage, {}, 'exec').dataset.maxQuarantineShare).toBe(0.25);
+    expect(resolveRunConfig(settings({ DOCTRAIN_MAX_QUARANTINE_SHARE: '0.1' }), {}, 'exec').dataset.maxQuarantineShare).toBe(0.1);
     expect(config.training.spot).toBe(true);
   });
 
@@ -184,6 +197,8 @@ describe('resolveRunConfig', () => {
     [{ documentsPrefix: '/documents/' }, 'documentsPrefix'],
     [{ documentsPrefix: 'documents' }, 'documentsPrefix'],
     [{ dataset: { validationFraction: 1 } }, 'dataset.validationFraction'],
+    [{ dataset: { maxQuarantineShare: 1.5 } }, 'dataset.maxQuarantineShare'],
+    [{ dataset: { maxQuarantineShare: -0.1 } }, 'dataset.maxQuarantineShare'],
     [{ training: { maxRuntimeSeconds: 30 } }, 'training.maxRuntimeSeconds'],
     [{ training: { hyperparameters: { MaxSteps: 3 } } }, 'training.hyperparameters'],
     [{ trigger: 'cron' }, 'trigger'],

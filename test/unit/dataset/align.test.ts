@@ -116,6 +116,93 @@ describe('alignFields', () => {
   });
 });
 
+describe('alignFields on real-receipt shapes', () => {
+  it.each([
+    ['11/5/2018', 'Date: 11/05/2018 20:13', ['O', 'B-DATE', 'O']],
+    ['05-JAN-2018', 'DATE 05/01/2018', ['O', 'B-DATE']],
+    ['10 MAR 2018', 'UNIHAKKA 10 Mar 2018 18:40', ['O', 'B-DATE', 'I-DATE', 'I-DATE', 'O']],
+    ['25/12/2018', 'DATE 2512/2018', ['O', 'B-DATE']],
+    ['2018-01-05', '[Sales]2018-01-05 22:55:25', ['B-DATE', 'O']],
+    ['20180304', 'GST No. : 04/03/2018 15:41:52', ['O', 'O', 'O', 'B-DATE', 'O']],
+    ['20180304', 'DATE 20180304', ['O', 'B-DATE']],
+  ])('finds the date %s in "%s"', (value, text, expected) => {
+    expect(alignFields(words(text), { date: value }).labels).toEqual(expected);
+  });
+
+  it.each([
+    ['22/12/2017', 'Date: 23/12/2017'],
+    ['14 MAR 2018', 'UNIHAKKA 14 Mar 2618 18:40'],
+    ['01/02/2018', 'Date: 02/01/2018'],
+  ])('never places the date %s on a different date in "%s"', (value, text) => {
+    expect(alignFields(words(text), { date: value }).unaligned).toEqual([{ field: 'date', value, reason: 'not_found' }]);
+  });
+
+  it.each([
+    ['9.00', 'TOTAL RM 9.0', ['O', 'O', 'B-TOTAL']],
+    ['RM 9.00', 'TOTAL RM9.00', ['O', 'B-TOTAL']],
+    ['1234.50', 'TOTAL 1,234.50', ['O', 'B-TOTAL']],
+    ['71.00', 'TOTAL 71.00(S)', ['O', 'B-TOTAL']],
+    ['6.00', 'TOTAL 6. 00', ['O', 'B-TOTAL', 'I-TOTAL']],
+    ['$8.20', 'Nett Total: $820', ['O', 'O', 'B-TOTAL']],
+  ])('finds the amount %s in "%s"', (value, text, expected) => {
+    expect(alignFields(words(text), { total: value }).labels).toEqual(expected);
+  });
+
+  it.each([
+    ['9.00', 'QTY 9 TOTAL 90.0'],
+    ['64.15', 'TOTAL RM 64.13'],
+    ['14.10', 'TOTAL RM 14_.1p'],
+  ])('never places the amount %s on another number in "%s"', (value, text) => {
+    expect(alignFields(words(text), { total: value }).unaligned).toEqual([{ field: 'total', value, reason: 'not_found' }]);
+  });
+
+  it('prefers the exact print of an amount to one that lost its decimal point', () => {
+    const { labels } = alignFields(words('ITEM 820 TOTAL $8.20'), { total: '8.20' });
+    expect(labels).toEqual(['O', 'O', 'O', 'B-TOTAL']);
+  });
+
+  it('gives an equal amount to the occurrence after a word naming the field', () => {
+    // Prepare: the total is printed as subtotal first, then after TOTAL, then as cash.
+    const ws = words('SUB-TOTAL 9.00 TAX 0.00 TOTAL : 9.00 CASH 9.00');
+    // Act
+    const { labels } = alignFields(ws, { total: '9.00' });
+    // Assess
+    expect(tagged(ws, labels).filter((t) => !t.endsWith('/O'))).toEqual(['9.00/B-TOTAL']);
+    expect(labels.indexOf('B-TOTAL')).toBe(6);
+  });
+
+  it('matches a name through OCR look-alikes (0/O, 1/I, 5/S, 8/B)', () => {
+    const ws = words('29 SPEED MART 5/8 (519537-X)');
+    expect(alignFields(ws, { company: '99 SPEED MART S/B' }).labels).toEqual(['B-COMPANY', 'I-COMPANY', 'I-COMPANY', 'I-COMPANY', 'O']);
+  });
+
+  it('matches an address whose lines OCR read in another order, token by token', () => {
+    // Prepare: the address's first line came after its second in reading order.
+    const ws = words('TEL 03-3271 JALAN KAPAR, 42200 KLANG, NO.23 BATU 10, TAMAN SENTOSA GST NO 0001');
+    // Act
+    const { labels, unaligned } = alignFields(ws, { address: 'NO.23 BATU 10, TAMAN SENTOSA, JALAN KAPAR, 42200 KLANG, SELANGOR.' });
+    // Assess
+    expect(unaligned).toEqual([]);
+    expect(tagged(ws, labels).filter((t) => !t.endsWith('/O')).map((t) => t.split('/')[0])).toEqual([
+      'JALAN', 'KAPAR,', '42200', 'KLANG,', 'NO.23', 'BATU', '10,', 'TAMAN', 'SENTOSA',
+    ]);
+    expect(labels[2]).toBe('B-ADDRESS');
+  });
+
+  it('does not place a long value on a window that shares only some of its words', () => {
+    const ws = words('JALAN BESAR 45600 TEL 03-3271 9872 THANK YOU COME AGAIN');
+    const fields = { address: 'NO. 53, JALAN BESAR, 45600 BATANG BERJUNTAI SELANGOR DARUL EHSAN' };
+    expect(alignFields(ws, fields).unaligned).toEqual([{ field: 'address', value: fields.address, reason: 'not_found' }]);
+  });
+
+  it('aligns nothing when the annotation belongs to another document', () => {
+    const ws = words('BOOK TA .K (TAMAN DAYA) SDN BHD 25/12/2018 TOTAL 9.00');
+    const { spans, unaligned } = alignFields(ws, { company: 'INDAH GIFT & HOME DECO', date: '19/10/2018', total: '60.30' });
+    expect(spans).toEqual([]);
+    expect(unaligned.map((u) => u.reason)).toEqual(['not_found', 'not_found', 'not_found']);
+  });
+});
+
 describe('similarity', () => {
   it('is 1 for equal strings and drops with edits', () => {
     expect(similarity('market', 'market')).toBe(1);

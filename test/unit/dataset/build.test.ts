@@ -13,8 +13,8 @@ function page(text: string, pageNo = 1, width = 600, height = 900): OcrPage {
   };
 }
 
-function doc(id: string, pages: OcrPage[], fields: DatasetDocument['fields']): DatasetDocument {
-  return { id, source: `s3://bucket/documents/${id}.png`, contentHash: `c-${id}`, annotationHash: `a-${id}`, pages, fields };
+function doc(id: string, pages: OcrPage[], fields: Record<string, string | string[]>): DatasetDocument {
+  return { id, source: `s3://bucket/documents/${id}.png`, contentHash: `c-${id}`, annotationHash: `a-${id}`, pages, annotation: { schemaVersion: 1, fields } };
 }
 
 function input(overrides: Partial<BuildDatasetInput> = {}): BuildDatasetInput {
@@ -55,11 +55,12 @@ describe('buildDataset', () => {
       labels: ['O', 'B-COMPANY', 'I-COMPANY', 'B-DATE', 'I-DATE', 'B-TOTAL', 'I-TOTAL'],
     });
     const all = [...records(built.files, 'train-'), ...records(built.files, 'validation-')];
-    expect(all.map((r) => r.id).sort()).toEqual(['r1', 'r2', 'r3', 'r4']);
+    expect(all.map((r) => r.id).sort()).toEqual(['r1', 'r2', 'r3#1', 'r3#2']);
     expect(records(built.files, 'validation-').length).toBeGreaterThanOrEqual(1);
     const r1 = all.find((r) => r.id === 'r1')!;
     expect(r1).toEqual({
       id: 'r1',
+      documentId: 'r1',
       words: ['ACME', 'STORE', 'TOTAL', '8.32'],
       bboxes: [
         [100, 0, 300, 15],
@@ -68,7 +69,7 @@ describe('buildDataset', () => {
         [100, 60, 300, 75],
       ],
       labels: ['B-COMPANY', 'I-COMPANY', 'O', 'B-TOTAL'],
-      page: { width: 600, height: 900 },
+      page: { number: 1, width: 600, height: 900 },
       source: 's3://bucket/documents/r1.png',
       fields: { company: 'ACME STORE', total: '8.32' },
     });
@@ -85,55 +86,108 @@ describe('buildDataset', () => {
     // Assess
     const all = [...records(built.files, 'train-'), ...records(built.files, 'validation-')];
     expect(all.find((r) => r.id === 'r2')!.fields).toEqual({ company: 'BOLT CO', date: '2026-01-01', total: '1.00' });
-    expect(all.find((r) => r.id === 'r4')!.fields).toEqual({ company: 'ZEBRA INC' });
-    const r6Fields = all.find((r) => r.id === 'r6')!.fields;
+    const r6Fields = all.find((r) => r.id === 'r6')!.fields ?? {};
     expect(Object.keys(r6Fields)).toEqual(['company', 'item_name']);
     expect(r6Fields['item_name']).toEqual(['TEA', 'CAKE']);
+    // Every page of a multi-page document carries the document's values (the trainer scores fields per document).
+    expect(all.filter((r) => r.documentId === 'r3').map((r) => r.fields)).toEqual([
+      { company: 'CEDAR LTD', total: '2.50' },
+      { company: 'CEDAR LTD', total: '2.50' },
+    ]);
   });
 
-  it('concatenates the pages of a multi-page document into one record, in page order', () => {
-    // Prepare: pages given out of order.
+  it('writes no fields for a boxes or words annotation (the trainer takes the labelled words as values)', () => {
+    // Prepare: r7 annotated as labelled words.
     const base = input();
-    const r3 = doc('r3', [page('TOTAL 2.50', 2), page('CEDAR LTD')], { company: 'CEDAR LTD', total: '2.50' });
+    const r7: DatasetDocument = {
+      ...doc('r7', [page('GAMMA MART TOTAL 4.00')], {}),
+      annotation: { schemaVersion: 1, words: [{ text: 'GAMMA', label: 'company' }, { text: 'MART', label: 'company' }] },
+    };
+
+    // Act
+    const built = buildDataset({ ...base, documents: [...base.documents, r7] });
+
+    // Assess
+    const all = [...records(built.files, 'train-'), ...records(built.files, 'validation-')];
+    const record = all.find((r) => r.id === 'r7')!;
+    expect(record.labels.slice(0, 2)).toEqual(['B-COMPANY', 'I-COMPANY']);
+    expect('fields' in record).toBe(false);
+  });
+
+  it('gives each page of a multi-page document its own record, with key fields searched over every page', () => {
+    // Prepare: pages given out of order; the company name runs over the page break.
+    const base = input();
+    const r3 = doc('r3', [page('LTD TOTAL 2.50', 2), page('HELLO CEDAR')], { company: 'CEDAR LTD', total: '2.50' });
 
     // Act
     const built = buildDataset({ ...base, documents: [...base.documents.filter((d) => d.id !== 'r3'), r3] });
 
     // Assess
-    const record = [...records(built.files, 'train-'), ...records(built.files, 'validation-')].find((r) => r.id === 'r3')!;
-    expect(record.words).toEqual(['CEDAR', 'LTD', 'TOTAL', '2.50']);
-    expect(record.labels).toEqual(['B-COMPANY', 'I-COMPANY', 'O', 'B-TOTAL']);
+    const all = [...records(built.files, 'train-'), ...records(built.files, 'validation-')];
+    const pages = all.filter((r) => r.documentId === 'r3');
+    expect(pages.map((r) => [r.id, r.page.number, r.words, r.labels])).toEqual([
+      ['r3#1', 1, ['HELLO', 'CEDAR'], ['O', 'B-COMPANY']],
+      // The value continues on page 2: its first word there starts a new entity (B-), never a dangling I-.
+      ['r3#2', 2, ['LTD', 'TOTAL', '2.50'], ['B-COMPANY', 'O', 'B-TOTAL']],
+    ]);
+    expect(pages.every((r) => r.source === 's3://bucket/documents/r3.png')).toBe(true);
+    // The split is by document: both pages in the same channel, next to each other.
+    const inTrain = records(built.files, 'train-').filter((r) => r.documentId === 'r3').length;
+    expect([0, 2]).toContain(inTrain);
+    expect(built.manifest.recordLayout).toBe('page');
+    expect(built.manifest.counts.pages).toBe(4);
+  });
+
+  it('leaves out a blank page of a document, keeping its other pages', () => {
+    // Act
+    const built = buildDataset({
+      ...input(),
+      documents: [...input().documents, doc('r6', [page('ACME STORE'), { page: 2, width: 1000, height: 1000, words: [] }, page('TOTAL 3.00', 3)], { company: 'ACME STORE', total: '3.00' })],
+    });
+
+    // Assess
+    const all = [...records(built.files, 'train-'), ...records(built.files, 'validation-')];
+    expect(all.filter((r) => r.documentId === 'r6').map((r) => r.id)).toEqual(['r6#1', 'r6#3']);
   });
 
   it('reports counts, quarantine, unaligned values and documents without entities in the manifest', () => {
     // Act
-    const { manifest, fingerprint, files } = buildDataset(input());
+    const base = input();
+    const { manifest, fingerprint, files } = buildDataset({
+      ...base,
+      // An annotation with no value at all is a legitimate all-O document, not a mismatch.
+      documents: [...base.documents, doc('r6', [page('PLAIN PAGE')], {})],
+    });
 
     // Assess
     expect(JSON.parse(file(files, 'manifest.json')!)).toEqual(manifest);
     expect(manifest.fingerprint).toBe(fingerprint);
     expect(manifest.counts).toEqual({
       documents: 4,
+      pages: 5,
       train: manifest.counts.train,
       validation: manifest.counts.validation,
-      quarantined: 2,
+      quarantined: 3,
       words: 4 + 4 + 4 + 2,
       documentsWithoutEntities: 1,
-      unalignedValues: 2,
+      unalignedValues: 1,
     });
     expect(manifest.counts.train + manifest.counts.validation).toBe(4);
     expect(manifest.quarantined).toEqual([
       { documentKey: 'documents/bad.gif', reason: 'unsupported type', stage: 'plan' },
+      {
+        documentKey: 'documents/r4.png',
+        reason:
+          'annotation matched none of the OCR words: none of its 1 value(s) (ZEBRA INC) was found on the page; check that the annotation belongs to this document',
+        stage: 'dataset',
+      },
       { documentKey: 'documents/r5.png', reason: 'OCR found no words', stage: 'dataset' },
     ]);
-    expect(manifest.unaligned).toEqual([
-      { id: 'r2', fields: [{ field: 'date', value: '2026-01-01', reason: 'not_found' }] },
-      { id: 'r4', fields: [{ field: 'company', value: 'ZEBRA INC', reason: 'not_found' }] },
-    ]);
-    expect(manifest.documentsWithoutEntities).toEqual(['r4']);
+    expect(manifest.unaligned).toEqual([{ id: 'r2', fields: [{ field: 'date', value: '2026-01-01', reason: 'not_found' }] }]);
+    expect(manifest.documentsWithoutEntities).toEqual(['r6']);
     expect(manifest.labelCounts).toEqual({ O: 5, 'B-COMPANY': 3, 'I-COMPANY': 3, 'B-DATE': 0, 'I-DATE': 0, 'B-TOTAL': 3, 'I-TOTAL': 0 });
     expect(manifest.entityCounts).toEqual({
-      COMPANY: { aligned: 3, unaligned: 1 },
+      COMPANY: { aligned: 3, unaligned: 0 },
       DATE: { aligned: 0, unaligned: 1 },
       TOTAL: { aligned: 3, unaligned: 0 },
     });
@@ -165,6 +219,7 @@ describe('buildDataset', () => {
     const built = buildDataset(input({ validationFraction: 0, maxRecordsPerShard: 1 }));
 
     // Assess
+    // Records are pages: r4 (annotation matched nothing) is quarantined; the two train documents hold three pages (r3 has two).
     expect(built.manifest.files.train).toEqual(['train-00000.jsonl', 'train-00001.jsonl', 'train-00002.jsonl']);
     expect(built.manifest.files.validation).toEqual(['validation-00000.jsonl']);
     expect(built.files.filter((f) => f.name.endsWith('.jsonl')).every((f) => f.body.split('\n').length === 2)).toBe(true);

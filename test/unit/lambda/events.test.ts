@@ -71,7 +71,7 @@ describe('events/ sample events', () => {
   it('exist for every function of serverless.yml, and only for those', () => {
     for (const fn of project.functions) expect(existsSync(path.join(ROOT, 'events', `${fn.key}.json`)), fn.key).toBe(true);
     expect(project.functions.map((fn) => fn.key).sort()).toEqual(
-      ['buildDataset', 'finalizeRun', 'ocrBatch', 'planBatches', 'recordStatus', 'validateInput'],
+      ['buildDataset', 'collectTextractJobs', 'finalizeRun', 'ocrBatch', 'planBatches', 'recordStatus', 'validateInput'],
     );
   });
 

@@ -69,7 +69,7 @@ describe('validate-input handler', () => {
       documentsPrefix: 'documents/',
       runPrefix: 'runs/weekly-2026-03-14/',
       pollSeconds: 60,
-      dataset: { validationFraction: 0.2, batchSize: 10, ocrConcurrency: 10 },
+      dataset: { validationFraction: 0.2, batchSize: 10, ocrConcurrency: 10, maxQuarantineShare: 0.25 },
     });
     expect(result.config.training).toMatchObject({
       jobName: 'doctrain-weekly-2026-03-14-a1',

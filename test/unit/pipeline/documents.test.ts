@@ -26,18 +26,33 @@ describe('pairDocuments', () => {
     ]);
   });
 
+  it('pairs PDF and TIFF documents with their annotations: a PDF\'s annotation is no orphan', () => {
+    // Act
+    const listing = pairDocuments(
+      ['documents/scan.pdf', 'documents/scan.json', 'documents/fax.TIF', 'documents/fax.json', 'documents/pages.tiff', 'documents/pages.json'],
+      PREFIX,
+    );
+    // Assess
+    expect(listing.quarantined).toEqual([]);
+    expect(listing.documents.map((d) => [d.id, d.key])).toEqual([
+      ['scan', 'documents/scan.pdf'],
+      ['fax', 'documents/fax.TIF'],
+      ['pages', 'documents/pages.tiff'],
+    ]);
+  });
+
   it('quarantines an unsupported document type with a reason naming the extension and the supported ones', () => {
     // Act
-    const listing = pairDocuments(['documents/scan.pdf', 'documents/scan.json', 'documents/README'], PREFIX);
+    const listing = pairDocuments(['documents/scan.docx', 'documents/scan.json', 'documents/README'], PREFIX);
     // Assess
     expect(listing.documents).toEqual([]);
-    const pdf = listing.quarantined.find((q) => q.documentKey === 'documents/scan.pdf');
-    expect(pdf).toMatchObject({ stage: 'plan' });
-    expect(pdf?.reason).toContain('unsupported document type ".pdf"');
-    expect(pdf?.reason).toContain('.png, .jpg, .jpeg');
+    const docx = listing.quarantined.find((q) => q.documentKey === 'documents/scan.docx');
+    expect(docx).toMatchObject({ stage: 'plan' });
+    expect(docx?.reason).toContain('unsupported document type ".docx"');
+    expect(docx?.reason).toContain('.png, .jpg, .jpeg, .pdf, .tif, .tiff');
     const none = listing.quarantined.find((q) => q.documentKey === 'documents/README');
     expect(none?.reason).toContain('"(none)"');
-    // The pdf's annotation has no usable document beside it any more.
+    // The docx's annotation has no usable document beside it.
     expect(listing.quarantined.find((q) => q.documentKey === 'documents/scan.json')?.reason).toBe(
       'annotation without a document beside it',
     );

@@ -9,7 +9,7 @@ import { generateReceipts } from '../../../local/synth';
 import { startLocalTextract, type LocalTextract } from '../../../local/textract';
 import { listKeys } from '../../../src/aws/s3-objects';
 import { s3Client } from '../../../src/aws/clients';
-import { EmptyDatasetError } from '../../../src/errors';
+import { EmptyDatasetError, QuarantineShareExceededError } from '../../../src/errors';
 import { buildDatasetStep, runManifestKey, type DatasetPointers } from '../../../src/pipeline/dataset-step';
 import { ocrBatch, ocrCacheKey, ocrResultKey, sha256, type OcrBatchFile, type OcrBatchSummary } from '../../../src/pipeline/ocr-batch';
 import { batchKey, planBatches, planQuarantineKey, type PlanResult } from '../../../src/pipeline/plan';
@@ -117,7 +117,8 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
     const quarantined = files.flatMap((f) => f.quarantined);
     const corrupt = quarantined.find((q) => q.documentKey === `${PREFIX}corrupt.png`);
     expect(corrupt?.stage).toBe('ocr');
-    expect(corrupt?.reason).toMatch(/Textract refused the document \((BadDocumentException|UnsupportedDocumentException)\)/);
+    // Found by its bytes before Textract is paid: the PNG stops before its IEND chunk.
+    expect(corrupt?.reason).toMatch(/PNG is truncated/);
     const badAnnotation = quarantined.find((q) => q.documentKey === `${PREFIX}bad-annotation.png`);
     expect(badAnnotation?.stage).toBe('annotation');
     expect(badAnnotation?.reason).toContain(`annotation ${PREFIX}bad-annotation.json is invalid`);
@@ -177,7 +178,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
 
   it('BuildDataset writes the contract-3 files under datasets/<fingerprint>/', async () => {
     // Act
-    dataset = await buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34 });
+    dataset = await buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 1 });
     // Assess: pointers
     const prefix = `datasets/${dataset.fingerprint}/`;
     expect(dataset.fingerprint).toMatch(/^[0-9a-f]{8,}$/);
@@ -213,23 +214,27 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
     for (const line of lines) {
       const record = JSON.parse(line) as {
         id: string;
+        documentId: string;
         words: string[];
         bboxes: number[][];
         labels: string[];
-        page: unknown;
+        page: { number: number };
         source: string;
         fields: Record<string, unknown>;
       };
-      expect(Object.keys(record).sort()).toEqual(['bboxes', 'fields', 'id', 'labels', 'page', 'source', 'words']);
+      expect(Object.keys(record).sort()).toEqual(['bboxes', 'documentId', 'fields', 'id', 'labels', 'page', 'source', 'words']);
       // The annotated values travel with the record: every labelled entity type is one of its fields.
       for (const tag of record.labels.filter((t) => t.startsWith('B-'))) expect(Object.keys(record.fields)).toContain(tag.slice(2).toLowerCase());
       expect(receiptIds).toContain(record.id);
+      // One-page documents: the record id is the document id, on page 1.
+      expect(record.documentId).toBe(record.id);
+      expect(record.page.number).toBe(1);
       expect(record.source).toBe(`s3://${BUCKET}/${PREFIX}${record.id}.png`);
       expect(record.bboxes).toHaveLength(record.words.length);
       expect(record.labels).toHaveLength(record.words.length);
       for (const tag of record.labels) expect(labels.labels).toContain(tag);
       expect(record.labels.some((tag) => tag.startsWith('B-'))).toBe(true);
-      expect(record.page).toEqual({ width: expect.any(Number), height: expect.any(Number) });
+      expect(record.page).toEqual({ number: 1, width: expect.any(Number), height: expect.any(Number) });
     }
     const manifest = await getJson<{
       schemaVersion: number;
@@ -269,7 +274,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
     const prefix = `datasets/${dataset.fingerprint}/`;
     const trainBefore = await getText(`${prefix}train-00000.jsonl`);
     // Act: run-2 OCR'd the same documents (all from the cache).
-    const again = await buildDatasetStep(s3Client(), { ...runParams(RUN2), batchCount: 1, validationFraction: 0.34 });
+    const again = await buildDatasetStep(s3Client(), { ...runParams(RUN2), batchCount: 1, validationFraction: 0.34, maxQuarantineShare: 1 });
     // Assess
     expect(again.fingerprint).toBe(dataset.fingerprint);
     expect(again.prefix).toBe(dataset.prefix);
@@ -282,7 +287,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
     const manifestBefore = await getText(`${prefix}manifest.json`);
     const keysBefore = await listKeys(s3Client(), BUCKET, prefix);
     // Act: run-2 (all cache hits, nothing billed) builds the same fingerprint again.
-    const again = await buildDatasetStep(s3Client(), { ...runParams(RUN2), batchCount: 1, validationFraction: 0.34 });
+    const again = await buildDatasetStep(s3Client(), { ...runParams(RUN2), batchCount: 1, validationFraction: 0.34, maxQuarantineShare: 1 });
     // Assess: the dataset's files are untouched (the manifest still says run-1 billed 3 pages)...
     expect(await getText(`${prefix}manifest.json`)).toBe(manifestBefore);
     expect(await listKeys(s3Client(), BUCKET, prefix)).toEqual(keysBefore);
@@ -299,13 +304,28 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
     expect(await getText(`runs/${RUN}/dataset-manifest.json`)).toBe(manifestBefore);
   });
 
+  it('BuildDataset fails the run with QuarantineShareExceededError when more than maxQuarantineShare is quarantined', async () => {
+    // Prepare: run-1 kept 3 documents and quarantined 5 (62.5%).
+    await remove(runManifestKey(`runs/${RUN}/`));
+    // Act
+    const attempt = buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.6 });
+    // Assess: a typed error whose message says what happened and what to do; the run manifest still lists the reasons.
+    await expect(attempt).rejects.toBeInstanceOf(QuarantineShareExceededError);
+    await expect(attempt).rejects.toThrow(/^5 of 8 documents were quarantined \(62\.5%\), more than dataset\.maxQuarantineShare 0\.6 allows; the run stops before training/);
+    const runManifest = await getJson<{ quarantined: unknown[] }>(runManifestKey(`runs/${RUN}/`));
+    expect(runManifest.quarantined).toHaveLength(5);
+    // At the limit exactly, the run goes on.
+    const atLimit = await buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.625 });
+    expect(atLimit.fingerprint).toBe(dataset.fingerprint);
+  });
+
   it('BuildDataset reads exactly the batchCount results: a stale leftover is ignored, a missing one is an error', async () => {
     // Prepare: a leftover result beyond this run's batches (e.g. from an earlier plan of the same run id).
     const leftover = ocrResultKey(`runs/${RUN}/`, 7);
     await put(leftover, 'not even JSON');
     // Act
-    const rebuilt = await buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34 });
-    const missing = buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount + 1, validationFraction: 0.34 });
+    const rebuilt = await buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 1 });
+    const missing = buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount + 1, validationFraction: 0.34, maxQuarantineShare: 1 });
     // Assess
     expect(rebuilt.fingerprint).toBe(dataset.fingerprint);
     expect(rebuilt.counts).toEqual(dataset.counts);

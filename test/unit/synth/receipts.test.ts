@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createWorker } from 'tesseract.js';
 import { describe, expect, it } from 'vitest';
-import { alignFields, annotationSchema } from '../../../src/dataset/index';
+import { alignFields, fieldsAnnotationSchema } from '../../../src/dataset/index';
 import { ocrPageSchema } from '../../../src/textract/index';
 import { generateReceipts, tesseractToOcrPage } from '../../../local/synth/index';
 
@@ -28,7 +28,7 @@ describe('generateReceipts', () => {
       expect(r.png.readUInt32BE(16)).toBe(r.width);
       expect(r.width).toBeGreaterThanOrEqual(500);
       expect(r.width).toBeLessThanOrEqual(700);
-      const annotation = annotationSchema.parse(r.annotation);
+      const annotation = fieldsAnnotationSchema.parse(r.annotation);
       const names = annotation.fields['item_name'] as string[];
       const prices = annotation.fields['item_price'] as string[];
       expect(names.length).toBeGreaterThanOrEqual(2);

@@ -243,7 +243,7 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     expect(Object.keys(attributes ?? {}).filter((key) => key.startsWith('executionName'))).toEqual([]);
   });
 
-  it('passes only batch indexes through the OCR Map, and the batch count to BuildDataset', () => {
+  it('passes only batch indexes and each iteration\'s Textract TPS share through the OCR Map, and the batch count to BuildDataset', () => {
     // Prepare
     const { definition } = stateMachine(template());
     // Act
@@ -256,11 +256,22 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
       'runId.$': '$.config.runId',
       'runPrefix.$': '$.config.runPrefix',
       'batchIndex.$': '$$.Map.Item.Value',
+      'textractTps.$': '$.config.dataset.textractTpsPerBatch',
     });
     expect(map?.ResultPath).toBeNull();
     // Each iteration's summary stays in S3: the Map collects nothing.
-    expect(ocrTask?.OutputPath).toBeNull();
+    expect(map?.ItemProcessor?.States['OcrBatchDone']?.OutputPath).toBeNull();
+    // Only the pending-job count and the next wait travel between the iteration's states.
+    expect(ocrTask?.ResultSelector).toEqual({ 'pendingJobs.$': '$.pendingJobs', 'waitSeconds.$': '$.waitSeconds' });
     expect(build?.Parameters?.['batchCount.$']).toBe('$.plan.batchCount');
+    expect(build?.Parameters?.['maxQuarantineShare.$']).toBe('$.config.dataset.maxQuarantineShare');
+    // Too much quarantined ends the run FAILED with the step's own message, before any training job.
+    expect(build?.Catch?.[0]).toEqual({
+      ErrorEquals: ['QuarantineShareExceededError', 'EmptyDatasetError'],
+      ResultPath: '$.error',
+      Next: 'RecordFailure',
+    });
+    expect(build?.Next).toBe('CreateTrainingJob');
   });
 
   it('keeps the whole DescribeTrainingJob response as the poll, and records progress from it', () => {
@@ -323,6 +334,34 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     expect(ocrMap?.Type).toBe('Map');
     const ocrTask = ocrMap?.ItemProcessor?.States['OcrBatch'];
     expect(ocrTask?.Retry?.some((r) => r.ErrorEquals.includes('ThrottlingError'))).toBe(true);
+    const collect = ocrMap?.ItemProcessor?.States['CollectTextractJobs'];
+    expect(collect?.Retry?.some((r) => r.ErrorEquals.includes('ThrottlingError'))).toBe(true);
+  });
+
+  it('waits for async Textract jobs in the ASL (Wait -> CollectTextractJobs -> Choice), not in a Lambda', () => {
+    // Prepare
+    const { definition, vars } = stateMachine(template());
+    // Act
+    const states = definition.States['OcrDocuments']?.ItemProcessor?.States ?? {};
+    // Assess: OcrBatch -> Choice; the Choice loops through Wait and Collect back to itself while jobs are pending.
+    expect(states['OcrBatch']?.Next).toBe('TextractJobsPending');
+    const choice = states['TextractJobsPending'] as State & { Choices: { Variable: string; NumericGreaterThan: number; Next: string }[] };
+    expect(choice.Type).toBe('Choice');
+    expect(choice.Choices).toEqual([{ Variable: '$.ocr.pendingJobs', NumericGreaterThan: 0, Next: 'WaitForTextractJobs' }]);
+    expect(choice.Default).toBe('OcrBatchDone');
+    expect(states['WaitForTextractJobs']).toMatchObject({ Type: 'Wait', SecondsPath: '$.ocr.waitSeconds', Next: 'CollectTextractJobs' });
+    const collect = states['CollectTextractJobs'];
+    expect(collect && lambdaOf(collect, vars)).toBe('CollectTextractJobsLambdaFunction');
+    expect(states['CollectTextractJobs']?.Next).toBe('TextractJobsPending');
+  });
+
+  it('lets the functions use the async Textract API', () => {
+    // Act
+    const statements = JSON.stringify(resource(template(), 'IamRoleLambdaExecution').Properties);
+    // Assess
+    for (const action of ['textract:DetectDocumentText', 'textract:StartDocumentTextDetection', 'textract:GetDocumentTextDetection']) {
+      expect(statements).toContain(action);
+    }
   });
 
   it(`schedules the pipeline every 7 days, ${stage === 'prod' ? 'ENABLED' : 'DISABLED'} in ${stage}, with {trigger: schedule}`, () => {
@@ -440,7 +479,7 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     const functions = resourcesOfType(template(), 'AWS::Lambda::Function');
     // Assess
     expect(functions.map(([id]) => id).sort()).toEqual(
-      ['BuildDataset', 'FinalizeRun', 'OcrBatch', 'PlanBatches', 'RecordStatus', 'ValidateInput'].map((f) => `${f}LambdaFunction`),
+      ['BuildDataset', 'CollectTextractJobs', 'FinalizeRun', 'OcrBatch', 'PlanBatches', 'RecordStatus', 'ValidateInput'].map((f) => `${f}LambdaFunction`),
     );
     for (const [id, fn] of functions) {
       expect(fn.Properties['Runtime'], id).toBe('nodejs22.x');

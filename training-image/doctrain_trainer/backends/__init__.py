@@ -1,33 +1,33 @@
-"""Backend registry: name -> factory, resolved lazily so optional dependencies load only when asked."""
+"""Backend registry: the loop picks a model family by the `backend` hyperparameter."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from pathlib import Path
 
+from ..config import TrainConfig
 from ..errors import UserError
-from .base import IGNORE_INDEX, Backend, Batch
+from .base import IGNORE_INDEX, Backend, Batch, WordProbs, WordVotes, item_words
+
+NAMES = ("compact", "hf")
 
 
-def _compact() -> Backend:
-    from .compact import CompactBackend
+def get_backend(
+    name: str,
+    config: TrainConfig | None = None,
+    model_channel: Path | None = None,
+    images_dir: Path | None = None,
+) -> Backend:
+    """The backend `name`. hf needs the job's config (model_id) and may use the `model` and `images`
+    channels; compact needs nothing."""
+    if name == "compact":
+        from .compact import CompactBackend
 
-    return CompactBackend()
+        return CompactBackend()
+    if name == "hf":
+        from .hf import create_hf_backend
 
-
-def _hf() -> Backend:
-    from .hf import create_hf_backend
-
-    create_hf_backend()
-
-
-_REGISTRY: dict[str, Callable[[], Backend]] = {"compact": _compact, "hf": _hf}
-
-
-def get_backend(name: str) -> Backend:
-    factory = _REGISTRY.get(name)
-    if factory is None:
-        raise UserError(f"unknown backend {name!r}; use one of: {', '.join(sorted(_REGISTRY))}")
-    return factory()
+        return create_hf_backend(config or TrainConfig(backend="hf"), model_channel, images_dir)
+    raise UserError(f"unknown backend {name!r}; use one of: {', '.join(NAMES)}")
 
 
-__all__ = ["IGNORE_INDEX", "Backend", "Batch", "get_backend"]
+__all__ = ["IGNORE_INDEX", "Backend", "Batch", "WordProbs", "WordVotes", "get_backend", "item_words"]

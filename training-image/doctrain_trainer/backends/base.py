@@ -17,8 +17,14 @@ Batch = dict[str, torch.Tensor]
 
 class Backend(Protocol):
     """A model family. Batches always carry "labels" ([B, T], IGNORE_INDEX where no word label applies)
-    and the model maps a batch to logits [B, T, num_labels], one position per labelled word, so the loop,
-    loss and word-level metrics stay backend-agnostic."""
+    and the model maps a batch to logits [B, T, num_labels], so the loop and loss stay backend-agnostic.
+
+    `encode` returns items in document order. An item is either one whole document with one position per
+    word (compact), or a window of a document (hf: subword tokens, long documents split with overlap);
+    a windowed item carries `doc_index` (index into `encode`'s docs), `word_index` ([T] long: the word of
+    the document whose first subtoken sits at that position, -1 elsewhere) and `centrality` ([T] float: how
+    far that position is from the window's edges). `item_words` reads either kind, and `WordVotes` merges
+    the windows' predictions back to one label per word."""
 
     name: str
 
@@ -33,3 +39,52 @@ class Backend(Protocol):
     def collate(self, items: Sequence[Any]) -> Batch: ...
 
     def build_model(self, config: TrainConfig, vocab: Vocabulary, num_labels: int) -> nn.Module: ...
+
+
+def item_words(item: Any, position: int) -> tuple[int, torch.Tensor, torch.Tensor]:
+    """(document index, word index per position (-1: none), centrality per position) of an encoded item;
+    `position` is the item's index in `encode`'s output (the document index of a whole-document item)."""
+    word_index = getattr(item, "word_index", None)
+    if word_index is None:  # a whole document, one position per word, in order (compact)
+        n = int(item.labels.shape[0])
+        return position, torch.arange(n), torch.zeros(n)
+    return int(item.doc_index), word_index, item.centrality
+
+
+class WordVotes:
+    """One predicted label id per word of each document, merged from the windows covering it: each word
+    takes the prediction of the window where it sits most centrally (farthest from that window's edges,
+    where the model sees the least context); ties go to the earlier window. Words no window labelled (a
+    compact document beyond max_seq_len) stay -1, read as "O"."""
+
+    def __init__(self, word_counts: Sequence[int]) -> None:
+        self.labels = [[-1] * n for n in word_counts]
+        self._score = [[float("-inf")] * n for n in word_counts]
+
+    def add(self, doc: int, word_index: torch.Tensor, centrality: torch.Tensor, pred: torch.Tensor) -> None:
+        """pred: [T] predicted label ids of one item (positions beyond the item's length are ignored)."""
+        n = int(word_index.shape[0])
+        labels, score = self.labels[doc], self._score[doc]
+        for w, c, p in zip(word_index.tolist(), centrality.tolist(), pred[:n].tolist(), strict=True):
+            if w >= 0 and c > score[w]:
+                score[w] = c
+                labels[w] = p
+
+
+class WordProbs:
+    """Per word of each document, the label probabilities [L] from the window where the word sits most
+    centrally (the same choice as WordVotes; ties go to the earlier window), so valid-BIO decoding and
+    field extraction run over whole documents whatever the backend. None where no item covered the word
+    (a compact document beyond max_seq_len)."""
+
+    def __init__(self, word_counts: Sequence[int]) -> None:
+        self.rows: list[list[torch.Tensor | None]] = [[None] * n for n in word_counts]
+        self._score = [[float("-inf")] * n for n in word_counts]
+
+    def add(self, doc: int, word_index: torch.Tensor, centrality: torch.Tensor, probs: torch.Tensor) -> None:
+        """probs: [T, L] label probabilities of one item (positions beyond the item's length are ignored)."""
+        rows, score = self.rows[doc], self._score[doc]
+        for t, (w, c) in enumerate(zip(word_index.tolist(), centrality.tolist(), strict=True)):
+            if w >= 0 and c > score[w]:
+                score[w] = c
+                rows[w] = probs[t]

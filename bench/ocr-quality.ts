@@ -1,0 +1,327 @@
+/**
+ * OCR quality and speed of the local Textract engine on real receipts (SROIE), beside native tesseract.
+ *
+ *   npm run bench:ocr                       all receipts of ../shared/datasets/sroie-dev
+ *   npm run bench:ocr -- --limit 20         the first 20
+ *   npm run bench:ocr -- --dataset DIR --concurrency 4 --native-psm 3 --no-native
+ *
+ * Environment: SROIE_DIR (the dataset folder, instead of --dataset), DOCTRAIN_OCR_WORKERS (engine pool size),
+ * BENCH_OUT (default .doctrain/bench/ocr-quality.json). Skips with a message when the dataset is absent.
+ *
+ * Measures, per engine, against the ground-truth text lines in `box/NNN.csv` (see bench/README.md):
+ * - word recall: share of ground-truth words found among the page's OCR words (multiset matching: each OCR
+ *   word matches at most one ground-truth word), exact (case-sensitive) and normalised (NFKC, lower case,
+ *   punctuation trimmed from both ends);
+ * - word precision: the same matching seen from the OCR side (exact);
+ * - CER: Levenshtein distance between the page's OCR text and its ground-truth text, divided by the
+ *   ground-truth length, summed over pages (micro average). Both texts are the page's lines in reading order
+ *   (OCR: LINE blocks in the order the engine returns them; ground truth: lines sorted by the top of their
+ *   box, then left), joined with one space, every whitespace run collapsed to one space;
+ * - empty pages (no word) and near-empty pages (fewer OCR words than a fifth of the ground-truth words);
+ * - pages/s over the whole set (wall clock, after one warm-up page; the engine at its default pool size, the
+ *   native peer as that many concurrent single-threaded processes).
+ * Nothing here asserts a figure.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { distance } from 'fastest-levenshtein';
+import { OcrEngine, type TextractBlock } from '../local/textract/ocr';
+
+const execFileAsync = promisify(execFile);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const { values: args } = parseArgs({
+  options: {
+    limit: { type: 'string' },
+    dataset: { type: 'string' },
+    concurrency: { type: 'string' },
+    'native-psm': { type: 'string', default: '6' },
+    'no-native': { type: 'boolean', default: false },
+  },
+});
+
+interface PageText {
+  /** Words as the engine returned them. */
+  words: string[];
+  /** Lines in reading order. */
+  lines: string[];
+}
+
+interface Receipt {
+  id: string;
+  imagePath: string;
+  truth: PageText;
+}
+
+interface EngineRun {
+  engine: string;
+  pages: number;
+  seconds: number;
+  pagesPerSecond: number;
+  truthWords: number;
+  ocrWords: number;
+  recallExact: number;
+  recallNormalised: number;
+  precisionExact: number;
+  cer: number;
+  emptyPages: string[];
+  nearEmptyPages: string[];
+  failedPages: { id: string; error: string }[];
+}
+
+const round = (value: number, digits = 4): number => Number(value.toFixed(digits));
+
+/** `x1,y1,...,y4,transcript` (ICDAR 2015); the transcript may contain commas. */
+const parseBoxCsv = (csv: string): PageText => {
+  const rows: { top: number; left: number; text: string }[] = [];
+  for (const raw of csv.split(/\r?\n/)) {
+    const parts = raw.split(',');
+    if (parts.length < 9) continue;
+    const coords = parts.slice(0, 8).map(Number);
+    if (coords.some((c) => !Number.isFinite(c))) continue;
+    const text = parts.slice(8).join(',').trim();
+    if (text.length === 0) continue;
+    const ys = [coords[1], coords[3], coords[5], coords[7]].map((v) => v ?? 0);
+    const xs = [coords[0], coords[2], coords[4], coords[6]].map((v) => v ?? 0);
+    rows.push({ top: Math.min(...ys), left: Math.min(...xs), text });
+  }
+  rows.sort((a, b) => a.top - b.top || a.left - b.left);
+  const lines = rows.map((r) => r.text);
+  return { lines, words: lines.flatMap(splitWords) };
+};
+
+const splitWords = (line: string): string[] => line.split(/\s+/).filter((w) => w.length > 0);
+
+const normaliseWord = (word: string): string =>
+  word
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu, '');
+
+/** How many of `truth` find a distinct equal word in `ocr` (multiset intersection size). */
+const matched = (truth: readonly string[], ocr: readonly string[]): number => {
+  const available = new Map<string, number>();
+  for (const w of ocr) available.set(w, (available.get(w) ?? 0) + 1);
+  let hits = 0;
+  for (const w of truth) {
+    const left = available.get(w) ?? 0;
+    if (left > 0) {
+      hits += 1;
+      available.set(w, left - 1);
+    }
+  }
+  return hits;
+};
+
+const pageString = (lines: readonly string[]): string => lines.join(' ').replace(/\s+/g, ' ').trim();
+
+const textFromBlocks = (blocks: readonly TextractBlock[]): PageText => ({
+  words: blocks.filter((b) => b.BlockType === 'WORD').map((b) => b.Text ?? ''),
+  lines: blocks.filter((b) => b.BlockType === 'LINE').map((b) => b.Text ?? ''),
+});
+
+/** Native tesseract's TSV (level 5 = word) grouped into lines by (block, paragraph, line). */
+const textFromTsv = (tsv: string): PageText => {
+  const lines = new Map<string, string[]>();
+  const words: string[] = [];
+  for (const row of tsv.split('\n').slice(1)) {
+    const cols = row.split('\t');
+    if (cols[0] !== '5' || cols.length < 12) continue;
+    const text = (cols[11] ?? '').trim();
+    if (text.length === 0) continue;
+    words.push(text);
+    const key = `${cols[2]}.${cols[3]}.${cols[4]}`;
+    const line = lines.get(key) ?? [];
+    line.push(text);
+    lines.set(key, line);
+  }
+  return { words, lines: [...lines.values()].map((l) => l.join(' ')) };
+};
+
+/** Run `task` over `items` with at most `limit` in flight (results in input order). */
+const mapLimit = async <T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> => {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const runner = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, runner));
+  return results;
+};
+
+const score = (
+  engine: string,
+  receipts: readonly Receipt[],
+  outputs: readonly (PageText | Error)[],
+  seconds: number,
+): EngineRun => {
+  let truthWords = 0;
+  let ocrWords = 0;
+  let exact = 0;
+  let normalised = 0;
+  let editDistance = 0;
+  let truthChars = 0;
+  const emptyPages: string[] = [];
+  const nearEmptyPages: string[] = [];
+  const failedPages: { id: string; error: string }[] = [];
+  receipts.forEach((receipt, i) => {
+    const output = outputs[i];
+    const ocr: PageText = output instanceof Error || output === undefined ? { words: [], lines: [] } : output;
+    if (output instanceof Error) failedPages.push({ id: receipt.id, error: `${output.name}: ${output.message}` });
+    const truth = receipt.truth;
+    truthWords += truth.words.length;
+    ocrWords += ocr.words.length;
+    exact += matched(truth.words, ocr.words);
+    normalised += matched(
+      truth.words.map(normaliseWord).filter((w) => w.length > 0),
+      ocr.words.map(normaliseWord).filter((w) => w.length > 0),
+    );
+    const truthText = pageString(truth.lines);
+    editDistance += distance(pageString(ocr.lines), truthText);
+    truthChars += truthText.length;
+    if (ocr.words.length === 0) emptyPages.push(receipt.id);
+    else if (ocr.words.length < truth.words.length / 5) nearEmptyPages.push(receipt.id);
+  });
+  const normalisedTruth = receipts.reduce(
+    (n, r) => n + r.truth.words.map(normaliseWord).filter((w) => w.length > 0).length,
+    0,
+  );
+  return {
+    engine,
+    pages: receipts.length,
+    seconds: round(seconds, 2),
+    pagesPerSecond: round(receipts.length / seconds, 3),
+    truthWords,
+    ocrWords,
+    recallExact: round(exact / Math.max(1, truthWords)),
+    recallNormalised: round(normalised / Math.max(1, normalisedTruth)),
+    precisionExact: round(exact / Math.max(1, ocrWords)),
+    cer: round(editDistance / Math.max(1, truthChars)),
+    emptyPages,
+    nearEmptyPages,
+    failedPages,
+  };
+};
+
+const hasNativeTesseract = async (): Promise<string | undefined> => {
+  try {
+    const { stdout, stderr } = await execFileAsync('tesseract', ['--version']);
+    return `${stdout}${stderr}`.split('\n')[0]?.trim();
+  } catch {
+    return undefined;
+  }
+};
+
+const main = async (): Promise<void> => {
+  const datasetDir = path.resolve(
+    ROOT,
+    args.dataset ?? process.env['SROIE_DIR'] ?? path.join('..', 'shared', 'datasets', 'sroie-dev'),
+  );
+  if (!existsSync(path.join(datasetDir, 'img')) || !existsSync(path.join(datasetDir, 'box'))) {
+    console.log(`SKIPPED: no SROIE dataset at ${datasetDir} (needs img/ and box/; set SROIE_DIR or --dataset)`);
+    return;
+  }
+  const limit = args.limit === undefined ? Infinity : Number(args.limit);
+  const concurrency = Number(args.concurrency ?? process.env['DOCTRAIN_OCR_WORKERS'] ?? os.availableParallelism());
+  const ids = (await readdir(path.join(datasetDir, 'img')))
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .map((f) => f.replace(/\.[^.]+$/, ''))
+    .filter((id) => existsSync(path.join(datasetDir, 'box', `${id}.csv`)))
+    .sort()
+    .slice(0, limit);
+  const receipts: Receipt[] = await Promise.all(
+    ids.map(async (id) => ({
+      id,
+      imagePath: path.join(datasetDir, 'img', `${id}.jpg`),
+      truth: parseBoxCsv(await readFile(path.join(datasetDir, 'box', `${id}.csv`), 'utf8')),
+    })),
+  );
+  console.log(`${receipts.length} receipts from ${datasetDir}; ${concurrency} at once; ${os.cpus().length} CPUs`);
+
+  const runs: EngineRun[] = [];
+  const engine = new OcrEngine();
+  try {
+    const first = receipts[0];
+    if (first !== undefined) await engine.detect(await readFile(first.imagePath)); // warm-up: workers start
+    const start = performance.now();
+    const outputs = await mapLimit(receipts, concurrency, async (r) => {
+      try {
+        return textFromBlocks(await engine.detect(await readFile(r.imagePath)));
+      } catch (error) {
+        return error instanceof Error ? error : new Error(String(error));
+      }
+    });
+    runs.push(score('local Textract (tesseract.js)', receipts, outputs, (performance.now() - start) / 1000));
+  } finally {
+    await engine.close();
+  }
+
+  const native = args['no-native'] ? undefined : await hasNativeTesseract();
+  if (native !== undefined) {
+    const psm = args['native-psm'];
+    const ocrNative = async (r: Receipt): Promise<PageText | Error> => {
+      try {
+        const { stdout } = await execFileAsync('tesseract', [r.imagePath, 'stdout', '--psm', psm, 'tsv'], {
+          env: { ...process.env, OMP_THREAD_LIMIT: '1' },
+          maxBuffer: 64 * 1024 * 1024,
+        });
+        return textFromTsv(stdout);
+      } catch (error) {
+        return error instanceof Error ? error : new Error(String(error));
+      }
+    };
+    if (receipts[0] !== undefined) await ocrNative(receipts[0]);
+    const start = performance.now();
+    const outputs = await mapLimit(receipts, concurrency, ocrNative);
+    runs.push(score(`native ${native} --psm ${psm}`, receipts, outputs, (performance.now() - start) / 1000));
+  } else if (!args['no-native']) {
+    console.log('native tesseract not installed (apt-get install -y tesseract-ocr): peer skipped');
+  }
+
+  const header = '| engine | pages | pages/s | word recall (exact) | word recall (normalised) | precision | CER | empty | near-empty | failed |';
+  console.log(`\n${header}\n|${'---|'.repeat(10)}`);
+  for (const r of runs) {
+    console.log(
+      `| ${r.engine} | ${r.pages} | ${r.pagesPerSecond} | ${r.recallExact} | ${r.recallNormalised} | ${r.precisionExact} | ${r.cer} | ${r.emptyPages.length} | ${r.nearEmptyPages.length} | ${r.failedPages.length} |`,
+    );
+  }
+  const [local, peer] = runs;
+  const ratios =
+    local !== undefined && peer !== undefined
+      ? {
+          speed: round(local.pagesPerSecond / peer.pagesPerSecond, 3),
+          recallExact: round(local.recallExact / peer.recallExact, 3),
+          cer: round(local.cer / peer.cer, 3),
+        }
+      : undefined;
+  if (ratios !== undefined) {
+    console.log(
+      `\nlocal / native: speed ${ratios.speed}x, exact recall ${ratios.recallExact}x, CER ${ratios.cer}x (lower CER is better)`,
+    );
+  }
+  for (const r of runs) {
+    if (r.emptyPages.length + r.nearEmptyPages.length + r.failedPages.length > 0) {
+      console.log(
+        `${r.engine}: empty ${JSON.stringify(r.emptyPages)}, near-empty ${JSON.stringify(r.nearEmptyPages)}, failed ${JSON.stringify(r.failedPages)}`,
+      );
+    }
+  }
+  const outFile = path.resolve(ROOT, process.env['BENCH_OUT'] ?? path.join('.doctrain', 'bench', 'ocr-quality.json'));
+  await mkdir(path.dirname(outFile), { recursive: true });
+  await writeFile(
+    outFile,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, concurrency, datasetDir, runs, ratios }, null, 2)}\n`,
+  );
+  console.log(`\nwritten: ${path.relative(ROOT, outFile)}`);
+};
+
+await main();

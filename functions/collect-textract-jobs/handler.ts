@@ -1,0 +1,12 @@
+/** CollectTextractJobs: one look at a batch's async Textract jobs (the state machine waits between looks). */
+import { s3Client, textractClient } from '../../src/aws/clients';
+import { defineHandler } from '../../src/lambda/handler';
+import { collectTextractJobs } from '../../src/pipeline/collect-textract-jobs';
+import { ocrBatchParamsSchema } from '../../src/pipeline/ocr-batch';
+
+/** The Map passes each iteration its share of the Textract quotas: required here. */
+const eventSchema = ocrBatchParamsSchema.required({ textractTps: true });
+
+export const handler = defineHandler('CollectTextractJobs', eventSchema, (event) =>
+  collectTextractJobs({ s3: s3Client(), textract: textractClient() }, event),
+);

@@ -1,0 +1,99 @@
+/**
+ * What tesseract is given: upright grayscale pixels, never the user's file as it is.
+ *
+ * Decoding happens here, with Skia (@napi-rs/canvas), not inside tesseract.js, because tesseract.js reads
+ * the EXIF orientation with a pattern that only matches big-endian ("MM") EXIF: a photo stored sideways with
+ * little-endian ("II") EXIF orientation 6 or 8 (what many phones write) reaches tesseract sideways, and its
+ * words come back as garbage, or as nothing, while the page size the emulator reports is the upright one.
+ * Skia applies the orientation, so the page is OCR'd the way a viewer (and Textract) shows it. The page is
+ * also flattened onto white (a transparent PNG's text is not lost to a black background), converted to
+ * grayscale (ITU-R BT.601 luma) and handed over as a binary PGM, which leptonica reads without any
+ * decompression, so a page costs one decode in total.
+ */
+import { createCanvas, loadImage, type Image } from '@napi-rs/canvas';
+import { JsonProtocolError } from '../http/json-protocol-server';
+import { detectFileType } from '../../src/documents/file-type';
+
+/**
+ * Above this many pixels the page is scaled down before OCR: tesseract's time and wasm memory grow with the
+ * pixel count, and 40 MP is well above an A4 page at 600 dpi. Boxes are ratios of the page, so scaling
+ * changes no coordinate the caller sees.
+ */
+export const MAX_OCR_PIXELS = 40_000_000;
+
+export interface DecodedPage {
+  /** Upright pixel size (EXIF orientation applied). */
+  width: number;
+  height: number;
+  image: Image;
+}
+
+const PNG_IEND = Buffer.from('IEND', 'latin1');
+const JPEG_EOI = Buffer.from([0xff, 0xd9]);
+
+/**
+ * Whether the file ends the way its format requires (PNG: an IEND chunk; JPEG: an end-of-image marker).
+ * Skia decodes a truncated file without complaint, painting what is missing white, which would turn a
+ * broken upload into a silently empty page; Textract refuses such a file. (A check of our own: the decoders
+ * at hand report no truncation.)
+ */
+const isComplete = (bytes: Buffer): boolean => {
+  if (detectFileType(bytes) === 'png') return bytes.lastIndexOf(PNG_IEND) >= 8;
+  if (detectFileType(bytes) === 'jpeg') return bytes.lastIndexOf(JPEG_EOI) > 2;
+  return true;
+};
+
+export const decodePage = async (bytes: Uint8Array): Promise<DecodedPage> => {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (!isComplete(buffer)) {
+    throw new JsonProtocolError('BadDocumentException', 'Unable to decode the document: the image is truncated');
+  }
+  let image: Image;
+  try {
+    image = await loadImage(buffer);
+  } catch {
+    throw new JsonProtocolError('BadDocumentException', 'Unable to decode the document: the image is corrupt or truncated');
+  }
+  if (!(image.width > 0 && image.height > 0)) {
+    throw new JsonProtocolError('BadDocumentException', 'Unable to decode the document: the image has no pixels');
+  }
+  return { width: image.width, height: image.height, image };
+};
+
+/** The scale that keeps a page under MAX_OCR_PIXELS (1 when it already is). */
+export const fitScale = (width: number, height: number, wanted = 1): number =>
+  Math.min(wanted, Math.sqrt(MAX_OCR_PIXELS / (width * height)));
+
+/** Clockwise quarter turns applied to a page before OCR (0: as decoded). */
+export type QuarterTurns = 0 | 1 | 2 | 3;
+
+/** The page at `scale`, turned `turns` quarter turns clockwise, on white, as 8-bit grayscale PGM (P5) bytes. */
+export const toGrayPgm = (
+  page: DecodedPage,
+  scale = 1,
+  turns: QuarterTurns = 0,
+): { pgm: Buffer; width: number; height: number } => {
+  const w = Math.max(1, Math.round(page.width * scale));
+  const h = Math.max(1, Math.round(page.height * scale));
+  const [width, height] = turns % 2 === 0 ? [w, h] : [h, w];
+  const canvas = createCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, width, height);
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  if (turns === 1) ctx.translate(h, 0);
+  if (turns === 2) ctx.translate(w, h);
+  if (turns === 3) ctx.translate(0, w);
+  ctx.rotate((turns * Math.PI) / 2);
+  ctx.drawImage(page.image, 0, 0, w, h);
+  const rgba = ctx.getImageData(0, 0, width, height).data;
+  const header = Buffer.from(`P5\n${width} ${height}\n255\n`, 'latin1');
+  const pgm = Buffer.allocUnsafe(header.length + width * height);
+  header.copy(pgm, 0);
+  for (let i = 0, j = header.length; i < rgba.length; i += 4, j += 1) {
+    // Integer BT.601 luma: (77 R + 150 G + 29 B) / 256.
+    pgm[j] = ((rgba[i] ?? 0) * 77 + (rgba[i + 1] ?? 0) * 150 + (rgba[i + 2] ?? 0) * 29) >> 8;
+  }
+  return { pgm, width, height };
+};

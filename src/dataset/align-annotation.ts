@@ -1,0 +1,34 @@
+import type { OcrPage } from '../textract/ocr-document';
+import { alignFields, type UnalignedField } from './align';
+import type { Annotation } from './annotations';
+import { alignBoxes, alignWords, type AlignedRegion, type RegionAlignOptions, type UnalignedRegion } from './align-regions';
+
+/**
+ * The one dispatch from an annotation (any kind of contract 1) to word labels: key fields go to
+ * alignFields (searched over the words of every page, in page order), boxes and words to align-regions.
+ * Every kind reports the same way: what was aligned, and each annotation it could not align and why.
+ */
+export type UnalignedAnnotation = UnalignedField | UnalignedRegion;
+
+export interface AnnotationAlignment {
+  /** One BIO label per OCR word of `pages`, concatenated in the order given. */
+  readonly labels: string[];
+  /** Each annotated value, box or word that labelled at least one OCR word. */
+  readonly aligned: readonly Pick<AlignedRegion, 'field' | 'value'>[];
+  readonly unaligned: readonly UnalignedAnnotation[];
+}
+
+export interface AlignAnnotationOptions extends RegionAlignOptions {
+  /** Key fields' text similarity (alignFields); also the text threshold for words without a box. */
+  readonly minSimilarity?: number;
+}
+
+export function alignAnnotation(pages: readonly OcrPage[], annotation: Annotation, options: AlignAnnotationOptions = {}): AnnotationAlignment {
+  if ('fields' in annotation) {
+    const words = pages.flatMap((page) => page.words);
+    const result = alignFields(words, annotation.fields, options.minSimilarity === undefined ? {} : { minSimilarity: options.minSimilarity });
+    return { labels: result.labels, aligned: result.spans, unaligned: result.unaligned };
+  }
+  if ('boxes' in annotation) return alignBoxes(pages, annotation.boxes, options);
+  return alignWords(pages, annotation.words, options);
+}

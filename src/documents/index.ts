@@ -1,0 +1,3 @@
+export * from './file-type';
+export * from './inspect';
+export * from './textract-limits';

@@ -1,0 +1,11 @@
+export { contentTypeFor, folderSink, s3Sink, writeDocumentsLayout } from './documents-layout';
+export type { DocumentsSink, WrittenDocument } from './documents-layout';
+export { readFunsdFolder, FUNSD_NO_CLASS } from './funsd';
+export { readGroundTruthManifest, GROUND_TRUTH_BOX_TYPE } from './ground-truth';
+export { LabelKeys, labelKeyFor } from './label-keys';
+export { readLabelledWords } from './labelled-words';
+export { imagePixelSize, pixelRectToPageBox } from './pixels';
+export type { PixelSize } from './pixels';
+export { IMPORT_FORMATS, importFormat, importFormatNames } from './registry';
+export type { ImportFormat, ImportFormatName } from './registry';
+export type { ImportedDocument, Importer, ImportOptions } from './types';

@@ -1,0 +1,210 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
+import { createWorker, OEM } from 'tesseract.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { checkImageLimits, MAX_IMAGE_SIDE_PX } from '../../../local/textract/limits';
+import { OcrEngine, type TextractBlock } from '../../../local/textract/ocr';
+import { renderReceipt } from './helpers';
+
+/** A valid PNG of any size, 1-bit grayscale, all white: a few KB on disk however many pixels it has. */
+const whitePng = (width: number, height: number): Buffer => {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 1; // bit depth
+  ihdr[9] = 0; // grayscale
+  const row = Buffer.alloc(1 + Math.ceil(width / 8), 0xff);
+  row[0] = 0; // filter: none
+  const raw = Buffer.alloc(row.length * height);
+  for (let y = 0; y < height; y++) row.copy(raw, y * row.length);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+};
+
+/**
+ * JPEG of `png` stored rotated 90 degrees counter-clockwise; with `exif`, tagged with little-endian EXIF
+ * orientation 6 (display: rotate 90 degrees clockwise), so that viewers show it upright.
+ */
+const sidewaysJpeg = async (png: Buffer, exif: boolean): Promise<Buffer> => {
+  const upright = await loadImage(png);
+  const canvas = createCanvas(upright.height, upright.width);
+  const ctx = canvas.getContext('2d');
+  ctx.translate(0, upright.width);
+  ctx.rotate(-Math.PI / 2);
+  ctx.drawImage(upright, 0, 0);
+  const jpeg = await canvas.encode('jpeg', 95);
+  if (!exif) return jpeg;
+  const ifd = Buffer.alloc(26);
+  ifd.write('II*\u0000', 0, 'latin1');
+  ifd.writeUInt32LE(8, 4); // first IFD
+  ifd.writeUInt16LE(1, 8); // one entry
+  ifd.writeUInt16LE(0x0112, 10); // Orientation
+  ifd.writeUInt16LE(3, 12); // SHORT
+  ifd.writeUInt32LE(1, 14); // count
+  ifd.writeUInt16LE(6, 18); // value
+  ifd.writeUInt32LE(0, 22); // no next IFD
+  const payload = Buffer.concat([Buffer.from('Exif\u0000\u0000', 'latin1'), ifd]);
+  const app1 = Buffer.alloc(4);
+  app1.writeUInt16BE(0xffe1, 0);
+  app1.writeUInt16BE(payload.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), app1, payload, jpeg.subarray(2)]);
+};
+
+const words = (blocks: readonly TextractBlock[]): string[] =>
+  blocks.filter((b) => b.BlockType === 'WORD').map((b) => b.Text ?? '');
+
+const RECEIPTS = [
+  ['BLUE HERON MARKET', 'OAT MILK 3.20', 'TOTAL 8.32'],
+  ['CORNER BAKERY', 'RYE BREAD 4.10', 'TOTAL 4.10'],
+  ['HARBOUR CAFE', 'FLAT WHITE 3.80', 'TOTAL 3.80'],
+].map((lines) => ({ lines, png: renderReceipt(lines, { width: 640, height: 300 }).png }));
+
+const engine = new OcrEngine({ workers: 2 });
+afterAll(() => engine.close());
+
+describe('Textract limits', () => {
+  it('accepts 10000 pixels on a side and refuses one more, from the header alone', () => {
+    expect(checkImageLimits(whitePng(MAX_IMAGE_SIDE_PX, 8))).toEqual({ format: 'png', width: 10_000, height: 8 });
+    for (const png of [whitePng(MAX_IMAGE_SIDE_PX + 1, 8), whitePng(8, MAX_IMAGE_SIDE_PX + 1)]) {
+      expect(() => checkImageLimits(png)).toThrow(expect.objectContaining({ name: 'BadDocumentException' }));
+    }
+    expect(() => checkImageLimits(Buffer.alloc(0))).toThrow(expect.objectContaining({ name: 'InvalidParameterException' }));
+    expect(() => checkImageLimits(Buffer.alloc(10 * 1024 * 1024 + 1, 0xff))).toThrow(
+      expect.objectContaining({ name: 'DocumentTooLargeException' }),
+    );
+    expect(() => checkImageLimits(Buffer.from('GIF89a........'))).toThrow(
+      expect.objectContaining({ name: 'UnsupportedDocumentException' }),
+    );
+  });
+});
+
+describe('OcrEngine', { timeout: 60_000 }, () => {
+  it('refuses a 12000x12000 image between good receipts, and every good receipt still gets its words', async () => {
+    const huge = whitePng(12_000, 12_000);
+    expect(huge.length).toBeLessThan(10 * 1024 * 1024);
+    const documents = [RECEIPTS[0]?.png, huge, RECEIPTS[1]?.png, huge, RECEIPTS[2]?.png].map((d) => d as Buffer);
+    // All at once, more documents than workers, the oversized ones in the middle.
+    const results = await Promise.allSettled(documents.map((d) => engine.detect(d)));
+    const [a, hugeA, b, hugeB, c] = results;
+    for (const refused of [hugeA, hugeB]) {
+      expect(refused?.status).toBe('rejected');
+      expect(refused?.status === 'rejected' ? refused.reason : undefined).toMatchObject({
+        name: 'BadDocumentException',
+        message: expect.stringContaining('12000x12000'),
+      });
+    }
+    [a, b, c].forEach((result, i) => {
+      expect(result?.status).toBe('fulfilled');
+      const found = result?.status === 'fulfilled' ? words(result.value) : [];
+      for (const word of (RECEIPTS[i]?.lines ?? []).join(' ').split(' ')) expect(found).toContain(word);
+    });
+    expect(engine.liveWorkers).toBeLessThanOrEqual(2);
+  });
+
+  it('recognizePage labels every block with the page number', async () => {
+    const blocks = await engine.recognizePage(RECEIPTS[0]?.png as Buffer, 3);
+    expect(blocks[0]?.BlockType).toBe('PAGE');
+    expect(blocks.every((b) => b.Page === 3)).toBe(true);
+    expect(words(blocks)).toContain('HERON');
+    await expect(engine.recognizePage(RECEIPTS[0]?.png as Buffer, 0)).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('reads a photo stored sideways with little-endian EXIF orientation upright', async () => {
+    const jpeg = await sidewaysJpeg(RECEIPTS[0]?.png as Buffer, true);
+    const blocks = await engine.detect(jpeg);
+    const found = blocks.filter((b) => b.BlockType === 'WORD');
+    expect(found.map((w) => w.Text)).toEqual(expect.arrayContaining(['BLUE', 'HERON', 'MARKET', 'TOTAL', '8.32']));
+    const top = (text: string): number => found.find((w) => w.Text === text)?.Geometry.BoundingBox.Top ?? NaN;
+    const left = (text: string): number => found.find((w) => w.Text === text)?.Geometry.BoundingBox.Left ?? NaN;
+    // Upright geometry: the title above the total, words of a line left to right.
+    expect(top('BLUE')).toBeLessThan(top('TOTAL'));
+    expect(left('BLUE')).toBeLessThan(left('MARKET'));
+  });
+
+  it('reads a page lying sideways with nothing saying so, with the geometry of rotated text', async () => {
+    const blocks = await engine.detect(await sidewaysJpeg(RECEIPTS[0]?.png as Buffer, false));
+    const found = blocks.filter((b) => b.BlockType === 'WORD');
+    expect(found.map((w) => w.Text)).toEqual(expect.arrayContaining(['BLUE', 'HERON', 'MARKET', 'TOTAL', '8.32']));
+    const box = (text: string) => found.find((w) => w.Text === text)?.Geometry;
+    // The text runs bottom to top: words are tall and narrow, the first line is leftmost, a line's first word lowest.
+    expect(box('MARKET')?.BoundingBox.Height).toBeGreaterThan(box('MARKET')?.BoundingBox.Width ?? Infinity);
+    expect(box('BLUE')?.BoundingBox.Left).toBeLessThan(box('TOTAL')?.BoundingBox.Left ?? -Infinity);
+    expect(box('BLUE')?.BoundingBox.Top).toBeGreaterThan(box('MARKET')?.BoundingBox.Top ?? Infinity);
+    // The polygon starts at the word's own top-left, which is its bottom-left on the page.
+    const [first] = box('BLUE')?.Polygon ?? [];
+    expect(first?.Y).toBeCloseTo((box('BLUE')?.BoundingBox.Top ?? 0) + (box('BLUE')?.BoundingBox.Height ?? 0), 5);
+  });
+
+  it('refuses a truncated image instead of reading it as a blank page', async () => {
+    const png = RECEIPTS[1]?.png as Buffer;
+    await expect(engine.detect(png.subarray(0, Math.floor(png.length / 2)))).rejects.toMatchObject({
+      name: 'BadDocumentException',
+    });
+  });
+});
+
+describe('tesseract output', { timeout: 60_000 }, () => {
+  /** Everything written to this process's stdout/stderr (worker threads' output included) while `fn` runs. */
+  const captureOutput = async (fn: () => Promise<void>): Promise<string> => {
+    const chunks: string[] = [];
+    const grab = (chunk: unknown): boolean => {
+      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+      return true;
+    };
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(grab);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(grab);
+    try {
+      await fn();
+      await new Promise((r) => setTimeout(r, 300)); // worker threads' output arrives asynchronously
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    return chunks.join('');
+  };
+  // A tesseract diagnostic that prints on every page (the same channel as "Line cannot be recognized").
+  const DIAGNOSTIC = { textord_debug_xheights: '1' };
+
+  it('a plain tesseract.js worker prints its diagnostics (the control)', async () => {
+    const langPath = path.join(
+      path.dirname(createRequire(import.meta.url).resolve('@tesseract.js-data/eng/package.json')),
+      '4.0.0_best_int',
+    );
+    const output = await captureOutput(async () => {
+      const worker = await createWorker(
+        'eng',
+        OEM.LSTM_ONLY,
+        { langPath, gzip: true, cacheMethod: 'none' },
+        Object.entries(DIAGNOSTIC).map(([k, v]) => `${k} ${v}`).join('\n'),
+      );
+      await worker.recognize(RECEIPTS[2]?.png);
+      await worker.terminate();
+    });
+    expect(output).toMatch(/min_height=/);
+  });
+
+  it('the engine prints nothing, with the same diagnostic on', async () => {
+    const quiet = new OcrEngine({ workers: 1, tesseractParameters: DIAGNOSTIC });
+    let found: string[] = [];
+    const output = await captureOutput(async () => {
+      found = words(await quiet.detect(RECEIPTS[2]?.png as Buffer));
+      await quiet.close();
+    });
+    expect(found).toContain('HARBOUR');
+    expect(output).toBe('');
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * `sls invoke local --param="target=local"` builds ESM in `handler.js`; `sls package` builds `handler.mjs`.
+ * If the two builds shared a folder, the package would ship both and Lambda's runtime, which resolves
+ * `handler.js` first, would fail every such function with Runtime.UserCodeSyntaxError. This test does what
+ * a developer does (invoke locally, then package, in one checkout) and asserts that each function's zip
+ * holds exactly one handler file, the `.mjs` one.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src', 'events'];
+const SLS_ENV = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
+
+const execFileAsync = promisify(execFile);
+
+const sls = async (cwd: string, args: string[]): Promise<void> => {
+  try {
+    await execFileAsync('npx', ['sls', ...args], { cwd, timeout: 120_000, maxBuffer: 16 * 1024 * 1024, env: SLS_ENV });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`sls ${args.join(' ')} failed:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
+  }
+};
+
+const zipEntries = async (file: string): Promise<string[]> => {
+  const zip = await yauzl.openPromise(file);
+  const names: string[] = [];
+  try {
+    for await (const entry of zip.eachEntry()) names.push(entry.fileName);
+  } finally {
+    zip.close();
+  }
+  return names;
+};
+
+let workDir: string;
+let packageDir: string;
+
+beforeAll(async () => {
+  workDir = mkdtempSync(path.join(os.tmpdir(), 'doctrain-package-after-invoke-'));
+  const service = path.join(workDir, 'service');
+  for (const entry of SERVICE_FILES) cpSync(path.join(ROOT, entry), path.join(service, entry), { recursive: true });
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(service, 'node_modules'), 'dir');
+  const common = ['--stage', 'dev', '--region', 'us-east-1'];
+  await sls(service, ['invoke', 'local', '-f', 'validateInput', '--path', 'events/validateInput.json', ...common, '--param=target=local']);
+  packageDir = path.join(workDir, 'package');
+  await sls(service, ['package', ...common, '--package', packageDir]);
+}, 240_000);
+
+afterAll(() => {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('sls package after sls invoke local', () => {
+  it('ships exactly one handler file per function, the ESM .mjs one', async () => {
+    const zips = readdirSync(packageDir).filter((name) => name.endsWith('.zip'));
+    expect(zips.length).toBeGreaterThanOrEqual(6);
+    for (const zip of zips) {
+      const handlers = (await zipEntries(path.join(packageDir, zip))).filter((name) => /(^|\/)handler\.(c|m)?js$/.test(name));
+      expect(handlers, zip).toHaveLength(1);
+      expect(handlers[0], zip).toMatch(/handler\.mjs$/);
+    }
+  });
+});
