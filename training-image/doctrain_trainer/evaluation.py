@@ -6,6 +6,7 @@ The metric line (one per evaluation, stdout):
 `val_f1` is entity-level F1; `val_field_exact` the share of annotated field values extracted exactly (after
 normalisation, see fields.py), `val_field_f1` its F1 counting extracted values of unannotated fields too,
 and `val_exact_<field>` the same share per field. The state machine's MetricDefinitions match these names.
+Entity scores are per record (a page), over all its words; field scores per document (`document_fields`).
 """
 
 from __future__ import annotations
