@@ -7,16 +7,19 @@
  *   start       StartExecution of the deployed state machine (real AWS)
  *   status ID   a run record and its status history (local or AWS, by endpoint configuration)
  *   runs        recent runs by status
+ *   predict     a model's fields for one document (cli/predict.ts)
  * Usage errors exit 2, failures 1 (`doctrain: <message>` on stderr).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Argument, Command, CommanderError, InvalidArgumentError } from '@commander-js/extra-typings';
 import { z } from 'zod';
+import { s3Client, textractClient } from '../src/aws/clients';
 import { importFormat, importFormatNames } from '../src/importers';
 import { runDemo } from './demo';
 import { importCommand } from './import';
 import { localUp } from './local-up';
+import { runPredictCommand } from './predict';
 import { printRuns, printStatus, startExecution } from './remote';
 import { runOnFolder } from './run';
 
@@ -139,6 +142,17 @@ export const buildProgram = (setExitCode: (code: number) => void): Command => {
     .option('--table <name>', 'the runs table (default $DOCTRAIN_TABLE)')
     .action(async (options) => {
       setExitCode(await printRuns(options.status, options.table));
+    });
+
+  program
+    .command('predict')
+    .description("a trained model's fields for one document, OCR'd as the pipeline does it (JSON on stdout)")
+    .option('--model <model>', 'model.tar.gz, a model directory, or s3://…/model.tar.gz')
+    .option('--document <document>', 'an image or PDF, local or s3://… (OCR by Textract, local or AWS by endpoint)')
+    .option('--textract <response>', 'a saved Textract DetectDocumentText response instead of --document')
+    .option('--python <path>', 'the Python with the trainer\'s dependencies (default $DOCTRAIN_PYTHON, then .venv/bin/python)')
+    .action(async (options) => {
+      setExitCode(await runPredictCommand(options, root, { s3: s3Client, textract: textractClient }));
     });
 
   return program;

@@ -2,7 +2,7 @@ import { EmptyDatasetError, InvalidInputError } from '../errors';
 import type { OcrPage } from '../textract/ocr-document';
 import { DEFAULT_MIN_SIMILARITY } from './align';
 import { alignAnnotation, type AnnotationAlignment, type UnalignedAnnotation } from './align-annotation';
-import { annotationLabelKeys, FIELD_KEY_PATTERN, labelForField, type Annotation } from './annotations';
+import { annotationLabelKeys, FIELD_KEY_PATTERN, labelForField, type Annotation, type Fields } from './annotations';
 import { datasetFingerprint } from './fingerprint';
 import { compareStrings } from './normalize';
 import { splitDocuments } from './split';
@@ -10,7 +10,7 @@ import { splitDocuments } from './split';
 /** Contract 3 (docs/CONTRACTS.md): the dataset folder `datasets/<fingerprint>/`. */
 export const DATASET_SCHEMA_VERSION = 1 as const;
 /** Bump when alignment or record layout changes what a given corpus produces (it feeds the fingerprint). */
-export const LABELLING_VERSION = 2;
+export const LABELLING_VERSION = 3;
 /** One record per page of each document (docs/CONTRACTS.md section 3). */
 export const RECORD_LAYOUT = 'page' as const;
 export const DEFAULT_MAX_RECORDS_PER_SHARD = 5000;
@@ -60,6 +60,14 @@ export interface DatasetRecord {
   /** `number` is 1-based, as in the document; width/height are the page's pixel size (1000 when unknown). */
   readonly page: { readonly number: number; readonly width: number; readonly height: number };
   readonly source: string;
+  /**
+   * Field annotations only: the document's annotated values (contract 1's `fields`, keys sorted), aligned
+   * or not, the same on every page record of the document. Field-level metrics and `predict` are measured
+   * against them per document (the trainer groups a document's pages by `documentId`; the SROIE task-3
+   * measure compares values, not word tags). Absent for boxes/words annotations: the trainer then takes
+   * the words of each labelled entity as the values.
+   */
+  readonly fields?: Record<string, string | string[]>;
 }
 
 export interface DatasetFile {
@@ -120,6 +128,25 @@ export function bioLabels(fieldKeys: Iterable<string>): string[] {
 
 export const annotationMatchedNothingReason = (values: readonly string[]): string =>
   `annotation matched none of the OCR words: none of its ${values.length} value(s) (${values.join(', ')}) was found on the page; check that the annotation belongs to this document`;
+
+/** One page of a document as a record sees it: its words in reading order and its size. */
+export interface PageWords {
+  readonly number: number;
+  readonly width: number;
+  readonly height: number;
+  readonly words: OcrPage['words'];
+}
+
+/**
+ * A document's pages in page order, each with its words (blank pages included). The dataset builder and
+ * `doctrain predict` both use it, so a model sees a new document's pages exactly as it saw its training
+ * documents' pages.
+ */
+export function documentPages(pages: readonly OcrPage[]): PageWords[] {
+  return [...pages]
+    .sort((a, b) => a.page - b.page)
+    .map((p) => ({ number: p.page, width: p.width, height: p.height, words: p.words }));
+}
 
 /**
  * Builds the dataset files from OCR'd, annotated documents. Pure: same input, same files (but for
@@ -186,22 +213,24 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     // Each page becomes its own record carrying its words' labels.
     const words = pages.flatMap((p) => p.words);
     const multiPage = pages.length > 1;
+    const fields = 'fields' in doc.annotation ? { fields: sortedFields(doc.annotation.fields) } : {};
     const docRecords: DatasetRecord[] = [];
     let offset = 0;
-    for (const page of pages) {
+    for (const page of documentPages(pages)) {
       const pageLabels = alignment.labels.slice(offset, offset + page.words.length);
       offset += page.words.length;
       if (page.words.length === 0) continue; // a blank page teaches nothing
       // A value running over a page break starts again on the next page: its first word there is B-.
       if (pageLabels[0]?.startsWith('I-')) pageLabels[0] = `B-${pageLabels[0].slice(2)}`;
       docRecords.push({
-        id: multiPage ? `${doc.id}#${page.page}` : doc.id,
+        id: multiPage ? `${doc.id}#${page.number}` : doc.id,
         documentId: doc.id,
         words: page.words.map((w) => w.text),
         bboxes: page.words.map((w) => [...w.box] as BBox),
         labels: pageLabels,
-        page: { number: page.page, width: page.width, height: page.height },
+        page: { number: page.number, width: page.width, height: page.height },
         source: doc.source,
+        ...fields,
       });
       for (const tag of pageLabels) labelCounts[tag] = (labelCounts[tag] ?? 0) + 1;
     }
@@ -280,6 +309,17 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     { name: 'manifest.json', body: `${JSON.stringify(manifest, null, 2)}\n` },
   ];
   return { fingerprint, files, manifest, labels };
+}
+
+function sortedFields(fields: Fields): Record<string, string | string[]> {
+  return Object.fromEntries(
+    Object.keys(fields)
+      .sort(compareStrings)
+      .map((key) => {
+        const value = fields[key] ?? '';
+        return [key, typeof value === 'string' ? value : [...value]];
+      }),
+  );
 }
 
 /** `s3://bucket/documents/x.png` -> `documents/x.png`; any other source is kept as is. */

@@ -36,6 +36,7 @@ export {
   bioLabels,
   buildDataset,
   DATASET_SCHEMA_VERSION,
+  documentPages,
   DEFAULT_MAX_RECORDS_PER_SHARD,
   LABELLING_VERSION,
 } from './build';
@@ -47,6 +48,7 @@ export type {
   DatasetFile,
   DatasetManifest,
   DatasetRecord,
+  PageWords,
   DocumentUnaligned,
   QuarantinedDocument,
 } from './build';

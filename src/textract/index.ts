@@ -11,3 +11,5 @@ export type { OcrBox, OcrDocument, OcrPage, OcrWord } from './ocr-document';
 export { orderByLayout } from './reading-order';
 export type { Box, ReadingOrderOptions } from './reading-order';
 export { blocksToOcrDocument } from './document';
+export { textractBlockSchema, textractResponseSchema } from './response';
+export type { TextractResponse } from './response';

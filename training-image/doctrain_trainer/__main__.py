@@ -22,7 +22,7 @@ EXIT_SIGTERM = 143
 # SageMaker shows at most 1024 characters of output/failure as the job's FailureReason.
 FAILURE_LIMIT = 1024
 
-USAGE = "usage: python -m doctrain_trainer train"
+USAGE = "usage: python -m doctrain_trainer train | predict --model <dir|model.tar.gz> [--input file]"
 
 
 def write_failure(path: Path, message: str) -> None:
@@ -37,6 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     # Known before anything can fail, so even a broken checkpointconfig.json gets reported there.
     failure_file = Path(os.environ.get("DOCTRAIN_OPT_ML") or DEFAULT_ROOT) / "output" / "failure"
+    if args and args[0] == "predict":
+        from .predict import main as predict_main
+
+        return predict_main(args[1:])
     if not args or args[0] != "train":
         message = f"unknown command {' '.join(args) or '(none)'}; {USAGE}"
         print(message, file=sys.stderr, flush=True)

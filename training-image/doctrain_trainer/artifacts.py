@@ -15,6 +15,7 @@ from . import SCHEMA_VERSION, __version__
 from .backends import Backend
 from .config import TrainConfig
 from .data import Vocabulary, label_file_payload
+from .serving import write_serving_code
 
 
 def _write_json(path: Path, obj: Any) -> None:
@@ -36,15 +37,18 @@ def write_model(
     seconds: float,
     throughput: dict[str, Any] | None = None,
 ) -> None:
-    """Everything inference needs, in model/ (SageMaker tars it to model.tar.gz)."""
+    """Everything inference needs, in model/ (SageMaker tars it to model.tar.gz), including the
+    SageMaker inference handler code/inference.py (serving.py)."""
     model_dir.mkdir(parents=True, exist_ok=True)
+    requirements: list[str] = []
     extra: dict[str, Any] = {}
     if config.backend == "hf":
-        from .backends.hf import HFBackend, hf_artifact_info
+        from .backends.hf import HFBackend, hf_artifact_info, hf_serving_requirements
 
         assert isinstance(backend, HFBackend)
         backend.save_pretrained(model, model_dir / hf_artifact_info(backend)["dir"], labels)
         extra["hf"] = hf_artifact_info(backend)
+        requirements = hf_serving_requirements()
     else:
         state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
         # Plain tensors and builtins only, so torch.load(..., weights_only=True) can read it.
@@ -58,6 +62,7 @@ def write_model(
             model_dir / "model.pt",
         )
         _write_json(model_dir / "vocab.json", vocab.to_json())
+    write_serving_code(model_dir, requirements)
     _write_json(model_dir / "labels.json", label_file_payload(labels))
     _write_json(
         model_dir / "config.json",

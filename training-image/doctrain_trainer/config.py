@@ -47,6 +47,7 @@ class TrainConfig:
     precision: str = "auto"
     keep_checkpoints: int = 2
     model_id: str = DEFAULT_MODEL_ID
+    early_stopping_patience: int = 10
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -117,6 +118,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "precision": _choice("precision", PRECISIONS),
     "keep_checkpoints": _int("keep_checkpoints", 2, 100),
     "model_id": _model_id,
+    "early_stopping_patience": _int("early_stopping_patience", 0, 100_000),
 }
 assert set(_PARSERS) == {f.name for f in dataclasses.fields(TrainConfig)}
 

@@ -6,7 +6,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,15 @@ class Document:
     bboxes: tuple[tuple[int, int, int, int], ...]
     labels: tuple[str, ...]
     source: str  # file:line, for error messages
+    # The annotated values (record key "fields", optional): field key -> values (one for a single value).
+    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The document a page record belongs to (record key "documentId"; the record id when absent): field
+    # metrics are scored per document, over all its pages.
+    document_id: str = ""
+
+    @property
+    def document(self) -> str:
+        return self.document_id or self.id
 
 
 # ---------------------------------------------------------------------------------------------- loading
@@ -77,13 +86,32 @@ def parse_document(line: str, where: str, known_labels: frozenset[str] | None) -
         if known_labels is not None and label not in known_labels:
             raise _fail(where, f"labels[{i}]={label!r} is not in the labels channel's labels.json")
     doc_id = obj.get("id")
+    document_id = obj.get("documentId")
+    if document_id is not None and not isinstance(document_id, str):
+        raise _fail(where, "field 'documentId' must be a string")
     return Document(
+        fields=_parse_fields(where, obj.get("fields")),
+        document_id=document_id or "",
         id=str(doc_id) if doc_id is not None else where,
         words=tuple(words),
         bboxes=tuple(_parse_box(where, i, b) for i, b in enumerate(bboxes)),
         labels=tuple(labels),
         source=where,
     )
+
+
+def _parse_fields(where: str, raw: Any) -> dict[str, tuple[str, ...]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise _fail(where, "field 'fields' must be an object of field key -> string or list of strings")
+    out: dict[str, tuple[str, ...]] = {}
+    for key, value in raw.items():
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise _fail(where, f"fields[{key!r}] must be a string or a list of strings")
+        out[str(key)] = tuple(values)
+    return out
 
 
 def load_channel(channel_dir: Path, channel: str, known_labels: frozenset[str] | None) -> list[Document]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,10 +12,14 @@ from typing import Any
 import torch
 from torch import nn
 
-from .backends import Backend, WordVotes, get_backend, item_words
+from .backends import Backend, get_backend
 from .backends.hf import HFBackend
 from .config import parse_hyperparameters
 from .data import Document, Vocabulary
+from .evaluation import DocumentTags, tag_documents
+
+# One document's tags, confidences and per-label probabilities (see evaluation.DocumentTags).
+Tagged = DocumentTags
 
 PREDICT_BATCH = 8  # windows of one document per forward pass
 
@@ -27,27 +32,35 @@ class LoadedModel:
     vocab: Vocabulary
     max_seq_len: int
 
-    def predict(self, words: Sequence[str], bboxes: Sequence[Sequence[int]], image: Any = None) -> list[str]:
-        """One BIO label per word. compact: the first max_seq_len words (as in training), the rest 'O';
-        hf: long documents in overlapping windows merged back per word. `image`: the page (PIL image or
-        path), needed by a LayoutLMv3 model trained with page images, ignored otherwise."""
+    def tag(self, words: Sequence[str], bboxes: Sequence[Sequence[int]], image: Any = None) -> Tagged:
+        """Valid-BIO labels (constrained Viterbi, as in validation), each label's probability and every
+        label's probability per word. compact: the first max_seq_len words (as in training), the rest 'O'
+        with confidence 0; hf: long documents in overlapping windows merged back per word. `image`: the
+        page (PIL image or path), needed by a LayoutLMv3 model trained with page images, ignored
+        otherwise."""
         if not words:
-            return []
+            return Tagged([], [], [])
         boxes = tuple((int(b[0]), int(b[1]), int(b[2]), int(b[3])) for b in bboxes)
         doc = Document("predict", tuple(words), boxes, ("O",) * len(words), "predict")
         backend: Backend = self.backend
         if isinstance(backend, HFBackend):
             backend = backend.for_page(image)
         encoded = backend.encode([doc], self.vocab, {"O": self.labels.index("O")}, self.max_seq_len)
-        votes = WordVotes([len(words)])
-        with torch.no_grad():
-            for start in range(0, len(encoded), PREDICT_BATCH):
-                chunk = encoded[start : start + PREDICT_BATCH]
-                best = self.model(backend.collate(chunk)).argmax(dim=-1)
-                for row, item in enumerate(chunk):
-                    _, word_index, centrality = item_words(item, 0)
-                    votes.add(0, word_index, centrality, best[row])
-        return [self.labels[i] if i >= 0 else "O" for i in votes.labels[0]]
+        tagged, _, _ = tag_documents(
+            self.model,
+            backend,
+            encoded,
+            [len(words)],
+            self.labels,
+            PREDICT_BATCH,
+            lambda batch: batch,
+            contextlib.nullcontext,
+        )
+        return tagged[0]
+
+    def predict(self, words: Sequence[str], bboxes: Sequence[Sequence[int]], image: Any = None) -> list[str]:
+        """One valid-BIO label per word (see `tag`)."""
+        return self.tag(words, bboxes, image).tags
 
 
 def load_model(model_dir: Path) -> LoadedModel:

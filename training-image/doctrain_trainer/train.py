@@ -7,7 +7,7 @@ import math
 import random
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -16,7 +16,7 @@ from torch import nn
 
 from . import SCHEMA_VERSION
 from .artifacts import write_model
-from .backends import IGNORE_INDEX, Backend, WordVotes, get_backend, item_words
+from .backends import Backend, get_backend
 from .checkpoint import CheckpointStore, Loaded
 from .config import ARCHITECTURE_KEYS, HF_ARCHITECTURE_KEYS, TrainConfig, parse_hyperparameters
 from .data import (
@@ -27,7 +27,7 @@ from .data import (
     load_label_file,
 )
 from .errors import TrainingInterrupted, UserError
-from .metrics import EntityReport, entity_report
+from .evaluation import EvalResult, evaluate, loss_fn, metric_line, metrics_entry
 from .paths import SageMakerPaths, read_json_file
 from .stop import StopFlag
 
@@ -41,12 +41,6 @@ def log(message: str) -> None:
 
 
 @dataclass
-class EvalResult:
-    loss: float
-    report: EntityReport
-
-
-@dataclass
 class LoopState:
     step: int = 0
     epoch: int = 1  # 1-based epoch in progress
@@ -54,6 +48,10 @@ class LoopState:
     epoch_loss_sum: float = 0.0
     epoch_loss_count: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
+    # The best evaluation so far by val_f1: {"entry": history entry, "model": state dict}; its model is the
+    # one written at the end (early stopping keeps the best model, not the last).
+    best: dict[str, Any] | None = None
+    epochs_since_best: int = 0
 
 
 # ------------------------------------------------------------------------------------------ job setup
@@ -151,70 +149,6 @@ def batches_of(n: int, batch_size: int, generator: torch.Generator | None) -> li
     return [order[i : i + batch_size] for i in range(0, n, batch_size)]
 
 
-def loss_fn(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    return nn.functional.cross_entropy(
-        logits.float().reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=IGNORE_INDEX
-    )
-
-
-def tag(
-    model: nn.Module,
-    backend: Backend,
-    encoded: Sequence[Any],
-    word_counts: Sequence[int],
-    config: TrainConfig,
-    device: torch.device,
-) -> tuple[list[list[int]], float, int]:
-    """Label ids per word of each document (-1 where no item labelled the word), merged across windows,
-    plus the summed loss and the number of labelled positions (for the mean loss)."""
-    was_training = model.training
-    model.eval()
-    votes = WordVotes(word_counts)
-    loss_sum = 0.0
-    tokens = 0
-    with torch.no_grad():
-        for idx in batches_of(len(encoded), config.batch_size, None):
-            batch = to_device(backend.collate([encoded[i] for i in idx]), device)
-            with autocast(device, config):
-                logits = model(batch)
-            target = batch["labels"]
-            n = int((target != IGNORE_INDEX).sum())
-            if n:
-                loss_sum += float(loss_fn(logits, target)) * n
-            tokens += n
-            best = logits.argmax(dim=-1).cpu()
-            for row, i in enumerate(idx):
-                doc, word_index, centrality = item_words(encoded[i], i)
-                votes.add(doc, word_index, centrality, best[row])
-    model.train(was_training)
-    return votes.labels, loss_sum, tokens
-
-
-def evaluate(
-    model: nn.Module,
-    backend: Backend,
-    encoded: Sequence[Any],
-    docs: Sequence[Document],
-    labels: Sequence[str],
-    config: TrainConfig,
-    device: torch.device,
-) -> EvalResult:
-    """Entity scores over whole documents: every word of every validation document, one label per word
-    (words a model never saw, e.g. beyond compact's max_seq_len, count as predicted "O")."""
-    word_ids, loss_sum, tokens = tag(model, backend, encoded, [len(d.words) for d in docs], config, device)
-    gold = [list(d.labels) for d in docs]
-    pred = [[labels[i] if i >= 0 else "O" for i in ids] for ids in word_ids]
-    return EvalResult(loss=loss_sum / max(1, tokens), report=entity_report(gold, pred))
-
-
-def metric_line(epoch: int, step: int, train_loss: float, result: EvalResult) -> str:
-    m = result.report.micro
-    return (
-        f"[metric] epoch={epoch} step={step} train_loss={train_loss:.4f} val_loss={result.loss:.4f} "
-        f"val_precision={m.precision:.4f} val_recall={m.recall:.4f} val_f1={m.f1:.4f}"
-    )
-
-
 # ------------------------------------------------------------------------------------------- training
 
 
@@ -308,6 +242,8 @@ def _checkpoint_payload(
             "epoch_loss_sum": st.epoch_loss_sum,
             "epoch_loss_count": st.epoch_loss_count,
             "history": st.history,
+            "best": st.best,
+            "epochs_since_best": st.epochs_since_best,
         },
         "rng": rng_state(),
     }
@@ -372,15 +308,38 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
     def capped() -> bool:
         return config.max_steps > 0 and st.step >= config.max_steps
 
+    def validate() -> EvalResult:
+        return evaluate(
+            model,
+            backend,
+            val_enc,
+            prep.val_docs,
+            prep.labels,
+            config.batch_size,
+            lambda batch: to_device(batch, device),
+            lambda: autocast(device, config),
+        )
+
     def record(result: EvalResult) -> None:
         train_loss = st.epoch_loss_sum / max(1, st.epoch_loss_count)
-        print(metric_line(st.epoch, st.step, train_loss, result), file=out, flush=True)
-        st.history.append(_metrics_entry(st.epoch, st.step, train_loss, result))
+        entry = metrics_entry(st.epoch, st.step, train_loss, result)
+        print(metric_line(entry), file=out, flush=True)
+        st.history.append(entry)
+        if st.best is None or entry["val_f1"] > st.best["entry"]["val_f1"]:
+            state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+            st.best = {"entry": entry, "model": state}
+            st.epochs_since_best = 0
+        else:
+            st.epochs_since_best += 1
+
+    def patience_exhausted() -> bool:
+        patience = config.early_stopping_patience
+        return patience > 0 and st.epochs_since_best >= patience
 
     # Throughput of this process (not carried over a resume): optimizer steps only, no evaluation/checkpoints.
     train_seconds = 0.0
     train_samples = 0
-    while st.epoch <= config.epochs and not capped():
+    while st.epoch <= config.epochs and not capped() and not patience_exhausted():
         # The epoch's order depends only on (seed, epoch), so a resumed epoch replays the same batches.
         gen = torch.Generator().manual_seed(config.seed * 100_003 + st.epoch)
         plan = batches_of(len(train_enc), config.batch_size, gen)
@@ -408,7 +367,7 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
                 checkpoint()
         if st.batch_in_epoch < len(plan):
             break  # max_steps reached mid-epoch: final evaluation below
-        record(evaluate(model, backend, val_enc, prep.val_docs, prep.labels, config, device))
+        record(validate())
         log(f"epoch {st.epoch} took {time.monotonic() - epoch_started:.1f}s")
         st.epoch += 1
         st.batch_in_epoch = 0
@@ -418,8 +377,19 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
         stop_if_requested()
 
     if not st.history or st.history[-1]["step"] != st.step:
-        record(evaluate(model, backend, val_enc, prep.val_docs, prep.labels, config, device))
-    final = st.history[-1]
+        record(validate())
+    if patience_exhausted():
+        log(f"early stop: val_f1 has not improved for {st.epochs_since_best} evaluations")
+    assert st.best is not None
+    final: dict[str, Any] = st.best["entry"]
+    if final != st.history[-1]:
+        # The model written is the best one; its line goes last so the job's final metrics describe it.
+        log(
+            f"keeping the best model: epoch {final['epoch']} step {final['step']} "
+            f"(val_f1={final['val_f1']:.4f})"
+        )
+        model.load_state_dict(st.best["model"])
+        print(metric_line(final), file=out, flush=True)
     write_model(
         paths.model_dir,
         backend=backend,
@@ -444,26 +414,3 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
         f"{rate:.1f} training samples/s"
     )
     return final
-
-
-def _metrics_entry(epoch: int, step: int, train_loss: float, result: EvalResult) -> dict[str, Any]:
-    m = result.report.micro
-    return {
-        "epoch": epoch,
-        "step": step,
-        "train_loss": round(train_loss, 6),
-        "val_loss": round(result.loss, 6),
-        "val_precision": round(m.precision, 6),
-        "val_recall": round(m.recall, 6),
-        "val_f1": round(m.f1, 6),
-        "val_token_accuracy": round(result.report.token_accuracy, 6),
-        "val_per_type": {
-            t: {
-                "precision": round(s.precision, 6),
-                "recall": round(s.recall, 6),
-                "f1": round(s.f1, 6),
-                "support": s.support,
-            }
-            for t, s in result.report.per_type.items()
-        },
-    }

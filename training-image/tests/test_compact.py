@@ -51,3 +51,40 @@ def test_truncates_to_max_seq_len() -> None:
     vocab = Vocabulary.build(docs)
     enc = CompactBackend().encode(docs, vocab, {lab: i for i, lab in enumerate(ALL_LABELS)}, 8)
     assert enc[0].input_ids.shape[0] == 8 and enc[0].buckets.shape == (8, 6)
+
+
+def test_char_ngrams_are_stable_bounded_and_survive_ocr_noise() -> None:
+    from doctrain_trainer.backends.compact import MAX_NGRAMS, NGRAM_BUCKETS, char_ngrams
+
+    clean, noisy, other = set(char_ngrams("JOHOR")), set(char_ngrams("JOH0R")), set(char_ngrams("TOTAL"))
+    assert char_ngrams("JOHOR") == char_ngrams("johor")  # case does not matter; ids stable (crc32)
+    assert all(1 <= i < NGRAM_BUCKETS for i in clean) and len(char_ngrams("x" * 200)) <= MAX_NGRAMS
+    # One OCR confusion keeps a good share of the n-grams; an unrelated word shares almost none.
+    assert len(clean & noisy) / len(clean | noisy) > 0.3
+    assert len(clean & other) / len(clean | other) < 0.15
+
+
+def test_line_features_group_words_by_vertical_overlap() -> None:
+    from doctrain_trainer.backends.compact import line_features
+
+    boxes = [(10, 100, 80, 120), (90, 102, 150, 121), (160, 99, 200, 119), (10, 200, 90, 220)]
+    feats = line_features(boxes)
+    line_index = [f[0] for f in feats]
+    assert line_index == [0.0, 0.0, 0.0, 1.0]  # three words on the first line, one on the last
+    assert [f[2] for f in feats] == [1.0, 0.0, 0.0, 1.0]  # first in line
+    assert [f[3] for f in feats] == [0.0, 0.0, 1.0, 1.0]  # last in line
+    assert feats[1][5] > 0 and feats[0][5] == 0.0  # gap to the previous word in the line
+
+
+def test_encode_carries_ngram_and_line_features_into_the_batch() -> None:
+    from doctrain_trainer.backends.compact import MAX_NGRAMS, NUM_LINE_FEATURES
+
+    docs = _docs(2)
+    vocab = Vocabulary.build(docs)
+    backend = CompactBackend()
+    enc = backend.encode(docs, vocab, {lab: i for i, lab in enumerate(ALL_LABELS)}, 512)
+    batch = backend.collate(enc)
+    length = max(len(d.words) for d in docs)
+    assert batch["ngram_ids"].shape == (2, length, MAX_NGRAMS)
+    assert batch["line_features"].shape == (2, length, NUM_LINE_FEATURES)
+    assert int((batch["ngram_ids"][0, : len(docs[0].words)] > 0).sum(-1).min()) > 0

@@ -105,3 +105,14 @@ def test_vocabulary_normalisation_and_unk() -> None:
     assert vocab.word_id("77.77") == vocab.word_id("12.50") != 1  # digits share an entry
     assert vocab.word_id("once") == 1  # below min_count -> UNK
     assert Vocabulary.from_json(vocab.to_json()) == vocab
+
+
+def test_annotated_fields_are_read_and_optional(tmp_path: Path) -> None:
+    with_fields = {**GOOD, "id": "r2", "fields": {"total": "12.50", "item_name": ["TEA", "CAKE"]}}
+    write_lines(tmp_path / "train" / "a.jsonl", [json.dumps(GOOD), json.dumps(with_fields)])
+    docs = load_channel(tmp_path / "train", "train", None)
+    assert docs[0].fields == {}
+    assert docs[1].fields == {"total": ("12.50",), "item_name": ("TEA", "CAKE")}
+    write_lines(tmp_path / "bad" / "a.jsonl", [json.dumps({**GOOD, "fields": {"total": 12.5}})])
+    with pytest.raises(UserError, match=r"a.jsonl:1: fields\['total'\] must be a string or a list"):
+        load_channel(tmp_path / "bad", "bad", None)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import transformers
 from safetensors.torch import load_file
 
 from doctrain_trainer.backends.base import IGNORE_INDEX, WordVotes, item_words
@@ -20,6 +21,8 @@ from doctrain_trainer.errors import TrainingInterrupted, UserError
 from doctrain_trainer.inference import load_model
 from doctrain_trainer.metrics import entity_report
 from doctrain_trainer.paths import resolve_paths
+from doctrain_trainer.predict import predict_fields
+from doctrain_trainer.serving import input_fn, model_fn, predict_fn
 from doctrain_trainer.stop import StopFlag
 from doctrain_trainer.train import run_training
 from tests.conftest import make_opt_ml
@@ -113,6 +116,18 @@ def test_trains_checkpoints_resumes_exactly_and_predicts(
     assert [len(p) for p in pred] == [len(d.words) for d in docs]
     f1 = entity_report([list(d.labels) for d in docs], pred).micro.f1
     assert f1 == pytest.approx(float(str(final_a["val_f1"])), abs=1e-6)
+
+    # Served as is: the handler and the package under code/, plus the transformers the container installs.
+    requirements = (model_dir / "code" / "requirements.txt").read_text().split()
+    assert requirements[0] == f"transformers=={transformers.__version__}"
+    assert (model_dir / "code" / "inference.py").is_file()
+    record = {"words": list(docs[0].words), "bboxes": [list(b) for b in docs[0].bboxes]}
+    page = image_dir / f"{docs[0].id}.png" if images else None
+    fields = predict_fields(loaded_model, record, page)
+    assert fields and set(fields) <= {label[2:].lower() for label in ALL_LABELS if label != "O"}
+    if not images:  # the SageMaker handler takes no page image
+        served = predict_fn(input_fn(json.dumps(record), "application/json"), model_fn(str(model_dir)))
+        assert served == fields
 
 
 def test_long_document_windows_merge_back_to_one_label_per_word(tiny_models: dict[str, Path]) -> None:

@@ -27,7 +27,8 @@ def latest_complete(directory: Path) -> CheckpointRef | None:
 
 METRIC_RE = re.compile(
     r"^\[metric\] epoch=(\d+) step=(\d+) train_loss=\d+\.\d{4} val_loss=\d+\.\d{4} "
-    r"val_precision=[01]\.\d{4} val_recall=[01]\.\d{4} val_f1=([01]\.\d{4})$"
+    r"val_precision=[01]\.\d{4} val_recall=[01]\.\d{4} val_f1=([01]\.\d{4}) "
+    r"val_field_exact=[01]\.\d{4} val_field_f1=[01]\.\d{4}( val_exact_[a-z0-9_]+=[01]\.\d{4})+$"
 )
 
 
@@ -42,10 +43,17 @@ def test_full_train_run_writes_model_and_metric_lines(opt_ml: Path) -> None:
     result = run_train(opt_ml)
     assert result.returncode == 0, result.stderr
     metrics = metric_lines(result.stdout)
-    # 16 docs / batch 4 = 4 steps per epoch, one line per epoch
-    assert [(m.group(1), m.group(2)) for m in metrics] == [("1", "4"), ("2", "8")]
+    # 16 docs / batch 4 = 4 steps per epoch, one line per epoch; then, when the best epoch (the model
+    # kept) is not the last, its line once more, so the job's final metrics describe the model written.
+    steps = [(m.group(1), m.group(2)) for m in metrics]
+    assert steps[:2] == [("1", "4"), ("2", "8")]
+    history = json.loads((opt_ml / "model" / "metrics.json").read_text())["history"]
+    best = metrics[max(range(2), key=lambda i: (history[i]["val_f1"], -i))]
+    assert steps[2:] == ([] if best is metrics[1] else [(best.group(1), best.group(2))])
+    assert metrics[-1].group(0) == best.group(0)
     model_dir = opt_ml / "model"
     assert sorted(p.name for p in model_dir.iterdir()) == [
+        "code",  # the SageMaker inference handler (tests/test_predict.py)
         "config.json",
         "labels.json",
         "metrics.json",
@@ -53,7 +61,7 @@ def test_full_train_run_writes_model_and_metric_lines(opt_ml: Path) -> None:
         "vocab.json",
     ]
     saved = json.loads((model_dir / "metrics.json").read_text())
-    assert saved["final"]["step"] == 8 and len(saved["history"]) == 2
+    assert saved["final"]["step"] == int(best.group(2)) and len(saved["history"]) == 2
     assert f"{saved['final']['val_f1']:.4f}" == metrics[-1].group(3)
     labels = json.loads((model_dir / "labels.json").read_text())
     assert labels["schemaVersion"] == 1 and labels["labels"][0] == "O"
@@ -139,7 +147,10 @@ def test_sigterm_checkpoints_exits_143_and_rerun_resumes(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert f"resuming from checkpoint {ref.path.name} at step {ref.step}" in result.stderr
     steps = [int(m.group(2)) for m in metric_lines(result.stdout)]
-    assert steps and steps[-1] == ref.step + 2 and all(s > ref.step for s in steps)
+    # New evaluations only, up to the cap; then possibly the best evaluation's line again (the model kept).
+    assert ref.step + 2 in steps
+    evaluated = steps[: steps.index(ref.step + 2) + 1]
+    assert all(s > ref.step for s in evaluated) and len(steps) - len(evaluated) <= 1
 
 
 class StopAfter(StopFlag):

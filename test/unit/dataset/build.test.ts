@@ -71,7 +71,47 @@ describe('buildDataset', () => {
       labels: ['B-COMPANY', 'I-COMPANY', 'O', 'B-TOTAL'],
       page: { number: 1, width: 600, height: 900 },
       source: 's3://bucket/documents/r1.png',
+      fields: { company: 'ACME STORE', total: '8.32' },
     });
+  });
+
+  it('carries the annotated values on each record, unaligned ones and arrays included, keys sorted', () => {
+    // Prepare: r2's date is not in its words; r6 has a repeated field given with its keys out of order.
+    const base = input();
+    const r6 = doc('r6', [page('DELTA SHOP TEA 1.00 CAKE 2.00')], { item_name: ['TEA', 'CAKE'], company: 'DELTA SHOP' });
+
+    // Act
+    const built = buildDataset({ ...base, documents: [...base.documents, r6] });
+
+    // Assess
+    const all = [...records(built.files, 'train-'), ...records(built.files, 'validation-')];
+    expect(all.find((r) => r.id === 'r2')!.fields).toEqual({ company: 'BOLT CO', date: '2026-01-01', total: '1.00' });
+    const r6Fields = all.find((r) => r.id === 'r6')!.fields ?? {};
+    expect(Object.keys(r6Fields)).toEqual(['company', 'item_name']);
+    expect(r6Fields['item_name']).toEqual(['TEA', 'CAKE']);
+    // Every page of a multi-page document carries the document's values (the trainer scores fields per document).
+    expect(all.filter((r) => r.documentId === 'r3').map((r) => r.fields)).toEqual([
+      { company: 'CEDAR LTD', total: '2.50' },
+      { company: 'CEDAR LTD', total: '2.50' },
+    ]);
+  });
+
+  it('writes no fields for a boxes or words annotation (the trainer takes the labelled words as values)', () => {
+    // Prepare: r7 annotated as labelled words.
+    const base = input();
+    const r7: DatasetDocument = {
+      ...doc('r7', [page('GAMMA MART TOTAL 4.00')], {}),
+      annotation: { schemaVersion: 1, words: [{ text: 'GAMMA', label: 'company' }, { text: 'MART', label: 'company' }] },
+    };
+
+    // Act
+    const built = buildDataset({ ...base, documents: [...base.documents, r7] });
+
+    // Assess
+    const all = [...records(built.files, 'train-'), ...records(built.files, 'validation-')];
+    const record = all.find((r) => r.id === 'r7')!;
+    expect(record.labels.slice(0, 2)).toEqual(['B-COMPANY', 'I-COMPANY']);
+    expect('fields' in record).toBe(false);
   });
 
   it('gives each page of a multi-page document its own record, with key fields searched over every page', () => {

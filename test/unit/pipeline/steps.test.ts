@@ -212,8 +212,19 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () 
     ];
     expect(lines).toHaveLength(3);
     for (const line of lines) {
-      const record = JSON.parse(line) as { id: string; documentId: string; words: string[]; bboxes: number[][]; labels: string[]; page: { number: number }; source: string };
-      expect(Object.keys(record).sort()).toEqual(['bboxes', 'documentId', 'id', 'labels', 'page', 'source', 'words']);
+      const record = JSON.parse(line) as {
+        id: string;
+        documentId: string;
+        words: string[];
+        bboxes: number[][];
+        labels: string[];
+        page: { number: number };
+        source: string;
+        fields: Record<string, unknown>;
+      };
+      expect(Object.keys(record).sort()).toEqual(['bboxes', 'documentId', 'fields', 'id', 'labels', 'page', 'source', 'words']);
+      // The annotated values travel with the record: every labelled entity type is one of its fields.
+      for (const tag of record.labels.filter((t) => t.startsWith('B-'))) expect(Object.keys(record.fields)).toContain(tag.slice(2).toLowerCase());
       expect(receiptIds).toContain(record.id);
       // One-page documents: the record id is the document id, on page 1.
       expect(record.documentId).toBe(record.id);

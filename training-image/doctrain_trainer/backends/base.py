@@ -69,3 +69,22 @@ class WordVotes:
             if w >= 0 and c > score[w]:
                 score[w] = c
                 labels[w] = p
+
+
+class WordProbs:
+    """Per word of each document, the label probabilities [L] from the window where the word sits most
+    centrally (the same choice as WordVotes; ties go to the earlier window), so valid-BIO decoding and
+    field extraction run over whole documents whatever the backend. None where no item covered the word
+    (a compact document beyond max_seq_len)."""
+
+    def __init__(self, word_counts: Sequence[int]) -> None:
+        self.rows: list[list[torch.Tensor | None]] = [[None] * n for n in word_counts]
+        self._score = [[float("-inf")] * n for n in word_counts]
+
+    def add(self, doc: int, word_index: torch.Tensor, centrality: torch.Tensor, probs: torch.Tensor) -> None:
+        """probs: [T, L] label probabilities of one item (positions beyond the item's length are ignored)."""
+        rows, score = self.rows[doc], self._score[doc]
+        for t, (w, c) in enumerate(zip(word_index.tolist(), centrality.tolist(), strict=True)):
+            if w >= 0 and c > score[w]:
+                score[w] = c
+                rows[w] = probs[t]

@@ -9,6 +9,7 @@ reading-order distance (LayoutLMv2-style spatial attention), shared by all layer
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ import torch
 from torch import nn
 
 from ..config import TrainConfig
-from ..data import COORD_MAX, NUM_FLAG_FEATURES, Document, Vocabulary, word_flags
+from ..data import COORD_MAX, NUM_FLAG_FEATURES, Document, Vocabulary, normalize_word, word_flags
 from .base import IGNORE_INDEX, Batch
 
 COORD_BUCKETS = 128
@@ -27,6 +28,13 @@ INIT_STD = 0.02
 # Replacing some training words by UNK teaches the model to lean on shape and layout, which is what
 # carries over to OCR'd documents whose words were never seen.
 WORD_DROPOUT = 0.3
+# Character n-grams (2..4 of "<word>", lowercased, digits -> 0), hashed into a fixed table: a word the
+# OCR garbled ("T0TAL", "JOH0R") or never seen in training still shares most n-grams with its clean form,
+# so it is not reduced to UNK (fastText-style subword embeddings).
+NGRAM_SIZES = (2, 3, 4)
+NGRAM_BUCKETS = 4096
+MAX_NGRAMS = 32
+NUM_LINE_FEATURES = 7
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,8 @@ class EncodedDoc:
     flags: torch.Tensor  # [T, NUM_FLAG_FEATURES] float
     buckets: torch.Tensor  # [T, 6] long: x0, y0, x1, y1, width, height
     box_features: torch.Tensor  # [T, NUM_BOX_FEATURES] float
+    ngram_ids: torch.Tensor  # [T, MAX_NGRAMS] long, 0 = padding
+    line_features: torch.Tensor  # [T, NUM_LINE_FEATURES] float
     labels: torch.Tensor  # [T] long
 
 
@@ -71,6 +81,49 @@ def _box_rows(bboxes: Sequence[tuple[int, int, int, int]]) -> tuple[list[list[in
     return buckets, feats
 
 
+def char_ngrams(word: str) -> list[int]:
+    """Hashed ids (1..NGRAM_BUCKETS-1) of the word's character n-grams; crc32 so ids are stable across
+    processes (Python's hash() is salted)."""
+    text = f"<{normalize_word(word)[:30]}>"
+    grams = {text[i : i + n] for n in NGRAM_SIZES for i in range(len(text) - n + 1)}
+    ids = sorted(1 + zlib.crc32(g.encode("utf-8")) % (NGRAM_BUCKETS - 1) for g in grams)
+    return ids[:MAX_NGRAMS]
+
+
+def line_features(bboxes: Sequence[tuple[int, int, int, int]]) -> list[list[float]]:
+    """Per word: where its text line sits and where the word sits in it. Words come in reading order;
+    a word starts a new line unless it overlaps the current line vertically by half its height or more.
+    Features: line index / lines, position in line / line length, first, last, words in line (/10, capped),
+    gap to the previous word in the line (/ page width, capped), line's x-extent start (0..1)."""
+    lines: list[list[int]] = []
+    line_top = line_bottom = 0
+    for i, (_, y0, _, y1) in enumerate(bboxes):
+        height = max(1, y1 - y0)
+        overlap = min(y1, line_bottom) - max(y0, line_top)
+        if lines and overlap >= 0.5 * min(height, max(1, line_bottom - line_top)):
+            lines[-1].append(i)
+            line_top, line_bottom = min(line_top, y0), max(line_bottom, y1)
+        else:
+            lines.append([i])
+            line_top, line_bottom = y0, y1
+    feats: list[list[float]] = [[0.0] * NUM_LINE_FEATURES for _ in bboxes]
+    for li, members in enumerate(lines):
+        n = len(members)
+        start_x = min(bboxes[m][0] for m in members) / COORD_MAX
+        for pos, m in enumerate(members):
+            gap = bboxes[m][0] - bboxes[members[pos - 1]][2] if pos > 0 else 0
+            feats[m] = [
+                li / max(1, len(lines) - 1),
+                pos / max(1, n - 1),
+                float(pos == 0),
+                float(pos == n - 1),
+                min(n, 10) / 10.0,
+                min(max(gap, 0), 300) / 300.0,
+                start_x,
+            ]
+    return feats
+
+
 class CompactBackend:
     name = "compact"
 
@@ -94,6 +147,11 @@ class CompactBackend:
                     flags=torch.tensor([word_flags(w) for w in words], dtype=torch.float32),
                     buckets=torch.tensor(buckets, dtype=torch.long),
                     box_features=torch.tensor(feats, dtype=torch.float32),
+                    ngram_ids=torch.tensor(
+                        [(ids := char_ngrams(w)) + [0] * (MAX_NGRAMS - len(ids)) for w in words],
+                        dtype=torch.long,
+                    ),
+                    line_features=torch.tensor(line_features(boxes), dtype=torch.float32),
                     labels=torch.tensor([label_to_id[lab] for lab in doc.labels[:n]], dtype=torch.long),
                 )
             )
@@ -109,6 +167,8 @@ class CompactBackend:
             "flags": torch.zeros(bsz, length, NUM_FLAG_FEATURES),
             "buckets": torch.zeros(bsz, length, 6, dtype=torch.long),
             "box_features": torch.zeros(bsz, length, NUM_BOX_FEATURES),
+            "ngram_ids": torch.zeros(bsz, length, MAX_NGRAMS, dtype=torch.long),
+            "line_features": torch.zeros(bsz, length, NUM_LINE_FEATURES),
             "labels": torch.full((bsz, length), IGNORE_INDEX, dtype=torch.long),
             "mask": torch.zeros(bsz, length, dtype=torch.bool),
         }
@@ -119,6 +179,8 @@ class CompactBackend:
             batch["flags"][i, :n] = item.flags
             batch["buckets"][i, :n] = item.buckets
             batch["box_features"][i, :n] = item.box_features
+            batch["ngram_ids"][i, :n] = item.ngram_ids
+            batch["line_features"][i, :n] = item.line_features
             batch["labels"][i, :n] = item.labels
             batch["mask"][i, :n] = True
         return batch
@@ -208,6 +270,8 @@ class CompactLayoutEncoder(nn.Module):
         self.width = nn.Embedding(COORD_BUCKETS, h)
         self.height = nn.Embedding(COORD_BUCKETS, h)
         self.box = nn.Linear(NUM_BOX_FEATURES, h)
+        self.ngram = nn.Embedding(NGRAM_BUCKETS, h, padding_idx=0)
+        self.line = nn.Linear(NUM_LINE_FEATURES, h)
         # Neighbours in reading order ("TOTAL" right before an amount) as a convolution: with a few dozen
         # documents attention alone learns this too slowly and overfits instead (synthetic receipts:
         # val F1 ~0.83 without it, ~0.95 with it).
@@ -234,6 +298,11 @@ class CompactLayoutEncoder(nn.Module):
                     nn.init.zeros_(module.weight[module.padding_idx])
         for table in (self.rel_x, self.rel_y, self.rel_order):
             nn.init.zeros_(table.weight)
+
+    def ngram_mean(self, ngram_ids: torch.Tensor) -> torch.Tensor:
+        count = (ngram_ids > 0).sum(dim=-1, keepdim=True).clamp(min=1)
+        mean: torch.Tensor = self.ngram(ngram_ids).sum(dim=-2) / count
+        return mean
 
     def attention_bias(self, batch: Batch) -> torch.Tensor:
         boxes = batch["box_features"][..., :4] * COORD_MAX
@@ -273,6 +342,8 @@ class CompactLayoutEncoder(nn.Module):
             + self.width(b[..., 4])
             + self.height(b[..., 5])
             + self.box(batch["box_features"])
+            + self.ngram_mean(batch["ngram_ids"])
+            + self.line(batch["line_features"])
         )
         x = x.masked_fill(~mask.unsqueeze(-1), 0.0)  # padding must not leak into the last word's context
         x = x + self.context(x.transpose(1, 2)).transpose(1, 2)

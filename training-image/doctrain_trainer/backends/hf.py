@@ -330,3 +330,11 @@ def create_hf_backend(config: TrainConfig, model_channel: Path | None, images_di
 
 def hf_artifact_info(backend: HFBackend) -> dict[str, Any]:
     return {"dir": ARTIFACT_SUBDIR, "architecture": backend.architecture, "images": backend.use_images}
+
+
+def hf_serving_requirements() -> list[str]:
+    """What the SageMaker PyTorch inference container must pip-install (code/requirements.txt) to serve
+    an hf artifact: the transformers (and Pillow for page images) this model was trained with."""
+    import transformers
+
+    return [f"transformers=={transformers.__version__}", "pillow"]

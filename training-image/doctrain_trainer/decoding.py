@@ -1,0 +1,87 @@
+"""Valid-BIO decoding: the most probable tag sequence in which every I-X follows B-X or I-X.
+
+Per-word argmax can emit `O I-TOTAL` or `B-DATE I-TOTAL`, which chunk into broken entities. Viterbi over
+the per-word log-probabilities with those transitions forbidden (a hard-constrained CRF without learned
+transition scores) returns the best sequence among the valid ones; the per-word scores are unchanged, so
+it costs nothing at training time. Written by hand: torch has no constrained Viterbi, and a library CRF
+(pytorch-crf) would also learn transitions we do not need."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+NEG_INF = -1e9
+
+
+def _split(label: str) -> tuple[str, str]:
+    if label == "O" or "-" not in label:
+        return "O", ""
+    prefix, _, etype = label.partition("-")
+    return prefix, etype
+
+
+def allowed_transitions(labels: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(start [L] bool, transition [L_from, L_to] bool): I-X may only start after B-X or I-X."""
+    n = len(labels)
+    start = torch.ones(n, dtype=torch.bool)
+    trans = torch.ones(n, n, dtype=torch.bool)
+    for j, to in enumerate(labels):
+        prefix, etype = _split(to)
+        if prefix != "I":
+            continue
+        start[j] = False
+        for i, frm in enumerate(labels):
+            fp, ft = _split(frm)
+            trans[i, j] = fp in ("B", "I") and ft == etype
+    return start, trans
+
+
+def viterbi(log_probs: torch.Tensor, start: torch.Tensor, trans: torch.Tensor) -> list[int]:
+    """Best valid path through [T, L] log-probabilities."""
+    length, n = log_probs.shape
+    if length == 0:
+        return []
+    lp = log_probs.float().cpu()
+    start_pen = torch.where(start, 0.0, NEG_INF)
+    trans_pen = torch.where(trans, 0.0, NEG_INF)
+    score = lp[0] + start_pen
+    back = torch.zeros(length, n, dtype=torch.long)
+    for t in range(1, length):
+        cand = score.unsqueeze(1) + trans_pen  # [from, to]
+        best, arg = cand.max(dim=0)
+        back[t] = arg
+        score = best + lp[t]
+    path = [int(score.argmax())]
+    for t in range(length - 1, 0, -1):
+        path.append(int(back[t, path[-1]]))
+    path.reverse()
+    return path
+
+
+class BioDecoder:
+    """Decodes a batch of logits [B, T, L] into valid BIO id sequences, one per row, for the positions
+    where `mask` is true (in order)."""
+
+    def __init__(self, labels: Sequence[str]) -> None:
+        self.start, self.trans = allowed_transitions(labels)
+
+    def decode(self, logits: torch.Tensor, mask: torch.Tensor) -> list[list[int]]:
+        log_probs = logits.float().log_softmax(dim=-1)
+        out: list[list[int]] = []
+        for row in range(logits.shape[0]):
+            out.append(viterbi(log_probs[row][mask[row]], self.start, self.trans))
+        return out
+
+
+def is_valid_bio(tags: Sequence[str]) -> bool:
+    previous = "O"
+    for tag in tags:
+        prefix, etype = _split(tag)
+        if prefix == "I":
+            pp, pt = _split(previous)
+            if pp not in ("B", "I") or pt != etype:
+                return False
+        previous = tag
+    return True

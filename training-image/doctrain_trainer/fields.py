@@ -1,0 +1,219 @@
+"""Fields out: from word tags to `{field: value}`, and field-level metrics (the SROIE task-3 measure).
+
+A field's value is the text of its predicted entity (words joined by a space); when a document has
+several entities of one type, the one with the highest confidence (mean probability of its words' tags)
+wins; when it has none, the likeliest span of that type (`likeliest_span`). Repeated fields (annotated
+as a list) are compared as a multiset of all predicted values. Values are compared after normalisation:
+case and whitespace never matter; amounts compare as numbers with two decimals (`RM 9.00` = `9.00` =
+`9,00`); dates compare by day, month and year whatever the separators or a two-digit year (`25/12/18` =
+`25-12-2018` = `25 DEC 2018`), keeping the printed day/month order.
+Written here, not taken from a library: the measure is the SROIE competition's, which ships as a script.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .metrics import Scores, _scores, get_entities
+
+_AMOUNT_KEYS = re.compile(r"total|subtotal|tax|price|amount|cash|change|rounding|gst|vat|sum|balance")
+_MONTHS = {m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}
+_AMOUNT_RE = re.compile(r"\d[\d,.\s]*")
+_DATE_PARTS_RE = re.compile(r"(\d{1,4}|[A-Z]{3,9})")
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    value: str
+    confidence: float
+
+
+def field_key(entity_type: str) -> str:
+    """Label type `ITEM_NAME` -> annotation key `item_name` (the inverse of the dataset builder's)."""
+    return entity_type.lower()
+
+
+def _text(value: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value)).upper()
+
+
+def _amount(value: str) -> str | None:
+    matches = _AMOUNT_RE.findall(value)
+    if not matches:
+        return None
+    raw = re.sub(r"\s", "", max(matches, key=len)).strip(".,")
+    # The last separator followed by 1-2 digits is the decimal point; other separators group thousands.
+    m = re.match(r"^(.*?)[.,](\d{1,2})$", raw)
+    integer, decimals = (m.group(1), m.group(2)) if m else (raw, "0")
+    integer = re.sub(r"[.,]", "", integer) or "0"
+    try:
+        return f"{int(integer)}.{int(decimals.ljust(2, '0')):02d}"
+    except ValueError:
+        return None
+
+
+def _date(value: str) -> str | None:
+    parts = _DATE_PARTS_RE.findall(_text_keep_spaces(value))
+    if len(parts) < 3:
+        return None
+    out: list[int] = []
+    for part in parts[:3]:
+        if part.isdigit():
+            out.append(int(part))
+        elif part[:3] in _MONTHS:
+            out.append(_MONTHS[part[:3]])
+        else:
+            return None
+    first, second, third = out
+    if len(parts[0]) == 4:  # year first: 2018-12-25
+        return f"{first:04d}-{second:02d}-{third:02d}"
+    year = third + 2000 if third < 100 else third
+    return f"{first:02d}-{second:02d}-{year:04d}"
+
+
+def _text_keep_spaces(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).upper()
+
+
+def normalize_value(key: str, value: str) -> str:
+    """The form two values of field `key` are compared in."""
+    if _AMOUNT_KEYS.search(key):
+        amount = _amount(value)
+        if amount is not None:
+            return amount
+    if "date" in key:
+        date = _date(value)
+        if date is not None:
+            return date
+    return _text(value)
+
+
+def entity_spans(tags: Sequence[str], confidences: Sequence[float]) -> list[tuple[str, int, int, float]]:
+    """(type, start, end inclusive, confidence) per entity; adjacent entities of one type (`B-X I-X B-X`,
+    e.g. an address over two lines) are merged into one."""
+    merged: list[tuple[str, int, int]] = []
+    for etype, start, end in get_entities(tags):
+        if merged and merged[-1][0] == etype and merged[-1][2] == start - 1:
+            merged[-1] = (etype, merged[-1][1], end)
+        else:
+            merged.append((etype, start, end))
+    out: list[tuple[str, int, int, float]] = []
+    for etype, start, end in merged:
+        conf = sum(confidences[start : end + 1]) / (end - start + 1)
+        out.append((etype, start, end, conf))
+    return out
+
+
+def likeliest_span(
+    probs: Sequence[Sequence[float]], labels: Sequence[str], etype: str
+) -> tuple[int, int, float] | None:
+    """The most probable entity of `etype` even where no word's best label is one of its tags: the word
+    with the highest P(B-etype), extended over the following words whose P(I-etype) is at least 0.5.
+    (start, end inclusive, confidence = mean of those probabilities), or None when the labels lack it."""
+    try:
+        b, i = labels.index(f"B-{etype}"), labels.index(f"I-{etype}")
+    except ValueError:
+        return None
+    if not probs:
+        return None
+    start = max(range(len(probs)), key=lambda t: probs[t][b])
+    scores = [probs[start][b]]
+    end = start
+    while end + 1 < len(probs) and probs[end + 1][i] >= 0.5:
+        end += 1
+        scores.append(probs[end][i])
+    return start, end, sum(scores) / len(scores)
+
+
+def extract_fields(
+    words: Sequence[str],
+    tags: Sequence[str],
+    confidences: Sequence[float],
+    probs: Sequence[Sequence[float]] | None = None,
+    labels: Sequence[str] | None = None,
+    min_confidence: float = 0.0,
+) -> dict[str, list[FieldValue]]:
+    """Field key -> every predicted value, most confident first. With the per-word label probabilities
+    (`probs`, columns in `labels` order), a field of the label set that no decoded entity covers gets its
+    likeliest span when that span's confidence reaches `min_confidence`: a receipt has a total even when
+    the model is not sure enough to tag one, and the user sees how sure it was."""
+    found: dict[str, list[FieldValue]] = {}
+    for etype, start, end, conf in entity_spans(tags, confidences):
+        value = " ".join(words[start : end + 1])
+        found.setdefault(field_key(etype), []).append(FieldValue(value, conf))
+    if probs is not None and labels is not None:
+        for etype in sorted({lab[2:] for lab in labels if lab.startswith("B-")}):
+            if field_key(etype) in found:
+                continue
+            span = likeliest_span(probs, labels, etype)
+            if span is not None and span[2] >= min_confidence:
+                value = " ".join(words[span[0] : span[1] + 1])
+                found[field_key(etype)] = [FieldValue(value, span[2])]
+    for values in found.values():
+        values.sort(key=lambda v: -v.confidence)
+    return found
+
+
+def best_fields(extracted: Mapping[str, Sequence[FieldValue]]) -> dict[str, FieldValue]:
+    return {key: values[0] for key, values in extracted.items() if values}
+
+
+@dataclass(frozen=True)
+class FieldReport:
+    micro: Scores
+    per_field: dict[str, Scores]
+
+    def exact(self, key: str) -> float:
+        """Share of the documents annotated with `key` whose extracted value equals the annotation."""
+        s = self.per_field[key]
+        return s.correct / s.support if s.support else 0.0
+
+    @property
+    def exact_micro(self) -> float:
+        return self.micro.correct / self.micro.support if self.micro.support else 0.0
+
+
+def field_report(
+    gold: Sequence[Mapping[str, Sequence[str]]],
+    predicted: Sequence[Mapping[str, Sequence[FieldValue]]],
+) -> FieldReport:
+    """Per document, per field: one prediction (the most confident) against one annotated value; for a
+    field annotated as several values, the predicted values against the annotated ones as multisets."""
+    if len(gold) != len(predicted):
+        raise ValueError(f"{len(gold)} gold documents but {len(predicted)} predicted")
+    counts: dict[str, list[int]] = {}  # key -> [correct, predicted, support]
+    for gold_doc, pred_doc in zip(gold, predicted, strict=True):
+        for key in {*gold_doc, *pred_doc}:
+            c = counts.setdefault(key, [0, 0, 0])
+            annotated = [normalize_value(key, v) for v in gold_doc.get(key, ()) if v.strip()]
+            values = pred_doc.get(key, ())
+            if len(annotated) > 1:
+                guessed = [normalize_value(key, v.value) for v in values]
+                c[0] += int(Counter(guessed) == Counter(annotated))
+                c[1] += int(bool(guessed))
+                c[2] += 1
+                continue
+            guess = normalize_value(key, values[0].value) if values else None
+            c[0] += int(guess is not None and bool(annotated) and guess == annotated[0])
+            c[1] += int(guess is not None)
+            c[2] += int(bool(annotated))
+    per_field = {key: _scores(*counts[key]) for key in sorted(counts)}
+    total = [sum(c[i] for c in counts.values()) for i in range(3)]
+    return FieldReport(micro=_scores(*total), per_field=per_field)
+
+
+def gold_fields(
+    fields: Mapping[str, Sequence[str]], words: Sequence[str], tags: Sequence[str]
+) -> dict[str, tuple[str, ...]]:
+    """The annotated values of a record; for a record without `fields` (datasets before it existed), the
+    words of its labelled entities stand in for them."""
+    if fields:
+        return {k: tuple(v) for k, v in fields.items()}
+    out: dict[str, list[str]] = {}
+    for etype, start, end in get_entities(tags):
+        out.setdefault(field_key(etype), []).append(" ".join(words[start : end + 1]))
+    return {k: tuple(v) for k, v in out.items()}

@@ -1,0 +1,126 @@
+"""Fields out: a trained model + an OCR'd document -> `{field: {"value": ..., "confidence": ...}}`.
+
+The document is a dataset-contract record (CONTRACTS.md §3: `words` and `bboxes` 0..1000, in reading
+order; `labels`, `fields` and the rest are ignored), i.e. what the pipeline's OCR step makes of an image,
+a PDF or a Textract response (`doctrain predict` does that conversion with the pipeline's own code).
+
+  python -m doctrain_trainer predict --model <model dir | model.tar.gz> [--input record.json | -]
+                                    [--image page.png]  (an hf LayoutLMv3 model trained with page images)
+
+`--input` holds one record (a JSON object) or several (JSON Lines); the output is one JSON object per
+record, one per line. Exit codes: 0, 2 for bad input (message on stderr), 1 otherwise."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tarfile
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import UserError
+from .fields import best_fields, extract_fields
+from .inference import LoadedModel, load_model
+
+CONFIDENCE_DIGITS = 4
+
+
+def _record_words(record: Any) -> tuple[list[str], list[list[int]]]:
+    if not isinstance(record, Mapping):
+        raise UserError("a document must be a JSON object with words and bboxes (CONTRACTS.md §3)")
+    words, bboxes = record.get("words"), record.get("bboxes")
+    if not isinstance(words, list) or not isinstance(bboxes, list) or len(words) != len(bboxes):
+        raise UserError("a document needs lists words and bboxes of the same length")
+    if not all(isinstance(w, str) for w in words):
+        raise UserError("words must be strings")
+    boxes: list[list[int]] = []
+    for i, box in enumerate(bboxes):
+        if not (isinstance(box, list) and len(box) == 4 and all(isinstance(c, (int, float)) for c in box)):
+            raise UserError(f"bboxes[{i}] must be [x0, y0, x1, y1] (0..1000)")
+        boxes.append([max(0, min(1000, int(round(c)))) for c in box])
+    return words, boxes
+
+
+def predict_fields(model: LoadedModel, record: Any, image: Any = None) -> dict[str, dict[str, Any]]:
+    """The most confident value of each field the model knows, found in the document (the likeliest span
+    when no word was tagged with it; its confidence says how sure the model was). `image`: the page image
+    (path or PIL image), for an hf LayoutLMv3 model trained with page images."""
+    words, boxes = _record_words(record)
+    tagged = model.tag(words, boxes, image)
+    found = best_fields(extract_fields(words, tagged.tags, tagged.confidences, tagged.probs, model.labels))
+    return {
+        key: {"value": v.value, "confidence": round(v.confidence, CONFIDENCE_DIGITS)}
+        for key, v in sorted(found.items())
+    }
+
+
+@contextmanager
+def model_directory(path: Path) -> Iterator[Path]:
+    """A model directory as is, or a model.tar.gz (what SageMaker writes) unpacked to a temp dir."""
+    if path.is_dir():
+        yield path
+        return
+    if not path.is_file():
+        raise UserError(f"model {path} not found (a model directory or a model.tar.gz)")
+    with tempfile.TemporaryDirectory(prefix="doctrain-model-") as tmp:
+        with tarfile.open(path, "r:*") as archive:
+            _safe_extract(archive, Path(tmp))
+        yield Path(tmp)
+
+
+def _safe_extract(archive: tarfile.TarFile, dest: Path) -> None:
+    """Extract regular files and folders only, never outside `dest` (tarfile's "data" filter where this
+    Python has it, 3.11.4+/3.12+; the same checks by hand before that)."""
+    if hasattr(tarfile, "data_filter"):
+        archive.extractall(dest, filter="data")
+        return
+    root = dest.resolve()
+    for member in archive.getmembers():
+        target = (dest / member.name).resolve()
+        if not (member.isfile() or member.isdir()) or not target.is_relative_to(root):
+            raise UserError(f"model archive member {member.name!r} is not a plain file inside the archive")
+    archive.extractall(dest)  # every member checked above
+
+
+def _read_records(text: str) -> list[Any]:
+    text = text.strip()
+    if not text:
+        raise UserError("no document on the input")
+    try:
+        return [json.loads(text)]
+    except json.JSONDecodeError:
+        pass
+    records = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise UserError(f"input line {n} is not JSON: {exc.msg}") from None
+    return records
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m doctrain_trainer predict")
+    parser.add_argument("--model", required=True, type=Path, help="model directory or model.tar.gz")
+    parser.add_argument("--input", default="-", help="a record (JSON) or records (JSON Lines); - = stdin")
+    parser.add_argument("--image", type=Path, help="the page image (an hf model trained with page images)")
+    args = parser.parse_args(argv)
+    try:
+        text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text(encoding="utf-8")
+        records = _read_records(text)
+        with model_directory(args.model) as model_dir:
+            model = load_model(model_dir)
+            for record in records:
+                print(json.dumps(predict_fields(model, record, args.image), ensure_ascii=False), flush=True)
+    except UserError as exc:
+        print(f"[doctrain] {exc}", file=sys.stderr, flush=True)
+        return 2
+    except OSError as exc:
+        print(f"[doctrain] {exc}", file=sys.stderr, flush=True)
+        return 2
+    return 0

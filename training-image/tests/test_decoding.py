@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import itertools
+
+import torch
+
+from doctrain_trainer.decoding import BioDecoder, allowed_transitions, is_valid_bio, viterbi
+from doctrain_trainer.metrics import get_entities
+
+LABELS = ["O", "B-DATE", "I-DATE", "B-TOTAL", "I-TOTAL"]
+
+
+def _logits(rows: list[list[float]]) -> torch.Tensor:
+    return torch.tensor(rows).log()
+
+
+def test_argmax_that_breaks_bio_is_repaired() -> None:
+    # Argmax would say O I-TOTAL (an I- with no B-): the best valid path is O B-TOTAL or B-TOTAL I-TOTAL.
+    probs = [[0.6, 0.0, 0.0, 0.4, 0.0], [0.1, 0.0, 0.0, 0.35, 0.55]]
+    path = viterbi(_logits(probs), *allowed_transitions(LABELS))
+    tags = [LABELS[i] for i in path]
+    assert is_valid_bio(tags)
+    # 0.4 * 0.55 = 0.22 (B-TOTAL I-TOTAL) beats 0.6 * 0.35 = 0.21 (O B-TOTAL).
+    assert tags == ["B-TOTAL", "I-TOTAL"]
+
+
+def test_type_switch_inside_an_entity_is_forbidden() -> None:
+    probs = [[0.0, 0.9, 0.0, 0.1, 0.0], [0.0, 0.0, 0.1, 0.0, 0.9]]
+    tags = [LABELS[i] for i in viterbi(_logits(probs), *allowed_transitions(LABELS))]
+    assert is_valid_bio(tags) and tags != ["B-DATE", "I-TOTAL"]
+
+
+def test_viterbi_equals_the_best_valid_sequence_by_brute_force() -> None:
+    gen = torch.Generator().manual_seed(7)
+    start, trans = allowed_transitions(LABELS)
+    for _ in range(20):
+        log_probs = torch.randn(4, len(LABELS), generator=gen).log_softmax(-1)
+        path = viterbi(log_probs, start, trans)
+        best = max(
+            (
+                seq
+                for seq in itertools.product(range(len(LABELS)), repeat=4)
+                if is_valid_bio([LABELS[i] for i in seq])
+            ),
+            key=lambda seq: sum(float(log_probs[t, i]) for t, i in enumerate(seq)),
+        )
+        assert tuple(path) == best
+
+
+def test_valid_argmax_is_kept_and_mask_is_honoured() -> None:
+    logits = torch.tensor([[[5.0, 0, 0, 0, 0], [0, 5.0, 0, 0, 0], [0, 0, 5.0, 0, 0], [0, 0, 0, 0, 9.0]]])
+    mask = torch.tensor([[True, True, True, False]])
+    paths = BioDecoder(LABELS).decode(logits, mask)
+    assert paths == [[0, 1, 2]]
+    assert get_entities([LABELS[i] for i in paths[0]]) == [("DATE", 1, 2)]
+
+
+def test_is_valid_bio() -> None:
+    assert is_valid_bio(["O", "B-DATE", "I-DATE", "O"])
+    assert not is_valid_bio(["I-DATE"])
+    assert not is_valid_bio(["B-DATE", "I-TOTAL"])

@@ -1,0 +1,95 @@
+"""Whole-document decoding and per-document field scoring (evaluation.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from doctrain_trainer.backends import WordProbs
+from doctrain_trainer.data import Document, parse_document
+from doctrain_trainer.decoding import BioDecoder, is_valid_bio
+from doctrain_trainer.evaluation import DocumentTags, decode_document, document_fields
+from doctrain_trainer.fields import field_report
+
+LABELS = ["O", "B-TOTAL", "I-TOTAL", "B-DATE", "I-DATE"]
+
+
+def _row(**probs: float) -> torch.Tensor:
+    names = {"O": 0, "B_TOTAL": 1, "I_TOTAL": 2, "B_DATE": 3, "I_DATE": 4}
+    row = torch.full((len(LABELS),), 0.01)
+    for name, p in probs.items():
+        row[names[name]] = p
+    return row / row.sum()
+
+
+def test_windows_merge_to_the_most_central_row_and_decode_as_valid_bio() -> None:
+    merged = WordProbs([3])
+    # Window 1 covers words 0-1 (word 1 at its edge), window 2 words 1-2 (word 1 central).
+    merged.add(0, torch.tensor([0, 1]), torch.tensor([2.0, 1.0]), torch.stack([_row(O=0.9), _row(O=0.9)]))
+    merged.add(
+        0, torch.tensor([1, 2]), torch.tensor([3.0, 1.0]), torch.stack([_row(B_TOTAL=0.9), _row(I_TOTAL=0.9)])
+    )
+    tagged = decode_document(merged.rows[0], BioDecoder(LABELS), LABELS)
+    assert tagged.tags == ["O", "B-TOTAL", "I-TOTAL"]
+    assert tagged.confidences[1] == pytest.approx(float(_row(B_TOTAL=0.9)[1]))
+
+
+def test_uncovered_words_are_outside_with_confidence_zero_and_no_dangling_inside() -> None:
+    # Word 0 argmaxes to I-TOTAL (invalid at the start); words 2-3 were never covered (beyond max_seq_len).
+    rows = [_row(I_TOTAL=0.6, B_TOTAL=0.3), _row(I_TOTAL=0.9), None, None]
+    tagged = decode_document(rows, BioDecoder(LABELS), LABELS)
+    assert is_valid_bio(tagged.tags) and tagged.tags[:2] == ["B-TOTAL", "I-TOTAL"]
+    assert tagged.tags[2:] == ["O", "O"] and tagged.confidences[2:] == [0.0, 0.0]
+    assert tagged.probs[3] == [1.0, 0.0, 0.0, 0.0, 0.0]
+
+
+def _page(record_id: str, words: list[str], fields: dict[str, str] | None) -> Document:
+    record = {
+        "id": record_id,
+        "documentId": record_id.split("#")[0],
+        "words": words,
+        "bboxes": [[0, 0, 10, 10]] * len(words),
+        "labels": ["O"] * len(words),
+        **({"fields": fields} if fields is not None else {}),
+    }
+    return parse_document(json.dumps(record), f"{record_id}:1", None)
+
+
+def _tags(tags: list[str], conf: list[float]) -> DocumentTags:
+    probs = [[1.0 if lab == t else 0.0 for lab in LABELS] for t in tags]
+    return DocumentTags(tags, conf, probs)
+
+
+def test_a_multi_page_document_is_scored_once_with_its_most_confident_values() -> None:
+    fields = {"total": "9.00", "date": "01/02/2019"}
+    docs = [
+        _page("inv#1", ["DATE", "01/02/2019", "SUB", "5.00"], fields),
+        _page("inv#2", ["TOTAL", "RM9.00", "NOTE"], fields),
+        _page("other", ["TOTAL", "3.00"], {"total": "3.00"}),
+    ]
+    assert [d.document for d in docs] == ["inv", "inv", "other"]
+    tagged = [
+        _tags(["O", "B-DATE", "O", "B-TOTAL"], [0.9, 0.8, 0.9, 0.4]),  # a wrong total, less sure
+        _tags(["O", "B-TOTAL", "O"], [0.9, 0.95, 0.9]),
+        _tags(["O", "O"], [0.9, 0.9]),  # no total tagged: the likeliest span is all that is left
+    ]
+    gold, pred = document_fields(docs, tagged, LABELS)
+    assert gold == [{"total": ("9.00",), "date": ("01/02/2019",)}, {"total": ("3.00",)}]
+    assert pred[0]["total"][0].value == "RM9.00" and pred[0]["date"][0].value == "01/02/2019"
+    report = field_report(gold, pred)
+    assert report.per_field["total"].support == 2 and report.per_field["date"].support == 1
+    assert report.exact("date") == 1.0 and report.per_field["total"].correct == 1
+
+
+def test_without_annotated_fields_the_entity_words_of_every_page_are_the_values() -> None:
+    docs = [_page("d#1", ["TEA", "1.00"], None), _page("d#2", ["CAKE", "2.00"], None)]
+    docs = [
+        Document(d.id, d.words, d.bboxes, ("O", "B-TOTAL"), d.source, document_id=d.document_id) for d in docs
+    ]
+    tagged = [_tags(["O", "B-TOTAL"], [0.9, 0.9]), _tags(["O", "B-TOTAL"], [0.9, 0.8])]
+    gold, pred = document_fields(docs, tagged, LABELS)
+    assert gold == [{"total": ("1.00", "2.00")}]
+    assert [v.value for v in pred[0]["total"]] == ["1.00", "2.00"]
+    assert field_report(gold, pred).exact("total") == 1.0
