@@ -172,12 +172,11 @@ describe('readGroundTruthManifest', () => {
     both['verified-boxes-metadata'] = both['receipt-boxes-metadata'];
     const manifest = await fixture.text('output.manifest', JSON.stringify(both));
 
-    // Act
-    const ambiguous = collect(readGroundTruthManifest(manifest));
+    // Act + Assess (the rejection is awaited at once, so it is never left unhandled)
+    await expect(collect(readGroundTruthManifest(manifest))).rejects.toThrow(
+      /several bounding-box label attributes \(receipt-boxes, verified-boxes\); choose one with --label-attribute/,
+    );
     const chosen = await collect(readGroundTruthManifest(manifest, { labelAttribute: 'verified-boxes' }));
-
-    // Assess
-    await expect(ambiguous).rejects.toThrow(/several bounding-box label attributes \(receipt-boxes, verified-boxes\); choose one with --label-attribute/);
     expect(chosen).toHaveLength(1);
   });
 
