@@ -221,6 +221,11 @@ const main = async (): Promise<number> => {
     const manifestBytes = await getBytesIfExists(s3, { bucket, key: runManifestKey(`runs/${runId}/`) });
     const manifest = manifestBytes === undefined ? undefined : manifestSchema.parse(JSON.parse(Buffer.from(manifestBytes).toString('utf8')));
     const metrics = metricsSchema.safeParse(record?.['metrics']).data ?? {};
+    const fieldExact = Object.fromEntries(
+      Object.entries(metrics)
+        .filter(([name]) => name.startsWith('val_exact_'))
+        .map(([name, value]) => [name.slice('val_exact_'.length), value]),
+    );
 
     // Fields: aligned per field over the dataset's documents (manifest), and over every document in
     // (a quarantined document's fields count as not aligned).
@@ -267,7 +272,14 @@ const main = async (): Promise<number> => {
       unaligned: manifest?.unaligned ?? null,
       ocr: ocr ?? null,
       alignmentOnGroundTruth: groundTruth ?? null,
-      validation: { f1: metrics['val_f1'] ?? null, precision: metrics['val_precision'] ?? null, recall: metrics['val_recall'] ?? null },
+      validation: {
+        f1: metrics['val_f1'] ?? null,
+        precision: metrics['val_precision'] ?? null,
+        recall: metrics['val_recall'] ?? null,
+        // SROIE task 3: the extracted value equals the annotated one after normalisation, per field.
+        fieldExact: metrics['val_field_exact'] ?? null,
+        fieldExactPerField: fieldExact,
+      },
       timeMs: {
         ocrAndDataset: prepStart !== undefined && trainStart !== undefined ? trainStart - prepStart : null,
         training: trainStart !== undefined && trainEnd !== undefined ? trainEnd - trainStart : null,
@@ -301,6 +313,8 @@ const main = async (): Promise<number> => {
         `alignment on box/:   ${entries.map(([field, f]) => `${field} ${f.aligned}/${f.annotated}`).join(', ')}; all ${aligned}/${annotatedAll} ${percent(aligned, annotatedAll)} (the same alignment on the ground-truth text: what OCR errors cost is the difference)`,
       );
     }
+    const exactLine = Object.entries(fieldExact).map(([field, value]) => `${field} ${value.toFixed(3)}`).join(', ');
+    console.log(`field exact match:   ${metrics['val_field_exact']?.toFixed(4) ?? '-'} (${exactLine || 'no per-field metrics'})`);
     console.log(`validation F1:       ${metrics['val_f1']?.toFixed(4) ?? '-'} (precision ${metrics['val_precision']?.toFixed(4) ?? '-'}, recall ${metrics['val_recall']?.toFixed(4) ?? '-'})`);
     console.log(`time:                OCR + dataset ${seconds(figures.timeMs.ocrAndDataset ?? undefined)}, training ${seconds(figures.timeMs.training ?? undefined)}, total ${seconds(figures.timeMs.total)} (wall clock, under whatever load the machine had)`);
     console.log(`figures:             ${path.relative(ROOT, outFile)}`);
