@@ -99,7 +99,7 @@ const s3Text = async (Key: string): Promise<Buffer> => {
 };
 
 // Generous per-test limits: other work may share these 2 cores; jobs normally end in 0.3-2 s.
-describe('local SageMaker', { timeout: 15_000 }, () => {
+describe('local SageMaker', { timeout: 120_000 }, () => {
   it('runs a job to Completed: channels downloaded, metrics parsed, model.tar.gz uploaded', async () => {
     const created = await client.send(new CreateTrainingJobCommand(request('job-ok')));
     expect(created.TrainingJobArn).toBe('arn:aws:sagemaker:us-east-1:123456789012:training-job/job-ok');

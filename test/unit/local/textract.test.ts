@@ -44,7 +44,7 @@ afterAll(async () => {
 
 const words = (blocks: Block[] | undefined): Block[] => (blocks ?? []).filter((b) => b.BlockType === 'WORD');
 
-describe('local Textract', { timeout: 15_000 }, () => {
+describe('local Textract', { timeout: 120_000 }, () => {
   it('DetectDocumentText finds the rendered words with plausible boxes', async () => {
     const out = await client.send(new DetectDocumentTextCommand({ Document: { Bytes: receipt.png } }));
     expect(out.DocumentMetadata?.Pages).toBe(1);

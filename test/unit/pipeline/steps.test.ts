@@ -71,7 +71,7 @@ afterAll(async () => {
   await s3?.close();
 });
 
-describe('pipeline steps on local S3 + local Textract', { timeout: 30_000 }, () => {
+describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, () => {
   let plan: PlanResult;
   let summaries: OcrBatchSummary[];
   let dataset: DatasetPointers;

@@ -51,7 +51,7 @@ describe('generateReceipts', () => {
   });
 
   // Generator + OCR + alignment fit together: what the generator renders, OCR reads and the aligner finds.
-  it('renders receipts whose fields tesseract OCR + alignFields recover (>= 85% of values)', { timeout: 30_000 }, async () => {
+  it('renders receipts whose fields tesseract OCR + alignFields recover (>= 85% of values)', { timeout: 120_000 }, async () => {
     // Prepare
     const receipts = await generateReceipts({ count: 3, seed: 2026 });
     const worker = await createWorker('eng', 1, { langPath: LANG_PATH, gzip: true, cacheMethod: 'none' });
