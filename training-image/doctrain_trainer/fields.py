@@ -1,6 +1,7 @@
 """Fields out: from word tags to `{field: value}`, and field-level metrics (the SROIE task-3 measure).
 
-A field's value is the text of its predicted entity (words joined by a space); when a document has
+A field's value is the text of its predicted entity (words joined by a space, less OCR noise words: a
+table rule `|`, a lone dot between two words; see `value_text`); when a document has
 several entities of one type, the one with the highest confidence (mean probability of its words' tags)
 wins; when it has none, the likeliest span of that type (`likeliest_span`). Repeated fields (annotated
 as a list) are compared as a multiset of all predicted values. Values are compared after normalisation:
@@ -35,6 +36,23 @@ class FieldValue:
 def field_key(entity_type: str) -> str:
     """Label type `ITEM_NAME` -> annotation key `item_name` (the inverse of the dataset builder's)."""
     return entity_type.lower()
+
+
+# OCR reads a receipt's table rules as `|`, and specks between words as a lone `.`: never part of a value.
+_RULE_WORD = re.compile(r"^[|¦]+$")
+_SPECK_WORD = re.compile(r"^[.·•]+$")
+
+
+def value_text(words: Sequence[str]) -> str:
+    """The value of a span of words: joined by a space, without the words that are OCR noise, a table
+    rule (`|`) anywhere or a lone dot between two words (a dot that ends the value may be its own)."""
+    last = len(words) - 1
+    kept = [
+        w
+        for i, w in enumerate(words)
+        if not _RULE_WORD.match(w) and not (0 < i < last and _SPECK_WORD.match(w))
+    ]
+    return " ".join(kept)
 
 
 def _text(value: str) -> str:
@@ -143,7 +161,7 @@ def extract_fields(
     the model is not sure enough to tag one, and the user sees how sure it was."""
     found: dict[str, list[FieldValue]] = {}
     for etype, start, end, conf in entity_spans(tags, confidences):
-        value = " ".join(words[start : end + 1])
+        value = value_text(words[start : end + 1])
         found.setdefault(field_key(etype), []).append(FieldValue(value, conf))
     if probs is not None and labels is not None:
         for etype in sorted({lab[2:] for lab in labels if lab.startswith("B-")}):
@@ -151,7 +169,7 @@ def extract_fields(
                 continue
             span = likeliest_span(probs, labels, etype)
             if span is not None and span[2] >= min_confidence:
-                value = " ".join(words[span[0] : span[1] + 1])
+                value = value_text(words[span[0] : span[1] + 1])
                 found[field_key(etype)] = [FieldValue(value, span[2])]
     for values in found.values():
         values.sort(key=lambda v: -v.confidence)

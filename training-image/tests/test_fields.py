@@ -9,6 +9,7 @@ from doctrain_trainer.fields import (
     field_report,
     gold_fields,
     normalize_value,
+    value_text,
 )
 
 
@@ -56,6 +57,32 @@ def test_extract_fields_puts_the_most_confident_value_first() -> None:
     tags = ["O", "B-TOTAL", "O", "B-TOTAL"]
     found = extract_fields(words, tags, [1.0, 0.55, 1.0, 0.9])
     assert found == {"total": [FieldValue("10.00", 0.9), FieldValue("9.00", 0.55)]}
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [
+        # OCR reads a table rule as `|` and a speck between words as a lone dot: not part of the value.
+        (["SETAPAK,", "|", "53200,", "KUALA", "LUMPUR."], "SETAPAK, 53200, KUALA LUMPUR."),
+        (["Heights", ".", "50490,", "Kuala"], "Heights 50490, Kuala"),
+        (["|", "JALAN", "BESAR", "¦"], "JALAN BESAR"),
+        # A dot that ends the value may be its own; punctuation with content stays; so do `&` and `,`.
+        (["KUALA", "LUMPUR", "."], "KUALA LUMPUR ."),
+        (["19", "&", "19A", ",", "JALAN"], "19 & 19A , JALAN"),
+        (["49.", "40"], "49. 40"),
+        (["I|", "A.B."], "I| A.B."),
+    ],
+)
+def test_value_text_drops_ocr_noise_words(words: list[str], value: str) -> None:
+    assert value_text(words) == value
+
+
+def test_extract_fields_reads_values_without_noise_words() -> None:
+    words = ["NO", "7,", "|", "JALAN", "IPOH", "TOTAL", "9.00"]
+    tags = ["B-ADDRESS", "I-ADDRESS", "I-ADDRESS", "I-ADDRESS", "I-ADDRESS", "O", "B-TOTAL"]
+    found = extract_fields(words, tags, [0.9] * 7)
+    assert found["address"] == [FieldValue("NO 7, JALAN IPOH", pytest.approx(0.9))]
+    assert found["total"] == [FieldValue("9.00", 0.9)]
 
 
 def test_field_report_counts_exact_matches_per_field() -> None:
