@@ -20,3 +20,17 @@ export const isTerminal = (status: RunStatus): boolean => RANK[status] === 3;
  */
 export const canTransition = (current: RunStatus | undefined, next: RunStatus): boolean =>
   current === undefined || current === next || (!isTerminal(current) && statusRank(next) > statusRank(current));
+
+/**
+ * The same rule as a DynamoDB condition on the stored record (`#status` = status, `#rank` = statusRank),
+ * used by the run store's conditional write. A test checks, for every pair of statuses against a real
+ * (local) DynamoDB, that this condition accepts exactly what canTransition accepts.
+ */
+export const TRANSITION_CONDITION = '(#status = :status OR (#rank < :rank AND #rank < :terminal))';
+
+/** The values TRANSITION_CONDITION reads, for a write of `next`. */
+export const transitionConditionValues = (next: RunStatus): { ':status': RunStatus; ':rank': number; ':terminal': number } => ({
+  ':status': next,
+  ':rank': statusRank(next),
+  ':terminal': RANK.COMPLETED,
+});

@@ -8,7 +8,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RunConflictError, StatusRegressionError } from '../errors';
-import { RUN_STATUSES, statusRank, type RunStatus } from './run-status';
+import { RUN_STATUSES, TRANSITION_CONDITION, statusRank, transitionConditionValues, type RunStatus } from './run-status';
 
 export const RUN_SK = 'RUN';
 export const runPk = (runId: string): string => `RUN#${runId}`;
@@ -62,8 +62,7 @@ export class RunStore {
   private async updateRecord(change: StatusChange): Promise<void> {
     const names: Record<string, string> = { '#status': 'status', '#rank': 'statusRank', '#updatedAt': 'updatedAt' };
     const values: Record<string, unknown> = {
-      ':status': change.status,
-      ':rank': statusRank(change.status),
+      ...transitionConditionValues(change.status),
       ':at': change.at,
       ':runId': change.runId,
       ':exec': change.executionName,
@@ -88,12 +87,10 @@ export class RunStore {
           TableName: this.tableName,
           Key: { pk: runPk(change.runId), sk: RUN_SK },
           UpdateExpression: `SET ${sets.join(', ')}`,
-          // A new run, or this execution's own run moving to the same status (retry/progress) or strictly
-          // forward from a non-terminal status.
-          ConditionExpression:
-            'attribute_not_exists(pk) OR (executionName = :exec AND (#status = :status OR (#rank < :rank AND #rank < :terminal)))',
+          // A new run, or this execution's own run moving as canTransition allows (run-status.ts).
+          ConditionExpression: `attribute_not_exists(pk) OR (executionName = :exec AND ${TRANSITION_CONDITION})`,
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ...values, ':terminal': statusRank('COMPLETED') },
+          ExpressionAttributeValues: values,
         }),
       );
     } catch (error) {

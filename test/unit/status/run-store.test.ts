@@ -12,6 +12,7 @@ import { loadServerlessProject } from '../../../local/serverless-project';
 import { createTableInput } from '../../../local/services';
 import { RunConflictError, StatusRegressionError } from '../../../src/errors';
 import { RUN_SK, RunStore, eventSk, runPk, type StatusChange } from '../../../src/status/run-store';
+import { RUN_STATUSES, canTransition } from '../../../src/status/run-status';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const TABLE = 'doctrain-test-runs';
@@ -60,6 +61,31 @@ beforeAll(async () => {
 afterAll(async () => {
   raw?.destroy();
   await server?.close();
+});
+
+describe('one status rule', () => {
+  it('accepts in DynamoDB exactly the transitions canTransition allows, for every pair of statuses', async () => {
+    for (const from of RUN_STATUSES) {
+      for (const to of RUN_STATUSES) {
+        // Prepare: a run at `from` (written through its own lifecycle, so every step is legal)
+        const runId = `rule-${from}-${to}`.toLowerCase();
+        const lifecycle: (typeof RUN_STATUSES)[number][] = from === 'PENDING' ? ['PENDING'] : ['PENDING', from];
+        for (const status of lifecycle) await record({ runId, status });
+
+        // Act
+        let accepted = true;
+        try {
+          await record({ runId, status: to });
+        } catch (error) {
+          if (!(error instanceof StatusRegressionError)) throw error;
+          accepted = false;
+        }
+
+        // Assess
+        expect(accepted, `${from} -> ${to}`).toBe(canTransition(from, to));
+      }
+    }
+  });
 });
 
 describe('RunStore.recordStatus', () => {
