@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { STAGE_SETTINGS, type StackSettingName } from '../src/config/settings';
 import { startLocalDynamoDB } from './dynamodb';
 import { startLocalSageMaker, type LocalSageMakerFaults } from './sagemaker';
 import { loadServerlessProject } from './serverless-project';
@@ -58,30 +59,16 @@ export const createTableInput = (tableName: string, properties: Record<string, u
   GlobalSecondaryIndexes: properties['GlobalSecondaryIndexes'] as CreateTableCommandInput['GlobalSecondaryIndexes'],
 });
 
-/** The stage's doctrain config as the functions' environment, exactly as serverless.yml sets it on AWS. */
-export const deploymentEnvironment = (config: Record<string, unknown>): Record<string, string> => {
-  const names: Record<string, string> = {
-    modelName: 'DOCTRAIN_MODEL_NAME',
-    documentsPrefix: 'DOCTRAIN_DOCUMENTS_PREFIX',
-    instanceType: 'DOCTRAIN_INSTANCE_TYPE',
-    spot: 'DOCTRAIN_SPOT',
-    maxRuntimeSeconds: 'DOCTRAIN_MAX_RUNTIME_SECONDS',
-    maxWaitSeconds: 'DOCTRAIN_MAX_WAIT_SECONDS',
-    pollSeconds: 'DOCTRAIN_POLL_SECONDS',
-    textractTpsDetectDocumentText: 'DOCTRAIN_TEXTRACT_TPS_DETECT_DOCUMENT_TEXT',
-    textractTpsAnalyzeDocument: 'DOCTRAIN_TEXTRACT_TPS_ANALYZE_DOCUMENT',
-    textractTpsStartDocumentTextDetection: 'DOCTRAIN_TEXTRACT_TPS_START_DOCUMENT_TEXT_DETECTION',
-    textractTpsGetDocumentTextDetection: 'DOCTRAIN_TEXTRACT_TPS_GET_DOCUMENT_TEXT_DETECTION',
-    ocrMaxConcurrency: 'DOCTRAIN_OCR_MAX_CONCURRENCY',
-    batchSize: 'DOCTRAIN_BATCH_SIZE',
-    validationFraction: 'DOCTRAIN_VALIDATION_FRACTION',
-    maxQuarantineShare: 'DOCTRAIN_MAX_QUARANTINE_SHARE',
-  };
-  return Object.fromEntries(
-    Object.entries(names)
-      .filter(([key]) => config[key] !== undefined)
-      .map(([key, envName]) => [envName, String(config[key])]),
-  );
+/** The stage's doctrain config as the functions' environment, exactly as serverless.yml sets it on AWS (`ENV: ${self:custom.config.<key>}`, the value as a string), derived from the stage settings (src/config/settings.ts). */
+export const deploymentEnvironment = (config: Readonly<Record<string, unknown>>): Record<string, string> =>
+  Object.fromEntries(STAGE_SETTINGS.filter(({ key }) => config[key] !== undefined).map(({ env, key }) => [env, String(config[key])]));
+
+/** What the stack's resources are locally: every stack setting (settings.ts), or typecheck fails. */
+const localStackEnvironment: Record<StackSettingName, string> = {
+  DOCTRAIN_BUCKET: LOCAL_BUCKET,
+  DOCTRAIN_TABLE: LOCAL_TABLE,
+  DOCTRAIN_TRAINING_IMAGE: 'doctrain-trainer:local',
+  DOCTRAIN_SAGEMAKER_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/doctrain-local-sagemaker`,
 };
 
 export const startLocalServices = async (options: LocalServicesOptions): Promise<LocalServices> => {
@@ -151,10 +138,7 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
       AWS_ENDPOINT_URL_TEXTRACT: textract.endpoint,
       AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint,
       ...deploymentEnvironment(project.stageConfig(stage)),
-      DOCTRAIN_BUCKET: LOCAL_BUCKET,
-      DOCTRAIN_TABLE: LOCAL_TABLE,
-      DOCTRAIN_TRAINING_IMAGE: 'doctrain-trainer:local',
-      DOCTRAIN_SAGEMAKER_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/doctrain-local-sagemaker`,
+      ...localStackEnvironment,
     });
 
     const dynamo = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });

@@ -14,17 +14,9 @@ import {
   type TextractTps,
 } from '../textract/throughput';
 import { parseOrThrow } from '../validation';
+import { G5_INSTANCE_TYPES, deploymentSettingsSchema, type DeploymentSettings } from './settings';
 
-export const G5_INSTANCE_TYPES = [
-  'ml.g5.xlarge',
-  'ml.g5.2xlarge',
-  'ml.g5.4xlarge',
-  'ml.g5.8xlarge',
-  'ml.g5.12xlarge',
-  'ml.g5.16xlarge',
-  'ml.g5.24xlarge',
-  'ml.g5.48xlarge',
-] as const;
+export { G5_INSTANCE_TYPES, deploymentSettingsSchema, type DeploymentSettings } from './settings';
 
 /** On-demand USD/hour in us-east-1 (2026 list prices); used for the cost estimate only. */
 export const ON_DEMAND_PRICE_PER_HOUR: Readonly<Record<string, number>> = {
@@ -82,35 +74,6 @@ export const executionInputSchema = z.strictObject({
 });
 export type ExecutionInput = z.infer<typeof executionInputSchema>;
 
-/** Deployment settings, read from the environment the stage deploys with (see serverless.yml). */
-const envBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
-/** A Textract TPS quota override; empty or absent: the region's default quota. */
-const envTps = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().positive().max(10_000).optional());
-export const deploymentSettingsSchema = z.object({
-  DOCTRAIN_BUCKET: z.string().min(3),
-  DOCTRAIN_TRAINING_IMAGE: z.string().min(1),
-  DOCTRAIN_SAGEMAKER_ROLE_ARN: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN'),
-  DOCTRAIN_MODEL_NAME: z.string().default('receipts'),
-  DOCTRAIN_INSTANCE_TYPE: z.enum(G5_INSTANCE_TYPES).default('ml.g5.xlarge'),
-  DOCTRAIN_SPOT: envBoolean.default(true),
-  DOCTRAIN_MAX_RUNTIME_SECONDS: z.coerce.number().int().min(60).default(4 * 3600),
-  DOCTRAIN_MAX_WAIT_SECONDS: z.coerce.number().int().min(60).default(8 * 3600),
-  DOCTRAIN_POLL_SECONDS: z.coerce.number().int().min(1).default(60),
-  DOCTRAIN_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
-  /** Set by Lambda (and the local runtime): picks the default Textract quotas. */
-  AWS_REGION: z.string().min(1).default('us-east-1'),
-  /** The account's Textract TPS quota per API (Service Quotas console); absent: the region's default. */
-  DOCTRAIN_TEXTRACT_TPS_DETECT_DOCUMENT_TEXT: envTps,
-  DOCTRAIN_TEXTRACT_TPS_ANALYZE_DOCUMENT: envTps,
-  DOCTRAIN_TEXTRACT_TPS_START_DOCUMENT_TEXT_DETECTION: envTps,
-  DOCTRAIN_TEXTRACT_TPS_GET_DOCUMENT_TEXT_DETECTION: envTps,
-  /** Upper bound of the OCR Map's MaxConcurrency (which is also bounded by the DetectDocumentText quota). */
-  DOCTRAIN_OCR_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(40).default(10),
-  DOCTRAIN_VALIDATION_FRACTION: z.coerce.number().gt(0).lt(1).default(0.2),
-  DOCTRAIN_MAX_QUARANTINE_SHARE: z.coerce.number().min(0).max(1).default(0.25),
-  DOCTRAIN_DOCUMENTS_PREFIX: z.string().default('documents/'),
-});
-export type DeploymentSettings = z.infer<typeof deploymentSettingsSchema>;
 
 export const readDeploymentSettings = (env: NodeJS.ProcessEnv = process.env): DeploymentSettings =>
   parseOrThrow(deploymentSettingsSchema, env, 'deployment settings (function environment)');

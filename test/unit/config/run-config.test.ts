@@ -15,6 +15,7 @@ const SAGEMAKER_JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 const ENV = {
   DOCTRAIN_BUCKET: 'doctrain-dev-documents',
+  DOCTRAIN_TABLE: 'doctrain-dev-runs',
   DOCTRAIN_TRAINING_IMAGE: '123456789012.dkr.ecr.us-east-1.amazonaws.com/doctrain-dev-trainer:latest',
   DOCTRAIN_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/doctrain-dev-sagemaker',
 };
