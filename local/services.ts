@@ -76,6 +76,8 @@ export const deploymentEnvironment = (config: Record<string, unknown>): Record<s
     batchSize: 'DOCTRAIN_BATCH_SIZE',
     validationFraction: 'DOCTRAIN_VALIDATION_FRACTION',
     maxQuarantineShare: 'DOCTRAIN_MAX_QUARANTINE_SHARE',
+    pageImages: 'DOCTRAIN_PAGE_IMAGES',
+    modelChannelUri: 'DOCTRAIN_MODEL_CHANNEL_URI',
   };
   return Object.fromEntries(
     Object.entries(names)
