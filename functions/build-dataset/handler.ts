@@ -11,6 +11,8 @@ const eventSchema = z.strictObject({
   batchCount: z.number().int().min(1),
   validationFraction: z.number().gt(0).lt(1),
   maxQuarantineShare: z.number().min(0).max(1),
+  pageImages: z.boolean(),
+  modelChannelUri: z.string().startsWith('s3://').nullable(),
 });
 
 export const handler = defineHandler('BuildDataset', eventSchema, (event) => buildDatasetStep(s3Client(), event));

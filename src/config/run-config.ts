@@ -14,7 +14,7 @@ import {
   type TextractTps,
 } from '../textract/throughput';
 import { parseOrThrow } from '../validation';
-import { G5_INSTANCE_TYPES, deploymentSettingsSchema, type DeploymentSettings } from './settings';
+import { G5_INSTANCE_TYPES, deploymentSettingsSchema, s3UriSchema, type DeploymentSettings } from './settings';
 
 export { G5_INSTANCE_TYPES, deploymentSettingsSchema, type DeploymentSettings } from './settings';
 
@@ -31,6 +31,7 @@ export const ON_DEMAND_PRICE_PER_HOUR: Readonly<Record<string, number>> = {
 };
 
 const hyperparameterValue = z.union([z.string(), z.number(), z.boolean()]);
+/** An s3:// URI with a bucket and a key (prefix). */
 const hyperparameterName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'hyperparameter names are snake_case');
 
 /** What an execution input may say. Every key is optional; unknown keys are rejected. */
@@ -58,6 +59,8 @@ export const executionInputSchema = z.strictObject({
       batchSize: z.number().int().min(1).max(100).optional(),
       /** Largest share of the documents that may be quarantined before the run fails (1 = never fails). */
       maxQuarantineShare: z.number().min(0).max(1).optional(),
+      /** Copy each PNG/JPEG document as its page image for the trainer's `images` channel (LayoutLMv3). */
+      pageImages: z.boolean().optional(),
     })
     .optional(),
   training: z
@@ -68,6 +71,8 @@ export const executionInputSchema = z.strictObject({
       maxWaitSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
       volumeSizeGb: z.number().int().min(1).max(512).optional(),
       hyperparameters: z.record(hyperparameterName, hyperparameterValue).optional(),
+      /** A saved pretrained model (folder prefix or .tar.gz) passed to the job as its `model` channel. */
+      modelChannelUri: s3UriSchema.optional(),
     })
     .optional(),
   pollSeconds: z.number().int().min(1).max(3600).optional(),
@@ -97,6 +102,8 @@ export interface ResolvedRunConfig {
     textractTpsPerBatch: TextractTps;
     /** Above this share of quarantined documents the run fails instead of training on the rest. */
     maxQuarantineShare: number;
+    /** Write page images under the dataset's `images/` and pass them as the job's `images` channel. */
+    pageImages: boolean;
   };
   training: {
     jobName: string;
@@ -108,6 +115,8 @@ export interface ResolvedRunConfig {
     stoppingCondition: { MaxRuntimeInSeconds: number; MaxWaitTimeInSeconds?: number };
     volumeSizeGb: number;
     hyperparameters: Record<string, string>;
+    /** The job's `model` channel (a saved pretrained model), or null for none. */
+    modelChannelUri: string | null;
     checkpointS3Uri: string;
     outputS3Uri: string;
   };
@@ -177,6 +186,7 @@ export const resolveRunConfig = (
       textractTps,
       textractTpsPerBatch: splitTextractTps(textractTps, ocrConcurrency),
       maxQuarantineShare: input.dataset?.maxQuarantineShare ?? settings.DOCTRAIN_MAX_QUARANTINE_SHARE,
+      pageImages: input.dataset?.pageImages ?? settings.DOCTRAIN_PAGE_IMAGES,
     },
     training: {
       jobName: trainingJobName(runId, 1),
@@ -189,6 +199,7 @@ export const resolveRunConfig = (
         : { MaxRuntimeInSeconds: maxRuntime },
       volumeSizeGb: input.training?.volumeSizeGb ?? 30,
       hyperparameters,
+      modelChannelUri: input.training?.modelChannelUri ?? settings.DOCTRAIN_MODEL_CHANNEL_URI ?? null,
       // One checkpoint prefix per model lineage and run: every attempt of this run (spot restarts,
       // capacity fallbacks) resumes from it; a new run never inherits another dataset's weights.
       checkpointS3Uri: `s3://${bucket}/checkpoints/${modelName}/${runId}/`,

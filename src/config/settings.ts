@@ -59,6 +59,9 @@ const optionalStage = <S extends z.ZodType>(key: string, type: S, doc: string): 
 const stack = <S extends z.ZodType>(type: S, doc: string): SettingDefinition<S> => ({ source: { from: 'stack' }, schema: type, default: undefined, doc });
 
 const envBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+/** An S3 URI of an object or prefix. */
+export const s3UriSchema = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'an s3:// URI (s3://bucket/key-or-prefix)');
 /** A Textract TPS quota override; empty or absent: the region's default quota. */
 const envTps = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().positive().max(10_000).optional());
 const TPS_DOC = "TPS quota of the account ('' or absent: the region's default, see the README)";
@@ -107,6 +110,12 @@ export const DEPLOYMENT_SETTINGS = {
     z.coerce.number().min(0).max(1),
     0.25,
     'largest share of quarantined documents before the run fails (1: never fails)',
+  ),
+  DOCTRAIN_PAGE_IMAGES: stage('pageImages', envBoolean, false, 'copy each one-page PNG/JPEG to the dataset as its page image (LayoutLMv3 images channel)'),
+  DOCTRAIN_MODEL_CHANNEL_URI: optionalStage(
+    'modelChannelUri',
+    z.preprocess((v) => (v === '' ? undefined : v), s3UriSchema.optional()),
+    "s3:// URI of a saved pretrained model (or its tar.gz) passed as the training job's model channel; '' = none",
   ),
 } as const;
 

@@ -14,6 +14,8 @@ import { ocrBatchFileSchema, ocrResultKey } from './ocr-batch';
 import { parseOrThrow } from '../validation';
 import { planQuarantineKey } from './plan';
 import { quarantine } from './quarantine';
+import { pageImagesPrefix, writePageImages } from './page-images';
+import { trainingChannels, type TrainingChannel } from './training-channels';
 
 export interface DatasetStepParams {
   bucket: string;
@@ -24,6 +26,10 @@ export interface DatasetStepParams {
   validationFraction: number;
   /** The run fails (QuarantineShareExceededError) when more than this share of its documents is quarantined. */
   maxQuarantineShare: number;
+  /** Write each PNG/JPEG document's page image under the dataset's `images/` (execution input dataset.pageImages). */
+  pageImages: boolean;
+  /** A saved pretrained model for the job's `model` channel (training.modelChannelUri), or null. */
+  modelChannelUri: string | null;
 }
 
 export interface DatasetPointers {
@@ -35,6 +41,10 @@ export interface DatasetPointers {
   manifestS3Uri: string;
   /** This run's manifest: the same schema, with this run's cache hits, pages billed and quarantine. */
   runManifestS3Uri: string;
+  /** The dataset's page images prefix, or null when this run wrote none (dataset.pageImages false). */
+  imagesS3Uri: string | null;
+  /** CreateTrainingJob's InputDataConfig (ASL cannot add the optional images/model channels itself). */
+  inputDataConfig: TrainingChannel[];
   counts: { documents: number; train: number; validation: number; quarantined: number };
 }
 
@@ -69,6 +79,7 @@ export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams):
       .flatMap((batch) => batch.documents)
       .map(async (doc) => ({
         id: doc.id,
+        key: doc.key,
         source: s3Uri({ bucket, key: doc.key }),
         contentHash: doc.contentHash,
         annotationHash: doc.annotationHash,
@@ -118,15 +129,27 @@ export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams):
     if (manifestFile) await putBody(s3, { bucket, key: `${prefix}manifest.json` }, manifestFile.body, 'application/json');
   }
   if (manifestFile) await putBody(s3, { bucket, key: runManifestKey(params.runPrefix) }, manifestFile.body, 'application/json');
+  // Page images are written whether or not the dataset existed (an earlier run may have built it without
+  // them); copies of the same bytes to the same keys, so rewriting is harmless. Only the documents kept
+  // in the dataset, and only single-page ones: a multi-page document's records are PDF/TIFF pages.
+  const rejected = new Set(built.manifest.quarantined.map((entry) => entry.documentKey));
+  const imageDocuments = documents.filter((doc) => doc.pages.length === 1 && !rejected.has(doc.key));
+  const images = params.pageImages ? await writePageImages(s3, bucket, prefix, imageDocuments) : undefined;
+  const imagesS3Uri = images && images.written > 0 ? s3Uri({ bucket, key: pageImagesPrefix(prefix) }) : null;
+  const trainS3Uri = s3Uri({ bucket, key: `${prefix}train-` });
+  const validationS3Uri = s3Uri({ bucket, key: `${prefix}validation-` });
+  const labelsS3Uri = s3Uri({ bucket, key: `${prefix}labels.json` });
   return {
     fingerprint: built.fingerprint,
     prefix: s3Uri({ bucket, key: prefix }),
     // Channel URIs are key prefixes (S3Prefix semantics), so `train-` selects exactly the train shards.
-    trainS3Uri: s3Uri({ bucket, key: `${prefix}train-` }),
-    validationS3Uri: s3Uri({ bucket, key: `${prefix}validation-` }),
-    labelsS3Uri: s3Uri({ bucket, key: `${prefix}labels.json` }),
+    trainS3Uri,
+    validationS3Uri,
+    labelsS3Uri,
     manifestS3Uri: s3Uri({ bucket, key: `${prefix}manifest.json` }),
     runManifestS3Uri: s3Uri({ bucket, key: runManifestKey(params.runPrefix) }),
+    imagesS3Uri,
+    inputDataConfig: trainingChannels({ trainS3Uri, validationS3Uri, labelsS3Uri, imagesS3Uri, modelS3Uri: params.modelChannelUri }),
     counts: {
       documents: documents.length,
       train: built.manifest.counts.train,

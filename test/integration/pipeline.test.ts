@@ -3,7 +3,7 @@
  * dynalite, s3rver, the tesseract.js-backed Textract and the real trainer run by the local SageMaker.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DescribeTrainingJobCommand, ListTrainingJobsCommand } from '@aws-sdk/client-sagemaker';
@@ -108,20 +108,29 @@ describe('train pipeline on the local runtime', () => {
     for (const file of ['model.pt', 'labels.json', 'vocab.json', 'metrics.json']) expect(members).toContain(file);
   });
 
-  it('trains backend hf end to end: a tiny LayoutLMv3 built offline, fine-tuned, saved with save_pretrained', async () => {
+  it('trains backend hf end to end: a tiny LayoutLMv3 from the model channel, page images from the images channel', async () => {
     // Prepare: no model hub here; the trainer's test helper saves a tiny pretrained LayoutLMv3 + tokenizer
-    // the way a hub checkpoint is saved, and hyperparameter model_id points at that directory.
+    // the way a hub checkpoint is saved, uploaded under pretrained/ and named by training.modelChannelUri
+    // (no model_id: without the model channel the job would look for the default hub model, offline).
     const runId = 'e2e-hf';
+    const bucket = pipeline.services.bucket;
     const modelDir = path.join(dataDir, 'tiny-layoutlmv3');
     execFileSync(path.join(root, '.venv', 'bin', 'python'), ['tests/tiny_hf.py', modelDir, 'layoutlmv3'], {
       cwd: path.join(root, 'training-image'),
       env: { ...process.env, PYTHONPATH: path.join(root, 'training-image'), OMP_NUM_THREADS: '1' },
       stdio: 'ignore',
     });
-    const hyperparameters = { backend: 'hf', model_id: modelDir, epochs: 2, max_seq_len: 128, learning_rate: 0.003 };
+    for (const name of await readdir(modelDir, { recursive: true })) {
+      const file = path.join(modelDir, name);
+      if ((await stat(file)).isFile()) await putBody(s3Client(), { bucket, key: `pretrained/tiny-layoutlmv3/${name}` }, await readFile(file), 'application/octet-stream');
+    }
+    const hyperparameters = { backend: 'hf', epochs: 2, max_seq_len: 128, learning_rate: 0.003 };
 
     // Act
-    const outcome = await pipeline.execute({ runId, training: { hyperparameters } }, { executionName: runId });
+    const outcome = await pipeline.execute(
+      { runId, dataset: { pageImages: true }, training: { hyperparameters, modelChannelUri: `s3://${bucket}/pretrained/tiny-layoutlmv3/` } },
+      { executionName: runId },
+    );
 
     // Assess: the run completes with metrics, and the artifact holds a from_pretrained-loadable model
     expect(outcome, `${outcome.error}: ${outcome.cause}`).toMatchObject({ status: 'SUCCEEDED' });
@@ -135,8 +144,18 @@ describe('train pipeline on the local runtime', () => {
       expect(members).toContain(file);
     }
     expect(members).not.toContain('model.pt');
-    const jobLog = await readFile(path.join(dataDir, 'sagemaker', `doctrain-${runId}-a1`, 'logs.txt'), 'utf8');
+    // The job got the images and model channels, and the model was trained with page images.
+    const jobDir = path.join(dataDir, 'sagemaker', `doctrain-${runId}-a1`);
+    const channels = JSON.parse(await readFile(path.join(jobDir, 'opt', 'ml', 'input', 'config', 'inputdataconfig.json'), 'utf8')) as object;
+    expect(Object.keys(channels).sort()).toEqual(['images', 'labels', 'model', 'train', 'validation']);
+    const images = await readdir(path.join(jobDir, 'opt', 'ml', 'input', 'data', 'images'));
+    expect(images.length).toBeGreaterThanOrEqual(2);
+    expect(images.every((name) => name.endsWith('.png'))).toBe(true);
+    const modelConfig = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'config.json'], { encoding: 'utf8' })) as { hf: unknown };
+    expect(modelConfig.hf).toEqual({ dir: 'hf', architecture: 'layoutlmv3', images: true });
+    const jobLog = await readFile(path.join(jobDir, 'logs.txt'), 'utf8');
     expect(jobLog).toMatch(/backend=hf device=cpu/);
+    expect(jobLog).not.toMatch(/no page image for record/);
     expect(jobLog).toMatch(/\[metric\] epoch=2 step=\d+ .* val_f1=/);
   });
 

@@ -201,11 +201,17 @@ def test_unreachable_model_id_is_a_user_error(tmp_path: Path, monkeypatch: pytes
         _train(root)
 
 
-def test_missing_page_image_is_a_user_error(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+def test_missing_page_image_is_a_blank_page_with_a_warning(
+    tiny_models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = _opt_ml(tmp_path / "opt_ml", _hp(tiny_models["layoutlmv3"]), True)
     next((root / "input" / "data" / "images").glob("train-0003.png")).unlink()
-    with pytest.raises(UserError, match="no page image for record 'train-0003'"):
-        _train(root)
+    _train(root)
+    err = capsys.readouterr().err
+    assert "warning: no page image for record 'train-0003'" in err and "using a blank page" in err
+    assert "warning: no page image for record 'train-0002'" not in err
+    config = json.loads((root / "model" / "config.json").read_text())
+    assert config["hf"]["images"] is True
 
 
 def test_precision_auto_is_fp32_on_cpu_and_keep_checkpoints_is_bounded() -> None:

@@ -102,6 +102,7 @@ describe('resolveRunConfig', () => {
         textractTps: { DetectDocumentText: 25, AnalyzeDocument: 10, StartDocumentTextDetection: 15, GetDocumentTextDetection: 15 },
         textractTpsPerBatch: { DetectDocumentText: 2.5, AnalyzeDocument: 1, StartDocumentTextDetection: 1.5, GetDocumentTextDetection: 1.5 },
         maxQuarantineShare: 0.25,
+        pageImages: false,
       },
       training: {
         jobName: 'doctrain-weekly-2026-03-14-a1',
@@ -112,6 +113,7 @@ describe('resolveRunConfig', () => {
         stoppingCondition: { MaxRuntimeInSeconds: 14400, MaxWaitTimeInSeconds: 28800 },
         volumeSizeGb: 30,
         hyperparameters: {},
+        modelChannelUri: null,
         checkpointS3Uri: `s3://${ENV.DOCTRAIN_BUCKET}/checkpoints/receipts/weekly-2026-03-14/`,
         outputS3Uri: `s3://${ENV.DOCTRAIN_BUCKET}/models/receipts/`,
       },
@@ -267,6 +269,16 @@ describe('resolveRunConfig', () => {
       shuffle: 'true',
     });
     for (const value of Object.values(config.training.hyperparameters)) expect(typeof value).toBe('string');
+  });
+
+  it('layers dataset.pageImages and training.modelChannelUri: stage setting < execution input; rejects a URI that is not s3://', () => {
+    const stage = settings({ DOCTRAIN_PAGE_IMAGES: 'true', DOCTRAIN_MODEL_CHANNEL_URI: 's3://models/layoutlmv3-base/' });
+    expect(resolveRunConfig(stage, {}, 'exec')).toMatchObject({ dataset: { pageImages: true }, training: { modelChannelUri: 's3://models/layoutlmv3-base/' } });
+    const input = { dataset: { pageImages: false }, training: { modelChannelUri: 's3://other-bucket/v3.tar.gz' } };
+    expect(resolveRunConfig(stage, input, 'exec')).toMatchObject({ dataset: { pageImages: false }, training: { modelChannelUri: 's3://other-bucket/v3.tar.gz' } });
+    // An empty stage setting is "no model channel".
+    expect(resolveRunConfig(settings({ DOCTRAIN_MODEL_CHANNEL_URI: '' }), {}, 'exec').training.modelChannelUri).toBeNull();
+    expect(invalid(() => resolveRunConfig(settings(), { training: { modelChannelUri: 'https://example.com/model' } }, 'exec')).message).toContain('modelChannelUri');
   });
 
   it('accepts every g5 instance type', () => {

@@ -8,7 +8,7 @@ import { TextractClient } from '@aws-sdk/client-textract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReceipts, incompressiblePng, multiPagePdf, multiPageTiff, withEncryptMarker } from '../../../local/synth';
 import { startLocalTextract, type LocalTextract } from '../../../local/textract';
-import { getJson } from '../../../src/aws/s3-objects';
+import { getBytes, getJson, listKeys } from '../../../src/aws/s3-objects';
 import { s3Client } from '../../../src/aws/clients';
 import { collectTextractJobs } from '../../../src/pipeline/collect-textract-jobs';
 import { buildDatasetStep } from '../../../src/pipeline/dataset-step';
@@ -101,7 +101,7 @@ describe('multi-page documents through OcrBatch and CollectTextractJobs', { time
     expect(cached.pages[2]?.words.map((w) => w.text)).toEqual(expect.arrayContaining(['TOTAL', '42.00']));
 
     // Act: the dataset
-    const dataset = await buildDatasetStep(s3Client(), { ...params, batchCount: 1, validationFraction: 0.25, maxQuarantineShare: 1 });
+    const dataset = await buildDatasetStep(s3Client(), { ...params, batchCount: 1, validationFraction: 0.25, maxQuarantineShare: 1, pageImages: true, modelChannelUri: 's3://models-elsewhere/layoutlmv3-base/' });
 
     // Assess: one record per page, each with its document id and page number
     const manifest = (await getJson(s3Client(), { bucket: BUCKET, key: `runs/${RUN}/dataset-manifest.json` })) as {
@@ -122,6 +122,20 @@ describe('multi-page documents through OcrBatch and CollectTextractJobs', { time
     expect(pagesOf('scan')).toEqual([['scan#1', 1], ['scan#2', 2]]);
     expect(pagesOf('misnamed')).toEqual([['misnamed#1', 1], ['misnamed#2', 2]]);
     expect(pagesOf(String(file.documents.find((d) => d.key.endsWith('receipt.png'))?.id))).toEqual([['receipt', 1]]);
+    // Page images: the PNG receipt's own bytes under its record id; none for the PDF/TIFF pages.
+    const imageKeys = await listKeys(s3Client(), BUCKET, `${prefix}images/`);
+    expect(imageKeys).toEqual([`${prefix}images/receipt.png`]);
+    expect(Buffer.from(await getBytes(s3Client(), { bucket: BUCKET, key: `${prefix}images/receipt.png` }))).toEqual(
+      Buffer.from(await getBytes(s3Client(), { bucket: BUCKET, key: `${PREFIX}receipt.png` })),
+    );
+    expect(dataset.imagesS3Uri).toBe(`s3://${BUCKET}/${prefix}images/`);
+    expect(dataset.inputDataConfig.map((c) => [c.ChannelName, c.DataSource.S3DataSource.S3Uri])).toEqual([
+      ['train', dataset.trainS3Uri],
+      ['validation', dataset.validationS3Uri],
+      ['labels', dataset.labelsS3Uri],
+      ['images', `s3://${BUCKET}/${prefix}images/`],
+      ['model', 's3://models-elsewhere/layoutlmv3-base/'],
+    ]);
     // The invoice's company is labelled on page 1, its total on page 3.
     const invoicePage = (n: number) => lines.find((l) => l.id === `invoice#${n}`)?.labels ?? [];
     expect(invoicePage(1)).toContain('B-COMPANY');

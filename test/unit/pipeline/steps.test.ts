@@ -178,7 +178,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
 
   it('BuildDataset writes the contract-3 files under datasets/<fingerprint>/', async () => {
     // Act
-    dataset = await buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 1 });
+    dataset = await buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
     // Assess: pointers
     const prefix = `datasets/${dataset.fingerprint}/`;
     expect(dataset.fingerprint).toMatch(/^[0-9a-f]{8,}$/);
@@ -274,7 +274,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     const prefix = `datasets/${dataset.fingerprint}/`;
     const trainBefore = await getText(`${prefix}train-00000.jsonl`);
     // Act: run-2 OCR'd the same documents (all from the cache).
-    const again = await buildDatasetStep(s3Client(), { ...runParams(RUN2), batchCount: 1, validationFraction: 0.34, maxQuarantineShare: 1 });
+    const again = await buildDatasetStep(s3Client(), { ...runParams(RUN2), batchCount: 1, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
     // Assess
     expect(again.fingerprint).toBe(dataset.fingerprint);
     expect(again.prefix).toBe(dataset.prefix);
@@ -287,7 +287,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     const manifestBefore = await getText(`${prefix}manifest.json`);
     const keysBefore = await listKeys(s3Client(), BUCKET, prefix);
     // Act: run-2 (all cache hits, nothing billed) builds the same fingerprint again.
-    const again = await buildDatasetStep(s3Client(), { ...runParams(RUN2), batchCount: 1, validationFraction: 0.34, maxQuarantineShare: 1 });
+    const again = await buildDatasetStep(s3Client(), { ...runParams(RUN2), batchCount: 1, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
     // Assess: the dataset's files are untouched (the manifest still says run-1 billed 3 pages)...
     expect(await getText(`${prefix}manifest.json`)).toBe(manifestBefore);
     expect(await listKeys(s3Client(), BUCKET, prefix)).toEqual(keysBefore);
@@ -308,14 +308,14 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     // Prepare: run-1 kept 3 documents and quarantined 5 (62.5%).
     await remove(runManifestKey(`runs/${RUN}/`));
     // Act
-    const attempt = buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.6 });
+    const attempt = buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.6, pageImages: false, modelChannelUri: null });
     // Assess: a typed error whose message says what happened and what to do; the run manifest still lists the reasons.
     await expect(attempt).rejects.toBeInstanceOf(QuarantineShareExceededError);
     await expect(attempt).rejects.toThrow(/^5 of 8 documents were quarantined \(62\.5%\), more than dataset\.maxQuarantineShare 0\.6 allows; the run stops before training/);
     const runManifest = await getJson<{ quarantined: unknown[] }>(runManifestKey(`runs/${RUN}/`));
     expect(runManifest.quarantined).toHaveLength(5);
     // At the limit exactly, the run goes on.
-    const atLimit = await buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.625 });
+    const atLimit = await buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.625, pageImages: false, modelChannelUri: null });
     expect(atLimit.fingerprint).toBe(dataset.fingerprint);
   });
 
@@ -324,8 +324,8 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     const leftover = ocrResultKey(`runs/${RUN}/`, 7);
     await put(leftover, 'not even JSON');
     // Act
-    const rebuilt = await buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 1 });
-    const missing = buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount + 1, validationFraction: 0.34, maxQuarantineShare: 1 });
+    const rebuilt = await buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
+    const missing = buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount + 1, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
     // Assess
     expect(rebuilt.fingerprint).toBe(dataset.fingerprint);
     expect(rebuilt.counts).toEqual(dataset.counts);

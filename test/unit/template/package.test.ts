@@ -182,6 +182,27 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     expect(create[0]?.Catch?.length).toBeGreaterThan(0);
   });
 
+  it('passes the channel list BuildDataset computed (optional images/model) to CreateTrainingJob, and lets the job read them', () => {
+    // Prepare
+    const { definition } = stateMachine(template());
+    const create = Object.values(definition.States).find((s) => s.Resource === 'arn:aws:states:::sagemaker:createTrainingJob');
+    const build = definition.States['BuildDataset'];
+    const roles = resourcesOfType(template(), 'AWS::IAM::Role');
+    const sagemakerRole = roles.find(([roleId]) => roleId === 'SageMakerExecutionRole')?.[1];
+    // Act
+    const reads = statementsOf(sagemakerRole as Resource)
+      .filter((s) => actionsOf(s).includes('s3:GetObject'))
+      .flatMap((s) => asList(s.Resource).map((r) => JSON.stringify(r)));
+    // Assess
+    expect(create?.Parameters?.['InputDataConfig.$']).toBe('$.dataset.inputDataConfig');
+    expect(create?.Parameters?.['InputDataConfig']).toBeUndefined();
+    expect(build?.Parameters?.['pageImages.$']).toBe('$.config.dataset.pageImages');
+    expect(build?.Parameters?.['modelChannelUri.$']).toBe('$.config.training.modelChannelUri');
+    // datasets/* covers datasets/<fp>/images/; pretrained/* is where a model channel may lie in this bucket.
+    expect(reads.some((r) => r.includes('/datasets/*'))).toBe(true);
+    expect(reads.some((r) => r.includes('/pretrained/*'))).toBe(true);
+  });
+
   it('stops a possibly created job when CreateTrainingJob fails, after retrying SageMaker\'s service errors', () => {
     // Prepare
     const { definition } = stateMachine(template());

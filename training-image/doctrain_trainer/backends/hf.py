@@ -102,6 +102,10 @@ def _image_lookup(images_dir: Path | None) -> ImageLookup | None:
     return lookup
 
 
+# A blank page's size before the image processor resizes it (any size gives the same blank input).
+BLANK_PAGE_SIZE = (224, 224)
+
+
 class HFTokenClassifier(nn.Module):
     """Maps a doctrain batch to logits [B, T, num_labels] with a transformers token classifier inside."""
 
@@ -181,14 +185,19 @@ class HFBackend:
             return None
         if self.images is None:
             raise UserError("this model was trained with page images: pass the document's page image")
-        image = self.images(doc.id)
-        if image is None:
-            raise UserError(
-                f"no page image for record {doc.id!r} in the images channel (expected "
-                f"{doc.id}.png, .jpg or .jpeg); every record needs one when the channel is given"
-            )
         from PIL import Image
 
+        image = self.images(doc.id)
+        if image is None:
+            # Data prep copies PNG/JPEG documents only (no PDF/TIFF renderer in its Lambda): a record
+            # without an image trains on a blank page, as LayoutLMv3 does without any images.
+            from ..train import log  # here, not at import: train imports the backends
+
+            log(
+                f"warning: no page image for record {doc.id!r} in the images channel (looked for "
+                f"{doc.id}.png, .jpg, .jpeg); using a blank page"
+            )
+            image = Image.new("RGB", BLANK_PAGE_SIZE, "white")
         try:
             pil = image if isinstance(image, Image.Image) else Image.open(image)
             pil = pil.convert("RGB")

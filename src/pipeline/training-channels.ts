@@ -1,0 +1,35 @@
+/**
+ * The CreateTrainingJob InputDataConfig, computed here because ASL cannot add list items conditionally:
+ * train, validation and labels always; `images` when data prep wrote page images; `model` when the run
+ * names a saved pretrained model (training.modelChannelUri). Channel names are the trainer's
+ * (training-image/README.md).
+ */
+export interface TrainingChannelSources {
+  trainS3Uri: string;
+  validationS3Uri: string;
+  labelsS3Uri: string;
+  /** The dataset's images prefix, or null when no page images were written. */
+  imagesS3Uri: string | null;
+  /** An s3:// URI of a saved pretrained model (folder prefix or .tar.gz), or null. */
+  modelS3Uri: string | null;
+}
+
+export interface TrainingChannel {
+  ChannelName: string;
+  ContentType: string;
+  DataSource: { S3DataSource: { S3DataType: 'S3Prefix'; S3DataDistributionType: 'FullyReplicated'; S3Uri: string } };
+}
+
+const channel = (name: string, contentType: string, uri: string): TrainingChannel => ({
+  ChannelName: name,
+  ContentType: contentType,
+  DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3DataDistributionType: 'FullyReplicated', S3Uri: uri } },
+});
+
+export const trainingChannels = (sources: TrainingChannelSources): TrainingChannel[] => [
+  channel('train', 'application/jsonlines', sources.trainS3Uri),
+  channel('validation', 'application/jsonlines', sources.validationS3Uri),
+  channel('labels', 'application/json', sources.labelsS3Uri),
+  ...(sources.imagesS3Uri === null ? [] : [channel('images', 'application/x-image', sources.imagesS3Uri)]),
+  ...(sources.modelS3Uri === null ? [] : [channel('model', 'application/octet-stream', sources.modelS3Uri)]),
+];
