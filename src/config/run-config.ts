@@ -14,6 +14,7 @@ import {
   type TextractTps,
 } from '../textract/throughput';
 import { parseOrThrow } from '../validation';
+import { checkHyperparameters } from './hyperparameters';
 import { G5_INSTANCE_TYPES, deploymentSettingsSchema, s3UriSchema, type DeploymentSettings } from './settings';
 
 export { G5_INSTANCE_TYPES, deploymentSettingsSchema, type DeploymentSettings } from './settings';
@@ -70,7 +71,8 @@ export const executionInputSchema = z.strictObject({
       maxRuntimeSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
       maxWaitSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
       volumeSizeGb: z.number().int().min(1).max(512).optional(),
-      hyperparameters: z.record(hyperparameterName, hyperparameterValue).optional(),
+      /** Checked against the trainer's schema and SageMaker's limits (./hyperparameters.ts). */
+      hyperparameters: z.record(hyperparameterName, hyperparameterValue).superRefine(checkHyperparameters).optional(),
       /** A saved pretrained model (folder prefix or .tar.gz) passed to the job as its `model` channel. */
       modelChannelUri: s3UriSchema.optional(),
     })

@@ -165,7 +165,11 @@ describe('train pipeline on the local runtime', () => {
 
     // Act
     const outcome = await pipeline.execute(
-      { runId: 'e2e-bad-input', training: { instanceType: 'ml.p9.huge', epochz: 3 }, pollSeconds: 'soon' },
+      {
+        runId: 'e2e-bad-input',
+        training: { instanceType: 'ml.p9.huge', epochz: 3, hyperparameters: { learning_rat: 0.1, epochs: -1 } },
+        pollSeconds: 'soon',
+      },
       { executionName: 'e2e-bad-input' },
     );
 
@@ -175,6 +179,9 @@ describe('train pipeline on the local runtime', () => {
     expect(outcome.cause).toContain('training.instanceType');
     expect(outcome.cause).toContain('epochz');
     expect(outcome.cause).toContain('pollSeconds');
+    // Hyperparameters the trainer would reject fail here, before OCR, with the trainer's own schema.
+    expect(outcome.cause).toContain('training.hyperparameters.learning_rat: unknown hyperparameter "learning_rat" (did you mean "learning_rate"?)');
+    expect(outcome.cause).toContain('training.hyperparameters.epochs: must be in [1, 100000]');
     const entered = outcome.events.filter((event) => event.type === 'StateEntered').map((event) => event.stateName);
     expect(entered).toEqual(['ValidateInput', 'InputRejected']);
     expect(await trainingJobNames()).toEqual(jobsBefore);
@@ -251,22 +258,23 @@ describe('train pipeline on the local runtime', () => {
   });
 
   it('records FAILED with the trainer\'s reason when the training job fails', async () => {
-    // Prepare: an unknown hyperparameter is a user error in the trainer (exit 2 + failure file)
+    // Prepare: a rule between keys only the trainer checks (hidden_size divisible by num_heads) is a
+    // user error there (exit 2 + failure file); ValidateInput lets each value through.
     const runId = 'e2e-train-fails';
 
     // Act
     const outcome = await pipeline.execute(
-      { runId, training: { hyperparameters: { ...SMALL_TRAINING, learning_rat: 0.1 } } },
+      { runId, training: { hyperparameters: { ...SMALL_TRAINING, hidden_size: 33 } } },
       { executionName: runId },
     );
 
     // Assess
     expect(outcome.status).toBe('FAILED');
     expect(outcome.error).toBe('TrainingJobFailed');
-    expect(outcome.cause).toContain('learning_rat');
+    expect(outcome.cause).toContain('hidden_size=33 must be divisible by num_heads=2');
     const { record, events } = await pipeline.runRecord(runId);
     expect(record?.status).toBe('FAILED');
-    expect((record?.['failure'] as { message: string }).message).toContain('learning_rat');
+    expect((record?.['failure'] as { message: string }).message).toContain('hidden_size=33');
     expect(events.map((event) => event.status).at(-1)).toBe('FAILED');
     // The unchanged documents were OCR'd by the first run: this run paid for no Textract page.
     const manifest = (await getJson(s3Client(), {

@@ -258,7 +258,7 @@ describe('resolveRunConfig', () => {
     // Act
     const config = resolveRunConfig(
       settings(),
-      { training: { hyperparameters: { epochs: 3, learning_rate: 0.0005, backend: 'compact', shuffle: true } } },
+      { training: { hyperparameters: { epochs: 3, learning_rate: 0.0005, backend: 'compact', max_steps: 0 } } },
       'exec',
     );
     // Assess
@@ -266,9 +266,94 @@ describe('resolveRunConfig', () => {
       epochs: '3',
       learning_rate: '0.0005',
       backend: 'compact',
-      shuffle: 'true',
+      max_steps: '0',
     });
     for (const value of Object.values(config.training.hyperparameters)) expect(typeof value).toBe('string');
+  });
+
+  describe('hyperparameters, checked against the trainer schema before anything costs money', () => {
+    const withHyperparameters = (hyperparameters: Record<string, string | number | boolean>) =>
+      resolveRunConfig(settings(), { training: { hyperparameters } }, 'exec');
+
+    it('rejects an unknown key, suggests the near one and lists the known ones', () => {
+      // Act
+      const error = invalid(() => withHyperparameters({ epoch: 3 }));
+      // Assess
+      expect(error.message).toContain('training.hyperparameters.epoch: unknown hyperparameter "epoch" (did you mean "epochs"?)');
+      expect(error.message).toContain('known: backend, batch_size,');
+      expect(error.message).toContain('model_id');
+    });
+
+    it('gives no suggestion for a key that is near nothing', () => {
+      const error = invalid(() => withHyperparameters({ optimizer_name: 'adamw' }));
+      expect(error.message).toContain('unknown hyperparameter "optimizer_name"; known:');
+    });
+
+    it.each([
+      [{ epochs: -1 }, 'epochs', 'must be in [1, 100000]'],
+      [{ epochs: 1.5 }, 'epochs', 'must be an integer'],
+      [{ epochs: 'three' }, 'epochs', 'must be an integer'],
+      [{ epochs: true }, 'epochs', 'must be an integer'],
+      [{ dropout: 1 }, 'dropout', 'must be in [0, 1)'],
+      [{ learning_rate: 'nan' }, 'learning_rate', 'must be a number'],
+      [{ learning_rate: 2 }, 'learning_rate', 'must be in [1e-8, 1]'],
+      [{ device: 'tpu' }, 'device', 'must be one of: auto, cpu, cuda'],
+      [{ keep_checkpoints: 1 }, 'keep_checkpoints', 'must be in [2, 100]'],
+      [{ model_id: 'a/b/c' }, 'model_id', '"a/b/c" is not valid: Backend hf: a model hub id'],
+    ])('rejects %j, naming %s: %s', (hyperparameters, key, why) => {
+      // Act
+      const error = invalid(() => withHyperparameters(hyperparameters));
+      // Assess
+      expect(error.message).toContain(`training.hyperparameters.${key}: ${why}`);
+    });
+
+    it('names every bad field in one message', () => {
+      const error = invalid(() => withHyperparameters({ epoch: 3, epochs: 0, device: 'gpu' }));
+      expect(error.message).toContain('training.hyperparameters.epoch:');
+      expect(error.message).toContain('training.hyperparameters.epochs:');
+      expect(error.message).toContain('training.hyperparameters.device:');
+    });
+
+    it("holds SageMaker's limits: values of at most 2,500 characters, names of at most 256, at most 100 entries", () => {
+      // A value the trainer would accept in form but SageMaker would refuse for its length.
+      const longPath = `/${'p'.repeat(2500)}`;
+      expect(invalid(() => withHyperparameters({ model_id: longPath })).message).toContain(
+        "training.hyperparameters.model_id: values are at most 2500 characters (SageMaker's limit), got 2501",
+      );
+      const longName = `sagemaker_${'x'.repeat(250)}`;
+      expect(invalid(() => withHyperparameters({ [longName]: '1' })).message).toContain('names are at most 256 characters');
+      const many = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`sagemaker_k${i}`, '1']));
+      expect(invalid(() => withHyperparameters(many)).message).toContain(
+        "training.hyperparameters: at most 100 hyperparameters (SageMaker's limit), got 101",
+      );
+      expect(withHyperparameters(Object.fromEntries(Object.entries(many).slice(0, 100))).training.hyperparameters).toHaveProperty('sagemaker_k99', '1');
+    });
+
+    it('accepts a valid set, numbers and the string forms the trainer parses', () => {
+      // Act
+      const config = withHyperparameters({
+        backend: 'HF',
+        epochs: ' 12 ',
+        batch_size: '+4',
+        learning_rate: '5e-5',
+        dropout: '.25',
+        seed: '1_000',
+        max_steps: 0,
+        max_seq_len: 256,
+        device: 'CPU',
+        precision: 'bf16',
+        model_id: 'microsoft/layoutlmv3-base',
+        early_stopping_patience: '0',
+        sagemaker_program: 'train.py',
+      });
+      // Assess: passed on unchanged, as strings
+      expect(config.training.hyperparameters).toMatchObject({ backend: 'HF', epochs: ' 12 ', learning_rate: '5e-5', max_steps: '0', max_seq_len: '256' });
+    });
+
+    it('accepts an absolute local model path and the largest values', () => {
+      const config = withHyperparameters({ model_id: '/opt/ml/input/data/model', epochs: 100000, seed: 2147483647, dropout: 0.999 });
+      expect(config.training.hyperparameters['model_id']).toBe('/opt/ml/input/data/model');
+    });
   });
 
   it('layers dataset.pageImages and training.modelChannelUri: stage setting < execution input; rejects a URI that is not s3://', () => {
