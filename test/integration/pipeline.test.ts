@@ -180,7 +180,8 @@ describe('train pipeline on the local runtime', () => {
     expect(outcome.cause).toContain('epochz');
     expect(outcome.cause).toContain('pollSeconds');
     // Hyperparameters the trainer would reject fail here, before OCR, with the trainer's own schema.
-    expect(outcome.cause).toContain('training.hyperparameters.learning_rat: unknown hyperparameter "learning_rat" (did you mean "learning_rate"?)');
+    // (the cause is the error as JSON, so its quotes are escaped)
+    expect(outcome.cause).toContain(String.raw`training.hyperparameters.learning_rat: unknown hyperparameter \"learning_rat\" (did you mean \"learning_rate\"?)`);
     expect(outcome.cause).toContain('training.hyperparameters.epochs: must be in [1, 100000]');
     const entered = outcome.events.filter((event) => event.type === 'StateEntered').map((event) => event.stateName);
     expect(entered).toEqual(['ValidateInput', 'InputRejected']);
