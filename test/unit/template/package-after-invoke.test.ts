@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src', 'events'];
+// The functions bundle the trainer's hyperparameter schema (src/config/hyperparameters.ts) from training-image/.
+const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src', 'events', 'training-image/doctrain_trainer/hyperparameters.schema.json'];
 const SLS_ENV = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
 
 const execFileAsync = promisify(execFile);

@@ -15,7 +15,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src'];
+// The functions bundle the trainer's hyperparameter schema (src/config/hyperparameters.ts) from training-image/.
+const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src', 'training-image/doctrain_trainer/hyperparameters.schema.json'];
 
 type Json = Record<string, unknown>;
 interface Resource {
