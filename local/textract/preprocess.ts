@@ -12,7 +12,7 @@
  */
 import { createCanvas, loadImage, type Image } from '@napi-rs/canvas';
 import { JsonProtocolError } from '../http/json-protocol-server';
-import { detectFileType } from '../../src/documents/file-type';
+import { isRasterImageComplete } from '../../src/documents/inspect';
 
 /**
  * Above this many pixels the page is scaled down before OCR: tesseract's time and wasm memory grow with the
@@ -28,24 +28,11 @@ export interface DecodedPage {
   image: Image;
 }
 
-const PNG_IEND = Buffer.from('IEND', 'latin1');
-const JPEG_EOI = Buffer.from([0xff, 0xd9]);
-
-/**
- * Whether the file ends the way its format requires (PNG: an IEND chunk; JPEG: an end-of-image marker).
- * Skia decodes a truncated file without complaint, painting what is missing white, which would turn a
- * broken upload into a silently empty page; Textract refuses such a file. (A check of our own: the decoders
- * at hand report no truncation.)
- */
-const isComplete = (bytes: Buffer): boolean => {
-  if (detectFileType(bytes) === 'png') return bytes.lastIndexOf(PNG_IEND) >= 8;
-  if (detectFileType(bytes) === 'jpeg') return bytes.lastIndexOf(JPEG_EOI) > 2;
-  return true;
-};
-
 export const decodePage = async (bytes: Uint8Array): Promise<DecodedPage> => {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  if (!isComplete(buffer)) {
+  // Skia decodes a truncated file without complaint, painting what is missing white (a silently empty
+  // page); Textract refuses such a file, and so do we, with the pipeline's own structural check.
+  if (!isRasterImageComplete(buffer)) {
     throw new JsonProtocolError('BadDocumentException', 'Unable to decode the document: the image is truncated');
   }
   let image: Image;

@@ -62,6 +62,18 @@ const jpegComplete = (bytes: Uint8Array): boolean => {
   return false;
 };
 
+/**
+ * Whether a PNG or JPEG ends the way its format requires (any other type: true). Shared by the pipeline's
+ * inspection and the local Textract, which must refuse a truncated image before a decoder paints the
+ * missing part white.
+ */
+export const isRasterImageComplete = (bytes: Uint8Array): boolean => {
+  const type = detectFileType(bytes);
+  if (type === 'png') return pngComplete(bytes);
+  if (type === 'jpeg') return jpegComplete(bytes);
+  return true;
+};
+
 /** `%%EOF` ends a PDF (the last incremental update's); trailing bytes after it are tolerated, as readers do. */
 const pdfComplete = (bytes: Uint8Array): boolean => indexOfBytes(bytes, [0x25, 0x25, 0x45, 0x4f, 0x46], bytes.length - 1024) >= 0;
 
