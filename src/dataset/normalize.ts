@@ -11,6 +11,7 @@
  * Written by hand: no library found that parses receipt-printed amounts and dates in all of these
  * shapes without a locale (Intl parses neither; date libraries need the format up front).
  */
+import { distance } from 'fastest-levenshtein';
 export function normalizeToken(text: string): string {
   return text
     .normalize('NFKD')
@@ -259,24 +260,8 @@ export function valueKind(value: string): ValueKind {
   return 'text';
 }
 
-/** Levenshtein distance with a single rolling row. */
-export function levenshtein(a: string, b: string): number {
-  if (a === b) return 0;
-  if (a.length === 0) return b.length;
-  if (b.length === 0) return a.length;
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] as number;
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + cost);
-      diagonal = above;
-    }
-  }
-  return row[b.length] as number;
-}
+/** Levenshtein distance (UTF-16 code units), by fastest-levenshtein. */
+export const levenshtein = (a: string, b: string): number => distance(a, b);
 
 /** 1 - distance / longer length: 1 is identical, 0 is nothing in common. */
 export function similarity(a: string, b: string): number {
