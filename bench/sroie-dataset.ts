@@ -14,14 +14,15 @@
  * The folder defaults to `$SROIE_DIR` or `../shared/datasets/sroie-dev` from the repository root; when it is
  * absent the script says so and exits 0 without doing anything.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { OcrEngine } from '../local/textract/ocr';
-import { annotationSchema, buildDataset, type DatasetDocument } from '../src/dataset';
+import { buildDataset, type DatasetDocument } from '../src/dataset';
+import { readSroieFolder } from '../src/importers/sroie';
+import { sha256 } from '../src/pipeline/ocr-batch';
 import { blocksToOcrDocument, ocrDocumentSchema, type OcrDocument } from '../src/textract';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,8 +36,6 @@ const { values } = parseArgs({
     'validation-fraction': { type: 'string', default: '0.2' },
   },
 });
-
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 const readCache = async (file: string): Promise<OcrDocument | undefined> => {
   if (!existsSync(file)) return undefined;
@@ -54,28 +53,24 @@ const main = async (): Promise<void> => {
   }
   if (out.startsWith(`${ROOT}${path.sep}`)) throw new Error(`--out ${out} is inside the repository; write the dataset elsewhere`);
   const limit = values.limit === undefined ? Infinity : Number(values.limit);
-  const images = (await readdir(path.join(dir, 'img'))).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().slice(0, limit);
+  // The pipeline's own SROIE importer (whitespace collapsed, empty values left out, orphans reported).
+  const quarantined: { documentKey: string; reason: string; stage: string }[] = [];
+  const receipts = [];
+  for await (const receipt of readSroieFolder(dir, { onSkip: (item, reason) => quarantined.push({ documentKey: item, reason, stage: 'plan' }) })) {
+    receipts.push(receipt);
+  }
+  const selected = receipts.slice(0, limit);
   const cacheDir = path.join(out, 'ocr-cache');
   await mkdir(cacheDir, { recursive: true });
 
   const engine = new OcrEngine();
   const documents: DatasetDocument[] = [];
-  const quarantined: { documentKey: string; reason: string; stage: string }[] = [];
   let cacheHits = 0;
   const started = Date.now();
   try {
-    for (const [index, image] of images.entries()) {
-      const id = image.replace(/\.[^.]+$/, '');
-      const keyFile = path.join(dir, 'key', `${id}.json`);
-      const documentKey = `documents/${image}`;
-      if (!existsSync(keyFile)) {
-        quarantined.push({ documentKey, reason: 'no annotation', stage: 'plan' });
-        continue;
-      }
-      const annotationBytes = await readFile(keyFile);
-      const fields: unknown = JSON.parse(annotationBytes.toString('utf8'));
-      const annotation = annotationSchema.parse({ schemaVersion: 1, fields });
-      const bytes = await readFile(path.join(dir, 'img', image));
+    for (const [index, { id, documentPath, annotation }] of selected.entries()) {
+      const documentKey = `documents/${path.basename(documentPath)}`;
+      const bytes = await readFile(documentPath);
       const contentHash = sha256(bytes);
       const cacheFile = path.join(cacheDir, `${contentHash}.json`);
       let ocr = await readCache(cacheFile);
@@ -93,11 +88,11 @@ const main = async (): Promise<void> => {
         id,
         source: `s3://sroie-dev/${documentKey}`,
         contentHash,
-        annotationHash: sha256(annotationBytes),
+        annotationHash: sha256(JSON.stringify(annotation)),
         annotation,
         pages: ocr.pages,
       });
-      if ((index + 1) % 20 === 0) console.error(`${index + 1}/${images.length} receipts (${Math.round((Date.now() - started) / 1000)} s)`);
+      if ((index + 1) % 20 === 0) console.error(`${index + 1}/${selected.length} receipts (${Math.round((Date.now() - started) / 1000)} s)`);
     }
   } finally {
     await engine.close();
@@ -108,7 +103,7 @@ const main = async (): Promise<void> => {
     quarantined,
     validationFraction: Number(values['validation-fraction']),
     ocrCacheHits: cacheHits,
-    pagesBilled: images.length - cacheHits - quarantined.filter((q) => q.stage === 'plan').length,
+    pagesBilled: selected.length - cacheHits,
   });
   for (const file of built.files) {
     const folder = file.name.startsWith('train-') ? 'train' : file.name.startsWith('validation-') ? 'validation' : file.name === 'labels.json' ? 'labels' : '';
