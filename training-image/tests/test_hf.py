@@ -12,7 +12,7 @@ import torch
 import transformers
 from safetensors.torch import load_file
 
-from doctrain_trainer.backends.base import IGNORE_INDEX, WordVotes, item_words
+from doctrain_trainer.backends.base import IGNORE_INDEX, WordProbs, item_words
 from doctrain_trainer.backends.hf import HFBackend
 from doctrain_trainer.checkpoint import CheckpointStore
 from doctrain_trainer.config import parse_hyperparameters
@@ -153,16 +153,21 @@ def test_long_document_windows_merge_back_to_one_label_per_word(tiny_models: dic
     assert sorted(set(covered)) == list(range(len(words))) and len(covered) > len(words)
 
     # Merging each window's own labels gives back exactly one label per word, the document's.
-    votes = WordVotes([len(words)])
+    def merged_labels(votes: WordProbs) -> list[int]:
+        return [int(row.argmax()) if row is not None else -1 for row in votes.rows[0]]
+
+    votes = WordProbs([len(words)])
     for n, w in enumerate(windows):
         doc_index, word_index, centrality = item_words(w, n)
-        votes.add(doc_index, word_index, centrality, w.labels.clamp(min=0))
-    assert votes.labels[0] == [label_to_id[lab] for lab in labels]
+        one_hot = torch.nn.functional.one_hot(w.labels.clamp(min=0), len(label_to_id))
+        votes.add(doc_index, word_index, centrality, one_hot)
+    assert merged_labels(votes) == [label_to_id[lab] for lab in labels]
 
     # A word in two windows takes the prediction of the window where it is most central.
-    votes = WordVotes([len(words)])
+    votes = WordProbs([len(words)])
     for n, w in enumerate(windows):
-        votes.add(0, w.word_index, w.centrality, torch.full_like(w.labels, n))
+        window_id = torch.nn.functional.one_hot(torch.full_like(w.labels, n), len(windows))
+        votes.add(0, w.word_index, w.centrality, window_id)
     for word in range(len(words)):
         best = max(
             (float(w.centrality[p]), -n)
@@ -170,7 +175,7 @@ def test_long_document_windows_merge_back_to_one_label_per_word(tiny_models: dic
             for p in range(int(w.word_index.shape[0]))
             if int(w.word_index[p]) == word
         )
-        assert votes.labels[0][word] == -best[1]
+        assert merged_labels(votes)[word] == -best[1]
 
 
 def test_model_channel_tarball_is_preferred_over_model_id(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..config import TrainConfig
 from ..errors import UserError
-from .base import IGNORE_INDEX, Backend, Batch, WordProbs, WordVotes, item_words
+from .base import IGNORE_INDEX, Backend, Batch, WordProbs, item_words
 
 NAMES = ("compact", "hf")
 
@@ -30,4 +30,4 @@ def get_backend(
     raise UserError(f"unknown backend {name!r}; use one of: {', '.join(NAMES)}")
 
 
-__all__ = ["IGNORE_INDEX", "Backend", "Batch", "WordProbs", "WordVotes", "get_backend", "item_words"]
+__all__ = ["IGNORE_INDEX", "Backend", "Batch", "WordProbs", "get_backend", "item_words"]

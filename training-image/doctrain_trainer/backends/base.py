@@ -23,7 +23,7 @@ class Backend(Protocol):
     word (compact), or a window of a document (hf: subword tokens, long documents split with overlap);
     a windowed item carries `doc_index` (index into `encode`'s docs), `word_index` ([T] long: the word of
     the document whose first subtoken sits at that position, -1 elsewhere) and `centrality` ([T] float: how
-    far that position is from the window's edges). `item_words` reads either kind, and `WordVotes` merges
+    far that position is from the window's edges). `item_words` reads either kind, and `WordProbs` merges
     the windows' predictions back to one label per word."""
 
     name: str
@@ -51,31 +51,12 @@ def item_words(item: Any, position: int) -> tuple[int, torch.Tensor, torch.Tenso
     return int(item.doc_index), word_index, item.centrality
 
 
-class WordVotes:
-    """One predicted label id per word of each document, merged from the windows covering it: each word
-    takes the prediction of the window where it sits most centrally (farthest from that window's edges,
-    where the model sees the least context); ties go to the earlier window. Words no window labelled (a
-    compact document beyond max_seq_len) stay -1, read as "O"."""
-
-    def __init__(self, word_counts: Sequence[int]) -> None:
-        self.labels = [[-1] * n for n in word_counts]
-        self._score = [[float("-inf")] * n for n in word_counts]
-
-    def add(self, doc: int, word_index: torch.Tensor, centrality: torch.Tensor, pred: torch.Tensor) -> None:
-        """pred: [T] predicted label ids of one item (positions beyond the item's length are ignored)."""
-        n = int(word_index.shape[0])
-        labels, score = self.labels[doc], self._score[doc]
-        for w, c, p in zip(word_index.tolist(), centrality.tolist(), pred[:n].tolist(), strict=True):
-            if w >= 0 and c > score[w]:
-                score[w] = c
-                labels[w] = p
-
-
 class WordProbs:
-    """Per word of each document, the label probabilities [L] from the window where the word sits most
-    centrally (the same choice as WordVotes; ties go to the earlier window), so valid-BIO decoding and
-    field extraction run over whole documents whatever the backend. None where no item covered the word
-    (a compact document beyond max_seq_len)."""
+    """Per word of each document, the label probabilities [L] merged from the windows covering it: each
+    word takes the window where it sits most centrally (farthest from that window's edges, where the model
+    sees the least context); ties go to the earlier window. So valid-BIO decoding and field extraction run
+    over whole documents whatever the backend. None where no item covered the word (a compact document
+    beyond max_seq_len)."""
 
     def __init__(self, word_counts: Sequence[int]) -> None:
         self.rows: list[list[torch.Tensor | None]] = [[None] * n for n in word_counts]

@@ -9,7 +9,7 @@
   (0..1000). A word that yields no subtoken at all is fed as the unknown token, so every word is predicted.
 - Long documents: the subtoken sequence is cut into windows of max_seq_len - 2 tokens (plus CLS/SEP) that
   overlap by WINDOW_OVERLAP tokens; training sees every window; prediction merges them back to one label
-  per word, each word taking the window where it is most central (base.WordVotes).
+  per word, each word taking the window where it is most central (base.WordProbs).
 - LayoutLMv3 page images: from the `images` channel, `<record id>.png|.jpg|.jpeg` (the record id of the
   dataset line), resized and normalised by LayoutLMv3ImageProcessor(apply_ocr=False). Without an images
   channel LayoutLMv3 trains on text and layout only (and the artifact says so, so prediction does the same).
