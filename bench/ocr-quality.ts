@@ -32,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { distance } from 'fastest-levenshtein';
 import { OcrEngine, type TextractBlock } from '../local/textract/ocr';
+import { matchedWords, pageString, parseBoxCsv, type PageText } from './sroie-box';
 
 const execFileAsync = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,12 +47,6 @@ const { values: args } = parseArgs({
   },
 });
 
-interface PageText {
-  /** Words as the engine returned them. */
-  words: string[];
-  /** Lines in reading order. */
-  lines: string[];
-}
 
 interface Receipt {
   id: string;
@@ -77,49 +72,11 @@ interface EngineRun {
 
 const round = (value: number, digits = 4): number => Number(value.toFixed(digits));
 
-/** `x1,y1,...,y4,transcript` (ICDAR 2015); the transcript may contain commas. */
-const parseBoxCsv = (csv: string): PageText => {
-  const rows: { top: number; left: number; text: string }[] = [];
-  for (const raw of csv.split(/\r?\n/)) {
-    const parts = raw.split(',');
-    if (parts.length < 9) continue;
-    const coords = parts.slice(0, 8).map(Number);
-    if (coords.some((c) => !Number.isFinite(c))) continue;
-    const text = parts.slice(8).join(',').trim();
-    if (text.length === 0) continue;
-    const ys = [coords[1], coords[3], coords[5], coords[7]].map((v) => v ?? 0);
-    const xs = [coords[0], coords[2], coords[4], coords[6]].map((v) => v ?? 0);
-    rows.push({ top: Math.min(...ys), left: Math.min(...xs), text });
-  }
-  rows.sort((a, b) => a.top - b.top || a.left - b.left);
-  const lines = rows.map((r) => r.text);
-  return { lines, words: lines.flatMap(splitWords) };
-};
-
-const splitWords = (line: string): string[] => line.split(/\s+/).filter((w) => w.length > 0);
-
 const normaliseWord = (word: string): string =>
   word
     .normalize('NFKC')
     .toLowerCase()
     .replace(/^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu, '');
-
-/** How many of `truth` find a distinct equal word in `ocr` (multiset intersection size). */
-const matched = (truth: readonly string[], ocr: readonly string[]): number => {
-  const available = new Map<string, number>();
-  for (const w of ocr) available.set(w, (available.get(w) ?? 0) + 1);
-  let hits = 0;
-  for (const w of truth) {
-    const left = available.get(w) ?? 0;
-    if (left > 0) {
-      hits += 1;
-      available.set(w, left - 1);
-    }
-  }
-  return hits;
-};
-
-const pageString = (lines: readonly string[]): string => lines.join(' ').replace(/\s+/g, ' ').trim();
 
 const textFromBlocks = (blocks: readonly TextractBlock[]): PageText => ({
   words: blocks.filter((b) => b.BlockType === 'WORD').map((b) => b.Text ?? ''),
@@ -180,8 +137,8 @@ const score = (
     const truth = receipt.truth;
     truthWords += truth.words.length;
     ocrWords += ocr.words.length;
-    exact += matched(truth.words, ocr.words);
-    normalised += matched(
+    exact += matchedWords(truth.words, ocr.words);
+    normalised += matchedWords(
       truth.words.map(normaliseWord).filter((w) => w.length > 0),
       ocr.words.map(normaliseWord).filter((w) => w.length > 0),
     );

@@ -27,7 +27,8 @@ import type { ExecutionEvent } from '../local/stepfunctions';
 import { s3Client } from '../src/aws/clients';
 import { getBytesIfExists } from '../src/aws/s3-objects';
 import { alignFields } from '../src/dataset/align';
-import { compareStrings, levenshtein } from '../src/dataset/normalize';
+import { distance } from 'fastest-levenshtein';
+import { compareStrings } from '../src/dataset/normalize';
 import type { FieldsAnnotation } from '../src/dataset/annotations';
 import { s3Sink, writeDocumentsLayout } from '../src/importers/documents-layout';
 import { readSroieFolder } from '../src/importers/sroie';
@@ -35,6 +36,7 @@ import type { ImportedDocument as AnyImportedDocument } from '../src/importers/t
 import { runManifestKey } from '../src/pipeline/dataset-step';
 import { ocrCacheKey, sha256 } from '../src/pipeline/ocr-batch';
 import { ocrDocumentSchema } from '../src/textract';
+import { matchedWords, pageString, parseBoxCsv, type PageText } from './sroie-box';
 
 type ImportedDocument = AnyImportedDocument<FieldsAnnotation>;
 
@@ -78,14 +80,9 @@ const pick = <T extends { readonly id: string }>(items: readonly T[], limit: num
 const seconds = (ms: number | undefined): string => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
 const percent = (part: number, whole: number): string => (whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`);
 
-/** Ground-truth words and text of a SROIE `box/NNN.csv` (8 coordinates, then the transcript, which may hold commas). */
-const readBoxText = async (file: string): Promise<string[] | undefined> => {
-  if (!existsSync(file)) return undefined;
-  return (await readFile(file, 'utf8'))
-    .split(/\r?\n/)
-    .map((line) => line.split(',').slice(8).join(',').trim())
-    .filter((line) => line !== '');
-};
+/** The ground truth of a SROIE `box/NNN.csv`, or undefined without one. */
+const readBoxText = async (file: string): Promise<PageText | undefined> =>
+  existsSync(file) ? parseBoxCsv(await readFile(file, 'utf8')) : undefined;
 
 interface OcrQuality {
   documents: number;
@@ -112,23 +109,14 @@ const measureOcr = async (
   let edits = 0;
   let truthChars = 0;
   for (const doc of documents) {
-    const lines = await readBoxText(path.join(boxDir, `${doc.id}.csv`));
+    const truth = await readBoxText(path.join(boxDir, `${doc.id}.csv`));
     const ocrWords = await readOcrWords(doc);
-    if (lines === undefined || ocrWords === undefined) continue;
+    if (truth === undefined || ocrWords === undefined) continue;
     measured++;
-    const truth = lines.flatMap((line) => line.split(/\s+/)).filter((w) => w !== '');
-    const available = new Map<string, number>();
-    for (const word of ocrWords) available.set(word, (available.get(word) ?? 0) + 1);
-    for (const word of truth) {
-      const left = available.get(word) ?? 0;
-      if (left > 0) {
-        found++;
-        available.set(word, left - 1);
-      }
-    }
-    truthWords += truth.length;
-    const truthText = truth.join(' ');
-    edits += levenshtein(ocrWords.join(' '), truthText);
+    found += matchedWords(truth.words, ocrWords);
+    truthWords += truth.words.length;
+    const truthText = pageString(truth.lines);
+    edits += distance(pageString(ocrWords), truthText);
     truthChars += truthText.length;
   }
   if (measured === 0) return undefined;
@@ -152,10 +140,10 @@ const alignOnGroundTruth = async (
   let measured = 0;
   const fields: Record<string, { aligned: number; annotated: number }> = {};
   for (const doc of documents) {
-    const lines = await readBoxText(path.join(boxDir, `${doc.id}.csv`));
-    if (lines === undefined) continue;
+    const truth = await readBoxText(path.join(boxDir, `${doc.id}.csv`));
+    if (truth === undefined) continue;
     measured++;
-    const words = lines.flatMap((line) => line.split(/\s+/)).filter((w) => w !== '').map((text) => ({ text }));
+    const words = truth.words.map((text) => ({ text }));
     const alignment = alignFields(words, doc.annotation.fields);
     for (const field of Object.keys(doc.annotation.fields)) fields[field] ??= { aligned: 0, annotated: 0 };
     for (const span of alignment.spans) (fields[span.field] as { aligned: number }).aligned++;
