@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -122,8 +123,10 @@ def cpu_bench(docs: int, epochs: int, repeats: int) -> dict[str, Any]:
     }
 
 
-def gpu_bench(steps: int, batch_size: int, docs: int, dry_run: bool = False) -> dict[str, Any]:
+def gpu_bench(steps: int, batch_size: int, docs: int, repeats: int, dry_run: bool = False) -> dict[str, Any]:
     """The hf backend's loop (bf16 autocast) vs transformers' Trainer (bf16=True) on the same windows.
+    Each side runs `repeats` times, alternating which goes first (the first run in the process also pays
+    CUDA's start-up); reported: every run's samples/s and peak GPU memory, and the ratio of the best runs.
     dry_run: the same code path on CPU with a tiny model in fp32 (checks the script, measures nothing)."""
     import torch
     from transformers import LayoutLMv3ForTokenClassification, Trainer, TrainingArguments
@@ -140,14 +143,22 @@ def gpu_bench(steps: int, batch_size: int, docs: int, dry_run: bool = False) -> 
         raise SystemExit("--gpu needs a CUDA device")
     device_name = "cpu (dry run)" if dry_run else torch.cuda.get_device_name(0)
     sizes, side = (TINY_SIZES, 32) if dry_run else (BASE_SIZES, 224)
+
+    def reset_peak() -> None:
+        if not dry_run:
+            torch.cuda.synchronize()
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats()
+
+    def peak_mb() -> float | None:
+        return None if dry_run else round(torch.cuda.max_memory_allocated() / 2**20, 1)
+
     with tempfile.TemporaryDirectory(prefix="doctrain-gpu-bench-") as tmp:
         work = Path(tmp)
         model_dir = build_tiny_model(work / "base", "layoutlmv3", sizes=sizes, image_side=side)
-        root = work / "opt_ml"
-        write_dataset(root / "input" / "data", n_train=docs, n_val=8, seed=7)
-        write_page_images(root / "input" / "data", root / "input" / "data" / "images")
-        config = root / "input" / "config"
-        config.mkdir(parents=True, exist_ok=True)
+        data = work / "data"
+        write_dataset(data, n_train=docs, n_val=8, seed=7)
+        write_page_images(data, data / "images")
         hp = {
             "backend": "hf",
             "model_id": str(model_dir),
@@ -157,51 +168,74 @@ def gpu_bench(steps: int, batch_size: int, docs: int, dry_run: bool = False) -> 
             "epochs": "1000",
             "max_steps": str(steps),
             "checkpoint_every_steps": "0",
+            "early_stopping_patience": "0",  # both sides run exactly `steps` steps
         }
-        (config / "hyperparameters.json").write_text(json.dumps(hp), encoding="utf-8")
-        run_training(resolve_paths({"DOCTRAIN_OPT_ML": str(root)}), StopFlag(), out=sys.stderr)
-        ours = json.loads((root / "model" / "metrics.json").read_text())["throughput"]
+
+        def run_ours(n: int) -> dict[str, Any]:
+            root = work / f"opt_ml_{n}"
+            (root / "input").mkdir(parents=True)
+            shutil.copytree(data, root / "input" / "data")
+            (root / "input" / "config").mkdir()
+            (root / "input" / "config" / "hyperparameters.json").write_text(json.dumps(hp), encoding="utf-8")
+            reset_peak()
+            run_training(resolve_paths({"DOCTRAIN_OPT_ML": str(root)}), StopFlag(), out=sys.stderr)
+            throughput = json.loads((root / "model" / "metrics.json").read_text())["throughput"]
+            return {"samples_per_second": throughput["samples_per_second"], "peak_gpu_mb": peak_mb()}
 
         # transformers' Trainer on the very same windows (the backend's encoding and collation).
-        backend = HFBackend(str(model_dir), lambda rid: root / "input" / "data" / "images" / f"{rid}.png")
-        train_docs = load_channel(root / "input" / "data" / "train", "train", None)
+        backend = HFBackend(str(model_dir), lambda rid: data / "images" / f"{rid}.png")
+        train_docs = load_channel(data / "train", "train", None)
         windows = backend.encode(train_docs, None, {lab: i for i, lab in enumerate(ALL_LABELS)}, 512)  # type: ignore[arg-type]
 
         def collate(items: list[Any]) -> dict[str, torch.Tensor]:
             return backend.collate(items)
 
-        torch.manual_seed(42)
-        model = LayoutLMv3ForTokenClassification.from_pretrained(model_dir, num_labels=len(ALL_LABELS))
-        args = TrainingArguments(
-            output_dir=str(work / "trainer"),
-            per_device_train_batch_size=batch_size,
-            max_steps=steps,
-            bf16=not dry_run,
-            use_cpu=dry_run,
-            learning_rate=5e-5,
-            warmup_ratio=0.1,
-            weight_decay=0.01,
-            max_grad_norm=1.0,
-            save_strategy="no",
-            logging_strategy="no",
-            report_to=[],
-            remove_unused_columns=False,
-            dataloader_num_workers=0,
-            seed=42,
-        )
-        trainer = Trainer(model=model, args=args, train_dataset=windows, data_collator=collate)  # type: ignore[arg-type]
-        theirs = trainer.train().metrics
+        def run_trainer(n: int) -> dict[str, Any]:
+            torch.manual_seed(42)
+            model = LayoutLMv3ForTokenClassification.from_pretrained(model_dir, num_labels=len(ALL_LABELS))
+            args = TrainingArguments(
+                output_dir=str(work / f"trainer_{n}"),
+                per_device_train_batch_size=batch_size,
+                max_steps=steps,
+                bf16=not dry_run,
+                use_cpu=dry_run,
+                learning_rate=5e-5,
+                warmup_ratio=0.1,
+                weight_decay=0.01,
+                max_grad_norm=1.0,
+                save_strategy="no",
+                logging_strategy="no",
+                report_to=[],
+                remove_unused_columns=False,
+                dataloader_num_workers=0,
+                seed=42,
+            )
+            reset_peak()
+            trainer = Trainer(model=model, args=args, train_dataset=windows, data_collator=collate)  # type: ignore[arg-type]
+            metrics = trainer.train().metrics
+            return {"samples_per_second": metrics.get("train_samples_per_second"), "peak_gpu_mb": peak_mb()}
+
+        ours: list[dict[str, Any]] = []
+        theirs: list[dict[str, Any]] = []
+        for r in range(repeats):
+            order = [("ours", run_ours, ours), ("trainer", run_trainer, theirs)]
+            for name, fn, into in order if r % 2 == 0 else reversed(order):
+                into.append(fn(r))
+                print(f"[bench] {name} run {r + 1}: {into[-1]}", file=sys.stderr, flush=True)
+    best_ours = max(x["samples_per_second"] for x in ours)
+    best_theirs = max(x["samples_per_second"] for x in theirs)
     return {
         "device": device_name,
         "torch": torch.__version__,
+        "transformers": __import__("transformers").__version__,
+        "model": f"LayoutLMv3-base-shaped (random weights), image side {side}",
         "steps": steps,
         "batch_size": batch_size,
         "windows": len(windows),
         "doctrain_hf_bf16": ours,
-        "transformers_trainer_bf16": {
-            "train_runtime": theirs.get("train_runtime"),
-            "samples_per_second": theirs.get("train_samples_per_second"),
-        },
+        "transformers_trainer_bf16": theirs,
+        "best_samples_per_second": {"doctrain": best_ours, "trainer": best_theirs},
+        "ratio_doctrain_vs_trainer": round(best_ours / best_theirs, 3),
         "note": "doctrain times optimizer steps only; Trainer's runtime covers its whole train() loop",
     }
 
@@ -220,7 +254,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if args.gpu or args.gpu_dry_run:
-        result = gpu_bench(args.steps, args.batch_size, args.docs, dry_run=args.gpu_dry_run)
+        result = gpu_bench(args.steps, args.batch_size, args.docs, args.repeats, dry_run=args.gpu_dry_run)
     else:
         result = cpu_bench(args.docs, args.epochs, args.repeats)
         print(
