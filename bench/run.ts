@@ -185,13 +185,9 @@ const benchOcrCache = async () => {
   const startMs = performance.now();
   const services = await startLocalServices({ root: ROOT, dataDir });
   const servicesStartMs = performance.now() - startMs;
-  // The SDK clients read their endpoints from the environment when first built: point it at the local
-  // services before the client factory (and the pipeline step that uses it) is loaded.
-  Object.assign(process.env, services.env);
-  const { s3Client, textractClient } = await import('../src/aws/clients');
   const { putBody, putJson } = await import('../src/aws/s3-objects');
   const { ocrBatch } = await import('../src/pipeline/ocr-batch');
-  const deps = { s3: s3Client(), textract: textractClient() };
+  const deps = { s3: services.clients.s3, textract: services.clients.textract };
   const bucket = services.bucket;
   try {
     // N documents for the passes plus one extra that only warms the OCR engine up (worker start, model load).

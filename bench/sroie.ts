@@ -24,7 +24,6 @@ import { z } from 'zod';
 import { startLocalPipeline } from '../local/pipeline';
 import { mulberry32 } from '../local/synth/prng';
 import type { ExecutionEvent } from '../local/stepfunctions';
-import { s3Client } from '../src/aws/clients';
 import { getBytesIfExists } from '../src/aws/s3-objects';
 import { alignFields } from '../src/dataset/align';
 import { distance } from 'fastest-levenshtein';
@@ -186,7 +185,7 @@ const main = async (): Promise<number> => {
   const started = Date.now();
   const pipeline = await startLocalPipeline({ root: ROOT, dataDir, stage: 'local', waitMs: 1000 });
   try {
-    const s3 = s3Client();
+    const s3 = pipeline.services.clients.s3;
     const bucket = pipeline.services.bucket;
     await writeDocumentsLayout(documents, s3Sink(s3, bucket, 'documents/'));
     const uploaded = Date.now();

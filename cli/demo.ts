@@ -27,7 +27,7 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
     hyperparameters: options.hyperparameters,
     prepare: async (pipeline, { log, phase }) => {
       const keys = await phase('render + upload receipts', () =>
-        uploadSyntheticReceipts(pipeline.services.bucket, { count: options.documents, seed: options.seed }),
+        uploadSyntheticReceipts(pipeline.services.clients.s3, pipeline.services.bucket, { count: options.documents, seed: options.seed }),
       );
       log(`uploaded ${keys.length} synthetic receipts (+ annotations) to s3://${pipeline.services.bucket}/documents/`);
       return {};

@@ -9,10 +9,11 @@ import path from 'node:path';
 import { startLocalPipeline, type LocalPipeline } from '../local/pipeline';
 import type { ExecutionEvent } from '../local/stepfunctions';
 import { z } from 'zod';
-import { s3Client } from '../src/aws/clients';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { getBytesIfExists, s3Uri } from '../src/aws/s3-objects';
 import { trainingJobName } from '../src/config/run-config';
 import { runManifestKey } from '../src/pipeline/dataset-step';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 
 export type Phase = <T>(name: string, work: () => Promise<T>) => Promise<T>;
 export type Log = (message: string) => void;
@@ -39,9 +40,9 @@ const reportSchema = z.looseObject({
 });
 
 /** Lines on what happened to the documents: quarantine reasons (a few) and unaligned annotations by reason. */
-const datasetReport = async (bucket: string, runId: string): Promise<string[]> => {
+const datasetReport = async (s3: S3Client, bucket: string, runId: string): Promise<string[]> => {
   const key = runManifestKey(`runs/${runId}/`);
-  const bytes = await getBytesIfExists(s3Client(), { bucket, key });
+  const bytes = await getBytesIfExists(s3, { bucket, key });
   if (bytes === undefined) return [];
   const report = reportSchema.parse(JSON.parse(Buffer.from(bytes).toString('utf8')));
   const byReason = new Map<string, number>();
@@ -55,6 +56,11 @@ const datasetReport = async (bucket: string, runId: string): Promise<string[]> =
   if (report.quarantined.length > 5) lines.push(`                  ... and ${report.quarantined.length - 5} more in the report`);
   return lines;
 };
+
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const satisfies readonly LogLevel[];
+
+/** DOCTRAIN_LOG_LEVEL (any case) as a Powertools log level; absent or unknown: WARN. */
+const lambdaLogLevel = (value: string | undefined): LogLevel => LOG_LEVELS.find((level) => level === value?.toUpperCase()) ?? 'WARN';
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
@@ -80,7 +86,15 @@ export const runNarrated = async (options: NarratedRunOptions): Promise<number> 
   const log: Log = (message) => console.log(`[${seconds(Date.now() - started).padStart(7)}] ${message}`);
 
   const pipeline = await phase('start local AWS', () =>
-    startLocalPipeline({ root: options.root, dataDir: options.dataDir, stage: 'local', persistent: options.persistent, waitMs: 1000 }),
+    startLocalPipeline({
+      root: options.root,
+      dataDir: options.dataDir,
+      stage: 'local',
+      persistent: options.persistent,
+      waitMs: 1000,
+      // The Lambdas' own log lines, readable: warnings and errors unless DOCTRAIN_LOG_LEVEL says otherwise.
+      logs: { logLevel: lambdaLogLevel(process.env['DOCTRAIN_LOG_LEVEL']) },
+    }),
   );
   try {
     log(`local AWS up: S3 ${pipeline.services.endpoints.s3}, DynamoDB ${pipeline.services.endpoints.dynamodb}, Textract ${pipeline.services.endpoints.textract}, SageMaker ${pipeline.services.endpoints.sagemaker}`);
@@ -133,7 +147,7 @@ export const runNarrated = async (options: NarratedRunOptions): Promise<number> 
     console.log(`status:           ${record?.status ?? 'no run record'}`);
     console.log(`status history:   ${events.map((event) => (event.progressKey ? `${event.status}(${event.progressKey})` : event.status)).join(' -> ')}`);
     console.log(`dataset:          ${show(record?.['datasetUri'])} (train ${counts['train'] ?? '-'}, validation ${counts['validation'] ?? '-'}, quarantined ${counts['quarantined'] ?? '-'})`);
-    for (const line of await datasetReport(pipeline.services.bucket, runId)) console.log(line);
+    for (const line of await datasetReport(pipeline.services.clients.s3, pipeline.services.bucket, runId)) console.log(line);
     console.log(`validation F1:    ${metrics['val_f1'] === undefined ? '-' : metrics['val_f1'].toFixed(4)} (precision ${metrics['val_precision']?.toFixed(4) ?? '-'}, recall ${metrics['val_recall']?.toFixed(4) ?? '-'})`);
     console.log(`model artifact:   ${show(record?.['modelArtifactUri'])}`);
     console.log(`                  (on disk: ${path.join(options.dataDir, 's3', pipeline.services.bucket)}/...)`);

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Argument, Command, CommanderError, InvalidArgumentError } from '@commander-js/extra-typings';
 import { z } from 'zod';
-import { s3Client, textractClient } from '../src/aws/clients';
+import { createAwsClients, type AwsClients } from '../src/aws/clients';
 import { importFormat, importFormatNames } from '../src/importers';
 import { runDemo } from './demo';
 import { importCommand } from './import';
@@ -24,6 +24,10 @@ import { printRuns, printStatus, startExecution } from './remote';
 import { runOnFolder } from './run';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The AWS clients of commands that talk to AWS (endpoints, region, credentials from the SDK's own configuration), built on first use. */
+let clients: AwsClients | undefined;
+const awsClients = (): AwsClients => (clients ??= createAwsClients());
 
 const nonNegativeInteger = (value: string): number => {
   const parsed = Number(value);
@@ -152,7 +156,7 @@ export const buildProgram = (setExitCode: (code: number) => void): Command => {
     .option('--textract <response>', 'a saved Textract DetectDocumentText response instead of --document')
     .option('--python <path>', 'the Python with the trainer\'s dependencies (default $DOCTRAIN_PYTHON, then .venv/bin/python)')
     .action(async (options) => {
-      setExitCode(await runPredictCommand(options, root, { s3: s3Client, textract: textractClient }));
+      setExitCode(await runPredictCommand(options, root, { s3: () => awsClients().s3, textract: () => awsClients().textract }));
     });
 
   return program;

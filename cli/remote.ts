@@ -1,17 +1,17 @@
 /** CLI commands that talk to AWS, or to the local AWS when AWS_ENDPOINT_URL_* point at it. */
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { dynamoDocumentClient, sfnClient } from '../src/aws/clients';
+import { createDynamoDocumentClient, createSfnClient } from '../src/aws/clients';
 import { InvalidInputError } from '../src/errors';
 import { isRunStatus, RunStore } from '../src/status/run-store';
 
 const storeFor = (table: string | undefined): RunStore => {
   const tableName = table ?? process.env['DOCTRAIN_TABLE'];
   if (!tableName) throw new InvalidInputError('no table: pass --table NAME or set DOCTRAIN_TABLE (see `sls info` outputs)');
-  return new RunStore(dynamoDocumentClient(), tableName);
+  return new RunStore(createDynamoDocumentClient(), tableName);
 };
 
 export const startExecution = async (stateMachineArn: string, input: unknown, name?: string): Promise<number> => {
-  const result = await sfnClient().send(
+  const result = await createSfnClient().send(
     new StartExecutionCommand({
       stateMachineArn,
       input: JSON.stringify({ trigger: 'cli', ...(input as object) }),

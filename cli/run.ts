@@ -10,7 +10,6 @@ import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { s3Client } from '../src/aws/clients';
 import { listKeys, parseS3Uri, putBody } from '../src/aws/s3-objects';
 import { InvalidInputError } from '../src/errors';
 import { contentTypeFor, importFormat, s3Sink } from '../src/importers';
@@ -77,7 +76,7 @@ export const runOnFolder = async (options: RunFolderOptions): Promise<number> =>
     runIdPrefix: 'run',
     hyperparameters: options.hyperparameters,
     prepare: async (pipeline, { log, phase }) => {
-      const s3 = s3Client();
+      const s3 = pipeline.services.clients.s3;
       const bucket = pipeline.services.bucket;
       if (fromS3 !== undefined) {
         if (fromS3.bucket !== bucket) throw new InvalidInputError(`the local stage has one bucket, ${bucket}; got s3://${fromS3.bucket}/`);

@@ -35,6 +35,12 @@ export interface FunctionEntry {
   /** Absolute path of the handler module (TypeScript source). */
   modulePath: string;
   exportName: string;
+  /**
+   * The handler module's factory, `create<Key>Handler` (e.g. createOcrBatchHandler): the local runtime
+   * builds the handler with its own clients and settings from it, instead of using the module-scope
+   * `handler` built from the environment.
+   */
+  factoryName: string;
 }
 
 export interface ServerlessProject {
@@ -69,6 +75,7 @@ export const loadServerlessProject = (root: string): ServerlessProject => {
       logicalId: lambdaLogicalId(key),
       modulePath: path.join(root, `${handler.slice(0, dot)}.ts`),
       exportName: handler.slice(dot + 1),
+      factoryName: `create${key.charAt(0).toUpperCase()}${key.slice(1)}Handler`,
     };
   });
   const custom = asObject(config['custom'], 'custom');

@@ -1,14 +1,19 @@
 /**
  * The embedded local AWS: DynamoDB (dynalite), S3 (s3rver), Textract (tesseract.js) and SageMaker
- * (the trainer as a process, or a container where Docker runs), all on 127.0.0.1. What it hands back is
- * an environment: the handlers and the SDK find every service through AWS_ENDPOINT_URL_<SERVICE>.
+ * (the trainer as a process, or a container where Docker runs), all on 127.0.0.1. What it hands back are
+ * clients built with explicit endpoints (local/clients.ts), the deployment settings the handlers are built
+ * with, and the same as an environment for other processes (`sls invoke local`, the aws CLI). It never
+ * reads or writes this process's environment.
  */
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { STAGE_SETTINGS, type StackSettingName } from '../src/config/settings';
+import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { createS3Client, destroyAwsClients, type AwsClients } from '../src/aws/clients';
+import { STAGE_SETTINGS, TEMPLATE_ENVIRONMENT, deploymentSettingsSchema, type DeploymentSettings, type StackSettingName } from '../src/config/settings';
+import { parseOrThrow } from '../src/validation';
+import { LOCAL_REGION, localAwsClients, localClientEnvironment, localS3Config, type LocalEndpoints } from './clients';
 import { startLocalDynamoDB } from './dynamodb';
 import { startLocalSageMaker, type LocalSageMakerFaults } from './sagemaker';
 import { loadServerlessProject } from './serverless-project';
@@ -33,8 +38,12 @@ export interface LocalServicesOptions {
 export interface LocalServices {
   bucket: string;
   tableName: string;
-  endpoints: Record<'s3' | 'dynamodb' | 'textract' | 'sagemaker', string>;
-  /** Everything a process needs to talk to these services, the handlers' deployment settings included. */
+  endpoints: LocalEndpoints;
+  /** Clients of these services, built with their endpoints (closed by `close`). */
+  clients: AwsClients;
+  /** The deployment settings of the stage, as the functions get them on AWS (the local resources for the stack's). */
+  settings: DeploymentSettings;
+  /** Everything another process needs to talk to these services, the handlers' deployment settings included. */
   env: Record<string, string>;
   setSageMakerFaults(faults: LocalSageMakerFaults): void;
   /** Injected Textract throttling from now on (`{}`: none). */
@@ -47,8 +56,6 @@ export interface LocalServices {
 export const LOCAL_BUCKET = 'doctrain-local';
 export const LOCAL_TABLE = 'doctrain-local-runs';
 export const LOCAL_ACCOUNT = '000000000000';
-/** s3rver only accepts this key pair; dynalite and the local emulators accept any. */
-const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
 
 /** CloudFormation table properties -> CreateTable input (what dynalite understands of it). */
 export const createTableInput = (tableName: string, properties: Record<string, unknown>): CreateTableCommandInput => ({
@@ -70,6 +77,17 @@ const localStackEnvironment: Record<StackSettingName, string> = {
   DOCTRAIN_TRAINING_IMAGE: 'doctrain-trainer:local',
   DOCTRAIN_SAGEMAKER_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/doctrain-local-sagemaker`,
 };
+
+/**
+ * The functions' whole environment on the local runtime, as Lambda would give it on AWS: the region, what
+ * serverless.yml writes as is, the stage's config and the local resources for the stack's.
+ */
+export const localSettingsEnvironment = (stageConfig: Readonly<Record<string, unknown>>): Record<string, string> => ({
+  AWS_REGION: LOCAL_REGION,
+  ...TEMPLATE_ENVIRONMENT,
+  ...deploymentEnvironment(stageConfig),
+  ...localStackEnvironment,
+});
 
 export const startLocalServices = async (options: LocalServicesOptions): Promise<LocalServices> => {
   const project = loadServerlessProject(options.root);
@@ -97,32 +115,19 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
     const s3Address = await s3rver.run();
     closers.push(() => s3rver.close());
 
-    const endpoints = {
-      s3: `http://127.0.0.1:${s3Address.port}`,
-      dynamodb: dynamoDB.endpoint,
-      textract: '',
-      sagemaker: '',
-    };
-    const env: Record<string, string> = {
-      AWS_REGION: 'us-east-1',
-      AWS_DEFAULT_REGION: 'us-east-1', // the aws CLI v1 reads this one
-      ...LOCAL_CREDENTIALS,
-      AWS_ENDPOINT_URL_S3: endpoints.s3,
-      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-      DOCTRAIN_S3_FORCE_PATH_STYLE: 'true',
-      // s3rver would store the streaming-checksum framing inside objects (FIELD-NOTES).
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-    };
-    // The emulators read S3 through the shared client factory, so the S3 endpoint must be in place first.
-    Object.assign(process.env, env);
+    // The emulators read and write S3 through this client; Textract's and SageMaker's endpoints are known once they listen.
+    const s3 = createS3Client(localS3Config(`http://127.0.0.1:${s3Address.port}`));
+    closers.push(() => Promise.resolve(s3.destroy()));
 
     const textract = await startLocalTextract({
+      s3,
       ...(options.ports?.textract === undefined ? {} : { port: options.ports.textract }),
       ...(options.textractMaxTps === undefined ? {} : { maxTps: options.textractMaxTps }),
     });
     closers.push(() => textract.close());
     const sagemaker = await startLocalSageMaker({
+      s3,
+      region: LOCAL_REGION,
       workDir: path.join(options.dataDir, 'sagemaker'),
       trainerDir: path.join(options.root, 'training-image'),
       runner: options.sagemaker?.runner ?? 'auto',
@@ -132,29 +137,30 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
       stopTimeoutSeconds: 20,
     });
     closers.push(() => sagemaker.close());
-    endpoints.textract = textract.endpoint;
-    endpoints.sagemaker = sagemaker.endpoint;
-    Object.assign(env, {
-      AWS_ENDPOINT_URL_TEXTRACT: textract.endpoint,
-      AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint,
-      ...deploymentEnvironment(project.stageConfig(stage)),
-      ...localStackEnvironment,
-    });
+    const endpoints: LocalEndpoints = {
+      s3: `http://127.0.0.1:${s3Address.port}`,
+      dynamodb: dynamoDB.endpoint,
+      textract: textract.endpoint,
+      sagemaker: sagemaker.endpoint,
+    };
+    const clients = localAwsClients(endpoints);
+    closers.push(() => Promise.resolve(destroyAwsClients(clients)));
+    const settingsEnvironment = localSettingsEnvironment(project.stageConfig(stage));
+    const settings = parseOrThrow(deploymentSettingsSchema, settingsEnvironment, `local deployment settings (stage ${stage})`);
 
-    const dynamo = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     try {
-      await dynamo.send(new CreateTableCommand(createTableInput(LOCAL_TABLE, project.tableProperties)));
+      await clients.dynamo.send(new CreateTableCommand(createTableInput(LOCAL_TABLE, project.tableProperties)));
     } catch (error) {
       // A persistent local stage keeps its table between runs.
       if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
-    } finally {
-      dynamo.destroy();
     }
     return {
       bucket: LOCAL_BUCKET,
       tableName: LOCAL_TABLE,
       endpoints,
-      env,
+      clients,
+      settings,
+      env: { ...localClientEnvironment(endpoints), ...settingsEnvironment },
       setSageMakerFaults: (faults) => sagemaker.setFaults(faults),
       setTextractFaults: (faults) => textract.setFaults(faults),
       textractStats: () => textract.stats(),

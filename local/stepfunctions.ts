@@ -1,9 +1,10 @@
 /**
  * Runs the real ASL definition with aws-local-stepfunctions, routing every Task generically:
- *  - a Lambda reference (Fn::GetAtt [<Fn>LambdaFunction, Arn]) calls that function's handler module
- *    in-process, with Lambda's error and serialisation semantics;
+ *  - a Lambda reference (Fn::GetAtt [<Fn>LambdaFunction, Arn]) calls that function's handler in-process,
+ *    built by its module's factory with the local runtime's clients and settings (local/handler-deps.ts),
+ *    with Lambda's error and serialisation semantics;
  *  - `arn:aws:states:::<service>:<action>` and `arn:aws:states:::aws-sdk:<service>:<action>` become the
- *    AWS SDK command of that name, sent to whatever endpoint the environment configures.
+ *    AWS SDK command of that name, sent with the local runtime's client of that service.
  * Nothing here knows a state by name: a new state in the definition needs no change here.
  */
 import './promise-with-resolvers';
@@ -14,6 +15,11 @@ import * as s3Sdk from '@aws-sdk/client-s3';
 import * as sagemakerSdk from '@aws-sdk/client-sagemaker';
 import * as textractSdk from '@aws-sdk/client-textract';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { AwsClients } from '../src/aws/clients';
+
+/** The clients service integrations are sent with (LocalHandlerDeps carries them under the same names). */
+type IntegrationClients = Pick<AwsClients, 's3' | 'dynamo' | 'textract' | 'sagemaker'>;
+import type { LocalHandlerDeps } from './handler-deps';
 import type { FunctionEntry } from './serverless-project';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -28,18 +34,20 @@ export class TaskError extends Error {
 }
 
 interface SdkModule {
-  client: new (config: Record<string, unknown>) => { send(command: unknown): Promise<unknown>; destroy(): void };
+  /** The local runtime's client of this service. */
+  client: (clients: IntegrationClients) => { send(command: unknown): Promise<unknown> };
   commands: Record<string, unknown>;
   /** The prefix Step Functions puts on this service's error names, e.g. SageMaker.ResourceInUseException. */
   errorPrefix: string;
 }
 
 // The SDK's client and command classes are generic over their own input types; the routing only needs this shape.
+// The DynamoDB integration takes DynamoDB JSON (typed attribute values): the plain client under the document client.
 const SDK_MODULES = {
-  sagemaker: { client: sagemakerSdk.SageMakerClient, commands: sagemakerSdk, errorPrefix: 'SageMaker' },
-  dynamodb: { client: dynamodbSdk.DynamoDBClient, commands: dynamodbSdk, errorPrefix: 'DynamoDB' },
-  s3: { client: s3Sdk.S3Client, commands: s3Sdk, errorPrefix: 'S3' },
-  textract: { client: textractSdk.TextractClient, commands: textractSdk, errorPrefix: 'Textract' },
+  sagemaker: { client: (clients: IntegrationClients) => clients.sagemaker, commands: sagemakerSdk, errorPrefix: 'SageMaker' },
+  dynamodb: { client: (clients: IntegrationClients) => clients.dynamo, commands: dynamodbSdk, errorPrefix: 'DynamoDB' },
+  s3: { client: (clients: IntegrationClients) => clients.s3, commands: s3Sdk, errorPrefix: 'S3' },
+  textract: { client: (clients: IntegrationClients) => clients.textract, commands: textractSdk, errorPrefix: 'Textract' },
 } as unknown as Record<string, SdkModule>;
 
 /** Step Functions hands states JSON: dates become ISO strings, undefined members disappear. */
@@ -47,7 +55,7 @@ const toJson = (value: unknown): Json => JSON.parse(JSON.stringify(value ?? null
 
 const SERVICE_INTEGRATION = /^arn:aws:states:::(?:aws-sdk:)?([a-z0-9]+):([A-Za-z0-9]+)(\.sync|\.waitForTaskToken)?$/;
 
-export const serviceIntegrationHandler = (resource: string): TaskHandler => {
+export const serviceIntegrationHandler = (resource: string, clients: IntegrationClients): TaskHandler => {
   const match = SERVICE_INTEGRATION.exec(resource);
   const [, service = '', action = '', pattern] = match ?? [];
   const sdk = SDK_MODULES[service];
@@ -56,9 +64,8 @@ export const serviceIntegrationHandler = (resource: string): TaskHandler => {
   const commandName = `${action.charAt(0).toUpperCase()}${action.slice(1)}Command`;
   const Command = sdk.commands[commandName] as (new (input: unknown) => unknown) | undefined;
   if (!Command) throw new Error(`Local runtime: ${service} has no SDK command ${commandName} (${resource})`);
-  let client: InstanceType<SdkModule['client']> | undefined;
+  const client = sdk.client(clients);
   return async (input) => {
-    client ??= new sdk.client(service === 's3' ? { forcePathStyle: true } : {});
     try {
       const output = (await client.send(new Command(input))) as Record<string, unknown>;
       const { $metadata: _metadata, ...result } = output;
@@ -73,14 +80,20 @@ export const serviceIntegrationHandler = (resource: string): TaskHandler => {
   };
 };
 
-/** In-process Lambda: JSON in, JSON out, errors as {errorType, errorMessage} like the Lambda service. */
-export const lambdaHandler = (fn: FunctionEntry): TaskHandler => {
-  let loaded: Promise<(event: unknown, context: unknown) => Promise<unknown>> | undefined;
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+/**
+ * In-process Lambda: JSON in, JSON out, errors as {errorType, errorMessage} like the Lambda service. The
+ * handler is built once, on first use, by the module's factory with `deps` (what a cold start does).
+ */
+export const lambdaHandler = (fn: FunctionEntry, deps: LocalHandlerDeps): TaskHandler => {
+  let loaded: Promise<Handler> | undefined;
   return async (input) => {
     loaded ??= import(pathToFileURL(fn.modulePath).href).then((module: Record<string, unknown>) => {
-      const handler = module[fn.exportName];
-      if (typeof handler !== 'function') throw new Error(`${fn.modulePath} does not export ${fn.exportName}`);
-      return handler as (event: unknown, context: unknown) => Promise<unknown>;
+      const factory = module[fn.factoryName];
+      if (typeof factory !== 'function') throw new Error(`${fn.modulePath} does not export the handler factory ${fn.factoryName}`);
+      // Each factory takes a part of LocalHandlerDeps (checked by test/unit/local/wiring.test.ts) and returns a handler.
+      return (factory as (deps: LocalHandlerDeps) => Handler)(deps);
     });
     const handler = await loaded;
     const started = Date.now();
@@ -123,7 +136,7 @@ export interface PreparedStateMachine {
  * Replaces Lambda references by placeholder ARNs (the library wants strings) and builds one handler per
  * Task state. Task state names must be unique across the definition, as the library keys handlers by name.
  */
-export const prepareStateMachine = (source: StateNode, functions: readonly FunctionEntry[]): PreparedStateMachine => {
+export const prepareStateMachine = (source: StateNode, functions: readonly FunctionEntry[], deps: LocalHandlerDeps): PreparedStateMachine => {
   const definition = structuredClone(source);
   const handlers: Record<string, TaskHandler> = {};
   const waitStates: string[] = [];
@@ -135,11 +148,11 @@ export const prepareStateMachine = (source: StateNode, functions: readonly Funct
     const resource = state['Resource'];
     const getAtt = (resource as { 'Fn::GetAtt'?: [string, string] } | null)?.['Fn::GetAtt'];
     if (typeof resource === 'string') {
-      handlers[name] = serviceIntegrationHandler(resource);
+      handlers[name] = serviceIntegrationHandler(resource, deps);
     } else if (getAtt) {
       const fn = byLogicalId.get(getAtt[0]);
       if (!fn) throw new Error(`Local runtime: state ${name} references ${getAtt[0]}, which is no function in serverless.yml`);
-      handlers[name] = lambdaHandler(fn);
+      handlers[name] = lambdaHandler(fn, deps);
       state['Resource'] = `arn:aws:lambda:us-east-1:000000000000:function:doctrain-local-${fn.key}`;
     } else {
       throw new Error(`Local runtime: state ${name} has a Resource the local runtime cannot route: ${JSON.stringify(resource)}`);

@@ -1,7 +1,10 @@
 /** PlanBatches: documents under the prefix -> batch lists in S3 for the OCR Map. */
+import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { s3Client } from '../../src/aws/clients';
+import { createS3Client } from '../../src/aws/clients';
 import { defineHandler } from '../../src/lambda/handler';
+import { observabilityFromEnv, type Observability } from '../../src/lambda/observability';
+import type { LambdaEnvironment } from '../../src/lambda/wiring';
 import { planBatches } from '../../src/pipeline/plan';
 
 const eventSchema = z.strictObject({
@@ -12,4 +15,13 @@ const eventSchema = z.strictObject({
   batchSize: z.number().int().min(1),
 });
 
-export const handler = defineHandler('PlanBatches', eventSchema, (event) => planBatches(s3Client(), event));
+export interface PlanBatchesDeps extends Observability {
+  s3: S3Client;
+}
+
+export const createPlanBatchesHandler = (deps: PlanBatchesDeps) =>
+  defineHandler({ name: 'PlanBatches', eventSchema, run: (event) => planBatches(deps.s3, event) }, deps);
+
+export const planBatchesDepsFromEnv = (env: LambdaEnvironment): PlanBatchesDeps => ({ s3: createS3Client(), ...observabilityFromEnv(env) });
+
+export const handler = createPlanBatchesHandler(planBatchesDepsFromEnv(process.env));

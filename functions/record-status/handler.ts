@@ -1,11 +1,12 @@
 /** RecordStatus: the DynamoDB status writer used by every Record* state. */
 import { z } from 'zod';
+import { createDynamoDocumentClient } from '../../src/aws/clients';
 import { defineHandler } from '../../src/lambda/handler';
-import { runStoreFromEnv } from '../../src/lambda/run-store';
-import { recordStatus } from '../../src/pipeline/record-status';
+import { observabilityFromEnv } from '../../src/lambda/observability';
+import { runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
+import { deploymentSettingsFromEnv, type LambdaEnvironment } from '../../src/lambda/wiring';
+import { recordRunStatus } from '../../src/pipeline/record-status';
 import { RUN_STATUSES } from '../../src/status/run-status';
-
-const store = runStoreFromEnv();
 
 const eventSchema = z.strictObject({
   runId: z.string().min(1),
@@ -24,6 +25,14 @@ const eventSchema = z.strictObject({
     .optional(),
 });
 
-export const handler = defineHandler('RecordStatus', eventSchema, (event) =>
-  recordStatus({ store, now: () => new Date() }, event),
-);
+export const createRecordStatusHandler = (deps: RunStoreDeps) =>
+  defineHandler({ name: 'RecordStatus', eventSchema, run: (event) => recordRunStatus({ store: runStoreOf(deps), now: deps.now }, event) }, deps);
+
+export const recordStatusDepsFromEnv = (env: LambdaEnvironment): RunStoreDeps => ({
+  dynamo: createDynamoDocumentClient(),
+  settings: deploymentSettingsFromEnv(env),
+  now: () => new Date(),
+  ...observabilityFromEnv(env),
+});
+
+export const handler = createRecordStatusHandler(recordStatusDepsFromEnv(process.env));

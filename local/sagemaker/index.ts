@@ -4,7 +4,7 @@
  *
  * Ops: CreateTrainingJob, DescribeTrainingJob, StopTrainingJob, ListTrainingJobs. Jobs run the training
  * container contract (docs/CONTRACTS.md section 4) as a local process or a docker container; data, model
- * and checkpoints go through S3 via `s3Client()` (point it at a local S3 with AWS_ENDPOINT_URL_S3).
+ * and checkpoints go through the S3 client it is started with (the local S3).
  */
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
@@ -18,6 +18,7 @@ import {
   type JsonObject,
   type LocalServer,
 } from '../http/json-protocol-server';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { TrainingJob, type RunnerSettings } from './job';
 import { validateCreateTrainingJob, validationError } from './validate';
 
@@ -34,6 +35,10 @@ export interface LocalSageMakerFaults {
 }
 
 export interface LocalSageMakerOptions {
+  /** Where channels are read from and checkpoints and models written to. */
+  s3: S3Client;
+  /** The region the jobs report (their ARNs, AWS_REGION in the container); default us-east-1. */
+  region?: string;
   /** 0 or absent: a free port. */
   port?: number;
   /** Where each job gets `<workDir>/<jobName>/opt/ml/...` and `logs.txt`. */
@@ -42,7 +47,7 @@ export interface LocalSageMakerOptions {
   trainerDir: string;
   /** 'auto' (default): docker when `docker info` succeeds, else a local process. */
   runner?: 'auto' | 'process' | 'docker';
-  /** Python for the process runner; default env DOCTRAIN_PYTHON, else the project venv (`.venv/bin/python` at the repo root, made by scripts/setup.sh). */
+  /** Python for the process runner; default env DOCTRAIN_PYTHON (an option of the local runtime, not of the application), else the project venv (`.venv/bin/python` at the repo root, made by scripts/setup.sh). */
   python?: string;
   /** Python module run as `<python> -m <module> train`; default 'doctrain_trainer'. */
   module?: string;
@@ -80,7 +85,7 @@ const dockerAvailable = async (): Promise<boolean> => {
 const notFound = (): JsonProtocolError => validationError('Requested resource not found.');
 
 export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promise<LocalSageMaker> => {
-  const region = process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
+  const region = options.region ?? 'us-east-1';
   const workDir = path.resolve(options.workDir);
   await mkdir(workDir, { recursive: true });
   const runnerKind =
@@ -94,6 +99,7 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
 
   const settingsFor = (): RunnerSettings => ({
     runner: runnerKind,
+    s3: options.s3,
     python: options.python ?? process.env['DOCTRAIN_PYTHON'] ?? PROJECT_VENV_PYTHON,
     module: options.module ?? 'doctrain_trainer',
     trainerDir: path.resolve(options.trainerDir),

@@ -10,6 +10,7 @@ import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { downloadFolder, downloadPrefix, FolderSync, isEmptyDir, s3Uri, uploadFile } from './s3-sync';
 import { compileMetricRegex, type TrainingJobRequest } from './validate';
 
@@ -36,6 +37,8 @@ export interface Transition {
 }
 
 export interface RunnerSettings {
+  /** The S3 the job's channels, checkpoints and model go through (the local S3). */
+  s3: S3Client;
   runner: 'process' | 'docker';
   python: string;
   module: string;
@@ -175,7 +178,7 @@ export class TrainingJob {
       this.trainingStartTime = new Date();
       await this.prepare();
       const checkpointSync =
-        this.request.checkpoint !== undefined ? new FolderSync(path.join(this.optMl, 'checkpoints'), this.request.checkpoint) : undefined;
+        this.request.checkpoint !== undefined ? new FolderSync(this.settings.s3, path.join(this.optMl, 'checkpoints'), this.request.checkpoint) : undefined;
 
       let exit: ExitInfo | undefined;
       let interrupted = false;
@@ -276,7 +279,7 @@ export class TrainingJob {
       if (this.checkAborted()) return;
       const dir = path.join(this.optMl, 'input', 'data', channel.ChannelName);
       await mkdir(dir, { recursive: true });
-      const count = await downloadPrefix(channel.s3, dir);
+      const count = await downloadPrefix(this.settings.s3, channel.s3, dir);
       if (count === 0) {
         throw new JobFailure(
           `ClientError: No S3 objects found under S3 URL "${s3Uri(channel.s3)}" given in input data source. ` +
@@ -296,7 +299,7 @@ export class TrainingJob {
 
   private async restoreCheckpoints(): Promise<void> {
     if (this.request.checkpoint === undefined || this.checkAborted()) return;
-    await downloadFolder(this.request.checkpoint, path.join(this.optMl, 'checkpoints'));
+    await downloadFolder(this.settings.s3, this.request.checkpoint, path.join(this.optMl, 'checkpoints'));
   }
 
   /** A new spot instance: nothing local survives but the input data; checkpoints come back from S3. */
@@ -426,7 +429,7 @@ export class TrainingJob {
     const { output, name } = this.request;
     const base = output.key.replace(/\/+$/, '');
     const key = `${base === '' ? '' : `${base}/`}${name}/output/model.tar.gz`;
-    await uploadFile(tarball, output.bucket, key);
+    await uploadFile(this.settings.s3, tarball, output.bucket, key);
     this.modelArtifacts = `s3://${output.bucket}/${key}`;
   }
 }

@@ -1,37 +1,33 @@
-/** S3 transfers for the local SageMaker, all through the project's `s3Client()` (endpoint from the environment). */
+/** S3 transfers for the local SageMaker, through the S3 client it was started with (the local S3). */
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { s3Client } from '../../src/aws/clients';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
 import { listKeys as listObjectKeys, s3Uri } from '../../src/aws/s3-objects';
 import type { S3Location } from './validate';
 
 export { s3Uri };
 
 /** Object keys under a prefix, without the zero-byte "folder" markers some tools create. */
-const listKeys = async (bucket: string, prefix: string): Promise<string[]> =>
-  (await listObjectKeys(s3Client(), bucket, prefix)).filter((key) => !key.endsWith('/'));
+const listKeys = async (s3: S3Client, bucket: string, prefix: string): Promise<string[]> =>
+  (await listObjectKeys(s3, bucket, prefix)).filter((key) => !key.endsWith('/'));
 
-const download = async (bucket: string, key: string, file: string): Promise<void> => {
-  const out = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+const download = async (s3: S3Client, bucket: string, key: string, file: string): Promise<void> => {
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   if (!(out.Body instanceof Readable)) throw new Error(`s3://${bucket}/${key}: no body`);
   await mkdir(path.dirname(file), { recursive: true });
   await pipeline(out.Body, createWriteStream(file));
 };
 
-/** Run `fn` over `items` with at most `limit` in flight. */
-const eachLimit = async <T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> => {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  });
-  await Promise.all(lanes);
+/** Downloads in flight at once per folder. */
+const DOWNLOAD_CONCURRENCY = 8;
+
+const downloadAll = async (s3: S3Client, bucket: string, keys: readonly string[], fileFor: (key: string) => string): Promise<void> => {
+  const limit = pLimit(DOWNLOAD_CONCURRENCY);
+  await Promise.all(keys.map((key) => limit(() => download(s3, bucket, key, fileFor(key)))));
 };
 
 /**
@@ -39,10 +35,10 @@ const eachLimit = async <T>(items: T[], limit: number, fn: (item: T) => Promise<
  * path relative to the prefix's "folder" (the prefix up to its last '/'), i.e. at its basename for a flat
  * prefix such as `datasets/<fp>/train-`. Returns the number of files.
  */
-export const downloadPrefix = async (loc: S3Location, dir: string): Promise<number> => {
-  const keys = await listKeys(loc.bucket, loc.key);
+export const downloadPrefix = async (s3: S3Client, loc: S3Location, dir: string): Promise<number> => {
+  const keys = await listKeys(s3, loc.bucket, loc.key);
   const folder = loc.key.slice(0, loc.key.lastIndexOf('/') + 1);
-  await eachLimit(keys, 8, (key) => download(loc.bucket, key, path.join(dir, key.slice(folder.length))));
+  await downloadAll(s3, loc.bucket, keys, (key) => path.join(dir, key.slice(folder.length)));
   return keys.length;
 };
 
@@ -50,14 +46,14 @@ export const downloadPrefix = async (loc: S3Location, dir: string): Promise<numb
 export const folderPrefix = (loc: S3Location): string =>
   loc.key === '' || loc.key.endsWith('/') ? loc.key : `${loc.key}/`;
 
-export const downloadFolder = async (loc: S3Location, dir: string): Promise<number> => {
+export const downloadFolder = async (s3: S3Client, loc: S3Location, dir: string): Promise<number> => {
   const prefix = folderPrefix(loc);
-  const keys = await listKeys(loc.bucket, prefix);
-  await eachLimit(keys, 8, (key) => download(loc.bucket, key, path.join(dir, key.slice(prefix.length))));
+  const keys = await listKeys(s3, loc.bucket, prefix);
+  await downloadAll(s3, loc.bucket, keys, (key) => path.join(dir, key.slice(prefix.length)));
   return keys.length;
 };
 
-export const uploadFile = async (file: string, bucket: string, key: string): Promise<void> => {
+export const uploadFile = async (s3: S3Client, file: string, bucket: string, key: string): Promise<void> => {
   // Opened first: a file that vanishes before (a trainer's temp checkpoint renamed into place) rejects
   // here, where the caller handles it; a stream opened lazily would emit an unhandled 'error' and crash
   // the process. Once open, a rename or removal no longer matters: the descriptor still reads the bytes.
@@ -65,7 +61,7 @@ export const uploadFile = async (file: string, bucket: string, key: string): Pro
   try {
     const { size } = await handle.stat();
     // A stream with a known length: no whole-file buffering for large models/checkpoints.
-    await s3Client().send(
+    await s3.send(
       new PutObjectCommand({ Bucket: bucket, Key: key, Body: handle.createReadStream({ autoClose: false }), ContentLength: size }),
     );
   } finally {
@@ -95,6 +91,7 @@ export class FolderSync {
   private running: Promise<void> = Promise.resolve();
 
   public constructor(
+    private readonly s3: S3Client,
     private readonly dir: string,
     private readonly target: S3Location,
   ) {}
@@ -115,7 +112,7 @@ export class FolderSync {
       if (this.uploaded.get(file) === signature) continue;
       const rel = path.relative(this.dir, file).split(path.sep).join('/');
       try {
-        await uploadFile(file, this.target.bucket, `${prefix}${rel}`);
+        await uploadFile(this.s3, file, this.target.bucket, `${prefix}${rel}`);
       } catch (error) {
         if ((await stat(file).catch(() => undefined)) === undefined) continue; // vanished mid-upload
         throw error;

@@ -9,8 +9,7 @@
  * UnsupportedDocumentException, exactly as Textract does; the asynchronous API reads it page by page.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { s3Client } from '../../src/aws/clients';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   JsonProtocolError,
   makeReaders,
@@ -23,6 +22,8 @@ import { OcrEngine, type TextractBlock } from './ocr';
 import { openDocumentPages, type DocumentPages } from './pages';
 
 export interface LocalTextractOptions {
+  /** Where Document.S3Object is read from (the local S3). */
+  s3: S3Client;
   /** 0 or absent: a free port. */
   port?: number;
   /**
@@ -69,12 +70,12 @@ interface AsyncJob {
   statusMessage?: string;
 }
 
-const readS3Object = async (s3Object: JsonObject): Promise<Buffer> => {
+const readS3Object = async (s3: S3Client, s3Object: JsonObject): Promise<Buffer> => {
   const bucket = r.string(s3Object['Bucket'], 'S3Object.Bucket');
   const name = r.string(s3Object['Name'], 'S3Object.Name');
   const version = r.optionalString(s3Object['Version'], 'S3Object.Version');
   try {
-    const out = await s3Client().send(
+    const out = await s3.send(
       new GetObjectCommand({ Bucket: bucket, Key: name, ...(version !== undefined ? { VersionId: version } : {}) }),
     );
     if (out.Body === undefined) throw new Error('empty body');
@@ -87,7 +88,7 @@ const readS3Object = async (s3Object: JsonObject): Promise<Buffer> => {
 };
 
 /** `Document` of the sync APIs: exactly one of Bytes (base64 on the wire) or S3Object. */
-const readDocument = async (input: JsonObject): Promise<Buffer> => {
+const readDocument = async (s3: S3Client, input: JsonObject): Promise<Buffer> => {
   const document = r.optionalObject(input['Document'], 'Document');
   if (document === undefined) return r.fail('Document is required');
   const bytes = document['Bytes'];
@@ -98,7 +99,7 @@ const readDocument = async (input: JsonObject): Promise<Buffer> => {
     return Buffer.from(bytes, 'base64');
   }
   if (bytes !== undefined) return r.fail('Document.Bytes must be a base64 string');
-  if (s3Object !== undefined) return readS3Object(s3Object);
+  if (s3Object !== undefined) return readS3Object(s3, s3Object);
   return r.fail('Document must contain Bytes or S3Object');
 };
 
@@ -118,7 +119,7 @@ const decodeToken = (token: string, jobId: string): number => {
   return r.fail('Invalid NextToken');
 };
 
-export const startLocalTextract = async (options: LocalTextractOptions = {}): Promise<LocalTextract> => {
+export const startLocalTextract = async (options: LocalTextractOptions): Promise<LocalTextract> => {
   const ocr = new OcrEngine();
   const jobs = new Map<string, AsyncJob>();
   const jobsByToken = new Map<string, string>();
@@ -170,7 +171,7 @@ export const startLocalTextract = async (options: LocalTextractOptions = {}): Pr
   };
 
   const detect = async (input: JsonObject) => {
-    const document = await openDocumentPages(await readDocument(input), 'sync');
+    const document = await openDocumentPages(await readDocument(options.s3, input), 'sync');
     return { DocumentMetadata: { Pages: document.pageCount }, Blocks: await recognizeAll(document) };
   };
 
@@ -206,7 +207,7 @@ export const startLocalTextract = async (options: LocalTextractOptions = {}): Pr
           if (existing !== undefined) return { JobId: existing };
         }
         // Like the service, the object is read and its format, size and page count checked when the job starts.
-        const document = await openDocumentPages(await readS3Object(s3Object), 'async');
+        const document = await openDocumentPages(await readS3Object(options.s3, s3Object), 'async');
         const jobId = createHash('sha256').update(randomBytes(32)).digest('hex');
         const job: AsyncJob = { status: 'IN_PROGRESS', pages: document.pageCount };
         jobs.set(jobId, job);

@@ -1,29 +1,57 @@
 /**
- * One factory per AWS client, each client built once per process (module scope in the handlers).
- * Endpoints come from the SDK's own configuration (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`),
- * so a local run differs from AWS only by environment, never by a branch in code.
+ * One factory per AWS client. Callers build each client once and pass it on: a Lambda handler module at
+ * module scope (src/lambda/wiring.ts, endpoints and region from the SDK's own environment lookup, as on
+ * AWS), the CLI at start, the local runtime with explicit endpoints (local/clients.ts). No factory reads
+ * anything itself: what differs between AWS and a local run is the config handed in.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { TextractClient } from '@aws-sdk/client-textract';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { SageMakerClient, type SageMakerClientConfig } from '@aws-sdk/client-sagemaker';
+import { SFNClient, type SFNClientConfig } from '@aws-sdk/client-sfn';
+import { TextractClient, type TextractClientConfig } from '@aws-sdk/client-textract';
 import { TEXTRACT_MAX_ATTEMPTS } from '../textract/throughput';
 
-const memo = <T>(build: () => T): (() => T) => {
-  let client: T | undefined;
-  return () => (client ??= build());
-};
+export const createS3Client = (config: S3ClientConfig = {}): S3Client => new S3Client(config);
 
-/** Path-style addressing is an endpoint setting: S3-compatible local servers need it. */
-const s3ForcePathStyle = (): boolean => process.env['DOCTRAIN_S3_FORCE_PATH_STYLE'] === 'true';
+export const createDynamoDocumentClient = (config: DynamoDBClientConfig = {}): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
 
-export const s3Client = memo(() => new S3Client({ forcePathStyle: s3ForcePathStyle() }));
-export const dynamoDocumentClient = memo(() =>
-  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-);
 /** Standard retry mode, jittered backoff on throttling; why not adaptive: src/textract/throughput.ts. */
-export const textractClient = memo(() => new TextractClient({ maxAttempts: TEXTRACT_MAX_ATTEMPTS, retryMode: 'standard' }));
-export const sageMakerClient = memo(() => new SageMakerClient({}));
-export const sfnClient = memo(() => new SFNClient({}));
+export const createTextractClient = (config: TextractClientConfig = {}): TextractClient =>
+  new TextractClient({ maxAttempts: TEXTRACT_MAX_ATTEMPTS, retryMode: 'standard', ...config });
+
+export const createSageMakerClient = (config: SageMakerClientConfig = {}): SageMakerClient => new SageMakerClient(config);
+
+export const createSfnClient = (config: SFNClientConfig = {}): SFNClient => new SFNClient(config);
+
+/** Every client the system uses, built by the factories above with one config each. */
+export interface AwsClients {
+  s3: S3Client;
+  dynamo: DynamoDBDocumentClient;
+  textract: TextractClient;
+  sagemaker: SageMakerClient;
+  sfn: SFNClient;
+}
+
+/** Per-service client config; absent: the SDK's defaults (region, credentials, endpoints from its environment lookup). */
+export interface AwsClientsConfig {
+  s3?: S3ClientConfig;
+  dynamo?: DynamoDBClientConfig;
+  textract?: TextractClientConfig;
+  sagemaker?: SageMakerClientConfig;
+  sfn?: SFNClientConfig;
+}
+
+export const createAwsClients = (config: AwsClientsConfig = {}): AwsClients => ({
+  s3: createS3Client(config.s3),
+  dynamo: createDynamoDocumentClient(config.dynamo),
+  textract: createTextractClient(config.textract),
+  sagemaker: createSageMakerClient(config.sagemaker),
+  sfn: createSfnClient(config.sfn),
+});
+
+/** Closes every client's sockets (a long-lived process that is done with them; Lambda never needs it). */
+export const destroyAwsClients = (clients: AwsClients): void => {
+  for (const client of [clients.s3, clients.dynamo, clients.textract, clients.sagemaker, clients.sfn]) client.destroy();
+};

@@ -82,7 +82,7 @@ export const executionInputSchema = z.strictObject({
 export type ExecutionInput = z.infer<typeof executionInputSchema>;
 
 
-export const readDeploymentSettings = (env: NodeJS.ProcessEnv = process.env): DeploymentSettings =>
+export const readDeploymentSettings = (env: Readonly<Record<string, string | undefined>>): DeploymentSettings =>
   parseOrThrow(deploymentSettingsSchema, env, 'deployment settings (function environment)');
 
 export interface ResolvedRunConfig {

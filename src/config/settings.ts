@@ -27,9 +27,10 @@ export const G5_INSTANCE_TYPES = [
  *   `custom.doctrain.defaults.<key>`, passed as `ENV: ${self:custom.config.<key>}`;
  * - `stack`: a resource of the stack (or, for a local invoke, the shell), passed as
  *   `ENV: ${self:custom.target.ENV}`;
+ * - `template`: the same for every stage and target, written as is in provider.environment (`ENV: <value>`);
  * - `runtime`: set by Lambda itself (and by the local runtime), never by serverless.yml.
  */
-export type SettingSource = { from: 'stage'; key: string } | { from: 'stack' } | { from: 'runtime' };
+export type SettingSource = { from: 'stage'; key: string } | { from: 'stack' } | { from: 'template'; value: string } | { from: 'runtime' };
 
 export interface SettingDefinition<S extends z.ZodType = z.ZodType> {
   source: SettingSource;
@@ -58,6 +59,14 @@ const optionalStage = <S extends z.ZodType>(key: string, type: S, doc: string): 
 
 const stack = <S extends z.ZodType>(type: S, doc: string): SettingDefinition<S> => ({ source: { from: 'stack' }, schema: type, default: undefined, doc });
 
+/** A setting serverless.yml writes as is; the value is also its default (a function without it behaves the same). */
+const template = (value: string, doc: string): SettingDefinition<z.ZodDefault<z.ZodString>> => ({
+  source: { from: 'template', value },
+  schema: z.string().min(1).default(value),
+  default: value,
+  doc,
+});
+
 const envBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 /** An S3 URI of an object or prefix. */
@@ -82,6 +91,10 @@ export const DEPLOYMENT_SETTINGS = {
     default: 'us-east-1',
     doc: "the function's region (set by Lambda)",
   } satisfies SettingDefinition,
+  /** Read by Powertools Logger and Metrics (the `service` key of every log line and the metrics' service dimension). */
+  POWERTOOLS_SERVICE_NAME: template('doctrain', 'service name in logs and metrics (Powertools)'),
+  /** Read by Powertools Metrics: the CloudWatch namespace of the EMF metrics. */
+  POWERTOOLS_METRICS_NAMESPACE: template('doctrain', 'CloudWatch namespace of the metrics (Powertools)'),
   DOCTRAIN_MODEL_NAME: stage('modelName', z.string(), 'receipts', 'model lineage: models/<name>/, checkpoints/<name>/<runId>/'),
   DOCTRAIN_DOCUMENTS_PREFIX: stage('documentsPrefix', z.string(), 'documents/', 'where documents and annotations are'),
   DOCTRAIN_INSTANCE_TYPE: stage('instanceType', z.enum(G5_INSTANCE_TYPES), 'ml.g5.xlarge', 'training instance type (any ml.g5.*)'),
@@ -133,6 +146,13 @@ export type DeploymentSettings = z.infer<typeof deploymentSettingsSchema>;
 export type StackSettingName = {
   [K in DeploymentSettingName]: (typeof DEPLOYMENT_SETTINGS)[K]['source'] extends { from: 'stack' } ? K : never;
 }[DeploymentSettingName];
+
+/** The settings serverless.yml writes as is, as the environment it gives every function. */
+export const TEMPLATE_ENVIRONMENT: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(DEPLOYMENT_SETTINGS).flatMap(([env, setting]: [string, SettingDefinition]) =>
+    setting.source.from === 'template' ? [[env, setting.source.value]] : [],
+  ),
+);
 
 /** Each stage setting: its env name and its key in the stage's config. */
 export const STAGE_SETTINGS: readonly { env: DeploymentSettingName; key: string; setting: SettingDefinition }[] = Object.entries(

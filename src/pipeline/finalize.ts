@@ -68,7 +68,7 @@ export const finalizeRun = async (
     ...(failureReason === undefined ? {} : { failureReason }),
     ...(completed && modelArtifactUri !== undefined ? { modelArtifactUri } : {}),
   };
-  await deps.store.recordStatus({
+  await deps.store.writeStatusChange({
     runId: params.runId,
     executionName: params.executionName,
     status: outcome.status,

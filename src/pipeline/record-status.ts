@@ -67,10 +67,11 @@ export const statusChangeFor = (params: RecordStatusParams, at: string): StatusC
   };
 };
 
-export const recordStatus = async (
+/** The RecordStatus Lambda's step: a Record* state's event -> the run's status change, written. */
+export const recordRunStatus = async (
   deps: { store: RunStore; now: () => Date },
   params: RecordStatusParams,
 ): Promise<{ runId: string; status: RunStatus }> => {
-  await deps.store.recordStatus(statusChangeFor(params, deps.now().toISOString()));
+  await deps.store.writeStatusChange(statusChangeFor(params, deps.now().toISOString()));
   return { runId: params.runId, status: params.status };
 };

@@ -54,7 +54,8 @@ export class RunStore {
     private readonly tableName: string,
   ) {}
 
-  public async recordStatus(change: StatusChange): Promise<void> {
+  /** Moves the run record to the change's status (never backwards) and appends the change's event. */
+  public async writeStatusChange(change: StatusChange): Promise<void> {
     await this.updateRecord(change);
     await this.appendEvent(change);
   }

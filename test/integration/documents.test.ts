@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPipeline, uploadSyntheticReceipts, type LocalPipeline } from '../../local/pipeline';
 import { incompressiblePng, multiPagePdf, multiPageTiff, withEncryptMarker } from '../../local/synth';
 import { getBytes, getJson, putBody } from '../../src/aws/s3-objects';
-import { s3Client } from '../../src/aws/clients';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const SMALL_TRAINING = { epochs: 2, hidden_size: 32, num_layers: 1, num_heads: 2 };
@@ -27,12 +26,12 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'doctrain-doctypes-'));
   pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', waitMs: 100, retryIntervalMs: 50 });
   const bucket = pipeline.services.bucket;
-  const s3 = s3Client();
+  const s3 = pipeline.services.clients.s3;
   const upload = async (name: string, body: Uint8Array | string, fields: Record<string, string>) => {
     await putBody(s3, { bucket, key: `documents/${name}` }, body, 'application/octet-stream');
     await putBody(s3, { bucket, key: `documents/${name.replace(/\.[a-z]+$/, '.json')}` }, annotation(fields), 'application/json');
   };
-  await uploadSyntheticReceipts(bucket, { count: 2, seed: 21 });
+  await uploadSyntheticReceipts(pipeline.services.clients.s3, bucket, { count: 2, seed: 21 });
   const pdf = await multiPagePdf([
     ['HARBOUR SUPPLIES LTD', 'INVOICE 4711', 'DATE 14/03/2026'],
     ['ROPE 12.00', 'NETS 30.00'],
@@ -74,7 +73,7 @@ describe('every common document type on the local pipeline', () => {
     // Assess: one record per page, with document id and page number
     const bucket = pipeline.services.bucket;
     const fingerprint = String(record?.['datasetFingerprint']);
-    const manifest = (await getJson(s3Client(), { bucket, key: `datasets/${fingerprint}/manifest.json` })) as {
+    const manifest = (await getJson(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/manifest.json` })) as {
       recordLayout: string;
       counts: { documents: number; pages: number };
       files: { train: string[]; validation: string[] };
@@ -85,7 +84,7 @@ describe('every common document type on the local pipeline', () => {
     expect(manifest.textractPagesBilled).toBe(7);
     const records: { id: string; documentId: string; page: { number: number }; words: string[]; labels: string[] }[] = [];
     for (const name of [...manifest.files.train, ...manifest.files.validation]) {
-      const body = Buffer.from(await getBytes(s3Client(), { bucket, key: `datasets/${fingerprint}/${name}` })).toString('utf8');
+      const body = Buffer.from(await getBytes(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/${name}` })).toString('utf8');
       records.push(...body.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as (typeof records)[number]));
     }
     expect(records.filter((r) => r.documentId === 'invoice-4711').map((r) => [r.id, r.page.number])).toEqual([
@@ -107,7 +106,7 @@ describe('every common document type on the local pipeline', () => {
       'documents/poster.png': expect.stringMatching(/over Textract's 10 MB limit/),
     });
     for (const key of Object.keys(reasons)) {
-      expect(await getJson(s3Client(), { bucket, key: `quarantine/${RUN_ID}/${key}.reason.json` })).toMatchObject({ documentKey: key, stage: 'ocr' });
+      expect(await getJson(pipeline.services.clients.s3, { bucket, key: `quarantine/${RUN_ID}/${key}.reason.json` })).toMatchObject({ documentKey: key, stage: 'ocr' });
     }
   });
 });

@@ -28,13 +28,11 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import {
   CreateTrainingJobCommand,
   DescribeTrainingJobCommand,
-  SageMakerClient,
   type DescribeTrainingJobCommandOutput,
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uploadSyntheticReceipts } from '../../local/pipeline';
 import { startLocalServices, type LocalServices } from '../../local/services';
-import { dynamoDocumentClient, s3Client } from '../../src/aws/clients';
 import type { ResolvedRunConfig } from '../../src/config/run-config';
 import type { DatasetPointers } from '../../src/pipeline/dataset-step';
 import type { OcrBatchSummary } from '../../src/pipeline/ocr-batch';
@@ -79,16 +77,15 @@ const invokeLocal = async <T>(functionKey: string): Promise<T> => {
 };
 
 const getJson = async (key: string): Promise<unknown> => {
-  const object = await s3Client().send(new GetObjectCommand({ Bucket: services.bucket, Key: key }));
+  const object = await services.clients.s3.send(new GetObjectCommand({ Bucket: services.bucket, Key: key }));
   return JSON.parse((await object.Body?.transformToString()) ?? 'null') as unknown;
 };
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'doctrain-invoke-local-'));
   services = await startLocalServices({ root: ROOT, dataDir, stage: 'dev', sagemaker: { runner: 'process' } });
-  Object.assign(process.env, services.env);
-  store = new RunStore(dynamoDocumentClient(), services.tableName);
-  await uploadSyntheticReceipts(services.bucket, { count: DOCUMENTS, seed: 42 });
+  store = new RunStore(services.clients.dynamo, services.tableName);
+  await uploadSyntheticReceipts(services.clients.s3, services.bucket, { count: DOCUMENTS, seed: 42 });
 }, 60_000);
 
 afterAll(async () => {
@@ -196,7 +193,7 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
 
   it('finalizeRun records the finished training job as COMPLETED with metrics and the model', async () => {
     // Prepare: the CreateTrainingJob the state machine would send, to the local SageMaker (a tiny CPU run).
-    const sagemaker = new SageMakerClient({});
+    const { sagemaker } = services.clients;
     const { training } = config;
     await sagemaker.send(
       new CreateTrainingJobCommand({
@@ -234,7 +231,7 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
     }
     sagemaker.destroy();
     expect(job.TrainingJobStatus, job.FailureReason).toBe('Completed');
-    await store.recordStatus({ runId: RUN_ID, executionName: EXECUTION_NAME, status: 'TRAINING', at: new Date().toISOString() });
+    await store.writeStatusChange({ runId: RUN_ID, executionName: EXECUTION_NAME, status: 'TRAINING', at: new Date().toISOString() });
     expect(readEvent('finalizeRun')['trainingJobName']).toBe(training.jobName);
     expect(readEvent('finalizeRun')['executionName']).toBe(EXECUTION_NAME);
     // Act

@@ -10,7 +10,6 @@ import { DescribeTrainingJobCommand, ListTrainingJobsCommand } from '@aws-sdk/cl
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPipeline, uploadSyntheticReceipts, type LocalPipeline } from '../../local/pipeline';
 import { getBytes, getJson, listKeys, parseS3Uri, putBody } from '../../src/aws/s3-objects';
-import { s3Client, sageMakerClient } from '../../src/aws/clients';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const SMALL_TRAINING = { epochs: 2, hidden_size: 32, num_layers: 1, num_heads: 2 };
@@ -19,7 +18,7 @@ let pipeline: LocalPipeline;
 let dataDir: string;
 
 const trainingJobNames = async (): Promise<string[]> =>
-  ((await sageMakerClient().send(new ListTrainingJobsCommand({}))).TrainingJobSummaries ?? []).map(
+  ((await pipeline.services.clients.sagemaker.send(new ListTrainingJobsCommand({}))).TrainingJobSummaries ?? []).map(
     (job) => job.TrainingJobName ?? '',
   );
 
@@ -27,11 +26,11 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'doctrain-e2e-'));
   pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', waitMs: 250, retryIntervalMs: 50 });
   const bucket = pipeline.services.bucket;
-  await uploadSyntheticReceipts(bucket, { count: 10, seed: 11 });
+  await uploadSyntheticReceipts(pipeline.services.clients.s3, bucket, { count: 10, seed: 11 });
   // Two bad inputs that must be quarantined, not fatal: bytes that are no image, and a stray file type.
-  await putBody(s3Client(), { bucket, key: 'documents/broken-scan.png' }, 'this is not a png', 'image/png');
-  await putBody(s3Client(), { bucket, key: 'documents/broken-scan.json' }, JSON.stringify({ schemaVersion: 1, fields: { total: '1.00' } }), 'application/json');
-  await putBody(s3Client(), { bucket, key: 'documents/notes.txt' }, 'scanner notes', 'text/plain');
+  await putBody(pipeline.services.clients.s3, { bucket, key: 'documents/broken-scan.png' }, 'this is not a png', 'image/png');
+  await putBody(pipeline.services.clients.s3, { bucket, key: 'documents/broken-scan.json' }, JSON.stringify({ schemaVersion: 1, fields: { total: '1.00' } }), 'application/json');
+  await putBody(pipeline.services.clients.s3, { bucket, key: 'documents/notes.txt' }, 'scanner notes', 'text/plain');
 });
 
 afterAll(async () => {
@@ -63,7 +62,7 @@ describe('train pipeline on the local runtime', () => {
 
     // Assess: the dataset objects in S3, per the data contract
     const fingerprint = String(record?.['datasetFingerprint']);
-    const datasetKeys = await listKeys(s3Client(), bucket, `datasets/${fingerprint}/`);
+    const datasetKeys = await listKeys(pipeline.services.clients.s3, bucket, `datasets/${fingerprint}/`);
     expect(datasetKeys).toEqual(
       expect.arrayContaining([
         `datasets/${fingerprint}/train-00000.jsonl`,
@@ -72,7 +71,7 @@ describe('train pipeline on the local runtime', () => {
         `datasets/${fingerprint}/manifest.json`,
       ]),
     );
-    const manifest = (await getJson(s3Client(), { bucket, key: `datasets/${fingerprint}/manifest.json` })) as {
+    const manifest = (await getJson(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/manifest.json` })) as {
       fingerprint: string;
       counts: { documents: number; quarantined: number };
       quarantined: { documentKey: string; reason: string }[];
@@ -80,7 +79,7 @@ describe('train pipeline on the local runtime', () => {
     expect(manifest.fingerprint).toBe(fingerprint);
     expect(manifest.counts.documents).toBe(10);
     expect(manifest.quarantined.map((entry) => entry.documentKey).sort()).toEqual(['documents/broken-scan.png', 'documents/notes.txt']);
-    const firstLine = Buffer.from(await getBytes(s3Client(), { bucket, key: `datasets/${fingerprint}/train-00000.jsonl` }))
+    const firstLine = Buffer.from(await getBytes(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/train-00000.jsonl` }))
       .toString('utf8')
       .split('\n')[0];
     const doc = JSON.parse(firstLine ?? '{}') as { words: string[]; bboxes: number[][]; labels: string[] };
@@ -93,17 +92,17 @@ describe('train pipeline on the local runtime', () => {
     expect(Math.max(...coordinates)).toBeLessThanOrEqual(1000);
 
     // Assess: quarantined documents are kept with their reasons, originals untouched
-    const quarantineKeys = await listKeys(s3Client(), bucket, `quarantine/${runId}/`);
+    const quarantineKeys = await listKeys(pipeline.services.clients.s3, bucket, `quarantine/${runId}/`);
     expect(quarantineKeys).toEqual(
       expect.arrayContaining(['quarantine/e2e-complete/documents/broken-scan.png.reason.json', 'quarantine/e2e-complete/documents/notes.txt.reason.json']),
     );
-    const reason = (await getJson(s3Client(), { bucket, key: 'quarantine/e2e-complete/documents/broken-scan.png.reason.json' })) as { reason: string };
+    const reason = (await getJson(pipeline.services.clients.s3, { bucket, key: 'quarantine/e2e-complete/documents/broken-scan.png.reason.json' })) as { reason: string };
     expect(reason.reason).toMatch(/content is plain text, not a PNG, JPEG, TIFF or PDF document \(its name ends in .png/);
 
     // Assess: the model artifact is a real model.tar.gz with the trainer's outputs
     const artifact = parseS3Uri(String(record?.['modelArtifactUri']));
     const tarball = path.join(dataDir, 'model.tar.gz');
-    await writeFile(tarball, await getBytes(s3Client(), artifact));
+    await writeFile(tarball, await getBytes(pipeline.services.clients.s3, artifact));
     const members = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
     for (const file of ['model.pt', 'labels.json', 'vocab.json', 'metrics.json']) expect(members).toContain(file);
   });
@@ -122,7 +121,7 @@ describe('train pipeline on the local runtime', () => {
     });
     for (const name of await readdir(modelDir, { recursive: true })) {
       const file = path.join(modelDir, name);
-      if ((await stat(file)).isFile()) await putBody(s3Client(), { bucket, key: `pretrained/tiny-layoutlmv3/${name}` }, await readFile(file), 'application/octet-stream');
+      if ((await stat(file)).isFile()) await putBody(pipeline.services.clients.s3, { bucket, key: `pretrained/tiny-layoutlmv3/${name}` }, await readFile(file), 'application/octet-stream');
     }
     const hyperparameters = { backend: 'hf', epochs: 2, max_seq_len: 128, learning_rate: 0.003 };
 
@@ -138,7 +137,7 @@ describe('train pipeline on the local runtime', () => {
     expect(record?.status).toBe('COMPLETED');
     expect(Object.keys(record?.['metrics'] as object)).toEqual(expect.arrayContaining(['val_f1', 'val_loss']));
     const tarball = path.join(dataDir, 'model-hf.tar.gz');
-    await writeFile(tarball, await getBytes(s3Client(), parseS3Uri(String(record?.['modelArtifactUri']))));
+    await writeFile(tarball, await getBytes(pipeline.services.clients.s3, parseS3Uri(String(record?.['modelArtifactUri']))));
     const members = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
     for (const file of ['hf/model.safetensors', 'hf/tokenizer.json', 'hf/preprocessor_config.json', 'labels.json', 'metrics.json']) {
       expect(members).toContain(file);
@@ -223,13 +222,13 @@ describe('train pipeline on the local runtime', () => {
 
     // Assess
     expect(outcome, `${outcome.error}: ${outcome.cause}`).toMatchObject({ status: 'SUCCEEDED' });
-    const job = await sageMakerClient().send(new DescribeTrainingJobCommand({ TrainingJobName: `doctrain-${runId}-a1` }));
+    const job = await pipeline.services.clients.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: `doctrain-${runId}-a1` }));
     const transitions = (job.SecondaryStatusTransitions ?? []).map((transition) => transition.Status);
     expect(transitions).toContain('Interrupted');
     expect(transitions.lastIndexOf('Training')).toBeGreaterThan(transitions.indexOf('Interrupted'));
     const checkpoint = parseS3Uri(String(job.CheckpointConfig?.S3Uri));
     expect(checkpoint.key).toBe(`checkpoints/receipts/${runId}/`);
-    const checkpointKeys = await listKeys(s3Client(), checkpoint.bucket, checkpoint.key);
+    const checkpointKeys = await listKeys(pipeline.services.clients.s3, checkpoint.bucket, checkpoint.key);
     expect(checkpointKeys.some((key) => key.endsWith('/manifest.json'))).toBe(true);
     // Fixed slot names: however many checkpoints were written, S3 holds at most the 2 slots (+ the write in progress).
     const folders = new Set(checkpointKeys.map((key) => key.slice(checkpoint.key.length).split('/')[0]));
@@ -278,7 +277,7 @@ describe('train pipeline on the local runtime', () => {
     expect((record?.['failure'] as { message: string }).message).toContain('hidden_size=33');
     expect(events.map((event) => event.status).at(-1)).toBe('FAILED');
     // The unchanged documents were OCR'd by the first run: this run paid for no Textract page.
-    const manifest = (await getJson(s3Client(), {
+    const manifest = (await getJson(pipeline.services.clients.s3, {
       bucket: pipeline.services.bucket,
       key: `runs/${runId}/dataset-manifest.json`,
     })) as { ocrCacheHits: number; textractPagesBilled: number };

@@ -11,7 +11,6 @@ import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE_STATE_MACHINE, startLocalPipeline, uploadSyntheticReceipts, type LocalPipeline } from '../../local/pipeline';
 import { prepareStateMachine, runExecution, type ExecutionOutcome, type PreparedStateMachine } from '../../local/stepfunctions';
-import { s3Client } from '../../src/aws/clients';
 import { getJson, listKeys } from '../../src/aws/s3-objects';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -56,7 +55,7 @@ const prepareUntilDataset = (): PreparedStateMachine => {
   buildDataset['End'] = true;
   const keep = reachable(definition);
   for (const name of Object.keys(definition.States)) if (!keep.has(name)) delete definition.States[name];
-  return prepareStateMachine(definition, pipeline.project.functions);
+  return prepareStateMachine(definition, pipeline.project.functions, pipeline.handlerDeps);
 };
 
 const run = (runId: string): Promise<ExecutionOutcome> =>
@@ -68,9 +67,9 @@ const run = (runId: string): Promise<ExecutionOutcome> =>
 
 /** Empties the OCR cache, so the next run sends every document to Textract again. */
 const clearOcrCache = async (): Promise<void> => {
-  const keys = await listKeys(s3Client(), pipeline.services.bucket, 'ocr-cache/');
+  const keys = await listKeys(pipeline.services.clients.s3, pipeline.services.bucket, 'ocr-cache/');
   if (keys.length === 0) return;
-  await s3Client().send(
+  await pipeline.services.clients.s3.send(
     new DeleteObjectsCommand({ Bucket: pipeline.services.bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }),
   );
 };
@@ -84,7 +83,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'doctrain-throttle-'));
   pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', retryIntervalMs: 50 });
   untilDataset = prepareUntilDataset();
-  await uploadSyntheticReceipts(pipeline.services.bucket, { count: DOCUMENTS, seed: 606 });
+  await uploadSyntheticReceipts(pipeline.services.clients.s3, pipeline.services.bucket, { count: DOCUMENTS, seed: 606 });
 });
 
 afterAll(async () => {
@@ -116,11 +115,11 @@ describe('Textract throttling on the local pipeline', () => {
     expect(dataset.fingerprint).toBe(reference.fingerprint);
     expect(dataset.counts).toEqual(reference.counts);
     const bucket = pipeline.services.bucket;
-    const manifest = (await getJson(s3Client(), { bucket, key: `datasets/${dataset.fingerprint}/manifest.json` })) as {
+    const manifest = (await getJson(pipeline.services.clients.s3, { bucket, key: `datasets/${dataset.fingerprint}/manifest.json` })) as {
       counts: { documents: number; quarantined: number };
     };
     expect(manifest.counts).toMatchObject({ documents: DOCUMENTS, quarantined: 0 });
-    expect(await listKeys(s3Client(), bucket, 'quarantine/throttle-30/')).toEqual([]);
+    expect(await listKeys(pipeline.services.clients.s3, bucket, 'quarantine/throttle-30/')).toEqual([]);
   });
 
   it('retries a batch whose throttling outlasts the SDK retries: the ThrottlingError reaches the ASL Retry, unwrapped', async () => {

@@ -8,9 +8,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DEPLOYMENT_SETTINGS, STAGE_SETTINGS, TEMPLATE_SETTINGS, deploymentSettingsSchema, type SettingDefinition } from '../../../src/config/settings';
+import {
+  DEPLOYMENT_SETTINGS,
+  STAGE_SETTINGS,
+  TEMPLATE_ENVIRONMENT,
+  TEMPLATE_SETTINGS,
+  deploymentSettingsSchema,
+  type SettingDefinition,
+} from '../../../src/config/settings';
 import { parseYaml } from '../../../local/serverless-project';
-import { deploymentEnvironment } from '../../../local/services';
+import { deploymentEnvironment, localSettingsEnvironment } from '../../../local/services';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -109,6 +116,7 @@ describe('settings.ts against serverless.yml', () => {
       settings.flatMap(([env, { source }]): [string, string][] => {
         if (source.from === 'stage') return [[env, `\${self:custom.config.${source.key}}`]];
         if (source.from === 'stack') return [[env, `\${self:custom.target.${env}}`]];
+        if (source.from === 'template') return [[env, source.value]];
         return [];
       }),
     );
@@ -152,6 +160,16 @@ describe('settings.ts against the local runtime', () => {
       DOCTRAIN_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::000000000000:role/doctrain-local-sagemaker',
     };
     expect(deploymentSettingsSchema.safeParse({ ...environment, ...stackEnvironment }).success).toBe(true);
+  });
+
+  it('gives the functions every setting serverless.yml gives them (not the runtime ones but the region), each parsing', () => {
+    // Act
+    const environment = localSettingsEnvironment({ ...defaults, ...stages['dev'] });
+    // Assess
+    const expected = settings.filter(([env, { source }]) => source.from !== 'runtime' || env === 'AWS_REGION').map(([env]) => env);
+    expect(Object.keys(environment).sort()).toEqual(expected.sort());
+    expect(environment).toMatchObject(TEMPLATE_ENVIRONMENT);
+    expect(deploymentSettingsSchema.safeParse(environment).success).toBe(true);
   });
 });
 

@@ -2,7 +2,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getBytes, getJson, listKeys } from '../../../src/aws/s3-objects';
-import { s3Client } from '../../../src/aws/clients';
 import { readLabelledWords, s3Sink, writeDocumentsLayout } from '../../../src/importers';
 import { startLocalS3, type LocalS3 } from '../local/helpers';
 import { fixtureDir, type FixtureDir } from './fixtures';
@@ -27,12 +26,12 @@ describe('s3Sink', () => {
     const csv = await fixture.text('labels.csv', 'document,text,label\nscans/r1.png,TOTAL,total\n');
 
     // Act
-    const written = await writeDocumentsLayout(readLabelledWords(csv), s3Sink(s3Client(), BUCKET, 'imports/'));
+    const written = await writeDocumentsLayout(readLabelledWords(csv), s3Sink(s3.client, BUCKET, 'imports/'));
 
     // Assess
     expect(written).toEqual([{ id: 'scans/r1', documentKey: 'scans/r1.png', annotationKey: 'scans/r1.json' }]);
-    expect(await listKeys(s3Client(), BUCKET, 'imports/')).toEqual(['imports/scans/r1.json', 'imports/scans/r1.png']);
-    expect(Buffer.from(await getBytes(s3Client(), { bucket: BUCKET, key: 'imports/scans/r1.png' }))).toEqual(await readFile(image));
-    expect(await getJson(s3Client(), { bucket: BUCKET, key: 'imports/scans/r1.json' })).toEqual({ schemaVersion: 1, words: [{ text: 'TOTAL', label: 'total' }] });
+    expect(await listKeys(s3.client, BUCKET, 'imports/')).toEqual(['imports/scans/r1.json', 'imports/scans/r1.png']);
+    expect(Buffer.from(await getBytes(s3.client, { bucket: BUCKET, key: 'imports/scans/r1.png' }))).toEqual(await readFile(image));
+    expect(await getJson(s3.client, { bucket: BUCKET, key: 'imports/scans/r1.json' })).toEqual({ schemaVersion: 1, words: [{ text: 'TOTAL', label: 'total' }] });
   });
 });

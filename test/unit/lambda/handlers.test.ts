@@ -1,6 +1,7 @@
 /**
- * Handlers end to end as Lambda runs them: the deployment settings come from the environment, set
- * before the module is imported (module scope builds clients and the run store, as in a cold start).
+ * Handlers end to end as Lambda runs them: the module-scope `handler`, whose clients, Logger and Metrics
+ * are built from the environment when the module is loaded and whose settings are read from it on the
+ * first invocation; the environment is set before the module is imported, as in a cold start.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +40,7 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    POWERTOOLS_LOG_LEVEL: 'SILENT', // the handlers' JSON log lines (checked in define-handler.test.ts)
   });
   // Imported only now: the handler modules read the environment when loaded.
   validateInput = (await import('../../../functions/validate-input/handler')).handler;

@@ -6,6 +6,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { GlobalFonts, createCanvas } from '@napi-rs/canvas';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../../src/aws/clients';
+import { localS3Config } from '../../../local/clients';
 
 // s3rver ships no types; load it through require with the little surface used here (no global `declare module`,
 // which could clash with another one in the project).
@@ -19,30 +22,23 @@ const S3rver = createRequire(import.meta.url)('s3rver') as S3rverCtor;
 
 export interface LocalS3 {
   endpoint: string;
+  /** A client of this server, configured as the local runtime configures its own (local/clients.ts). */
+  client: S3Client;
   close(): Promise<void>;
 }
 
-/**
- * Start s3rver with `bucket` and point `s3Client()` at it through the environment. Must run before the
- * first `s3Client()` call in the test process (the client is memoised).
- */
+/** Start s3rver with `bucket`, and a client of it. */
 export const startLocalS3 = async (bucket: string): Promise<LocalS3> => {
   const directory = await mkdtemp(path.join(os.tmpdir(), 'doctrain-s3-'));
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: bucket }] });
   const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_S3: endpoint,
-    DOCTRAIN_S3_FORCE_PATH_STYLE: 'true',
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-    AWS_ACCESS_KEY_ID: 'S3RVER', // s3rver accepts only its own fixed key pair
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_REGION: 'us-east-1',
-  });
+  const client = createS3Client(localS3Config(endpoint));
   return {
     endpoint,
+    client,
     close: async () => {
+      client.destroy();
       server.httpServer?.closeAllConnections(); // the SDK keeps sockets alive
       await server.close();
       await rm(directory, { recursive: true, force: true });

@@ -15,7 +15,6 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalSageMaker, type LocalSageMaker } from '../../../local/sagemaker';
-import { s3Client } from '../../../src/aws/clients';
 import { startLocalS3, type LocalS3 } from './helpers';
 
 const BUCKET = 'sagemaker-test';
@@ -30,6 +29,7 @@ beforeAll(async () => {
   s3 = await startLocalS3(BUCKET);
   workDir = mkdtempSync(path.join(os.tmpdir(), 'doctrain-sm-'));
   sagemaker = await startLocalSageMaker({
+    s3: s3.client,
     workDir,
     trainerDir: FIXTURES,
     module: 'fake_trainer',
@@ -43,7 +43,7 @@ beforeAll(async () => {
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const put = (Key: string, Body: string) => s3Client().send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
+  const put = (Key: string, Body: string) => s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
   await put('datasets/fp1/train-00000.jsonl', '{"id":"a"}\n');
   await put('datasets/fp1/train-00001.jsonl', '{"id":"b"}\n');
   await put('datasets/fp1/validation-00000.jsonl', '{"id":"c"}\n');
@@ -94,7 +94,7 @@ const waitFor = async (name: string, done = (d: DescribeTrainingJobCommandOutput
 };
 
 const s3Text = async (Key: string): Promise<Buffer> => {
-  const out = await s3Client().send(new GetObjectCommand({ Bucket: BUCKET, Key }));
+  const out = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
   return Buffer.from(await out.Body!.transformToByteArray());
 };
 
@@ -262,7 +262,7 @@ describe('local SageMaker', { timeout: 120_000 }, () => {
     expect(logs).toMatch(/SIGTERM: checkpoint saved at epoch [1-5]/);
     expect(logs).toMatch(/\[resume\] from epoch [1-5]/);
     expect(d.FinalMetricDataList?.find((m) => m.MetricName === 'val_f1')?.Value).toBeCloseTo(1.1);
-    const listed = await s3Client().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'checkpoints/job-spot/' }));
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'checkpoints/job-spot/' }));
     expect(listed.Contents?.map((o) => o.Key)).toContain('checkpoints/job-spot/ckpt.json');
   });
 
@@ -279,6 +279,7 @@ describe('local SageMaker', { timeout: 120_000 }, () => {
 
   it('close() kills running trainers promptly', async () => {
     const other = await startLocalSageMaker({
+    s3: s3.client,
       workDir: path.join(workDir, 'other'),
       trainerDir: FIXTURES,
       module: 'fake_trainer',

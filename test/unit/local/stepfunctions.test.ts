@@ -3,25 +3,37 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb';
 import { MAX_STATE_PAYLOAD_BYTES, prepareStateMachine, runExecution, serviceIntegrationHandler } from '../../../local/stepfunctions';
 import { lambdaLogicalId, type FunctionEntry } from '../../../local/serverless-project';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { destroyAwsClients, type AwsClients } from '../../../src/aws/clients';
+import { deploymentSettingsSchema } from '../../../src/config/settings';
+import { localAwsClients } from '../../../local/clients';
+import { localHandlerDeps, type LocalHandlerDeps } from '../../../local/handler-deps';
+import { localObservability } from '../../../local/observability';
+import { loadServerlessProject } from '../../../local/serverless-project';
+import { localSettingsEnvironment } from '../../../local/services';
 
 const validateInput: FunctionEntry = {
   key: 'validateInput',
   logicalId: lambdaLogicalId('validateInput'),
   modulePath: new URL('../../../functions/validate-input/handler.ts', import.meta.url).pathname,
   exportName: 'handler',
+  factoryName: 'createValidateInputHandler',
 };
 
+const ROOT = new URL('../../..', import.meta.url).pathname;
+/** Nothing listens there: the routing tests only reach DynamoDB. */
+const UNUSED = 'http://127.0.0.1:9';
+
 let dynamo: LocalDynamoDB;
+let clients: AwsClients;
+let deps: LocalHandlerDeps;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamoDB();
-  process.env['AWS_ENDPOINT_URL_DYNAMODB'] = dynamo.endpoint;
-  process.env['AWS_REGION'] = 'us-east-1';
-  process.env['AWS_ACCESS_KEY_ID'] = 'local';
-  process.env['AWS_SECRET_ACCESS_KEY'] = 'local';
-  const client = new DynamoDBClient({});
-  await client.send(
+  clients = localAwsClients({ s3: UNUSED, dynamodb: dynamo.endpoint, textract: UNUSED, sagemaker: UNUSED });
+  const settings = deploymentSettingsSchema.parse(localSettingsEnvironment(loadServerlessProject(ROOT).stageConfig('local')));
+  deps = localHandlerDeps(clients, settings, localObservability());
+  await clients.dynamo.send(
     new CreateTableCommand({
       TableName: 'items',
       BillingMode: 'PAY_PER_REQUEST',
@@ -29,10 +41,10 @@ beforeAll(async () => {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
     }),
   );
-  client.destroy();
 });
 
 afterAll(async () => {
+  destroyAwsClients(clients);
   await dynamo.close();
 });
 
@@ -45,7 +57,7 @@ describe('prepareStateMachine', () => {
     };
 
     // Act
-    const prepared = prepareStateMachine(definition, [validateInput]);
+    const prepared = prepareStateMachine(definition, [validateInput], deps);
 
     // Assess
     expect(Object.keys(prepared.handlers)).toEqual(['Validate']);
@@ -55,7 +67,7 @@ describe('prepareStateMachine', () => {
 
   it('refuses a reference to a function serverless.yml does not have, naming the state', () => {
     const definition = { StartAt: 'A', States: { A: { Type: 'Task', Resource: { 'Fn::GetAtt': ['GhostLambdaFunction', 'Arn'] }, End: true } } };
-    expect(() => prepareStateMachine(definition, [validateInput])).toThrow(/state A references GhostLambdaFunction/);
+    expect(() => prepareStateMachine(definition, [validateInput], deps)).toThrow(/state A references GhostLambdaFunction/);
   });
 
   it('refuses Task names used twice (handlers are keyed by state name), including inside a Map', () => {
@@ -64,13 +76,13 @@ describe('prepareStateMachine', () => {
       StartAt: 'M',
       States: { M: { Type: 'Map', ItemProcessor: { StartAt: 'Get', States: { Get: task } }, Next: 'Get' }, Get: task },
     };
-    expect(() => prepareStateMachine(definition, [])).toThrow(/Get is used twice/);
+    expect(() => prepareStateMachine(definition, [], deps)).toThrow(/Get is used twice/);
   });
 
   it('names integration patterns it cannot run instead of calling real AWS', () => {
-    expect(() => serviceIntegrationHandler('arn:aws:states:::sagemaker:createTrainingJob.sync')).toThrow(/\.sync/);
-    expect(() => serviceIntegrationHandler('arn:aws:states:::sns:publish')).toThrow(/no route/);
-    expect(() => serviceIntegrationHandler('arn:aws:states:::aws-sdk:sagemaker:describeNothing')).toThrow(/DescribeNothingCommand/);
+    expect(() => serviceIntegrationHandler('arn:aws:states:::sagemaker:createTrainingJob.sync', clients)).toThrow(/\.sync/);
+    expect(() => serviceIntegrationHandler('arn:aws:states:::sns:publish', clients)).toThrow(/no route/);
+    expect(() => serviceIntegrationHandler('arn:aws:states:::aws-sdk:sagemaker:describeNothing', clients)).toThrow(/DescribeNothingCommand/);
   });
 });
 
@@ -97,7 +109,7 @@ describe('runExecution', () => {
         Missing: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:getItem', Parameters: { TableName: 'nope', Key: { pk: { S: 'x' } } }, End: true },
       },
     };
-    const prepared = prepareStateMachine(definition, []);
+    const prepared = prepareStateMachine(definition, [], deps);
 
     // Act
     const outcome = await runExecution(prepared, { id: 'doc-1' }, { stateMachineName: 'routing-test' });
@@ -117,7 +129,7 @@ describe('runExecution', () => {
     };
 
     // Act: the handler's event lacks executionName
-    const outcome = await runExecution(prepareStateMachine(definition, [validateInput]), { input: {} }, { stateMachineName: 't' });
+    const outcome = await runExecution(prepareStateMachine(definition, [validateInput], deps), { input: {} }, { stateMachineName: 't' });
 
     // Assess
     expect(outcome.error).toBe('InvalidInputError');
@@ -138,7 +150,7 @@ describe('runExecution: Step Functions payload quota', () => {
 
   it('fails the execution with States.DataLimitExceeded when a state outputs more than 256 KiB', async () => {
     // Act
-    const outcome = await runExecution(prepareStateMachine(passing(MAX_STATE_PAYLOAD_BYTES), []), {}, { stateMachineName: 'quota' });
+    const outcome = await runExecution(prepareStateMachine(passing(MAX_STATE_PAYLOAD_BYTES), [], deps), {}, { stateMachineName: 'quota' });
 
     // Assess
     expect(outcome.status).toBe('FAILED');
@@ -148,7 +160,7 @@ describe('runExecution: Step Functions payload quota', () => {
   });
 
   it('lets a state output just under the quota through', async () => {
-    const outcome = await runExecution(prepareStateMachine(passing(MAX_STATE_PAYLOAD_BYTES - 64), []), {}, { stateMachineName: 'quota' });
+    const outcome = await runExecution(prepareStateMachine(passing(MAX_STATE_PAYLOAD_BYTES - 64), [], deps), {}, { stateMachineName: 'quota' });
     expect(outcome.status).toBe('SUCCEEDED');
   });
 });

@@ -14,7 +14,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multiPagePdf, multiPageTiff, withEncryptMarker } from '../../../local/synth';
 import { startLocalTextract, type LocalTextract } from '../../../local/textract';
-import { s3Client } from '../../../src/aws/clients';
 import { startLocalS3, type LocalS3 } from './helpers';
 
 const BUCKET = 'textract-documents-test';
@@ -29,7 +28,7 @@ let tiff: Buffer;
 
 beforeAll(async () => {
   s3 = await startLocalS3(BUCKET);
-  textract = await startLocalTextract({});
+  textract = await startLocalTextract({ s3: s3.client });
   client = new TextractClient({
     endpoint: textract.endpoint,
     region: 'us-east-1',
@@ -37,7 +36,7 @@ beforeAll(async () => {
   });
   pdf = await multiPagePdf(PDF_PAGES);
   tiff = multiPageTiff(TIFF_PAGES);
-  const put = (Key: string, Body: Uint8Array) => s3Client().send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
+  const put = (Key: string, Body: Uint8Array) => s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
   await put('docs/three.pdf', pdf);
   await put('docs/two.tif', tiff);
   await put('docs/locked.pdf', withEncryptMarker(await multiPagePdf([['SECRET']])));

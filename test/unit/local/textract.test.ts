@@ -10,7 +10,6 @@ import {
 } from '@aws-sdk/client-textract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalTextract, type LocalTextract } from '../../../local/textract';
-import { s3Client } from '../../../src/aws/clients';
 import { renderReceipt, startLocalS3, type LocalS3 } from './helpers';
 
 const BUCKET = 'textract-test';
@@ -31,9 +30,9 @@ const clientFor = (endpoint: string, maxAttempts = 3): TextractClient =>
 
 beforeAll(async () => {
   s3 = await startLocalS3(BUCKET);
-  textract = await startLocalTextract({});
+  textract = await startLocalTextract({ s3: s3.client });
   client = clientFor(textract.endpoint);
-  await s3Client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'documents/receipt.png', Body: receipt.png }));
+  await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'documents/receipt.png', Body: receipt.png }));
 }, 20_000);
 
 afterAll(async () => {
@@ -140,14 +139,14 @@ describe('local Textract', { timeout: 120_000 }, () => {
   });
 
   it('refuses a document it cannot read when the async job starts', async () => {
-    await s3Client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'documents/x.pdf', Body: '%PDF-1.4 nothing' }));
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'documents/x.pdf', Body: '%PDF-1.4 nothing' }));
     await expect(
       client.send(new StartDocumentTextDetectionCommand({ DocumentLocation: { S3Object: { Bucket: BUCKET, Name: 'documents/x.pdf' } } })),
     ).rejects.toMatchObject({ name: 'BadDocumentException' });
   });
 
   it('throttles above maxTps; the SDK treats it as throttling and retries', async () => {
-    const limited = await startLocalTextract({ maxTps: 2 });
+    const limited = await startLocalTextract({ s3: s3.client, maxTps: 2 });
     const once = clientFor(limited.endpoint, 1);
     const retrying = clientFor(limited.endpoint, 6);
     const garbage = { Document: { Bytes: Buffer.from('x') } };

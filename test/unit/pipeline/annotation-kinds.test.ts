@@ -8,7 +8,6 @@ import { TextractClient } from '@aws-sdk/client-textract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReceipts, type SyntheticReceipt } from '../../../local/synth';
 import { getBytes, getJson, parseS3Uri } from '../../../src/aws/s3-objects';
-import { s3Client } from '../../../src/aws/clients';
 import type { Annotation, DatasetRecord, LabelledBox, LabelledWord, PageBox } from '../../../src/dataset/index';
 import { buildDatasetStep } from '../../../src/pipeline/dataset-step';
 import { ocrBatch } from '../../../src/pipeline/ocr-batch';
@@ -23,7 +22,7 @@ let textract: LocalTextract;
 let textractClient: TextractClient;
 let receipts: SyntheticReceipt[];
 
-const put = (key: string, body: string | Uint8Array): Promise<unknown> => s3Client().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+const put = (key: string, body: string | Uint8Array): Promise<unknown> => s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 
 /** Uploads the receipts with the given annotations under `prefix` and runs the data preparation steps. */
 const prepare = async (runId: string, prefix: string, annotationOf: (receipt: SyntheticReceipt) => Annotation) => {
@@ -32,19 +31,19 @@ const prepare = async (runId: string, prefix: string, annotationOf: (receipt: Sy
     await put(`${prefix}${receipt.id}.json`, JSON.stringify(annotationOf(receipt)));
   }
   const params = { bucket: BUCKET, runId, runPrefix: `runs/${runId}/` };
-  const plan = await planBatches(s3Client(), { ...params, documentsPrefix: prefix, batchSize: 10 });
-  for (const batchIndex of plan.batches) await ocrBatch({ s3: s3Client(), textract: textractClient }, { ...params, batchIndex });
-  const dataset = await buildDatasetStep(s3Client(), { ...params, batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.25, pageImages: false, modelChannelUri: null });
+  const plan = await planBatches(s3.client, { ...params, documentsPrefix: prefix, batchSize: 10 });
+  for (const batchIndex of plan.batches) await ocrBatch({ s3: s3.client, textract: textractClient }, { ...params, batchIndex });
+  const dataset = await buildDatasetStep(s3.client, { ...params, batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.25, pageImages: false, modelChannelUri: null });
   const records = new Map<string, DatasetRecord>();
   for (const uri of [dataset.trainS3Uri, dataset.validationS3Uri]) {
     const { key } = parseS3Uri(uri);
-    const body = Buffer.from(await getBytes(s3Client(), { bucket: BUCKET, key: `${key}00000.jsonl` })).toString('utf8');
+    const body = Buffer.from(await getBytes(s3.client, { bucket: BUCKET, key: `${key}00000.jsonl` })).toString('utf8');
     for (const line of body.split('\n').filter((l) => l !== '')) {
       const record = JSON.parse(line) as DatasetRecord;
       records.set(record.id, record);
     }
   }
-  const manifest = (await getJson(s3Client(), parseS3Uri(dataset.manifestS3Uri))) as { unaligned: unknown[]; quarantined: unknown[] };
+  const manifest = (await getJson(s3.client, parseS3Uri(dataset.manifestS3Uri))) as { unaligned: unknown[]; quarantined: unknown[] };
   return { records, manifest };
 };
 
@@ -67,7 +66,7 @@ const ratios = (box: readonly number[], pad = 0): PageBox => {
 
 beforeAll(async () => {
   s3 = await startLocalS3(BUCKET);
-  textract = await startLocalTextract({});
+  textract = await startLocalTextract({ s3: s3.client });
   textractClient = new TextractClient({ endpoint: textract.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   receipts = await generateReceipts({ count: 3, seed: 23 });
 }, 60_000);

@@ -7,7 +7,6 @@ import { GetDocumentTextDetectionCommand, TextractClient, ThrottlingException, t
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, putJson } from '../../../src/aws/s3-objects';
-import { s3Client } from '../../../src/aws/clients';
 import { collectTextractJobs, TEXTRACT_JOB_TIMEOUT_SECONDS } from '../../../src/pipeline/collect-textract-jobs';
 import { ocrCacheKey, ocrResultKey, readOcrBatchFile, textractJobToken, type OcrBatchFile, type PendingTextractJob } from '../../../src/pipeline/ocr-batch';
 import { startLocalS3, type LocalS3 } from '../local/helpers';
@@ -46,7 +45,7 @@ const word = (page: number, text: string): Block => ({
 const pageBlock = (page: number): Block => ({ BlockType: 'PAGE', Id: `p${page}`, Page: page, Geometry: { BoundingBox: { Left: 0, Top: 0, Width: 1, Height: 1 } } });
 
 const writeBatch = (pending: PendingTextractJob[]): Promise<void> =>
-  putJson(s3Client(), { bucket: BUCKET, key: ocrResultKey(params.runPrefix, 0) }, {
+  putJson(s3.client, { bucket: BUCKET, key: ocrResultKey(params.runPrefix, 0) }, {
     schemaVersion: 2,
     batchIndex: 0,
     documents: [],
@@ -84,11 +83,11 @@ describe('collectTextractJobs', () => {
     });
 
     // Act
-    const summary = await collectTextractJobs({ s3: s3Client(), textract: client, now: () => new Date(STARTED.getTime() + 60_000) }, params);
+    const summary = await collectTextractJobs({ s3: s3.client, textract: client, now: () => new Date(STARTED.getTime() + 60_000) }, params);
 
     // Assess
     expect(summary).toMatchObject({ pendingJobs: 1, documents: 1, quarantined: 3, pagesBilled: 2, waitSeconds: 10 });
-    const file = await readOcrBatchFile(s3Client(), BUCKET, summary.resultKey);
+    const file = await readOcrBatchFile(s3.client, BUCKET, summary.resultKey);
     expect(file.pending.map((p) => p.id)).toEqual(['running']);
     expect(file.polls).toBe(1);
     expect(file.documents).toEqual([expect.objectContaining({ id: 'done', cacheHit: false, ocrKey: ocrCacheKey(hash(2)) })]);
@@ -97,9 +96,9 @@ describe('collectTextractJobs', () => {
       'docs/blank.pdf': 'OCR found no text in the document (none on any of its 2 pages) (blank or unreadable scan)',
       'docs/overdue.pdf': expect.stringMatching(/still running after \d+ minutes; given up/),
     });
-    const cached = (await getJson(s3Client(), { bucket: BUCKET, key: ocrCacheKey(hash(2)) })) as { pages: { page: number; words: { text: string }[] }[] };
+    const cached = (await getJson(s3.client, { bucket: BUCKET, key: ocrCacheKey(hash(2)) })) as { pages: { page: number; words: { text: string }[] }[] };
     expect(cached.pages.map((p) => [p.page, p.words.map((w) => w.text)])).toEqual([[1, ['HELLO']], [2, ['TOTAL', '1.00']]]);
-    expect(await getJson(s3Client(), { bucket: BUCKET, key: `quarantine/${RUN}/docs/failed.pdf.reason.json` })).toMatchObject({ stage: 'ocr', runId: RUN });
+    expect(await getJson(s3.client, { bucket: BUCKET, key: `quarantine/${RUN}/docs/failed.pdf.reason.json` })).toMatchObject({ stage: 'ocr', runId: RUN });
   });
 
   it('fails the look with ThrottlingError (the ASL retries it) and leaves the batch file as it was', async () => {
@@ -107,10 +106,10 @@ describe('collectTextractJobs', () => {
     await writeBatch([job('a', 6)]);
     textract.on(GetDocumentTextDetectionCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
     // Act
-    const error = await collectTextractJobs({ s3: s3Client(), textract: client }, params).catch((e: unknown) => e as Error);
+    const error = await collectTextractJobs({ s3: s3.client, textract: client }, params).catch((e: unknown) => e as Error);
     // Assess
     expect((error as Error).name).toBe('ThrottlingError');
-    const file = await readOcrBatchFile(s3Client(), BUCKET, ocrResultKey(params.runPrefix, 0));
+    const file = await readOcrBatchFile(s3.client, BUCKET, ocrResultKey(params.runPrefix, 0));
     expect(file).toMatchObject({ polls: 0, pending: [expect.objectContaining({ id: 'a' })] });
   });
 

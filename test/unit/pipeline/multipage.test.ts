@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReceipts, incompressiblePng, multiPagePdf, multiPageTiff, withEncryptMarker } from '../../../local/synth';
 import { startLocalTextract, type LocalTextract } from '../../../local/textract';
 import { getBytes, getJson, listKeys } from '../../../src/aws/s3-objects';
-import { s3Client } from '../../../src/aws/clients';
 import { collectTextractJobs } from '../../../src/pipeline/collect-textract-jobs';
 import { buildDatasetStep } from '../../../src/pipeline/dataset-step';
 import { ocrBatch, readOcrBatchFile, type OcrBatchSummary } from '../../../src/pipeline/ocr-batch';
@@ -28,11 +27,11 @@ let textract: LocalTextract;
 let client: TextractClient;
 
 const put = (key: string, body: string | Uint8Array): Promise<unknown> =>
-  s3Client().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+  s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 
 beforeAll(async () => {
   s3 = await startLocalS3(BUCKET);
-  textract = await startLocalTextract({});
+  textract = await startLocalTextract({ s3: s3.client });
   client = new TextractClient({ endpoint: textract.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
   const [receipt] = await generateReceipts({ count: 1, seed: 5 });
   if (!receipt) throw new Error('no receipt');
@@ -64,16 +63,16 @@ afterAll(async () => {
 describe('multi-page documents through OcrBatch and CollectTextractJobs', { timeout: 120_000 }, () => {
   it('routes by content, quarantines bad documents with their reasons, collects async jobs, and builds one record per page', async () => {
     // Prepare
-    const plan = await planBatches(s3Client(), { ...params, documentsPrefix: PREFIX, batchSize: 20 });
+    const plan = await planBatches(s3.client, { ...params, documentsPrefix: PREFIX, batchSize: 20 });
     expect(plan).toMatchObject({ documentCount: 9, quarantinedCount: 0 });
 
     // Act: OcrBatch, then Wait -> Collect until nothing is pending (as the state machine loops)
-    let summary: OcrBatchSummary = await ocrBatch({ s3: s3Client(), textract: client }, { ...params, batchIndex: 0 });
+    let summary: OcrBatchSummary = await ocrBatch({ s3: s3.client, textract: client }, { ...params, batchIndex: 0 });
     const afterStart = summary;
     let looks = 0;
     while (summary.pendingJobs > 0 && looks < 200) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      summary = await collectTextractJobs({ s3: s3Client(), textract: client }, { ...params, batchIndex: 0 });
+      summary = await collectTextractJobs({ s3: s3.client, textract: client }, { ...params, batchIndex: 0 });
       looks++;
     }
 
@@ -81,7 +80,7 @@ describe('multi-page documents through OcrBatch and CollectTextractJobs', { time
     expect(afterStart.pendingJobs).toBe(3);
     expect(afterStart.waitSeconds).toBe(5);
     expect(summary).toMatchObject({ pendingJobs: 0, documents: 4, quarantined: 5, pagesBilled: 1 + 3 + 2 + 2 });
-    const file = await readOcrBatchFile(s3Client(), BUCKET, summary.resultKey);
+    const file = await readOcrBatchFile(s3.client, BUCKET, summary.resultKey);
     const reasons = Object.fromEntries(file.quarantined.map((q) => [q.documentKey.slice(PREFIX.length), q.reason]));
     expect(reasons).toEqual({
       'empty.pdf': expect.stringMatching(/empty \(0 bytes\)/),
@@ -91,20 +90,20 @@ describe('multi-page documents through OcrBatch and CollectTextractJobs', { time
       'huge.png': expect.stringMatching(/over Textract's 10 MB limit for images/),
     });
     for (const key of Object.keys(reasons)) {
-      expect(await getJson(s3Client(), { bucket: BUCKET, key: `quarantine/${RUN}/${PREFIX}${key}.reason.json` })).toMatchObject({ stage: 'ocr' });
+      expect(await getJson(s3.client, { bucket: BUCKET, key: `quarantine/${RUN}/${PREFIX}${key}.reason.json` })).toMatchObject({ stage: 'ocr' });
     }
     // The async results are in the content-addressed cache, page by page
     const invoice = file.documents.find((d) => d.id === 'invoice');
-    const cached = ocrDocumentSchema.parse(await getJson(s3Client(), { bucket: BUCKET, key: String(invoice?.ocrKey) }));
+    const cached = ocrDocumentSchema.parse(await getJson(s3.client, { bucket: BUCKET, key: String(invoice?.ocrKey) }));
     expect(cached.engine).toBe('textract:StartDocumentTextDetection');
     expect(cached.pages.map((p) => p.page)).toEqual([1, 2, 3]);
     expect(cached.pages[2]?.words.map((w) => w.text)).toEqual(expect.arrayContaining(['TOTAL', '42.00']));
 
     // Act: the dataset
-    const dataset = await buildDatasetStep(s3Client(), { ...params, batchCount: 1, validationFraction: 0.25, maxQuarantineShare: 1, pageImages: true, modelChannelUri: 's3://models-elsewhere/layoutlmv3-base/' });
+    const dataset = await buildDatasetStep(s3.client, { ...params, batchCount: 1, validationFraction: 0.25, maxQuarantineShare: 1, pageImages: true, modelChannelUri: 's3://models-elsewhere/layoutlmv3-base/' });
 
     // Assess: one record per page, each with its document id and page number
-    const manifest = (await getJson(s3Client(), { bucket: BUCKET, key: `runs/${RUN}/dataset-manifest.json` })) as {
+    const manifest = (await getJson(s3.client, { bucket: BUCKET, key: `runs/${RUN}/dataset-manifest.json` })) as {
       counts: { documents: number; pages: number };
       recordLayout: string;
       files: { train: string[]; validation: string[] };
@@ -114,7 +113,7 @@ describe('multi-page documents through OcrBatch and CollectTextractJobs', { time
     const prefix = `datasets/${dataset.fingerprint}/`;
     const lines: { id: string; documentId: string; page: { number: number }; labels: string[] }[] = [];
     for (const name of [...manifest.files.train, ...manifest.files.validation]) {
-      const body = Buffer.from(await (await s3Client().send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}${name}` }))).Body!.transformToByteArray()).toString('utf8');
+      const body = Buffer.from(await (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}${name}` }))).Body!.transformToByteArray()).toString('utf8');
       lines.push(...body.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as (typeof lines)[number]));
     }
     const pagesOf = (documentId: string) => lines.filter((l) => l.documentId === documentId).map((l) => [l.id, l.page.number]);
@@ -123,10 +122,10 @@ describe('multi-page documents through OcrBatch and CollectTextractJobs', { time
     expect(pagesOf('misnamed')).toEqual([['misnamed#1', 1], ['misnamed#2', 2]]);
     expect(pagesOf(String(file.documents.find((d) => d.key.endsWith('receipt.png'))?.id))).toEqual([['receipt', 1]]);
     // Page images: the PNG receipt's own bytes under its record id; none for the PDF/TIFF pages.
-    const imageKeys = await listKeys(s3Client(), BUCKET, `${prefix}images/`);
+    const imageKeys = await listKeys(s3.client, BUCKET, `${prefix}images/`);
     expect(imageKeys).toEqual([`${prefix}images/receipt.png`]);
-    expect(Buffer.from(await getBytes(s3Client(), { bucket: BUCKET, key: `${prefix}images/receipt.png` }))).toEqual(
-      Buffer.from(await getBytes(s3Client(), { bucket: BUCKET, key: `${PREFIX}receipt.png` })),
+    expect(Buffer.from(await getBytes(s3.client, { bucket: BUCKET, key: `${prefix}images/receipt.png` }))).toEqual(
+      Buffer.from(await getBytes(s3.client, { bucket: BUCKET, key: `${PREFIX}receipt.png` })),
     );
     expect(dataset.imagesS3Uri).toBe(`s3://${BUCKET}/${prefix}images/`);
     expect(dataset.inputDataConfig.map((c) => [c.ChannelName, c.DataSource.S3DataSource.S3Uri])).toEqual([

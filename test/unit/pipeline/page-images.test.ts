@@ -2,7 +2,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incompressiblePng, multiPagePdf, multiPageTiff } from '../../../local/synth';
-import { s3Client } from '../../../src/aws/clients';
 import { getBytes, listKeys } from '../../../src/aws/s3-objects';
 import { pageImageKey, writePageImages } from '../../../src/pipeline/page-images';
 import { startLocalS3, type LocalS3 } from '../local/helpers';
@@ -33,7 +32,7 @@ beforeAll(async () => {
     [docs.tiff.key, multiPageTiff([['ONE PAGE']], { width: 100, height: 100 })],
     [docs.misnamed.key, png],
   ];
-  for (const [key, body] of bodies) await s3Client().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+  for (const [key, body] of bodies) await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 }, 60_000);
 
 afterAll(async () => {
@@ -42,21 +41,21 @@ afterAll(async () => {
 
 describe('writePageImages', () => {
   it('copies PNG/JPEG documents to images/<record id>.<ext> and skips PDF/TIFF', async () => {
-    const result = await writePageImages(s3Client(), BUCKET, DATASET, Object.values(docs));
+    const result = await writePageImages(s3.client, BUCKET, DATASET, Object.values(docs));
 
     expect(result).toEqual({ written: 3, skipped: ['letter', 'fax'] });
-    expect(await listKeys(s3Client(), BUCKET, `${DATASET}images/`)).toEqual(
+    expect(await listKeys(s3.client, BUCKET, `${DATASET}images/`)).toEqual(
       [pageImageKey(DATASET, 'misnamed', 'png'), pageImageKey(DATASET, 'photo', 'jpg'), pageImageKey(DATASET, 'shop/receipt 7', 'png')].sort(),
     );
     expect(pageImageKey(DATASET, 'shop/receipt 7', 'png')).toBe(`${DATASET}images/shop/receipt 7.png`);
-    const read = async (key: string) => Buffer.from(await getBytes(s3Client(), { bucket: BUCKET, key }));
+    const read = async (key: string) => Buffer.from(await getBytes(s3.client, { bucket: BUCKET, key }));
     expect(await read(pageImageKey(DATASET, 'shop/receipt 7', 'png'))).toEqual(png);
     expect(await read(pageImageKey(DATASET, 'photo', 'jpg'))).toEqual(jpeg);
   });
 
   it('is idempotent: a second run writes the same keys', async () => {
-    const before = await listKeys(s3Client(), BUCKET, `${DATASET}images/`);
-    await writePageImages(s3Client(), BUCKET, DATASET, Object.values(docs));
-    expect(await listKeys(s3Client(), BUCKET, `${DATASET}images/`)).toEqual(before);
+    const before = await listKeys(s3.client, BUCKET, `${DATASET}images/`);
+    await writePageImages(s3.client, BUCKET, DATASET, Object.values(docs));
+    expect(await listKeys(s3.client, BUCKET, `${DATASET}images/`)).toEqual(before);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failureFromCaught, recordStatus, statusChangeFor } from '../../../src/pipeline/record-status';
+import { failureFromCaught, recordRunStatus, statusChangeFor } from '../../../src/pipeline/record-status';
 import type { RunStore, StatusChange } from '../../../src/status/run-store';
 
 const AT = '2026-03-14T09:00:00.000Z';
@@ -114,13 +114,13 @@ describe('statusChangeFor', () => {
   });
 });
 
-describe('recordStatus', () => {
+describe('recordRunStatus', () => {
   it('writes one change through the store and answers with the run id and status', async () => {
     // Prepare
     const changes: StatusChange[] = [];
-    const store = { recordStatus: (change: StatusChange) => Promise.resolve(void changes.push(change)) } as unknown as RunStore;
+    const store = { writeStatusChange: (change: StatusChange) => Promise.resolve(void changes.push(change)) } as unknown as RunStore;
     // Act
-    const result = await recordStatus(
+    const result = await recordRunStatus(
       { store, now: () => new Date(AT) },
       { runId: 'r1', executionName: 'exec-1', status: 'PENDING', attributes: { trigger: 'schedule' } },
     );

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReceipts } from '../../../local/synth';
 import { startLocalTextract, type LocalTextract } from '../../../local/textract';
 import { listKeys } from '../../../src/aws/s3-objects';
-import { s3Client } from '../../../src/aws/clients';
 import { EmptyDatasetError, QuarantineShareExceededError } from '../../../src/errors';
 import { buildDatasetStep, runManifestKey, type DatasetPointers } from '../../../src/pipeline/dataset-step';
 import { ocrBatch, ocrCacheKey, ocrResultKey, sha256, type OcrBatchFile, type OcrBatchSummary } from '../../../src/pipeline/ocr-batch';
@@ -28,17 +27,17 @@ let receiptIds: string[];
 let corruptPng: Buffer;
 
 const put = (key: string, body: string | Uint8Array): Promise<unknown> =>
-  s3Client().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+  s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 const getText = async (key: string): Promise<string> =>
-  (await (await s3Client().send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body?.transformToString()) ?? '';
+  (await (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body?.transformToString()) ?? '';
 const getJson = async <T>(key: string): Promise<T> => JSON.parse(await getText(key)) as T;
-const remove = (key: string): Promise<unknown> => s3Client().send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
-const deps = () => ({ s3: s3Client(), textract: textractClient });
+const remove = (key: string): Promise<unknown> => s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+const deps = () => ({ s3: s3.client, textract: textractClient });
 const runParams = (runId: string) => ({ bucket: BUCKET, runId, runPrefix: `runs/${runId}/` });
 
 beforeAll(async () => {
   s3 = await startLocalS3(BUCKET);
-  textract = await startLocalTextract({});
+  textract = await startLocalTextract({ s3: s3.client });
   textractClient = new TextractClient({
     endpoint: textract.endpoint,
     region: 'us-east-1',
@@ -78,14 +77,14 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
 
   it('PlanBatches writes batch lists and quarantines what cannot be used', async () => {
     // Act
-    plan = await planBatches(s3Client(), { ...runParams(RUN), documentsPrefix: PREFIX, batchSize: 2 });
+    plan = await planBatches(s3.client, { ...runParams(RUN), documentsPrefix: PREFIX, batchSize: 2 });
     // Assess: 5 paired documents (3 receipts, corrupt, bad-annotation) in batches of 2.
     expect(plan.documentCount).toBe(5);
     expect(plan.quarantinedCount).toBe(3);
     // Only batch indexes travel through the state; the batch files sit at keys derived from them.
     expect(plan).toEqual({ batches: [0, 1, 2], batchCount: 3, documentCount: 5, quarantinedCount: 3 });
     expect(batchKey(`runs/${RUN}/`, 2)).toBe(`runs/${RUN}/batches/batch-00002.json`);
-    expect(await listKeys(s3Client(), BUCKET, `runs/${RUN}/batches/`)).toEqual(plan.batches.map((i) => batchKey(`runs/${RUN}/`, i)));
+    expect(await listKeys(s3.client, BUCKET, `runs/${RUN}/batches/`)).toEqual(plan.batches.map((i) => batchKey(`runs/${RUN}/`, i)));
     const batchFiles = await Promise.all(
       plan.batches.map((i) => getJson<{ schemaVersion: number; batchIndex: number; documents: { id: string }[] }>(batchKey(`runs/${RUN}/`, i))),
     );
@@ -124,14 +123,14 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     expect(badAnnotation?.reason).toContain(`annotation ${PREFIX}bad-annotation.json is invalid`);
     expect(badAnnotation?.reason).toContain('fields.Total Amount');
     // The copies and reasons are in quarantine/<runId>/; the originals stay where they were.
-    const corruptCopy = await s3Client().send(new GetObjectCommand({ Bucket: BUCKET, Key: `quarantine/${RUN}/${PREFIX}corrupt.png` }));
+    const corruptCopy = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `quarantine/${RUN}/${PREFIX}corrupt.png` }));
     expect(Buffer.from((await corruptCopy.Body?.transformToByteArray()) ?? [])).toEqual(corruptPng);
     expect(await getJson(`quarantine/${RUN}/${PREFIX}bad-annotation.png.reason.json`)).toMatchObject({
       documentKey: `${PREFIX}bad-annotation.png`,
       stage: 'annotation',
       runId: RUN,
     });
-    expect(await listKeys(s3Client(), BUCKET, `${PREFIX}corrupt.png`)).toEqual([`${PREFIX}corrupt.png`]);
+    expect(await listKeys(s3.client, BUCKET, `${PREFIX}corrupt.png`)).toEqual([`${PREFIX}corrupt.png`]);
     // The OCR of each good document is cached by the hash of its bytes (contract 2).
     const docs = files.flatMap((f) => f.documents);
     expect(docs.map((d) => d.id).sort()).toEqual([...receiptIds].sort());
@@ -150,7 +149,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
 
   it('a second OCR of the same bytes is a cache hit: nothing billed', async () => {
     // Prepare: a new run over the same documents.
-    const plan2 = await planBatches(s3Client(), { ...runParams(RUN2), documentsPrefix: PREFIX, batchSize: 10 });
+    const plan2 = await planBatches(s3.client, { ...runParams(RUN2), documentsPrefix: PREFIX, batchSize: 10 });
     // Act
     const summary = await ocrBatch(deps(), { ...runParams(RUN2), batchIndex: 0 });
     // Assess
@@ -166,7 +165,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     if (!first) throw new Error('no receipt rendered');
     await put('copies/dup.png', first.png);
     await put('copies/dup.json', JSON.stringify(first.annotation));
-    const plan3 = await planBatches(s3Client(), { ...runParams('run-3'), documentsPrefix: 'copies/', batchSize: 10 });
+    const plan3 = await planBatches(s3.client, { ...runParams('run-3'), documentsPrefix: 'copies/', batchSize: 10 });
     // Act
     const summary = await ocrBatch(deps(), { ...runParams('run-3'), batchIndex: 0 });
     // Assess
@@ -178,7 +177,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
 
   it('BuildDataset writes the contract-3 files under datasets/<fingerprint>/', async () => {
     // Act
-    dataset = await buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
+    dataset = await buildDatasetStep(s3.client, { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
     // Assess: pointers
     const prefix = `datasets/${dataset.fingerprint}/`;
     expect(dataset.fingerprint).toMatch(/^[0-9a-f]{8,}$/);
@@ -196,7 +195,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     expect(dataset.counts.train).toBeGreaterThanOrEqual(1);
     expect(dataset.counts.validation).toBeGreaterThanOrEqual(1);
     // Files
-    expect(await listKeys(s3Client(), BUCKET, prefix)).toEqual(
+    expect(await listKeys(s3.client, BUCKET, prefix)).toEqual(
       [`${prefix}labels.json`, `${prefix}manifest.json`, `${prefix}train-00000.jsonl`, `${prefix}validation-00000.jsonl`].sort(),
     );
     const labels = await getJson<{ schemaVersion: number; labels: string[] }>(`${prefix}labels.json`);
@@ -274,7 +273,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     const prefix = `datasets/${dataset.fingerprint}/`;
     const trainBefore = await getText(`${prefix}train-00000.jsonl`);
     // Act: run-2 OCR'd the same documents (all from the cache).
-    const again = await buildDatasetStep(s3Client(), { ...runParams(RUN2), batchCount: 1, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
+    const again = await buildDatasetStep(s3.client, { ...runParams(RUN2), batchCount: 1, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
     // Assess
     expect(again.fingerprint).toBe(dataset.fingerprint);
     expect(again.prefix).toBe(dataset.prefix);
@@ -285,12 +284,12 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     // Prepare
     const prefix = `datasets/${dataset.fingerprint}/`;
     const manifestBefore = await getText(`${prefix}manifest.json`);
-    const keysBefore = await listKeys(s3Client(), BUCKET, prefix);
+    const keysBefore = await listKeys(s3.client, BUCKET, prefix);
     // Act: run-2 (all cache hits, nothing billed) builds the same fingerprint again.
-    const again = await buildDatasetStep(s3Client(), { ...runParams(RUN2), batchCount: 1, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
+    const again = await buildDatasetStep(s3.client, { ...runParams(RUN2), batchCount: 1, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
     // Assess: the dataset's files are untouched (the manifest still says run-1 billed 3 pages)...
     expect(await getText(`${prefix}manifest.json`)).toBe(manifestBefore);
-    expect(await listKeys(s3Client(), BUCKET, prefix)).toEqual(keysBefore);
+    expect(await listKeys(s3.client, BUCKET, prefix)).toEqual(keysBefore);
     expect(JSON.parse(manifestBefore)).toMatchObject({ ocrCacheHits: 0, textractPagesBilled: 3 });
     // ...while run-2's own statistics go to its run prefix, and the pointers say where.
     expect(again.manifestS3Uri).toBe(dataset.manifestS3Uri);
@@ -308,14 +307,14 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     // Prepare: run-1 kept 3 documents and quarantined 5 (62.5%).
     await remove(runManifestKey(`runs/${RUN}/`));
     // Act
-    const attempt = buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.6, pageImages: false, modelChannelUri: null });
+    const attempt = buildDatasetStep(s3.client, { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.6, pageImages: false, modelChannelUri: null });
     // Assess: a typed error whose message says what happened and what to do; the run manifest still lists the reasons.
     await expect(attempt).rejects.toBeInstanceOf(QuarantineShareExceededError);
     await expect(attempt).rejects.toThrow(/^5 of 8 documents were quarantined \(62\.5%\), more than dataset\.maxQuarantineShare 0\.6 allows; the run stops before training/);
     const runManifest = await getJson<{ quarantined: unknown[] }>(runManifestKey(`runs/${RUN}/`));
     expect(runManifest.quarantined).toHaveLength(5);
     // At the limit exactly, the run goes on.
-    const atLimit = await buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.625, pageImages: false, modelChannelUri: null });
+    const atLimit = await buildDatasetStep(s3.client, { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.625, pageImages: false, modelChannelUri: null });
     expect(atLimit.fingerprint).toBe(dataset.fingerprint);
   });
 
@@ -324,8 +323,8 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     const leftover = ocrResultKey(`runs/${RUN}/`, 7);
     await put(leftover, 'not even JSON');
     // Act
-    const rebuilt = await buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
-    const missing = buildDatasetStep(s3Client(), { ...runParams(RUN), batchCount: plan.batchCount + 1, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
+    const rebuilt = await buildDatasetStep(s3.client, { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
+    const missing = buildDatasetStep(s3.client, { ...runParams(RUN), batchCount: plan.batchCount + 1, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
     // Assess
     expect(rebuilt.fingerprint).toBe(dataset.fingerprint);
     expect(rebuilt.counts).toEqual(dataset.counts);
@@ -335,7 +334,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
 
   it('PlanBatches fails with EmptyDatasetError when the prefix holds no usable document', async () => {
     // Act
-    const attempt = planBatches(s3Client(), { ...runParams('run-empty'), documentsPrefix: 'nothing-here/', batchSize: 10 });
+    const attempt = planBatches(s3.client, { ...runParams('run-empty'), documentsPrefix: 'nothing-here/', batchSize: 10 });
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(EmptyDatasetError);
     await expect(attempt).rejects.toThrow(/No usable documents under s3:\/\/pipeline-steps-test\/nothing-here\//);
@@ -346,7 +345,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     const junk = ['junk/a.txt', 'junk/b.pdf', 'junk/c.png', 'junk/d.json'];
     for (const key of junk) await put(key, `content of ${key}`);
     // Act
-    const attempt = planBatches(s3Client(), { ...runParams('run-junk'), documentsPrefix: 'junk/', batchSize: 10 });
+    const attempt = planBatches(s3.client, { ...runParams('run-junk'), documentsPrefix: 'junk/', batchSize: 10 });
     // Assess: the message says how many were rejected and cites the first three reasons.
     const error = await attempt.then(
       () => expect.fail('expected an EmptyDatasetError'),
@@ -365,7 +364,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     const listed = await getJson<{ documentKey: string }[]>(planQuarantineKey('runs/run-junk/'));
     expect(listed.map((q) => q.documentKey).sort()).toEqual(junk);
     // No batch was written.
-    expect(await listKeys(s3Client(), BUCKET, 'runs/run-junk/batches/')).toEqual([]);
+    expect(await listKeys(s3.client, BUCKET, 'runs/run-junk/batches/')).toEqual([]);
   });
 
   /** Plans `receipts` under `prefix` for `runId`, then deletes `deleted` keys (relative to `prefix`) before OCR. */
@@ -375,7 +374,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
       await put(`${prefix}${receipt.id}.png`, receipt.png);
       await put(`${prefix}${receipt.id}.json`, JSON.stringify(receipt.annotation));
     }
-    const planned = await planBatches(s3Client(), { ...runParams(runId), documentsPrefix: prefix, batchSize: 10 });
+    const planned = await planBatches(s3.client, { ...runParams(runId), documentsPrefix: prefix, batchSize: 10 });
     expect(planned).toMatchObject({ batchCount: 1, documentCount: 2 });
     const ids = receipts.map((r) => r.id);
     for (const key of deleted(ids)) await remove(`${prefix}${key}`);
@@ -401,7 +400,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
       stage: 'annotation',
       runId,
     });
-    expect(await listKeys(s3Client(), BUCKET, `quarantine/${runId}/`)).toContain(`quarantine/${runId}/vanished-annotation/${gone}.png`);
+    expect(await listKeys(s3.client, BUCKET, `quarantine/${runId}/`)).toContain(`quarantine/${runId}/vanished-annotation/${gone}.png`);
   });
 
   // The image is gone, so quarantine() cannot copy it: the reason file alone records it.
@@ -438,7 +437,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     await put(`${documentsPrefix}${receipt.id}.json`, JSON.stringify(receipt.annotation));
     const cacheKey = ocrCacheKey(sha256(receipt.png));
     await put(cacheKey, corrupt);
-    await planBatches(s3Client(), { ...runParams(runId), documentsPrefix, batchSize: 10 });
+    await planBatches(s3.client, { ...runParams(runId), documentsPrefix, batchSize: 10 });
     // Act
     const summary = await ocrBatch(deps(), { ...runParams(runId), batchIndex: 0 });
     // Assess: OCR'd and billed, not quarantined, and the cache entry is now a valid OCR document.

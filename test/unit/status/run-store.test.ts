@@ -43,7 +43,7 @@ const itemsOf = async (runId: string): Promise<Record<string, unknown>[]> =>
 const EXECUTION = 'exec-owner';
 const record = async (
   change: Omit<StatusChange, 'at' | 'executionName'> & { at?: string; executionName?: string },
-): Promise<void> => store.recordStatus({ at: at(0), executionName: EXECUTION, ...change });
+): Promise<void> => store.writeStatusChange({ at: at(0), executionName: EXECUTION, ...change });
 
 beforeAll(async () => {
   server = await startLocalDynamoDB();
@@ -88,7 +88,7 @@ describe('one status rule', () => {
   });
 });
 
-describe('RunStore.recordStatus', () => {
+describe('RunStore.writeStatusChange', () => {
   it('creates the record on the first write and moves it forward through the lifecycle', async () => {
     // Prepare
     const runId = newRunId();
@@ -394,9 +394,9 @@ describe('RunStore.listRunsByStatus (byStatus index)', () => {
       { runId: `${prefix}-c`, minute: 30 },
     ];
     for (const { runId, minute } of runs) {
-      await store.recordStatus({ executionName: EXECUTION, runId, status: 'SKIPPED', at: new Date(Date.UTC(2030, 0, 1, 0, minute)).toISOString() });
+      await store.writeStatusChange({ executionName: EXECUTION, runId, status: 'SKIPPED', at: new Date(Date.UTC(2030, 0, 1, 0, minute)).toISOString() });
     }
-    await store.recordStatus({ executionName: EXECUTION, runId: `${prefix}-d`, status: 'COMPLETED', at: new Date(Date.UTC(2030, 0, 1)).toISOString() });
+    await store.writeStatusChange({ executionName: EXECUTION, runId: `${prefix}-d`, status: 'COMPLETED', at: new Date(Date.UTC(2030, 0, 1)).toISOString() });
     // Act
     const all = await store.listRunsByStatus('SKIPPED');
     const newest = await store.listRunsByStatus('SKIPPED', 2);
@@ -410,10 +410,10 @@ describe('RunStore.listRunsByStatus (byStatus index)', () => {
   it('moves a run between index partitions as its status changes', async () => {
     // Prepare
     const runId = newRunId();
-    await store.recordStatus({ executionName: EXECUTION, runId, status: 'PREPARING', at: new Date(Date.UTC(2031, 0, 1)).toISOString() });
+    await store.writeStatusChange({ executionName: EXECUTION, runId, status: 'PREPARING', at: new Date(Date.UTC(2031, 0, 1)).toISOString() });
     expect((await store.listRunsByStatus('PREPARING')).map((run) => run.runId)).toContain(runId);
     // Act
-    await store.recordStatus({ executionName: EXECUTION, runId, status: 'TRAINING', at: new Date(Date.UTC(2031, 0, 2)).toISOString() });
+    await store.writeStatusChange({ executionName: EXECUTION, runId, status: 'TRAINING', at: new Date(Date.UTC(2031, 0, 2)).toISOString() });
     // Assess
     expect((await store.listRunsByStatus('PREPARING')).map((run) => run.runId)).not.toContain(runId);
     expect((await store.listRunsByStatus('TRAINING'))[0]?.runId).toBe(runId);

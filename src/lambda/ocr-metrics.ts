@@ -1,0 +1,26 @@
+/**
+ * What OcrBatch and CollectTextractJobs share in their wiring: their dependencies, and the metrics of a
+ * batch. Both return the summary of the whole batch file, so a batch's figures are emitted once, by the
+ * call that finishes it (no async Textract job left pending): summed over batches, they are the run's.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { TextractClient } from '@aws-sdk/client-textract';
+import type { OcrBatchSummary } from '../pipeline/ocr-batch';
+import type { Observability } from './observability';
+import type { StepMetric } from './step-metrics';
+
+export interface OcrBatchDeps extends Observability {
+  s3: S3Client;
+  textract: TextractClient;
+}
+
+export const OCR_METRICS = { pagesBilled: 'TextractPagesBilled', cacheHits: 'OcrCacheHits' } as const;
+
+export const ocrBatchMetrics = (summary: OcrBatchSummary): StepMetric[] =>
+  summary.pendingJobs > 0
+    ? []
+    : [
+        { name: OCR_METRICS.pagesBilled, unit: MetricUnit.Count, value: summary.pagesBilled },
+        { name: OCR_METRICS.cacheHits, unit: MetricUnit.Count, value: summary.cacheHits },
+      ];
