@@ -1,0 +1,86 @@
+/**
+ * The local runtime's wiring: it builds every handler from its module's factory with its own clients and
+ * settings, and neither reads nor writes this process's environment for it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBuildDatasetHandler } from '../../../functions/build-dataset/handler';
+import { createCollectTextractJobsHandler } from '../../../functions/collect-textract-jobs/handler';
+import { createFinalizeRunHandler } from '../../../functions/finalize-run/handler';
+import { createOcrBatchHandler } from '../../../functions/ocr-batch/handler';
+import { createPlanBatchesHandler } from '../../../functions/plan-batches/handler';
+import { createRecordStatusHandler } from '../../../functions/record-status/handler';
+import { createValidateInputHandler } from '../../../functions/validate-input/handler';
+import type { LocalHandlerDeps } from '../../../local/handler-deps';
+import { startLocalPipeline, type LocalPipeline } from '../../../local/pipeline';
+import { loadServerlessProject } from '../../../local/serverless-project';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Every factory takes what the local runtime builds handlers with (a type error here otherwise). */
+const FACTORIES = {
+  createBuildDatasetHandler,
+  createCollectTextractJobsHandler,
+  createFinalizeRunHandler,
+  createOcrBatchHandler,
+  createPlanBatchesHandler,
+  createRecordStatusHandler,
+  createValidateInputHandler,
+} satisfies Record<string, (deps: LocalHandlerDeps) => unknown>;
+
+let dataDir: string;
+let pipeline: LocalPipeline;
+const environmentBefore = { ...process.env };
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'doctrain-wiring-'));
+  pipeline = await startLocalPipeline({
+    root: ROOT,
+    dataDir,
+    stage: 'local',
+    sagemaker: { runner: 'process' },
+    logs: { logLevel: 'INFO', write: (line) => logLines.push(line) },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await pipeline?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('the local runtime', () => {
+  it("finds each serverless.yml function's factory in its handler module", async () => {
+    // Prepare
+    const { functions } = loadServerlessProject(ROOT);
+    // Act
+    const exported = await Promise.all(
+      functions.map(async (fn) => [fn.factoryName, typeof ((await import(pathToFileURL(fn.modulePath).href)) as Record<string, unknown>)[fn.factoryName]]),
+    );
+    // Assess
+    expect(Object.fromEntries(exported)).toEqual(Object.fromEntries(Object.keys(FACTORIES).map((name) => [name, 'function'])));
+  });
+
+  it('runs the state machine with the handlers built from their factories, leaving process.env as it found it', async () => {
+    // Act: a prefix with no documents: ValidateInput, RecordPending (DynamoDB), PlanBatches (S3) run, and the
+    // run ends FAILED, recorded by RecordFailed
+    const outcome = await pipeline.execute({ documentsPrefix: 'nothing-here/' }, { executionName: 'wiring-empty' });
+    const { record, events } = await pipeline.runRecord('wiring-empty');
+    // Assess
+    expect(outcome.status).toBe('FAILED');
+    expect(events.map((event) => event.status)).toEqual(['PENDING', 'FAILED']);
+    expect(record?.status).toBe('FAILED');
+    expect({ ...process.env }).toEqual(environmentBefore);
+    expect(process.env['AWS_ENDPOINT_URL_S3']).toBe(environmentBefore['AWS_ENDPOINT_URL_S3']);
+  });
+
+  it("shows the handlers' Powertools log lines readably, with the run keys", () => {
+    // Assess
+    const failed = logLines.find((line) => line.includes('PlanBatches failed'));
+    expect(failed).toMatch(/^\d\d:\d\d:\d\d\.\d{3} ERROR doctrain-local-planBatches PlanBatches failed runId=wiring-empty error=/);
+    expect(logLines).toContainEqual(expect.stringMatching(/ INFO  doctrain-local-recordStatus RecordStatus finished runId=wiring-empty execution=wiring-empty durationMs=\d+$/));
+  });
+});
