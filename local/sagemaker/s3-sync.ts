@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { listKeys as listObjectKeys, s3Uri } from '../../src/aws/s3-objects';
-import type { S3Location } from './validate';
+import type { S3Location } from '../../src/aws/s3-objects';
 
 export { s3Uri };
 

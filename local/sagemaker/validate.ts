@@ -2,13 +2,12 @@
  * CreateTrainingJob request validation, following SageMaker's own constraints and messages
  * ("1 validation error detected: Value ... at '...' failed to satisfy constraint: ..."), so a request the
  * local emulator accepts is one real SageMaker accepts too (for the features the emulator supports).
+ * The constraints are a zod schema (the service model's lengths, ranges and patterns); what the local
+ * emulator does not support is refused after it, in plain words.
  */
+import { z } from 'zod';
+import { parseS3Uri, type S3Location } from '../../src/aws/s3-objects';
 import { JsonProtocolError, type JsonObject } from '../http/json-protocol-server';
-
-export interface S3Location {
-  bucket: string;
-  key: string;
-}
 
 export interface MetricDefinition {
   Name: string;
@@ -45,176 +44,146 @@ const INSTANCE_TYPE_PATTERN = /^ml\.[a-z0-9]+\.[a-z0-9]+$/;
 const CHANNEL_PATTERN = /^[A-Za-z0-9.\-_]+$/;
 const DEFAULT_MAX_RUNTIME = 86_400;
 
-export const validationError = (message: string): JsonProtocolError =>
-  new JsonProtocolError('ValidationException', message);
+export const validationError = (message: string): JsonProtocolError => new JsonProtocolError('ValidationException', message);
 
-const constraint = (value: unknown, member: string, rule: string): never => {
-  const shown = typeof value === 'string' ? `'${value}' ` : value === undefined ? 'null ' : '';
-  throw validationError(
-    `1 validation error detected: Value ${shown}at '${member}' failed to satisfy constraint: ${rule}`,
+const NOT_NULL = 'Member must not be null';
+const pattern = (regex: RegExp): string => `Member must satisfy regular expression pattern: ${regex.source}`;
+/** Absent: "must not be null"; another type: "must be <what>". */
+const typeError = (what: string) => (issue: { input: unknown }) => (issue.input === undefined || issue.input === null ? NOT_NULL : `Member must be ${what}`);
+
+const member = (max: number, min = 1) => {
+  const length = `Member must have length between ${min} and ${max}`;
+  return z.string({ error: typeError('a string') }).min(min, length).max(max, length);
+};
+const int = (min: number, max: number) => {
+  const range = `Member must have value between ${min} and ${max}`;
+  return z.number({ error: typeError('a number') }).int(range).min(min, range).max(max, range);
+};
+const object = <S extends z.core.$ZodLooseShape>(shape: S) => z.looseObject(shape, { error: typeError('a structure') });
+const stringMap = (maxKey: number, maxValue: number) =>
+  z.record(
+    z.string().min(1, `Map key must have length between 1 and ${maxKey}`).max(maxKey, `Map key must have length between 1 and ${maxKey}`),
+    z.string({ error: typeError('a string') }).max(maxValue, `Member must have length less than or equal to ${maxValue}`),
+    { error: typeError('a map of string to string') },
   );
-};
+const s3UriMember = member(1024).regex(S3_URI_PATTERN, pattern(S3_URI_PATTERN));
 
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const channelSchema = object({
+  ChannelName: member(64).regex(CHANNEL_PATTERN, pattern(CHANNEL_PATTERN)),
+  DataSource: object({ S3DataSource: object({ S3DataType: member(2048), S3Uri: s3UriMember }) }),
+  ContentType: z.string().optional(),
+});
 
-const requireObject = (value: unknown, member: string): JsonObject =>
-  isObject(value) ? value : constraint(value, member, 'Member must not be null');
+/** The members of CreateTrainingJob the local SageMaker reads, with the service's constraints. */
+const createTrainingJobSchema = object({
+  TrainingJobName: member(63).regex(NAME_PATTERN, pattern(NAME_PATTERN)),
+  AlgorithmSpecification: object({
+    AlgorithmName: z.string().optional(),
+    TrainingImage: member(255).optional(),
+    TrainingInputMode: z.enum(['Pipe', 'File', 'FastFile'], { error: 'Member must satisfy enum value set: [Pipe, File, FastFile]' }),
+    MetricDefinitions: z
+      .array(object({ Name: member(255), Regex: member(500) }), { error: typeError('a list') })
+      .max(40, 'Member must have length less than or equal to 40')
+      .default([]),
+  }),
+  RoleArn: member(2048).min(20, pattern(ROLE_PATTERN)).regex(ROLE_PATTERN, pattern(ROLE_PATTERN)),
+  OutputDataConfig: object({ S3OutputPath: s3UriMember }),
+  ResourceConfig: object({
+    InstanceType: member(64).regex(INSTANCE_TYPE_PATTERN, 'Member must be a valid ML instance type (ml.<family>.<size>)'),
+    InstanceCount: int(1, 1000).default(1),
+    VolumeSizeInGB: int(1, 16_384),
+  }),
+  StoppingCondition: object({
+    MaxRuntimeInSeconds: int(1, 2_419_200).default(DEFAULT_MAX_RUNTIME),
+    MaxWaitTimeInSeconds: int(1, 3_628_800).optional(),
+  }),
+  EnableManagedSpotTraining: z.boolean({ error: typeError('a boolean') }).default(false),
+  HyperParameters: stringMap(256, 2500)
+    .refine((map) => Object.keys(map).length <= 100, 'Member must have length less than or equal to 100')
+    .default({}),
+  Environment: stringMap(512, 512).default({}),
+  InputDataConfig: z.array(channelSchema, { error: typeError('a list') }).max(20, 'Member must have length between 1 and 20').default([]),
+  CheckpointConfig: object({ S3Uri: s3UriMember }).nullish(),
+});
 
-const requireString = (value: unknown, member: string, max = 2048): string => {
-  if (value === undefined || value === null) return constraint(value, member, 'Member must not be null');
-  if (typeof value !== 'string') return constraint(value, member, 'Member must be a string');
-  if (value.length === 0 || value.length > max) {
-    return constraint(value, member, `Member must have length between 1 and ${max}`);
-  }
-  return value;
-};
+/** The maps whose keys are the user's (not member names): kept as written in a member path. */
+const MAP_MEMBERS = new Set(['HyperParameters', 'Environment']);
 
-const optionalInt = (value: unknown, member: string, min: number, max: number): number | undefined => {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    return constraint(value, member, `Member must have value between ${min} and ${max}`);
-  }
-  return value;
-};
+/** SageMaker's member path: lowerCamelCase names, list items as `<n>.member` counted from 1. */
+const memberPath = (path: readonly PropertyKey[]): string =>
+  path
+    .map((segment, index) => {
+      if (typeof segment === 'number') return `${segment + 1}.member`;
+      const name = String(segment);
+      return MAP_MEMBERS.has(String(path[index - 1])) ? name : `${name.charAt(0).toLowerCase()}${name.slice(1)}`;
+    })
+    .join('.');
 
-const stringMap = (value: unknown, member: string, maxKey: number, maxValue: number): Record<string, string> => {
-  if (value === undefined || value === null) return {};
-  if (!isObject(value)) return constraint(value, member, 'Member must be a map of string to string');
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (k.length === 0 || k.length > maxKey) {
-      return constraint(k, `${member}.${k}`, `Map key must have length between 1 and ${maxKey}`);
-    }
-    if (typeof v !== 'string') return constraint(v, `${member}.${k}`, 'Member must be a string');
-    if (v.length > maxValue) return constraint(v, `${member}.${k}`, `Member must have length less than or equal to ${maxValue}`);
-    out[k] = v;
-  }
-  return out;
-};
+const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown =>
+  path.reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined), input);
 
-export const parseS3Uri = (value: string, member: string): S3Location => {
-  const match = S3_URI_PATTERN.exec(value);
-  if (match === null) return constraint(value, member, `Member must satisfy regular expression pattern: ${S3_URI_PATTERN.source}`);
-  if (match[1] !== 's3') throw validationError(`${member}: only s3:// URIs are supported by the local SageMaker`);
-  return { bucket: match[2] ?? '', key: match[3] ?? '' };
+/** Only s3:// URIs are read by the local SageMaker; `s3://bucket` is the bucket's root. */
+const s3Location = (uri: string, path: string): S3Location => {
+  if (!uri.startsWith('s3://')) throw validationError(`${path}: only s3:// URIs are supported by the local SageMaker`);
+  return parseS3Uri(/^s3:\/\/[^/]+$/.test(uri) ? `${uri}/` : uri);
 };
 
 /** SageMaker users often write Python regexes; JavaScript spells named groups `(?<name>` not `(?P<name>`. */
 export const compileMetricRegex = (regex: string): RegExp => new RegExp(regex.replace(/\(\?P</g, '(?<'));
 
 export const validateCreateTrainingJob = (input: JsonObject): TrainingJobRequest => {
-  const name = requireString(input['TrainingJobName'], 'trainingJobName', 63);
-  if (!NAME_PATTERN.test(name)) {
-    constraint(name, 'trainingJobName', `Member must satisfy regular expression pattern: ${NAME_PATTERN.source}`);
+  const parsed = createTrainingJobSchema.safeParse(input);
+  if (!parsed.success) {
+    // SageMaker reports the first constraint a request breaks.
+    const [issue] = parsed.error.issues;
+    const path = issue?.path ?? [];
+    const value = valueAt(input, path);
+    const shown = typeof value === 'string' ? `'${value}' ` : value === undefined ? 'null ' : '';
+    throw validationError(`1 validation error detected: Value ${shown}at '${memberPath(path)}' failed to satisfy constraint: ${issue?.message ?? NOT_NULL}`);
   }
-
-  const algorithm = requireObject(input['AlgorithmSpecification'], 'algorithmSpecification');
-  if (algorithm['AlgorithmName'] !== undefined) {
-    throw validationError('AlgorithmName is not supported by the local SageMaker: use TrainingImage');
-  }
-  const trainingImage = requireString(algorithm['TrainingImage'], 'algorithmSpecification.trainingImage', 255);
-  const inputMode = requireString(algorithm['TrainingInputMode'], 'algorithmSpecification.trainingInputMode');
-  if (!['File', 'FastFile', 'Pipe'].includes(inputMode)) {
-    constraint(inputMode, 'algorithmSpecification.trainingInputMode', 'Member must satisfy enum value set: [Pipe, File, FastFile]');
-  }
-  if (inputMode === 'Pipe') throw validationError('TrainingInputMode Pipe is not supported by the local SageMaker');
-  const rawMetrics = algorithm['MetricDefinitions'] ?? [];
-  if (!Array.isArray(rawMetrics) || rawMetrics.length > 40) {
-    constraint(rawMetrics, 'algorithmSpecification.metricDefinitions', 'Member must have length less than or equal to 40');
-  }
-  const metricDefinitions = (rawMetrics as unknown[]).map((m, i): MetricDefinition => {
-    const member = `algorithmSpecification.metricDefinitions.${i + 1}`;
-    const def = requireObject(m, member);
-    const metric = { Name: requireString(def['Name'], `${member}.name`, 255), Regex: requireString(def['Regex'], `${member}.regex`, 500) };
+  const request = parsed.data;
+  const algorithm = request.AlgorithmSpecification;
+  // What the local SageMaker does not do (valid requests for SageMaker, refused here).
+  if (algorithm.AlgorithmName !== undefined) throw validationError('AlgorithmName is not supported by the local SageMaker: use TrainingImage');
+  if (algorithm.TrainingImage === undefined) throw validationError(`1 validation error detected: Value null at 'algorithmSpecification.trainingImage' failed to satisfy constraint: ${NOT_NULL}`);
+  if (algorithm.TrainingInputMode === 'Pipe') throw validationError('TrainingInputMode Pipe is not supported by the local SageMaker');
+  if (request.ResourceConfig.InstanceCount !== 1) throw validationError('The local SageMaker runs one instance: InstanceCount must be 1');
+  for (const metric of algorithm.MetricDefinitions) {
     try {
       compileMetricRegex(metric.Regex);
     } catch {
       throw validationError(`Metric ${metric.Name}: Regex ${metric.Regex} is not a valid regular expression`);
     }
-    return metric;
-  });
-
-  const roleArn = requireString(input['RoleArn'], 'roleArn', 2048);
-  if (roleArn.length < 20 || !ROLE_PATTERN.test(roleArn)) {
-    constraint(roleArn, 'roleArn', `Member must satisfy regular expression pattern: ${ROLE_PATTERN.source}`);
   }
-
-  const outputConfig = requireObject(input['OutputDataConfig'], 'outputDataConfig');
-  const output = parseS3Uri(requireString(outputConfig['S3OutputPath'], 'outputDataConfig.s3OutputPath', 1024), 'outputDataConfig.s3OutputPath');
-
-  const resource = requireObject(input['ResourceConfig'], 'resourceConfig');
-  const instanceType = requireString(resource['InstanceType'], 'resourceConfig.instanceType', 64);
-  if (!INSTANCE_TYPE_PATTERN.test(instanceType)) {
-    constraint(instanceType, 'resourceConfig.instanceType', 'Member must be a valid ML instance type (ml.<family>.<size>)');
-  }
-  const instanceCount = optionalInt(resource['InstanceCount'], 'resourceConfig.instanceCount', 1, 1000) ?? 1;
-  if (instanceCount !== 1) throw validationError('The local SageMaker runs one instance: InstanceCount must be 1');
-  if (optionalInt(resource['VolumeSizeInGB'], 'resourceConfig.volumeSizeInGB', 1, 16_384) === undefined) {
-    constraint(undefined, 'resourceConfig.volumeSizeInGB', 'Member must not be null');
-  }
-
-  const stopping = requireObject(input['StoppingCondition'], 'stoppingCondition');
-  const maxRuntimeSeconds =
-    optionalInt(stopping['MaxRuntimeInSeconds'], 'stoppingCondition.maxRuntimeInSeconds', 1, 2_419_200) ?? DEFAULT_MAX_RUNTIME;
-  const maxWait = optionalInt(stopping['MaxWaitTimeInSeconds'], 'stoppingCondition.maxWaitTimeInSeconds', 1, 3_628_800);
-
-  const spotValue = input['EnableManagedSpotTraining'] ?? false;
-  if (typeof spotValue !== 'boolean') constraint(spotValue, 'enableManagedSpotTraining', 'Member must be a boolean');
-  const spot = spotValue === true;
+  const { MaxRuntimeInSeconds: maxRuntimeSeconds, MaxWaitTimeInSeconds: maxWait } = request.StoppingCondition;
+  const spot = request.EnableManagedSpotTraining;
   if (spot && (maxWait === undefined || maxWait < maxRuntimeSeconds)) {
-    throw validationError(
-      'Invalid MaxWaitTimeInSeconds. It must be present and be greater than or equal to MaxRuntimeInSeconds',
-    );
+    throw validationError('Invalid MaxWaitTimeInSeconds. It must be present and be greater than or equal to MaxRuntimeInSeconds');
   }
-  if (!spot && maxWait !== undefined) {
-    throw validationError('MaxWaitTimeInSeconds is only valid with EnableManagedSpotTraining');
-  }
+  if (!spot && maxWait !== undefined) throw validationError('MaxWaitTimeInSeconds is only valid with EnableManagedSpotTraining');
 
-  const hyperParameters = stringMap(input['HyperParameters'], 'hyperParameters', 256, 2500);
-  if (Object.keys(hyperParameters).length > 100) {
-    constraint(undefined, 'hyperParameters', 'Member must have length less than or equal to 100');
-  }
-  const environment = stringMap(input['Environment'], 'environment', 512, 512);
-
-  const rawChannels = input['InputDataConfig'] ?? [];
-  if (!Array.isArray(rawChannels) || rawChannels.length > 20) {
-    constraint(rawChannels, 'inputDataConfig', 'Member must have length between 1 and 20');
-  }
   const seen = new Set<string>();
-  const channels = (rawChannels as unknown[]).map((c, i): Channel => {
-    const member = `inputDataConfig.${i + 1}.member`;
-    const channel = requireObject(c, member);
-    const channelName = requireString(channel['ChannelName'], `${member}.channelName`, 64);
-    if (!CHANNEL_PATTERN.test(channelName)) {
-      constraint(channelName, `${member}.channelName`, `Member must satisfy regular expression pattern: ${CHANNEL_PATTERN.source}`);
-    }
-    if (seen.has(channelName)) throw validationError(`Channel names must be unique: ${channelName}`);
-    seen.add(channelName);
-    const source = requireObject(requireObject(channel['DataSource'], `${member}.dataSource`)['S3DataSource'], `${member}.dataSource.s3DataSource`);
-    const dataType = requireString(source['S3DataType'], `${member}.dataSource.s3DataSource.s3DataType`);
-    if (dataType !== 'S3Prefix') throw validationError(`S3DataType ${dataType} is not supported by the local SageMaker: use S3Prefix`);
-    const uri = requireString(source['S3Uri'], `${member}.dataSource.s3DataSource.s3Uri`, 1024);
-    const contentType = channel['ContentType'];
+  const channels = request.InputDataConfig.map((channel, i): Channel => {
+    if (seen.has(channel.ChannelName)) throw validationError(`Channel names must be unique: ${channel.ChannelName}`);
+    seen.add(channel.ChannelName);
+    const source = channel.DataSource.S3DataSource;
+    if (source.S3DataType !== 'S3Prefix') throw validationError(`S3DataType ${source.S3DataType} is not supported by the local SageMaker: use S3Prefix`);
     return {
-      ChannelName: channelName,
-      s3: parseS3Uri(uri, `${member}.dataSource.s3DataSource.s3Uri`),
-      ...(typeof contentType === 'string' ? { ContentType: contentType } : {}),
+      ChannelName: channel.ChannelName,
+      s3: s3Location(source.S3Uri, `inputDataConfig.${i + 1}.member.dataSource.s3DataSource.s3Uri`),
+      ...(channel.ContentType === undefined ? {} : { ContentType: channel.ContentType }),
     };
   });
-
-  const checkpointConfig = input['CheckpointConfig'];
-  let checkpoint: S3Location | undefined;
-  if (checkpointConfig !== undefined && checkpointConfig !== null) {
-    const cfg = requireObject(checkpointConfig, 'checkpointConfig');
-    checkpoint = parseS3Uri(requireString(cfg['S3Uri'], 'checkpointConfig.s3Uri', 1024), 'checkpointConfig.s3Uri');
-  }
+  const checkpoint = request.CheckpointConfig === undefined || request.CheckpointConfig === null ? undefined : s3Location(request.CheckpointConfig.S3Uri, 'checkpointConfig.s3Uri');
+  const metricDefinitions = algorithm.MetricDefinitions.map(({ Name, Regex }) => ({ Name, Regex }));
 
   const echo: JsonObject = {
     ...input,
     AlgorithmSpecification: { ...algorithm, MetricDefinitions: metricDefinitions, EnableSageMakerMetricsTimeSeries: algorithm['EnableSageMakerMetricsTimeSeries'] ?? false },
-    ResourceConfig: { ...resource, InstanceCount: instanceCount },
-    StoppingCondition: { ...stopping, MaxRuntimeInSeconds: maxRuntimeSeconds },
-    HyperParameters: hyperParameters,
+    // The parsed members carry SageMaker's defaults (InstanceCount, MaxRuntimeInSeconds).
+    ResourceConfig: request.ResourceConfig,
+    StoppingCondition: request.StoppingCondition,
+    HyperParameters: request.HyperParameters,
     EnableManagedSpotTraining: spot,
     EnableNetworkIsolation: input['EnableNetworkIsolation'] ?? false,
     EnableInterContainerTrafficEncryption: input['EnableInterContainerTrafficEncryption'] ?? false,
@@ -223,18 +192,18 @@ export const validateCreateTrainingJob = (input: JsonObject): TrainingJobRequest
   delete echo['TrainingJobName'];
 
   return {
-    name,
-    hyperParameters,
-    trainingImage,
+    name: request.TrainingJobName,
+    hyperParameters: request.HyperParameters,
+    trainingImage: algorithm.TrainingImage,
     metricDefinitions,
     channels,
-    output,
-    instanceType,
-    instanceCount,
+    output: s3Location(request.OutputDataConfig.S3OutputPath, 'outputDataConfig.s3OutputPath'),
+    instanceType: request.ResourceConfig.InstanceType,
+    instanceCount: request.ResourceConfig.InstanceCount,
     maxRuntimeSeconds,
     spot,
-    ...(checkpoint !== undefined ? { checkpoint } : {}),
-    environment,
+    ...(checkpoint === undefined ? {} : { checkpoint }),
+    environment: request.Environment,
     echo,
   };
 };

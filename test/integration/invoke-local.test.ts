@@ -71,7 +71,9 @@ const invokeLocal = async <T>(functionKey: string): Promise<T> => {
     const { code, stdout: out, stderr } = error as { code?: number; stdout?: string; stderr?: string };
     throw new Error(`sls invoke local -f ${functionKey} exited ${String(code)}:\n${out ?? ''}\n${stderr ?? ''}`, { cause: error });
   }
-  const start = stdout.search(/^[{[]/m);
+  // The handler's Powertools log lines (and metrics) come first, one JSON object a line; then sls prints
+  // the result, indented over several lines.
+  const start = stdout.search(/^[{[]$/m);
   if (start < 0) throw new Error(`sls invoke local -f ${functionKey} printed no JSON result:\n${stdout}`);
   return JSON.parse(stdout.slice(start)) as T;
 };
