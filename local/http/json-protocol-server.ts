@@ -7,6 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { z } from 'zod';
+import { describeIssues } from '../../src/validation';
 
 /** An error the service returns to the caller; `type` becomes the wire `__type` (the SDK's error name). */
 export class JsonProtocolError extends Error {
@@ -144,39 +146,14 @@ export const startJsonProtocolServer = async (options: JsonProtocolServerOptions
   return { endpoint: `http://127.0.0.1:${port}`, close };
 };
 
-/** Small typed readers for request members: they throw the service's validation error type. */
-export const makeReaders = (errorType: string) => {
-  const fail = (message: string): never => {
-    throw new JsonProtocolError(errorType, message);
+/**
+ * Parses a request with its zod schema; a bad one fails with the service's validation error type, naming
+ * every bad member (src/validation.ts renders the issues).
+ */
+export const requestParser =
+  (errorType: string) =>
+  <S extends z.ZodType>(schema: S, input: unknown): z.output<S> => {
+    const parsed = schema.safeParse(input);
+    if (!parsed.success) throw new JsonProtocolError(errorType, describeIssues(parsed.error.issues));
+    return parsed.data;
   };
-  const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-  return {
-    fail,
-    isObject,
-    object(value: unknown, name: string): JsonObject {
-      if (!isObject(value)) return fail(`${name} is required and must be an object`);
-      return value;
-    },
-    optionalObject(value: unknown, name: string): JsonObject | undefined {
-      if (value === undefined || value === null) return undefined;
-      if (!isObject(value)) return fail(`${name} must be an object`);
-      return value;
-    },
-    string(value: unknown, name: string): string {
-      if (typeof value !== 'string' || value.length === 0) return fail(`${name} is required and must be a string`);
-      return value;
-    },
-    optionalString(value: unknown, name: string): string | undefined {
-      if (value === undefined || value === null) return undefined;
-      if (typeof value !== 'string') return fail(`${name} must be a string`);
-      return value;
-    },
-    optionalInteger(value: unknown, name: string, min: number, max: number): number | undefined {
-      if (value === undefined || value === null) return undefined;
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-        return fail(`${name} must be an integer between ${min} and ${max}`);
-      }
-      return value;
-    },
-  };
-};

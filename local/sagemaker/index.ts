@@ -11,13 +11,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import {
-  JsonProtocolError,
-  makeReaders,
-  startJsonProtocolServer,
-  type JsonObject,
-  type LocalServer,
-} from '../http/json-protocol-server';
+import { z } from 'zod';
+import { JsonProtocolError, requestParser, startJsonProtocolServer, type JsonObject, type LocalServer } from '../http/json-protocol-server';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { TrainingJob, type RunnerSettings } from './job';
 import { validateCreateTrainingJob, validationError } from './validate';
@@ -68,7 +63,22 @@ export interface LocalSageMaker extends LocalServer {
 /** The project venv's Python (scripts/setup.sh makes it): the repo root is two folders above this module. */
 const PROJECT_VENV_PYTHON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '.venv', 'bin', 'python');
 
-const r = makeReaders('ValidationException');
+const parseRequest = requestParser('ValidationException');
+const jobNameSchema = z.looseObject({ TrainingJobName: z.string().min(1) });
+/** Epoch seconds, as the JSON protocol sends timestamps. */
+const epochSeconds = z.number().nullish();
+const listTrainingJobsSchema = z.looseObject({
+  MaxResults: z.int().min(1).max(100).nullish(),
+  NameContains: z.string().nullish(),
+  StatusEquals: z.string().nullish(),
+  SortBy: z.enum(['Name', 'CreationTime', 'Status']).nullish(),
+  SortOrder: z.enum(['Ascending', 'Descending']).nullish(),
+  CreationTimeAfter: epochSeconds,
+  CreationTimeBefore: epochSeconds,
+  LastModifiedTimeAfter: epochSeconds,
+  LastModifiedTimeBefore: epochSeconds,
+  NextToken: z.string().nullish(),
+});
 const epoch = (d: Date | undefined): number | undefined => (d === undefined ? undefined : d.getTime() / 1000);
 const defined = (o: Record<string, unknown>): JsonObject =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -112,8 +122,7 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
   });
 
   const getJob = (input: JsonObject): TrainingJob => {
-    const name = r.string(input['TrainingJobName'], 'TrainingJobName');
-    const job = jobs.get(name);
+    const job = jobs.get(parseRequest(jobNameSchema, input).TrainingJobName);
     if (job === undefined) throw notFound();
     return job;
   };
@@ -156,7 +165,7 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
     handlers: {
       CreateTrainingJob: (input) => {
         const request = validateCreateTrainingJob(input);
-        const account = /::(\d{12}):/.exec(r.string(input['RoleArn'], 'RoleArn'))?.[1] ?? '000000000000';
+        const account = /::(\d{12}):/.exec(request.roleArn)?.[1] ?? '000000000000';
         const arn = `arn:aws:sagemaker:${region}:${account}:training-job/${request.name.toLowerCase()}`;
         if (jobs.has(request.name)) {
           throw new JsonProtocolError(
@@ -181,19 +190,14 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
         return {};
       },
       ListTrainingJobs: (input) => {
-        const maxResults = r.optionalInteger(input['MaxResults'], 'MaxResults', 1, 100) ?? 10;
-        const nameContains = r.optionalString(input['NameContains'], 'NameContains');
-        const statusEquals = r.optionalString(input['StatusEquals'], 'StatusEquals');
-        const sortBy = r.optionalString(input['SortBy'], 'SortBy') ?? 'CreationTime';
-        const sortOrder = r.optionalString(input['SortOrder'], 'SortOrder') ?? 'Descending';
-        if (!['Name', 'CreationTime', 'Status'].includes(sortBy)) throw validationError(`Invalid SortBy: ${sortBy}`);
-        if (!['Ascending', 'Descending'].includes(sortOrder)) throw validationError(`Invalid SortOrder: ${sortOrder}`);
-        const time = (key: string): number | undefined => {
-          const v = input[key];
-          return typeof v === 'number' ? v : undefined;
-        };
-        const [createdAfter, createdBefore] = [time('CreationTimeAfter'), time('CreationTimeBefore')];
-        const [modifiedAfter, modifiedBefore] = [time('LastModifiedTimeAfter'), time('LastModifiedTimeBefore')];
+        const request = parseRequest(listTrainingJobsSchema, input);
+        const maxResults = request.MaxResults ?? 10;
+        const nameContains = request.NameContains ?? undefined;
+        const statusEquals = request.StatusEquals ?? undefined;
+        const sortBy = request.SortBy ?? 'CreationTime';
+        const sortOrder = request.SortOrder ?? 'Descending';
+        const [createdAfter, createdBefore] = [request.CreationTimeAfter ?? undefined, request.CreationTimeBefore ?? undefined];
+        const [modifiedAfter, modifiedBefore] = [request.LastModifiedTimeAfter ?? undefined, request.LastModifiedTimeBefore ?? undefined];
         const key = (j: TrainingJob): string | number =>
           sortBy === 'Name' ? j.request.name : sortBy === 'Status' ? j.status : j.creationTime.getTime();
         const selected = [...jobs.values()]
@@ -208,7 +212,7 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
             const c = ka < kb ? -1 : ka > kb ? 1 : 0;
             return sortOrder === 'Ascending' ? c : -c;
           });
-        const token = r.optionalString(input['NextToken'], 'NextToken');
+        const token = request.NextToken ?? undefined;
         const offset = token === undefined ? 0 : Number.parseInt(Buffer.from(token, 'base64url').toString('utf8'), 10);
         if (!Number.isInteger(offset) || offset < 0) throw validationError('Invalid NextToken');
         const end = offset + maxResults;

@@ -22,6 +22,7 @@ export interface Channel {
 
 export interface TrainingJobRequest {
   name: string;
+  roleArn: string;
   hyperParameters: Record<string, string>;
   trainingImage: string;
   metricDefinitions: MetricDefinition[];
@@ -193,6 +194,7 @@ export const validateCreateTrainingJob = (input: JsonObject): TrainingJobRequest
 
   return {
     name: request.TrainingJobName,
+    roleArn: request.RoleArn,
     hyperParameters: request.HyperParameters,
     trainingImage: algorithm.TrainingImage,
     metricDefinitions,

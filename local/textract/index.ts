@@ -10,13 +10,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import {
-  JsonProtocolError,
-  makeReaders,
-  startJsonProtocolServer,
-  type JsonObject,
-  type LocalServer,
-} from '../http/json-protocol-server';
+import { z } from 'zod';
+import { JsonProtocolError, requestParser, startJsonProtocolServer, type LocalServer } from '../http/json-protocol-server';
 import { mulberry32, type Rng } from '../synth/prng';
 import { OcrEngine, type TextractBlock } from './ocr';
 import { openDocumentPages, type DocumentPages } from './pages';
@@ -59,9 +54,31 @@ export type LocalTextract = LocalServer & {
 
 const MODEL_VERSION = '1.0';
 const MAX_RESULTS = 1000;
-const FEATURE_TYPES = new Set(['TABLES', 'FORMS', 'QUERIES', 'SIGNATURES', 'LAYOUT']);
+const FEATURE_TYPES = ['TABLES', 'FORMS', 'QUERIES', 'SIGNATURES', 'LAYOUT'] as const;
 
-const r = makeReaders('InvalidParameterException');
+const parseRequest = requestParser('InvalidParameterException');
+const invalidParameter = (message: string): JsonProtocolError => new JsonProtocolError('InvalidParameterException', message);
+
+/** The request members the local Textract reads, with the service's constraints (unknown members are ignored, as there). */
+const s3ObjectSchema = z.looseObject({ Bucket: z.string().min(1), Name: z.string().min(1), Version: z.string().nullish() });
+type S3ObjectMember = z.output<typeof s3ObjectSchema>;
+const documentSchema = z
+  .looseObject({
+    Bytes: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not valid base64').optional(),
+    S3Object: s3ObjectSchema.nullish(),
+  })
+  .refine((document) => (document.Bytes === undefined) !== (document.S3Object === undefined || document.S3Object === null), 'specify either Bytes or S3Object');
+const detectSchema = z.looseObject({ Document: documentSchema });
+const analyzeSchema = detectSchema.extend({ FeatureTypes: z.array(z.enum(FEATURE_TYPES)).min(1) });
+const startDetectionSchema = z.looseObject({
+  DocumentLocation: z.looseObject({ S3Object: s3ObjectSchema }),
+  ClientRequestToken: z.string().nullish(),
+});
+const getDetectionSchema = z.looseObject({
+  JobId: z.string().min(1),
+  MaxResults: z.int().min(1).max(MAX_RESULTS).nullish(),
+  NextToken: z.string().nullish(),
+});
 
 interface AsyncJob {
   status: 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
@@ -70,13 +87,10 @@ interface AsyncJob {
   statusMessage?: string;
 }
 
-const readS3Object = async (s3: S3Client, s3Object: JsonObject): Promise<Buffer> => {
-  const bucket = r.string(s3Object['Bucket'], 'S3Object.Bucket');
-  const name = r.string(s3Object['Name'], 'S3Object.Name');
-  const version = r.optionalString(s3Object['Version'], 'S3Object.Version');
+const readS3Object = async (s3: S3Client, { Bucket: bucket, Name: name, Version: version }: S3ObjectMember): Promise<Buffer> => {
   try {
     const out = await s3.send(
-      new GetObjectCommand({ Bucket: bucket, Key: name, ...(version !== undefined ? { VersionId: version } : {}) }),
+      new GetObjectCommand({ Bucket: bucket, Key: name, ...(version === undefined || version === null ? {} : { VersionId: version }) }),
     );
     if (out.Body === undefined) throw new Error('empty body');
     return Buffer.from(await out.Body.transformToByteArray());
@@ -87,21 +101,9 @@ const readS3Object = async (s3: S3Client, s3Object: JsonObject): Promise<Buffer>
   }
 };
 
-/** `Document` of the sync APIs: exactly one of Bytes (base64 on the wire) or S3Object. */
-const readDocument = async (s3: S3Client, input: JsonObject): Promise<Buffer> => {
-  const document = r.optionalObject(input['Document'], 'Document');
-  if (document === undefined) return r.fail('Document is required');
-  const bytes = document['Bytes'];
-  const s3Object = r.optionalObject(document['S3Object'], 'Document.S3Object');
-  if (bytes !== undefined && s3Object !== undefined) return r.fail('Specify either Document.Bytes or Document.S3Object');
-  if (typeof bytes === 'string') {
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(bytes)) return r.fail('Document.Bytes is not valid base64');
-    return Buffer.from(bytes, 'base64');
-  }
-  if (bytes !== undefined) return r.fail('Document.Bytes must be a base64 string');
-  if (s3Object !== undefined) return readS3Object(s3, s3Object);
-  return r.fail('Document must contain Bytes or S3Object');
-};
+/** `Document` of the sync APIs: exactly one of Bytes (base64 on the wire) or S3Object (the schema checks which). */
+const readDocument = async (s3: S3Client, document: z.output<typeof documentSchema>): Promise<Buffer> =>
+  document.Bytes !== undefined ? Buffer.from(document.Bytes, 'base64') : readS3Object(s3, s3ObjectSchema.parse(document.S3Object));
 
 const encodeToken = (jobId: string, offset: number): string =>
   Buffer.from(JSON.stringify({ j: jobId, o: offset })).toString('base64url');
@@ -116,7 +118,7 @@ const decodeToken = (token: string, jobId: string): number => {
   } catch {
     // fall through
   }
-  return r.fail('Invalid NextToken');
+  throw invalidParameter('Invalid NextToken');
 };
 
 export const startLocalTextract = async (options: LocalTextractOptions): Promise<LocalTextract> => {
@@ -170,8 +172,8 @@ export const startLocalTextract = async (options: LocalTextractOptions): Promise
     return blocks;
   };
 
-  const detect = async (input: JsonObject) => {
-    const document = await openDocumentPages(await readDocument(options.s3, input), 'sync');
+  const detect = async ({ Document }: z.output<typeof detectSchema>) => {
+    const document = await openDocumentPages(await readDocument(options.s3, Document), 'sync');
     return { DocumentMetadata: { Pages: document.pageCount }, Blocks: await recognizeAll(document) };
   };
 
@@ -182,25 +184,17 @@ export const startLocalTextract = async (options: LocalTextractOptions): Promise
     onClose: () => ocr.close(),
     handlers: {
       DetectDocumentText: async (input) => ({
-        ...(await detect(input)),
+        ...(await detect(parseRequest(detectSchema, input))),
         DetectDocumentTextModelVersion: MODEL_VERSION,
       }),
       AnalyzeDocument: async (input) => {
-        const features = input['FeatureTypes'];
-        if (!Array.isArray(features) || features.length === 0) return r.fail('FeatureTypes is required');
-        for (const f of features) {
-          if (typeof f !== 'string' || !FEATURE_TYPES.has(f)) return r.fail(`Invalid FeatureType: ${String(f)}`);
-        }
         // Only the text blocks are produced locally; FORMS/TABLES/... analysis is not emulated.
-        return { ...(await detect(input)), AnalyzeDocumentModelVersion: MODEL_VERSION };
+        return { ...(await detect(parseRequest(analyzeSchema, input))), AnalyzeDocumentModelVersion: MODEL_VERSION };
       },
       StartDocumentTextDetection: async (input) => {
-        const location = r.optionalObject(input['DocumentLocation'], 'DocumentLocation');
-        if (location === undefined) return r.fail('DocumentLocation is required');
-        const s3Object = r.object(location['S3Object'], 'DocumentLocation.S3Object');
-        r.string(s3Object['Bucket'], 'S3Object.Bucket');
-        r.string(s3Object['Name'], 'S3Object.Name');
-        const clientToken = r.optionalString(input['ClientRequestToken'], 'ClientRequestToken');
+        const request = parseRequest(startDetectionSchema, input);
+        const s3Object = request.DocumentLocation.S3Object;
+        const clientToken = request.ClientRequestToken ?? undefined;
         if (clientToken !== undefined) {
           // Idempotency: the same token starts the job once, like Textract.
           const existing = jobsByToken.get(clientToken);
@@ -224,11 +218,12 @@ export const startLocalTextract = async (options: LocalTextractOptions): Promise
         return { JobId: jobId };
       },
       GetDocumentTextDetection: (input) => {
-        const jobId = r.string(input['JobId'], 'JobId');
+        const request = parseRequest(getDetectionSchema, input);
+        const jobId = request.JobId;
         const job = jobs.get(jobId);
         if (job === undefined) throw new JsonProtocolError('InvalidJobIdException', `Job ID ${jobId} not found`);
-        const maxResults = r.optionalInteger(input['MaxResults'], 'MaxResults', 1, MAX_RESULTS) ?? MAX_RESULTS;
-        const nextToken = r.optionalString(input['NextToken'], 'NextToken');
+        const maxResults = request.MaxResults ?? MAX_RESULTS;
+        const nextToken = request.NextToken ?? undefined;
         const base = { DetectDocumentTextModelVersion: MODEL_VERSION, JobStatus: job.status };
         if (job.status === 'IN_PROGRESS') return base;
         if (job.status === 'FAILED') return { ...base, StatusMessage: job.statusMessage ?? 'Job failed' };
