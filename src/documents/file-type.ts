@@ -56,13 +56,3 @@ export const describeUnsupportedBytes = (bytes: Uint8Array): string => {
   }
   return 'binary data of no supported format';
 };
-
-/** The extension a name suggests, for "named .png but is a PDF" reasons (lower case, without the dot). */
-export const EXTENSION_TYPES: Readonly<Record<string, DocumentFileType>> = {
-  png: 'png',
-  jpg: 'jpeg',
-  jpeg: 'jpeg',
-  tif: 'tiff',
-  tiff: 'tiff',
-  pdf: 'pdf',
-};
