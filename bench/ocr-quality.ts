@@ -31,6 +31,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { distance } from 'fastest-levenshtein';
+import pLimit from 'p-limit';
 import { OcrEngine, type TextractBlock } from '../local/textract/ocr';
 import { matchedWords, pageString, parseBoxCsv, type PageText } from './sroie-box';
 
@@ -102,17 +103,9 @@ const textFromTsv = (tsv: string): PageText => {
 };
 
 /** Run `task` over `items` with at most `limit` in flight (results in input order). */
-const mapLimit = async <T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> => {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const runner = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, runner));
-  return results;
+const mapLimit = <T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> => {
+  const limited = pLimit(Math.max(1, limit));
+  return Promise.all(items.map((item) => limited(() => task(item))));
 };
 
 const score = (
