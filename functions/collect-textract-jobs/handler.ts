@@ -2,7 +2,7 @@
 import { createS3Client, createTextractClient } from '../../src/aws/clients';
 import { defineHandler } from '../../src/lambda/handler';
 import { observabilityFromEnv } from '../../src/lambda/observability';
-import { ocrBatchMetrics, type OcrBatchDeps } from '../../src/lambda/ocr-metrics';
+import { ocrBatchMetrics, type OcrBatchDeps } from '../../src/lambda/ocr-batch-wiring';
 import type { LambdaEnvironment } from '../../src/lambda/wiring';
 import { collectTextractJobs } from '../../src/pipeline/collect-textract-jobs';
 import { ocrBatchParamsSchema } from '../../src/pipeline/ocr-batch';
