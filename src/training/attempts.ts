@@ -61,24 +61,26 @@ const attemptRecord = (training: TrainingConfig): AttemptRecord => ({
 });
 
 /** The first attempt on the (pre-flight checked) plan: its first entry. */
-export const firstAttempt = (training: TrainingConfig, plan: TrainingConfig['plan'], runId: string): TrainingConfig => {
-  const [entry] = plan;
-  if (entry === undefined) throw new RangeError('An instance plan has at least one entry');
-  const first: TrainingConfig = {
+export const firstAttempt = (training: TrainingConfig, plan: TrainingConfig['plan'], runId: string): TrainingConfig =>
+  onEntry({ ...training, plan, attempts: [] }, runId, 1, 0);
+
+/** Attempt `attempt` on plan entry `planIndex`: its job name, instance, StoppingCondition, a fresh create. */
+const onEntry = (training: TrainingConfig, runId: string, attempt: number, planIndex: number): TrainingConfig => {
+  const entry = training.plan[planIndex];
+  if (entry === undefined) throw new RangeError(`The instance plan has no entry ${planIndex}`);
+  const next: TrainingConfig = {
     ...training,
-    plan,
-    attempt: 1,
-    planIndex: 0,
-    jobName: trainingJobName(runId, 1),
+    attempt,
+    planIndex,
+    jobName: trainingJobName(runId, attempt),
     instanceType: entry.instanceType,
     spot: entry.spot,
     stoppingCondition: stoppingConditionFor(entry.spot, training),
     next: 'create',
     waitSeconds: 0,
     createRetries: 0,
-    attempts: [],
   };
-  return { ...first, attempts: [attemptRecord(first)] };
+  return { ...next, attempts: [...training.attempts, attemptRecord(next)] };
 };
 
 const updateCurrent = (training: TrainingConfig, change: Partial<AttemptRecord>): AttemptRecord[] =>
@@ -93,8 +95,7 @@ export type AttemptOutcome =
 /** The next plan entry, a new attempt with the next job name; or the end of the plan. */
 const fallBack = (training: TrainingConfig, runId: string, reason: string): AttemptOutcome => {
   const planIndex = training.planIndex + 1;
-  const entry = training.plan[planIndex];
-  if (entry === undefined) {
+  if (planIndex >= training.plan.length) {
     return {
       kind: 'stop',
       training,
@@ -103,19 +104,7 @@ const fallBack = (training: TrainingConfig, runId: string, reason: string): Atte
       ),
     };
   }
-  const next: TrainingConfig = {
-    ...training,
-    attempt: training.attempt + 1,
-    planIndex,
-    jobName: trainingJobName(runId, training.attempt + 1),
-    instanceType: entry.instanceType,
-    spot: entry.spot,
-    stoppingCondition: stoppingConditionFor(entry.spot, training),
-    next: 'create',
-    waitSeconds: 0,
-    createRetries: 0,
-  };
-  return { kind: 'continue', training: { ...next, attempts: [...training.attempts, attemptRecord(next)] } };
+  return { kind: 'continue', training: onEntry(training, runId, training.attempt + 1, planIndex) };
 };
 
 export const afterCreateFailure = (training: TrainingConfig, runId: string, error: CaughtTaskError): AttemptOutcome => {
