@@ -9,9 +9,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { STAGE_SETTINGS, type StackSettingName } from '../src/config/settings';
+import { parseImageReference } from '../src/preflight';
 import { startLocalDynamoDB } from './dynamodb';
+import { startLocalEcr, trainerSourceDigest, type LocalEcr } from './ecr';
 import { startLocalSageMaker, type LocalSageMakerFaults } from './sagemaker';
 import { loadServerlessProject } from './serverless-project';
+import { startLocalServiceQuotas, type LocalServiceQuotas } from './service-quotas';
 import { startLocalTextract, type LocalTextractFaults, type LocalTextractStats } from './textract';
 
 const require = createRequire(import.meta.url);
@@ -41,6 +44,10 @@ export interface LocalServices {
   setTextractFaults(faults: LocalTextractFaults): void;
   /** Requests the local Textract answered so far, and how many of them it throttled. */
   textractStats(): LocalTextractStats;
+  /** The local ECR: holds the training image (pushed at start); deleteImage rehearses a missing one. */
+  ecr: LocalEcr;
+  /** The local Service Quotas: setQuota(name, 0) rehearses a new account's zero spot quota. */
+  serviceQuotas: LocalServiceQuotas;
   close(): Promise<void>;
 }
 
@@ -63,11 +70,14 @@ export const createTableInput = (tableName: string, properties: Record<string, u
 export const deploymentEnvironment = (config: Readonly<Record<string, unknown>>): Record<string, string> =>
   Object.fromEntries(STAGE_SETTINGS.filter(({ key }) => config[key] !== undefined).map(({ env, key }) => [env, String(config[key])]));
 
+/** The training image of the local stack: its local ECR holds it from the start. */
+export const LOCAL_TRAINING_IMAGE = 'doctrain-trainer:local';
+
 /** What the stack's resources are locally: every stack setting (settings.ts), or typecheck fails. */
 const localStackEnvironment: Record<StackSettingName, string> = {
   DOCTRAIN_BUCKET: LOCAL_BUCKET,
   DOCTRAIN_TABLE: LOCAL_TABLE,
-  DOCTRAIN_TRAINING_IMAGE: 'doctrain-trainer:local',
+  DOCTRAIN_TRAINING_IMAGE: LOCAL_TRAINING_IMAGE,
   DOCTRAIN_SAGEMAKER_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/doctrain-local-sagemaker`,
 };
 
@@ -122,6 +132,15 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
       ...(options.textractMaxTps === undefined ? {} : { maxTps: options.textractMaxTps }),
     });
     closers.push(() => textract.close());
+    // The stack's ECR repository with the trainer "pushed" (its sources' digest), and the account's quotas.
+    const image = parseImageReference(LOCAL_TRAINING_IMAGE);
+    const ecr = await startLocalEcr({
+      account: LOCAL_ACCOUNT,
+      images: [{ repository: image.repository, tag: image.tag ?? 'latest', digest: await trainerSourceDigest(path.join(options.root, 'training-image')) }],
+    });
+    closers.push(() => ecr.close());
+    const serviceQuotas = await startLocalServiceQuotas({ account: LOCAL_ACCOUNT, region: env['AWS_REGION'] ?? 'us-east-1' });
+    closers.push(() => serviceQuotas.close());
     const sagemaker = await startLocalSageMaker({
       workDir: path.join(options.dataDir, 'sagemaker'),
       trainerDir: path.join(options.root, 'training-image'),
@@ -130,6 +149,8 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
       ...(options.sagemaker?.faults === undefined ? {} : { faults: options.sagemaker.faults }),
       checkpointSyncSeconds: options.sagemaker?.checkpointSyncSeconds ?? 2,
       stopTimeoutSeconds: 20,
+      // CreateTrainingJob runs pre-flight's pinned `repo@sha256:...`; docker knows the local image by tag.
+      dockerImage: (trainingImage) => ecr.localReference(trainingImage),
     });
     closers.push(() => sagemaker.close());
     endpoints.textract = textract.endpoint;
@@ -137,6 +158,8 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
     Object.assign(env, {
       AWS_ENDPOINT_URL_TEXTRACT: textract.endpoint,
       AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint,
+      AWS_ENDPOINT_URL_ECR: ecr.endpoint,
+      AWS_ENDPOINT_URL_SERVICE_QUOTAS: serviceQuotas.endpoint,
       ...deploymentEnvironment(project.stageConfig(stage)),
       ...localStackEnvironment,
     });
@@ -158,6 +181,8 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
       setSageMakerFaults: (faults) => sagemaker.setFaults(faults),
       setTextractFaults: (faults) => textract.setFaults(faults),
       textractStats: () => textract.stats(),
+      ecr,
+      serviceQuotas,
       close,
     };
   } catch (error) {

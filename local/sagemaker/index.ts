@@ -31,6 +31,17 @@ export interface LocalSageMakerFaults {
   spotInterruptAfterFirstCheckpoint?: boolean;
   /** Instance type -> how many of the next CreateTrainingJob calls for it end Failed with a CapacityError. */
   capacityErrors?: Record<string, number>;
+  /**
+   * Instance type -> how many of the next CreateTrainingJob calls for it are refused at once with
+   * ResourceLimitExceeded (no job is created): a quota or capacity refusal at create time. The Step
+   * Functions integration names it `SageMaker.ResourceLimitExceededException`.
+   */
+  createCapacityErrors?: Record<string, number>;
+  /**
+   * How many of the next CreateTrainingJob calls create their job but lose the response (a 500
+   * InternalFailure instead): the caller's retry then meets ResourceInUse ("already exists").
+   */
+  lostCreateResponses?: number;
 }
 
 export interface LocalSageMakerOptions {
@@ -51,6 +62,8 @@ export interface LocalSageMakerOptions {
   checkpointSyncSeconds?: number;
   /** SIGTERM -> SIGKILL grace on stop / MaxRuntime; default 120 s, as SageMaker. */
   stopTimeoutSeconds?: number;
+  /** The docker runner's image for a job's TrainingImage (e.g. a pinned `repo@sha256:...` -> the local tag). */
+  dockerImage?: (trainingImage: string) => string;
 }
 
 export interface LocalSageMaker extends LocalServer {
@@ -103,6 +116,7 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
     spotInterruptAfterFirstCheckpoint: faults.spotInterruptAfterFirstCheckpoint ?? false,
     checkpointSyncSeconds: options.checkpointSyncSeconds ?? 5,
     stopTimeoutSeconds: options.stopTimeoutSeconds ?? 120,
+    ...(options.dockerImage === undefined ? {} : { dockerImage: options.dockerImage }),
   });
 
   const getJob = (input: JsonObject): TrainingJob => {
@@ -158,11 +172,23 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
             `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
           );
         }
+        const refusals = faults.createCapacityErrors?.[request.instanceType] ?? 0;
+        if (refusals > 0 && faults.createCapacityErrors !== undefined) {
+          faults.createCapacityErrors[request.instanceType] = refusals - 1;
+          throw new JsonProtocolError(
+            'ResourceLimitExceeded',
+            `The account-level service limit '${request.instanceType} for ${input['EnableManagedSpotTraining'] === true ? 'spot training job usage' : 'training job usage'}' is 0 Instances, with current utilization of 0 Instances and a request delta of 1 Instances. Please use AWS Service Quotas to request an increase for this quota. (simulated)`,
+          );
+        }
         const remaining = faults.capacityErrors?.[request.instanceType] ?? 0;
         if (remaining > 0 && faults.capacityErrors !== undefined) faults.capacityErrors[request.instanceType] = remaining - 1;
         const job = new TrainingJob(request, arn, settingsFor(), remaining > 0);
         jobs.set(request.name, job);
         job.start();
+        if ((faults.lostCreateResponses ?? 0) > 0) {
+          faults.lostCreateResponses = (faults.lostCreateResponses ?? 0) - 1;
+          throw new JsonProtocolError('InternalFailure', 'The job was created but the response was lost (simulated)', 500);
+        }
         return { TrainingJobArn: arn };
       },
       DescribeTrainingJob: (input) => describe(getJob(input)),

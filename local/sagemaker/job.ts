@@ -46,6 +46,8 @@ export interface RunnerSettings {
   spotInterruptAfterFirstCheckpoint: boolean;
   checkpointSyncSeconds: number;
   stopTimeoutSeconds: number;
+  /** The docker image for a TrainingImage (default: the TrainingImage itself). */
+  dockerImage?: (trainingImage: string) => string;
 }
 
 /** Failures that end the job with exactly this FailureReason. */
@@ -338,7 +340,7 @@ export class TrainingJob {
     if (this.settings.runner === 'docker') {
       const args = ['run', '--rm', '--name', `doctrain-${this.request.name}-${process.pid}`, '-v', `${this.optMl}:/opt/ml`];
       for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`);
-      args.push(this.request.trainingImage, 'train');
+      args.push(this.settings.dockerImage?.(this.request.trainingImage) ?? this.request.trainingImage, 'train');
       return spawn('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     }
     const { trainerDir } = this.settings;

@@ -4,9 +4,11 @@
  * so a local run differs from AWS only by environment, never by a branch in code.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { TextractClient } from '@aws-sdk/client-textract';
 import { TEXTRACT_MAX_ATTEMPTS } from '../textract/throughput';
@@ -27,3 +29,5 @@ export const dynamoDocumentClient = memo(() =>
 export const textractClient = memo(() => new TextractClient({ maxAttempts: TEXTRACT_MAX_ATTEMPTS, retryMode: 'standard' }));
 export const sageMakerClient = memo(() => new SageMakerClient({}));
 export const sfnClient = memo(() => new SFNClient({}));
+export const ecrClient = memo(() => new ECRClient({}));
+export const serviceQuotasClient = memo(() => new ServiceQuotasClient({}));

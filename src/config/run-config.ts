@@ -15,6 +15,8 @@ import {
 } from '../textract/throughput';
 import { parseOrThrow } from '../validation';
 import { checkHyperparameters } from './hyperparameters';
+import { buildInstancePlan, instancePlanEntrySchema, parseInstancePlanText, stoppingConditionFor } from './instance-plan';
+import type { TrainingConfig } from './training-config';
 import { G5_INSTANCE_TYPES, deploymentSettingsSchema, s3UriSchema, type DeploymentSettings } from './settings';
 
 export { G5_INSTANCE_TYPES, deploymentSettingsSchema, type DeploymentSettings } from './settings';
@@ -68,6 +70,13 @@ export const executionInputSchema = z.strictObject({
     .strictObject({
       instanceType: z.enum(G5_INSTANCE_TYPES).optional(),
       spot: z.boolean().optional(),
+      /** The plan entries after instanceType/spot, in order ([] = no fallback); default the instanceFallbacks setting. */
+      instanceFallbacks: z.array(instancePlanEntrySchema).max(7).optional(),
+      /** Pin the training image to this digest (a retrain of an earlier run: its record's imageDigest). */
+      imageDigest: z
+        .string()
+        .regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 hex digits>')
+        .optional(),
       maxRuntimeSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
       maxWaitSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
       volumeSizeGb: z.number().int().min(1).max(512).optional(),
@@ -107,21 +116,7 @@ export interface ResolvedRunConfig {
     /** Write page images under the dataset's `images/` and pass them as the job's `images` channel. */
     pageImages: boolean;
   };
-  training: {
-    jobName: string;
-    image: string;
-    roleArn: string;
-    instanceType: string;
-    spot: boolean;
-    /** Shaped exactly as SageMaker's StoppingCondition: MaxWaitTimeInSeconds only with spot. */
-    stoppingCondition: { MaxRuntimeInSeconds: number; MaxWaitTimeInSeconds?: number };
-    volumeSizeGb: number;
-    hyperparameters: Record<string, string>;
-    /** The job's `model` channel (a saved pretrained model), or null for none. */
-    modelChannelUri: string | null;
-    checkpointS3Uri: string;
-    outputS3Uri: string;
-  };
+  training: TrainingConfig;
   pollSeconds: number;
 }
 
@@ -163,11 +158,16 @@ export const resolveRunConfig = (
   const spot = input.training?.spot ?? settings.DOCTRAIN_SPOT;
   const maxRuntime = input.training?.maxRuntimeSeconds ?? settings.DOCTRAIN_MAX_RUNTIME_SECONDS;
   const maxWait = input.training?.maxWaitSeconds ?? settings.DOCTRAIN_MAX_WAIT_SECONDS;
+  const plan = buildInstancePlan(
+    { instanceType: input.training?.instanceType ?? settings.DOCTRAIN_INSTANCE_TYPE, spot },
+    input.training?.instanceFallbacks ?? parseInstancePlanText(settings.DOCTRAIN_INSTANCE_FALLBACKS),
+  );
   if (spot && maxWait < maxRuntime) {
     throw new InvalidInputError(
       `Invalid execution input: training.maxWaitSeconds (${maxWait}) must be >= training.maxRuntimeSeconds (${maxRuntime}) for spot training; raise maxWaitSeconds or lower maxRuntimeSeconds`,
     );
   }
+  const [first] = plan as [(typeof plan)[number], ...typeof plan];
   const hyperparameters = Object.fromEntries(
     Object.entries(input.training?.hyperparameters ?? {}).map(([k, v]) => [k, String(v)]),
   );
@@ -193,12 +193,13 @@ export const resolveRunConfig = (
     training: {
       jobName: trainingJobName(runId, 1),
       image: settings.DOCTRAIN_TRAINING_IMAGE,
+      imageDigest: input.training?.imageDigest ?? settings.DOCTRAIN_TRAINING_IMAGE_DIGEST ?? null,
       roleArn: settings.DOCTRAIN_SAGEMAKER_ROLE_ARN,
-      instanceType: input.training?.instanceType ?? settings.DOCTRAIN_INSTANCE_TYPE,
-      spot,
-      stoppingCondition: spot
-        ? { MaxRuntimeInSeconds: maxRuntime, MaxWaitTimeInSeconds: maxWait }
-        : { MaxRuntimeInSeconds: maxRuntime },
+      instanceType: first.instanceType,
+      spot: first.spot,
+      stoppingCondition: stoppingConditionFor(first.spot, { maxRuntimeSeconds: maxRuntime, maxWaitSeconds: maxWait }),
+      maxRuntimeSeconds: maxRuntime,
+      maxWaitSeconds: maxWait,
       volumeSizeGb: input.training?.volumeSizeGb ?? 30,
       hyperparameters,
       modelChannelUri: input.training?.modelChannelUri ?? settings.DOCTRAIN_MODEL_CHANNEL_URI ?? null,
@@ -206,6 +207,13 @@ export const resolveRunConfig = (
       // capacity fallbacks) resumes from it; a new run never inherits another dataset's weights.
       checkpointS3Uri: `s3://${bucket}/checkpoints/${modelName}/${runId}/`,
       outputS3Uri: `s3://${bucket}/models/${modelName}/`,
+      plan,
+      attempt: 1,
+      planIndex: 0,
+      attempts: [],
+      next: 'create',
+      waitSeconds: 0,
+      createRetries: 0,
     },
     pollSeconds: input.pollSeconds ?? settings.DOCTRAIN_POLL_SECONDS,
   };

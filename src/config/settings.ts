@@ -21,6 +21,11 @@ export const G5_INSTANCE_TYPES = [
   'ml.g5.48xlarge',
 ] as const;
 
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const PLAN_ENTRY = `(?:${G5_INSTANCE_TYPES.map(escapeRegExp).join('|')}):(?:spot|on-demand)`;
+/** An instance plan as a setting: `<instance type>:spot|on-demand`, comma-separated, in order ('' = none). */
+export const INSTANCE_PLAN_TEXT = new RegExp(`^(?:${PLAN_ENTRY}(?:,${PLAN_ENTRY})*)?$`);
+
 /**
  * Where a setting's value comes from:
  * - `stage`: the stage's config, `custom.doctrain.stages.<stage>.<key>` falling back to
@@ -86,6 +91,17 @@ export const DEPLOYMENT_SETTINGS = {
   DOCTRAIN_DOCUMENTS_PREFIX: stage('documentsPrefix', z.string(), 'documents/', 'where documents and annotations are'),
   DOCTRAIN_INSTANCE_TYPE: stage('instanceType', z.enum(G5_INSTANCE_TYPES), 'ml.g5.xlarge', 'training instance type (any ml.g5.*)'),
   DOCTRAIN_SPOT: stage('spot', envBoolean, true, 'managed spot training'),
+  DOCTRAIN_INSTANCE_FALLBACKS: stage(
+    'instanceFallbacks',
+    z.string().regex(INSTANCE_PLAN_TEXT, 'comma-separated <ml.g5 instance type>:spot|on-demand entries'),
+    'ml.g5.2xlarge:spot,ml.g5.xlarge:on-demand',
+    "instance plan after instanceType/spot, in order, tried on capacity failures with the same checkpoints ('' = none)",
+  ),
+  DOCTRAIN_TRAINING_IMAGE_DIGEST: optionalStage(
+    'imageDigest',
+    z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 hex digits>').optional()),
+    "pin the training image to this digest (sha256:...) instead of resolving imageTag at pre-flight; '' = resolve the tag",
+  ),
   DOCTRAIN_MAX_RUNTIME_SECONDS: stage('maxRuntimeSeconds', z.coerce.number().int().min(60), 4 * 3600, 'StoppingCondition.MaxRuntimeInSeconds'),
   DOCTRAIN_MAX_WAIT_SECONDS: stage('maxWaitSeconds', z.coerce.number().int().min(60), 8 * 3600, 'MaxWaitTimeInSeconds (spot only; >= max runtime)'),
   DOCTRAIN_POLL_SECONDS: stage('pollSeconds', z.coerce.number().int().min(1), 60, 'poll interval of the training loop'),

@@ -4,6 +4,8 @@
  */
 import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ON_DEMAND_PRICE_PER_HOUR } from '../config/run-config';
+import { z } from 'zod';
+import { attemptRecordSchema } from '../config/training-config';
 import type { RunStore } from '../status/run-store';
 
 export interface FinalizeParams {
@@ -68,6 +70,22 @@ export const finalizeRun = async (
     ...(failureReason === undefined ? {} : { failureReason }),
     ...(completed && modelArtifactUri !== undefined ? { modelArtifactUri } : {}),
   };
+  const cost = trainingCost(job);
+  // The run's attempts (src/training/attempts.ts): the last one, this job, gets its final status and time.
+  const recorded = z.array(attemptRecordSchema).safeParse((await deps.store.getRun(params.runId))?.['attempts']);
+  const attempts = recorded.success
+    ? recorded.data.map((attempt) =>
+        attempt.jobName === params.trainingJobName
+          ? {
+              ...attempt,
+              status: attemptRecordSchema.shape.status.catch(attempt.status).parse(trainingJobStatus),
+              billableSeconds: cost.billableSeconds,
+              trainingSeconds: cost.trainingSeconds,
+              ...(failureReason === undefined ? {} : { failureReason }),
+            }
+          : attempt,
+      )
+    : undefined;
   await deps.store.recordStatus({
     runId: params.runId,
     executionName: params.executionName,
@@ -81,7 +99,8 @@ export const finalizeRun = async (
       metrics,
       modelArtifactUri: outcome.modelArtifactUri,
       failure: failureReason === undefined ? undefined : { error: 'TrainingJobFailed', message: failureReason },
-      ...trainingCost(job),
+      ...cost,
+      attempts,
     },
     detail: { trainingJobStatus, ...(failureReason === undefined ? {} : { failureReason }) },
   });

@@ -50,6 +50,10 @@ describe('error names shared by the code and the state machine', () => {
       new errors.QuarantineShareExceededError('x'),
       new errors.StatusRegressionError('x'),
       new errors.RunConflictError('x'),
+      new errors.TrainingImageNotFoundError('x'),
+      new errors.InstanceQuotaError('x'),
+      new errors.InstancePlanExhaustedError('x'),
+      new errors.TrainingJobRejectedError('x'),
     ];
     expect(instances.map((e) => e.name)).toEqual([...errors.ERROR_NAMES]);
     // A minifier renames the class, never the string: a subclass keeps the name it inherits.

@@ -71,7 +71,7 @@ describe('events/ sample events', () => {
   it('exist for every function of serverless.yml, and only for those', () => {
     for (const fn of project.functions) expect(existsSync(path.join(ROOT, 'events', `${fn.key}.json`)), fn.key).toBe(true);
     expect(project.functions.map((fn) => fn.key).sort()).toEqual(
-      ['buildDataset', 'collectTextractJobs', 'finalizeRun', 'ocrBatch', 'planBatches', 'recordStatus', 'validateInput'],
+      ['buildDataset', 'collectTextractJobs', 'finalizeRun', 'ocrBatch', 'planBatches', 'preflight', 'recordStatus', 'trainingAttempt', 'validateInput'],
     );
   });
 
@@ -92,10 +92,10 @@ describe('events/ sample events', () => {
     const validate = read('validateInput') as { input: { runId: string }; executionName: string };
     const runId = validate.input.runId;
     // Assess
-    for (const key of ['recordStatus', 'planBatches', 'ocrBatch', 'buildDataset', 'finalizeRun']) expect(read(key)['runId'], key).toBe(runId);
+    for (const key of ['recordStatus', 'planBatches', 'ocrBatch', 'buildDataset', 'finalizeRun', 'trainingAttempt']) expect(read(key)['runId'], key).toBe(runId);
     for (const key of ['planBatches', 'ocrBatch', 'buildDataset']) expect(read(key)['runPrefix'], key).toBe(`runs/${runId}/`);
     // Both writers of the run record act for the execution validateInput resolved the run for.
-    for (const key of ['recordStatus', 'finalizeRun']) expect(read(key)['executionName'], key).toBe(validate.executionName);
+    for (const key of ['recordStatus', 'finalizeRun', 'trainingAttempt']) expect(read(key)['executionName'], key).toBe(validate.executionName);
     // ocrBatch OCRs the first (and, at planBatches' batchSize, only) batch; buildDataset reads exactly that many.
     expect(read('ocrBatch')['batchIndex']).toBe(0);
     expect(read('ocrBatch')).not.toHaveProperty('batchKey');

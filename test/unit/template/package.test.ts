@@ -204,18 +204,37 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     expect(reads.some((r) => r.includes('/pretrained/*'))).toBe(true);
   });
 
-  it('stops a possibly created job when CreateTrainingJob fails, after retrying SageMaker\'s service errors', () => {
+  it('retries only throttling at CreateTrainingJob, reads SageMaker\'s errors in AfterCreateFailure, and stops a possibly created job on any other', () => {
     // Prepare
-    const { definition } = stateMachine(template());
+    const { definition, vars } = stateMachine(template());
     // Act
     const create = definition.States['CreateTrainingJob'];
-    // Assess: a lost response can leave a job behind, so every error goes through StopTrainingAfterError.
+    const after = definition.States['AfterCreateFailure'];
+    // Assess: validation and quota errors are not retried; "already exists" is adopted, never stopped.
     expect(create?.Resource).toBe('arn:aws:states:::sagemaker:createTrainingJob');
-    expect(create?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StopTrainingAfterError' }]);
+    expect(create?.Catch).toEqual([
+      {
+        ErrorEquals: ['SageMaker.ResourceInUseException', 'SageMaker.ResourceLimitExceededException', 'SageMaker.AmazonSageMakerException'],
+        ResultPath: '$.error',
+        Next: 'AfterCreateFailure',
+      },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StopTrainingAfterError' },
+    ]);
     const retried = (create?.Retry ?? []).flatMap((r) => r.ErrorEquals);
-    expect(retried).toContain('SageMaker.ThrottlingException');
-    expect(retried).toContain('SageMaker.AmazonSageMakerException');
-    expect(retried).not.toContain('States.ALL');
+    expect(retried).toEqual(['SageMaker.ThrottlingException']);
+    expect(after && lambdaOf(after, vars)).toBe('TrainingAttemptLambdaFunction');
+    expect(after?.Parameters?.['error.$']).toBe('$.error');
+    expect(after?.ResultPath).toBe('$.config.training');
+    expect(after?.Catch?.[0]).toEqual({
+      ErrorEquals: ['InstancePlanExhaustedError', 'TrainingJobRejectedError', 'ThrottlingError'],
+      ResultPath: '$.error',
+      Next: 'RecordFailure',
+    });
+    const choice = definition.States[after?.Next ?? ''];
+    expect(choice?.Choices?.map((c) => c.Next)).toEqual(['AdoptTrainingJob']);
+    expect(definition.States['AdoptTrainingJob']?.Resource).toBe('arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob');
+    expect(definition.States['AdoptTrainingJob']?.Next).toBe('RecordTraining');
+    expect(definition.States[choice?.Default ?? '']).toMatchObject({ Type: 'Wait', SecondsPath: '$.config.training.waitSeconds', Next: 'CreateTrainingJob' });
     const stop = definition.States['StopTrainingAfterError'];
     expect(stop?.Resource).toBe('arn:aws:states:::aws-sdk:sagemaker:stopTrainingJob');
     expect(stop?.Next).toBe('RecordFailure');
@@ -249,11 +268,21 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     const { definition, vars } = stateMachine(template());
     // Act
     const writers = Object.entries(definition.States).filter(([, s]) =>
-      ['RecordStatusLambdaFunction', 'FinalizeRunLambdaFunction'].includes(lambdaOf(s, vars) ?? ''),
+      ['RecordStatusLambdaFunction', 'FinalizeRunLambdaFunction', 'TrainingAttemptLambdaFunction'].includes(lambdaOf(s, vars) ?? ''),
     );
     // Assess
     expect(writers.map(([name]) => name).sort()).toEqual(
-      ['FinalizeRun', 'RecordFailure', 'RecordPending', 'RecordPreparing', 'RecordProgress', 'RecordTraining'],
+      [
+        'AfterCreateFailure',
+        'FinalizeRun',
+        'FirstTrainingAttempt',
+        'NextTrainingAttempt',
+        'RecordFailure',
+        'RecordPending',
+        'RecordPreparing',
+        'RecordProgress',
+        'RecordTraining',
+      ],
     );
     for (const [name, state] of writers) {
       expect(state.Parameters?.['executionName.$'], name).toBe('$$.Execution.Name');
@@ -293,7 +322,36 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
       ResultPath: '$.error',
       Next: 'RecordFailure',
     });
-    expect(build?.Next).toBe('CreateTrainingJob');
+    expect(build?.Next).toBe('FirstTrainingAttempt');
+    expect(definition.States['FirstTrainingAttempt']?.Next).toBe('CreateTrainingJob');
+  });
+
+  it('runs Preflight after RecordPending and before any OCR, ending the run FAILED on a missing image or zero quota', () => {
+    // Prepare
+    const { definition, vars } = stateMachine(template());
+    // Act
+    const preflight = definition.States['Preflight'];
+    // Assess
+    expect(definition.States['RecordPending']?.Next).toBe('Preflight');
+    expect(preflight && lambdaOf(preflight, vars)).toBe('PreflightLambdaFunction');
+    expect(preflight?.Next).toBe('PlanBatches');
+    expect(preflight?.ResultPath).toBe('$.preflight');
+    expect(preflight?.Catch?.[0]).toEqual({ ErrorEquals: ['TrainingImageNotFoundError', 'InstanceQuotaError'], ResultPath: '$.error', Next: 'RecordFailure' });
+    expect(preflight?.Retry?.some((r) => r.ErrorEquals.includes('ThrottlingError'))).toBe(true);
+    // The job runs the digest pre-flight resolved.
+    const create = definition.States['CreateTrainingJob'];
+    expect((create?.Parameters?.['AlgorithmSpecification'] as Json | undefined)?.['TrainingImage.$']).toBe('$.preflight.image');
+  });
+
+  it('lets the functions read the training image in the stack repository and the SageMaker quotas, nothing more', () => {
+    // Act
+    const statements = statementsOf(resource(template(), 'IamRoleLambdaExecution'));
+    const ecr = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('ecr:')));
+    const quotas = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('servicequotas:')));
+    // Assess
+    expect(ecr.flatMap(actionsOf)).toEqual(['ecr:DescribeImages']);
+    expect(ecr.flatMap((s) => asList(s.Resource)).map(referencedId)).toEqual(['TrainingImageRepository']);
+    expect(quotas.flatMap(actionsOf).sort()).toEqual(['servicequotas:ListAWSDefaultServiceQuotas', 'servicequotas:ListServiceQuotas']);
   });
 
   it('keeps the whole DescribeTrainingJob response as the poll, and records progress from it', () => {
@@ -312,7 +370,8 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     // Prepare
     const { definition, vars } = stateMachine(template());
     const states = definition.States;
-    const waits = Object.entries(states).filter(([, s]) => s.Type === 'Wait');
+    // The poll loop's Wait (WaitBeforeCreate, the throttled-create backoff, leads to CreateTrainingJob).
+    const waits = Object.entries(states).filter(([, s]) => s.Type === 'Wait' && states[s.Next ?? '']?.Resource === 'arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob');
     expect(waits).toHaveLength(1);
     const [waitName, wait] = waits[0] as [string, State];
     // Act: follow the loop from the Wait state.
@@ -328,6 +387,9 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     expect(choice?.Type).toBe('Choice');
     expect(choice?.Default).toBe(waitName);
     expect(choice?.Choices?.map((c) => c.Next)).toContain('FinalizeRun');
+    // A job ended for capacity goes to the next instance plan entry, not to FinalizeRun.
+    expect(choice?.Choices?.map((c) => c.Next)).toContain('NextTrainingAttempt');
+    expect(states['NextTrainingAttempt']?.Next).toBe('CreateTrainingJob');
   });
 
   it('catches errors on every Task (Map iterations through their Map), the failure recorder included', () => {
@@ -501,7 +563,9 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     const functions = resourcesOfType(template(), 'AWS::Lambda::Function');
     // Assess
     expect(functions.map(([id]) => id).sort()).toEqual(
-      ['BuildDataset', 'CollectTextractJobs', 'FinalizeRun', 'OcrBatch', 'PlanBatches', 'RecordStatus', 'ValidateInput'].map((f) => `${f}LambdaFunction`),
+      ['BuildDataset', 'CollectTextractJobs', 'FinalizeRun', 'OcrBatch', 'PlanBatches', 'Preflight', 'RecordStatus', 'TrainingAttempt', 'ValidateInput'].map(
+        (f) => `${f}LambdaFunction`,
+      ),
     );
     for (const [id, fn] of functions) {
       expect(fn.Properties['Runtime'], id).toBe('nodejs22.x');

@@ -1,0 +1,17 @@
+/** Preflight: the training image is in ECR (resolved to its digest) and the instance plan has quota, before any OCR. */
+import { z } from 'zod';
+import { ecrClient, serviceQuotasClient } from '../../src/aws/clients';
+import { instancePlanSchema } from '../../src/config/instance-plan';
+import { readDeploymentSettings } from '../../src/config/run-config';
+import { defineHandler } from '../../src/lambda/handler';
+import { runPreflight } from '../../src/preflight';
+
+const eventSchema = z.strictObject({
+  image: z.string().min(1),
+  imageDigest: z.string().nullable(),
+  plan: instancePlanSchema,
+});
+
+export const handler = defineHandler('Preflight', eventSchema, (event) =>
+  runPreflight({ ecr: ecrClient(), serviceQuotas: serviceQuotasClient() }, { ...event, region: readDeploymentSettings().AWS_REGION }),
+);

@@ -1,0 +1,92 @@
+/**
+ * The TrainingAttempt step: one Lambda for every move along the instance plan (the first attempt, a job
+ * that now exists, a failed create, a job ended for capacity). It returns the updated `config.training`
+ * (the ASL writes it back there), and keeps the run record's `attempts` list current: each attempt's job
+ * name, instance type, spot, status, billable seconds and failure reason.
+ */
+import { z } from 'zod';
+import { instancePlanSchema } from '../config/instance-plan';
+import { trainingConfigSchema, type TrainingConfig } from '../config/training-config';
+import { isRunStatus, type RunStore } from '../status/run-store';
+import { afterCapacityFailure, afterCreateFailure, attemptStarted, firstAttempt, type AttemptOutcome } from './attempts';
+
+const common = { runId: z.string().min(1), executionName: z.string().min(1), training: trainingConfigSchema };
+
+export const attemptEventSchema = z.discriminatedUnion('action', [
+  /** After BuildDataset: the first entry of the plan pre-flight kept. */
+  z.strictObject({ action: z.literal('first'), ...common, plan: instancePlanSchema }),
+  /** CreateTrainingJob answered (or the job was adopted): the run is TRAINING on this attempt. */
+  z.strictObject({ action: z.literal('started'), ...common, attributes: z.record(z.string(), z.unknown()).optional() }),
+  /** CreateTrainingJob failed: the caught error. */
+  z.strictObject({ action: z.literal('createFailed'), ...common, error: z.object({ Error: z.string(), Cause: z.string().optional() }) }),
+  /** The poll loop saw the job end for capacity: its last DescribeTrainingJob. */
+  z.strictObject({
+    action: z.literal('jobFailed'),
+    ...common,
+    job: z
+      .object({
+        TrainingJobStatus: z.string(),
+        FailureReason: z.string().optional(),
+        SecondaryStatus: z.string().optional(),
+        BillableTimeInSeconds: z.number().optional(),
+        TrainingTimeInSeconds: z.number().optional(),
+      })
+      .loose(),
+  }),
+]);
+export type AttemptEvent = z.infer<typeof attemptEventSchema>;
+
+/** What the run record shows of the current attempt, beside the list. */
+const currentAttempt = (training: TrainingConfig): Record<string, unknown> => ({
+  attempts: training.attempts,
+  trainingJobName: training.jobName,
+  instanceType: training.instanceType,
+  spot: training.spot,
+});
+
+/** Records the attempts on the run as it is now (the status unchanged: a fallback is no status change). */
+const recordAttempts = async (deps: { store: RunStore; now: () => Date }, event: AttemptEvent, training: TrainingConfig): Promise<void> => {
+  const run = await deps.store.getRun(event.runId);
+  const status = isRunStatus(run?.status) ? run.status : 'PREPARING';
+  await deps.store.recordStatus({
+    runId: event.runId,
+    executionName: event.executionName,
+    status,
+    at: deps.now().toISOString(),
+    attributes: currentAttempt(training),
+    progressKey: `attempt-${training.attempt}-${training.attempts.at(-1)?.status ?? 'Creating'}`,
+    detail: { attempts: training.attempts.length, trainingJobName: training.jobName },
+  });
+};
+
+export const trainingAttemptStep = async (deps: { store: RunStore; now: () => Date }, event: AttemptEvent): Promise<TrainingConfig> => {
+  switch (event.action) {
+    case 'first':
+      return firstAttempt(event.training, event.plan, event.runId);
+    case 'started': {
+      const training = attemptStarted(event.training);
+      await deps.store.recordStatus({
+        runId: event.runId,
+        executionName: event.executionName,
+        status: 'TRAINING',
+        at: deps.now().toISOString(),
+        attributes: { ...event.attributes, ...currentAttempt(training) },
+        // One TRAINING event per attempt (the first keeps the key a single-attempt run always had).
+        ...(training.attempt === 1 ? {} : { progressKey: `attempt-${training.attempt}` }),
+      });
+      return training;
+    }
+    case 'createFailed':
+    case 'jobFailed': {
+      const outcome: AttemptOutcome =
+        event.action === 'createFailed'
+          ? afterCreateFailure(event.training, event.runId, event.error)
+          : afterCapacityFailure(event.training, event.runId, event.job);
+      // Adopting or retrying a throttled create changes no attempt: nothing to record.
+      if (outcome.kind === 'continue' && outcome.training.attempt === event.training.attempt) return outcome.training;
+      await recordAttempts(deps, event, outcome.training);
+      if (outcome.kind === 'stop') throw outcome.error;
+      return outcome.training;
+    }
+  }
+};
