@@ -8,7 +8,7 @@
  * Adding a setting: one entry below, its key under custom.doctrain.defaults, its env line in
  * provider.environment, its README row; the drift test names whichever is missing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const G5_INSTANCE_TYPES = [
   'ml.g5.xlarge',

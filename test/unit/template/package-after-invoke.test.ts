@@ -4,6 +4,9 @@
  * `handler.js` first, would fail every such function with Runtime.UserCodeSyntaxError. This test does what
  * a developer does (invoke locally, then package, in one checkout) and asserts that each function's zip
  * holds exactly one handler file, the `.mjs` one.
+ *
+ * The same zips are the deployed functions, so what each must (not) carry is asserted here too: its one
+ * bundle, no source map, and only the AWS SDK clients the function uses (README "Benchmarks", Lambda zips).
  */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
@@ -12,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
+import { CREDENTIAL_CHAIN_SERVICE_IDS, readPackagedLambdas, sdkServiceIds, zipEntryBytes, zipEntries } from '../../../bench/lambda-zips';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 // The functions bundle the trainer's hyperparameter schema (src/config/hyperparameters.ts) from training-image/.
@@ -30,15 +33,15 @@ const sls = async (cwd: string, args: string[]): Promise<void> => {
   }
 };
 
-const zipEntries = async (file: string): Promise<string[]> => {
-  const zip = await yauzl.openPromise(file);
-  const names: string[] = [];
-  try {
-    for await (const entry of zip.eachEntry()) names.push(entry.fileName);
-  } finally {
-    zip.close();
-  }
-  return names;
+/** The SDK clients (by serviceId) each function calls; a function that starts calling another one adds it here. */
+const SDK_CLIENTS_PER_FUNCTION: Record<string, string[]> = {
+  buildDataset: ['S3'],
+  collectTextractJobs: ['S3', 'Textract'],
+  finalizeRun: ['DynamoDB', 'SageMaker'],
+  ocrBatch: ['S3', 'Textract'],
+  planBatches: ['S3'],
+  recordStatus: ['DynamoDB'],
+  validateInput: [],
 };
 
 let workDir: string;
@@ -67,6 +70,24 @@ describe('sls package after sls invoke local', () => {
       const handlers = (await zipEntries(path.join(packageDir, zip))).filter((name) => /(^|\/)handler\.(c|m)?js$/.test(name));
       expect(handlers, zip).toHaveLength(1);
       expect(handlers[0], zip).toMatch(/handler\.mjs$/);
+    }
+  });
+
+  it('ships nothing but the handler bundle: no source map, no other file', async () => {
+    const lambdas = await readPackagedLambdas(packageDir);
+    expect(lambdas.map((l) => l.functionName)).toEqual(Object.keys(SDK_CLIENTS_PER_FUNCTION).sort());
+    for (const lambda of lambdas) {
+      expect(lambda.entries, lambda.functionName).toEqual([`${lambda.handlerModule}.mjs`]);
+    }
+  });
+
+  it('bundles into each function only the AWS SDK clients it uses', async () => {
+    for (const lambda of await readPackagedLambdas(packageDir)) {
+      const code = (await zipEntryBytes(lambda.zipPath, `${lambda.handlerModule}.mjs`)).toString('utf8');
+      const clients = sdkServiceIds(code).filter((id) => !CREDENTIAL_CHAIN_SERVICE_IDS.includes(id));
+      expect(clients, `${lambda.functionName}: import a client from src/aws/<service>-client, not src/aws/clients`).toEqual(
+        SDK_CLIENTS_PER_FUNCTION[lambda.functionName],
+      );
     }
   });
 });
