@@ -529,3 +529,19 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     }
   });
 });
+
+describe('cfn-lint', () => {
+  it('finds nothing in either stage\'s packaged template (AWS\'s CloudFormation linter, from the project venv)', async () => {
+    // Prepare
+    const cfnLint = path.join(ROOT, '.venv', 'bin', 'cfn-lint');
+    expect(existsSync(cfnLint), `${cfnLint} is missing: run npm run setup (training-image/requirements-dev.txt)`).toBe(true);
+    const templates = (['dev', 'prod'] as const).map((stage) => path.join(packaged[stage].dir, 'cloudformation-template-update-stack.json'));
+    // Act: exit status 0 means no error, warning or informational finding.
+    const findings = await execFileAsync(cfnLint, ['--format', 'parseable', '--', ...templates]).then(
+      () => '',
+      (error: Error & { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`.trim() || error.message,
+    );
+    // Assess
+    expect(findings).toBe('');
+  }, 60_000);
+});
