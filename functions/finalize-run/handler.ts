@@ -1,5 +1,5 @@
 /** FinalizeRun: the finished training job -> terminal run record (metrics, artifact, cost or reason). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { sageMakerClient } from '../../src/aws/sagemaker-client';
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreFromEnv } from '../../src/lambda/run-store';

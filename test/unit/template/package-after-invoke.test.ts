@@ -10,16 +10,20 @@
  */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import * as esbuild from 'esbuild';
+import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { inspectDocument } from '../../../src/documents/inspect';
 import { CREDENTIAL_CHAIN_SERVICE_IDS, readPackagedLambdas, sdkServiceIds, zipEntryBytes, zipEntries } from '../../../bench/lambda-zips';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 // The functions bundle the trainer's hyperparameter schema (src/config/hyperparameters.ts) from training-image/.
-const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src', 'events', 'training-image/doctrain_trainer/hyperparameters.schema.json'];
+const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src', 'scripts/esbuild-plugins.cjs', 'events', 'training-image/doctrain_trainer/hyperparameters.schema.json'];
 const SLS_ENV = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
 
 const execFileAsync = promisify(execFile);
@@ -89,5 +93,23 @@ describe('sls package after sls invoke local', () => {
         SDK_CLIENTS_PER_FUNCTION[lambda.functionName],
       );
     }
+  });
+
+  it('leaves pdf-lib\'s standard font metrics out of the bundles, and PDFs are still inspected', async () => {
+    // Prepare: OcrBatch inspects PDFs; the plugin's error message marks a bundle built without the metrics.
+    const ocrBatch = (await readPackagedLambdas(packageDir)).find((l) => l.functionName === 'ocrBatch');
+    expect(ocrBatch).toBeDefined();
+    const code = (await zipEntryBytes(ocrBatch!.zipPath, `${ocrBatch!.handlerModule}.mjs`)).toString('utf8');
+    expect(code).toContain('standard font metrics are left out');
+    // Act: the inspection module bundled with the same plugins, on a 3-page PDF.
+    const plugins = createRequire(import.meta.url)(path.join(ROOT, 'scripts', 'esbuild-plugins.cjs')) as esbuild.Plugin[];
+    const outfile = path.join(workDir, 'inspect.mjs');
+    await esbuild.build({ entryPoints: [path.join(ROOT, 'src/documents/inspect.ts')], outfile, bundle: true, platform: 'node', format: 'esm', mainFields: ['module', 'main'], plugins, logLevel: 'error' });
+    const bundled = (await import(pathToFileURL(outfile).href)) as { inspectDocument: typeof inspectDocument };
+    const pdf = await PDFDocument.create();
+    for (let i = 0; i < 3; i++) pdf.addPage();
+    const inspection = await bundled.inspectDocument(await pdf.save());
+    // Assess
+    expect(inspection).toMatchObject({ ok: true, type: 'pdf', pages: 3 });
   });
 });
