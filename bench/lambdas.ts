@@ -16,8 +16,8 @@
  *    the way it does for `node`/`tsx` runs (for the AWS SDK: its CommonJS build, its `main`);
  * 4. BENCH_LAMBDAS_ROUNDS (default 7) rounds; each round imports every function's bundled and unbundled
  *    handler, in alternating order, each in a fresh `node` process that times `await import(handler)`
- *    (Node's own start-up is outside the timing, equal for both). Median per side, ratio bundled /
- *    unbundled.
+ *    (Node's own start-up is outside the timing, equal for both): wall-clock time, and the CPU time the
+ *    process spent meanwhile (steadier on a loaded machine). Median per side, ratio bundled / unbundled.
  *
  * Checks (exit 1 when one fails): each zip holds exactly one file, its handler `.mjs`, and no source map.
  * Goals are reported, not asserted (timings depend on the machine and its load): zip <= 350 KB, bundled
@@ -93,16 +93,27 @@ const buildUnbundled = async (lambda: PackagedLambda): Promise<string> => {
   return outfile;
 };
 
-/** Milliseconds `await import(file)` takes in a fresh node process. */
-const coldImportMs = (file: string): number => {
-  const script = 'const t = performance.now(); await import(process.argv.at(-1)); console.log(JSON.stringify({ ms: performance.now() - t }));';
+interface ImportTime {
+  /** Wall-clock milliseconds: what a cold start waits. */
+  ms: number;
+  /** CPU milliseconds (user + system, all threads) spent meanwhile: less sensitive to a loaded machine. */
+  cpuMs: number;
+}
+
+/** How long `await import(file)` takes in a fresh node process. */
+const coldImport = (file: string): ImportTime => {
+  const script = [
+    'const t = performance.now(); const c = process.cpuUsage();',
+    'await import(process.argv.at(-1));',
+    'const used = process.cpuUsage(c);',
+    'console.log(JSON.stringify({ ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 }));',
+  ].join(' ');
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(file).href], {
     env: { PATH: process.env['PATH'] ?? '', ...HANDLER_ENV },
     encoding: 'utf8',
   });
   if (child.status !== 0) throw new Error(`importing ${file} failed:\n${child.stderr}`);
-  const { ms } = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '') as { ms: number };
-  return ms;
+  return JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '') as ImportTime;
 };
 
 interface Row {
@@ -110,8 +121,8 @@ interface Row {
   zipBytes: number;
   files: string[];
   sdkClients: string[];
-  bundledMs: number[];
-  unbundledMs: number[];
+  bundled: ImportTime[];
+  unbundled: ImportTime[];
 }
 
 const main = async (): Promise<void> => {
@@ -143,8 +154,8 @@ const main = async (): Promise<void> => {
       zipBytes: lambda.zipBytes,
       files: [...lambda.entries],
       sdkClients: sdkClients.filter((id) => !CREDENTIAL_CHAIN_SERVICE_IDS.includes(id)),
-      bundledMs: [],
-      unbundledMs: [],
+      bundled: [],
+      unbundled: [],
     }));
     for (let r = 0; r < ROUNDS; r++) {
       console.error(`round ${r + 1}/${ROUNDS}`);
@@ -152,15 +163,13 @@ const main = async (): Promise<void> => {
         const row = rows[i] as Row;
         // Alternate which side goes first, so drift in the machine's load hits both alike.
         const order = (r + i) % 2 === 0 ? (['bundled', 'unbundled'] as const) : (['unbundled', 'bundled'] as const);
-        for (const which of order) {
-          const ms = coldImportMs(which === 'bundled' ? side.bundled : side.unbundled);
-          (which === 'bundled' ? row.bundledMs : row.unbundledMs).push(ms);
-        }
+        for (const which of order) row[which].push(coldImport(side[which]));
       });
     }
     const summary = rows.map((row) => {
-      const bundled = median(row.bundledMs);
-      const unbundled = median(row.unbundledMs);
+      const of = (times: ImportTime[], key: keyof ImportTime): number => median(times.map((t) => t[key]));
+      const [bundled, unbundled] = [of(row.bundled, 'ms'), of(row.unbundled, 'ms')];
+      const [bundledCpu, unbundledCpu] = [of(row.bundled, 'cpuMs'), of(row.unbundled, 'cpuMs')];
       return {
         function: row.functionName,
         zipBytes: row.zipBytes,
@@ -170,17 +179,21 @@ const main = async (): Promise<void> => {
         bundledImportMs: round(bundled),
         unbundledImportMs: round(unbundled),
         ratio: round(bundled / unbundled, 2),
+        bundledImportCpuMs: round(bundledCpu),
+        unbundledImportCpuMs: round(unbundledCpu),
+        cpuRatio: round(bundledCpu / unbundledCpu, 2),
         ratioGoalMet: bundled / unbundled <= IMPORT_RATIO_GOAL,
-        samples: { bundled: row.bundledMs.map((ms) => round(ms)), unbundled: row.unbundledMs.map((ms) => round(ms)) },
+        samples: { bundled: row.bundled, unbundled: row.unbundled },
       };
     });
     console.log(`\n## Lambda zips and cold imports (${ROUNDS} rounds, median; node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
-    console.log('| function | zip KB | <= 350 KB | SDK clients | bundled import ms | unbundled import ms | ratio | <= 0.4x |');
-    console.log('| --- | ---: | :---: | --- | ---: | ---: | ---: | :---: |');
+    console.log('| function | zip KB | <= 350 KB | SDK clients | import ms bundled / unbundled | ratio | <= 0.4x | CPU ms bundled / unbundled | CPU ratio |');
+    console.log('| --- | ---: | :---: | --- | ---: | ---: | :---: | ---: | ---: |');
     for (const s of summary) {
       console.log(
         `| ${s.function} | ${round(s.zipBytes / 1000)} | ${s.zipGoalMet ? 'yes' : 'NO'} | ${s.sdkClients.join(', ') || '(none)'} | ` +
-          `${s.bundledImportMs} | ${s.unbundledImportMs} | ${s.ratio} | ${s.ratioGoalMet ? 'yes' : 'NO'} |`,
+          `${s.bundledImportMs} / ${s.unbundledImportMs} | ${s.ratio} | ${s.ratioGoalMet ? 'yes' : 'NO'} | ` +
+          `${s.bundledImportCpuMs} / ${s.unbundledImportCpuMs} | ${s.cpuRatio} |`,
       );
     }
     await mkdir(path.dirname(OUT_FILE), { recursive: true });
