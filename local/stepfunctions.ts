@@ -104,7 +104,7 @@ export const lambdaHandler = (fn: FunctionEntry): TaskHandler => {
 type StateNode = Record<string, unknown>;
 
 /** Every state of a definition, nested Map and Parallel states included. */
-const walkStates = function* (definition: StateNode): Generator<[string, StateNode]> {
+export const walkStates = function* (definition: StateNode): Generator<[string, StateNode]> {
   for (const [name, state] of Object.entries((definition['States'] ?? {}) as Record<string, StateNode>)) {
     yield [name, state];
     for (const nested of [state['ItemProcessor'], state['Iterator'], ...((state['Branches'] as StateNode[] | undefined) ?? [])]) {

@@ -25,6 +25,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadServerlessProject } from '../../../local/serverless-project';
+import { walkStates } from '../../../local/stepfunctions';
 import { G5_INSTANCE_TYPES, readDeploymentSettings, resolveRunConfig, type ResolvedRunConfig } from '../../../src/config/run-config';
 import { SAGEMAKER_HYPERPARAMETER_LIMITS } from '../../../src/config/hyperparameters';
 import { TEXTRACT_LIMITS } from '../../../src/documents/textract-limits';
@@ -64,17 +65,9 @@ const toJson = (value: unknown): Json =>
 type StateNode = Record<string, unknown>;
 const definition = loadServerlessProject(ROOT).stateMachines['trainPipeline'] as StateNode;
 
-const allStates = (machine: StateNode): [string, StateNode][] =>
-  Object.entries((machine['States'] ?? {}) as Record<string, StateNode>).flatMap(([name, state]) => [
-    [name, state] as [string, StateNode],
-    ...[state['ItemProcessor'], state['Iterator'], ...((state['Branches'] as StateNode[] | undefined) ?? [])]
-      .filter((nested): nested is StateNode => nested !== undefined)
-      .flatMap(allStates),
-  ]);
-
 const SAGEMAKER_TASK = /^arn:aws:states:::(?:aws-sdk:)?sagemaker:([a-zA-Z]+)$/;
 /** Every Task state that calls SageMaker, with the API operation it calls. */
-const sageMakerTasks = allStates(definition).flatMap(([name, state]) => {
+const sageMakerTasks = [...walkStates(definition)].flatMap(([name, state]) => {
   const action = state['Type'] === 'Task' && typeof state['Resource'] === 'string' ? SAGEMAKER_TASK.exec(state['Resource'])?.[1] : undefined;
   return action === undefined ? [] : [{ name, state, operation: `${action.charAt(0).toUpperCase()}${action.slice(1)}` }];
 });
