@@ -11,6 +11,8 @@ import { startLocalServices, type LocalServices, type LocalServicesOptions } fro
 import { prepareStateMachine, runExecution, type ExecutionEvent, type ExecutionOutcome } from './stepfunctions';
 
 export const PIPELINE_STATE_MACHINE = 'trainPipeline';
+/** The local runtime's default runExecution retryTimeScale (local/stepfunctions.ts). */
+export const LOCAL_RETRY_TIME_SCALE = 0.1;
 
 export interface LocalPipeline {
   services: LocalServices;
@@ -26,7 +28,7 @@ export interface LocalPipeline {
  * handlers' clients are built once per process from the environment, as they are in Lambda.
  */
 export const startLocalPipeline = async (
-  options: LocalServicesOptions & { waitMs?: number; retryIntervalMs?: number },
+  options: LocalServicesOptions & { waitMs?: number; retryTimeScale?: number },
 ): Promise<LocalPipeline> => {
   const services = await startLocalServices(options);
   Object.assign(process.env, services.env);
@@ -43,7 +45,8 @@ export const startLocalPipeline = async (
       runExecution(prepared, input as never, {
         stateMachineName: `doctrain-${options.stage ?? 'local'}-train-pipeline`,
         waitMs: options.waitMs ?? 1000,
-        retryIntervalMs: options.retryIntervalMs ?? 200,
+        // AWS's Retry backoff at a tenth of its times: 8 throttling retries still span seconds, as a quota needs.
+        retryTimeScale: options.retryTimeScale ?? LOCAL_RETRY_TIME_SCALE,
         ...executeOptions,
       }),
     runRecord: async (runId) => ({ record: await store.getRun(runId), events: await store.listEvents(runId) }),

@@ -4,20 +4,17 @@
  * an environment: the handlers and the SDK find every service through AWS_ENDPOINT_URL_<SERVICE>.
  */
 import { mkdir } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { STAGE_SETTINGS, type StackSettingName } from '../src/config/settings';
 import { parseImageReference } from '../src/preflight';
 import { startLocalDynamoDB } from './dynamodb';
 import { startLocalEcr, trainerSourceDigest, type LocalEcr } from './ecr';
+import { startLocalS3 } from './s3';
 import { startLocalSageMaker, type LocalSageMakerFaults } from './sagemaker';
 import { loadServerlessProject } from './serverless-project';
 import { startLocalServiceQuotas, type LocalServiceQuotas } from './service-quotas';
 import { startLocalTextract, type LocalTextractFaults, type LocalTextractStats } from './textract';
-
-const require = createRequire(import.meta.url);
 
 export interface LocalServicesOptions {
   /** Project root (where serverless.yml is). */
@@ -96,19 +93,15 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
     });
     closers.push(() => dynamoDB.close());
 
-    const S3rver = require('s3rver') as new (opts: Record<string, unknown>) => { run(): Promise<AddressInfo>; close(): Promise<void> };
-    const s3rver = new S3rver({
-      port: options.ports?.s3 ?? 0,
-      address: '127.0.0.1',
-      silent: true,
+    const s3 = await startLocalS3({
       directory: path.join(options.dataDir, 's3'),
-      configureBuckets: [{ name: LOCAL_BUCKET }],
+      buckets: [LOCAL_BUCKET],
+      ...(options.ports?.s3 === undefined ? {} : { port: options.ports.s3 }),
     });
-    const s3Address = await s3rver.run();
-    closers.push(() => s3rver.close());
+    closers.push(() => s3.close());
 
     const endpoints = {
-      s3: `http://127.0.0.1:${s3Address.port}`,
+      s3: s3.endpoint,
       dynamodb: dynamoDB.endpoint,
       textract: '',
       sagemaker: '',

@@ -104,7 +104,7 @@ export const lambdaHandler = (fn: FunctionEntry): TaskHandler => {
 type StateNode = Record<string, unknown>;
 
 /** Every state of a definition, nested Map and Parallel states included. */
-const walkStates = function* (definition: StateNode): Generator<[string, StateNode]> {
+export const walkStates = function* (definition: StateNode): Generator<[string, StateNode]> {
   for (const [name, state] of Object.entries((definition['States'] ?? {}) as Record<string, StateNode>)) {
     yield [name, state];
     for (const nested of [state['ItemProcessor'], state['Iterator'], ...((state['Branches'] as StateNode[] | undefined) ?? [])]) {
@@ -148,6 +148,25 @@ export const prepareStateMachine = (source: StateNode, functions: readonly Funct
   return { definition: definition as unknown as StateMachineDefinition, handlers, waitStates };
 };
 
+/**
+ * The definition with every Retry's times scaled (IntervalSeconds, default 1, and MaxDelaySeconds where
+ * set); BackoffRate, MaxAttempts and JitterStrategy stay. aws-local-stepfunctions then computes the waits
+ * as Step Functions does (IntervalSeconds x BackoffRate^attempt, capped by MaxDelaySeconds, FULL jitter
+ * drawn in [0, wait]), in scaled time. Its own retryIntervalOverrides would replace all of that by one
+ * fixed interval, without jitter: 8 attempts against a 1 TPS quota would all fail within a second.
+ */
+export const scaleRetryTimes = (definition: StateNode, scale: number): StateNode => {
+  if (!(scale > 0)) throw new Error(`retryTimeScale must be > 0, got ${scale}`);
+  const scaled = structuredClone(definition);
+  for (const [, state] of walkStates(scaled)) {
+    for (const retrier of (state['Retry'] as StateNode[] | undefined) ?? []) {
+      retrier['IntervalSeconds'] = ((retrier['IntervalSeconds'] as number | undefined) ?? 1) * scale;
+      if (typeof retrier['MaxDelaySeconds'] === 'number') retrier['MaxDelaySeconds'] = retrier['MaxDelaySeconds'] * scale;
+    }
+  }
+  return scaled;
+};
+
 export interface ExecutionEvent {
   type: string;
   stateName?: string;
@@ -181,8 +200,12 @@ export interface StartExecutionOptions {
   executionName?: string;
   /** Real waits are replaced by this many milliseconds (the poll loop's pace locally). */
   waitMs?: number;
-  /** Retry intervals are replaced by this many milliseconds. */
-  retryIntervalMs?: number;
+  /**
+   * Every Retry's times (IntervalSeconds, MaxDelaySeconds) multiplied by this, AWS's backoff otherwise
+   * unchanged (BackoffRate, MaxAttempts, JitterStrategy): 0.01 turns 2 s, 4 s, 8 s ... into 20 ms, 40 ms,
+   * 80 ms ... Default 1: AWS's own times.
+   */
+  retryTimeScale?: number;
   onEvent?: (event: ExecutionEvent) => void;
 }
 
@@ -192,15 +215,15 @@ export const runExecution = async (
   options: StartExecutionOptions,
 ): Promise<ExecutionOutcome> => {
   const executionName = options.executionName ?? randomUUID();
-  const machine = new StateMachine(prepared.definition, { validationOptions: { checkArn: false } });
-  const retryable = Object.keys(prepared.handlers).concat(
-    [...walkStates(prepared.definition as unknown as StateNode)].filter(([, s]) => s['Type'] === 'Map').map(([n]) => n),
-  );
+  const definition =
+    options.retryTimeScale === undefined
+      ? prepared.definition
+      : (scaleRetryTimes(prepared.definition as unknown as StateNode, options.retryTimeScale) as unknown as StateMachineDefinition);
+  const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
   const execution = machine.run(input, {
     overrides: {
       taskResourceLocalHandlers: prepared.handlers,
       ...(options.waitMs === undefined ? {} : { waitTimeOverrides: Object.fromEntries(prepared.waitStates.map((n) => [n, options.waitMs as number])) }),
-      ...(options.retryIntervalMs === undefined ? {} : { retryIntervalOverrides: Object.fromEntries(retryable.map((n) => [n, options.retryIntervalMs as number])) }),
     },
     context: {
       Execution: {

@@ -1,6 +1,6 @@
 /** BuildDataset: OCR results + annotations -> versioned dataset (JSONL shards, labels, manifest) in S3. */
-import { z } from 'zod';
-import { s3Client } from '../../src/aws/clients';
+import * as z from 'zod';
+import { s3Client } from '../../src/aws/s3-client';
 import { defineHandler } from '../../src/lambda/handler';
 import { buildDatasetStep } from '../../src/pipeline/dataset-step';
 

@@ -1,5 +1,6 @@
 /** CollectTextractJobs: one look at a batch's async Textract jobs (the state machine waits between looks). */
-import { s3Client, textractClient } from '../../src/aws/clients';
+import { s3Client } from '../../src/aws/s3-client';
+import { textractClient } from '../../src/aws/textract-client';
 import { defineHandler } from '../../src/lambda/handler';
 import { collectTextractJobs } from '../../src/pipeline/collect-textract-jobs';
 import { ocrBatchParamsSchema } from '../../src/pipeline/ocr-batch';

@@ -1,6 +1,6 @@
 /** FinalizeRun: the finished training job -> terminal run record (metrics, artifact, cost or reason). */
-import { z } from 'zod';
-import { sageMakerClient } from '../../src/aws/clients';
+import * as z from 'zod';
+import { sageMakerClient } from '../../src/aws/sagemaker-client';
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreFromEnv } from '../../src/lambda/run-store';
 import { finalizeRun } from '../../src/pipeline/finalize';

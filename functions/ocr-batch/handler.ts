@@ -1,5 +1,6 @@
 /** OcrBatch: one Map iteration; OCR one batch of documents through the content-addressed cache. */
-import { s3Client, textractClient } from '../../src/aws/clients';
+import { s3Client } from '../../src/aws/s3-client';
+import { textractClient } from '../../src/aws/textract-client';
 import { defineHandler } from '../../src/lambda/handler';
 import { ocrBatch, ocrBatchParamsSchema } from '../../src/pipeline/ocr-batch';
 

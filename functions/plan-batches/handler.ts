@@ -1,6 +1,6 @@
 /** PlanBatches: documents under the prefix -> batch lists in S3 for the OCR Map. */
-import { z } from 'zod';
-import { s3Client } from '../../src/aws/clients';
+import * as z from 'zod';
+import { s3Client } from '../../src/aws/s3-client';
 import { defineHandler } from '../../src/lambda/handler';
 import { planBatches } from '../../src/pipeline/plan';
 

@@ -1,6 +1,7 @@
 /** Preflight: the training image is in ECR (resolved to its digest) and the instance plan has quota, before any OCR. */
-import { z } from 'zod';
-import { ecrClient, serviceQuotasClient } from '../../src/aws/clients';
+import * as z from 'zod';
+import { ecrClient } from '../../src/aws/ecr-client';
+import { serviceQuotasClient } from '../../src/aws/service-quotas-client';
 import { instancePlanSchema } from '../../src/config/instance-plan';
 import { readDeploymentSettings } from '../../src/config/run-config';
 import { defineHandler } from '../../src/lambda/handler';

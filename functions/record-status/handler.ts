@@ -1,5 +1,5 @@
 /** RecordStatus: the DynamoDB status writer used by every Record* state. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreFromEnv } from '../../src/lambda/run-store';
 import { recordStatus } from '../../src/pipeline/record-status';

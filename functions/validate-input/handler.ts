@@ -1,5 +1,5 @@
 /** ValidateInput: the first state. Rejects a bad execution input before anything costs money. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { readDeploymentSettings, resolveRunConfig } from '../../src/config/run-config';
 import { defineHandler } from '../../src/lambda/handler';
 

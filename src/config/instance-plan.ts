@@ -3,7 +3,7 @@
  * is `instanceType`/`spot`; on a capacity failure (at create time or during the job) the run moves to
  * the next entry with the same checkpoint URI, so the next attempt resumes where the last one stopped.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { G5_INSTANCE_TYPES, INSTANCE_PLAN_TEXT } from './settings';
 
 export const instancePlanEntrySchema = z.strictObject({ instanceType: z.enum(G5_INSTANCE_TYPES), spot: z.boolean() });

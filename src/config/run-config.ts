@@ -5,7 +5,7 @@
  *   3. the execution input (StartExecution / schedule / CLI), validated strictly: unknown keys are errors.
  * The resolved config travels in the execution state, so it must stay small (no document lists).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../errors';
 import {
   defaultTextractQuotas,

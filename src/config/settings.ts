@@ -8,7 +8,7 @@
  * Adding a setting: one entry below, its key under custom.doctrain.defaults, its env line in
  * provider.environment, its README row; the drift test names whichever is missing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const G5_INSTANCE_TYPES = [
   'ml.g5.xlarge',
@@ -65,8 +65,11 @@ const stack = <S extends z.ZodType>(type: S, doc: string): SettingDefinition<S> 
 
 const envBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
 
-/** An S3 URI of an object or prefix. */
-export const s3UriSchema = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'an s3:// URI (s3://bucket/key-or-prefix)');
+/** An S3 URI of an object or prefix; at most 1,024 characters, SageMaker's limit on a channel's S3Uri (test/unit/aws/requests.test.ts). */
+export const s3UriSchema = z
+  .string()
+  .max(1024, "at most 1,024 characters (SageMaker's limit on a channel's S3Uri)")
+  .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'an s3:// URI (s3://bucket/key-or-prefix)');
 /** A Textract TPS quota override; empty or absent: the region's default quota. */
 const envTps = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().positive().max(10_000).optional());
 const TPS_DOC = "TPS quota of the account ('' or absent: the region's default, see the README)";

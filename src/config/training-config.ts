@@ -4,7 +4,7 @@
  * (src/training/attempts.ts) moves it along the plan and hands it back, so every state that names the
  * current job (`$.config.training.jobName`: create, poll, stop, finalize) follows the current attempt.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { instancePlanSchema } from './instance-plan';
 import { G5_INSTANCE_TYPES } from './settings';
 

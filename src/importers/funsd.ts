@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LabelledWord } from '../dataset/annotations';
 import { InvalidInputError } from '../errors';
 import { compareStrings } from '../dataset/normalize';

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LabelledBox } from '../dataset/annotations';
 import { InvalidInputError } from '../errors';
 import { describeIssues } from '../validation';

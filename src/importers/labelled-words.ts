@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { z } from 'zod';
+import * as z from 'zod';
 import { pageBoxSchema, pageNumberSchema, type LabelledWord, type PageBox } from '../dataset/annotations';
 import { InvalidInputError } from '../errors';
 import { describeIssues } from '../validation';

@@ -10,7 +10,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ANNOTATION_SCHEMA_VERSION, fieldsAnnotationSchema, type FieldsAnnotation } from '../dataset/annotations';
 import type { ImportedDocument, ImportOptions } from './types';
 import { compareStrings } from '../dataset/normalize';

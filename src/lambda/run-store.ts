@@ -1,4 +1,4 @@
-import { dynamoDocumentClient } from '../aws/clients';
+import { dynamoDocumentClient } from '../aws/dynamodb-client';
 import { RunStore } from '../status/run-store';
 import { requireEnv } from './env';
 

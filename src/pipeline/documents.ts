@@ -1,6 +1,6 @@
 /** Which objects under the documents prefix are documents, and where their annotations are. */
 import path from 'node:path/posix';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Names listed as documents. The name only selects candidates: what a file is, and whether Textract can

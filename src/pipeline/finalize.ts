@@ -4,7 +4,7 @@
  */
 import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ON_DEMAND_PRICE_PER_HOUR } from '../config/run-config';
-import { z } from 'zod';
+import * as z from 'zod';
 import { attemptRecordSchema } from '../config/training-config';
 import type { RunStore } from '../status/run-store';
 

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path/posix';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { TextractClient } from '@aws-sdk/client-textract';
-import { z } from 'zod';
+import * as z from 'zod';
 import { getBytesIfExists, getJson, putJson } from '../aws/s3-objects';
 import { BadDocumentError } from '../errors';
 import { annotationSchema } from '../dataset/annotations';

@@ -18,7 +18,7 @@
 import type { ServiceInputTypes, ServiceOutputTypes, TextractClient, TextractClientResolvedConfig } from '@aws-sdk/client-textract';
 import type { Command } from '@smithy/types';
 import pThrottle from 'p-throttle';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ThrottlingError } from '../errors';
 
 export const TEXTRACT_APIS = [

@@ -4,7 +4,7 @@
  * (the ASL writes it back there), and keeps the run record's `attempts` list current: each attempt's job
  * name, instance type, spot, status, billable seconds and failure reason.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { instancePlanSchema } from '../config/instance-plan';
 import { trainingConfigSchema, type TrainingConfig } from '../config/training-config';
 import { isRunStatus, type RunStore } from '../status/run-store';

@@ -25,7 +25,7 @@ const annotation = (fields: Record<string, string>): string => JSON.stringify({ 
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'doctrain-doctypes-'));
-  pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', waitMs: 100, retryIntervalMs: 50 });
+  pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', waitMs: 100, retryTimeScale: 0.01 });
   const bucket = pipeline.services.bucket;
   const s3 = s3Client();
   const upload = async (name: string, body: Uint8Array | string, fields: Record<string, string>) => {

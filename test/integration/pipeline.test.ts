@@ -25,7 +25,7 @@ const trainingJobNames = async (): Promise<string[]> =>
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'doctrain-e2e-'));
-  pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', waitMs: 250, retryIntervalMs: 50 });
+  pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', waitMs: 250, retryTimeScale: 0.01 });
   const bucket = pipeline.services.bucket;
   await uploadSyntheticReceipts(bucket, { count: 10, seed: 11 });
   // Two bad inputs that must be quarantined, not fatal: bytes that are no image, and a stray file type.

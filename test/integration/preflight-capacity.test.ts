@@ -27,7 +27,7 @@ const describeJob = (name: string) => sageMakerClient().send(new DescribeTrainin
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'doctrain-preflight-'));
-  pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', waitMs: 250, retryIntervalMs: 50 });
+  pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', waitMs: 250, retryTimeScale: 0.01 });
   await uploadSyntheticReceipts(pipeline.services.bucket, { count: 6, seed: 23 });
 });
 

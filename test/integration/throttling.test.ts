@@ -63,7 +63,7 @@ const run = (runId: string): Promise<ExecutionOutcome> =>
   runExecution(untilDataset, { runId, dataset: { batchSize: 2 } }, {
     stateMachineName: 'doctrain-local-train-pipeline',
     executionName: runId,
-    retryIntervalMs: 50,
+    retryTimeScale: 0.01,
   });
 
 /** Empties the OCR cache, so the next run sends every document to Textract again. */
@@ -82,7 +82,7 @@ const datasetOf = (outcome: ExecutionOutcome): DatasetOutput['dataset'] => {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'doctrain-throttle-'));
-  pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', retryIntervalMs: 50 });
+  pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', retryTimeScale: 0.01 });
   untilDataset = prepareUntilDataset();
   await uploadSyntheticReceipts(pipeline.services.bucket, { count: DOCUMENTS, seed: 606 });
 });
@@ -133,7 +133,7 @@ describe('Textract throttling on the local pipeline', () => {
     const outcome = await runExecution(untilDataset, { runId: 'throttle-burst', dataset: { batchSize: 2 } }, {
       stateMachineName: 'doctrain-local-train-pipeline',
       executionName: 'throttle-burst',
-      retryIntervalMs: 50,
+      retryTimeScale: 0.01,
       onEvent: (event) => {
         if (event.error !== undefined) events.push(event.error);
         // The first failed attempt of an OcrBatch ends the outage.

@@ -1,7 +1,7 @@
 /** The local runtime's generic Task routing, on small definitions (the full pipeline is in test/integration). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb';
-import { MAX_STATE_PAYLOAD_BYTES, prepareStateMachine, runExecution, serviceIntegrationHandler } from '../../../local/stepfunctions';
+import { MAX_STATE_PAYLOAD_BYTES, prepareStateMachine, runExecution, scaleRetryTimes, serviceIntegrationHandler } from '../../../local/stepfunctions';
 import { lambdaLogicalId, type FunctionEntry } from '../../../local/serverless-project';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
@@ -150,5 +150,57 @@ describe('runExecution: Step Functions payload quota', () => {
   it('lets a state output just under the quota through', async () => {
     const outcome = await runExecution(prepareStateMachine(passing(MAX_STATE_PAYLOAD_BYTES - 64), []), {}, { stateMachineName: 'quota' });
     expect(outcome.status).toBe('SUCCEEDED');
+  });
+});
+
+describe('runExecution: Retry backoff in scaled time', () => {
+  it('scales every retrier\'s IntervalSeconds and MaxDelaySeconds, Map iterations included, and nothing else', () => {
+    // Prepare
+    const retry = { ErrorEquals: ['ThrottlingError'], IntervalSeconds: 2, MaxAttempts: 8, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' };
+    const definition = {
+      StartAt: 'M',
+      States: {
+        M: {
+          Type: 'Map',
+          ItemProcessor: { StartAt: 'Inner', States: { Inner: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:getItem', Retry: [retry], End: true } } },
+          Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2 }],
+          End: true,
+        },
+      },
+    };
+    // Act
+    const scaled = scaleRetryTimes(definition, 0.01) as typeof definition;
+    // Assess
+    expect(scaled.States.M.ItemProcessor.States.Inner.Retry).toEqual([{ ...retry, IntervalSeconds: 0.02, MaxDelaySeconds: 0.6 }]);
+    // IntervalSeconds defaults to 1 s on AWS, so 0.01 s scaled; no MaxDelaySeconds stays none.
+    expect(scaled.States.M.Retry).toEqual([{ ErrorEquals: ['States.ALL'], MaxAttempts: 2, IntervalSeconds: 0.01 }]);
+    expect(definition.States.M.ItemProcessor.States.Inner.Retry[0]).toBe(retry);
+    expect(() => scaleRetryTimes(definition, 0)).toThrow(/> 0/);
+  });
+
+  it('waits IntervalSeconds x BackoffRate^attempt (scaled) between attempts, not one fixed interval', async () => {
+    // Prepare: a Task that always fails (no such table), retried 4 times at 1 s x 3^n, without jitter.
+    const definition = {
+      StartAt: 'Get',
+      States: {
+        Get: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::dynamodb:getItem',
+          Parameters: { TableName: 'missing', Key: { pk: { S: 'x' } } },
+          Retry: [{ ErrorEquals: ['DynamoDB.ResourceNotFoundException'], IntervalSeconds: 1, BackoffRate: 3, MaxAttempts: 4, JitterStrategy: 'NONE' }],
+          End: true,
+        },
+      },
+    };
+    // Act
+    const outcome = await runExecution(prepareStateMachine(definition, []), {}, { stateMachineName: 'backoff', retryTimeScale: 0.01 });
+    // Assess: 10, 30, 90, 270 ms at least before each retry (timers never fire early; a loaded machine only adds).
+    expect(outcome.status).toBe('FAILED');
+    const entered = outcome.events.find((event) => event.type === 'StateEntered')?.timestamp ?? NaN;
+    const retried = outcome.events.filter((event) => event.type === 'StateRetried').map((event) => event.timestamp);
+    expect(retried).toHaveLength(4);
+    const gaps = retried.map((at, i) => at - (i === 0 ? entered : (retried[i - 1] as number)));
+    // Date.now() has 1 ms steps: allow 1 ms below each wait.
+    [10, 30, 90, 270].forEach((wait, i) => expect(gaps[i], `wait before retry ${i + 1}`).toBeGreaterThanOrEqual(wait - 1));
   });
 });

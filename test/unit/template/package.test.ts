@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 // The functions bundle the trainer's hyperparameter schema (src/config/hyperparameters.ts) from training-image/.
-const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src', 'training-image/doctrain_trainer/hyperparameters.schema.json'];
+const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src', 'scripts/esbuild-plugins.cjs', 'training-image/doctrain_trainer/hyperparameters.schema.json'];
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -592,4 +592,20 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
       expect(readFileSync(zip).includes(`functions/${folder}/handler.mjs`), fn).toBe(true);
     }
   });
+});
+
+describe('cfn-lint', () => {
+  it('finds nothing in either stage\'s packaged template (AWS\'s CloudFormation linter, from the project venv)', async () => {
+    // Prepare
+    const cfnLint = path.join(ROOT, '.venv', 'bin', 'cfn-lint');
+    expect(existsSync(cfnLint), `${cfnLint} is missing: run npm run setup (training-image/requirements-dev.txt)`).toBe(true);
+    const templates = (['dev', 'prod'] as const).map((stage) => path.join(packaged[stage].dir, 'cloudformation-template-update-stack.json'));
+    // Act: exit status 0 means no error, warning or informational finding.
+    const findings = await execFileAsync(cfnLint, ['--format', 'parseable', '--', ...templates]).then(
+      () => '',
+      (error: Error & { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`.trim() || error.message,
+    );
+    // Assess
+    expect(findings).toBe('');
+  }, 60_000);
 });
