@@ -127,7 +127,11 @@ const datasetFor = (config: ResolvedRunConfig, pageImages: boolean): DatasetPoin
 const trainingState = (env: Record<string, string>, input: Json, executionName: string): { state: Json; config: ResolvedRunConfig } => {
   const config = resolveRunConfig(readDeploymentSettings({ ...STACK_ENV, ...env }), input, executionName);
   const plan = { documentCount: 1000, quarantinedCount: 0, batchCount: 100 };
-  return { state: toJson({ config, plan, dataset: datasetFor(config, config.dataset.pageImages) }), config };
+  // Preflight resolves the image to `repository@sha256:<digest>`: the reference CreateTrainingJob runs.
+  const digest = `sha256:${'d'.repeat(64)}`;
+  const repository = config.training.image.replace(/:[^:/]+$/, '');
+  const preflight = { image: `${repository}@${digest}`, imageDigest: digest, plan: config.training.plan, quotas: [], warnings: [] };
+  return { state: toJson({ config, plan, preflight, dataset: datasetFor(config, config.dataset.pageImages) }), config };
 };
 
 /** A string of `length` characters the schemas accept. */
