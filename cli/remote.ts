@@ -1,7 +1,7 @@
 /** CLI commands that talk to AWS, or to the local AWS when AWS_ENDPOINT_URL_* point at it. */
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { dynamoDocumentClient, sfnClient } from '../src/aws/clients';
-import { InvalidInputError } from '../src/errors';
+import { InvalidInputError } from '../src/contracts/errors';
 import { isRunStatus, RunStore } from '../src/status/run-store';
 
 const storeFor = (table: string | undefined): RunStore => {

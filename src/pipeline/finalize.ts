@@ -4,22 +4,8 @@
  */
 import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ON_DEMAND_PRICE_PER_HOUR } from '../config/run-config';
+import type { FinalizeRunEvent, RunOutcome } from '../contracts/step-events';
 import type { RunStore } from '../status/run-store';
-
-export interface FinalizeParams {
-  runId: string;
-  executionName: string;
-  trainingJobName: string;
-  datasetFingerprint?: string | undefined;
-}
-
-export interface RunOutcome {
-  status: 'COMPLETED' | 'FAILED';
-  trainingJobStatus: string;
-  failureReason?: string;
-  metrics: Record<string, number>;
-  modelArtifactUri?: string;
-}
 
 export interface TrainingCost {
   billableSeconds: number;
@@ -51,7 +37,7 @@ export const finalMetrics = (job: DescribeTrainingJobResponse): Record<string, n
 
 export const finalizeRun = async (
   deps: { sagemaker: SageMakerClient; store: RunStore; now: () => Date },
-  params: FinalizeParams,
+  params: FinalizeRunEvent,
 ): Promise<RunOutcome> => {
   const job = await deps.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: params.trainingJobName }));
   const trainingJobStatus = job.TrainingJobStatus ?? 'Unknown';

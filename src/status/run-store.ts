@@ -7,7 +7,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { RunConflictError, StatusRegressionError } from '../errors';
+import { RunConflictError, StatusRegressionError } from '../contracts/errors';
 import { RUN_STATUSES, TRANSITION_CONDITION, statusRank, transitionConditionValues, type RunStatus } from './run-status';
 
 export const RUN_SK = 'RUN';

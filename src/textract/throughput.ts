@@ -19,7 +19,7 @@ import type { ServiceInputTypes, ServiceOutputTypes, TextractClient, TextractCli
 import type { Command } from '@smithy/types';
 import pThrottle from 'p-throttle';
 import { z } from 'zod';
-import { ThrottlingError } from '../errors';
+import { ThrottlingError } from '../contracts/errors';
 
 export const TEXTRACT_APIS = [
   'DetectDocumentText',

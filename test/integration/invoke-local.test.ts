@@ -25,22 +25,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import {
-  CreateTrainingJobCommand,
-  DescribeTrainingJobCommand,
-  SageMakerClient,
-  type DescribeTrainingJobCommandOutput,
-} from '@aws-sdk/client-sagemaker';
+import { CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient, type DescribeTrainingJobCommandOutput } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uploadSyntheticReceipts } from '../../local/pipeline';
 import { startLocalServices, type LocalServices } from '../../local/services';
 import { dynamoDocumentClient, s3Client } from '../../src/aws/clients';
-import type { ResolvedRunConfig } from '../../src/config/run-config';
-import type { DatasetPointers } from '../../src/pipeline/dataset-step';
-import type { OcrBatchSummary } from '../../src/pipeline/ocr-batch';
-import { batchKey, type PlanResult } from '../../src/pipeline/plan';
-import type { RunOutcome } from '../../src/pipeline/finalize';
+import type { RunConfig } from '../../src/contracts/step-events';
 import { RunStore } from '../../src/status/run-store';
+import { batchKey } from '../../src/contracts/s3-layout';
+import type { DatasetPointers, OcrBatchSummary, PlanResult, RunOutcome } from '../../src/contracts/step-events';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN_ID = 'local-demo-0001';
@@ -97,12 +90,12 @@ afterAll(async () => {
 });
 
 describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
-  let config: ResolvedRunConfig;
+  let config: RunConfig;
   let dataset: DatasetPointers;
 
   it('validateInput resolves the run config from serverless.yml (dev) and the local resources', async () => {
     // Act
-    ({ config } = await invokeLocal<{ config: ResolvedRunConfig }>('validateInput'));
+    ({ config } = await invokeLocal<{ config: RunConfig }>('validateInput'));
     // Assess
     expect(config).toMatchObject({
       runId: RUN_ID,

@@ -9,12 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReceipts, type SyntheticReceipt } from '../../../local/synth';
 import { getBytes, getJson, parseS3Uri } from '../../../src/aws/s3-objects';
 import { s3Client } from '../../../src/aws/clients';
-import type { Annotation, DatasetRecord, LabelledBox, LabelledWord, PageBox } from '../../../src/dataset/index';
+import type { Annotation, LabelledBox, LabelledWord, PageBox } from '../../../src/dataset/index';
 import { buildDatasetStep } from '../../../src/pipeline/dataset-step';
 import { ocrBatch } from '../../../src/pipeline/ocr-batch';
 import { planBatches } from '../../../src/pipeline/plan';
 import { startLocalTextract, type LocalTextract } from '../../../local/textract';
 import { startLocalS3, type LocalS3 } from '../local/helpers';
+import type { DatasetRecord } from '../../../src/contracts/objects';
 
 const BUCKET = 'annotation-kinds-test';
 

@@ -9,8 +9,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, putJson } from '../../../src/aws/s3-objects';
 import { s3Client } from '../../../src/aws/clients';
 import { collectTextractJobs, TEXTRACT_JOB_TIMEOUT_SECONDS } from '../../../src/pipeline/collect-textract-jobs';
-import { ocrCacheKey, ocrResultKey, readOcrBatchFile, textractJobToken, type OcrBatchFile, type PendingTextractJob } from '../../../src/pipeline/ocr-batch';
+import { readOcrBatchFile, textractJobToken } from '../../../src/pipeline/ocr-batch';
 import { startLocalS3, type LocalS3 } from '../local/helpers';
+import type { OcrBatchFile, PendingTextractJob } from '../../../src/contracts/objects';
+import { ocrCacheKey, ocrResultKey } from '../../../src/contracts/s3-layout';
 
 const BUCKET = 'collect-jobs-test';
 const RUN = 'collect-1';

@@ -12,10 +12,11 @@ import { getBytes, getJson, listKeys } from '../../../src/aws/s3-objects';
 import { s3Client } from '../../../src/aws/clients';
 import { collectTextractJobs } from '../../../src/pipeline/collect-textract-jobs';
 import { buildDatasetStep } from '../../../src/pipeline/dataset-step';
-import { ocrBatch, readOcrBatchFile, type OcrBatchSummary } from '../../../src/pipeline/ocr-batch';
+import { ocrBatch, readOcrBatchFile } from '../../../src/pipeline/ocr-batch';
 import { planBatches } from '../../../src/pipeline/plan';
 import { ocrDocumentSchema } from '../../../src/textract';
 import { startLocalS3, type LocalS3 } from '../local/helpers';
+import type { OcrBatchSummary } from '../../../src/contracts/step-events';
 
 const BUCKET = 'pipeline-multipage-test';
 const RUN = 'mp-1';

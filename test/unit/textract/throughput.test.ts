@@ -11,7 +11,7 @@ import {
   TextractClient,
 } from '@aws-sdk/client-textract';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ThrottlingError } from '../../../src/errors';
+import { ThrottlingError } from '../../../src/contracts/errors';
 import {
   TEXTRACT_APIS,
   TextractLimiter,

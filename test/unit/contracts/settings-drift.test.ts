@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DEPLOYMENT_SETTINGS, STAGE_SETTINGS, TEMPLATE_SETTINGS, deploymentSettingsSchema, type SettingDefinition } from '../../../src/config/settings';
+import { DEPLOYMENT_SETTINGS, STAGE_SETTINGS, TEMPLATE_SETTINGS, deploymentSettingsSchema, type SettingDefinition } from '../../../src/contracts/settings';
 import { parseYaml } from '../../../local/serverless-project';
 import { deploymentEnvironment } from '../../../local/services';
 

@@ -1,0 +1,157 @@
+/**
+ * Every deployment setting, defined once: where serverless.yml takes it from, the environment variable
+ * the functions read it from, its type (parsing the string Lambda hands over), its default and a doc line.
+ * `deploymentSettingsSchema` is derived from these definitions, and so is the local runtime's environment
+ * (local/services.ts). serverless.yml cannot import TypeScript, so test/unit/contracts/settings-drift.test.ts
+ * checks it (defaults, environment mapping) and the README's configuration table against this module.
+ *
+ * Adding a setting: one entry below, its key under custom.doctrain.defaults, its env line in
+ * provider.environment, its README row; the drift test names whichever is missing.
+ */
+import { z } from 'zod';
+import { DEFAULT_DOCUMENTS_PREFIX } from './s3-layout';
+
+export const G5_INSTANCE_TYPES = [
+  'ml.g5.xlarge',
+  'ml.g5.2xlarge',
+  'ml.g5.4xlarge',
+  'ml.g5.8xlarge',
+  'ml.g5.12xlarge',
+  'ml.g5.16xlarge',
+  'ml.g5.24xlarge',
+  'ml.g5.48xlarge',
+] as const;
+
+/**
+ * Where a setting's value comes from:
+ * - `stage`: the stage's config, `custom.doctrain.stages.<stage>.<key>` falling back to
+ *   `custom.doctrain.defaults.<key>`, passed as `ENV: ${self:custom.config.<key>}`;
+ * - `stack`: a resource of the stack (or, for a local invoke, the shell), passed as
+ *   `ENV: ${self:custom.target.ENV}`;
+ * - `runtime`: set by Lambda itself (and by the local runtime), never by serverless.yml.
+ */
+export type SettingSource = { from: 'stage'; key: string } | { from: 'stack' } | { from: 'runtime' };
+
+export interface SettingDefinition<S extends z.ZodType = z.ZodType> {
+  source: SettingSource;
+  /** Parses the environment variable (absent: the default applies). */
+  schema: S;
+  /** The typed value when the variable is absent; undefined: required, or (for an optional type) absent. */
+  default: unknown;
+  doc: string;
+}
+
+/** A stage setting with a default: the schema applies it when the variable is absent. */
+const stage = <S extends z.ZodType>(
+  key: string,
+  type: S,
+  defaultValue: z.util.NoUndefined<z.output<S>>,
+  doc: string,
+): SettingDefinition<z.ZodDefault<S>> => ({ source: { from: 'stage', key }, schema: type.default(defaultValue), default: defaultValue, doc });
+
+/** A stage setting whose absence means something (its type is optional; serverless.yml writes ''). */
+const optionalStage = <S extends z.ZodType>(key: string, type: S, doc: string): SettingDefinition<S> => ({
+  source: { from: 'stage', key },
+  schema: type,
+  default: undefined,
+  doc,
+});
+
+const stack = <S extends z.ZodType>(type: S, doc: string): SettingDefinition<S> => ({ source: { from: 'stack' }, schema: type, default: undefined, doc });
+
+const envBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+/** An S3 URI of an object or prefix. */
+export const s3UriSchema = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'an s3:// URI (s3://bucket/key-or-prefix)');
+/** A Textract TPS quota override; empty or absent: the region's default quota. */
+const envTps = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().positive().max(10_000).optional());
+const TPS_DOC = "TPS quota of the account ('' or absent: the region's default, see the README)";
+
+/** Every environment variable the functions are configured with, by name. */
+export const DEPLOYMENT_SETTINGS = {
+  DOCTRAIN_BUCKET: stack(z.string().min(3), 'the stack bucket: documents, datasets, checkpoints, models'),
+  DOCTRAIN_TABLE: stack(z.string().min(3), 'the runs table (DynamoDB)'),
+  DOCTRAIN_TRAINING_IMAGE: stack(z.string().min(1), 'the training image URI (the stack ECR repository, tag imageTag)'),
+  DOCTRAIN_SAGEMAKER_ROLE_ARN: stack(
+    z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN'),
+    'the role the training jobs run as',
+  ),
+  /** Set by Lambda (and the local runtime): picks the default Textract quotas. */
+  AWS_REGION: {
+    source: { from: 'runtime' },
+    schema: z.string().min(1).default('us-east-1'),
+    default: 'us-east-1',
+    doc: "the function's region (set by Lambda)",
+  } satisfies SettingDefinition,
+  DOCTRAIN_MODEL_NAME: stage('modelName', z.string(), 'receipts', 'model lineage: models/<name>/, checkpoints/<name>/<runId>/'),
+  DOCTRAIN_DOCUMENTS_PREFIX: stage('documentsPrefix', z.string(), DEFAULT_DOCUMENTS_PREFIX, 'where documents and annotations are'),
+  DOCTRAIN_INSTANCE_TYPE: stage('instanceType', z.enum(G5_INSTANCE_TYPES), 'ml.g5.xlarge', 'training instance type (any ml.g5.*)'),
+  DOCTRAIN_SPOT: stage('spot', envBoolean, true, 'managed spot training'),
+  DOCTRAIN_MAX_RUNTIME_SECONDS: stage('maxRuntimeSeconds', z.coerce.number().int().min(60), 4 * 3600, 'StoppingCondition.MaxRuntimeInSeconds'),
+  DOCTRAIN_MAX_WAIT_SECONDS: stage('maxWaitSeconds', z.coerce.number().int().min(60), 8 * 3600, 'MaxWaitTimeInSeconds (spot only; >= max runtime)'),
+  DOCTRAIN_POLL_SECONDS: stage('pollSeconds', z.coerce.number().int().min(1), 60, 'poll interval of the training loop'),
+  DOCTRAIN_TEXTRACT_TPS_DETECT_DOCUMENT_TEXT: optionalStage('textractTpsDetectDocumentText', envTps, `DetectDocumentText ${TPS_DOC}`),
+  DOCTRAIN_TEXTRACT_TPS_ANALYZE_DOCUMENT: optionalStage('textractTpsAnalyzeDocument', envTps, `AnalyzeDocument ${TPS_DOC}`),
+  DOCTRAIN_TEXTRACT_TPS_START_DOCUMENT_TEXT_DETECTION: optionalStage(
+    'textractTpsStartDocumentTextDetection',
+    envTps,
+    `StartDocumentTextDetection ${TPS_DOC}`,
+  ),
+  DOCTRAIN_TEXTRACT_TPS_GET_DOCUMENT_TEXT_DETECTION: optionalStage('textractTpsGetDocumentTextDetection', envTps, `GetDocumentTextDetection ${TPS_DOC}`),
+  DOCTRAIN_OCR_MAX_CONCURRENCY: stage(
+    'ocrMaxConcurrency',
+    z.coerce.number().int().min(1).max(40),
+    10,
+    "upper bound of the OCR Map's MaxConcurrency (also bounded by the DetectDocumentText quota)",
+  ),
+  DOCTRAIN_BATCH_SIZE: stage('batchSize', z.coerce.number().int().min(1).max(100), 10, 'documents per OCR Map iteration'),
+  DOCTRAIN_VALIDATION_FRACTION: stage('validationFraction', z.coerce.number().gt(0).lt(1), 0.2, 'share of documents in validation'),
+  DOCTRAIN_MAX_QUARANTINE_SHARE: stage(
+    'maxQuarantineShare',
+    z.coerce.number().min(0).max(1),
+    0.25,
+    'largest share of quarantined documents before the run fails (1: never fails)',
+  ),
+  DOCTRAIN_PAGE_IMAGES: stage('pageImages', envBoolean, false, 'copy each one-page PNG/JPEG to the dataset as its page image (LayoutLMv3 images channel)'),
+  DOCTRAIN_MODEL_CHANNEL_URI: optionalStage(
+    'modelChannelUri',
+    z.preprocess((v) => (v === '' ? undefined : v), s3UriSchema.optional()),
+    "s3:// URI of a saved pretrained model (or its tar.gz) passed as the training job's model channel; '' = none",
+  ),
+} as const;
+
+export type DeploymentSettingName = keyof typeof DEPLOYMENT_SETTINGS;
+type DeploymentSettingsShape = { [K in DeploymentSettingName]: (typeof DEPLOYMENT_SETTINGS)[K]['schema'] };
+
+/** The deployment settings, read from the environment the stage deploys with (see serverless.yml). */
+export const deploymentSettingsSchema = z.object(
+  // Object.fromEntries loses the per-key types; the shape is exactly DEPLOYMENT_SETTINGS' schemas by name.
+  Object.fromEntries(Object.entries(DEPLOYMENT_SETTINGS).map(([name, setting]) => [name, setting.schema])) as DeploymentSettingsShape,
+);
+export type DeploymentSettings = z.infer<typeof deploymentSettingsSchema>;
+
+/** The names of the settings a resource of the stack provides (each target of serverless.yml must set them). */
+export type StackSettingName = {
+  [K in DeploymentSettingName]: (typeof DEPLOYMENT_SETTINGS)[K]['source'] extends { from: 'stack' } ? K : never;
+}[DeploymentSettingName];
+
+/** Each stage setting: its env name and its key in the stage's config. */
+export const STAGE_SETTINGS: readonly { env: DeploymentSettingName; key: string; setting: SettingDefinition }[] = Object.entries(
+  DEPLOYMENT_SETTINGS,
+).flatMap(([env, setting]: [string, SettingDefinition]) =>
+  setting.source.from === 'stage' ? [{ env: env as DeploymentSettingName, key: setting.source.key, setting }] : [],
+);
+
+/**
+ * Stage settings serverless.yml itself uses (no function reads them): the same stage config, no env.
+ * Their types are what serverless.yml holds (YAML values, not environment strings).
+ */
+export const TEMPLATE_SETTINGS = {
+  imageTag: { schema: z.string().min(1), default: 'latest', doc: "tag of the training image in the stack's ECR repository" },
+  scheduleRate: {
+    schema: z.string().regex(/^(rate|cron)\(.+\)$/, 'an EventBridge rate(...) or cron(...) expression'),
+    default: 'rate(7 days)',
+    doc: 'EventBridge schedule of retrains',
+  },
+  scheduleEnabled: { schema: z.boolean(), default: false, doc: 'whether the schedule is on (prod turns it on)' },
+} as const satisfies Record<string, { schema: z.ZodType; default: unknown; doc: string }>;

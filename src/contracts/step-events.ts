@@ -1,0 +1,280 @@
+/**
+ * Every step's event (what the state machine sends each Lambda: the keys of its Task's Parameters or the
+ * Map's ItemSelector) and every step's output that the state machine passes on (ResultPath `$.config`,
+ * `$.plan`, `$.ocr`, `$.dataset`, `$.outcome`), as zod schemas; the TypeScript types are inferred.
+ * functions/<name>/handler.ts parses its event with the schema named here; test/unit/contracts/
+ * step-events.test.ts checks these against statemachines/train-pipeline.asl.yml (each Task's Parameters
+ * are its event's keys; each `$.<output>.<field>` the ASL reads is a field of that step's output).
+ */
+import { z } from 'zod';
+import { checkHyperparameters } from '../config/hyperparameters';
+import { RUN_STATUSES } from '../status/run-status';
+import { textractTpsSchema } from '../textract/throughput';
+import { G5_INSTANCE_TYPES, s3UriSchema } from './settings';
+
+const bucketSchema = z.string().min(3);
+const idSchema = z.string().min(1);
+const count = z.number().int().min(0);
+
+// ---- ValidateInput ----------------------------------------------------------------------------------
+
+const hyperparameterValue = z.union([z.string(), z.number(), z.boolean()]);
+const hyperparameterName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'hyperparameter names are snake_case');
+
+export const TRIGGERS = ['manual', 'schedule', 'cli', 'local'] as const;
+
+/** What an execution input may say. Every key is optional; unknown keys are rejected. */
+export const executionInputSchema = z.strictObject({
+  runId: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9-]{0,47}$/,
+      'lowercase letters, digits and dashes, at most 48 characters (it names the SageMaker job, whose names ignore case)',
+    )
+    .optional(),
+  trigger: z.enum(TRIGGERS).optional(),
+  modelName: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a lowercase letter or digit, then lowercase letters, digits and dashes; at most 32 characters')
+    .optional(),
+  documentsPrefix: z
+    .string()
+    .min(1)
+    .regex(/^[^/].*\/$/, 'a key prefix ending with "/" and not starting with "/" (e.g. "documents/")')
+    .optional(),
+  dataset: z
+    .strictObject({
+      validationFraction: z.number().gt(0).lt(1).optional(),
+      batchSize: z.number().int().min(1).max(100).optional(),
+      /** Largest share of the documents that may be quarantined before the run fails (1 = never fails). */
+      maxQuarantineShare: z.number().min(0).max(1).optional(),
+      /** Copy each PNG/JPEG document as its page image for the trainer's `images` channel (LayoutLMv3). */
+      pageImages: z.boolean().optional(),
+    })
+    .optional(),
+  training: z
+    .strictObject({
+      instanceType: z.enum(G5_INSTANCE_TYPES).optional(),
+      spot: z.boolean().optional(),
+      maxRuntimeSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
+      maxWaitSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
+      volumeSizeGb: z.number().int().min(1).max(512).optional(),
+      /** Checked against the trainer's schema and SageMaker's limits (src/config/hyperparameters.ts). */
+      hyperparameters: z.record(hyperparameterName, hyperparameterValue).superRefine(checkHyperparameters).optional(),
+      /** A saved pretrained model (folder prefix or .tar.gz) passed to the job as its `model` channel. */
+      modelChannelUri: s3UriSchema.optional(),
+    })
+    .optional(),
+  pollSeconds: z.number().int().min(1).max(3600).optional(),
+});
+export type ExecutionInput = z.infer<typeof executionInputSchema>;
+
+/** ValidateInput's event: the raw execution input (parsed by executionInputSchema inside the step). */
+export const validateInputEventSchema = z.object({ input: z.unknown(), executionName: idSchema });
+
+/** The resolved run config: ValidateInput's output (`$.config`), read by every later state. Small: no document lists. */
+export const runConfigSchema = z.strictObject({
+  runId: idSchema,
+  trigger: z.enum(TRIGGERS),
+  modelName: idSchema,
+  bucket: bucketSchema,
+  documentsPrefix: z.string(),
+  /** Every object this run writes lives under here (s3-layout runPrefix). */
+  runPrefix: idSchema,
+  dataset: z.strictObject({
+    validationFraction: z.number(),
+    batchSize: z.number().int().min(1),
+    /** The OCR Map's MaxConcurrency. */
+    ocrConcurrency: z.number().int().min(1),
+    /** The account's Textract quotas this run keeps to, all iterations together. */
+    textractTps: textractTpsSchema,
+    /** One OCR Map iteration's share: textractTps / ocrConcurrency (each iteration is its own process on AWS). */
+    textractTpsPerBatch: textractTpsSchema,
+    /** Above this share of quarantined documents the run fails instead of training on the rest. */
+    maxQuarantineShare: z.number().min(0).max(1),
+    /** Write page images under the dataset's `images/` and pass them as the job's `images` channel. */
+    pageImages: z.boolean(),
+  }),
+  training: z.strictObject({
+    jobName: idSchema,
+    image: idSchema,
+    roleArn: idSchema,
+    instanceType: idSchema,
+    spot: z.boolean(),
+    /** Shaped exactly as SageMaker's StoppingCondition: MaxWaitTimeInSeconds only with spot. */
+    stoppingCondition: z.strictObject({ MaxRuntimeInSeconds: z.number().int(), MaxWaitTimeInSeconds: z.number().int().optional() }),
+    volumeSizeGb: z.number().int(),
+    hyperparameters: z.record(z.string(), z.string()),
+    /** The job's `model` channel (a saved pretrained model), or null for none. */
+    modelChannelUri: z.string().nullable(),
+    checkpointS3Uri: z.string(),
+    outputS3Uri: z.string(),
+  }),
+  pollSeconds: z.number().int().min(1),
+});
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+export const validateInputOutputSchema = z.strictObject({ config: runConfigSchema });
+
+// ---- PlanBatches ------------------------------------------------------------------------------------
+
+export const planBatchesEventSchema = z.strictObject({
+  bucket: bucketSchema,
+  runId: idSchema,
+  runPrefix: idSchema,
+  documentsPrefix: idSchema,
+  batchSize: z.number().int().min(1),
+});
+export type PlanBatchesEvent = z.infer<typeof planBatchesEventSchema>;
+
+/**
+ * PlanBatches' output (`$.plan`). Only batch indexes travel through the state machine (256 KB state
+ * limit): each Map item is a number, and every step derives the batch's S3 keys from the run prefix.
+ */
+export const planResultSchema = z.strictObject({
+  batches: z.array(z.number().int().min(0)),
+  batchCount: count,
+  documentCount: count,
+  quarantinedCount: count,
+});
+export type PlanResult = z.infer<typeof planResultSchema>;
+
+// ---- OcrBatch / CollectTextractJobs (one OCR Map iteration) -----------------------------------------
+
+/** The parameters of OcrBatch and CollectTextractJobs as domain functions (a lone caller may omit the TPS share). */
+export const ocrBatchParamsSchema = z.strictObject({
+  bucket: bucketSchema,
+  runId: idSchema,
+  runPrefix: idSchema,
+  batchIndex: z.number().int().min(0),
+  /**
+   * This iteration's share of the Textract TPS quotas (the run config's `dataset.textractTpsPerBatch`).
+   * Absent: the client region's whole default quota, right for a lone caller only.
+   */
+  textractTps: textractTpsSchema.optional(),
+});
+export type OcrBatchParams = z.infer<typeof ocrBatchParamsSchema>;
+
+/** The event of OcrBatch and CollectTextractJobs: the Map passes each iteration its TPS share, so it is required. */
+export const ocrBatchEventSchema = ocrBatchParamsSchema.required({ textractTps: true });
+
+/** Both steps' output (`$.ocr` inside the Map): small, fixed size, whatever the batch holds. */
+export const ocrBatchSummarySchema = z.strictObject({
+  batchIndex: z.number().int().min(0),
+  resultKey: idSchema,
+  documents: count,
+  quarantined: count,
+  cacheHits: count,
+  pagesBilled: count,
+  /** Async Textract jobs still running: the state machine waits `waitSeconds` and collects while > 0. */
+  pendingJobs: count,
+  waitSeconds: z.number().int().min(0),
+});
+export type OcrBatchSummary = z.infer<typeof ocrBatchSummarySchema>;
+
+// ---- BuildDataset -----------------------------------------------------------------------------------
+
+export const buildDatasetEventSchema = z.strictObject({
+  bucket: bucketSchema,
+  runId: idSchema,
+  runPrefix: idSchema,
+  /** How many batches PlanBatches wrote: exactly their results are read, never a stale leftover. */
+  batchCount: z.number().int().min(1),
+  validationFraction: z.number().gt(0).lt(1),
+  /** The run fails (QuarantineShareExceededError) when more than this share of its documents is quarantined. */
+  maxQuarantineShare: z.number().min(0).max(1),
+  /** Write each PNG/JPEG document's page image under the dataset's `images/` (execution input dataset.pageImages). */
+  pageImages: z.boolean(),
+  /** A saved pretrained model for the job's `model` channel (training.modelChannelUri), or null. */
+  modelChannelUri: z.string().startsWith('s3://').nullable(),
+});
+export type BuildDatasetEvent = z.infer<typeof buildDatasetEventSchema>;
+
+/** One entry of CreateTrainingJob's InputDataConfig. */
+export const trainingChannelSchema = z.strictObject({
+  ChannelName: idSchema,
+  ContentType: idSchema,
+  DataSource: z.strictObject({
+    S3DataSource: z.strictObject({
+      S3DataType: z.literal('S3Prefix'),
+      S3DataDistributionType: z.literal('FullyReplicated'),
+      S3Uri: z.string().startsWith('s3://'),
+    }),
+  }),
+});
+export type TrainingChannel = z.infer<typeof trainingChannelSchema>;
+
+/** BuildDataset's output (`$.dataset`): S3 pointers only. */
+export const datasetPointersSchema = z.strictObject({
+  fingerprint: idSchema,
+  prefix: idSchema,
+  trainS3Uri: idSchema,
+  validationS3Uri: idSchema,
+  labelsS3Uri: idSchema,
+  manifestS3Uri: idSchema,
+  /** This run's manifest: the same schema, with this run's cache hits, pages billed and quarantine. */
+  runManifestS3Uri: idSchema,
+  /** The dataset's page images prefix, or null when this run wrote none (dataset.pageImages false). */
+  imagesS3Uri: z.string().nullable(),
+  /** CreateTrainingJob's InputDataConfig (ASL cannot add the optional images/model channels itself). */
+  inputDataConfig: z.array(trainingChannelSchema),
+  counts: z.strictObject({ documents: count, train: count, validation: count, quarantined: count }),
+});
+export type DatasetPointers = z.infer<typeof datasetPointersSchema>;
+
+// ---- RecordStatus -----------------------------------------------------------------------------------
+
+/** A Catch's error output ({Error, Cause}). */
+export const caughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
+export type CaughtError = z.infer<typeof caughtErrorSchema>;
+
+/** A Lambda error's Cause: JSON `{errorType, errorMessage, trace}` (a service integration's Cause is plain text). */
+export const lambdaErrorCauseSchema = z.object({ errorMessage: z.string() });
+
+/** The DescribeTrainingJob response (the parts RecordProgress reads; the rest passes through). */
+export const trainingPollSchema = z.object({
+  TrainingJobStatus: z.string(),
+  SecondaryStatus: z.string().optional(),
+  SecondaryStatusTransitions: z
+    .array(z.object({ Status: z.string().optional(), StatusMessage: z.string().optional() }).loose())
+    .optional(),
+});
+export type TrainingPoll = z.infer<typeof trainingPollSchema>;
+
+export const recordStatusEventSchema = z.strictObject({
+  runId: idSchema,
+  executionName: idSchema,
+  status: z.enum(RUN_STATUSES),
+  attributes: z.record(z.string(), z.unknown()).optional(),
+  error: caughtErrorSchema.optional(),
+  poll: trainingPollSchema.optional(),
+});
+export type RecordStatusEvent = z.infer<typeof recordStatusEventSchema>;
+
+/** RecordStatus' output (discarded by the ASL: ResultPath null). */
+export const recordStatusResultSchema = z.strictObject({ runId: idSchema, status: z.enum(RUN_STATUSES) });
+export type RecordStatusResult = z.infer<typeof recordStatusResultSchema>;
+
+// ---- FinalizeRun ------------------------------------------------------------------------------------
+
+export const finalizeRunEventSchema = z.strictObject({
+  runId: idSchema,
+  executionName: idSchema,
+  trainingJobName: idSchema,
+  /**
+   * Sent by the ASL's FinalizeRun Parameters and not read by the step. Kept accepted: the schema is
+   * strict, so dropping it would reject the packaged state machine's event (statemachines/ owns that).
+   */
+  datasetFingerprint: z.string().optional(),
+});
+export type FinalizeRunEvent = z.infer<typeof finalizeRunEventSchema>;
+
+/** FinalizeRun's output (`$.outcome`): the execution's output when the run COMPLETED. */
+export const runOutcomeSchema = z.strictObject({
+  status: z.enum(['COMPLETED', 'FAILED']),
+  trainingJobStatus: z.string(),
+  failureReason: z.string().optional(),
+  metrics: z.record(z.string(), z.number()),
+  modelArtifactUri: z.string().optional(),
+});
+export type RunOutcome = z.infer<typeof runOutcomeSchema>;
