@@ -34,6 +34,7 @@ import type { RunConfig } from '../../src/contracts/step-events';
 import { RunStore } from '../../src/status/run-store';
 import { batchKey } from '../../src/contracts/s3-layout';
 import type { DatasetPointers, OcrBatchSummary, PlanResult, RunOutcome } from '../../src/contracts/step-events';
+import { batchFileSchema, datasetManifestSchema } from '../../src/contracts/objects';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN_ID = 'local-demo-0001';
@@ -143,7 +144,7 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
       quarantinedCount: 0,
     });
     expect(plan).toEqual({ batches: [0], batchCount: 1, documentCount: DOCUMENTS, quarantinedCount: 0 });
-    const batch = (await getJson(batchKey(`runs/${RUN_ID}/`, 0))) as { batchIndex: number; documents: unknown[] };
+    const batch = batchFileSchema.parse(await getJson(batchKey(`runs/${RUN_ID}/`, 0)));
     expect(batchKey(`runs/${RUN_ID}/`, 0)).toBe(`runs/${RUN_ID}/batches/batch-00000.json`);
     expect(batch.batchIndex).toBe(0);
     expect(batch.documents).toHaveLength(DOCUMENTS);
@@ -180,7 +181,7 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
       counts: { documents: DOCUMENTS, quarantined: 0 },
     });
     expect(dataset.counts.train + dataset.counts.validation).toBe(DOCUMENTS);
-    const manifest = (await getJson(`${prefix}manifest.json`)) as { fingerprint: string; counts: { documents: number } };
+    const manifest = datasetManifestSchema.parse(await getJson(`${prefix}manifest.json`));
     expect(manifest.fingerprint).toBe(dataset.fingerprint);
     expect(manifest.counts.documents).toBe(DOCUMENTS);
     // The first build of this fingerprint: the run's own manifest is the same document.
