@@ -1,5 +1,5 @@
 /**
- * serverless.yml and the README cannot import src/config/settings.ts, so this test holds them to it: every
+ * serverless.yml and the README cannot import src/contracts/settings.ts, so this test holds them to it: every
  * setting's default, its environment mapping, no unknown DOCTRAIN_* variable, and the README's
  * configuration table. Renaming or re-defaulting a setting on one side only fails here, naming it.
  */
