@@ -16,6 +16,9 @@ const bucketSchema = z.string().min(3);
 const idSchema = z.string().min(1);
 const count = z.number().int().min(0);
 
+/** What every step that works on a run's S3 objects is told: where they are. */
+const runObjects = { bucket: bucketSchema, runId: idSchema, runPrefix: idSchema };
+
 // ---- ValidateInput ----------------------------------------------------------------------------------
 
 const hyperparameterValue = z.union([z.string(), z.number(), z.boolean()]);
@@ -119,9 +122,7 @@ export const validateInputOutputSchema = z.strictObject({ config: runConfigSchem
 // ---- PlanBatches ------------------------------------------------------------------------------------
 
 export const planBatchesEventSchema = z.strictObject({
-  bucket: bucketSchema,
-  runId: idSchema,
-  runPrefix: idSchema,
+  ...runObjects,
   documentsPrefix: idSchema,
   batchSize: z.number().int().min(1),
 });
@@ -143,9 +144,7 @@ export type PlanResult = z.infer<typeof planResultSchema>;
 
 /** The parameters of OcrBatch and CollectTextractJobs as domain functions (a lone caller may omit the TPS share). */
 export const ocrBatchParamsSchema = z.strictObject({
-  bucket: bucketSchema,
-  runId: idSchema,
-  runPrefix: idSchema,
+  ...runObjects,
   batchIndex: z.number().int().min(0),
   /**
    * This iteration's share of the Textract TPS quotas (the run config's `dataset.textractTpsPerBatch`).
@@ -175,9 +174,7 @@ export type OcrBatchSummary = z.infer<typeof ocrBatchSummarySchema>;
 // ---- BuildDataset -----------------------------------------------------------------------------------
 
 export const buildDatasetEventSchema = z.strictObject({
-  bucket: bucketSchema,
-  runId: idSchema,
-  runPrefix: idSchema,
+  ...runObjects,
   /** How many batches PlanBatches wrote: exactly their results are read, never a stale leftover. */
   batchCount: z.number().int().min(1),
   validationFraction: z.number().gt(0).lt(1),

@@ -13,21 +13,10 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadServerlessProject } from '../../../local/serverless-project';
 import * as events from '../../../src/contracts/step-events';
+import { lambdaTasks, type AslState } from '../asl-states';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const definition = loadServerlessProject(ROOT).stateMachines['trainPipeline'] as { States: Record<string, State> };
-
-type Json = Record<string, unknown>;
-interface State {
-  Type: string;
-  Resource?: unknown;
-  Parameters?: Json;
-  ItemSelector?: Json;
-  ResultSelector?: Json;
-  ResultPath?: string | null;
-  ItemProcessor?: { States: Record<string, State> };
-  [field: string]: unknown;
-}
+const definition = loadServerlessProject(ROOT).stateMachines['trainPipeline'] as { States: Record<string, AslState> };
 
 /** Each function (by its logical id): its event schema, its output schema and where the ASL puts the output. */
 const STEPS: Record<string, { event: z.ZodObject; output: z.ZodType; resultPath: string | null | undefined }> = {
@@ -49,21 +38,8 @@ const STATE_FIELDS: Record<string, z.ZodType> = {
   outcome: events.runOutcomeSchema,
 };
 
-const lambdaTasks = (states: Record<string, State>): { name: string; state: State; logicalId: string; itemSelector?: Json }[] => {
-  const found: { name: string; state: State; logicalId: string; itemSelector?: Json }[] = [];
-  const visit = (level: Record<string, State>, itemSelector?: Json): void => {
-    for (const [name, state] of Object.entries(level)) {
-      const logicalId = (state.Resource as { 'Fn::GetAtt'?: unknown[] } | undefined)?.['Fn::GetAtt']?.[0];
-      if (state.Type === 'Task' && typeof logicalId === 'string') found.push({ name, state, logicalId, ...(itemSelector ? { itemSelector } : {}) });
-      if (state.ItemProcessor) visit(state.ItemProcessor.States, state.ItemSelector);
-    }
-  };
-  visit(states);
-  return found;
-};
-
 /** Every JSONPath the ASL reads from the state (`key.$` values, *Path fields, Choice variables), with where. */
-const pathsRead = (states: Record<string, State>): { where: string; path: string }[] => {
+const pathsRead = (states: Record<string, AslState>): { where: string; path: string }[] => {
   const paths: { where: string; path: string }[] = [];
   const fromObject = (where: string, value: unknown): void => {
     if (Array.isArray(value)) value.forEach((item) => fromObject(where, item));
@@ -74,7 +50,7 @@ const pathsRead = (states: Record<string, State>): { where: string; path: string
       }
     }
   };
-  const visit = (level: Record<string, State>): void => {
+  const visit = (level: Record<string, AslState>): void => {
     for (const [name, state] of Object.entries(level)) {
       fromObject(name, state);
       if (state.ItemProcessor) visit(state.ItemProcessor.States);
@@ -119,7 +95,7 @@ describe('step events and outputs against the state machine', () => {
   it.each(tasks.map((task) => [task.name, task] as const))('%s sends exactly its function\'s event keys', (_name, task) => {
     const step = STEPS[task.logicalId];
     if (!step) throw new Error(`no contract for ${task.logicalId}`);
-    const parameters = task.state.Parameters ?? task.itemSelector ?? {};
+    const parameters = task.parameters ?? {};
     const sent = Object.keys(parameters).map((key) => key.replace(/\.\$$/, '')).sort();
     const declared = Object.keys(step.event.shape).sort();
     expect(sent.filter((key) => !declared.includes(key)), 'keys the ASL sends that the event schema does not declare').toEqual([]);
