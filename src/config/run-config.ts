@@ -7,16 +7,13 @@
  */
 import { s3Uri } from '../aws/s3-objects';
 import { InvalidInputError } from '../contracts/errors';
-import {
-  defaultTextractQuotas,
-  ocrConcurrencyFor,
-  splitTextractTps,
-  type TextractTps,
-} from '../textract/throughput';
+import type { TextractTps } from '../contracts/textract-tps';
+import { defaultTextractQuotas, ocrConcurrencyFor, splitTextractTps } from '../textract/throughput';
 import { parseOrThrow } from '../validation';
 import { checkpointPrefix, modelOutputPrefix, runPrefix } from '../contracts/s3-layout';
 import { deploymentSettingsSchema, type DeploymentSettings } from '../contracts/settings';
-import { executionInputSchema, type RunConfig } from '../contracts/step-events';
+import { executionInputSchema } from '../contracts/execution-input';
+import type { RunConfig } from '../contracts/step-events';
 
 /** On-demand USD/hour in us-east-1 (2026 list prices); used for the cost estimate only. */
 export const ON_DEMAND_PRICE_PER_HOUR: Readonly<Record<string, number>> = {

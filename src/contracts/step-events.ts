@@ -7,10 +7,8 @@
  * are its event's keys; each `$.<output>.<field>` the ASL reads is a field of that step's output).
  */
 import { z } from 'zod';
-import { checkHyperparameters } from '../config/hyperparameters';
 import { RUN_STATUSES } from '../status/run-status';
-import { textractTpsSchema } from '../textract/throughput';
-import { G5_INSTANCE_TYPES, s3UriSchema } from './settings';
+import { textractTpsSchema } from './textract-tps';
 
 const bucketSchema = z.string().min(3);
 const idSchema = z.string().min(1);
@@ -21,58 +19,10 @@ const runObjects = { bucket: bucketSchema, runId: idSchema, runPrefix: idSchema 
 
 // ---- ValidateInput ----------------------------------------------------------------------------------
 
-const hyperparameterValue = z.union([z.string(), z.number(), z.boolean()]);
-const hyperparameterName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'hyperparameter names are snake_case');
-
+/** What started the run (execution input `trigger`). */
 export const TRIGGERS = ['manual', 'schedule', 'cli', 'local'] as const;
 
-/** What an execution input may say. Every key is optional; unknown keys are rejected. */
-export const executionInputSchema = z.strictObject({
-  runId: z
-    .string()
-    .regex(
-      /^[a-z0-9][a-z0-9-]{0,47}$/,
-      'lowercase letters, digits and dashes, at most 48 characters (it names the SageMaker job, whose names ignore case)',
-    )
-    .optional(),
-  trigger: z.enum(TRIGGERS).optional(),
-  modelName: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a lowercase letter or digit, then lowercase letters, digits and dashes; at most 32 characters')
-    .optional(),
-  documentsPrefix: z
-    .string()
-    .min(1)
-    .regex(/^[^/].*\/$/, 'a key prefix ending with "/" and not starting with "/" (e.g. "documents/")')
-    .optional(),
-  dataset: z
-    .strictObject({
-      validationFraction: z.number().gt(0).lt(1).optional(),
-      batchSize: z.number().int().min(1).max(100).optional(),
-      /** Largest share of the documents that may be quarantined before the run fails (1 = never fails). */
-      maxQuarantineShare: z.number().min(0).max(1).optional(),
-      /** Copy each PNG/JPEG document as its page image for the trainer's `images` channel (LayoutLMv3). */
-      pageImages: z.boolean().optional(),
-    })
-    .optional(),
-  training: z
-    .strictObject({
-      instanceType: z.enum(G5_INSTANCE_TYPES).optional(),
-      spot: z.boolean().optional(),
-      maxRuntimeSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
-      maxWaitSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
-      volumeSizeGb: z.number().int().min(1).max(512).optional(),
-      /** Checked against the trainer's schema and SageMaker's limits (src/config/hyperparameters.ts). */
-      hyperparameters: z.record(hyperparameterName, hyperparameterValue).superRefine(checkHyperparameters).optional(),
-      /** A saved pretrained model (folder prefix or .tar.gz) passed to the job as its `model` channel. */
-      modelChannelUri: s3UriSchema.optional(),
-    })
-    .optional(),
-  pollSeconds: z.number().int().min(1).max(3600).optional(),
-});
-export type ExecutionInput = z.infer<typeof executionInputSchema>;
-
-/** ValidateInput's event: the raw execution input (parsed by executionInputSchema inside the step). */
+/** ValidateInput's event: the raw execution input (parsed by executionInputSchema, ./execution-input.ts, inside the step). */
 export const validateInputEventSchema = z.object({ input: z.unknown(), executionName: idSchema });
 
 /** The resolved run config: ValidateInput's output (`$.config`), read by every later state. Small: no document lists. */
