@@ -120,8 +120,8 @@ export const runNarrated = async (options: NarratedRunOptions): Promise<number> 
     if (trainStart && finalizeStart) phases.push(['  of which training (create -> done)', finalizeStart - trainStart]);
 
     const { record, events } = await pipeline.runRecord(runId);
-    const metrics = (record?.['metrics'] ?? {}) as Record<string, number>;
-    const counts = (record?.['datasetCounts'] ?? {}) as Record<string, number>;
+    const metrics = record?.metrics ?? {};
+    const counts = record?.datasetCounts ?? {};
     console.log(`\n=== ${options.title} summary ===`);
     console.log(`run:              ${runId} (execution ${outcome.status})`);
     console.log(`status:           ${record?.status ?? 'no run record'}`);

@@ -17,6 +17,10 @@ export const runRecordSchema = z.looseObject({
   status: z.enum(RUN_STATUSES),
   createdAt: z.string().min(1),
   updatedAt: z.string().min(1),
+  /** The training job's final metrics (FinalizeRun). */
+  metrics: z.record(z.string(), z.number()).optional(),
+  /** The dataset's counts (RecordTraining: BuildDataset's `counts`). */
+  datasetCounts: z.record(z.string(), z.number()).optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 
