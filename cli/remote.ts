@@ -1,7 +1,7 @@
 /** CLI commands that talk to AWS, or to the local AWS when AWS_ENDPOINT_URL_* point at it. */
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { dynamoDocumentClient, sfnClient } from '../src/aws/clients';
-import { InvalidInputError } from '../src/errors';
+import { InvalidInputError } from '../src/contracts/errors';
 import { isRunStatus, RunStore } from '../src/status/run-store';
 
 const storeFor = (table: string | undefined): RunStore => {
@@ -39,7 +39,7 @@ export const printStatus = async (runId: string, table?: string): Promise<number
 export const printRuns = async (status: string, table?: string): Promise<number> => {
   if (!isRunStatus(status)) throw new InvalidInputError(`--status must be one of PENDING, PREPARING, TRAINING, COMPLETED, FAILED, SKIPPED; got ${status}`);
   for (const run of await storeFor(table).listRunsByStatus(status)) {
-    const f1 = (run['metrics'] as Record<string, number> | undefined)?.['val_f1'];
+    const f1 = run.metrics?.['val_f1'];
     console.log(`${run.updatedAt}  ${run.runId}  ${run.status}${f1 === undefined ? '' : `  val_f1=${f1}`}`);
   }
   return 0;

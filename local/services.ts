@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { STAGE_SETTINGS, type StackSettingName } from '../src/config/settings';
+import { STAGE_SETTINGS, type StackSettingName } from '../src/contracts/settings';
 import { parseImageReference } from '../src/preflight';
 import { startLocalDynamoDB } from './dynamodb';
 import { startLocalEcr, trainerSourceDigest, type LocalEcr } from './ecr';
@@ -63,7 +63,7 @@ export const createTableInput = (tableName: string, properties: Record<string, u
   GlobalSecondaryIndexes: properties['GlobalSecondaryIndexes'] as CreateTableCommandInput['GlobalSecondaryIndexes'],
 });
 
-/** The stage's doctrain config as the functions' environment, exactly as serverless.yml sets it on AWS (`ENV: ${self:custom.config.<key>}`, the value as a string), derived from the stage settings (src/config/settings.ts). */
+/** The stage's doctrain config as the functions' environment, exactly as serverless.yml sets it on AWS (`ENV: ${self:custom.config.<key>}`, the value as a string), derived from the stage settings (src/contracts/settings.ts). */
 export const deploymentEnvironment = (config: Readonly<Record<string, unknown>>): Record<string, string> =>
   Object.fromEntries(STAGE_SETTINGS.filter(({ key }) => config[key] !== undefined).map(({ env, key }) => [env, String(config[key])]));
 

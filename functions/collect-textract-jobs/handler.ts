@@ -3,11 +3,8 @@ import { s3Client } from '../../src/aws/s3-client';
 import { textractClient } from '../../src/aws/textract-client';
 import { defineHandler } from '../../src/lambda/handler';
 import { collectTextractJobs } from '../../src/pipeline/collect-textract-jobs';
-import { ocrBatchParamsSchema } from '../../src/pipeline/ocr-batch';
+import { ocrBatchEventSchema } from '../../src/contracts/step-events';
 
-/** The Map passes each iteration its share of the Textract quotas: required here. */
-const eventSchema = ocrBatchParamsSchema.required({ textractTps: true });
-
-export const handler = defineHandler('CollectTextractJobs', eventSchema, (event) =>
+export const handler = defineHandler('CollectTextractJobs', ocrBatchEventSchema, (event) =>
   collectTextractJobs({ s3: s3Client(), textract: textractClient() }, event),
 );

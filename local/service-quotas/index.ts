@@ -6,7 +6,7 @@
  * account) and `denyAccess` answers AccessDeniedException (an account that does not let us read quotas).
  */
 import { createHash } from 'node:crypto';
-import { G5_INSTANCE_TYPES } from '../../src/config/settings';
+import { G5_INSTANCE_TYPES } from '../../src/contracts/settings';
 import { trainingQuotaName } from '../../src/preflight';
 import { JsonProtocolError, makeReaders, startJsonProtocolServer, type JsonObject, type LocalServer } from '../http/json-protocol-server';
 

@@ -5,23 +5,9 @@
 import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ON_DEMAND_PRICE_PER_HOUR } from '../config/run-config';
 import * as z from 'zod';
-import { attemptRecordSchema } from '../config/training-config';
+import { attemptRecordSchema } from '../contracts/training-config';
+import type { FinalizeRunEvent, RunOutcome } from '../contracts/step-events';
 import type { RunStore } from '../status/run-store';
-
-export interface FinalizeParams {
-  runId: string;
-  executionName: string;
-  trainingJobName: string;
-  datasetFingerprint?: string | undefined;
-}
-
-export interface RunOutcome {
-  status: 'COMPLETED' | 'FAILED';
-  trainingJobStatus: string;
-  failureReason?: string;
-  metrics: Record<string, number>;
-  modelArtifactUri?: string;
-}
 
 export interface TrainingCost {
   billableSeconds: number;
@@ -53,7 +39,7 @@ export const finalMetrics = (job: DescribeTrainingJobResponse): Record<string, n
 
 export const finalizeRun = async (
   deps: { sagemaker: SageMakerClient; store: RunStore; now: () => Date },
-  params: FinalizeParams,
+  params: FinalizeRunEvent,
 ): Promise<RunOutcome> => {
   const job = await deps.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: params.trainingJobName }));
   const trainingJobStatus = job.TrainingJobStatus ?? 'Unknown';

@@ -5,27 +5,11 @@
  */
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import type { InstancePlanEntry } from '../config/instance-plan';
+import type { PreflightEvent, PreflightResult } from '../contracts/step-events';
 import { resolveTrainingImage } from './image';
-import { checkInstanceQuotas, type QuotaReading } from './quotas';
+import { checkInstanceQuotas } from './quotas';
 
-export interface PreflightParams {
-  image: string;
-  imageDigest: string | null;
-  plan: readonly InstancePlanEntry[];
-  region: string;
-}
-
-export interface PreflightResult {
-  /** `repository@sha256:...`, what CreateTrainingJob runs. */
-  image: string;
-  imageDigest: string;
-  imageTag?: string;
-  /** The instance plan with every entry the account has no quota for removed. */
-  plan: InstancePlanEntry[];
-  quotas: QuotaReading[];
-  warnings: string[];
-}
+export type PreflightParams = PreflightEvent & { region: string };
 
 export const runPreflight = async (
   deps: { ecr: ECRClient; serviceQuotas: ServiceQuotasClient },

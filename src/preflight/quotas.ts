@@ -17,21 +17,15 @@ import {
   type ServiceQuotasClient,
 } from '@aws-sdk/client-service-quotas';
 import { formatPlanEntry, type InstancePlanEntry } from '../config/instance-plan';
-import { InstanceQuotaError } from '../errors';
+import { InstanceQuotaError } from '../contracts/errors';
 import { rethrowThrottling } from './throttling';
+import type { QuotaReading } from '../contracts/step-events';
 
 export const SAGEMAKER_SERVICE_CODE = 'sagemaker';
 
 /** SageMaker's quota names for training instances. */
 export const trainingQuotaName = (entry: InstancePlanEntry): string =>
   `${entry.instanceType} for ${entry.spot ? 'spot training job usage' : 'training job usage'}`;
-
-export interface QuotaReading {
-  entry: string;
-  quotaName: string;
-  quotaCode: string;
-  value: number;
-}
 
 export interface QuotaCheck {
   /** The plan entries the account can run, in order. */

@@ -7,11 +7,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { RunConflictError, StatusRegressionError } from '../errors';
-import { RUN_STATUSES, TRANSITION_CONDITION, statusRank, transitionConditionValues, type RunStatus } from './run-status';
-
-export const RUN_SK = 'RUN';
-export const runPk = (runId: string): string => `RUN#${runId}`;
+import { RunConflictError, StatusRegressionError } from '../contracts/errors';
+import { RUN_SK, eventSk, runEventItemSchema, runPk, runRecordSchema, type RunRecord } from '../contracts/run-record';
+import { parseOrThrow } from '../validation';
+import { RUN_STATUSES, TRANSITION_CONDITION, transitionConditionValues, type RunStatus } from './run-status';
 
 export interface StatusChange {
   runId: string;
@@ -35,16 +34,7 @@ export interface RunEvent {
   detail?: Record<string, unknown>;
 }
 
-export type RunRecord = Record<string, unknown> & {
-  runId: string;
-  status: RunStatus;
-  createdAt: string;
-  updatedAt: string;
-};
-
-/** Event sort keys group events by status rank; readers order them by `at` (see listEvents). */
-export const eventSk = (status: RunStatus, progressKey = ''): string =>
-  `EVENT#${statusRank(status)}#${status}#${progressKey}`;
+export type { RunRecord } from '../contracts/run-record';
 
 const RESERVED_ATTRIBUTES = new Set(['pk', 'sk', 'runId', 'executionName', 'status', 'statusRank', 'createdAt', 'updatedAt']);
 
@@ -137,7 +127,7 @@ export class RunStore {
     const result = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: runPk(runId), sk: RUN_SK }, ConsistentRead: true }),
     );
-    return result.Item as RunRecord | undefined;
+    return result.Item === undefined ? undefined : parseOrThrow(runRecordSchema, result.Item, `run record ${runId}`);
   }
 
   public async listEvents(runId: string): Promise<RunEvent[]> {
@@ -153,12 +143,13 @@ export class RunStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) {
+      for (const raw of page.Items ?? []) {
+        const item = parseOrThrow(runEventItemSchema, raw, `run event ${runId} ${String(raw['sk'])}`);
         events.push({
-          status: item['eventStatus'] as RunStatus,
-          at: String(item['at']),
-          ...(item['progressKey'] === undefined ? {} : { progressKey: String(item['progressKey']) }),
-          ...(item['detail'] === undefined ? {} : { detail: item['detail'] as Record<string, unknown> }),
+          status: item.eventStatus,
+          at: item.at,
+          ...(item.progressKey === undefined ? {} : { progressKey: item.progressKey }),
+          ...(item.detail === undefined ? {} : { detail: item.detail }),
         });
       }
       startKey = page.LastEvaluatedKey;
@@ -180,7 +171,7 @@ export class RunStore {
         Limit: limit,
       }),
     );
-    return (result.Items ?? []) as RunRecord[];
+    return (result.Items ?? []).map((item) => parseOrThrow(runRecordSchema, item, `run record in byStatus ${status}`));
   }
 }
 

@@ -4,37 +4,11 @@
  * (the ASL writes it back there), and keeps the run record's `attempts` list current: each attempt's job
  * name, instance type, spot, status, billable seconds and failure reason.
  */
-import * as z from 'zod';
-import { instancePlanSchema } from '../config/instance-plan';
-import { trainingConfigSchema, type TrainingConfig } from '../config/training-config';
+import type { TrainingAttemptEvent } from '../contracts/step-events';
+import type { TrainingConfig } from '../contracts/training-config';
 import { isRunStatus, type RunStore } from '../status/run-store';
 import { afterCapacityFailure, afterCreateFailure, attemptStarted, firstAttempt, type AttemptOutcome } from './attempts';
 
-const common = { runId: z.string().min(1), executionName: z.string().min(1), training: trainingConfigSchema };
-
-export const attemptEventSchema = z.discriminatedUnion('action', [
-  /** After BuildDataset: the first entry of the plan pre-flight kept. */
-  z.strictObject({ action: z.literal('first'), ...common, plan: instancePlanSchema }),
-  /** CreateTrainingJob answered (or the job was adopted): the run is TRAINING on this attempt. */
-  z.strictObject({ action: z.literal('started'), ...common, attributes: z.record(z.string(), z.unknown()).optional() }),
-  /** CreateTrainingJob failed: the caught error. */
-  z.strictObject({ action: z.literal('createFailed'), ...common, error: z.object({ Error: z.string(), Cause: z.string().optional() }) }),
-  /** The poll loop saw the job end for capacity: its last DescribeTrainingJob. */
-  z.strictObject({
-    action: z.literal('jobFailed'),
-    ...common,
-    job: z
-      .object({
-        TrainingJobStatus: z.string(),
-        FailureReason: z.string().optional(),
-        SecondaryStatus: z.string().optional(),
-        BillableTimeInSeconds: z.number().optional(),
-        TrainingTimeInSeconds: z.number().optional(),
-      })
-      .loose(),
-  }),
-]);
-export type AttemptEvent = z.infer<typeof attemptEventSchema>;
 
 /** What the run record shows of the current attempt, beside the list. */
 const currentAttempt = (training: TrainingConfig): Record<string, unknown> => ({
@@ -45,7 +19,7 @@ const currentAttempt = (training: TrainingConfig): Record<string, unknown> => ({
 });
 
 /** Records the attempts on the run as it is now (the status unchanged: a fallback is no status change). */
-const recordAttempts = async (deps: { store: RunStore; now: () => Date }, event: AttemptEvent, training: TrainingConfig): Promise<void> => {
+const recordAttempts = async (deps: { store: RunStore; now: () => Date }, event: TrainingAttemptEvent, training: TrainingConfig): Promise<void> => {
   const run = await deps.store.getRun(event.runId);
   const status = isRunStatus(run?.status) ? run.status : 'PREPARING';
   await deps.store.recordStatus({
@@ -59,7 +33,7 @@ const recordAttempts = async (deps: { store: RunStore; now: () => Date }, event:
   });
 };
 
-export const trainingAttemptStep = async (deps: { store: RunStore; now: () => Date }, event: AttemptEvent): Promise<TrainingConfig> => {
+export const trainingAttemptStep = async (deps: { store: RunStore; now: () => Date }, event: TrainingAttemptEvent): Promise<TrainingConfig> => {
   switch (event.action) {
     case 'first':
       return firstAttempt(event.training, event.plan, event.runId);

@@ -12,8 +12,8 @@
  */
 import { trainingJobName } from '../config/run-config';
 import { stoppingConditionFor } from '../config/instance-plan';
-import type { AttemptRecord, TrainingConfig } from '../config/training-config';
-import { InstancePlanExhaustedError, ThrottlingError, TrainingJobRejectedError } from '../errors';
+import type { AttemptRecord, TrainingConfig } from '../contracts/training-config';
+import { InstancePlanExhaustedError, ThrottlingError, TrainingJobRejectedError } from '../contracts/errors';
 
 /** What a failed CreateTrainingJob means for the run. */
 export type CreateFailureKind = 'throttled' | 'exists' | 'capacity' | 'rejected';

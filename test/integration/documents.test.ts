@@ -13,6 +13,7 @@ import { startLocalPipeline, uploadSyntheticReceipts, type LocalPipeline } from 
 import { incompressiblePng, multiPagePdf, multiPageTiff, withEncryptMarker } from '../../local/synth';
 import { getBytes, getJson, putBody } from '../../src/aws/s3-objects';
 import { s3Client } from '../../src/aws/clients';
+import { datasetManifestSchema } from '../../src/contracts/objects';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const SMALL_TRAINING = { epochs: 2, hidden_size: 32, num_layers: 1, num_heads: 2 };
@@ -74,13 +75,7 @@ describe('every common document type on the local pipeline', () => {
     // Assess: one record per page, with document id and page number
     const bucket = pipeline.services.bucket;
     const fingerprint = String(record?.['datasetFingerprint']);
-    const manifest = (await getJson(s3Client(), { bucket, key: `datasets/${fingerprint}/manifest.json` })) as {
-      recordLayout: string;
-      counts: { documents: number; pages: number };
-      files: { train: string[]; validation: string[] };
-      quarantined: { documentKey: string; reason: string }[];
-      textractPagesBilled: number;
-    };
+    const manifest = datasetManifestSchema.parse(await getJson(s3Client(), { bucket, key: `datasets/${fingerprint}/manifest.json` }));
     expect(manifest).toMatchObject({ recordLayout: 'page', counts: { documents: 4, pages: 2 + 3 + 2 } });
     expect(manifest.textractPagesBilled).toBe(7);
     const records: { id: string; documentId: string; page: { number: number }; words: string[]; labels: string[] }[] = [];

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPipeline, uploadSyntheticReceipts, type LocalPipeline } from '../../local/pipeline';
 import { getBytes, getJson, listKeys, parseS3Uri, putBody } from '../../src/aws/s3-objects';
 import { s3Client, sageMakerClient } from '../../src/aws/clients';
+import { datasetManifestSchema, datasetRecordSchema, quarantineReasonSchema } from '../../src/contracts/objects';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const SMALL_TRAINING = { epochs: 2, hidden_size: 32, num_layers: 1, num_heads: 2 };
@@ -72,18 +73,14 @@ describe('train pipeline on the local runtime', () => {
         `datasets/${fingerprint}/manifest.json`,
       ]),
     );
-    const manifest = (await getJson(s3Client(), { bucket, key: `datasets/${fingerprint}/manifest.json` })) as {
-      fingerprint: string;
-      counts: { documents: number; quarantined: number };
-      quarantined: { documentKey: string; reason: string }[];
-    };
+    const manifest = datasetManifestSchema.parse(await getJson(s3Client(), { bucket, key: `datasets/${fingerprint}/manifest.json` }));
     expect(manifest.fingerprint).toBe(fingerprint);
     expect(manifest.counts.documents).toBe(10);
     expect(manifest.quarantined.map((entry) => entry.documentKey).sort()).toEqual(['documents/broken-scan.png', 'documents/notes.txt']);
     const firstLine = Buffer.from(await getBytes(s3Client(), { bucket, key: `datasets/${fingerprint}/train-00000.jsonl` }))
       .toString('utf8')
       .split('\n')[0];
-    const doc = JSON.parse(firstLine ?? '{}') as { words: string[]; bboxes: number[][]; labels: string[] };
+    const doc = datasetRecordSchema.parse(JSON.parse(firstLine ?? '{}'));
     expect(doc.words.length).toBeGreaterThan(10);
     expect(doc.bboxes).toHaveLength(doc.words.length);
     expect(doc.labels).toHaveLength(doc.words.length);
@@ -97,7 +94,7 @@ describe('train pipeline on the local runtime', () => {
     expect(quarantineKeys).toEqual(
       expect.arrayContaining(['quarantine/e2e-complete/documents/broken-scan.png.reason.json', 'quarantine/e2e-complete/documents/notes.txt.reason.json']),
     );
-    const reason = (await getJson(s3Client(), { bucket, key: 'quarantine/e2e-complete/documents/broken-scan.png.reason.json' })) as { reason: string };
+    const reason = quarantineReasonSchema.parse(await getJson(s3Client(), { bucket, key: 'quarantine/e2e-complete/documents/broken-scan.png.reason.json' }));
     expect(reason.reason).toMatch(/content is plain text, not a PNG, JPEG, TIFF or PDF document \(its name ends in .png/);
 
     // Assess: the model artifact is a real model.tar.gz with the trainer's outputs
@@ -278,10 +275,9 @@ describe('train pipeline on the local runtime', () => {
     expect((record?.['failure'] as { message: string }).message).toContain('hidden_size=33');
     expect(events.map((event) => event.status).at(-1)).toBe('FAILED');
     // The unchanged documents were OCR'd by the first run: this run paid for no Textract page.
-    const manifest = (await getJson(s3Client(), {
-      bucket: pipeline.services.bucket,
-      key: `runs/${runId}/dataset-manifest.json`,
-    })) as { ocrCacheHits: number; textractPagesBilled: number };
+    const manifest = datasetManifestSchema.parse(
+      await getJson(s3Client(), { bucket: pipeline.services.bucket, key: `runs/${runId}/dataset-manifest.json` }),
+    );
     expect(manifest.ocrCacheHits).toBe(10);
     expect(manifest.textractPagesBilled).toBe(0);
   });

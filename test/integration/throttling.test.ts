@@ -13,6 +13,7 @@ import { PIPELINE_STATE_MACHINE, startLocalPipeline, uploadSyntheticReceipts, ty
 import { prepareStateMachine, runExecution, type ExecutionOutcome, type PreparedStateMachine } from '../../local/stepfunctions';
 import { s3Client } from '../../src/aws/clients';
 import { getJson, listKeys } from '../../src/aws/s3-objects';
+import { datasetManifestSchema } from '../../src/contracts/objects';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const DOCUMENTS = 8;
@@ -116,9 +117,7 @@ describe('Textract throttling on the local pipeline', () => {
     expect(dataset.fingerprint).toBe(reference.fingerprint);
     expect(dataset.counts).toEqual(reference.counts);
     const bucket = pipeline.services.bucket;
-    const manifest = (await getJson(s3Client(), { bucket, key: `datasets/${dataset.fingerprint}/manifest.json` })) as {
-      counts: { documents: number; quarantined: number };
-    };
+    const manifest = datasetManifestSchema.parse(await getJson(s3Client(), { bucket, key: `datasets/${dataset.fingerprint}/manifest.json` }));
     expect(manifest.counts).toMatchObject({ documents: DOCUMENTS, quarantined: 0 });
     expect(await listKeys(s3Client(), bucket, 'quarantine/throttle-30/')).toEqual([]);
   });

@@ -26,10 +26,12 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadServerlessProject } from '../../../local/serverless-project';
 import { walkStates } from '../../../local/stepfunctions';
-import { G5_INSTANCE_TYPES, readDeploymentSettings, resolveRunConfig, type ResolvedRunConfig } from '../../../src/config/run-config';
+import { readDeploymentSettings, resolveRunConfig } from '../../../src/config/run-config';
+import { G5_INSTANCE_TYPES } from '../../../src/contracts/settings';
+import { datasetPrefix } from '../../../src/contracts/s3-layout';
+import type { DatasetPointers, RunConfig } from '../../../src/contracts/step-events';
 import { SAGEMAKER_HYPERPARAMETER_LIMITS } from '../../../src/config/hyperparameters';
 import { TEXTRACT_LIMITS } from '../../../src/documents/textract-limits';
-import { datasetPrefix, type DatasetPointers } from '../../../src/pipeline/dataset-step';
 import { textractJobToken } from '../../../src/pipeline/ocr-batch';
 import { MAX_BLOCKS_PER_RESPONSE, detectWords, getTextDetection, startTextDetection } from '../../../src/pipeline/textract-ocr';
 import { trainingChannels } from '../../../src/pipeline/training-channels';
@@ -103,7 +105,7 @@ const STACK_ENV = {
 };
 
 /** What BuildDataset returns for this run (its inputDataConfig from the same function it uses). */
-const datasetFor = (config: ResolvedRunConfig, pageImages: boolean): DatasetPointers => {
+const datasetFor = (config: RunConfig, pageImages: boolean): DatasetPointers => {
   const fingerprint = 'f'.repeat(64);
   const prefix = `s3://${config.bucket}/${datasetPrefix(fingerprint)}`;
   const sources = {
@@ -124,7 +126,7 @@ const datasetFor = (config: ResolvedRunConfig, pageImages: boolean): DatasetPoin
 };
 
 /** The execution state when the training states run: ValidateInput's config, PlanBatches' plan, BuildDataset's pointers. */
-const trainingState = (env: Record<string, string>, input: Json, executionName: string): { state: Json; config: ResolvedRunConfig } => {
+const trainingState = (env: Record<string, string>, input: Json, executionName: string): { state: Json; config: RunConfig } => {
   const config = resolveRunConfig(readDeploymentSettings({ ...STACK_ENV, ...env }), input, executionName);
   const plan = { documentCount: 1000, quarantinedCount: 0, batchCount: 100 };
   // Preflight resolves the image to `repository@sha256:<digest>`: the reference CreateTrainingJob runs.

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  G5_INSTANCE_TYPES,
-  deploymentSettingsSchema,
-  readDeploymentSettings,
-  resolveRunConfig,
-  runIdFromExecutionName,
-  trainingJobName,
-  type DeploymentSettings,
-} from '../../../src/config/run-config';
-import { InvalidInputError } from '../../../src/errors';
+import { readDeploymentSettings, resolveRunConfig, runIdFromExecutionName, trainingJobName } from '../../../src/config/run-config';
+import { G5_INSTANCE_TYPES, deploymentSettingsSchema, type DeploymentSettings } from '../../../src/contracts/settings';
+import { InvalidInputError } from '../../../src/contracts/errors';
 
 /** SageMaker's CreateTrainingJob name pattern (API reference, TrainingJobName). */
 const SAGEMAKER_JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;

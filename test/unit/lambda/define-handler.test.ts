@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../../src/errors';
+import { InvalidInputError } from '../../../src/contracts/errors';
 import { defineHandler } from '../../../src/lambda/handler';
 import { requireEnv } from '../../../src/lambda/env';
 

@@ -8,18 +8,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadServerlessProject } from '../../../local/serverless-project';
+import { lambdaTasks, type AslState, type Json } from '../asl-states';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const project = loadServerlessProject(ROOT);
-
-type Json = Record<string, unknown>;
-interface State {
-  Type: string;
-  Resource?: unknown;
-  Parameters?: Json;
-  ItemSelector?: Json;
-  ItemProcessor?: { States: Record<string, State> };
-}
 
 const isPlainObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -50,22 +42,10 @@ const canonical = (value: unknown): string =>
     : JSON.stringify(value);
 
 /** Every shape of event the state machine sends to the function with this logical id. */
-const shapesSentTo = (logicalId: string): { state: string; shape: Json }[] => {
-  const definition = project.stateMachines['trainPipeline'] as { States: Record<string, State> };
-  const found: { state: string; shape: Json }[] = [];
-  const visit = (states: Record<string, State>, itemSelector?: Json): void => {
-    for (const [name, state] of Object.entries(states)) {
-      const target = (state.Resource as { 'Fn::GetAtt'?: unknown[] } | undefined)?.['Fn::GetAtt']?.[0];
-      if (state.Type === 'Task' && target === logicalId) {
-        const parameters = state.Parameters ?? itemSelector;
-        if (parameters) found.push({ state: name, shape: shapeOf(parameters) });
-      }
-      if (state.ItemProcessor) visit(state.ItemProcessor.States, state.ItemSelector);
-    }
-  };
-  visit(definition.States);
-  return found;
-};
+const shapesSentTo = (logicalId: string): { state: string; shape: Json }[] =>
+  lambdaTasks((project.stateMachines['trainPipeline'] as { States: Record<string, AslState> }).States)
+    .filter((task) => task.logicalId === logicalId && task.parameters !== undefined)
+    .map((task) => ({ state: task.name, shape: shapeOf(task.parameters ?? {}) }));
 
 describe('events/ sample events', () => {
   it('exist for every function of serverless.yml, and only for those', () => {

@@ -11,7 +11,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InstancePlanEntry } from '../../../src/config/instance-plan';
-import { InstanceQuotaError, ThrottlingError, TrainingImageNotFoundError } from '../../../src/errors';
+import { InstanceQuotaError, ThrottlingError, TrainingImageNotFoundError } from '../../../src/contracts/errors';
 import { parseImageReference, runPreflight, trainingQuotaName } from '../../../src/preflight';
 
 const ecr = mockClient(ECRClient);

@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb';
 import { loadServerlessProject } from '../../../local/serverless-project';
 import { createTableInput } from '../../../local/services';
-import { RunConflictError, StatusRegressionError } from '../../../src/errors';
-import { RUN_SK, RunStore, eventSk, runPk, type StatusChange } from '../../../src/status/run-store';
+import { RunConflictError, StatusRegressionError } from '../../../src/contracts/errors';
+import { RUN_SK, eventSk, runPk } from '../../../src/contracts/run-record';
+import { RunStore, type StatusChange } from '../../../src/status/run-store';
 import { RUN_STATUSES, canTransition } from '../../../src/status/run-status';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -10,10 +10,11 @@ import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb'
 import { loadServerlessProject } from '../../../local/serverless-project';
 import { createTableInput } from '../../../local/services';
 import { readDeploymentSettings, resolveRunConfig } from '../../../src/config/run-config';
-import type { TrainingConfig } from '../../../src/config/training-config';
-import { InstancePlanExhaustedError } from '../../../src/errors';
+import type { TrainingConfig } from '../../../src/contracts/training-config';
+import { InstancePlanExhaustedError } from '../../../src/contracts/errors';
 import { RunStore } from '../../../src/status/run-store';
-import { attemptEventSchema, trainingAttemptStep } from '../../../src/training/attempt-step';
+import { trainingAttemptEventSchema } from '../../../src/contracts/step-events';
+import { trainingAttemptStep } from '../../../src/training/attempt-step';
 
 const TABLE = 'doctrain-attempts';
 const EXECUTION = 'exec-1';
@@ -37,7 +38,7 @@ const configFor = (runId: string, fallbacks: string): TrainingConfig =>
 
 /** The event as the handler gets it: parsed by the step's own schema (the state's executionName filled in). */
 const step = (event: Record<string, unknown>): Promise<TrainingConfig> =>
-  trainingAttemptStep(deps(), attemptEventSchema.parse({ executionName: EXECUTION, ...event }));
+  trainingAttemptStep(deps(), trainingAttemptEventSchema.parse({ executionName: EXECUTION, ...event }));
 
 beforeAll(async () => {
   server = await startLocalDynamoDB();

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { resolveRunConfig, readDeploymentSettings } from '../../../src/config/run-config';
-import type { TrainingConfig } from '../../../src/config/training-config';
-import { InstancePlanExhaustedError, ThrottlingError, TrainingJobRejectedError } from '../../../src/errors';
+import type { TrainingConfig } from '../../../src/contracts/training-config';
+import { InstancePlanExhaustedError, ThrottlingError, TrainingJobRejectedError } from '../../../src/contracts/errors';
 import {
   CAPACITY_FAILURE_PATTERNS,
   MAX_CREATE_RETRIES,

@@ -2,13 +2,14 @@
  * Every deployment setting, defined once: where serverless.yml takes it from, the environment variable
  * the functions read it from, its type (parsing the string Lambda hands over), its default and a doc line.
  * `deploymentSettingsSchema` is derived from these definitions, and so is the local runtime's environment
- * (local/services.ts). serverless.yml cannot import TypeScript, so test/unit/config/settings-drift.test.ts
+ * (local/services.ts). serverless.yml cannot import TypeScript, so test/unit/contracts/settings-drift.test.ts
  * checks it (defaults, environment mapping) and the README's configuration table against this module.
  *
  * Adding a setting: one entry below, its key under custom.doctrain.defaults, its env line in
  * provider.environment, its README row; the drift test names whichever is missing.
  */
 import * as z from 'zod';
+import { DEFAULT_DOCUMENTS_PREFIX } from './s3-layout';
 
 export const G5_INSTANCE_TYPES = [
   'ml.g5.xlarge',
@@ -91,7 +92,7 @@ export const DEPLOYMENT_SETTINGS = {
     doc: "the function's region (set by Lambda)",
   } satisfies SettingDefinition,
   DOCTRAIN_MODEL_NAME: stage('modelName', z.string(), 'receipts', 'model lineage: models/<name>/, checkpoints/<name>/<runId>/'),
-  DOCTRAIN_DOCUMENTS_PREFIX: stage('documentsPrefix', z.string(), 'documents/', 'where documents and annotations are'),
+  DOCTRAIN_DOCUMENTS_PREFIX: stage('documentsPrefix', z.string(), DEFAULT_DOCUMENTS_PREFIX, 'where documents and annotations are'),
   DOCTRAIN_INSTANCE_TYPE: stage('instanceType', z.enum(G5_INSTANCE_TYPES), 'ml.g5.xlarge', 'training instance type (any ml.g5.*)'),
   DOCTRAIN_SPOT: stage('spot', envBoolean, true, 'managed spot training'),
   DOCTRAIN_INSTANCE_FALLBACKS: stage(

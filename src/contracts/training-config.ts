@@ -5,7 +5,7 @@
  * current job (`$.config.training.jobName`: create, poll, stop, finalize) follows the current attempt.
  */
 import * as z from 'zod';
-import { instancePlanSchema } from './instance-plan';
+import { instancePlanSchema } from '../config/instance-plan';
 import { G5_INSTANCE_TYPES } from './settings';
 
 /** One training attempt as the run record keeps it (`attempts`, in order). */

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import * as errors from '../../src/errors';
+import * as errors from '../../../src/contracts/errors';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const ASL = parse(readFileSync(path.join(ROOT, 'statemachines/train-pipeline.asl.yml'), 'utf8')) as unknown;
 
 /** Every name in every ErrorEquals list of the definition, nested Map states included. */

@@ -2,7 +2,7 @@
  * Typed errors. Each `name` is a string literal, stable and independent of the class identifier (a
  * minifier renames classes, never strings): the state machine's Retry/Catch `ErrorEquals` lists match on
  * it, so renaming one is a breaking change to `statemachines/train-pipeline.asl.yml`.
- * test/unit/errors.test.ts checks that every name the ASL matches is one of these, and the reverse for
+ * test/unit/contracts/errors.test.ts checks that every name the ASL matches is one of these, and the reverse for
  * the errors the ASL must retry or catch.
  */
 export const ERROR_NAMES = [
