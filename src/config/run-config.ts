@@ -13,6 +13,7 @@ import {
   splitTextractTps,
   type TextractTps,
 } from '../textract/throughput';
+import { MIN_POLL_SECONDS } from '../polling/schedule';
 import { parseOrThrow } from '../validation';
 import { checkHyperparameters } from './hyperparameters';
 import { G5_INSTANCE_TYPES, deploymentSettingsSchema, s3UriSchema, type DeploymentSettings } from './settings';
@@ -77,7 +78,8 @@ export const executionInputSchema = z.strictObject({
       modelChannelUri: s3UriSchema.optional(),
     })
     .optional(),
-  pollSeconds: z.number().int().min(1).max(3600).optional(),
+  /** The poll loop's shortest wait; the floor keeps the loop inside its history budget (src/polling/schedule.ts). */
+  pollSeconds: z.number().int().min(MIN_POLL_SECONDS).max(3600).optional(),
 });
 export type ExecutionInput = z.infer<typeof executionInputSchema>;
 

@@ -14,7 +14,8 @@ export interface FinalizeParams {
 }
 
 export interface RunOutcome {
-  status: 'COMPLETED' | 'FAILED';
+  /** STOPPED: the job ended Stopped after a stop request on the run (`doctrain stop`); FAILED: any other non-completion. */
+  status: 'COMPLETED' | 'FAILED' | 'STOPPED';
   trainingJobStatus: string;
   failureReason?: string;
   metrics: Record<string, number>;
@@ -56,13 +57,16 @@ export const finalizeRun = async (
   const job = await deps.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: params.trainingJobName }));
   const trainingJobStatus = job.TrainingJobStatus ?? 'Unknown';
   const completed = trainingJobStatus === 'Completed';
+  const stopped = trainingJobStatus === 'Stopped' && (await deps.store.getRun(params.runId))?.['stopRequested'] !== undefined;
   const metrics = finalMetrics(job);
   const modelArtifactUri = job.ModelArtifacts?.S3ModelArtifacts;
   const failureReason = completed
     ? undefined
-    : (job.FailureReason ?? `Training job ${params.trainingJobName} ended ${trainingJobStatus}`);
+    : stopped
+      ? `Training job ${params.trainingJobName} stopped on request`
+      : (job.FailureReason ?? `Training job ${params.trainingJobName} ended ${trainingJobStatus}`);
   const outcome: RunOutcome = {
-    status: completed ? 'COMPLETED' : 'FAILED',
+    status: completed ? 'COMPLETED' : stopped ? 'STOPPED' : 'FAILED',
     trainingJobStatus,
     metrics,
     ...(failureReason === undefined ? {} : { failureReason }),
@@ -80,7 +84,7 @@ export const finalizeRun = async (
       spot: job.EnableManagedSpotTraining ?? false,
       metrics,
       modelArtifactUri: outcome.modelArtifactUri,
-      failure: failureReason === undefined ? undefined : { error: 'TrainingJobFailed', message: failureReason },
+      failure: failureReason === undefined || stopped ? undefined : { error: 'TrainingJobFailed', message: failureReason },
       ...trainingCost(job),
     },
     detail: { trainingJobStatus, ...(failureReason === undefined ? {} : { failureReason }) },

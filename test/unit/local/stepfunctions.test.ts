@@ -10,6 +10,7 @@ const validateInput: FunctionEntry = {
   logicalId: lambdaLogicalId('validateInput'),
   modulePath: new URL('../../../functions/validate-input/handler.ts', import.meta.url).pathname,
   exportName: 'handler',
+  eventPatterns: [],
 };
 
 let dynamo: LocalDynamoDB;
