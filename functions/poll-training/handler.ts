@@ -37,7 +37,8 @@ export const handler = defineHandler('PollTraining', eventSchema, async (event) 
         checkpointStaleFactor: settings.DOCTRAIN_CHECKPOINT_STALE_FACTOR,
       },
       onCheckpointStale: (warning) => {
-        logger.warn('checkpoint watchdog', { runId: event.runId, ...warning });
+        const { message, ...figures } = warning;
+        logger.warn(`checkpoint watchdog: ${message}`, { runId: event.runId, ...figures });
         metrics.addDimension('modelName', settings.DOCTRAIN_MODEL_NAME);
         metrics.addMetric('CheckpointStale', MetricUnit.Count, 1);
         metrics.addMetric('CheckpointAgeSeconds', MetricUnit.Seconds, warning.ageSeconds);
