@@ -10,14 +10,14 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateTrainingJobCommand, DescribeTrainingJobCommand, type DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
+import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
 import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/lib-dynamodb';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoDocumentClient, s3Client, sageMakerClient } from '../../src/aws/clients';
-import { putBody } from '../../src/aws/s3-objects';
+import { dynamoDocumentClient, sageMakerClient } from '../../src/aws/clients';
 import { HISTORY_EVENT_LIMIT } from '../../src/polling/schedule';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
+import { createRehearsalRun, fakeTrainer, pollLoopInput, type RehearsalRun } from '../../local/rehearsal';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const TIME_SCALE = 20_000;
@@ -27,7 +27,6 @@ const LOOP_HISTORY_BUDGET = 240;
 
 let pipeline: LocalPipeline;
 let dataDir: string;
-let bucket: string;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'doctrain-polling-'));
@@ -39,19 +38,17 @@ beforeAll(async () => {
     retryIntervalMs: 25,
     sagemaker: {
       runner: 'process',
-      trainer: { dir: path.join(root, 'test', 'unit', 'local', 'fixtures'), module: 'fake_trainer' },
+      trainer: fakeTrainer(root),
       timeScale: TIME_SCALE,
       checkpointSyncSeconds: 0.2,
     },
   });
-  bucket = pipeline.services.bucket;
   // The poll step reads its settings at each call; these are the stage's, tuned for the rehearsal.
   Object.assign(process.env, {
     DOCTRAIN_LOOP_HISTORY_BUDGET: String(LOOP_HISTORY_BUDGET),
     // One fake epoch (0.5-1 real s) is 10,000-20,000 job seconds.
     DOCTRAIN_CHECKPOINT_INTERVAL_SECONDS: '20000',
   });
-  await putBody(s3Client(), { bucket, key: 'datasets/polling/train-00000.jsonl' }, '{}\n', 'application/x-ndjson');
 }, 60_000);
 
 afterAll(async () => {
@@ -59,60 +56,9 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-interface TrainingRun {
-  runId: string;
-  jobName: string;
-  checkpointS3Uri: string;
-}
-
-/** A training job of `epochs` x `epochSeconds` (real) and its run record, as the steps before the loop leave them. */
-const createTrainingRun = async (
-  runId: string,
-  options: { epochs: number; epochSeconds: number; spot?: boolean; checkpointing?: boolean },
-): Promise<TrainingRun> => {
-  const jobName = `doctrain-${runId}-a1`;
-  const checkpointS3Uri = `s3://${bucket}/checkpoints/polling/${runId}/`;
-  await sageMakerClient().send(
-    new CreateTrainingJobCommand({
-      TrainingJobName: jobName,
-      AlgorithmSpecification: {
-        TrainingImage: 'doctrain-trainer:local',
-        TrainingInputMode: 'File',
-        MetricDefinitions: [
-          { Name: 'val_f1', Regex: 'val_f1=([0-9.]+)' },
-          { Name: 'train_loss', Regex: 'train_loss=([0-9.]+)' },
-        ],
-      },
-      RoleArn: 'arn:aws:iam::000000000000:role/doctrain-local-sagemaker',
-      InputDataConfig: [
-        {
-          ChannelName: 'train',
-          DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${bucket}/datasets/polling/train-`, S3DataDistributionType: 'FullyReplicated' } },
-        },
-      ],
-      OutputDataConfig: { S3OutputPath: `s3://${bucket}/models/polling/` },
-      ResourceConfig: { InstanceType: 'ml.g5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 },
-      StoppingCondition: { MaxRuntimeInSeconds: 20 * DAY, ...(options.spot ? { MaxWaitTimeInSeconds: 25 * DAY } : {}) },
-      EnableManagedSpotTraining: options.spot ?? false,
-      HyperParameters: { epochs: String(options.epochs), epoch_seconds: String(options.epochSeconds) },
-      // Without checkpointing the trainer writes to a folder nothing syncs, as a trainer that stopped checkpointing.
-      ...(options.checkpointing === false ? {} : { CheckpointConfig: { S3Uri: checkpointS3Uri, LocalPath: '/opt/ml/checkpoints' } }),
-    }),
-  );
-  for (const status of ['PENDING', 'TRAINING'] as const) {
-    await pipeline.store.recordStatus({ runId, executionName: runId, status, at: new Date().toISOString(), attributes: { trainingJobName: jobName } });
-  }
-  return { runId, jobName, checkpointS3Uri };
-};
-
-/** The input a continued execution gets (statemachines/train-pipeline.asl.yml, ContinueAsNew). */
-const loopInput = (run: TrainingRun): unknown => ({
-  continuation: {
-    config: { runId: run.runId, pollSeconds: 10, training: { jobName: run.jobName, checkpointS3Uri: run.checkpointS3Uri } },
-    dataset: { fingerprint: 'polling' },
-    polling: { pollCount: 0, executions: [run.runId], waitSeconds: 10 },
-  },
-});
+const createTrainingRun = (runId: string, options: Parameters<typeof createRehearsalRun>[2]): Promise<RehearsalRun> =>
+  createRehearsalRun(pipeline, runId, options);
+const loopInput = (run: RehearsalRun): unknown => pollLoopInput(run);
 
 const describeJob = (name: string): Promise<DescribeTrainingJobResponse> => sageMakerClient().send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
 
