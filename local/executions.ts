@@ -180,6 +180,6 @@ export class LocalStepFunctions {
       },
     };
     const targets = this.options.functions.filter((fn) => fn.eventPatterns.some((pattern) => matchesPattern(pattern, event)));
-    for (const fn of targets) await lambdaHandler(fn)(event as unknown as Json);
+    for (const fn of targets) await lambdaHandler(fn)(event);
   }
 }
