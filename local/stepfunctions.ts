@@ -50,6 +50,11 @@ const SERVICE_INTEGRATION = /^arn:aws:states:::(?:aws-sdk:)?([a-z0-9]+):([A-Za-z
 export const serviceIntegrationHandler = (resource: string): TaskHandler => {
   const match = SERVICE_INTEGRATION.exec(resource);
   const [, service = '', action = '', pattern] = match ?? [];
+  if (match && service === 'states' && !pattern) {
+    // Step Functions' own integrations need the executions of this runtime: LocalStepFunctions
+    // (local/executions.ts) serves them; a machine prepared without it fails only if it reaches one.
+    return () => Promise.reject(new TaskError('States.Runtime', `Local runtime: ${resource} needs the local Step Functions service (local/executions.ts)`));
+  }
   const sdk = SDK_MODULES[service];
   if (!match || !sdk) throw new Error(`Local runtime: no route for Task resource ${resource}`);
   if (pattern) throw new Error(`Local runtime: the ${pattern} integration pattern is not supported (${resource})`);
