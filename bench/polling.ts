@@ -93,8 +93,12 @@ const measureLoop = async () => {
   }
 };
 
-/** Transitions of a retrain outside the loop: EnterPipeline .. StartPolling with B OCR batches, then FinalizeRun, RunOutcome, Done. */
-const fixedTransitions = (batches: number): number => 11 + 3 * batches + 3;
+/**
+ * Transitions of a retrain outside the loop: EnterPipeline, ValidateInput, RecordPending, PlanBatches,
+ * RecordPreparing, OcrDocuments + 3 a batch, BuildDataset, CreateTrainingJob, RecordTraining, StartPolling,
+ * InitPolling; then FinalizeRun, RunOutcome, Done. The same for both loops (they differ in the loop only).
+ */
+const fixedTransitions = (batches: number): number => 12 + 3 * batches + 3;
 /** Lambda calls outside the loop: ValidateInput, RecordPending, PlanBatches, RecordPreparing, B x OcrBatch, BuildDataset, RecordTraining, FinalizeRun. */
 const fixedLambdaCalls = (batches: number): number => 7 + batches;
 

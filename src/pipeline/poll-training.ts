@@ -48,10 +48,17 @@ export interface CheckpointWarning {
   message: string;
 }
 
+/** What the loop's Choice (and a step after it) reads of the job, named as DescribeTrainingJob names it. */
+export interface PolledJob {
+  TrainingJobStatus: string;
+  SecondaryStatus: string;
+  FailureReason?: string;
+  TrainingTimeInSeconds?: number;
+  BillableTimeInSeconds?: number;
+}
+
 export interface PollResult extends PollingState {
-  trainingJobStatus: string;
-  secondaryStatus: string;
-  failureReason?: string;
+  job: PolledJob;
   elapsedSeconds: number;
   waitSeconds: number;
   /** A stop was asked for on the run record and the job is still running: the loop stops it. */
@@ -215,9 +222,13 @@ export const pollTraining = async (
   return {
     pollCount,
     executions: params.polling.executions,
-    trainingJobStatus: status,
-    secondaryStatus: secondary,
-    ...(job.FailureReason === undefined ? {} : { failureReason: job.FailureReason }),
+    job: {
+      TrainingJobStatus: status,
+      SecondaryStatus: secondary,
+      ...(job.FailureReason === undefined ? {} : { FailureReason: job.FailureReason }),
+      ...(job.TrainingTimeInSeconds === undefined ? {} : { TrainingTimeInSeconds: job.TrainingTimeInSeconds }),
+      ...(job.BillableTimeInSeconds === undefined ? {} : { BillableTimeInSeconds: job.BillableTimeInSeconds }),
+    },
     elapsedSeconds,
     waitSeconds: nextPollSeconds({ pollSeconds: params.pollSeconds, maxPollSeconds: deps.settings.maxPollSeconds }, elapsedSeconds, { stopping }),
     stopRequested: stopRequestedOnRecord && status === 'InProgress',

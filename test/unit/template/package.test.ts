@@ -336,6 +336,9 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     expect(Object.keys(input['continuation'] as Json).sort()).toEqual(['config.$', 'dataset.$', 'polling']);
     expect(input['AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$']).toBe('$$.Execution.Id');
     expect(definition.States[start?.Next ?? '']?.Type).toBe('Succeed');
+    // A later job of the same execution keeps its poll count (the history budget is per execution).
+    expect(definition.States['StartPolling']?.Choices?.map((c) => c.Next)).toEqual(['PollNewJob']);
+    expect(definition.States['StartPolling']?.Default).toBe('InitPolling');
   });
 
   it('stops the training job of an execution stopped from outside (EventBridge -> StopEndedRun)', () => {
