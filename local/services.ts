@@ -27,7 +27,15 @@ export interface LocalServicesOptions {
   /** Fixed ports (for `doctrain local up` and the aws CLI); default free ports. */
   ports?: Partial<Record<'s3' | 'dynamodb' | 'textract' | 'sagemaker', number>>;
   textractMaxTps?: number;
-  sagemaker?: { runner?: 'auto' | 'process' | 'docker'; faults?: LocalSageMakerFaults; checkpointSyncSeconds?: number };
+  sagemaker?: {
+    runner?: 'auto' | 'process' | 'docker';
+    faults?: LocalSageMakerFaults;
+    checkpointSyncSeconds?: number;
+    /** Job seconds per real second (long jobs rehearsed quickly; local/sagemaker/index.ts). */
+    timeScale?: number;
+    /** Another trainer package (folder and module), e.g. a test's fake trainer; default training-image's. */
+    trainer?: { dir: string; module: string };
+  };
 }
 
 export interface LocalServices {
@@ -136,7 +144,9 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
     closers.push(() => serviceQuotas.close());
     const sagemaker = await startLocalSageMaker({
       workDir: path.join(options.dataDir, 'sagemaker'),
-      trainerDir: path.join(options.root, 'training-image'),
+      trainerDir: options.sagemaker?.trainer?.dir ?? path.join(options.root, 'training-image'),
+      ...(options.sagemaker?.trainer === undefined ? {} : { module: options.sagemaker.trainer.module }),
+      ...(options.sagemaker?.timeScale === undefined ? {} : { timeScale: options.sagemaker.timeScale }),
       runner: options.sagemaker?.runner ?? 'auto',
       ...(options.ports?.sagemaker === undefined ? {} : { port: options.ports.sagemaker }),
       ...(options.sagemaker?.faults === undefined ? {} : { faults: options.sagemaker.faults }),

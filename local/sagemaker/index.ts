@@ -22,8 +22,10 @@ import { TrainingJob, type RunnerSettings } from './job';
 import { validateCreateTrainingJob, validationError } from './validate';
 
 export interface LocalSageMakerFaults {
-  /** Spot jobs (EnableManagedSpotTraining) are interrupted once, this many seconds into Training, then resumed. */
+  /** Spot jobs (EnableManagedSpotTraining) are interrupted once, this many job seconds into Training, then resumed. */
   spotInterruptAfterSeconds?: number;
+  /** Job seconds an interrupted spot job waits (Interrupted, unbilled) before it restarts; default 0. */
+  spotRestartDelaySeconds?: number;
   /**
    * Spot jobs are interrupted once, as soon as the trainer has written its first complete checkpoint:
    * a trigger that does not race the trainer's speed, so tests can rely on it.
@@ -64,6 +66,12 @@ export interface LocalSageMakerOptions {
   stopTimeoutSeconds?: number;
   /** The docker runner's image for a job's TrainingImage (e.g. a pinned `repo@sha256:...` -> the local tag). */
   dockerImage?: (trainingImage: string) => string;
+  /**
+   * Job seconds per real second (default 1), to rehearse long jobs: times and durations in
+   * DescribeTrainingJob run on the job's clock, which runs this much faster than the real one and
+   * meets it now (a job running 2 real seconds at 86,400x reports a CreationTime two days ago).
+   */
+  timeScale?: number;
 }
 
 export interface LocalSageMaker extends LocalServer {
@@ -117,6 +125,8 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
     checkpointSyncSeconds: options.checkpointSyncSeconds ?? 5,
     stopTimeoutSeconds: options.stopTimeoutSeconds ?? 120,
     ...(options.dockerImage === undefined ? {} : { dockerImage: options.dockerImage }),
+    timeScale,
+    spotRestartDelaySeconds: faults.spotRestartDelaySeconds ?? 0,
   });
 
   const getJob = (input: JsonObject): TrainingJob => {
@@ -126,9 +136,15 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
     return job;
   };
 
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale > 0)) throw new Error(`timeScale must be > 0 (got ${timeScale})`);
+
   const describe = (job: TrainingJob): JsonObject => {
     const { request } = job;
     const seconds = job.trainingSeconds;
+    // The job's clock: real durations x timeScale, meeting the real clock now.
+    const now = Date.now();
+    const epoch = (d: Date | undefined): number | undefined => (d === undefined ? undefined : (now - (now - d.getTime()) * timeScale) / 1000);
     return defined({
       TrainingJobName: request.name,
       TrainingJobArn: job.arn,
@@ -149,9 +165,9 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
         return value === undefined ? [] : [{ MetricName: m.Name, Value: value.Value, Timestamp: epoch(value.Timestamp) }];
       }),
       TrainingTimeInSeconds: seconds,
-      // Billed wall-clock time. Locally there is no spot price, so no spot discount is invented: billable equals
-      // training time, and a spot-savings figure computed from these two fields is 0 %.
-      BillableTimeInSeconds: seconds,
+      // Billed time: training time less the time spent Interrupted waiting for spot capacity (nothing else
+      // is discounted locally: without interruptions a spot-savings figure from these two fields is 0 %).
+      BillableTimeInSeconds: job.billableSeconds,
     });
   };
 

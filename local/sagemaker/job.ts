@@ -48,6 +48,14 @@ export interface RunnerSettings {
   stopTimeoutSeconds: number;
   /** The docker image for a TrainingImage (default: the TrainingImage itself). */
   dockerImage?: (trainingImage: string) => string;
+  /**
+   * Job seconds per real second (default 1): a long job rehearsed in little time. MaxRuntimeInSeconds, the
+   * spot interruption moment and the spot restart delay are job seconds; DescribeTrainingJob reports times
+   * and durations on the job's clock (local/sagemaker/index.ts).
+   */
+  timeScale: number;
+  /** Job seconds a reclaimed spot job waits for new capacity (Interrupted, not billed) before it restarts. */
+  spotRestartDelaySeconds: number;
 }
 
 /** Failures that end the job with exactly this FailureReason. */
@@ -82,6 +90,8 @@ export class TrainingJob {
   private maxRuntimeHit = false;
   private interrupting = false;
   private closed = false;
+  /** Real milliseconds spent Interrupted (waiting for spot capacity): not billed. */
+  private unbilledMs = 0;
   private log: WriteStream | undefined;
   private readonly metricRegexes: { name: string; regex: RegExp }[];
 
@@ -123,10 +133,25 @@ export class TrainingJob {
     this.transition(secondary, message);
   }
 
-  /** Seconds between TrainingStartTime and TrainingEndTime (SageMaker reports whole seconds). */
+  /** Job seconds between TrainingStartTime and TrainingEndTime (SageMaker reports whole seconds). */
   public get trainingSeconds(): number | undefined {
     if (this.trainingStartTime === undefined || this.trainingEndTime === undefined) return undefined;
-    return Math.max(1, Math.round((this.trainingEndTime.getTime() - this.trainingStartTime.getTime()) / 1000));
+    return Math.max(1, Math.round(((this.trainingEndTime.getTime() - this.trainingStartTime.getTime()) / 1000) * this.settings.timeScale));
+  }
+
+  /**
+   * Job seconds billed: training time less the time spent Interrupted waiting for spot capacity, as
+   * managed spot training bills only while an instance runs the job.
+   */
+  public get billableSeconds(): number | undefined {
+    const training = this.trainingSeconds;
+    if (training === undefined) return undefined;
+    return Math.max(1, training - Math.round((this.unbilledMs / 1000) * this.settings.timeScale));
+  }
+
+  /** Real milliseconds for `jobSeconds` on the job's clock. */
+  private realMs(jobSeconds: number): number {
+    return (jobSeconds * 1000) / this.settings.timeScale;
   }
 
   // ---- control -----------------------------------------------------------------------------------------
@@ -193,6 +218,10 @@ export class TrainingJob {
           interrupted = true;
           this.interrupting = false;
           this.transition('Interrupted', 'Training job interrupted: the spot instance was reclaimed (simulated)');
+          const waitingSince = Date.now();
+          await new Promise((r) => setTimeout(r, this.realMs(this.settings.spotRestartDelaySeconds)));
+          this.unbilledMs += Date.now() - waitingSince;
+          if (this.closed) return;
           this.transition('Starting', 'Restarting the training job on a new spot instance');
           await this.resetInstance();
           continue;
@@ -381,7 +410,7 @@ export class TrainingJob {
         );
       }
       const started = this.trainingStartTime?.getTime() ?? Date.now();
-      const remainingMs = started + this.request.maxRuntimeSeconds * 1000 - Date.now();
+      const remainingMs = started + this.realMs(this.request.maxRuntimeSeconds) - Date.now();
       timers.push(
         setTimeout(() => {
           this.maxRuntimeHit = true;
@@ -394,7 +423,7 @@ export class TrainingJob {
           setTimeout(() => {
             this.interrupting = true;
             this.terminate();
-          }, after * 1000),
+          }, this.realMs(after)),
         );
       }
       if (this.request.spot && mayInterrupt && this.settings.spotInterruptAfterFirstCheckpoint) {

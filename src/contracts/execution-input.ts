@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { checkHyperparameters } from '../config/hyperparameters';
 import { instancePlanEntrySchema } from '../config/instance-plan';
+import { MIN_POLL_SECONDS } from '../polling/schedule';
 import { G5_INSTANCE_TYPES, s3UriSchema } from './settings';
 import { TRIGGERS } from './step-events';
 
@@ -61,6 +62,7 @@ export const executionInputSchema = z.strictObject({
       modelChannelUri: s3UriSchema.optional(),
     })
     .optional(),
-  pollSeconds: z.number().int().min(1).max(3600).optional(),
+  /** The poll loop's shortest wait; the floor keeps the loop inside its history budget (src/polling/schedule.ts). */
+  pollSeconds: z.number().int().min(MIN_POLL_SECONDS).max(3600).optional(),
 });
 export type ExecutionInput = z.infer<typeof executionInputSchema>;

@@ -9,6 +9,7 @@
  * provider.environment, its README row; the drift test names whichever is missing.
  */
 import * as z from 'zod';
+import { DEFAULT_LOOP_HISTORY_BUDGET, HISTORY_EVENT_LIMIT, MIN_MAX_POLL_SECONDS, MIN_POLL_SECONDS } from '../polling/schedule';
 import { DEFAULT_DOCUMENTS_PREFIX } from './s3-layout';
 
 export const G5_INSTANCE_TYPES = [
@@ -108,7 +109,36 @@ export const DEPLOYMENT_SETTINGS = {
   ),
   DOCTRAIN_MAX_RUNTIME_SECONDS: stage('maxRuntimeSeconds', z.coerce.number().int().min(60), 4 * 3600, 'StoppingCondition.MaxRuntimeInSeconds'),
   DOCTRAIN_MAX_WAIT_SECONDS: stage('maxWaitSeconds', z.coerce.number().int().min(60), 8 * 3600, 'MaxWaitTimeInSeconds (spot only; >= max runtime)'),
-  DOCTRAIN_POLL_SECONDS: stage('pollSeconds', z.coerce.number().int().min(1), 60, 'poll interval of the training loop'),
+  DOCTRAIN_POLL_SECONDS: stage(
+    'pollSeconds',
+    z.coerce.number().int().min(MIN_POLL_SECONDS).max(3600),
+    60,
+    `shortest wait of the training poll loop (the first polls; at least ${MIN_POLL_SECONDS})`,
+  ),
+  DOCTRAIN_MAX_POLL_SECONDS: stage(
+    'maxPollSeconds',
+    z.coerce.number().int().min(MIN_MAX_POLL_SECONDS).max(3600),
+    600,
+    `longest wait of the training poll loop (waits grow with the job's age up to this; at least ${MIN_MAX_POLL_SECONDS})`,
+  ),
+  DOCTRAIN_LOOP_HISTORY_BUDGET: stage(
+    'loopHistoryBudget',
+    z.coerce.number().int().min(100).max(HISTORY_EVENT_LIMIT - 5_000),
+    DEFAULT_LOOP_HISTORY_BUDGET,
+    `history events one execution may spend polling before it continues as a new execution (limit ${HISTORY_EVENT_LIMIT}; the rest is for the steps before the loop)`,
+  ),
+  DOCTRAIN_CHECKPOINT_INTERVAL_SECONDS: stage(
+    'checkpointIntervalSeconds',
+    z.coerce.number().int().min(1),
+    900,
+    "how often the trainer is expected to write a checkpoint (the watchdog's unit)",
+  ),
+  DOCTRAIN_CHECKPOINT_STALE_FACTOR: stage(
+    'checkpointStaleFactor',
+    z.coerce.number().min(1),
+    3,
+    'the watchdog warns when the newest checkpoint is older than this many checkpoint intervals',
+  ),
   DOCTRAIN_TEXTRACT_TPS_DETECT_DOCUMENT_TEXT: optionalStage('textractTpsDetectDocumentText', envTps, `DetectDocumentText ${TPS_DOC}`),
   DOCTRAIN_TEXTRACT_TPS_ANALYZE_DOCUMENT: optionalStage('textractTpsAnalyzeDocument', envTps, `AnalyzeDocument ${TPS_DOC}`),
   DOCTRAIN_TEXTRACT_TPS_START_DOCUMENT_TEXT_DETECTION: optionalStage(

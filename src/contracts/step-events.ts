@@ -207,7 +207,8 @@ export type FinalizeRunEvent = z.infer<typeof finalizeRunEventSchema>;
 
 /** FinalizeRun's output (`$.outcome`): the execution's output when the run COMPLETED. */
 export const runOutcomeSchema = z.strictObject({
-  status: z.enum(['COMPLETED', 'FAILED']),
+  /** STOPPED: the job ended Stopped after a stop request on the run (`doctrain stop`); FAILED: any other non-completion. */
+  status: z.enum(['COMPLETED', 'FAILED', 'STOPPED']),
   trainingJobStatus: z.string(),
   failureReason: z.string().optional(),
   metrics: z.record(z.string(), z.number()),
@@ -270,3 +271,65 @@ export const trainingAttemptEventSchema = z.discriminatedUnion('action', [
   }),
 ]);
 export type TrainingAttemptEvent = z.infer<typeof trainingAttemptEventSchema>;
+
+// ---- PollTraining -----------------------------------------------------------------------------------
+
+/** The poll loop's own state (`$.polling`, carried into PollTraining's event and across continue-as-new). */
+export const pollingStateSchema = z.strictObject({
+  /** Polls made by this execution (continue-as-new resets it). */
+  pollCount: count,
+  /** Every execution of the run's chain, first one first. */
+  executions: z.array(idSchema).min(1),
+});
+export type PollingState = z.infer<typeof pollingStateSchema>;
+
+export const pollTrainingEventSchema = z.strictObject({
+  runId: idSchema,
+  executionName: idSchema,
+  trainingJobName: idSchema,
+  checkpointS3Uri: idSchema.optional(),
+  pollSeconds: z.number().int().positive(),
+  polling: pollingStateSchema,
+});
+export type PollTrainingEvent = z.infer<typeof pollTrainingEventSchema>;
+
+/** What the loop's Choice (and NextTrainingAttempt) reads of the job, named as DescribeTrainingJob names it. */
+export const polledJobSchema = z.strictObject({
+  TrainingJobStatus: z.string(),
+  SecondaryStatus: z.string(),
+  FailureReason: z.string().optional(),
+  TrainingTimeInSeconds: z.number().optional(),
+  BillableTimeInSeconds: z.number().optional(),
+});
+export type PolledJob = z.infer<typeof polledJobSchema>;
+
+/** PollTraining's output (`$.polling`): the job as polled, the next wait, and the loop's decisions. */
+export const pollResultSchema = z.strictObject({
+  ...pollingStateSchema.shape,
+  job: polledJobSchema,
+  elapsedSeconds: z.number(),
+  waitSeconds: z.number().int().min(0),
+  /** A stop was asked for on the run record and the job is still running: the loop stops it. */
+  stopRequested: z.boolean(),
+  progressRecorded: z.boolean(),
+  checkpointStale: z.boolean(),
+  continueAsNew: z.boolean(),
+  /** Set when continueAsNew: the next execution's name, and the chain with it. */
+  nextExecutionName: idSchema.optional(),
+  nextExecutions: z.array(idSchema).optional(),
+});
+export type PollResult = z.infer<typeof pollResultSchema>;
+
+// ---- StopEndedRun (EventBridge, not the state machine) ----------------------------------------------
+
+/** EventBridge's "Step Functions Execution Status Change" envelope; only what the step reads is required. */
+export const executionStatusChangeEventSchema = z.looseObject({
+  source: z.literal('aws.states'),
+  'detail-type': z.literal('Step Functions Execution Status Change'),
+  detail: z.looseObject({
+    name: idSchema,
+    status: idSchema,
+    input: z.string().nullish(),
+  }),
+});
+export type ExecutionStatusChangeEvent = z.infer<typeof executionStatusChangeEventSchema>;

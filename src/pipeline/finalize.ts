@@ -44,13 +44,18 @@ export const finalizeRun = async (
   const job = await deps.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: params.trainingJobName }));
   const trainingJobStatus = job.TrainingJobStatus ?? 'Unknown';
   const completed = trainingJobStatus === 'Completed';
+  // The run record, read once: a stop request on it (doctrain stop) and its attempts.
+  const run = await deps.store.getRun(params.runId);
+  const stopped = trainingJobStatus === 'Stopped' && run?.['stopRequested'] !== undefined;
   const metrics = finalMetrics(job);
   const modelArtifactUri = job.ModelArtifacts?.S3ModelArtifacts;
   const failureReason = completed
     ? undefined
-    : (job.FailureReason ?? `Training job ${params.trainingJobName} ended ${trainingJobStatus}`);
+    : stopped
+      ? `Training job ${params.trainingJobName} stopped on request`
+      : (job.FailureReason ?? `Training job ${params.trainingJobName} ended ${trainingJobStatus}`);
   const outcome: RunOutcome = {
-    status: completed ? 'COMPLETED' : 'FAILED',
+    status: completed ? 'COMPLETED' : stopped ? 'STOPPED' : 'FAILED',
     trainingJobStatus,
     metrics,
     ...(failureReason === undefined ? {} : { failureReason }),
@@ -58,7 +63,7 @@ export const finalizeRun = async (
   };
   const cost = trainingCost(job);
   // The run's attempts (src/training/attempts.ts): the last one, this job, gets its final status and time.
-  const recorded = z.array(attemptRecordSchema).safeParse((await deps.store.getRun(params.runId))?.['attempts']);
+  const recorded = z.array(attemptRecordSchema).safeParse(run?.['attempts']);
   const attempts = recorded.success
     ? recorded.data.map((attempt) =>
         attempt.jobName === params.trainingJobName
@@ -84,7 +89,7 @@ export const finalizeRun = async (
       spot: job.EnableManagedSpotTraining ?? false,
       metrics,
       modelArtifactUri: outcome.modelArtifactUri,
-      failure: failureReason === undefined ? undefined : { error: 'TrainingJobFailed', message: failureReason },
+      failure: failureReason === undefined || stopped ? undefined : { error: 'TrainingJobFailed', message: failureReason },
       ...cost,
       attempts,
     },

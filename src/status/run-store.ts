@@ -10,7 +10,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RunConflictError, StatusRegressionError } from '../contracts/errors';
 import { RUN_SK, eventSk, runEventItemSchema, runPk, runRecordSchema, type RunRecord } from '../contracts/run-record';
 import { parseOrThrow } from '../validation';
-import { RUN_STATUSES, TRANSITION_CONDITION, transitionConditionValues, type RunStatus } from './run-status';
+import { RUN_STATUSES, TRANSITION_CONDITION, statusRank, transitionConditionValues, type RunStatus } from './run-status';
 
 export interface StatusChange {
   runId: string;
@@ -77,8 +77,9 @@ export class RunStore {
           TableName: this.tableName,
           Key: { pk: runPk(change.runId), sk: RUN_SK },
           UpdateExpression: `SET ${sets.join(', ')}`,
-          // A new run, or this execution's own run moving as canTransition allows (run-status.ts).
-          ConditionExpression: `attribute_not_exists(pk) OR (executionName = :exec AND ${TRANSITION_CONDITION})`,
+          // A new run, or this execution's own run moving as canTransition allows (run-status.ts). The
+          // execution a run was handed to (continue-as-new: `continuedBy`) owns it from its first write on.
+          ConditionExpression: `attribute_not_exists(pk) OR ((executionName = :exec OR continuedBy = :exec) AND ${TRANSITION_CONDITION})`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -86,7 +87,7 @@ export class RunStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         const current = await this.getRun(change.runId);
-        if (current !== undefined && current['executionName'] !== change.executionName) {
+        if (current !== undefined && current['executionName'] !== change.executionName && current['continuedBy'] !== change.executionName) {
           throw new RunConflictError(
             `Run ${change.runId} already exists (status ${current.status}) and belongs to execution ${String(current['executionName'])}; start this execution with another runId, or leave runId out to use the execution name`,
             { cause: error },
@@ -120,6 +121,30 @@ export class RunStore {
     } catch (error) {
       // The same change was recorded before (a retried state): history stays append-only and unchanged.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /**
+   * Asks the run's poll loop to stop its training job (`doctrain stop`): an attribute on the record, written
+   * only while the run is not terminal; the loop reads it on its next poll. Idempotent (the first request stays).
+   */
+  public async requestStop(runId: string, request: { at: string; by: string; reason?: string }): Promise<'requested' | 'already-requested' | 'terminal' | 'unknown'> {
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: runPk(runId), sk: RUN_SK },
+          UpdateExpression: 'SET stopRequested = if_not_exists(stopRequested, :request)',
+          ConditionExpression: 'attribute_exists(pk) AND #rank < :terminal',
+          ExpressionAttributeNames: { '#rank': 'statusRank' },
+          ExpressionAttributeValues: { ':request': request, ':terminal': statusRank('COMPLETED') },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      return result.Attributes?.['stopRequested'] === undefined ? 'requested' : 'already-requested';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return (await this.getRun(runId)) === undefined ? 'unknown' : 'terminal';
     }
   }
 

@@ -105,7 +105,7 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
       modelName: 'receipts',
       runPrefix: `runs/${RUN_ID}/`,
       dataset: { validationFraction: 0.25, batchSize: 10, ocrConcurrency: 10, maxQuarantineShare: 0.25 },
-      pollSeconds: 5,
+      pollSeconds: 10,
     });
     expect(config.training).toMatchObject({
       jobName: `doctrain-${RUN_ID}-a1`,

@@ -181,7 +181,7 @@ describe('train pipeline on the local runtime', () => {
     expect(outcome.cause).toContain(String.raw`training.hyperparameters.learning_rat: unknown hyperparameter \"learning_rat\" (did you mean \"learning_rate\"?)`);
     expect(outcome.cause).toContain('training.hyperparameters.epochs: must be in [1, 100000]');
     const entered = outcome.events.filter((event) => event.type === 'StateEntered').map((event) => event.stateName);
-    expect(entered).toEqual(['ValidateInput', 'InputRejected']);
+    expect(entered).toEqual(['EnterPipeline', 'ValidateInput', 'InputRejected']);
     expect(await trainingJobNames()).toEqual(jobsBefore);
     expect((await pipeline.runRecord('e2e-bad-input')).record).toBeUndefined();
   });
@@ -250,7 +250,7 @@ describe('train pipeline on the local runtime', () => {
     expect(outcome.error).toBe('RunConflictError');
     expect(outcome.cause).toContain('belongs to execution e2e-complete');
     const entered = outcome.events.filter((event) => event.type === 'StateEntered').map((event) => event.stateName);
-    expect(entered).toEqual(['ValidateInput', 'RecordPending', 'RunConflict']);
+    expect(entered).toEqual(['EnterPipeline', 'ValidateInput', 'RecordPending', 'RunConflict']);
     expect(await pipeline.runRecord('e2e-complete')).toEqual(before);
     expect(await trainingJobNames()).toEqual(jobsBefore);
   });

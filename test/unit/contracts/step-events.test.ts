@@ -29,6 +29,7 @@ const STEPS: Record<string, { event: z.ZodObject | z.ZodDiscriminatedUnion<z.Zod
   RecordStatusLambdaFunction: { event: events.recordStatusEventSchema, output: events.recordStatusResultSchema, resultPath: null },
   FinalizeRunLambdaFunction: { event: events.finalizeRunEventSchema, output: events.runOutcomeSchema, resultPath: '$.outcome' },
   PreflightLambdaFunction: { event: events.preflightEventSchema, output: events.preflightResultSchema, resultPath: '$.preflight' },
+  PollTrainingLambdaFunction: { event: events.pollTrainingEventSchema, output: events.pollResultSchema, resultPath: '$.polling' },
   TrainingAttemptLambdaFunction: { event: events.trainingAttemptEventSchema, output: trainingConfigSchema, resultPath: '$.config.training' },
 };
 
@@ -40,6 +41,7 @@ const STATE_FIELDS: Record<string, z.ZodType> = {
   dataset: events.datasetPointersSchema,
   outcome: events.runOutcomeSchema,
   preflight: events.preflightResultSchema,
+  polling: events.pollResultSchema,
 };
 
 /** Every JSONPath the ASL reads from the state (`key.$` values, *Path fields, Choice variables), with where. */
@@ -127,7 +129,7 @@ describe('step events and outputs against the state machine', () => {
   });
 
   it('every state field the ASL reads is a field of the step output that wrote it', () => {
-    const read = pathsRead(definition.States).filter(({ path: p }) => /^\$\.(config|plan|ocr|dataset|outcome|preflight)(\.|$)/.test(p));
+    const read = pathsRead(definition.States).filter(({ path: p }) => /^\$\.(config|plan|ocr|dataset|outcome|preflight|polling)(\.|$)/.test(p));
     expect(read.length).toBeGreaterThan(30);
     const missing = read.filter(({ path: p }) => {
       const [field = '', ...rest] = p.slice(2).split('.');

@@ -1,7 +1,7 @@
 /** The local runtime's generic Task routing, on small definitions (the full pipeline is in test/integration). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb';
-import { MAX_STATE_PAYLOAD_BYTES, prepareStateMachine, runExecution, scaleRetryTimes, serviceIntegrationHandler } from '../../../local/stepfunctions';
+import { MAX_STATE_PAYLOAD_BYTES, historyEventCount, prepareStateMachine, runExecution, scaleRetryTimes, serviceIntegrationHandler } from '../../../local/stepfunctions';
 import { lambdaLogicalId, type FunctionEntry } from '../../../local/serverless-project';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
@@ -10,6 +10,7 @@ const validateInput: FunctionEntry = {
   logicalId: lambdaLogicalId('validateInput'),
   modulePath: new URL('../../../functions/validate-input/handler.ts', import.meta.url).pathname,
   exportName: 'handler',
+  eventPatterns: [],
 };
 
 let dynamo: LocalDynamoDB;
@@ -202,5 +203,38 @@ describe('runExecution: Retry backoff in scaled time', () => {
     const gaps = retried.map((at, i) => at - (i === 0 ? entered : (retried[i - 1] as number)));
     // Date.now() has 1 ms steps: allow 1 ms below each wait.
     [10, 30, 90, 270].forEach((wait, i) => expect(gaps[i], `wait before retry ${i + 1}`).toBeGreaterThanOrEqual(wait - 1));
+  });
+});
+
+describe('historyEventCount', () => {
+  it('counts the events AWS writes to a Standard execution history, a retried Task attempt included', async () => {
+    // Prepare: Wait -> Task (fails once, retried) -> Choice -> Succeed.
+    let calls = 0;
+    const definition = {
+      StartAt: 'Pause',
+      States: {
+        Pause: { Type: 'Wait', Seconds: 0, Next: 'Work' },
+        Work: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::states:startExecution',
+          Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 2 }],
+          Next: 'Route',
+        },
+        Route: { Type: 'Choice', Choices: [{ Variable: '$.ok', BooleanEquals: false, Next: 'Pause' }], Default: 'Done' },
+        Done: { Type: 'Succeed' },
+      },
+    };
+    const prepared = prepareStateMachine(definition, [], {
+      localIntegration: () => () => (++calls === 1 ? Promise.reject(new Error('flaky')) : Promise.resolve({ ok: true })),
+    });
+
+    // Act
+    const outcome = await runExecution(prepared, {}, { stateMachineName: 'history', retryTimeScale: 0.001 });
+
+    // Assess: ExecutionStarted; Wait 2; Task entered + scheduled + started, failed, scheduled + started,
+    // succeeded + exited (8); Choice 2; Succeed 2; ExecutionSucceeded.
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(historyEventCount(outcome.events)).toBe(1 + 2 + 8 + 2 + 2 + 1);
+    expect(outcome.historyEvents).toBe(16);
   });
 });

@@ -44,8 +44,10 @@ const SDK_CLIENTS_PER_FUNCTION: Record<string, string[]> = {
   finalizeRun: ['DynamoDB', 'SageMaker'],
   ocrBatch: ['S3', 'Textract'],
   planBatches: ['S3'],
+  pollTraining: ['DynamoDB', 'S3', 'SageMaker'],
   preflight: ['ECR', 'Service Quotas'],
   recordStatus: ['DynamoDB'],
+  stopEndedRun: ['DynamoDB', 'SageMaker'],
   trainingAttempt: ['DynamoDB'],
   validateInput: [],
 };

@@ -158,11 +158,15 @@ const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [v
 describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
   const template = (): Template => packaged[stage].template;
 
-  it('has one state machine starting at ValidateInput, run by the pipeline role', () => {
+  it('has one state machine starting at ValidateInput (a continued execution: the poll loop), run by the pipeline role', () => {
     // Act
     const { definition, properties } = stateMachine(template());
     // Assess
-    expect(definition.StartAt).toBe('ValidateInput');
+    const entry = definition.States[definition.StartAt];
+    expect(entry?.Type).toBe('Choice');
+    expect(entry?.Default).toBe('ValidateInput');
+    expect(entry?.Choices?.map((c) => c.Next)).toEqual(['ResumePolling']);
+    expect(definition.States['ResumePolling']?.Next).toBe('WaitForTraining');
     expect(definition.States['ValidateInput']?.Type).toBe('Task');
     expect(referencedId(properties['RoleArn'])).toBe('PipelineStateMachineRole');
     expect(properties['StateMachineName']).toBe(`doctrain-${stage}-train-pipeline`);
@@ -268,7 +272,7 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     const { definition, vars } = stateMachine(template());
     // Act
     const writers = Object.entries(definition.States).filter(([, s]) =>
-      ['RecordStatusLambdaFunction', 'FinalizeRunLambdaFunction', 'TrainingAttemptLambdaFunction'].includes(lambdaOf(s, vars) ?? ''),
+      ['RecordStatusLambdaFunction', 'FinalizeRunLambdaFunction', 'TrainingAttemptLambdaFunction', 'PollTrainingLambdaFunction'].includes(lambdaOf(s, vars) ?? ''),
     );
     // Assess
     expect(writers.map(([name]) => name).sort()).toEqual(
@@ -277,10 +281,11 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
         'FinalizeRun',
         'FirstTrainingAttempt',
         'NextTrainingAttempt',
+        'PollTraining',
+        'RecordContinuation',
         'RecordFailure',
         'RecordPending',
         'RecordPreparing',
-        'RecordProgress',
         'RecordTraining',
       ],
     );
@@ -354,42 +359,61 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     expect(quotas.flatMap(actionsOf).sort()).toEqual(['servicequotas:ListAWSDefaultServiceQuotas', 'servicequotas:ListServiceQuotas']);
   });
 
-  it('keeps the whole DescribeTrainingJob response as the poll, and records progress from it', () => {
-    // Prepare
-    const { definition } = stateMachine(template());
-    // Act
-    const describeJob = definition.States['DescribeTrainingJob'];
-    const progress = definition.States['RecordProgress'];
-    // Assess
-    expect(describeJob?.ResultSelector).toBeUndefined();
-    expect(describeJob?.ResultPath).toBe('$.training.poll');
-    expect(progress?.Parameters?.['poll.$']).toBe('$.training.poll');
-  });
-
-  it('polls the job in a Wait -> DescribeTrainingJob -> RecordProgress -> Choice loop', () => {
+  it('polls the job in a Wait (SecondsPath) -> PollTraining -> Choice loop, 3 transitions a poll', () => {
     // Prepare
     const { definition, vars } = stateMachine(template());
     const states = definition.States;
-    // The poll loop's Wait (WaitBeforeCreate, the throttled-create backoff, leads to CreateTrainingJob).
-    const waits = Object.entries(states).filter(([, s]) => s.Type === 'Wait' && states[s.Next ?? '']?.Resource === 'arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob');
-    expect(waits).toHaveLength(1);
-    const [waitName, wait] = waits[0] as [string, State];
+    const wait = states['WaitForTraining'];
     // Act: follow the loop from the Wait state.
-    const describe = states[wait.Next ?? ''];
-    const progress = states[describe?.Next ?? ''];
-    const choice = states[progress?.Next ?? ''];
+    const poll = states[wait?.Next ?? ''];
+    const choice = states[poll?.Next ?? ''];
     // Assess
-    expect(describe?.Type).toBe('Task');
-    expect(describe?.Resource).toBe('arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob');
-    expect(describe?.Next).toBe('RecordProgress');
-    expect(progress?.Type).toBe('Task');
-    expect(lambdaOf(progress as State, vars)).toBe('RecordStatusLambdaFunction');
+    expect(wait?.Type).toBe('Wait');
+    expect((wait as Json | undefined)?.['SecondsPath']).toBe('$.polling.waitSeconds');
+    expect(poll?.Type).toBe('Task');
+    expect(lambdaOf(poll as State, vars)).toBe('PollTrainingLambdaFunction');
+    expect(poll?.ResultPath).toBe('$.polling');
     expect(choice?.Type).toBe('Choice');
-    expect(choice?.Default).toBe(waitName);
-    expect(choice?.Choices?.map((c) => c.Next)).toContain('FinalizeRun');
-    // A job ended for capacity goes to the next instance plan entry, not to FinalizeRun.
-    expect(choice?.Choices?.map((c) => c.Next)).toContain('NextTrainingAttempt');
+    expect(choice?.Default).toBe('WaitForTraining');
+    expect(choice?.Choices?.map((c) => c.Next)).toEqual(['NextTrainingAttempt', 'NextTrainingAttempt', 'TrainingJobFailed', 'FinalizeRun', 'StopRequestedJob', 'RecordContinuation']);
+    // A job ended for capacity goes to the next instance plan entry (same checkpoint URI); any other Failed job leaves the loop by one state.
     expect(states['NextTrainingAttempt']?.Next).toBe('CreateTrainingJob');
+    expect(states['TrainingJobFailed']?.Next).toBe('FinalizeRun');
+  });
+
+  it('continues a long run as a new execution of itself, entering the poll loop', () => {
+    // Prepare
+    const { definition } = stateMachine(template());
+    // Act
+    const handOver = definition.States['RecordContinuation'];
+    const start = definition.States['ContinueAsNew'];
+    // Assess
+    expect(handOver?.Next).toBe('ContinueAsNew');
+    expect(start?.Resource).toBe('arn:aws:states:::states:startExecution');
+    expect(start?.Parameters?.['StateMachineArn.$']).toBe('$$.StateMachine.Id');
+    expect(start?.Parameters?.['Name.$']).toBe('$.polling.nextExecutionName');
+    const input = start?.Parameters?.['Input'] as Json;
+    expect(Object.keys(input['continuation'] as Json).sort()).toEqual(['config.$', 'dataset.$', 'polling', 'preflight.$']);
+    expect(input['AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$']).toBe('$$.Execution.Id');
+    expect(definition.States[start?.Next ?? '']?.Type).toBe('Succeed');
+    // A later job of the same execution keeps its poll count (the history budget is per execution).
+    expect(definition.States['StartPolling']?.Choices?.map((c) => c.Next)).toEqual(['PollNewJob']);
+    expect(definition.States['StartPolling']?.Default).toBe('InitPolling');
+  });
+
+  it('stops the training job of an execution stopped from outside (EventBridge -> StopEndedRun)', () => {
+    // Act
+    const rules = resourcesOfType(template(), 'AWS::Events::Rule').filter(([, rule]) => rule.Properties['EventPattern'] !== undefined);
+    // Assess
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0] as [string, Resource];
+    expect(rule.Properties['EventPattern']).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['ABORTED', 'TIMED_OUT'] },
+    });
+    const targets = rule.Properties['Targets'] as { Arn: unknown }[];
+    expect(targets.map((t) => referencedId(t.Arn))).toEqual(['StopEndedRunLambdaFunction']);
   });
 
   it('catches errors on every Task (Map iterations through their Map), the failure recorder included', () => {
@@ -452,7 +476,9 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     // Prepare
     const { logicalId } = stateMachine(template());
     // Act
-    const [, rule] = onlyResourceOfType(template(), 'AWS::Events::Rule');
+    const schedules = resourcesOfType(template(), 'AWS::Events::Rule').filter(([, r]) => r.Properties['ScheduleExpression'] !== undefined);
+    expect(schedules).toHaveLength(1);
+    const [, rule] = schedules[0] as [string, Resource];
     // Assess
     expect(rule.Properties['ScheduleExpression']).toBe('rate(7 days)');
     expect(rule.Properties['State']).toBe(stage === 'prod' ? 'ENABLED' : 'DISABLED');
@@ -563,7 +589,7 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     const functions = resourcesOfType(template(), 'AWS::Lambda::Function');
     // Assess
     expect(functions.map(([id]) => id).sort()).toEqual(
-      ['BuildDataset', 'CollectTextractJobs', 'FinalizeRun', 'OcrBatch', 'PlanBatches', 'Preflight', 'RecordStatus', 'TrainingAttempt', 'ValidateInput'].map(
+      ['BuildDataset', 'CollectTextractJobs', 'FinalizeRun', 'OcrBatch', 'PlanBatches', 'PollTraining', 'Preflight', 'RecordStatus', 'StopEndedRun', 'TrainingAttempt', 'ValidateInput'].map(
         (f) => `${f}LambdaFunction`,
       ),
     );
