@@ -18,9 +18,9 @@ import { fileURLToPath } from 'node:url';
 import { collectGarbage } from './gc';
 import { startLocalServices } from '../local/services';
 import { generateReceipts } from '../local/synth';
-import type { DocumentRef } from '../src/pipeline/documents';
-import { batchKey, type BatchFile } from '../src/pipeline/plan';
 import { blocksToPages, type OcrBox, type OcrPage, type OcrWord, type TextractBlock } from '../src/textract';
+import type { DocumentRef, BatchFile } from '../src/contracts/objects';
+import { DEFAULT_DOCUMENTS_PREFIX, annotationKeyFor, batchKey, documentKey, runPrefix } from '../src/contracts/s3-layout';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURE_DIR = path.join(ROOT, 'test', 'fixtures', 'textract');
@@ -194,11 +194,10 @@ const benchOcrCache = async () => {
     const generateStart = performance.now();
     const receipts = await generateReceipts({ count: OCR_DOCS + 1, seed: OCR_SEED });
     const generateMs = performance.now() - generateStart;
-    const refs: DocumentRef[] = receipts.map((receipt) => ({
-      id: receipt.id,
-      key: `documents/${receipt.id}.png`,
-      annotationKey: `documents/${receipt.id}.json`,
-    }));
+    const refs: DocumentRef[] = receipts.map((receipt) => {
+      const key = documentKey(DEFAULT_DOCUMENTS_PREFIX, receipt.id, '.png');
+      return { id: receipt.id, key, annotationKey: annotationKeyFor(key) };
+    });
     await Promise.all(
       receipts.flatMap((receipt, i) => {
         const ref = refs[i] as DocumentRef;
@@ -214,10 +213,10 @@ const benchOcrCache = async () => {
     // Each pass is its own run with one batch, written where ocrBatch derives it from (run prefix, index).
     const pass = async (documents: DocumentRef[]) => {
       const index = passIndex++;
-      const runPrefix = `runs/bench-${index}/`;
-      await putJson(deps.s3, { bucket, key: batchKey(runPrefix, 0) }, { schemaVersion: 1, batchIndex: 0, documents } satisfies BatchFile);
+      const runId = `bench-${index}`;
+      await putJson(deps.s3, { bucket, key: batchKey(runPrefix(runId), 0) }, { schemaVersion: 1, batchIndex: 0, documents } satisfies BatchFile);
       const start = performance.now();
-      const summary = await ocrBatch(deps, { bucket, runId: `bench-${index}`, runPrefix, batchIndex: 0 });
+      const summary = await ocrBatch(deps, { bucket, runId, runPrefix: runPrefix(runId), batchIndex: 0 });
       return { ms: performance.now() - start, summary };
     };
 

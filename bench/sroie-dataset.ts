@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { OcrEngine } from '../local/textract/ocr';
 import { buildDataset, type DatasetDocument } from '../src/dataset';
+import type { QuarantineEntry } from '../src/contracts/objects';
 import { readSroieFolder } from '../src/importers/sroie';
 import { sha256 } from '../src/pipeline/ocr-batch';
 import { blocksToOcrDocument, ocrDocumentSchema, type OcrDocument } from '../src/textract';
@@ -54,7 +55,7 @@ const main = async (): Promise<void> => {
   if (out.startsWith(`${ROOT}${path.sep}`)) throw new Error(`--out ${out} is inside the repository; write the dataset elsewhere`);
   const limit = values.limit === undefined ? Infinity : Number(values.limit);
   // The pipeline's own SROIE importer (whitespace collapsed, empty values left out, orphans reported).
-  const quarantined: { documentKey: string; reason: string; stage: string }[] = [];
+  const quarantined: QuarantineEntry[] = [];
   const receipts = [];
   for await (const receipt of readSroieFolder(dir, { onSkip: (item, reason) => quarantined.push({ documentKey: item, reason, stage: 'plan' }) })) {
     receipts.push(receipt);

@@ -28,14 +28,15 @@ import { getBytesIfExists } from '../src/aws/s3-objects';
 import { alignFields } from '../src/dataset/align';
 import { distance } from 'fastest-levenshtein';
 import { compareStrings } from '../src/dataset/normalize';
-import type { FieldsAnnotation } from '../src/dataset/annotations';
+import type { FieldsAnnotation } from '../src/contracts/annotation';
 import { s3Sink, writeDocumentsLayout } from '../src/importers/documents-layout';
 import { readSroieFolder } from '../src/importers/sroie';
 import type { ImportedDocument as AnyImportedDocument } from '../src/importers/types';
-import { runManifestKey } from '../src/pipeline/dataset-step';
-import { ocrCacheKey, sha256 } from '../src/pipeline/ocr-batch';
+import { sha256 } from '../src/pipeline/ocr-batch';
 import { ocrDocumentSchema } from '../src/textract';
 import { matchedWords, pageString, parseBoxCsv, type PageText } from './sroie-box';
+import { datasetManifestSchema } from '../src/contracts/objects';
+import { DEFAULT_DOCUMENTS_PREFIX, ocrCacheKey, runManifestKey, runPrefix } from '../src/contracts/s3-layout';
 
 type ImportedDocument = AnyImportedDocument<FieldsAnnotation>;
 
@@ -51,19 +52,6 @@ const { values: args } = parseArgs({
     'data-dir': { type: 'string' },
   },
 });
-
-/** The parts of the dataset manifest (docs/CONTRACTS.md, contract 3) this benchmark reads. */
-const manifestSchema = z.object({
-  counts: z.object({ documents: z.number(), train: z.number(), validation: z.number(), quarantined: z.number() }),
-  entityCounts: z.record(z.string(), z.object({ aligned: z.number(), unaligned: z.number() })),
-  quarantined: z.array(z.object({ documentKey: z.string(), reason: z.string(), stage: z.string().optional() })),
-  unaligned: z.array(
-    z.object({ id: z.string(), fields: z.array(z.object({ field: z.string(), value: z.string(), reason: z.string() })) }),
-  ),
-});
-const metricsSchema = z.record(z.string(), z.number());
-
-
 
 const pick = <T extends { readonly id: string }>(items: readonly T[], limit: number | undefined, seed: number): T[] => {
   if (limit === undefined || limit >= items.length) return [...items];
@@ -187,7 +175,7 @@ const main = async (): Promise<number> => {
   try {
     const s3 = pipeline.services.clients.s3;
     const bucket = pipeline.services.bucket;
-    await writeDocumentsLayout(documents, s3Sink(s3, bucket, 'documents/'));
+    await writeDocumentsLayout(documents, s3Sink(s3, bucket, DEFAULT_DOCUMENTS_PREFIX));
     const uploaded = Date.now();
     console.log(`uploaded ${documents.length} receipts in ${seconds(uploaded - started)} (local AWS start included)`);
 
@@ -205,9 +193,9 @@ const main = async (): Promise<number> => {
     );
     const finished = Date.now();
     const { record } = await pipeline.runRecord(runId);
-    const manifestBytes = await getBytesIfExists(s3, { bucket, key: runManifestKey(`runs/${runId}/`) });
-    const manifest = manifestBytes === undefined ? undefined : manifestSchema.parse(JSON.parse(Buffer.from(manifestBytes).toString('utf8')));
-    const metrics = metricsSchema.safeParse(record?.['metrics']).data ?? {};
+    const manifestBytes = await getBytesIfExists(s3, { bucket, key: runManifestKey(runPrefix(runId)) });
+    const manifest = manifestBytes === undefined ? undefined : datasetManifestSchema.parse(JSON.parse(Buffer.from(manifestBytes).toString('utf8')));
+    const metrics = record?.metrics ?? {};
     const fieldExact = Object.fromEntries(
       Object.entries(metrics)
         .filter(([name]) => name.startsWith('val_exact_'))

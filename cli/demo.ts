@@ -5,6 +5,8 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { uploadSyntheticReceipts } from '../local/pipeline';
+import { s3Uri } from '../src/aws/s3-objects';
+import { DEFAULT_DOCUMENTS_PREFIX } from '../src/contracts/s3-layout';
 import { runNarrated } from './pipeline-progress';
 
 export interface DemoOptions {
@@ -29,7 +31,7 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
       const keys = await phase('render + upload receipts', () =>
         uploadSyntheticReceipts(pipeline.services.clients.s3, pipeline.services.bucket, { count: options.documents, seed: options.seed }),
       );
-      log(`uploaded ${keys.length} synthetic receipts (+ annotations) to s3://${pipeline.services.bucket}/documents/`);
+      log(`uploaded ${keys.length} synthetic receipts (+ annotations) to ${s3Uri({ bucket: pipeline.services.bucket, key: DEFAULT_DOCUMENTS_PREFIX })}`);
       return {};
     },
   });

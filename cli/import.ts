@@ -1,6 +1,7 @@
 /** `doctrain import <format> <path>`: a labelling tool's output -> the documents layout (folder or S3). */
 import { createS3Client } from '../src/aws/clients';
-import { InvalidInputError } from '../src/errors';
+import { InvalidInputError } from '../src/contracts/errors';
+import { DEFAULT_DOCUMENTS_PREFIX } from '../src/contracts/s3-layout';
 import { folderSink, importFormat, s3Sink, writeDocumentsLayout, type DocumentsSink, type WrittenDocument } from '../src/importers';
 
 export interface ImportSourceOptions {
@@ -49,7 +50,7 @@ export const importCommand = async (
     throw new InvalidInputError('--prefix goes with --bucket');
   }
   const sink =
-    options.bucket === undefined ? folderSink(options.out ?? '.') : s3Sink(createS3Client(), options.bucket, asPrefix(options.prefix ?? 'documents/'));
+    options.bucket === undefined ? folderSink(options.out ?? '.') : s3Sink(createS3Client(), options.bucket, asPrefix(options.prefix ?? DEFAULT_DOCUMENTS_PREFIX));
   const { written } = await importInto(format, source, sink, options);
   return written.length > 0 ? 0 : 1;
 };

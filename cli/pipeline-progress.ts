@@ -8,11 +8,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startLocalPipeline, type LocalPipeline } from '../local/pipeline';
 import type { ExecutionEvent } from '../local/stepfunctions';
-import { z } from 'zod';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { getBytesIfExists, s3Uri } from '../src/aws/s3-objects';
 import { trainingJobName } from '../src/config/run-config';
-import { runManifestKey } from '../src/pipeline/dataset-step';
+import { datasetManifestSchema } from '../src/contracts/objects';
+import { runManifestKey, runPrefix } from '../src/contracts/s3-layout';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 
 export type Phase = <T>(name: string, work: () => Promise<T>) => Promise<T>;
@@ -33,18 +33,12 @@ export interface NarratedRunOptions {
   prepare(pipeline: LocalPipeline, tools: { log: Log; phase: Phase }): Promise<{ documentsPrefix?: string }>;
 }
 
-/** What the summary reads of the run's dataset manifest (docs/CONTRACTS.md section 3). */
-const reportSchema = z.looseObject({
-  quarantined: z.array(z.looseObject({ documentKey: z.string(), reason: z.string() })),
-  unaligned: z.array(z.looseObject({ id: z.string(), fields: z.array(z.looseObject({ reason: z.string() })) })),
-});
-
 /** Lines on what happened to the documents: quarantine reasons (a few) and unaligned annotations by reason. */
 const datasetReport = async (s3: S3Client, bucket: string, runId: string): Promise<string[]> => {
-  const key = runManifestKey(`runs/${runId}/`);
+  const key = runManifestKey(runPrefix(runId));
   const bytes = await getBytesIfExists(s3, { bucket, key });
   if (bytes === undefined) return [];
-  const report = reportSchema.parse(JSON.parse(Buffer.from(bytes).toString('utf8')));
+  const report = datasetManifestSchema.parse(JSON.parse(Buffer.from(bytes).toString('utf8')));
   const byReason = new Map<string, number>();
   for (const entry of report.unaligned.flatMap((doc) => doc.fields)) byReason.set(entry.reason, (byReason.get(entry.reason) ?? 0) + 1);
   const unaligned = [...byReason.values()].reduce((a, b) => a + b, 0);
@@ -140,8 +134,8 @@ export const runNarrated = async (options: NarratedRunOptions): Promise<number> 
     if (trainStart && finalizeStart) phases.push(['  of which training (create -> done)', finalizeStart - trainStart]);
 
     const { record, events } = await pipeline.runRecord(runId);
-    const metrics = (record?.['metrics'] ?? {}) as Record<string, number>;
-    const counts = (record?.['datasetCounts'] ?? {}) as Record<string, number>;
+    const metrics = record?.metrics ?? {};
+    const counts = record?.datasetCounts ?? {};
     console.log(`\n=== ${options.title} summary ===`);
     console.log(`run:              ${runId} (execution ${outcome.status})`);
     console.log(`status:           ${record?.status ?? 'no run record'}`);

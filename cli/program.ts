@@ -7,6 +7,7 @@
  *   start       StartExecution of the deployed state machine (real AWS)
  *   status ID   a run record and its status history (local or AWS, by endpoint configuration)
  *   runs        recent runs by status
+ *   stop ID     ask a run's poll loop to stop its training job (the run ends STOPPED)
  *   predict     a model's fields for one document (cli/predict.ts)
  * Usage errors exit 2, failures 1 (`doctrain: <message>` on stderr).
  */
@@ -20,7 +21,7 @@ import { runDemo } from './demo';
 import { importCommand } from './import';
 import { localUp } from './local-up';
 import { runPredictCommand } from './predict';
-import { printRuns, printStatus, startExecution } from './remote';
+import { printRuns, printStatus, requestStop, startExecution } from './remote';
 import { runOnFolder } from './run';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -142,10 +143,20 @@ export const buildProgram = (setExitCode: (code: number) => void): Command => {
   program
     .command('runs')
     .description('recent runs by status')
-    .option('--status <status>', 'PENDING, PREPARING, TRAINING, COMPLETED, FAILED or SKIPPED', 'COMPLETED')
+    .option('--status <status>', 'PENDING, PREPARING, TRAINING, COMPLETED, FAILED, SKIPPED or STOPPED', 'COMPLETED')
     .option('--table <name>', 'the runs table (default $DOCTRAIN_TABLE)')
     .action(async (options) => {
       setExitCode(await printRuns(options.status, options.table));
+    });
+
+  program
+    .command('stop')
+    .description("ask a run's poll loop to stop its training job; the run ends STOPPED")
+    .argument('<runId>')
+    .option('--reason <text>', 'kept on the run record with the request')
+    .option('--table <name>', 'the runs table (default $DOCTRAIN_TABLE)')
+    .action(async (runId, options) => {
+      setExitCode(await requestStop(runId, { table: options.table, reason: options.reason }));
     });
 
   program

@@ -1,7 +1,7 @@
 /** CLI commands that talk to AWS, or to the local AWS when AWS_ENDPOINT_URL_* point at it. */
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { createDynamoDocumentClient, createSfnClient } from '../src/aws/clients';
-import { InvalidInputError } from '../src/errors';
+import { InvalidInputError } from '../src/contracts/errors';
 import { isRunStatus, RunStore } from '../src/status/run-store';
 
 const storeFor = (table: string | undefined): RunStore => {
@@ -36,10 +36,31 @@ export const printStatus = async (runId: string, table?: string): Promise<number
   return 0;
 };
 
+/**
+ * A stop request on the run record: the run's poll loop stops the training job on its next poll (within
+ * one poll interval, at most maxPollSeconds) and the run ends STOPPED.
+ */
+export const requestStop = async (runId: string, options: { table?: string | undefined; reason?: string | undefined }): Promise<number> => {
+  const by = process.env['USER'] ?? 'doctrain-cli';
+  const result = await storeFor(options.table).requestStop(runId, {
+    at: new Date().toISOString(),
+    by,
+    ...(options.reason === undefined ? {} : { reason: options.reason }),
+  });
+  const messages = {
+    requested: `stop requested for run ${runId}: its poll loop stops the training job on its next poll`,
+    'already-requested': `a stop was already requested for run ${runId}`,
+    terminal: `run ${runId} has already ended; nothing to stop`,
+    unknown: `no run ${runId}`,
+  } as const;
+  (result === 'requested' || result === 'already-requested' ? console.log : console.error)(messages[result]);
+  return result === 'unknown' ? 1 : 0;
+};
+
 export const printRuns = async (status: string, table?: string): Promise<number> => {
-  if (!isRunStatus(status)) throw new InvalidInputError(`--status must be one of PENDING, PREPARING, TRAINING, COMPLETED, FAILED, SKIPPED; got ${status}`);
+  if (!isRunStatus(status)) throw new InvalidInputError(`--status must be one of PENDING, PREPARING, TRAINING, COMPLETED, FAILED, SKIPPED, STOPPED; got ${status}`);
   for (const run of await storeFor(table).listRunsByStatus(status)) {
-    const f1 = (run['metrics'] as Record<string, number> | undefined)?.['val_f1'];
+    const f1 = run.metrics?.['val_f1'];
     console.log(`${run.updatedAt}  ${run.runId}  ${run.status}${f1 === undefined ? '' : `  val_f1=${f1}`}`);
   }
   return 0;

@@ -11,7 +11,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { listKeys, parseS3Uri, putBody } from '../src/aws/s3-objects';
-import { InvalidInputError } from '../src/errors';
+import { InvalidInputError } from '../src/contracts/errors';
+import { uploadsPrefix } from '../src/contracts/s3-layout';
 import { contentTypeFor, importFormat, s3Sink } from '../src/importers';
 import { asPrefix, importInto, type ImportSourceOptions } from './import';
 import { runNarrated } from './pipeline-progress';
@@ -87,7 +88,7 @@ export const runOnFolder = async (options: RunFolderOptions): Promise<number> =>
         return { documentsPrefix: prefix };
       }
       const name = path.basename(path.resolve(options.source), options.format === undefined ? '' : path.extname(options.source));
-      const prefix = asPrefix(options.prefix ?? `uploads/${name.replace(/[^A-Za-z0-9._-]+/g, '-') || 'documents'}/`);
+      const prefix = asPrefix(options.prefix ?? uploadsPrefix(name));
       const before = await listKeys(s3, bucket, prefix);
       const format = options.format;
       const written =

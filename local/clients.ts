@@ -5,7 +5,7 @@
  */
 import { createAwsClients, type AwsClients } from '../src/aws/clients';
 
-export type LocalEndpoints = Record<'s3' | 'dynamodb' | 'textract' | 'sagemaker', string>;
+export type LocalEndpoints = Record<'s3' | 'dynamodb' | 'textract' | 'sagemaker' | 'ecr' | 'serviceQuotas', string>;
 
 export const LOCAL_REGION = 'us-east-1';
 /** s3rver only accepts this key pair; dynalite and the local emulators accept any. */
@@ -35,6 +35,8 @@ export const localAwsClients = (endpoints: LocalEndpoints): AwsClients =>
     dynamo: localConfig(endpoints.dynamodb),
     textract: localConfig(endpoints.textract),
     sagemaker: localConfig(endpoints.sagemaker),
+    ecr: localConfig(endpoints.ecr),
+    serviceQuotas: localConfig(endpoints.serviceQuotas),
     // The local runtime has no Step Functions endpoint: executions run in-process (local/stepfunctions.ts).
     sfn: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
   });
@@ -52,6 +54,8 @@ export const localClientEnvironment = (endpoints: LocalEndpoints): Record<string
   AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
   AWS_ENDPOINT_URL_TEXTRACT: endpoints.textract,
   AWS_ENDPOINT_URL_SAGEMAKER: endpoints.sagemaker,
+  AWS_ENDPOINT_URL_ECR: endpoints.ecr,
+  AWS_ENDPOINT_URL_SERVICE_QUOTAS: endpoints.serviceQuotas,
   AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
   AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
 });

@@ -3,12 +3,14 @@
  * deployment settings and the local Logger/Metrics. Each handler factory (functions/<fn>/handler.ts,
  * `create<Fn>Handler`) takes the part it needs; test/unit/local/wiring.test.ts checks that each accepts this.
  */
+import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import type { TextractClient } from '@aws-sdk/client-textract';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../src/aws/clients';
-import type { DeploymentSettings } from '../src/config/settings';
+import type { DeploymentSettings } from '../src/contracts/settings';
 import type { Observability } from '../src/lambda/observability';
 
 export interface LocalHandlerDeps extends Observability {
@@ -16,6 +18,8 @@ export interface LocalHandlerDeps extends Observability {
   textract: TextractClient;
   sagemaker: SageMakerClient;
   dynamo: DynamoDBDocumentClient;
+  ecr: ECRClient;
+  serviceQuotas: ServiceQuotasClient;
   settings: () => DeploymentSettings;
   now: () => Date;
 }
@@ -25,6 +29,8 @@ export const localHandlerDeps = (clients: AwsClients, settings: DeploymentSettin
   textract: clients.textract,
   sagemaker: clients.sagemaker,
   dynamo: clients.dynamo,
+  ecr: clients.ecr,
+  serviceQuotas: clients.serviceQuotas,
   settings: () => settings,
   now: () => new Date(),
   ...observability,

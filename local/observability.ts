@@ -7,7 +7,7 @@
 import { Logger, type LogItem } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { DEPLOYMENT_SETTINGS } from '../src/config/settings';
+import { DEPLOYMENT_SETTINGS } from '../src/contracts/settings';
 import type { Observability } from '../src/lambda/observability';
 
 export type LogSink = (line: string) => void;

@@ -9,9 +9,12 @@ import { localObservability, type LocalObservabilityOptions } from './observabil
 import { generateReceipts } from './synth';
 import { loadServerlessProject, type ServerlessProject } from './serverless-project';
 import { startLocalServices, type LocalServices, type LocalServicesOptions } from './services';
-import { prepareStateMachine, runExecution, type ExecutionEvent, type ExecutionOutcome } from './stepfunctions';
+import { LocalStepFunctions, type LocalExecution } from './executions';
+import type { ExecutionEvent, ExecutionOutcome } from './stepfunctions';
 
 export const PIPELINE_STATE_MACHINE = 'trainPipeline';
+/** The local runtime's default runExecution retryTimeScale (local/stepfunctions.ts). */
+export const LOCAL_RETRY_TIME_SCALE = 0.1;
 
 export interface LocalPipeline {
   services: LocalServices;
@@ -19,7 +22,16 @@ export interface LocalPipeline {
   store: RunStore;
   /** What the handlers are built with (the services' clients, the stage's settings, the local Logger/Metrics). */
   handlerDeps: LocalHandlerDeps;
+  /** The local Step Functions service running the pipeline's executions (continue-as-new included). */
+  stepFunctions: LocalStepFunctions;
+  /**
+   * Runs an execution to its end; where it continued as new, the outcome is the last execution's of the
+   * chain (`executeChain` gives each).
+   */
   execute(input: unknown, options?: { executionName?: string; onEvent?: (event: ExecutionEvent) => void }): Promise<ExecutionOutcome>;
+  executeChain(input: unknown, options?: { executionName?: string }): Promise<ExecutionOutcome[]>;
+  /** Starts an execution and returns at once (abort it with `.abort()`, as StopExecution does). */
+  start(input: unknown, options?: { executionName?: string; onEvent?: (event: ExecutionEvent) => void }): LocalExecution;
   runRecord(runId: string): Promise<{ record: RunRecord | undefined; events: RunEvent[] }>;
   close(): Promise<void>;
 }
@@ -30,29 +42,44 @@ export interface LocalPipeline {
  * read nor written: several local pipelines can run side by side in one process.
  */
 export const startLocalPipeline = async (
-  options: LocalServicesOptions & { waitMs?: number; retryIntervalMs?: number; logs?: LocalObservabilityOptions },
+  options: LocalServicesOptions & { waitMs?: number; retryTimeScale?: number; logs?: LocalObservabilityOptions },
 ): Promise<LocalPipeline> => {
   const services = await startLocalServices(options);
   const project = loadServerlessProject(options.root);
   const definition = project.stateMachines[PIPELINE_STATE_MACHINE];
   if (!definition) throw new Error(`serverless.yml has no state machine ${PIPELINE_STATE_MACHINE}`);
   const handlerDeps = localHandlerDeps(services.clients, services.settings, localObservability(options.logs));
-  const prepared = prepareStateMachine(definition, project.functions, handlerDeps);
+  const stateMachineName = `doctrain-${options.stage ?? 'local'}-train-pipeline`;
+  const stepFunctions = new LocalStepFunctions({
+    functions: project.functions,
+    deps: handlerDeps,
+    waitMs: options.waitMs ?? 1000,
+    // AWS's Retry backoff at a tenth of its times: 8 throttling retries still span seconds, as a quota needs.
+    retryTimeScale: options.retryTimeScale ?? LOCAL_RETRY_TIME_SCALE,
+    onDeliveryError: (error) => console.error('local EventBridge delivery failed:', error),
+  });
+  stepFunctions.register(stateMachineName, definition);
   const store = new RunStore(services.clients.dynamo, services.tableName);
+  const start: LocalPipeline['start'] = (input, startOptions = {}) => stepFunctions.start(stateMachineName, input as never, startOptions);
+  const executeChain: LocalPipeline['executeChain'] = (input, chainOptions = {}) => stepFunctions.chain(start(input, chainOptions).executionName);
   return {
     services,
     project,
     store,
     handlerDeps,
-    execute: (input, executeOptions = {}) =>
-      runExecution(prepared, input as never, {
-        stateMachineName: `doctrain-${options.stage ?? 'local'}-train-pipeline`,
-        waitMs: options.waitMs ?? 1000,
-        retryIntervalMs: options.retryIntervalMs ?? 200,
-        ...executeOptions,
-      }),
+    stepFunctions,
+    start,
+    executeChain,
+    execute: async (input, executeOptions = {}) => {
+      const outcomes = await stepFunctions.chain(start(input, executeOptions).executionName);
+      return outcomes.at(-1) as ExecutionOutcome;
+    },
     runRecord: async (runId) => ({ record: await store.getRun(runId), events: await store.listEvents(runId) }),
-    close: () => services.close(),
+    close: async () => {
+      stepFunctions.stopAll();
+      await stepFunctions.settle();
+      await services.close();
+    },
   };
 };
 

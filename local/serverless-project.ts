@@ -41,6 +41,8 @@ export interface FunctionEntry {
    * `handler` built from the environment.
    */
   factoryName: string;
+  /** The `eventBridge` event patterns of the function (the local runtime delivers the events it emits). */
+  eventPatterns: Json[];
 }
 
 export interface ServerlessProject {
@@ -68,14 +70,20 @@ const fileReference = /^\$\{file\(([^)]+)\)\}$/;
 export const loadServerlessProject = (root: string): ServerlessProject => {
   const config = asObject(parseYaml(readFileSync(path.join(root, 'serverless.yml'), 'utf8')), '(root)');
   const functions = Object.entries(asObject(config['functions'], 'functions')).map(([key, value]): FunctionEntry => {
-    const handler = String(asObject(value, `functions.${key}`)['handler']);
+    const fn = asObject(value, `functions.${key}`);
+    const handler = String(fn['handler']);
     const dot = handler.lastIndexOf('.');
+    const events = Array.isArray(fn['events']) ? (fn['events'] as unknown[]) : [];
     return {
       key,
       logicalId: lambdaLogicalId(key),
       modulePath: path.join(root, `${handler.slice(0, dot)}.ts`),
       exportName: handler.slice(dot + 1),
       factoryName: `create${key.charAt(0).toUpperCase()}${key.slice(1)}Handler`,
+      eventPatterns: events.flatMap((event) => {
+        const eventBridge = (event as { eventBridge?: { pattern?: unknown } } | null)?.eventBridge;
+        return eventBridge?.pattern === undefined ? [] : [asObject(eventBridge.pattern, `functions.${key}.events[].eventBridge.pattern`)];
+      }),
     };
   });
   const custom = asObject(config['custom'], 'custom');

@@ -1,25 +1,25 @@
 /**
- * The embedded local AWS: DynamoDB (dynalite), S3 (s3rver), Textract (tesseract.js) and SageMaker
- * (the trainer as a process, or a container where Docker runs), all on 127.0.0.1. What it hands back are
+ * The embedded local AWS: DynamoDB (dynalite), S3 (s3rver), Textract (tesseract.js), SageMaker (the
+ * trainer as a process, or a container where Docker runs), ECR and Service Quotas, all on 127.0.0.1. What it hands back are
  * clients built with explicit endpoints (local/clients.ts), the deployment settings the handlers are built
  * with, and the same as an environment for other processes (`sls invoke local`, the aws CLI). It never
  * reads or writes this process's environment.
  */
 import { mkdir } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { createS3Client, destroyAwsClients, type AwsClients } from '../src/aws/clients';
-import { STAGE_SETTINGS, TEMPLATE_ENVIRONMENT, deploymentSettingsSchema, type DeploymentSettings, type StackSettingName } from '../src/config/settings';
+import { STAGE_SETTINGS, TEMPLATE_ENVIRONMENT, deploymentSettingsSchema, type DeploymentSettingName, type DeploymentSettings, type StackSettingName } from '../src/contracts/settings';
+import { parseImageReference } from '../src/preflight';
 import { parseOrThrow } from '../src/validation';
 import { LOCAL_REGION, localAwsClients, localClientEnvironment, localS3Config, type LocalEndpoints } from './clients';
 import { startLocalDynamoDB } from './dynamodb';
+import { startLocalEcr, trainerSourceDigest, type LocalEcr } from './ecr';
+import { startLocalS3 } from './s3';
 import { startLocalSageMaker, type LocalSageMakerFaults } from './sagemaker';
 import { loadServerlessProject } from './serverless-project';
+import { startLocalServiceQuotas, type LocalServiceQuotas } from './service-quotas';
 import { startLocalTextract, type LocalTextractFaults, type LocalTextractStats } from './textract';
-
-const require = createRequire(import.meta.url);
 
 export interface LocalServicesOptions {
   /** Project root (where serverless.yml is). */
@@ -27,12 +27,25 @@ export interface LocalServicesOptions {
   /** Where S3 objects, DynamoDB data (when persistent) and training job folders live. */
   dataDir: string;
   stage?: string;
+  /**
+   * Deployment settings that differ from the stage's config, by env name (e.g. a rehearsal's shorter
+   * history budget): what a stage of its own would set, applied to the handlers' settings and `env`.
+   */
+  settings?: Partial<Record<DeploymentSettingName, string>>;
   /** Keep DynamoDB on disk under dataDir (S3 always is); default in memory. */
   persistent?: boolean;
   /** Fixed ports (for `doctrain local up` and the aws CLI); default free ports. */
   ports?: Partial<Record<'s3' | 'dynamodb' | 'textract' | 'sagemaker', number>>;
   textractMaxTps?: number;
-  sagemaker?: { runner?: 'auto' | 'process' | 'docker'; faults?: LocalSageMakerFaults; checkpointSyncSeconds?: number };
+  sagemaker?: {
+    runner?: 'auto' | 'process' | 'docker';
+    faults?: LocalSageMakerFaults;
+    checkpointSyncSeconds?: number;
+    /** Job seconds per real second (long jobs rehearsed quickly; local/sagemaker/index.ts). */
+    timeScale?: number;
+    /** Another trainer package (folder and module), e.g. a test's fake trainer; default training-image's. */
+    trainer?: { dir: string; module: string };
+  };
 }
 
 export interface LocalServices {
@@ -50,6 +63,10 @@ export interface LocalServices {
   setTextractFaults(faults: LocalTextractFaults): void;
   /** Requests the local Textract answered so far, and how many of them it throttled. */
   textractStats(): LocalTextractStats;
+  /** The local ECR: holds the training image (pushed at start); deleteImage rehearses a missing one. */
+  ecr: LocalEcr;
+  /** The local Service Quotas: setQuota(name, 0) rehearses a new account's zero spot quota. */
+  serviceQuotas: LocalServiceQuotas;
   close(): Promise<void>;
 }
 
@@ -66,15 +83,18 @@ export const createTableInput = (tableName: string, properties: Record<string, u
   GlobalSecondaryIndexes: properties['GlobalSecondaryIndexes'] as CreateTableCommandInput['GlobalSecondaryIndexes'],
 });
 
-/** The stage's doctrain config as the functions' environment, exactly as serverless.yml sets it on AWS (`ENV: ${self:custom.config.<key>}`, the value as a string), derived from the stage settings (src/config/settings.ts). */
+/** The stage's doctrain config as the functions' environment, exactly as serverless.yml sets it on AWS (`ENV: ${self:custom.config.<key>}`, the value as a string), derived from the stage settings (src/contracts/settings.ts). */
 export const deploymentEnvironment = (config: Readonly<Record<string, unknown>>): Record<string, string> =>
   Object.fromEntries(STAGE_SETTINGS.filter(({ key }) => config[key] !== undefined).map(({ env, key }) => [env, String(config[key])]));
+
+/** The training image of the local stack: its local ECR holds it from the start. */
+export const LOCAL_TRAINING_IMAGE = 'doctrain-trainer:local';
 
 /** What the stack's resources are locally: every stack setting (settings.ts), or typecheck fails. */
 const localStackEnvironment: Record<StackSettingName, string> = {
   DOCTRAIN_BUCKET: LOCAL_BUCKET,
   DOCTRAIN_TABLE: LOCAL_TABLE,
-  DOCTRAIN_TRAINING_IMAGE: 'doctrain-trainer:local',
+  DOCTRAIN_TRAINING_IMAGE: LOCAL_TRAINING_IMAGE,
   DOCTRAIN_SAGEMAKER_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/doctrain-local-sagemaker`,
 };
 
@@ -104,19 +124,15 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
     });
     closers.push(() => dynamoDB.close());
 
-    const S3rver = require('s3rver') as new (opts: Record<string, unknown>) => { run(): Promise<AddressInfo>; close(): Promise<void> };
-    const s3rver = new S3rver({
-      port: options.ports?.s3 ?? 0,
-      address: '127.0.0.1',
-      silent: true,
+    const localS3 = await startLocalS3({
       directory: path.join(options.dataDir, 's3'),
-      configureBuckets: [{ name: LOCAL_BUCKET }],
+      buckets: [LOCAL_BUCKET],
+      ...(options.ports?.s3 === undefined ? {} : { port: options.ports.s3 }),
     });
-    const s3Address = await s3rver.run();
-    closers.push(() => s3rver.close());
+    closers.push(() => localS3.close());
 
-    // The emulators read and write S3 through this client; Textract's and SageMaker's endpoints are known once they listen.
-    const s3 = createS3Client(localS3Config(`http://127.0.0.1:${s3Address.port}`));
+    // The emulators read and write S3 through this client; the other services' endpoints are known once they listen.
+    const s3 = createS3Client(localS3Config(localS3.endpoint));
     closers.push(() => Promise.resolve(s3.destroy()));
 
     const textract = await startLocalTextract({
@@ -125,27 +141,42 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
       ...(options.textractMaxTps === undefined ? {} : { maxTps: options.textractMaxTps }),
     });
     closers.push(() => textract.close());
+    // The stack's ECR repository with the trainer "pushed" (its sources' digest), and the account's quotas.
+    const image = parseImageReference(LOCAL_TRAINING_IMAGE);
+    const ecr = await startLocalEcr({
+      account: LOCAL_ACCOUNT,
+      images: [{ repository: image.repository, tag: image.tag ?? 'latest', digest: await trainerSourceDigest(path.join(options.root, 'training-image')) }],
+    });
+    closers.push(() => ecr.close());
+    const serviceQuotas = await startLocalServiceQuotas({ account: LOCAL_ACCOUNT, region: LOCAL_REGION });
+    closers.push(() => serviceQuotas.close());
     const sagemaker = await startLocalSageMaker({
       s3,
       region: LOCAL_REGION,
       workDir: path.join(options.dataDir, 'sagemaker'),
-      trainerDir: path.join(options.root, 'training-image'),
+      trainerDir: options.sagemaker?.trainer?.dir ?? path.join(options.root, 'training-image'),
+      ...(options.sagemaker?.trainer === undefined ? {} : { module: options.sagemaker.trainer.module }),
+      ...(options.sagemaker?.timeScale === undefined ? {} : { timeScale: options.sagemaker.timeScale }),
       runner: options.sagemaker?.runner ?? 'auto',
       ...(options.ports?.sagemaker === undefined ? {} : { port: options.ports.sagemaker }),
       ...(options.sagemaker?.faults === undefined ? {} : { faults: options.sagemaker.faults }),
       checkpointSyncSeconds: options.sagemaker?.checkpointSyncSeconds ?? 2,
       stopTimeoutSeconds: 20,
+      // CreateTrainingJob runs pre-flight's pinned `repo@sha256:...`; docker knows the local image by tag.
+      dockerImage: (trainingImage) => ecr.localReference(trainingImage),
     });
     closers.push(() => sagemaker.close());
     const endpoints: LocalEndpoints = {
-      s3: `http://127.0.0.1:${s3Address.port}`,
+      s3: localS3.endpoint,
       dynamodb: dynamoDB.endpoint,
       textract: textract.endpoint,
       sagemaker: sagemaker.endpoint,
+      ecr: ecr.endpoint,
+      serviceQuotas: serviceQuotas.endpoint,
     };
     const clients = localAwsClients(endpoints);
     closers.push(() => Promise.resolve(destroyAwsClients(clients)));
-    const settingsEnvironment = localSettingsEnvironment(project.stageConfig(stage));
+    const settingsEnvironment = { ...localSettingsEnvironment(project.stageConfig(stage)), ...options.settings };
     const settings = parseOrThrow(deploymentSettingsSchema, settingsEnvironment, `local deployment settings (stage ${stage})`);
 
     try {
@@ -164,6 +195,8 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
       setSageMakerFaults: (faults) => sagemaker.setFaults(faults),
       setTextractFaults: (faults) => textract.setFaults(faults),
       textractStats: () => textract.stats(),
+      ecr,
+      serviceQuotas,
       close,
     };
   } catch (error) {

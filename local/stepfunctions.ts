@@ -58,6 +58,11 @@ const SERVICE_INTEGRATION = /^arn:aws:states:::(?:aws-sdk:)?([a-z0-9]+):([A-Za-z
 export const serviceIntegrationHandler = (resource: string, clients: IntegrationClients): TaskHandler => {
   const match = SERVICE_INTEGRATION.exec(resource);
   const [, service = '', action = '', pattern] = match ?? [];
+  if (match && service === 'states' && !pattern) {
+    // Step Functions' own integrations need the executions of this runtime: LocalStepFunctions
+    // (local/executions.ts) serves them; a machine prepared without it fails only if it reaches one.
+    return () => Promise.reject(new TaskError('States.Runtime', `Local runtime: ${resource} needs the local Step Functions service (local/executions.ts)`));
+  }
   const sdk = SDK_MODULES[service];
   if (!match || !sdk) throw new Error(`Local runtime: no route for Task resource ${resource}`);
   if (pattern) throw new Error(`Local runtime: the ${pattern} integration pattern is not supported (${resource})`);
@@ -117,7 +122,7 @@ export const lambdaHandler = (fn: FunctionEntry, deps: LocalHandlerDeps): TaskHa
 type StateNode = Record<string, unknown>;
 
 /** Every state of a definition, nested Map and Parallel states included. */
-const walkStates = function* (definition: StateNode): Generator<[string, StateNode]> {
+export const walkStates = function* (definition: StateNode): Generator<[string, StateNode]> {
   for (const [name, state] of Object.entries((definition['States'] ?? {}) as Record<string, StateNode>)) {
     yield [name, state];
     for (const nested of [state['ItemProcessor'], state['Iterator'], ...((state['Branches'] as StateNode[] | undefined) ?? [])]) {
@@ -136,7 +141,15 @@ export interface PreparedStateMachine {
  * Replaces Lambda references by placeholder ARNs (the library wants strings) and builds one handler per
  * Task state. Task state names must be unique across the definition, as the library keys handlers by name.
  */
-export const prepareStateMachine = (source: StateNode, functions: readonly FunctionEntry[], deps: LocalHandlerDeps): PreparedStateMachine => {
+export const prepareStateMachine = (
+  source: StateNode,
+  functions: readonly FunctionEntry[],
+  deps: LocalHandlerDeps,
+  options: {
+    /** Integrations the local runtime serves itself (e.g. `states:startExecution`); undefined: the SDK route. */
+    localIntegration?: (resource: string) => TaskHandler | undefined;
+  } = {},
+): PreparedStateMachine => {
   const definition = structuredClone(source);
   const handlers: Record<string, TaskHandler> = {};
   const waitStates: string[] = [];
@@ -148,7 +161,7 @@ export const prepareStateMachine = (source: StateNode, functions: readonly Funct
     const resource = state['Resource'];
     const getAtt = (resource as { 'Fn::GetAtt'?: [string, string] } | null)?.['Fn::GetAtt'];
     if (typeof resource === 'string') {
-      handlers[name] = serviceIntegrationHandler(resource, deps);
+      handlers[name] = options.localIntegration?.(resource) ?? serviceIntegrationHandler(resource, deps);
     } else if (getAtt) {
       const fn = byLogicalId.get(getAtt[0]);
       if (!fn) throw new Error(`Local runtime: state ${name} references ${getAtt[0]}, which is no function in serverless.yml`);
@@ -161,9 +174,29 @@ export const prepareStateMachine = (source: StateNode, functions: readonly Funct
   return { definition: definition as unknown as StateMachineDefinition, handlers, waitStates };
 };
 
+/**
+ * The definition with every Retry's times scaled (IntervalSeconds, default 1, and MaxDelaySeconds where
+ * set); BackoffRate, MaxAttempts and JitterStrategy stay. aws-local-stepfunctions then computes the waits
+ * as Step Functions does (IntervalSeconds x BackoffRate^attempt, capped by MaxDelaySeconds, FULL jitter
+ * drawn in [0, wait]), in scaled time. Its own retryIntervalOverrides would replace all of that by one
+ * fixed interval, without jitter: 8 attempts against a 1 TPS quota would all fail within a second.
+ */
+export const scaleRetryTimes = (definition: StateNode, scale: number): StateNode => {
+  if (!(scale > 0)) throw new Error(`retryTimeScale must be > 0, got ${scale}`);
+  const scaled = structuredClone(definition);
+  for (const [, state] of walkStates(scaled)) {
+    for (const retrier of (state['Retry'] as StateNode[] | undefined) ?? []) {
+      retrier['IntervalSeconds'] = ((retrier['IntervalSeconds'] as number | undefined) ?? 1) * scale;
+      if (typeof retrier['MaxDelaySeconds'] === 'number') retrier['MaxDelaySeconds'] = retrier['MaxDelaySeconds'] * scale;
+    }
+  }
+  return scaled;
+};
+
 export interface ExecutionEvent {
   type: string;
   stateName?: string;
+  stateType?: string;
   timestamp: number;
   error?: string;
   cause?: string;
@@ -173,12 +206,53 @@ export interface ExecutionEvent {
 
 export interface ExecutionOutcome {
   executionName: string;
-  status: 'SUCCEEDED' | 'FAILED';
+  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   output?: Json;
   error?: string;
   cause?: string;
   events: ExecutionEvent[];
+  /** How many events AWS would have put in this execution's history (historyEventCount). */
+  historyEvents: number;
 }
+
+/**
+ * The events a Standard workflow's execution history holds for these local events, as AWS writes them:
+ * ExecutionStarted/Succeeded/Failed/Aborted; <Type>StateEntered and <Type>StateExited for every state
+ * (a Fail state only enters); for a Task, <Kind>Scheduled + <Kind>Started per attempt and
+ * <Kind>Succeeded or <Kind>Failed per outcome; for a Map, MapStateStarted/Succeeded and one
+ * MapIterationStarted/Succeeded/Failed per item. The 25,000-event limit applies to this count.
+ */
+export const historyEventCount = (events: readonly ExecutionEvent[]): number =>
+  events.reduce((count, event) => {
+    switch (event.type) {
+      case 'ExecutionStarted':
+      case 'ExecutionSucceeded':
+      case 'ExecutionFailed':
+      case 'ExecutionTerminated':
+      case 'ExecutionAborted':
+      case 'MapIterationStarted':
+      case 'MapIterationSucceeded':
+      case 'MapIterationFailed':
+      case 'ParallelBranchStarted':
+      case 'ParallelBranchSucceeded':
+      case 'ParallelBranchFailed':
+        return count + 1;
+      case 'StateEntered':
+        // Entered, then a Task's first Scheduled + Started, a Map's or Parallel's Started.
+        return count + 1 + (event.stateType === 'Task' ? 2 : event.stateType === 'Map' || event.stateType === 'Parallel' ? 1 : 0);
+      case 'StateExited':
+        // A Task's Succeeded, a Map's or Parallel's Succeeded, then Exited.
+        return count + 1 + (event.stateType === 'Task' || event.stateType === 'Map' || event.stateType === 'Parallel' ? 1 : 0);
+      case 'StateFailed':
+        // A Task attempt's Failed (or TimedOut); other states fail into ExecutionFailed or a catcher.
+        return count + (event.stateType === 'Task' ? 1 : 0);
+      case 'StateRetried':
+        // The next attempt's Scheduled + Started.
+        return count + (event.stateType === 'Task' ? 2 : 0);
+      default:
+        return count;
+    }
+  }, 0);
 
 /**
  * Step Functions' quota on what one state passes on: 256 KiB of UTF-8 JSON. On AWS a state whose output is
@@ -194,30 +268,42 @@ export interface StartExecutionOptions {
   executionName?: string;
   /** Real waits are replaced by this many milliseconds (the poll loop's pace locally). */
   waitMs?: number;
-  /** Retry intervals are replaced by this many milliseconds. */
-  retryIntervalMs?: number;
+  /**
+   * Every Retry's times (IntervalSeconds, MaxDelaySeconds) multiplied by this, AWS's backoff otherwise
+   * unchanged (BackoffRate, MaxAttempts, JitterStrategy): 0.01 turns 2 s, 4 s, 8 s ... into 20 ms, 40 ms,
+   * 80 ms ... Default 1: AWS's own times.
+   */
+  retryTimeScale?: number;
   onEvent?: (event: ExecutionEvent) => void;
 }
 
-export const runExecution = async (
-  prepared: PreparedStateMachine,
-  input: Json,
-  options: StartExecutionOptions,
-): Promise<ExecutionOutcome> => {
+export interface StartedExecution {
+  executionName: string;
+  executionArn: string;
+  /** StopExecution: the execution ends ABORTED (the state running now is abandoned). */
+  abort(): void;
+  outcome: Promise<ExecutionOutcome>;
+}
+
+export const runExecution = (prepared: PreparedStateMachine, input: Json, options: StartExecutionOptions): Promise<ExecutionOutcome> =>
+  startExecution(prepared, input, options).outcome;
+
+export const startExecution = (prepared: PreparedStateMachine, input: Json, options: StartExecutionOptions): StartedExecution => {
   const executionName = options.executionName ?? randomUUID();
-  const machine = new StateMachine(prepared.definition, { validationOptions: { checkArn: false } });
-  const retryable = Object.keys(prepared.handlers).concat(
-    [...walkStates(prepared.definition as unknown as StateNode)].filter(([, s]) => s['Type'] === 'Map').map(([n]) => n),
-  );
+  const executionArn = `arn:aws:states:us-east-1:000000000000:execution:${options.stateMachineName}:${executionName}`;
+  const definition =
+    options.retryTimeScale === undefined
+      ? prepared.definition
+      : (scaleRetryTimes(prepared.definition as unknown as StateNode, options.retryTimeScale) as unknown as StateMachineDefinition);
+  const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
   const execution = machine.run(input, {
     overrides: {
       taskResourceLocalHandlers: prepared.handlers,
       ...(options.waitMs === undefined ? {} : { waitTimeOverrides: Object.fromEntries(prepared.waitStates.map((n) => [n, options.waitMs as number])) }),
-      ...(options.retryIntervalMs === undefined ? {} : { retryIntervalOverrides: Object.fromEntries(retryable.map((n) => [n, options.retryIntervalMs as number])) }),
     },
     context: {
       Execution: {
-        Id: `arn:aws:states:us-east-1:000000000000:execution:${options.stateMachineName}:${executionName}`,
+        Id: executionArn,
         Name: executionName,
         Input: input,
         StartTime: new Date().toISOString(),
@@ -228,19 +314,20 @@ export const runExecution = async (
   });
   const events: ExecutionEvent[] = [];
   let dataLimit: { error: string; cause: string } | undefined;
+  let aborted = false;
   const collecting = (async () => {
     for await (const log of execution.eventLogs) {
       const raw = log as unknown as {
         type: string;
         timestamp: number;
-        state?: { name: string; output?: Json };
+        state?: { name: string; type?: string; output?: Json };
         Error?: string;
         Cause?: unknown;
       };
       const event: ExecutionEvent = {
         type: raw.type,
         timestamp: raw.timestamp,
-        ...(raw.state ? { stateName: raw.state.name } : {}),
+        ...(raw.state ? { stateName: raw.state.name, ...(raw.state.type === undefined ? {} : { stateType: raw.state.type }) } : {}),
         ...(raw.type === 'StateExited' && raw.state?.output !== undefined ? { output: raw.state.output } : {}),
         ...(raw.Error === undefined ? {} : { error: raw.Error }),
         ...(raw.Cause === undefined ? {} : { cause: typeof raw.Cause === 'string' ? raw.Cause : JSON.stringify(raw.Cause) }),
@@ -259,21 +346,34 @@ export const runExecution = async (
       }
     }
   })();
-  try {
-    const output = await execution.result;
-    await collecting;
-    if (dataLimit !== undefined) return { executionName, status: 'FAILED', ...dataLimit, events };
-    return { executionName, status: 'SUCCEEDED', output, events };
-  } catch (error) {
-    await collecting.catch(() => undefined);
-    if (dataLimit !== undefined) return { executionName, status: 'FAILED', ...dataLimit, events };
-    const failed = events.find((event) => event.type === 'ExecutionFailed');
-    return {
+  const outcome = (async (): Promise<ExecutionOutcome> => {
+    const ended = (result: Omit<ExecutionOutcome, 'executionName' | 'events' | 'historyEvents'>): ExecutionOutcome => ({
       executionName,
-      status: 'FAILED',
-      error: failed?.error ?? (error as Error).name,
-      cause: failed?.cause ?? (error as Error).message,
+      ...result,
       events,
-    };
-  }
+      historyEvents: historyEventCount(events),
+    });
+    try {
+      const output = await execution.result;
+      await collecting;
+      if (dataLimit !== undefined) return ended({ status: 'FAILED', ...dataLimit });
+      if (aborted) return ended({ status: 'ABORTED' });
+      return ended({ status: 'SUCCEEDED', output });
+    } catch (error) {
+      await collecting.catch(() => undefined);
+      if (dataLimit !== undefined) return ended({ status: 'FAILED', ...dataLimit });
+      if (aborted) return ended({ status: 'ABORTED' });
+      const failed = events.find((event) => event.type === 'ExecutionFailed');
+      return ended({ status: 'FAILED', error: failed?.error ?? (error as Error).name, cause: failed?.cause ?? (error as Error).message });
+    }
+  })();
+  return {
+    executionName,
+    executionArn,
+    abort: () => {
+      aborted = true;
+      execution.abort();
+    },
+    outcome,
+  };
 };

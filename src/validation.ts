@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { InvalidInputError } from './errors';
+import { InvalidInputError } from './contracts/errors';
 
 /**
  * Renders zod issues as `path.to.field: what is wrong` so the message names each bad field; an unknown

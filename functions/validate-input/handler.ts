@@ -1,12 +1,10 @@
 /** ValidateInput: the first state. Rejects a bad execution input before anything costs money. */
-import { z } from 'zod';
 import { resolveRunConfig } from '../../src/config/run-config';
-import type { DeploymentSettings } from '../../src/config/settings';
+import type { DeploymentSettings } from '../../src/contracts/settings';
+import { validateInputEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
 import { observabilityFromEnv, type Observability } from '../../src/lambda/observability';
 import { deploymentSettingsFromEnv, type LambdaEnvironment } from '../../src/lambda/wiring';
-
-const eventSchema = z.object({ input: z.unknown(), executionName: z.string().min(1) });
 
 export interface ValidateInputDeps extends Observability {
   settings: () => DeploymentSettings;
@@ -16,7 +14,7 @@ export const createValidateInputHandler = (deps: ValidateInputDeps) =>
   defineHandler(
     {
       name: 'ValidateInput',
-      eventSchema,
+      eventSchema: validateInputEventSchema,
       run: (event) => ({ config: resolveRunConfig(deps.settings(), event.input, event.executionName) }),
     },
     deps,

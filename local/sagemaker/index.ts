@@ -18,8 +18,10 @@ import { TrainingJob, type RunnerSettings } from './job';
 import { validateCreateTrainingJob, validationError } from './validate';
 
 export interface LocalSageMakerFaults {
-  /** Spot jobs (EnableManagedSpotTraining) are interrupted once, this many seconds into Training, then resumed. */
+  /** Spot jobs (EnableManagedSpotTraining) are interrupted once, this many job seconds into Training, then resumed. */
   spotInterruptAfterSeconds?: number;
+  /** Job seconds an interrupted spot job waits (Interrupted, unbilled) before it restarts; default 0. */
+  spotRestartDelaySeconds?: number;
   /**
    * Spot jobs are interrupted once, as soon as the trainer has written its first complete checkpoint:
    * a trigger that does not race the trainer's speed, so tests can rely on it.
@@ -27,6 +29,17 @@ export interface LocalSageMakerFaults {
   spotInterruptAfterFirstCheckpoint?: boolean;
   /** Instance type -> how many of the next CreateTrainingJob calls for it end Failed with a CapacityError. */
   capacityErrors?: Record<string, number>;
+  /**
+   * Instance type -> how many of the next CreateTrainingJob calls for it are refused at once with
+   * ResourceLimitExceeded (no job is created): a quota or capacity refusal at create time. The Step
+   * Functions integration names it `SageMaker.ResourceLimitExceededException`.
+   */
+  createCapacityErrors?: Record<string, number>;
+  /**
+   * How many of the next CreateTrainingJob calls create their job but lose the response (a 500
+   * InternalFailure instead): the caller's retry then meets ResourceInUse ("already exists").
+   */
+  lostCreateResponses?: number;
 }
 
 export interface LocalSageMakerOptions {
@@ -51,6 +64,14 @@ export interface LocalSageMakerOptions {
   checkpointSyncSeconds?: number;
   /** SIGTERM -> SIGKILL grace on stop / MaxRuntime; default 120 s, as SageMaker. */
   stopTimeoutSeconds?: number;
+  /** The docker runner's image for a job's TrainingImage (e.g. a pinned `repo@sha256:...` -> the local tag). */
+  dockerImage?: (trainingImage: string) => string;
+  /**
+   * Job seconds per real second (default 1), to rehearse long jobs: times and durations in
+   * DescribeTrainingJob run on the job's clock, which runs this much faster than the real one and
+   * meets it now (a job running 2 real seconds at 86,400x reports a CreationTime two days ago).
+   */
+  timeScale?: number;
 }
 
 export interface LocalSageMaker extends LocalServer {
@@ -119,6 +140,9 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
     spotInterruptAfterFirstCheckpoint: faults.spotInterruptAfterFirstCheckpoint ?? false,
     checkpointSyncSeconds: options.checkpointSyncSeconds ?? 5,
     stopTimeoutSeconds: options.stopTimeoutSeconds ?? 120,
+    ...(options.dockerImage === undefined ? {} : { dockerImage: options.dockerImage }),
+    timeScale,
+    spotRestartDelaySeconds: faults.spotRestartDelaySeconds ?? 0,
   });
 
   const getJob = (input: JsonObject): TrainingJob => {
@@ -127,9 +151,15 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
     return job;
   };
 
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale > 0)) throw new Error(`timeScale must be > 0 (got ${timeScale})`);
+
   const describe = (job: TrainingJob): JsonObject => {
     const { request } = job;
     const seconds = job.trainingSeconds;
+    // The job's clock: real durations x timeScale, meeting the real clock now.
+    const now = Date.now();
+    const epoch = (d: Date | undefined): number | undefined => (d === undefined ? undefined : (now - (now - d.getTime()) * timeScale) / 1000);
     return defined({
       TrainingJobName: request.name,
       TrainingJobArn: job.arn,
@@ -150,9 +180,9 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
         return value === undefined ? [] : [{ MetricName: m.Name, Value: value.Value, Timestamp: epoch(value.Timestamp) }];
       }),
       TrainingTimeInSeconds: seconds,
-      // Billed wall-clock time. Locally there is no spot price, so no spot discount is invented: billable equals
-      // training time, and a spot-savings figure computed from these two fields is 0 %.
-      BillableTimeInSeconds: seconds,
+      // Billed time: training time less the time spent Interrupted waiting for spot capacity (nothing else
+      // is discounted locally: without interruptions a spot-savings figure from these two fields is 0 %).
+      BillableTimeInSeconds: job.billableSeconds,
     });
   };
 
@@ -173,11 +203,23 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
             `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
           );
         }
+        const refusals = faults.createCapacityErrors?.[request.instanceType] ?? 0;
+        if (refusals > 0 && faults.createCapacityErrors !== undefined) {
+          faults.createCapacityErrors[request.instanceType] = refusals - 1;
+          throw new JsonProtocolError(
+            'ResourceLimitExceeded',
+            `The account-level service limit '${request.instanceType} for ${input['EnableManagedSpotTraining'] === true ? 'spot training job usage' : 'training job usage'}' is 0 Instances, with current utilization of 0 Instances and a request delta of 1 Instances. Please use AWS Service Quotas to request an increase for this quota. (simulated)`,
+          );
+        }
         const remaining = faults.capacityErrors?.[request.instanceType] ?? 0;
         if (remaining > 0 && faults.capacityErrors !== undefined) faults.capacityErrors[request.instanceType] = remaining - 1;
         const job = new TrainingJob(request, arn, settingsFor(), remaining > 0);
         jobs.set(request.name, job);
         job.start();
+        if ((faults.lostCreateResponses ?? 0) > 0) {
+          faults.lostCreateResponses = (faults.lostCreateResponses ?? 0) - 1;
+          throw new JsonProtocolError('InternalFailure', 'The job was created but the response was lost (simulated)', 500);
+        }
         return { TrainingJobArn: arn };
       },
       DescribeTrainingJob: (input) => describe(getJob(input)),

@@ -49,6 +49,16 @@ export interface RunnerSettings {
   spotInterruptAfterFirstCheckpoint: boolean;
   checkpointSyncSeconds: number;
   stopTimeoutSeconds: number;
+  /** The docker image for a TrainingImage (default: the TrainingImage itself). */
+  dockerImage?: (trainingImage: string) => string;
+  /**
+   * Job seconds per real second (default 1): a long job rehearsed in little time. MaxRuntimeInSeconds, the
+   * spot interruption moment and the spot restart delay are job seconds; DescribeTrainingJob reports times
+   * and durations on the job's clock (local/sagemaker/index.ts).
+   */
+  timeScale: number;
+  /** Job seconds a reclaimed spot job waits for new capacity (Interrupted, not billed) before it restarts. */
+  spotRestartDelaySeconds: number;
 }
 
 /** Failures that end the job with exactly this FailureReason. */
@@ -83,6 +93,8 @@ export class TrainingJob {
   private maxRuntimeHit = false;
   private interrupting = false;
   private closed = false;
+  /** Real milliseconds spent Interrupted (waiting for spot capacity): not billed. */
+  private unbilledMs = 0;
   private log: WriteStream | undefined;
   private readonly metricRegexes: { name: string; regex: RegExp }[];
 
@@ -124,10 +136,25 @@ export class TrainingJob {
     this.transition(secondary, message);
   }
 
-  /** Seconds between TrainingStartTime and TrainingEndTime (SageMaker reports whole seconds). */
+  /** Job seconds between TrainingStartTime and TrainingEndTime (SageMaker reports whole seconds). */
   public get trainingSeconds(): number | undefined {
     if (this.trainingStartTime === undefined || this.trainingEndTime === undefined) return undefined;
-    return Math.max(1, Math.round((this.trainingEndTime.getTime() - this.trainingStartTime.getTime()) / 1000));
+    return Math.max(1, Math.round(((this.trainingEndTime.getTime() - this.trainingStartTime.getTime()) / 1000) * this.settings.timeScale));
+  }
+
+  /**
+   * Job seconds billed: training time less the time spent Interrupted waiting for spot capacity, as
+   * managed spot training bills only while an instance runs the job.
+   */
+  public get billableSeconds(): number | undefined {
+    const training = this.trainingSeconds;
+    if (training === undefined) return undefined;
+    return Math.max(1, training - Math.round((this.unbilledMs / 1000) * this.settings.timeScale));
+  }
+
+  /** Real milliseconds for `jobSeconds` on the job's clock. */
+  private realMs(jobSeconds: number): number {
+    return (jobSeconds * 1000) / this.settings.timeScale;
   }
 
   // ---- control -----------------------------------------------------------------------------------------
@@ -194,6 +221,10 @@ export class TrainingJob {
           interrupted = true;
           this.interrupting = false;
           this.transition('Interrupted', 'Training job interrupted: the spot instance was reclaimed (simulated)');
+          const waitingSince = Date.now();
+          await new Promise((r) => setTimeout(r, this.realMs(this.settings.spotRestartDelaySeconds)));
+          this.unbilledMs += Date.now() - waitingSince;
+          if (this.closed) return;
           this.transition('Starting', 'Restarting the training job on a new spot instance');
           await this.resetInstance();
           continue;
@@ -341,7 +372,7 @@ export class TrainingJob {
     if (this.settings.runner === 'docker') {
       const args = ['run', '--rm', '--name', `doctrain-${this.request.name}-${process.pid}`, '-v', `${this.optMl}:/opt/ml`];
       for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`);
-      args.push(this.request.trainingImage, 'train');
+      args.push(this.settings.dockerImage?.(this.request.trainingImage) ?? this.request.trainingImage, 'train');
       return spawn('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     }
     const { trainerDir } = this.settings;
@@ -382,7 +413,7 @@ export class TrainingJob {
         );
       }
       const started = this.trainingStartTime?.getTime() ?? Date.now();
-      const remainingMs = started + this.request.maxRuntimeSeconds * 1000 - Date.now();
+      const remainingMs = started + this.realMs(this.request.maxRuntimeSeconds) - Date.now();
       timers.push(
         setTimeout(() => {
           this.maxRuntimeHit = true;
@@ -395,7 +426,7 @@ export class TrainingJob {
           setTimeout(() => {
             this.interrupting = true;
             this.terminate();
-          }, after * 1000),
+          }, this.realMs(after)),
         );
       }
       if (this.request.spot && mayInterrupt && this.settings.spotInterruptAfterFirstCheckpoint) {

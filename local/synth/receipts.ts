@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
-import type { FieldsAnnotation } from '../../src/dataset/annotations';
+import type { FieldsAnnotation } from '../../src/contracts/annotation';
 import { deriveSeed, mulberry32, pick, randFloat, randInt, sample, type Rng } from './prng';
 
 /**

@@ -1,4 +1,4 @@
-import type { OcrPage, OcrWord } from '../../src/textract/ocr-document';
+import type { OcrPage, OcrWord } from '../../src/contracts/ocr-document';
 
 /** Structural subset of tesseract.js's `Page` (recognize(..., { blocks: true })). */
 export interface TesseractPageLike {

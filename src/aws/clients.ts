@@ -1,29 +1,32 @@
 /**
- * One factory per AWS client. Callers build each client once and pass it on: a Lambda handler module at
- * module scope (src/lambda/wiring.ts, endpoints and region from the SDK's own environment lookup, as on
- * AWS), the CLI at start, the local runtime with explicit endpoints (local/clients.ts). No factory reads
- * anything itself: what differs between AWS and a local run is the config handed in.
+ * One factory per AWS client, each in its own module (`./<service>-client`). Callers build each client
+ * once and pass it on: a Lambda handler module at module scope (`<fn>DepsFromEnv`: endpoints and region
+ * from the SDK's own environment lookup, as on AWS), the CLI at start, the local runtime with explicit
+ * endpoints (local/clients.ts). No factory reads anything itself: what differs between AWS and a local
+ * run is the config handed in.
+ *
+ * Lambda handlers (functions/, and what they import from src/) import the per-client modules directly,
+ * so a function's bundle holds only the SDK clients it uses: importing this file pulls every client into
+ * the bundle (test/unit/template/package-after-invoke.test.ts fails then). The CLI, the local runtime,
+ * benchmarks and tests may import all of them from here.
  */
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { SageMakerClient, type SageMakerClientConfig } from '@aws-sdk/client-sagemaker';
-import { SFNClient, type SFNClientConfig } from '@aws-sdk/client-sfn';
-import { TextractClient, type TextractClientConfig } from '@aws-sdk/client-textract';
-import { TEXTRACT_MAX_ATTEMPTS } from '../textract/throughput';
+import type { ECRClient, ECRClientConfig } from '@aws-sdk/client-ecr';
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type { SageMakerClient, SageMakerClientConfig } from '@aws-sdk/client-sagemaker';
+import type { ServiceQuotasClient, ServiceQuotasClientConfig } from '@aws-sdk/client-service-quotas';
+import type { SFNClient, SFNClientConfig } from '@aws-sdk/client-sfn';
+import type { TextractClient, TextractClientConfig } from '@aws-sdk/client-textract';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDynamoDocumentClient } from './dynamodb-client';
+import { createEcrClient } from './ecr-client';
+import { createS3Client } from './s3-client';
+import { createSageMakerClient } from './sagemaker-client';
+import { createServiceQuotasClient } from './service-quotas-client';
+import { createSfnClient } from './sfn-client';
+import { createTextractClient } from './textract-client';
 
-export const createS3Client = (config: S3ClientConfig = {}): S3Client => new S3Client(config);
-
-export const createDynamoDocumentClient = (config: DynamoDBClientConfig = {}): DynamoDBDocumentClient =>
-  DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
-
-/** Standard retry mode, jittered backoff on throttling; why not adaptive: src/textract/throughput.ts. */
-export const createTextractClient = (config: TextractClientConfig = {}): TextractClient =>
-  new TextractClient({ maxAttempts: TEXTRACT_MAX_ATTEMPTS, retryMode: 'standard', ...config });
-
-export const createSageMakerClient = (config: SageMakerClientConfig = {}): SageMakerClient => new SageMakerClient(config);
-
-export const createSfnClient = (config: SFNClientConfig = {}): SFNClient => new SFNClient(config);
+export { createDynamoDocumentClient, createEcrClient, createS3Client, createSageMakerClient, createServiceQuotasClient, createSfnClient, createTextractClient };
 
 /** Every client the system uses, built by the factories above with one config each. */
 export interface AwsClients {
@@ -32,6 +35,8 @@ export interface AwsClients {
   textract: TextractClient;
   sagemaker: SageMakerClient;
   sfn: SFNClient;
+  ecr: ECRClient;
+  serviceQuotas: ServiceQuotasClient;
 }
 
 /** Per-service client config; absent: the SDK's defaults (region, credentials, endpoints from its environment lookup). */
@@ -41,6 +46,8 @@ export interface AwsClientsConfig {
   textract?: TextractClientConfig;
   sagemaker?: SageMakerClientConfig;
   sfn?: SFNClientConfig;
+  ecr?: ECRClientConfig;
+  serviceQuotas?: ServiceQuotasClientConfig;
 }
 
 export const createAwsClients = (config: AwsClientsConfig = {}): AwsClients => ({
@@ -49,9 +56,12 @@ export const createAwsClients = (config: AwsClientsConfig = {}): AwsClients => (
   textract: createTextractClient(config.textract),
   sagemaker: createSageMakerClient(config.sagemaker),
   sfn: createSfnClient(config.sfn),
+  ecr: createEcrClient(config.ecr),
+  serviceQuotas: createServiceQuotasClient(config.serviceQuotas),
 });
 
 /** Closes every client's sockets (a long-lived process that is done with them; Lambda never needs it). */
 export const destroyAwsClients = (clients: AwsClients): void => {
-  for (const client of [clients.s3, clients.dynamo, clients.textract, clients.sagemaker, clients.sfn]) client.destroy();
+  const { s3, dynamo, textract, sagemaker, sfn, ecr, serviceQuotas } = clients;
+  for (const client of [s3, dynamo, textract, sagemaker, sfn, ecr, serviceQuotas]) client.destroy();
 };

@@ -9,7 +9,7 @@
  * for backend hf) stay with the trainer.
  */
 import { closest, distance } from 'fastest-levenshtein';
-import { z } from 'zod';
+import * as z from 'zod';
 import trainerSchemaJson from '../../training-image/doctrain_trainer/hyperparameters.schema.json';
 
 /** SageMaker CreateTrainingJob: HyperParameters holds at most 100 entries, keys <= 256, values <= 2,500 characters. */

@@ -5,19 +5,16 @@
  *   3. the execution input (StartExecution / schedule / CLI), validated strictly: unknown keys are errors.
  * The resolved config travels in the execution state, so it must stay small (no document lists).
  */
-import { z } from 'zod';
-import { InvalidInputError } from '../errors';
-import {
-  defaultTextractQuotas,
-  ocrConcurrencyFor,
-  splitTextractTps,
-  type TextractTps,
-} from '../textract/throughput';
+import { s3Uri } from '../aws/s3-objects';
+import { InvalidInputError } from '../contracts/errors';
+import type { TextractTps } from '../contracts/textract-tps';
+import { defaultTextractQuotas, ocrConcurrencyFor, splitTextractTps } from '../textract/throughput';
 import { parseOrThrow } from '../validation';
-import { checkHyperparameters } from './hyperparameters';
-import { G5_INSTANCE_TYPES, deploymentSettingsSchema, s3UriSchema, type DeploymentSettings } from './settings';
-
-export { G5_INSTANCE_TYPES, deploymentSettingsSchema, type DeploymentSettings } from './settings';
+import { checkpointPrefix, modelOutputPrefix, runPrefix } from '../contracts/s3-layout';
+import { deploymentSettingsSchema, type DeploymentSettings } from '../contracts/settings';
+import { executionInputSchema } from '../contracts/execution-input';
+import type { RunConfig } from '../contracts/step-events';
+import { buildInstancePlan, parseInstancePlanText, stoppingConditionFor } from './instance-plan';
 
 /** On-demand USD/hour in us-east-1 (2026 list prices); used for the cost estimate only. */
 export const ON_DEMAND_PRICE_PER_HOUR: Readonly<Record<string, number>> = {
@@ -31,99 +28,8 @@ export const ON_DEMAND_PRICE_PER_HOUR: Readonly<Record<string, number>> = {
   'ml.g5.48xlarge': 20.36,
 };
 
-const hyperparameterValue = z.union([z.string(), z.number(), z.boolean()]);
-/** An s3:// URI with a bucket and a key (prefix). */
-const hyperparameterName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'hyperparameter names are snake_case');
-
-/** What an execution input may say. Every key is optional; unknown keys are rejected. */
-export const executionInputSchema = z.strictObject({
-  runId: z
-    .string()
-    .regex(
-      /^[a-z0-9][a-z0-9-]{0,47}$/,
-      'lowercase letters, digits and dashes, at most 48 characters (it names the SageMaker job, whose names ignore case)',
-    )
-    .optional(),
-  trigger: z.enum(['manual', 'schedule', 'cli', 'local']).optional(),
-  modelName: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a lowercase letter or digit, then lowercase letters, digits and dashes; at most 32 characters')
-    .optional(),
-  documentsPrefix: z
-    .string()
-    .min(1)
-    .regex(/^[^/].*\/$/, 'a key prefix ending with "/" and not starting with "/" (e.g. "documents/")')
-    .optional(),
-  dataset: z
-    .strictObject({
-      validationFraction: z.number().gt(0).lt(1).optional(),
-      batchSize: z.number().int().min(1).max(100).optional(),
-      /** Largest share of the documents that may be quarantined before the run fails (1 = never fails). */
-      maxQuarantineShare: z.number().min(0).max(1).optional(),
-      /** Copy each PNG/JPEG document as its page image for the trainer's `images` channel (LayoutLMv3). */
-      pageImages: z.boolean().optional(),
-    })
-    .optional(),
-  training: z
-    .strictObject({
-      instanceType: z.enum(G5_INSTANCE_TYPES).optional(),
-      spot: z.boolean().optional(),
-      maxRuntimeSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
-      maxWaitSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
-      volumeSizeGb: z.number().int().min(1).max(512).optional(),
-      /** Checked against the trainer's schema and SageMaker's limits (./hyperparameters.ts). */
-      hyperparameters: z.record(hyperparameterName, hyperparameterValue).superRefine(checkHyperparameters).optional(),
-      /** A saved pretrained model (folder prefix or .tar.gz) passed to the job as its `model` channel. */
-      modelChannelUri: s3UriSchema.optional(),
-    })
-    .optional(),
-  pollSeconds: z.number().int().min(1).max(3600).optional(),
-});
-export type ExecutionInput = z.infer<typeof executionInputSchema>;
-
-
 export const readDeploymentSettings = (env: Readonly<Record<string, string | undefined>>): DeploymentSettings =>
   parseOrThrow(deploymentSettingsSchema, env, 'deployment settings (function environment)');
-
-export interface ResolvedRunConfig {
-  runId: string;
-  trigger: 'manual' | 'schedule' | 'cli' | 'local';
-  modelName: string;
-  bucket: string;
-  documentsPrefix: string;
-  /** Every object this run writes lives under here (OCR batch results, reports). */
-  runPrefix: string;
-  dataset: {
-    validationFraction: number;
-    batchSize: number;
-    /** The OCR Map's MaxConcurrency. */
-    ocrConcurrency: number;
-    /** The account's Textract quotas this run keeps to, all iterations together. */
-    textractTps: TextractTps;
-    /** One OCR Map iteration's share: textractTps / ocrConcurrency (each iteration is its own process on AWS). */
-    textractTpsPerBatch: TextractTps;
-    /** Above this share of quarantined documents the run fails instead of training on the rest. */
-    maxQuarantineShare: number;
-    /** Write page images under the dataset's `images/` and pass them as the job's `images` channel. */
-    pageImages: boolean;
-  };
-  training: {
-    jobName: string;
-    image: string;
-    roleArn: string;
-    instanceType: string;
-    spot: boolean;
-    /** Shaped exactly as SageMaker's StoppingCondition: MaxWaitTimeInSeconds only with spot. */
-    stoppingCondition: { MaxRuntimeInSeconds: number; MaxWaitTimeInSeconds?: number };
-    volumeSizeGb: number;
-    hyperparameters: Record<string, string>;
-    /** The job's `model` channel (a saved pretrained model), or null for none. */
-    modelChannelUri: string | null;
-    checkpointS3Uri: string;
-    outputS3Uri: string;
-  };
-  pollSeconds: number;
-}
 
 /**
  * SageMaker job names: `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`, unique regardless of case. Run ids are
@@ -156,18 +62,23 @@ export const resolveRunConfig = (
   settings: DeploymentSettings,
   rawInput: unknown,
   executionName: string,
-): ResolvedRunConfig => {
+): RunConfig => {
   const input = parseOrThrow(executionInputSchema, rawInput ?? {}, 'execution input');
   const runId = input.runId ?? runIdFromExecutionName(executionName);
   const modelName = input.modelName ?? settings.DOCTRAIN_MODEL_NAME;
   const spot = input.training?.spot ?? settings.DOCTRAIN_SPOT;
   const maxRuntime = input.training?.maxRuntimeSeconds ?? settings.DOCTRAIN_MAX_RUNTIME_SECONDS;
   const maxWait = input.training?.maxWaitSeconds ?? settings.DOCTRAIN_MAX_WAIT_SECONDS;
+  const plan = buildInstancePlan(
+    { instanceType: input.training?.instanceType ?? settings.DOCTRAIN_INSTANCE_TYPE, spot },
+    input.training?.instanceFallbacks ?? parseInstancePlanText(settings.DOCTRAIN_INSTANCE_FALLBACKS),
+  );
   if (spot && maxWait < maxRuntime) {
     throw new InvalidInputError(
       `Invalid execution input: training.maxWaitSeconds (${maxWait}) must be >= training.maxRuntimeSeconds (${maxRuntime}) for spot training; raise maxWaitSeconds or lower maxRuntimeSeconds`,
     );
   }
+  const [first] = plan as [(typeof plan)[number], ...typeof plan];
   const hyperparameters = Object.fromEntries(
     Object.entries(input.training?.hyperparameters ?? {}).map(([k, v]) => [k, String(v)]),
   );
@@ -180,7 +91,7 @@ export const resolveRunConfig = (
     modelName,
     bucket,
     documentsPrefix: input.documentsPrefix ?? settings.DOCTRAIN_DOCUMENTS_PREFIX,
-    runPrefix: `runs/${runId}/`,
+    runPrefix: runPrefix(runId),
     dataset: {
       validationFraction: input.dataset?.validationFraction ?? settings.DOCTRAIN_VALIDATION_FRACTION,
       batchSize: input.dataset?.batchSize ?? settings.DOCTRAIN_BATCH_SIZE,
@@ -193,19 +104,27 @@ export const resolveRunConfig = (
     training: {
       jobName: trainingJobName(runId, 1),
       image: settings.DOCTRAIN_TRAINING_IMAGE,
+      imageDigest: input.training?.imageDigest ?? settings.DOCTRAIN_TRAINING_IMAGE_DIGEST ?? null,
       roleArn: settings.DOCTRAIN_SAGEMAKER_ROLE_ARN,
-      instanceType: input.training?.instanceType ?? settings.DOCTRAIN_INSTANCE_TYPE,
-      spot,
-      stoppingCondition: spot
-        ? { MaxRuntimeInSeconds: maxRuntime, MaxWaitTimeInSeconds: maxWait }
-        : { MaxRuntimeInSeconds: maxRuntime },
+      instanceType: first.instanceType,
+      spot: first.spot,
+      stoppingCondition: stoppingConditionFor(first.spot, { maxRuntimeSeconds: maxRuntime, maxWaitSeconds: maxWait }),
+      maxRuntimeSeconds: maxRuntime,
+      maxWaitSeconds: maxWait,
       volumeSizeGb: input.training?.volumeSizeGb ?? 30,
       hyperparameters,
       modelChannelUri: input.training?.modelChannelUri ?? settings.DOCTRAIN_MODEL_CHANNEL_URI ?? null,
       // One checkpoint prefix per model lineage and run: every attempt of this run (spot restarts,
       // capacity fallbacks) resumes from it; a new run never inherits another dataset's weights.
-      checkpointS3Uri: `s3://${bucket}/checkpoints/${modelName}/${runId}/`,
-      outputS3Uri: `s3://${bucket}/models/${modelName}/`,
+      checkpointS3Uri: s3Uri({ bucket, key: checkpointPrefix(modelName, runId) }),
+      outputS3Uri: s3Uri({ bucket, key: modelOutputPrefix(modelName) }),
+      plan,
+      attempt: 1,
+      planIndex: 0,
+      attempts: [],
+      next: 'create',
+      waitSeconds: 0,
+      createRetries: 0,
     },
     pollSeconds: input.pollSeconds ?? settings.DOCTRAIN_POLL_SECONDS,
   };

@@ -1,6 +1,6 @@
-import type { OcrPage } from '../textract/ocr-document';
+import type { OcrPage } from '../contracts/ocr-document';
 import { alignFields, type UnalignedField } from './align';
-import type { Annotation } from './annotations';
+import type { Annotation } from '../contracts/annotation';
 import { alignBoxes, alignWords, type AlignedRegion, type RegionAlignOptions, type UnalignedRegion } from './align-regions';
 
 /**

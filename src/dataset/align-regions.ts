@@ -1,5 +1,5 @@
-import type { OcrPage } from '../textract/ocr-document';
-import { labelForField, type LabelledBox, type LabelledWord, type PageBox } from './annotations';
+import type { OcrPage } from '../contracts/ocr-document';
+import { labelForField, type LabelledBox, type LabelledWord, type PageBox } from '../contracts/annotation';
 import { normalizeToken, similarity } from './normalize';
 
 /**

@@ -1,4 +1,4 @@
-import { labelForField, type Fields } from './annotations';
+import { labelForField, type Fields } from '../contracts/annotation';
 import {
   amountsEqual,
   asDigits,

@@ -1,18 +1,24 @@
-import { EmptyDatasetError, InvalidInputError } from '../errors';
-import type { OcrPage } from '../textract/ocr-document';
+import { EmptyDatasetError, InvalidInputError } from '../contracts/errors';
+import {
+  DATASET_SCHEMA_VERSION,
+  RECORD_LAYOUT,
+  type BBox,
+  type DatasetManifest,
+  type DatasetRecord,
+  type DocumentUnaligned,
+  type QuarantinedDocument,
+} from '../contracts/objects';
+import type { OcrPage } from '../contracts/ocr-document';
+import { DATASET_LABELS_FILE, DATASET_MANIFEST_FILE, datasetShardName, type DatasetSplitName } from '../contracts/s3-layout';
 import { DEFAULT_MIN_SIMILARITY } from './align';
-import { alignAnnotation, type AnnotationAlignment, type UnalignedAnnotation } from './align-annotation';
-import { annotationLabelKeys, FIELD_KEY_PATTERN, labelForField, type Annotation, type Fields } from './annotations';
+import { alignAnnotation, type AnnotationAlignment } from './align-annotation';
+import { annotationLabelKeys, FIELD_KEY_PATTERN, labelForField, type Annotation, type Fields } from '../contracts/annotation';
 import { datasetFingerprint } from './fingerprint';
 import { compareStrings } from './normalize';
 import { splitDocuments } from './split';
 
-/** Contract 3 (docs/CONTRACTS.md): the dataset folder `datasets/<fingerprint>/`. */
-export const DATASET_SCHEMA_VERSION = 1 as const;
 /** Bump when alignment or record layout changes what a given corpus produces (it feeds the fingerprint). */
 export const LABELLING_VERSION = 3;
-/** One record per page of each document (docs/CONTRACTS.md section 3). */
-export const RECORD_LAYOUT = 'page' as const;
 export const DEFAULT_MAX_RECORDS_PER_SHARD = 5000;
 
 export interface DatasetDocument {
@@ -24,14 +30,6 @@ export interface DatasetDocument {
   readonly pages: readonly OcrPage[];
   /** Key fields, labelled boxes or labelled words (contract 1). */
   readonly annotation: Annotation;
-}
-
-/** A document left out of the dataset (same shape as the pipeline's quarantine entries). */
-export interface QuarantinedDocument {
-  /** S3 key of the document (or of its annotation). */
-  readonly documentKey: string;
-  readonly reason: string;
-  readonly stage?: string;
 }
 
 export interface BuildDatasetInput {
@@ -47,68 +45,9 @@ export interface BuildDatasetInput {
   readonly createdAt?: string;
 }
 
-export type BBox = [x0: number, y0: number, x1: number, y1: number];
-
-/** One line of `train-*.jsonl` / `validation-*.jsonl`: one page of one document. */
-export interface DatasetRecord {
-  /** `<documentId>` for a one-page document, `<documentId>#<page>` for a page of a longer one. */
-  readonly id: string;
-  readonly documentId: string;
-  readonly words: string[];
-  readonly bboxes: BBox[];
-  readonly labels: string[];
-  /** `number` is 1-based, as in the document; width/height are the page's pixel size (1000 when unknown). */
-  readonly page: { readonly number: number; readonly width: number; readonly height: number };
-  readonly source: string;
-  /**
-   * Field annotations only: the document's annotated values (contract 1's `fields`, keys sorted), aligned
-   * or not, the same on every page record of the document. Field-level metrics and `predict` are measured
-   * against them per document (the trainer groups a document's pages by `documentId`; the SROIE task-3
-   * measure compares values, not word tags). Absent for boxes/words annotations: the trainer then takes
-   * the words of each labelled entity as the values.
-   */
-  readonly fields?: Record<string, string | string[]>;
-}
-
 export interface DatasetFile {
   readonly name: string;
   readonly body: string;
-}
-
-export interface DocumentUnaligned {
-  readonly id: string;
-  /** Each field value, box or word of the annotation that could not be aligned, with the reason. */
-  readonly fields: readonly UnalignedAnnotation[];
-}
-
-export interface DatasetManifest {
-  readonly schemaVersion: typeof DATASET_SCHEMA_VERSION;
-  readonly fingerprint: string;
-  readonly createdAt: string;
-  /** One record per page with words; a document's pages stay together in one split. */
-  readonly recordLayout: typeof RECORD_LAYOUT;
-  readonly counts: {
-    readonly documents: number;
-    /** Records written: pages with at least one OCR word. */
-    readonly pages: number;
-    readonly train: number;
-    readonly validation: number;
-    readonly quarantined: number;
-    readonly words: number;
-    readonly documentsWithoutEntities: number;
-    readonly unalignedValues: number;
-  };
-  readonly split: { readonly validationFraction: number; readonly seed: string };
-  readonly files: { readonly train: string[]; readonly validation: string[]; readonly labels: string };
-  /** Words per BIO tag, over all records (every tag of labels.json present, 0 when unused). */
-  readonly labelCounts: Record<string, number>;
-  /** Per entity label: values aligned and values left unaligned. */
-  readonly entityCounts: Record<string, { readonly aligned: number; readonly unaligned: number }>;
-  readonly quarantined: QuarantinedDocument[];
-  readonly unaligned: DocumentUnaligned[];
-  readonly documentsWithoutEntities: string[];
-  readonly ocrCacheHits: number;
-  readonly textractPagesBilled: number;
 }
 
 export interface BuiltDataset {
@@ -239,7 +178,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     pageCount += docRecords.length;
     for (const hit of alignment.aligned) entity(hit.field).aligned++;
     for (const miss of alignment.unaligned) entity(miss.field).unaligned++;
-    if (alignment.unaligned.length > 0) unaligned.push({ id: doc.id, fields: alignment.unaligned });
+    if (alignment.unaligned.length > 0) unaligned.push({ id: doc.id, fields: [...alignment.unaligned] });
     if (alignment.aligned.length === 0) withoutEntities.push(doc.id);
   }
   if (withoutEntities.length === usable.length) {
@@ -259,7 +198,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     },
   });
 
-  const shard = (prefix: string, documentIds: readonly string[]): DatasetFile[] => {
+  const shard = (split: DatasetSplitName, documentIds: readonly string[]): DatasetFile[] => {
     // The split is by document: every page of a document lands in the same channel (no leakage).
     const lines = documentIds.flatMap((id) => records.get(id) ?? []);
     const files: DatasetFile[] = [];
@@ -269,7 +208,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
         .slice(i * maxRecordsPerShard, (i + 1) * maxRecordsPerShard)
         .map((record) => `${JSON.stringify(record)}\n`)
         .join('');
-      files.push({ name: `${prefix}-${String(i).padStart(5, '0')}.jsonl`, body });
+      files.push({ name: datasetShardName(split, i), body });
     }
     return files;
   };
@@ -292,7 +231,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
       unalignedValues: unaligned.reduce((n, d) => n + d.fields.length, 0),
     },
     split: { validationFraction: input.validationFraction, seed },
-    files: { train: trainFiles.map((f) => f.name), validation: validationFiles.map((f) => f.name), labels: 'labels.json' },
+    files: { train: trainFiles.map((f) => f.name), validation: validationFiles.map((f) => f.name), labels: DATASET_LABELS_FILE },
     labelCounts,
     entityCounts: Object.fromEntries(Object.entries(entityCounts).sort(([a], [b]) => compareStrings(a, b))),
     quarantined,
@@ -305,8 +244,8 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   const files: DatasetFile[] = [
     ...trainFiles,
     ...validationFiles,
-    { name: 'labels.json', body: `${JSON.stringify({ schemaVersion: DATASET_SCHEMA_VERSION, labels }, null, 2)}\n` },
-    { name: 'manifest.json', body: `${JSON.stringify(manifest, null, 2)}\n` },
+    { name: DATASET_LABELS_FILE, body: `${JSON.stringify({ schemaVersion: DATASET_SCHEMA_VERSION, labels }, null, 2)}\n` },
+    { name: DATASET_MANIFEST_FILE, body: `${JSON.stringify(manifest, null, 2)}\n` },
   ];
   return { fingerprint, files, manifest, labels };
 }

@@ -15,7 +15,7 @@ export {
   labelledWordSchema,
   pageBoxSchema,
   wordsAnnotationSchema,
-} from './annotations';
+} from '../contracts/annotation';
 export type {
   Annotation,
   AnnotationKind,
@@ -27,7 +27,7 @@ export type {
   LabelledWord,
   PageBox,
   WordsAnnotation,
-} from './annotations';
+} from '../contracts/annotation';
 export { alignAnnotation } from './align-annotation';
 export type { AnnotationAlignment, AlignAnnotationOptions, UnalignedAnnotation } from './align-annotation';
 export { alignBoxes, alignWords, DEFAULT_MIN_BOX_COVERAGE, DEFAULT_MIN_WORD_TEXT_SIMILARITY } from './align-regions';
@@ -35,23 +35,11 @@ export type { AlignedRegion, RegionAlignOptions, RegionAlignment, RegionUnaligne
 export {
   bioLabels,
   buildDataset,
-  DATASET_SCHEMA_VERSION,
   documentPages,
   DEFAULT_MAX_RECORDS_PER_SHARD,
   LABELLING_VERSION,
 } from './build';
-export type {
-  BBox,
-  BuildDatasetInput,
-  BuiltDataset,
-  DatasetDocument,
-  DatasetFile,
-  DatasetManifest,
-  DatasetRecord,
-  PageWords,
-  DocumentUnaligned,
-  QuarantinedDocument,
-} from './build';
+export type { BuildDatasetInput, BuiltDataset, DatasetDocument, DatasetFile, PageWords } from './build';
 export { canonicalJson, datasetFingerprint, FINGERPRINT_LENGTH } from './fingerprint';
 export type { FingerprintDocument, FingerprintInput } from './fingerprint';
 export { normalizeToken, similarity, levenshtein } from './normalize';

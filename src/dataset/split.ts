@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InvalidInputError } from '../errors';
+import { InvalidInputError } from '../contracts/errors';
 import { compareStrings } from './normalize';
 
 export interface SplitOptions {

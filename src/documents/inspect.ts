@@ -3,9 +3,12 @@
  * the defects Textract would refuse it for (empty, truncated, corrupt, encrypted). Pure: bytes in,
  * verdict out. PDF parsing is pdf-lib's; TIFF directories are utif2's; the end-of-file markers of
  * PNG/JPEG/PDF are checked by hand (a few bytes, fixed by each format's spec).
+ *
+ * pdf-lib and utif2 are imported on first use: they are most of a Lambda bundle's weight and startup
+ * work (pdf-lib decompresses its font encodings when loaded), and most documents are images. A function
+ * that never inspects a PDF or TIFF (BuildDataset) does not bundle them at all.
  */
-import { PDFDocument } from 'pdf-lib';
-import UTIF from 'utif2';
+import type UTIF from 'utif2';
 import { describeUnsupportedBytes, detectFileType, type DocumentFileType, type FileType } from './file-type';
 
 export type DocumentProblem = 'empty' | 'unsupported-type' | 'truncated' | 'corrupt' | 'encrypted';
@@ -81,6 +84,7 @@ const inspectPdf = async (bytes: Uint8Array): Promise<DocumentInspection> => {
   if (!pdfComplete(bytes)) return bad('pdf', 'truncated', 'the PDF is truncated (no %%EOF marker at its end): upload the complete file');
   try {
     // Loaded even when encrypted, to tell "encrypted" (pdf.isEncrypted) apart from "corrupt".
+    const { PDFDocument } = await import('pdf-lib');
     const pdf = await PDFDocument.load(bytes, { updateMetadata: false, ignoreEncryption: true });
     if (pdf.isEncrypted) {
       return bad('pdf', 'encrypted', 'the PDF is encrypted (password protected); Textract does not read encrypted PDFs: save an unprotected copy');
@@ -96,10 +100,11 @@ const inspectPdf = async (bytes: Uint8Array): Promise<DocumentInspection> => {
 const tagNumbers = (value: unknown): number[] =>
   Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : [];
 
-const inspectTiff = (bytes: Uint8Array): DocumentInspection => {
+const inspectTiff = async (bytes: Uint8Array): Promise<DocumentInspection> => {
+  const { default: utif } = await import('utif2');
   let ifds: UTIF.IFD[];
   try {
-    ifds = UTIF.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    ifds = utif.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (error) {
     return bad('tiff', 'corrupt', `the TIFF cannot be parsed (${(error as Error).message})`);
   }

@@ -7,8 +7,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { putBody } from '../aws/s3-objects';
-import { annotationSchema } from '../dataset/annotations';
-import { InvalidInputError } from '../errors';
+import { annotationSchema } from '../contracts/annotation';
+import { InvalidInputError } from '../contracts/errors';
+import { annotationKeyFor, documentKey } from '../contracts/s3-layout';
 import { describeIssues } from '../validation';
 import type { ImportedDocument } from './types';
 
@@ -77,7 +78,8 @@ export async function writeDocumentsLayout(
       throw new InvalidInputError(`the annotation imported for ${document.documentPath} breaks the contract: ${describeIssues(annotation.error.issues)}`);
     }
     const extension = path.extname(document.documentPath).toLowerCase();
-    const entry = { id: document.id, documentKey: `${document.id}${extension}`, annotationKey: `${document.id}.json` };
+    const key = documentKey('', document.id, extension);
+    const entry = { id: document.id, documentKey: key, annotationKey: annotationKeyFor(key) };
     await sink.put(entry.documentKey, await readFile(document.documentPath), contentTypeFor(entry.documentKey));
     await sink.put(entry.annotationKey, `${JSON.stringify(annotation.data, null, 2)}\n`, 'application/json');
     written.push(entry);

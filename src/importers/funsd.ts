@@ -13,9 +13,9 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
-import type { LabelledWord } from '../dataset/annotations';
-import { InvalidInputError } from '../errors';
+import * as z from 'zod';
+import type { LabelledWord } from '../contracts/annotation';
+import { InvalidInputError } from '../contracts/errors';
 import { compareStrings } from '../dataset/normalize';
 import { describeIssues } from '../validation';
 import { LabelKeys } from './label-keys';

@@ -1,5 +1,5 @@
-import { InvalidInputError } from '../errors';
-import { LABEL_KEY_PATTERN } from '../dataset/annotations';
+import { InvalidInputError } from '../contracts/errors';
+import { LABEL_KEY_PATTERN } from '../contracts/annotation';
 
 /**
  * A labelling tool's class name as a contract label key: lower case, every run of other characters

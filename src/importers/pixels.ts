@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { imageSize } from 'image-size';
-import { InvalidInputError } from '../errors';
-import type { PageBox } from '../dataset/annotations';
+import { InvalidInputError } from '../contracts/errors';
+import type { PageBox } from '../contracts/annotation';
 
 export interface PixelSize {
   readonly width: number;

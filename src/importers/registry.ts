@@ -3,7 +3,7 @@
  * format is one entry here (plus its import line): a module under src/importers/ whose reader has the
  * Importer signature (types.ts).
  */
-import { InvalidInputError } from '../errors';
+import { InvalidInputError } from '../contracts/errors';
 import { readFunsdFolder } from './funsd';
 import { readGroundTruthManifest } from './ground-truth';
 import { readLabelledWords } from './labelled-words';

@@ -10,11 +10,11 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
-import { ANNOTATION_SCHEMA_VERSION, fieldsAnnotationSchema, type FieldsAnnotation } from '../dataset/annotations';
+import * as z from 'zod';
+import { ANNOTATION_SCHEMA_VERSION, fieldsAnnotationSchema, type FieldsAnnotation } from '../contracts/annotation';
 import type { ImportedDocument, ImportOptions } from './types';
 import { compareStrings } from '../dataset/normalize';
-import { InvalidInputError } from '../errors';
+import { InvalidInputError } from '../contracts/errors';
 import { describeIssues } from '../validation';
 
 /** The SROIE task 3 key file. Every key is optional (some receipts lack one); others are rejected. */

@@ -1,4 +1,4 @@
-import type { Annotation } from '../dataset/annotations';
+import type { Annotation } from '../contracts/annotation';
 
 /**
  * What every importer yields: one document on local disk and its annotation in contract 1. The

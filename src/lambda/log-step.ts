@@ -6,7 +6,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The event fields that say which run, execution, batch or document a line is about, by log key. */
 const runKeysSchema = z

@@ -1,12 +1,12 @@
 /**
  * Powertools Logger and Metrics for the handlers. On Lambda both are built once per module from the
- * function's environment (POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE: src/config/settings.ts);
+ * function's environment (POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE: src/contracts/settings.ts);
  * the local runtime builds its own (local/observability.ts) and hands them to the handler factories.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
-import { DEPLOYMENT_SETTINGS } from '../config/settings';
+import * as z from 'zod';
+import { DEPLOYMENT_SETTINGS } from '../contracts/settings';
 
 export interface Observability {
   logger: Logger;

@@ -6,7 +6,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { TextractClient } from '@aws-sdk/client-textract';
-import type { OcrBatchSummary } from '../pipeline/ocr-batch';
+import type { OcrBatchSummary } from '../contracts/step-events';
 import type { Observability } from './observability';
 import type { StepMetric } from './step-metrics';
 

@@ -1,6 +1,6 @@
 /** What the handlers that write the run record (RecordStatus, FinalizeRun) are built with. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DeploymentSettings } from '../config/settings';
+import type { DeploymentSettings } from '../contracts/settings';
 import { RunStore } from '../status/run-store';
 import type { Observability } from './observability';
 

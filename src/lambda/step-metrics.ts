@@ -19,7 +19,8 @@ export const stepMetrics = <R>(metrics: Metrics, toMetrics: (result: R) => reado
   after: (request): void => {
     const result = request.response;
     const emitted = result === null ? [] : toMetrics(result);
-    if (emitted.length === 0) return;
+    // Metrics a step added while it ran (PollTraining's checkpoint watchdog) get the run keys too.
+    if (emitted.length === 0 && !metrics.hasStoredMetrics()) return;
     for (const [key, value] of Object.entries(runLogKeys(request.event))) metrics.addMetadata(key, String(value));
     for (const metric of emitted) metrics.addMetric(metric.name, metric.unit, metric.value);
   },

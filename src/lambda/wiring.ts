@@ -7,7 +7,7 @@
  * the environment's.
  */
 import { readDeploymentSettings } from '../config/run-config';
-import type { DeploymentSettings } from '../config/settings';
+import type { DeploymentSettings } from '../contracts/settings';
 
 export type LambdaEnvironment = Readonly<Record<string, string | undefined>>;
 

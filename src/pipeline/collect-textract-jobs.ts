@@ -9,9 +9,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { TextractClient } from '@aws-sdk/client-textract';
 import { putJson } from '../aws/s3-objects';
-import { BadDocumentError } from '../errors';
-import type { QuarantineEntry } from './documents';
-import { batchTextractLimiter, ocrResultKey, readOcrBatchFile, storeOcrDocument, summarize, type OcrBatchParams, type OcrBatchSummary, type PendingTextractJob } from './ocr-batch';
+import { BadDocumentError } from '../contracts/errors';
+import type { PendingTextractJob, QuarantineEntry } from '../contracts/objects';
+import { ocrResultKey } from '../contracts/s3-layout';
+import type { OcrBatchParams, OcrBatchSummary } from '../contracts/step-events';
+import { batchTextractLimiter, readOcrBatchFile, storeOcrDocument, summarize } from './ocr-batch';
 import { quarantine } from './quarantine';
 import { getTextDetection } from './textract-ocr';
 

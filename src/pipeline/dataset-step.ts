@@ -6,47 +6,28 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { getBytesIfExists, getJson, putBody, s3Uri } from '../aws/s3-objects';
-import { EmptyDatasetError, QuarantineShareExceededError } from '../errors';
+import { EmptyDatasetError, QuarantineShareExceededError } from '../contracts/errors';
 import { buildDataset } from '../dataset';
 import { ocrDocumentSchema } from '../textract';
-import type { QuarantineEntry } from './documents';
-import { ocrBatchFileSchema, ocrResultKey } from './ocr-batch';
+import { ocrBatchFileSchema, planQuarantineFileSchema, type QuarantineEntry } from '../contracts/objects';
+import {
+  DATASET_MANIFEST_FILE,
+  datasetFileKey,
+  datasetLabelsKey,
+  datasetManifestKey,
+  datasetPrefix,
+  datasetSplitPrefix,
+  ocrResultKey,
+  pageImagesPrefix,
+  planQuarantineKey,
+  quarantinePrefix,
+  runManifestKey,
+} from '../contracts/s3-layout';
+import type { BuildDatasetEvent, DatasetPointers } from '../contracts/step-events';
 import { parseOrThrow } from '../validation';
-import { planQuarantineKey } from './plan';
 import { quarantine } from './quarantine';
-import { pageImagesPrefix, writePageImages } from './page-images';
-import { trainingChannels, type TrainingChannel } from './training-channels';
-
-export interface DatasetStepParams {
-  bucket: string;
-  runId: string;
-  runPrefix: string;
-  /** How many batches PlanBatches wrote: exactly their results are read, never a stale leftover. */
-  batchCount: number;
-  validationFraction: number;
-  /** The run fails (QuarantineShareExceededError) when more than this share of its documents is quarantined. */
-  maxQuarantineShare: number;
-  /** Write each PNG/JPEG document's page image under the dataset's `images/` (execution input dataset.pageImages). */
-  pageImages: boolean;
-  /** A saved pretrained model for the job's `model` channel (training.modelChannelUri), or null. */
-  modelChannelUri: string | null;
-}
-
-export interface DatasetPointers {
-  fingerprint: string;
-  prefix: string;
-  trainS3Uri: string;
-  validationS3Uri: string;
-  labelsS3Uri: string;
-  manifestS3Uri: string;
-  /** This run's manifest: the same schema, with this run's cache hits, pages billed and quarantine. */
-  runManifestS3Uri: string;
-  /** The dataset's page images prefix, or null when this run wrote none (dataset.pageImages false). */
-  imagesS3Uri: string | null;
-  /** CreateTrainingJob's InputDataConfig (ASL cannot add the optional images/model channels itself). */
-  inputDataConfig: TrainingChannel[];
-  counts: { documents: number; train: number; validation: number; quarantined: number };
-}
+import { writePageImages } from './page-images';
+import { trainingChannels } from './training-channels';
 
 /**
  * Share of the run's input that was quarantined: quarantine entries (documents, and annotations without
@@ -55,10 +36,7 @@ export interface DatasetPointers {
 export const quarantineShare = (quarantined: number, kept: number): number =>
   quarantined + kept === 0 ? 0 : quarantined / (quarantined + kept);
 
-export const datasetPrefix = (fingerprint: string): string => `datasets/${fingerprint}/`;
-export const runManifestKey = (runPrefix: string): string => `${runPrefix}dataset-manifest.json`;
-
-export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams): Promise<DatasetPointers> => {
+export const buildDatasetStep = async (s3: S3Client, params: BuildDatasetEvent): Promise<DatasetPointers> => {
   const { bucket } = params;
   const batches = await Promise.all(
     Array.from({ length: params.batchCount }, async (_, batchIndex) => {
@@ -71,7 +49,7 @@ export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams):
     }),
   );
   const quarantined: QuarantineEntry[] = [
-    ...((await getJson(s3, { bucket, key: planQuarantineKey(params.runPrefix) })) as QuarantineEntry[]),
+    ...parseOrThrow(planQuarantineFileSchema, await getJson(s3, { bucket, key: planQuarantineKey(params.runPrefix) }), planQuarantineKey(params.runPrefix)),
     ...batches.flatMap((batch) => batch.quarantined),
   ];
   const documents = await Promise.all(
@@ -89,7 +67,7 @@ export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams):
   );
   if (documents.length < 2) {
     throw new EmptyDatasetError(
-      `Only ${documents.length} usable document(s) after OCR (${quarantined.length} quarantined, reasons under s3://${bucket}/quarantine/${params.runId}/): at least 2 are needed for a train/validation split`,
+      `Only ${documents.length} usable document(s) after OCR (${quarantined.length} quarantined, reasons under ${s3Uri({ bucket, key: quarantinePrefix(params.runId) })}): at least 2 are needed for a train/validation split`,
     );
   }
   const built = buildDataset({
@@ -103,30 +81,30 @@ export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams):
   const rejectedByBuild = built.manifest.quarantined.filter((entry) => entry.stage === 'dataset');
   await quarantine(s3, bucket, params.runId, rejectedByBuild.map((entry) => ({ ...entry, stage: 'dataset' as const })));
   const prefix = datasetPrefix(built.fingerprint);
-  const manifestFile = built.files.find((file) => file.name === 'manifest.json');
+  const manifestFile = built.files.find((file) => file.name === DATASET_MANIFEST_FILE);
   // Too much of the input quarantined: fail before anything trains. This run's manifest is still written
   // (it lists every quarantined document with its reason); the dataset itself is not.
   const share = quarantineShare(built.manifest.counts.quarantined, built.manifest.counts.documents);
   if (share > params.maxQuarantineShare) {
     if (manifestFile) await putBody(s3, { bucket, key: runManifestKey(params.runPrefix) }, manifestFile.body, 'application/json');
     throw new QuarantineShareExceededError(
-      `${built.manifest.counts.quarantined} of ${built.manifest.counts.quarantined + built.manifest.counts.documents} documents were quarantined (${(100 * share).toFixed(1)}%), more than dataset.maxQuarantineShare ${params.maxQuarantineShare} allows; the run stops before training. Reasons: s3://${bucket}/quarantine/${params.runId}/ and s3://${bucket}/${runManifestKey(params.runPrefix)}; fix the input or raise dataset.maxQuarantineShare`,
+      `${built.manifest.counts.quarantined} of ${built.manifest.counts.quarantined + built.manifest.counts.documents} documents were quarantined (${(100 * share).toFixed(1)}%), more than dataset.maxQuarantineShare ${params.maxQuarantineShare} allows; the run stops before training. Reasons: ${s3Uri({ bucket, key: quarantinePrefix(params.runId) })} and s3://${bucket}/${runManifestKey(params.runPrefix)}; fix the input or raise dataset.maxQuarantineShare`,
     );
   }
   if (built.manifest.counts.documents < 2) {
     throw new EmptyDatasetError(
-      `Only ${built.manifest.counts.documents} usable document(s) after alignment (${built.manifest.counts.quarantined} quarantined, reasons under s3://${bucket}/quarantine/${params.runId}/): at least 2 are needed for a train/validation split`,
+      `Only ${built.manifest.counts.documents} usable document(s) after alignment (${built.manifest.counts.quarantined} quarantined, reasons under ${s3Uri({ bucket, key: quarantinePrefix(params.runId) })}): at least 2 are needed for a train/validation split`,
     );
   }
   // A fingerprint names immutable content: a dataset written by an earlier run is left as it is (its
   // manifest records that run's provenance); the manifest is written last, so its presence means complete.
   // This run's own statistics (cache hits, pages billed, quarantine) always go to its run prefix.
-  if ((await getBytesIfExists(s3, { bucket, key: `${prefix}manifest.json` })) === undefined) {
+  if ((await getBytesIfExists(s3, { bucket, key: datasetManifestKey(prefix) })) === undefined) {
     for (const file of built.files.filter((candidate) => candidate !== manifestFile)) {
       const type = file.name.endsWith('.jsonl') ? 'application/x-ndjson' : 'application/json';
-      await putBody(s3, { bucket, key: `${prefix}${file.name}` }, file.body, type);
+      await putBody(s3, { bucket, key: datasetFileKey(prefix, file.name) }, file.body, type);
     }
-    if (manifestFile) await putBody(s3, { bucket, key: `${prefix}manifest.json` }, manifestFile.body, 'application/json');
+    if (manifestFile) await putBody(s3, { bucket, key: datasetManifestKey(prefix) }, manifestFile.body, 'application/json');
   }
   if (manifestFile) await putBody(s3, { bucket, key: runManifestKey(params.runPrefix) }, manifestFile.body, 'application/json');
   // Page images are written whether or not the dataset existed (an earlier run may have built it without
@@ -136,9 +114,9 @@ export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams):
   const imageDocuments = documents.filter((doc) => doc.pages.length === 1 && !rejected.has(doc.key));
   const images = params.pageImages ? await writePageImages(s3, bucket, prefix, imageDocuments) : undefined;
   const imagesS3Uri = images && images.written > 0 ? s3Uri({ bucket, key: pageImagesPrefix(prefix) }) : null;
-  const trainS3Uri = s3Uri({ bucket, key: `${prefix}train-` });
-  const validationS3Uri = s3Uri({ bucket, key: `${prefix}validation-` });
-  const labelsS3Uri = s3Uri({ bucket, key: `${prefix}labels.json` });
+  const trainS3Uri = s3Uri({ bucket, key: datasetSplitPrefix(prefix, 'train') });
+  const validationS3Uri = s3Uri({ bucket, key: datasetSplitPrefix(prefix, 'validation') });
+  const labelsS3Uri = s3Uri({ bucket, key: datasetLabelsKey(prefix) });
   return {
     fingerprint: built.fingerprint,
     prefix: s3Uri({ bucket, key: prefix }),
@@ -146,7 +124,7 @@ export const buildDatasetStep = async (s3: S3Client, params: DatasetStepParams):
     trainS3Uri,
     validationS3Uri,
     labelsS3Uri,
-    manifestS3Uri: s3Uri({ bucket, key: `${prefix}manifest.json` }),
+    manifestS3Uri: s3Uri({ bucket, key: datasetManifestKey(prefix) }),
     runManifestS3Uri: s3Uri({ bucket, key: runManifestKey(params.runPrefix) }),
     imagesS3Uri,
     inputDataConfig: trainingChannels({ trainS3Uri, validationS3Uri, labelsS3Uri, imagesS3Uri, modelS3Uri: params.modelChannelUri }),

@@ -1,35 +1,18 @@
 /** Which objects under the documents prefix are documents, and where their annotations are. */
 import path from 'node:path/posix';
-import { z } from 'zod';
+import type { DocumentRef, QuarantineEntry } from '../contracts/objects';
+import { ANNOTATION_EXTENSION, annotationKeyFor, documentIdFor } from '../contracts/s3-layout';
 
 /**
  * Names listed as documents. The name only selects candidates: what a file is, and whether Textract can
  * read it, is decided by its bytes in OcrBatch (src/documents), so a mislabelled file is caught there.
  */
 export const SUPPORTED_DOCUMENT_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.pdf', '.tif', '.tiff'] as const;
-export const ANNOTATION_EXTENSION = '.json';
-
-export const documentRefSchema = z.strictObject({
-  /** Stable id: the key relative to the documents prefix, without extension. */
-  id: z.string().min(1),
-  key: z.string().min(1),
-  annotationKey: z.string().min(1),
-});
-export type DocumentRef = z.infer<typeof documentRefSchema>;
-
-export const quarantineEntrySchema = z.strictObject({
-  documentKey: z.string().min(1),
-  reason: z.string().min(1),
-  stage: z.enum(['plan', 'annotation', 'ocr', 'dataset']),
-});
-export type QuarantineEntry = z.infer<typeof quarantineEntrySchema>;
 
 export interface DocumentListing {
   documents: DocumentRef[];
   quarantined: QuarantineEntry[];
 }
-
-const withoutExtension = (key: string): string => key.slice(0, key.length - path.extname(key).length);
 
 /**
  * Pairs documents with their annotations. Anything else under the prefix is quarantined with a reason
@@ -53,7 +36,7 @@ export const pairDocuments = (keys: readonly string[], documentsPrefix: string):
       });
       continue;
     }
-    const annotationKey = `${withoutExtension(key)}${ANNOTATION_EXTENSION}`;
+    const annotationKey = annotationKeyFor(key);
     if (!keySet.has(annotationKey)) {
       quarantined.push({
         documentKey: key,
@@ -73,7 +56,7 @@ export const pairDocuments = (keys: readonly string[], documentsPrefix: string):
       continue;
     }
     annotationsUsed.add(annotationKey);
-    const document = { id: withoutExtension(key.slice(documentsPrefix.length)), key, annotationKey };
+    const document = { id: documentIdFor(key, documentsPrefix), key, annotationKey };
     documentByAnnotation.set(annotationKey, document);
     documents.push(document);
   }

@@ -4,22 +4,10 @@
  */
 import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ON_DEMAND_PRICE_PER_HOUR } from '../config/run-config';
+import * as z from 'zod';
+import { attemptRecordSchema } from '../contracts/training-config';
+import type { FinalizeRunEvent, RunOutcome } from '../contracts/step-events';
 import type { RunStore } from '../status/run-store';
-
-export interface FinalizeParams {
-  runId: string;
-  executionName: string;
-  trainingJobName: string;
-  datasetFingerprint?: string | undefined;
-}
-
-export interface RunOutcome {
-  status: 'COMPLETED' | 'FAILED';
-  trainingJobStatus: string;
-  failureReason?: string;
-  metrics: Record<string, number>;
-  modelArtifactUri?: string;
-}
 
 export interface TrainingCost {
   billableSeconds: number;
@@ -51,23 +39,44 @@ export const finalMetrics = (job: DescribeTrainingJobResponse): Record<string, n
 
 export const finalizeRun = async (
   deps: { sagemaker: SageMakerClient; store: RunStore; now: () => Date },
-  params: FinalizeParams,
+  params: FinalizeRunEvent,
 ): Promise<RunOutcome> => {
   const job = await deps.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: params.trainingJobName }));
   const trainingJobStatus = job.TrainingJobStatus ?? 'Unknown';
   const completed = trainingJobStatus === 'Completed';
+  // The run record, read once: a stop request on it (doctrain stop) and its attempts.
+  const run = await deps.store.getRun(params.runId);
+  const stopped = trainingJobStatus === 'Stopped' && run?.['stopRequested'] !== undefined;
   const metrics = finalMetrics(job);
   const modelArtifactUri = job.ModelArtifacts?.S3ModelArtifacts;
   const failureReason = completed
     ? undefined
-    : (job.FailureReason ?? `Training job ${params.trainingJobName} ended ${trainingJobStatus}`);
+    : stopped
+      ? `Training job ${params.trainingJobName} stopped on request`
+      : (job.FailureReason ?? `Training job ${params.trainingJobName} ended ${trainingJobStatus}`);
   const outcome: RunOutcome = {
-    status: completed ? 'COMPLETED' : 'FAILED',
+    status: completed ? 'COMPLETED' : stopped ? 'STOPPED' : 'FAILED',
     trainingJobStatus,
     metrics,
     ...(failureReason === undefined ? {} : { failureReason }),
     ...(completed && modelArtifactUri !== undefined ? { modelArtifactUri } : {}),
   };
+  const cost = trainingCost(job);
+  // The run's attempts (src/training/attempts.ts): the last one, this job, gets its final status and time.
+  const recorded = z.array(attemptRecordSchema).safeParse(run?.['attempts']);
+  const attempts = recorded.success
+    ? recorded.data.map((attempt) =>
+        attempt.jobName === params.trainingJobName
+          ? {
+              ...attempt,
+              status: attemptRecordSchema.shape.status.catch(attempt.status).parse(trainingJobStatus),
+              billableSeconds: cost.billableSeconds,
+              trainingSeconds: cost.trainingSeconds,
+              ...(failureReason === undefined ? {} : { failureReason }),
+            }
+          : attempt,
+      )
+    : undefined;
   await deps.store.writeStatusChange({
     runId: params.runId,
     executionName: params.executionName,
@@ -80,8 +89,9 @@ export const finalizeRun = async (
       spot: job.EnableManagedSpotTraining ?? false,
       metrics,
       modelArtifactUri: outcome.modelArtifactUri,
-      failure: failureReason === undefined ? undefined : { error: 'TrainingJobFailed', message: failureReason },
-      ...trainingCost(job),
+      failure: failureReason === undefined || stopped ? undefined : { error: 'TrainingJobFailed', message: failureReason },
+      ...cost,
+      attempts,
     },
     detail: { trainingJobStatus, ...(failureReason === undefined ? {} : { failureReason }) },
   });

@@ -12,84 +12,20 @@ import { createHash } from 'node:crypto';
 import path from 'node:path/posix';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { TextractClient } from '@aws-sdk/client-textract';
-import { z } from 'zod';
 import { getBytesIfExists, getJson, putJson } from '../aws/s3-objects';
-import { BadDocumentError } from '../errors';
-import { annotationSchema } from '../dataset/annotations';
+import { BadDocumentError } from '../contracts/errors';
+import { annotationSchema } from '../contracts/annotation';
+import { batchFileSchema, ocrBatchFileSchema, type DocumentRef, type OcrBatchFile, type QuarantineEntry } from '../contracts/objects';
+import { batchKey, ocrCacheKey, ocrResultKey } from '../contracts/s3-layout';
+import type { OcrBatchParams, OcrBatchSummary } from '../contracts/step-events';
 import { inspectDocument, routeForTextract } from '../documents';
 import { ocrDocumentSchema, type OcrDocument } from '../textract';
 import { describeIssues, parseOrThrow } from '../validation';
-import { documentRefSchema, quarantineEntrySchema, type DocumentRef, type QuarantineEntry } from './documents';
-import { TextractLimiter, defaultTextractQuotas, textractTpsSchema } from '../textract/throughput';
-import { batchKey, type BatchFile } from './plan';
+import { TextractLimiter, defaultTextractQuotas } from '../textract/throughput';
 import { quarantine } from './quarantine';
 import { detectWords, startTextDetection } from './textract-ocr';
 
-/** The event of OcrBatch and CollectTextractJobs (one OCR Map iteration). */
-export const ocrBatchParamsSchema = z.strictObject({
-  bucket: z.string().min(3),
-  runId: z.string().min(1),
-  runPrefix: z.string().min(1),
-  batchIndex: z.number().int().min(0),
-  /**
-   * This iteration's share of the Textract TPS quotas (the run config's `dataset.textractTpsPerBatch`).
-   * Absent: the client region's whole default quota, right for a lone caller only.
-   */
-  textractTps: textractTpsSchema.optional(),
-});
-export type OcrBatchParams = z.infer<typeof ocrBatchParamsSchema>;
-
-const hashSchema = z.string().regex(/^[0-9a-f]{64}$/);
-
-export const ocrDocumentResultSchema = documentRefSchema.extend({
-  contentHash: hashSchema,
-  annotationHash: hashSchema,
-  ocrKey: z.string().min(1),
-  cacheHit: z.boolean(),
-  annotation: annotationSchema,
-});
-export type OcrDocumentResult = z.infer<typeof ocrDocumentResultSchema>;
-
-/** A multi-page document whose async Textract job is running: collected by CollectTextractJobs. */
-export const pendingTextractJobSchema = ocrDocumentResultSchema.omit({ cacheHit: true }).extend({
-  jobId: z.string().min(1),
-  pages: z.number().int().min(1),
-  startedAt: z.iso.datetime(),
-});
-export type PendingTextractJob = z.infer<typeof pendingTextractJobSchema>;
-
-/** Contract: `runs/<runId>/ocr/batch-<n>.json`, written by OcrBatch and rewritten by CollectTextractJobs. */
-export const ocrBatchFileSchema = z.strictObject({
-  schemaVersion: z.literal(2),
-  batchIndex: z.number().int().min(0),
-  documents: z.array(ocrDocumentResultSchema),
-  quarantined: z.array(quarantineEntrySchema),
-  /** Async jobs not collected yet; empty when the batch is complete. */
-  pending: z.array(pendingTextractJobSchema),
-  /** How many times CollectTextractJobs looked (drives the wait between looks). */
-  polls: z.number().int().min(0),
-  cacheHits: z.number().int().min(0),
-  pagesBilled: z.number().int().min(0),
-});
-export type OcrBatchFile = z.infer<typeof ocrBatchFileSchema>;
-
-/** What the Map iteration's state carries: small, fixed size, whatever the batch holds. */
-export interface OcrBatchSummary {
-  batchIndex: number;
-  resultKey: string;
-  documents: number;
-  quarantined: number;
-  cacheHits: number;
-  pagesBilled: number;
-  /** Async Textract jobs still running: the state machine waits `waitSeconds` and collects while > 0. */
-  pendingJobs: number;
-  waitSeconds: number;
-}
-
 export const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
-export const ocrCacheKey = (contentHash: string): string => `ocr-cache/${contentHash}.json`;
-export const ocrResultKey = (runPrefix: string, batchIndex: number): string =>
-  `${runPrefix}ocr/batch-${String(batchIndex).padStart(5, '0')}.json`;
 
 /**
  * Seconds to wait before the next look at the batch's async jobs: short at first (a few pages finish in
@@ -200,7 +136,8 @@ export const ocrBatch = async (
   deps: { s3: S3Client; textract: TextractClient; now?: () => Date },
   params: OcrBatchParams,
 ): Promise<OcrBatchSummary> => {
-  const batch = (await getJson(deps.s3, { bucket: params.bucket, key: batchKey(params.runPrefix, params.batchIndex) })) as BatchFile;
+  const key = batchKey(params.runPrefix, params.batchIndex);
+  const batch = parseOrThrow(batchFileSchema, await getJson(deps.s3, { bucket: params.bucket, key }), key);
   const limiter = await batchTextractLimiter(deps.textract, params);
   const result: OcrBatchFile = {
     schemaVersion: 2,

@@ -9,20 +9,11 @@
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { copyObject, type S3Location } from '../aws/s3-objects';
+import { pageImageKey } from '../contracts/s3-layout';
 import { detectFileType } from '../documents/file-type';
 
 /** Extension per copied type; the trainer looks up `<record id>.png|.jpg|.jpeg`. */
 const IMAGE_EXTENSIONS = { png: 'png', jpeg: 'jpg' } as const;
-
-export const pageImagesPrefix = (datasetPrefix: string): string => `${datasetPrefix}images/`;
-
-/**
- * The one place a record id becomes an image key. Record ids are document ids (keys relative to the
- * documents prefix, so `/` makes sub-folders, as SageMaker's channel download does too) or `<doc>#<n>`
- * for the pages of multi-page documents, which are PDF/TIFF and never get an image here.
- */
-export const pageImageKey = (datasetPrefix: string, recordId: string, extension: string): string =>
-  `${pageImagesPrefix(datasetPrefix)}${recordId}.${extension}`;
 
 /** The first bytes of an object (enough for detectFileType's signatures). */
 const headBytes = async (s3: S3Client, { bucket, key }: S3Location): Promise<Uint8Array> => {

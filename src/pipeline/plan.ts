@@ -1,40 +1,14 @@
 /** PlanBatches: list the documents, quarantine what cannot be used, write batch lists to S3 for the Map. */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { listKeys, putJson } from '../aws/s3-objects';
-import { EmptyDatasetError } from '../errors';
-import { chunk, pairDocuments, type DocumentRef, type QuarantineEntry } from './documents';
+import { EmptyDatasetError } from '../contracts/errors';
+import type { BatchFile, QuarantineEntry } from '../contracts/objects';
+import { batchKey, planQuarantineKey } from '../contracts/s3-layout';
+import type { PlanBatchesEvent, PlanResult } from '../contracts/step-events';
+import { chunk, pairDocuments } from './documents';
 import { quarantine } from './quarantine';
 
-export interface PlanParams {
-  bucket: string;
-  runId: string;
-  runPrefix: string;
-  documentsPrefix: string;
-  batchSize: number;
-}
-
-export interface BatchFile {
-  schemaVersion: 1;
-  batchIndex: number;
-  documents: DocumentRef[];
-}
-
-/**
- * Only batch indexes travel through the state machine (256 KB state limit): each Map item is a number,
- * and every step derives the batch's S3 keys from the run prefix and that index.
- */
-export interface PlanResult {
-  batches: number[];
-  batchCount: number;
-  documentCount: number;
-  quarantinedCount: number;
-}
-
-export const batchKey = (runPrefix: string, batchIndex: number): string =>
-  `${runPrefix}batches/batch-${String(batchIndex).padStart(5, '0')}.json`;
-export const planQuarantineKey = (runPrefix: string): string => `${runPrefix}plan/quarantined.json`;
-
-export const planBatches = async (s3: S3Client, params: PlanParams): Promise<PlanResult> => {
+export const planBatches = async (s3: S3Client, params: PlanBatchesEvent): Promise<PlanResult> => {
   const keys = await listKeys(s3, params.bucket, params.documentsPrefix);
   const { documents, quarantined } = pairDocuments(keys, params.documentsPrefix);
   // Quarantined first, so even a run that stops here leaves every rejected file's reason behind.

@@ -2,42 +2,22 @@
  * The status-writer step: turns what the state machine knows at a point (a status, a training poll, a
  * caught error) into one RunStore change.
  */
-import type { RunStatus } from '../status/run-status';
+import { lambdaErrorCauseSchema, type CaughtError, type RecordStatusEvent, type RecordStatusResult } from '../contracts/step-events';
 import type { RunStore, StatusChange } from '../status/run-store';
-
-export interface CaughtError {
-  Error: string;
-  Cause?: string | undefined;
-}
-
-export interface TrainingPoll {
-  TrainingJobStatus: string;
-  SecondaryStatus?: string | undefined;
-  SecondaryStatusTransitions?: { Status?: string | undefined; StatusMessage?: string | undefined }[] | undefined;
-}
-
-export interface RecordStatusParams {
-  runId: string;
-  executionName: string;
-  status: RunStatus;
-  attributes?: Record<string, unknown> | undefined;
-  error?: CaughtError | undefined;
-  poll?: TrainingPoll | undefined;
-}
 
 /** Lambda errors reach Step Functions as a JSON Cause ({errorType, errorMessage, ...}); show the message. */
 export const failureFromCaught = (caught: CaughtError): { error: string; message: string } => {
   let message = caught.Cause ?? '';
   try {
-    const parsed = JSON.parse(message) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
+    const parsed = lambdaErrorCauseSchema.safeParse(JSON.parse(message));
+    if (parsed.success) message = parsed.data.errorMessage;
   } catch {
     // Service-integration causes are plain text already.
   }
   return { error: caught.Error, message: message || caught.Error };
 };
 
-export const statusChangeFor = (params: RecordStatusParams, at: string): StatusChange => {
+export const statusChangeFor = (params: RecordStatusEvent, at: string): StatusChange => {
   const failure = params.error === undefined ? undefined : failureFromCaught(params.error);
   const { poll } = params;
   const transitions = poll?.SecondaryStatusTransitions ?? [];
@@ -70,8 +50,8 @@ export const statusChangeFor = (params: RecordStatusParams, at: string): StatusC
 /** The RecordStatus Lambda's step: a Record* state's event -> the run's status change, written. */
 export const recordRunStatus = async (
   deps: { store: RunStore; now: () => Date },
-  params: RecordStatusParams,
-): Promise<{ runId: string; status: RunStatus }> => {
+  params: RecordStatusEvent,
+): Promise<RecordStatusResult> => {
   await deps.store.writeStatusChange(statusChangeFor(params, deps.now().toISOString()));
   return { runId: params.runId, status: params.status };
 };

@@ -13,7 +13,7 @@ import {
   type Block,
   type TextractClient,
 } from '@aws-sdk/client-textract';
-import { BadDocumentError } from '../errors';
+import { BadDocumentError } from '../contracts/errors';
 import { blocksToOcrDocument, type OcrDocument } from '../textract';
 import type { S3Location } from '../aws/s3-objects';
 import type { TextractLimiter } from '../textract/throughput';

@@ -4,6 +4,8 @@
  * names a saved pretrained model (training.modelChannelUri). Channel names are the trainer's
  * (training-image/README.md).
  */
+import type { TrainingChannel } from '../contracts/step-events';
+
 export interface TrainingChannelSources {
   trainS3Uri: string;
   validationS3Uri: string;
@@ -12,12 +14,6 @@ export interface TrainingChannelSources {
   imagesS3Uri: string | null;
   /** An s3:// URI of a saved pretrained model (folder prefix or .tar.gz), or null. */
   modelS3Uri: string | null;
-}
-
-export interface TrainingChannel {
-  ChannelName: string;
-  ContentType: string;
-  DataSource: { S3DataSource: { S3DataType: 'S3Prefix'; S3DataDistributionType: 'FullyReplicated'; S3Uri: string } };
 }
 
 const channel = (name: string, contentType: string, uri: string): TrainingChannel => ({

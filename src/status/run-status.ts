@@ -1,5 +1,5 @@
 /** The run lifecycle. Ranks only grow; terminal statuses share the top rank so none replaces another. */
-export const RUN_STATUSES = ['PENDING', 'PREPARING', 'TRAINING', 'COMPLETED', 'FAILED', 'SKIPPED'] as const;
+export const RUN_STATUSES = ['PENDING', 'PREPARING', 'TRAINING', 'COMPLETED', 'FAILED', 'SKIPPED', 'STOPPED'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 const RANK: Readonly<Record<RunStatus, number>> = {
@@ -9,6 +9,8 @@ const RANK: Readonly<Record<RunStatus, number>> = {
   COMPLETED: 3,
   FAILED: 3,
   SKIPPED: 3,
+  /** Stopped on purpose: a stop request for the run, or its execution stopped (aborted, timed out). */
+  STOPPED: 3,
 };
 
 export const statusRank = (status: RunStatus): number => RANK[status];

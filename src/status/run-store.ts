@@ -7,11 +7,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { RunConflictError, StatusRegressionError } from '../errors';
+import { RunConflictError, StatusRegressionError } from '../contracts/errors';
+import { RUN_SK, eventSk, runEventItemSchema, runPk, runRecordSchema, type RunRecord } from '../contracts/run-record';
+import { parseOrThrow } from '../validation';
 import { RUN_STATUSES, TRANSITION_CONDITION, statusRank, transitionConditionValues, type RunStatus } from './run-status';
-
-export const RUN_SK = 'RUN';
-export const runPk = (runId: string): string => `RUN#${runId}`;
 
 export interface StatusChange {
   runId: string;
@@ -35,16 +34,7 @@ export interface RunEvent {
   detail?: Record<string, unknown>;
 }
 
-export type RunRecord = Record<string, unknown> & {
-  runId: string;
-  status: RunStatus;
-  createdAt: string;
-  updatedAt: string;
-};
-
-/** Event sort keys group events by status rank; readers order them by `at` (see listEvents). */
-export const eventSk = (status: RunStatus, progressKey = ''): string =>
-  `EVENT#${statusRank(status)}#${status}#${progressKey}`;
+export type { RunRecord } from '../contracts/run-record';
 
 const RESERVED_ATTRIBUTES = new Set(['pk', 'sk', 'runId', 'executionName', 'status', 'statusRank', 'createdAt', 'updatedAt']);
 
@@ -88,8 +78,9 @@ export class RunStore {
           TableName: this.tableName,
           Key: { pk: runPk(change.runId), sk: RUN_SK },
           UpdateExpression: `SET ${sets.join(', ')}`,
-          // A new run, or this execution's own run moving as canTransition allows (run-status.ts).
-          ConditionExpression: `attribute_not_exists(pk) OR (executionName = :exec AND ${TRANSITION_CONDITION})`,
+          // A new run, or this execution's own run moving as canTransition allows (run-status.ts). The
+          // execution a run was handed to (continue-as-new: `continuedBy`) owns it from its first write on.
+          ConditionExpression: `attribute_not_exists(pk) OR ((executionName = :exec OR continuedBy = :exec) AND ${TRANSITION_CONDITION})`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -97,7 +88,7 @@ export class RunStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         const current = await this.getRun(change.runId);
-        if (current !== undefined && current['executionName'] !== change.executionName) {
+        if (current !== undefined && current['executionName'] !== change.executionName && current['continuedBy'] !== change.executionName) {
           throw new RunConflictError(
             `Run ${change.runId} already exists (status ${current.status}) and belongs to execution ${String(current['executionName'])}; start this execution with another runId, or leave runId out to use the execution name`,
             { cause: error },
@@ -134,11 +125,35 @@ export class RunStore {
     }
   }
 
+  /**
+   * Asks the run's poll loop to stop its training job (`doctrain stop`): an attribute on the record, written
+   * only while the run is not terminal; the loop reads it on its next poll. Idempotent (the first request stays).
+   */
+  public async requestStop(runId: string, request: { at: string; by: string; reason?: string }): Promise<'requested' | 'already-requested' | 'terminal' | 'unknown'> {
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: runPk(runId), sk: RUN_SK },
+          UpdateExpression: 'SET stopRequested = if_not_exists(stopRequested, :request)',
+          ConditionExpression: 'attribute_exists(pk) AND #rank < :terminal',
+          ExpressionAttributeNames: { '#rank': 'statusRank' },
+          ExpressionAttributeValues: { ':request': request, ':terminal': statusRank('COMPLETED') },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      return result.Attributes?.['stopRequested'] === undefined ? 'requested' : 'already-requested';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return (await this.getRun(runId)) === undefined ? 'unknown' : 'terminal';
+    }
+  }
+
   public async getRun(runId: string): Promise<RunRecord | undefined> {
     const result = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: runPk(runId), sk: RUN_SK }, ConsistentRead: true }),
     );
-    return result.Item as RunRecord | undefined;
+    return result.Item === undefined ? undefined : parseOrThrow(runRecordSchema, result.Item, `run record ${runId}`);
   }
 
   public async listEvents(runId: string): Promise<RunEvent[]> {
@@ -154,12 +169,13 @@ export class RunStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) {
+      for (const raw of page.Items ?? []) {
+        const item = parseOrThrow(runEventItemSchema, raw, `run event ${runId} ${String(raw['sk'])}`);
         events.push({
-          status: item['eventStatus'] as RunStatus,
-          at: String(item['at']),
-          ...(item['progressKey'] === undefined ? {} : { progressKey: String(item['progressKey']) }),
-          ...(item['detail'] === undefined ? {} : { detail: item['detail'] as Record<string, unknown> }),
+          status: item.eventStatus,
+          at: item.at,
+          ...(item.progressKey === undefined ? {} : { progressKey: item.progressKey }),
+          ...(item.detail === undefined ? {} : { detail: item.detail }),
         });
       }
       startKey = page.LastEvaluatedKey;
@@ -181,7 +197,7 @@ export class RunStore {
         Limit: limit,
       }),
     );
-    return (result.Items ?? []) as RunRecord[];
+    return (result.Items ?? []).map((item) => parseOrThrow(runRecordSchema, item, `run record in byStatus ${status}`));
   }
 }
 

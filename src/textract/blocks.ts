@@ -1,4 +1,4 @@
-import type { OcrBox, OcrPage, OcrWord } from './ocr-document';
+import type { OcrBox, OcrPage, OcrWord } from '../contracts/ocr-document';
 import { orderByLayout, type Box } from './reading-order';
 
 /**

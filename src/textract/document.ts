@@ -1,6 +1,6 @@
 import { blocksToPages, type PageSizes, type TextractBlock } from './blocks';
-import { OCR_SCHEMA_VERSION, TEXTRACT_ENGINE } from './ocr-constants';
-import type { OcrDocument } from './ocr-document';
+import { OCR_SCHEMA_VERSION, TEXTRACT_ENGINE } from '../contracts/ocr-constants';
+import type { OcrDocument } from '../contracts/ocr-document';
 
 /** The contract-2 cache document for one Textract response. */
 export function blocksToOcrDocument(

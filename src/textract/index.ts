@@ -6,8 +6,8 @@ export {
   ocrDocumentSchema,
   ocrPageSchema,
   ocrWordSchema,
-} from './ocr-document';
-export type { OcrBox, OcrDocument, OcrPage, OcrWord } from './ocr-document';
+} from '../contracts/ocr-document';
+export type { OcrBox, OcrDocument, OcrPage, OcrWord } from '../contracts/ocr-document';
 export { orderByLayout } from './reading-order';
 export type { Box, ReadingOrderOptions } from './reading-order';
 export { blocksToOcrDocument } from './document';

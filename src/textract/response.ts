@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A Textract DetectDocumentText / GetDocumentTextDetection / AnalyzeDocument response as JSON (what the

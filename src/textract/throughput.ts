@@ -18,26 +18,8 @@
 import type { ServiceInputTypes, ServiceOutputTypes, TextractClient, TextractClientResolvedConfig } from '@aws-sdk/client-textract';
 import type { Command } from '@smithy/types';
 import pThrottle from 'p-throttle';
-import { z } from 'zod';
-import { ThrottlingError } from '../errors';
-
-export const TEXTRACT_APIS = [
-  'DetectDocumentText',
-  'AnalyzeDocument',
-  'StartDocumentTextDetection',
-  'GetDocumentTextDetection',
-] as const;
-export type TextractApi = (typeof TEXTRACT_APIS)[number];
-
-const tps = z.number().positive().max(10_000);
-/** Transactions per second per Textract API. Fractions are allowed (an iteration's share may be < 1). */
-export const textractTpsSchema = z.strictObject({
-  DetectDocumentText: tps,
-  AnalyzeDocument: tps,
-  StartDocumentTextDetection: tps,
-  GetDocumentTextDetection: tps,
-});
-export type TextractTps = z.infer<typeof textractTpsSchema>;
+import { ThrottlingError } from '../contracts/errors';
+import { textractTpsSchema, type TextractApi, type TextractTps } from '../contracts/textract-tps';
 
 /** Five attempts after the first: what the Textract developer guide recommends ("a retry count of 5"). */
 export const TEXTRACT_MAX_ATTEMPTS = 6;

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPipeline, uploadSyntheticReceipts, type LocalPipeline } from '../../local/pipeline';
 import { incompressiblePng, multiPagePdf, multiPageTiff, withEncryptMarker } from '../../local/synth';
 import { getBytes, getJson, putBody } from '../../src/aws/s3-objects';
+import { datasetManifestSchema } from '../../src/contracts/objects';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const SMALL_TRAINING = { epochs: 2, hidden_size: 32, num_layers: 1, num_heads: 2 };
@@ -24,7 +25,7 @@ const annotation = (fields: Record<string, string>): string => JSON.stringify({ 
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'doctrain-doctypes-'));
-  pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', waitMs: 100, retryIntervalMs: 50 });
+  pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', waitMs: 100, retryTimeScale: 0.01 });
   const bucket = pipeline.services.bucket;
   const s3 = pipeline.services.clients.s3;
   const upload = async (name: string, body: Uint8Array | string, fields: Record<string, string>) => {
@@ -73,13 +74,7 @@ describe('every common document type on the local pipeline', () => {
     // Assess: one record per page, with document id and page number
     const bucket = pipeline.services.bucket;
     const fingerprint = String(record?.['datasetFingerprint']);
-    const manifest = (await getJson(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/manifest.json` })) as {
-      recordLayout: string;
-      counts: { documents: number; pages: number };
-      files: { train: string[]; validation: string[] };
-      quarantined: { documentKey: string; reason: string }[];
-      textractPagesBilled: number;
-    };
+    const manifest = datasetManifestSchema.parse(await getJson(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/manifest.json` }));
     expect(manifest).toMatchObject({ recordLayout: 'page', counts: { documents: 4, pages: 2 + 3 + 2 } });
     expect(manifest.textractPagesBilled).toBe(7);
     const records: { id: string; documentId: string; page: { number: number }; words: string[]; labels: string[] }[] = [];

@@ -25,20 +25,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import {
-  CreateTrainingJobCommand,
-  DescribeTrainingJobCommand,
-  type DescribeTrainingJobCommandOutput,
-} from '@aws-sdk/client-sagemaker';
+import { CreateTrainingJobCommand, DescribeTrainingJobCommand, type DescribeTrainingJobCommandOutput } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uploadSyntheticReceipts } from '../../local/pipeline';
 import { startLocalServices, type LocalServices } from '../../local/services';
-import type { ResolvedRunConfig } from '../../src/config/run-config';
-import type { DatasetPointers } from '../../src/pipeline/dataset-step';
-import type { OcrBatchSummary } from '../../src/pipeline/ocr-batch';
-import { batchKey, type PlanResult } from '../../src/pipeline/plan';
-import type { RunOutcome } from '../../src/pipeline/finalize';
+import type { RunConfig } from '../../src/contracts/step-events';
 import { RunStore } from '../../src/status/run-store';
+import { batchKey } from '../../src/contracts/s3-layout';
+import type { DatasetPointers, OcrBatchSummary, PlanResult, RunOutcome } from '../../src/contracts/step-events';
+import { batchFileSchema, datasetManifestSchema } from '../../src/contracts/objects';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN_ID = 'local-demo-0001';
@@ -96,12 +91,12 @@ afterAll(async () => {
 });
 
 describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
-  let config: ResolvedRunConfig;
+  let config: RunConfig;
   let dataset: DatasetPointers;
 
   it('validateInput resolves the run config from serverless.yml (dev) and the local resources', async () => {
     // Act
-    ({ config } = await invokeLocal<{ config: ResolvedRunConfig }>('validateInput'));
+    ({ config } = await invokeLocal<{ config: RunConfig }>('validateInput'));
     // Assess
     expect(config).toMatchObject({
       runId: RUN_ID,
@@ -110,7 +105,7 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
       modelName: 'receipts',
       runPrefix: `runs/${RUN_ID}/`,
       dataset: { validationFraction: 0.25, batchSize: 10, ocrConcurrency: 10, maxQuarantineShare: 0.25 },
-      pollSeconds: 5,
+      pollSeconds: 10,
     });
     expect(config.training).toMatchObject({
       jobName: `doctrain-${RUN_ID}-a1`,
@@ -149,7 +144,7 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
       quarantinedCount: 0,
     });
     expect(plan).toEqual({ batches: [0], batchCount: 1, documentCount: DOCUMENTS, quarantinedCount: 0 });
-    const batch = (await getJson(batchKey(`runs/${RUN_ID}/`, 0))) as { batchIndex: number; documents: unknown[] };
+    const batch = batchFileSchema.parse(await getJson(batchKey(`runs/${RUN_ID}/`, 0)));
     expect(batchKey(`runs/${RUN_ID}/`, 0)).toBe(`runs/${RUN_ID}/batches/batch-00000.json`);
     expect(batch.batchIndex).toBe(0);
     expect(batch.documents).toHaveLength(DOCUMENTS);
@@ -186,7 +181,7 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
       counts: { documents: DOCUMENTS, quarantined: 0 },
     });
     expect(dataset.counts.train + dataset.counts.validation).toBe(DOCUMENTS);
-    const manifest = (await getJson(`${prefix}manifest.json`)) as { fingerprint: string; counts: { documents: number } };
+    const manifest = datasetManifestSchema.parse(await getJson(`${prefix}manifest.json`));
     expect(manifest.fingerprint).toBe(dataset.fingerprint);
     expect(manifest.counts.documents).toBe(DOCUMENTS);
     // The first build of this fingerprint: the run's own manifest is the same document.

@@ -10,6 +10,7 @@ import { DescribeTrainingJobCommand, ListTrainingJobsCommand } from '@aws-sdk/cl
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPipeline, uploadSyntheticReceipts, type LocalPipeline } from '../../local/pipeline';
 import { getBytes, getJson, listKeys, parseS3Uri, putBody } from '../../src/aws/s3-objects';
+import { datasetManifestSchema, datasetRecordSchema, quarantineReasonSchema } from '../../src/contracts/objects';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const SMALL_TRAINING = { epochs: 2, hidden_size: 32, num_layers: 1, num_heads: 2 };
@@ -24,7 +25,7 @@ const trainingJobNames = async (): Promise<string[]> =>
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'doctrain-e2e-'));
-  pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', waitMs: 250, retryIntervalMs: 50 });
+  pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', waitMs: 250, retryTimeScale: 0.01 });
   const bucket = pipeline.services.bucket;
   await uploadSyntheticReceipts(pipeline.services.clients.s3, bucket, { count: 10, seed: 11 });
   // Two bad inputs that must be quarantined, not fatal: bytes that are no image, and a stray file type.
@@ -71,18 +72,14 @@ describe('train pipeline on the local runtime', () => {
         `datasets/${fingerprint}/manifest.json`,
       ]),
     );
-    const manifest = (await getJson(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/manifest.json` })) as {
-      fingerprint: string;
-      counts: { documents: number; quarantined: number };
-      quarantined: { documentKey: string; reason: string }[];
-    };
+    const manifest = datasetManifestSchema.parse(await getJson(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/manifest.json` }));
     expect(manifest.fingerprint).toBe(fingerprint);
     expect(manifest.counts.documents).toBe(10);
     expect(manifest.quarantined.map((entry) => entry.documentKey).sort()).toEqual(['documents/broken-scan.png', 'documents/notes.txt']);
     const firstLine = Buffer.from(await getBytes(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/train-00000.jsonl` }))
       .toString('utf8')
       .split('\n')[0];
-    const doc = JSON.parse(firstLine ?? '{}') as { words: string[]; bboxes: number[][]; labels: string[] };
+    const doc = datasetRecordSchema.parse(JSON.parse(firstLine ?? '{}'));
     expect(doc.words.length).toBeGreaterThan(10);
     expect(doc.bboxes).toHaveLength(doc.words.length);
     expect(doc.labels).toHaveLength(doc.words.length);
@@ -96,7 +93,7 @@ describe('train pipeline on the local runtime', () => {
     expect(quarantineKeys).toEqual(
       expect.arrayContaining(['quarantine/e2e-complete/documents/broken-scan.png.reason.json', 'quarantine/e2e-complete/documents/notes.txt.reason.json']),
     );
-    const reason = (await getJson(pipeline.services.clients.s3, { bucket, key: 'quarantine/e2e-complete/documents/broken-scan.png.reason.json' })) as { reason: string };
+    const reason = quarantineReasonSchema.parse(await getJson(pipeline.services.clients.s3, { bucket, key: 'quarantine/e2e-complete/documents/broken-scan.png.reason.json' }));
     expect(reason.reason).toMatch(/content is plain text, not a PNG, JPEG, TIFF or PDF document \(its name ends in .png/);
 
     // Assess: the model artifact is a real model.tar.gz with the trainer's outputs
@@ -183,7 +180,7 @@ describe('train pipeline on the local runtime', () => {
     expect(outcome.cause).toContain(String.raw`training.hyperparameters.learning_rat: unknown hyperparameter \"learning_rat\" (did you mean \"learning_rate\"?)`);
     expect(outcome.cause).toContain('training.hyperparameters.epochs: must be in [1, 100000]');
     const entered = outcome.events.filter((event) => event.type === 'StateEntered').map((event) => event.stateName);
-    expect(entered).toEqual(['ValidateInput', 'InputRejected']);
+    expect(entered).toEqual(['EnterPipeline', 'ValidateInput', 'InputRejected']);
     expect(await trainingJobNames()).toEqual(jobsBefore);
     expect((await pipeline.runRecord('e2e-bad-input')).record).toBeUndefined();
   });
@@ -252,7 +249,7 @@ describe('train pipeline on the local runtime', () => {
     expect(outcome.error).toBe('RunConflictError');
     expect(outcome.cause).toContain('belongs to execution e2e-complete');
     const entered = outcome.events.filter((event) => event.type === 'StateEntered').map((event) => event.stateName);
-    expect(entered).toEqual(['ValidateInput', 'RecordPending', 'RunConflict']);
+    expect(entered).toEqual(['EnterPipeline', 'ValidateInput', 'RecordPending', 'RunConflict']);
     expect(await pipeline.runRecord('e2e-complete')).toEqual(before);
     expect(await trainingJobNames()).toEqual(jobsBefore);
   });
@@ -277,10 +274,9 @@ describe('train pipeline on the local runtime', () => {
     expect((record?.['failure'] as { message: string }).message).toContain('hidden_size=33');
     expect(events.map((event) => event.status).at(-1)).toBe('FAILED');
     // The unchanged documents were OCR'd by the first run: this run paid for no Textract page.
-    const manifest = (await getJson(pipeline.services.clients.s3, {
-      bucket: pipeline.services.bucket,
-      key: `runs/${runId}/dataset-manifest.json`,
-    })) as { ocrCacheHits: number; textractPagesBilled: number };
+    const manifest = datasetManifestSchema.parse(
+      await getJson(pipeline.services.clients.s3, { bucket: pipeline.services.bucket, key: `runs/${runId}/dataset-manifest.json` }),
+    );
     expect(manifest.ocrCacheHits).toBe(10);
     expect(manifest.textractPagesBilled).toBe(0);
   });

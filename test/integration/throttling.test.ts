@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE_STATE_MACHINE, startLocalPipeline, uploadSyntheticReceipts, type LocalPipeline } from '../../local/pipeline';
 import { prepareStateMachine, runExecution, type ExecutionOutcome, type PreparedStateMachine } from '../../local/stepfunctions';
 import { getJson, listKeys } from '../../src/aws/s3-objects';
+import { datasetManifestSchema } from '../../src/contracts/objects';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const DOCUMENTS = 8;
@@ -62,7 +63,7 @@ const run = (runId: string): Promise<ExecutionOutcome> =>
   runExecution(untilDataset, { runId, dataset: { batchSize: 2 } }, {
     stateMachineName: 'doctrain-local-train-pipeline',
     executionName: runId,
-    retryIntervalMs: 50,
+    retryTimeScale: 0.01,
   });
 
 /** Empties the OCR cache, so the next run sends every document to Textract again. */
@@ -81,7 +82,7 @@ const datasetOf = (outcome: ExecutionOutcome): DatasetOutput['dataset'] => {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'doctrain-throttle-'));
-  pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', retryIntervalMs: 50 });
+  pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', retryTimeScale: 0.01 });
   untilDataset = prepareUntilDataset();
   await uploadSyntheticReceipts(pipeline.services.clients.s3, pipeline.services.bucket, { count: DOCUMENTS, seed: 606 });
 });
@@ -115,9 +116,7 @@ describe('Textract throttling on the local pipeline', () => {
     expect(dataset.fingerprint).toBe(reference.fingerprint);
     expect(dataset.counts).toEqual(reference.counts);
     const bucket = pipeline.services.bucket;
-    const manifest = (await getJson(pipeline.services.clients.s3, { bucket, key: `datasets/${dataset.fingerprint}/manifest.json` })) as {
-      counts: { documents: number; quarantined: number };
-    };
+    const manifest = datasetManifestSchema.parse(await getJson(pipeline.services.clients.s3, { bucket, key: `datasets/${dataset.fingerprint}/manifest.json` }));
     expect(manifest.counts).toMatchObject({ documents: DOCUMENTS, quarantined: 0 });
     expect(await listKeys(pipeline.services.clients.s3, bucket, 'quarantine/throttle-30/')).toEqual([]);
   });
@@ -132,7 +131,7 @@ describe('Textract throttling on the local pipeline', () => {
     const outcome = await runExecution(untilDataset, { runId: 'throttle-burst', dataset: { batchSize: 2 } }, {
       stateMachineName: 'doctrain-local-train-pipeline',
       executionName: 'throttle-burst',
-      retryIntervalMs: 50,
+      retryTimeScale: 0.01,
       onEvent: (event) => {
         if (event.error !== undefined) events.push(event.error);
         // The first failed attempt of an OcrBatch ends the outage.

@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mergePageFields, predictDocument, pythonModelRunner, runPredictCommand, type PredictRecord } from '../../../cli/predict';
 import { documentPages } from '../../../src/dataset';
-import { InvalidInputError } from '../../../src/errors';
+import { InvalidInputError } from '../../../src/contracts/errors';
 import { blocksToOcrDocument, textractResponseSchema } from '../../../src/textract';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

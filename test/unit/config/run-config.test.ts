@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  G5_INSTANCE_TYPES,
-  deploymentSettingsSchema,
-  readDeploymentSettings,
-  resolveRunConfig,
-  runIdFromExecutionName,
-  trainingJobName,
-  type DeploymentSettings,
-} from '../../../src/config/run-config';
-import { InvalidInputError } from '../../../src/errors';
+import { readDeploymentSettings, resolveRunConfig, runIdFromExecutionName, trainingJobName } from '../../../src/config/run-config';
+import { G5_INSTANCE_TYPES, deploymentSettingsSchema, type DeploymentSettings } from '../../../src/contracts/settings';
+import { InvalidInputError } from '../../../src/contracts/errors';
 
 /** SageMaker's CreateTrainingJob name pattern (API reference, TrainingJobName). */
 const SAGEMAKER_JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
@@ -107,15 +100,30 @@ describe('resolveRunConfig', () => {
       training: {
         jobName: 'doctrain-weekly-2026-03-14-a1',
         image: ENV.DOCTRAIN_TRAINING_IMAGE,
+        imageDigest: null,
         roleArn: ENV.DOCTRAIN_SAGEMAKER_ROLE_ARN,
         instanceType: 'ml.g5.xlarge',
         spot: true,
         stoppingCondition: { MaxRuntimeInSeconds: 14400, MaxWaitTimeInSeconds: 28800 },
+        maxRuntimeSeconds: 14400,
+        maxWaitSeconds: 28800,
         volumeSizeGb: 30,
         hyperparameters: {},
         modelChannelUri: null,
         checkpointS3Uri: `s3://${ENV.DOCTRAIN_BUCKET}/checkpoints/receipts/weekly-2026-03-14/`,
         outputS3Uri: `s3://${ENV.DOCTRAIN_BUCKET}/models/receipts/`,
+        // The default instance plan: instanceType/spot, then the instanceFallbacks setting.
+        plan: [
+          { instanceType: 'ml.g5.xlarge', spot: true },
+          { instanceType: 'ml.g5.2xlarge', spot: true },
+          { instanceType: 'ml.g5.xlarge', spot: false },
+        ],
+        attempt: 1,
+        planIndex: 0,
+        attempts: [],
+        next: 'create',
+        waitSeconds: 0,
+        createRetries: 0,
       },
       pollSeconds: 60,
     });
@@ -252,6 +260,39 @@ describe('resolveRunConfig', () => {
     expect(config.training.spot).toBe(false);
     expect(config.training.stoppingCondition).toEqual({ MaxRuntimeInSeconds: 7200 });
     expect('MaxWaitTimeInSeconds' in config.training.stoppingCondition).toBe(false);
+  });
+
+  it('builds the instance plan: instanceType/spot first, then the fallbacks, each entry once', () => {
+    // Act
+    const fromSetting = resolveRunConfig(settings({ DOCTRAIN_INSTANCE_FALLBACKS: 'ml.g5.xlarge:spot,ml.g5.4xlarge:on-demand' }), {}, 'exec');
+    const fromInput = resolveRunConfig(
+      settings(),
+      { training: { instanceType: 'ml.g5.2xlarge', instanceFallbacks: [{ instanceType: 'ml.g5.4xlarge', spot: false }] } },
+      'exec',
+    );
+    const none = resolveRunConfig(settings({ DOCTRAIN_INSTANCE_FALLBACKS: '' }), {}, 'exec');
+    // Assess
+    expect(fromSetting.training.plan).toEqual([
+      { instanceType: 'ml.g5.xlarge', spot: true },
+      { instanceType: 'ml.g5.4xlarge', spot: false },
+    ]);
+    expect(fromInput.training.plan).toEqual([
+      { instanceType: 'ml.g5.2xlarge', spot: true },
+      { instanceType: 'ml.g5.4xlarge', spot: false },
+    ]);
+    expect(none.training.plan).toEqual([{ instanceType: 'ml.g5.xlarge', spot: true }]);
+  });
+
+  it('rejects a malformed instanceFallbacks setting and a pinned digest that is no sha256 digest', () => {
+    // Act
+    const badPlan = invalid(() => readDeploymentSettings({ ...ENV, DOCTRAIN_INSTANCE_FALLBACKS: 'ml.g5.xlarge:cheap' }));
+    const badDigest = invalid(() => resolveRunConfig(settings(), { training: { imageDigest: 'latest' } }, 'exec'));
+    // Assess
+    expect(badPlan.message).toContain('DOCTRAIN_INSTANCE_FALLBACKS');
+    expect(badDigest.message).toContain('training.imageDigest');
+    expect(resolveRunConfig(settings({ DOCTRAIN_TRAINING_IMAGE_DIGEST: `sha256:${'a'.repeat(64)}` }), {}, 'exec').training.imageDigest).toBe(
+      `sha256:${'a'.repeat(64)}`,
+    );
   });
 
   it('stringifies hyperparameters (SageMaker takes only strings)', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildDataset, type Annotation, type DatasetDocument, type DatasetRecord } from '../../../src/dataset/index';
+import { buildDataset, type Annotation, type DatasetDocument } from '../../../src/dataset/index';
 import type { OcrPage } from '../../../src/textract/index';
+import type { DatasetRecord } from '../../../src/contracts/objects';
 
 const ocr: OcrPage = {
   page: 1,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildDataset, type BuildDatasetInput, type DatasetDocument, type DatasetRecord } from '../../../src/dataset/index';
-import { EmptyDatasetError } from '../../../src/errors';
+import { buildDataset, type BuildDatasetInput, type DatasetDocument } from '../../../src/dataset/index';
+import { EmptyDatasetError } from '../../../src/contracts/errors';
 import type { OcrPage } from '../../../src/textract/index';
+import type { DatasetRecord } from '../../../src/contracts/objects';
 
 /** A page whose words sit one per row, so every box is distinct and traceable. */
 function page(text: string, pageNo = 1, width = 600, height = 900): OcrPage {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { datasetFingerprint, splitDocuments } from '../../../src/dataset/index';
-import { InvalidInputError } from '../../../src/errors';
+import { InvalidInputError } from '../../../src/contracts/errors';
 
 const ids = Array.from({ length: 200 }, (_, i) => `receipt-${String(i).padStart(4, '0')}`);
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../../src/errors';
+import { InvalidInputError } from '../../../src/contracts/errors';
 import { folderSink, writeDocumentsLayout, type DocumentsSink, type ImportedDocument } from '../../../src/importers';
 import { fixtureDir, type FixtureDir } from './fixtures';
 

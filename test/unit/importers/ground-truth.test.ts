@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alignAnnotation, annotationSchema } from '../../../src/dataset/index';
-import { InvalidInputError } from '../../../src/errors';
+import { InvalidInputError } from '../../../src/contracts/errors';
 import { readGroundTruthManifest } from '../../../src/importers';
 import type { OcrPage } from '../../../src/textract/index';
 import { collect, fixtureDir, skipRecorder, type FixtureDir } from './fixtures';

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { annotationSchema } from '../../../src/dataset/annotations';
-import { InvalidInputError } from '../../../src/errors';
+import { annotationSchema } from '../../../src/contracts/annotation';
+import { InvalidInputError } from '../../../src/contracts/errors';
 import { readSroieFolder, sroieKeyToAnnotation } from '../../../src/importers/sroie';
-import type { FieldsAnnotation } from '../../../src/dataset/annotations';
+import type { FieldsAnnotation } from '../../../src/contracts/annotation';
 import type { ImportedDocument } from '../../../src/importers/types';
 
 interface SkippedEntry {

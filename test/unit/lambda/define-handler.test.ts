@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../../src/errors';
+import { InvalidInputError } from '../../../src/contracts/errors';
 import { defineHandler } from '../../../src/lambda/handler';
 import { capturingObservability } from './capture';
 

@@ -7,19 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { matchesPattern } from '../../../local/executions';
 import { loadServerlessProject } from '../../../local/serverless-project';
+import { lambdaTasks, type AslState, type Json } from '../asl-states';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const project = loadServerlessProject(ROOT);
-
-type Json = Record<string, unknown>;
-interface State {
-  Type: string;
-  Resource?: unknown;
-  Parameters?: Json;
-  ItemSelector?: Json;
-  ItemProcessor?: { States: Record<string, State> };
-}
 
 const isPlainObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -50,32 +43,31 @@ const canonical = (value: unknown): string =>
     : JSON.stringify(value);
 
 /** Every shape of event the state machine sends to the function with this logical id. */
-const shapesSentTo = (logicalId: string): { state: string; shape: Json }[] => {
-  const definition = project.stateMachines['trainPipeline'] as { States: Record<string, State> };
-  const found: { state: string; shape: Json }[] = [];
-  const visit = (states: Record<string, State>, itemSelector?: Json): void => {
-    for (const [name, state] of Object.entries(states)) {
-      const target = (state.Resource as { 'Fn::GetAtt'?: unknown[] } | undefined)?.['Fn::GetAtt']?.[0];
-      if (state.Type === 'Task' && target === logicalId) {
-        const parameters = state.Parameters ?? itemSelector;
-        if (parameters) found.push({ state: name, shape: shapeOf(parameters) });
-      }
-      if (state.ItemProcessor) visit(state.ItemProcessor.States, state.ItemSelector);
-    }
-  };
-  visit(definition.States);
-  return found;
-};
+const shapesSentTo = (logicalId: string): { state: string; shape: Json }[] =>
+  lambdaTasks((project.stateMachines['trainPipeline'] as { States: Record<string, AslState> }).States)
+    .filter((task) => task.logicalId === logicalId && task.parameters !== undefined)
+    .map((task) => ({ state: task.name, shape: shapeOf(task.parameters ?? {}) }));
 
 describe('events/ sample events', () => {
   it('exist for every function of serverless.yml, and only for those', () => {
     for (const fn of project.functions) expect(existsSync(path.join(ROOT, 'events', `${fn.key}.json`)), fn.key).toBe(true);
     expect(project.functions.map((fn) => fn.key).sort()).toEqual(
-      ['buildDataset', 'collectTextractJobs', 'finalizeRun', 'ocrBatch', 'planBatches', 'recordStatus', 'validateInput'],
+      ['buildDataset', 'collectTextractJobs', 'finalizeRun', 'ocrBatch', 'planBatches', 'pollTraining', 'preflight', 'recordStatus', 'stopEndedRun', 'trainingAttempt', 'validateInput'],
     );
   });
 
-  it.each(project.functions.map((fn) => [fn.key, fn.logicalId]))('%s.json has the shape a state sends it', (key, logicalId) => {
+  // Functions EventBridge invokes get an event their pattern matches instead (below).
+  const invokedByStates = project.functions.filter((fn) => fn.eventPatterns.length === 0);
+  const invokedByEvents = project.functions.filter((fn) => fn.eventPatterns.length > 0);
+
+  it.each(invokedByEvents.map((fn) => [fn.key, fn]))('%s.json is an event one of its eventBridge patterns matches', (key, fn) => {
+    // Prepare
+    const event = JSON.parse(readFileSync(path.join(ROOT, 'events', `${key}.json`), 'utf8')) as Json;
+    // Assess
+    expect(fn.eventPatterns.some((pattern) => matchesPattern(pattern, event))).toBe(true);
+  });
+
+  it.each(invokedByStates.map((fn) => [fn.key, fn.logicalId]))('%s.json has the shape a state sends it', (key, logicalId) => {
     // Prepare
     const event = JSON.parse(readFileSync(path.join(ROOT, 'events', `${key}.json`), 'utf8')) as Json;
     const sent = shapesSentTo(logicalId);
@@ -92,10 +84,11 @@ describe('events/ sample events', () => {
     const validate = read('validateInput') as { input: { runId: string }; executionName: string };
     const runId = validate.input.runId;
     // Assess
-    for (const key of ['recordStatus', 'planBatches', 'ocrBatch', 'buildDataset', 'finalizeRun']) expect(read(key)['runId'], key).toBe(runId);
+    for (const key of ['recordStatus', 'planBatches', 'ocrBatch', 'buildDataset', 'finalizeRun', 'pollTraining', 'trainingAttempt']) expect(read(key)['runId'], key).toBe(runId);
     for (const key of ['planBatches', 'ocrBatch', 'buildDataset']) expect(read(key)['runPrefix'], key).toBe(`runs/${runId}/`);
     // Both writers of the run record act for the execution validateInput resolved the run for.
-    for (const key of ['recordStatus', 'finalizeRun']) expect(read(key)['executionName'], key).toBe(validate.executionName);
+    for (const key of ['recordStatus', 'finalizeRun', 'pollTraining', 'trainingAttempt']) expect(read(key)['executionName'], key).toBe(validate.executionName);
+    expect((read('stopEndedRun')['detail'] as Json)['name']).toBe(validate.executionName);
     // ocrBatch OCRs the first (and, at planBatches' batchSize, only) batch; buildDataset reads exactly that many.
     expect(read('ocrBatch')['batchIndex']).toBe(0);
     expect(read('ocrBatch')).not.toHaveProperty('batchKey');

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb';
 import { loadServerlessProject } from '../../../local/serverless-project';
 import { createTableInput, deploymentEnvironment } from '../../../local/services';
-import { InvalidInputError, RunConflictError, StatusRegressionError } from '../../../src/errors';
+import { InvalidInputError, RunConflictError, StatusRegressionError } from '../../../src/contracts/errors';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const TABLE = 'doctrain-handlers-test';

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../../src/errors';
+import { InvalidInputError } from '../../../src/contracts/errors';
 import { parseEvent } from '../../../src/lambda/parse-event';
 
 const context = {} as Context;

@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { stepMetrics } from '../../../src/lambda/step-metrics';
 import { ocrBatchMetrics } from '../../../src/lambda/ocr-batch-wiring';
-import type { OcrBatchSummary } from '../../../src/pipeline/ocr-batch';
+import type { OcrBatchSummary } from '../../../src/contracts/step-events';
 import { capturingObservability } from './capture';
 
 const context = {} as Context;

@@ -207,6 +207,29 @@ describe('local SageMaker', { timeout: 120_000 }, () => {
     expect((await waitFor('job-capacity-2')).TrainingJobStatus).toBe('Completed');
   });
 
+  it('refuses a create with ResourceLimitExceeded, and loses a create response, only as many times as configured', async () => {
+    // Prepare (setFaults replaces every fault: keep the suite's spot interruption for the later tests)
+    const gpu = { InstanceType: 'ml.g5.2xlarge' as const, InstanceCount: 1, VolumeSizeInGB: 30 };
+    sagemaker.setFaults({ spotInterruptAfterSeconds: 0.6, createCapacityErrors: { 'ml.g5.2xlarge': 1 }, lostCreateResponses: 1 });
+    const once = new SageMakerClient({ endpoint: sagemaker.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, maxAttempts: 1 });
+    try {
+      // Act / Assess: refused, no job exists; then created but the answer is a 500; a retry meets ResourceInUse.
+      await expect(once.send(new CreateTrainingJobCommand(request('job-refused-1', { ResourceConfig: gpu })))).rejects.toMatchObject({
+        name: 'ResourceLimitExceeded',
+        message: expect.stringContaining("'ml.g5.2xlarge for training job usage' is 0 Instances"),
+      });
+      await expect(client.send(new DescribeTrainingJobCommand({ TrainingJobName: 'job-refused-1' }))).rejects.toMatchObject({ name: 'ValidationException' });
+      await expect(once.send(new CreateTrainingJobCommand(request('job-lost-1')))).rejects.toMatchObject({ name: 'InternalFailure' });
+      await expect(once.send(new CreateTrainingJobCommand(request('job-lost-1')))).rejects.toMatchObject({ name: 'ResourceInUse' });
+      expect((await waitFor('job-lost-1')).TrainingJobStatus).toBe('Completed');
+      await once.send(new CreateTrainingJobCommand(request('job-refused-2', { ResourceConfig: gpu })));
+      expect((await waitFor('job-refused-2')).TrainingJobStatus).toBe('Completed');
+    } finally {
+      once.destroy();
+      sagemaker.setFaults({ spotInterruptAfterSeconds: 0.6 });
+    }
+  });
+
   it('stops a job: SIGTERM, checkpoint synced, Stopping -> Stopped', async () => {
     await client.send(
       new CreateTrainingJobCommand(

@@ -12,7 +12,11 @@ import { createCollectTextractJobsHandler } from '../../../functions/collect-tex
 import { createFinalizeRunHandler } from '../../../functions/finalize-run/handler';
 import { createOcrBatchHandler } from '../../../functions/ocr-batch/handler';
 import { createPlanBatchesHandler } from '../../../functions/plan-batches/handler';
+import { createPollTrainingHandler } from '../../../functions/poll-training/handler';
+import { createPreflightHandler } from '../../../functions/preflight/handler';
 import { createRecordStatusHandler } from '../../../functions/record-status/handler';
+import { createStopEndedRunHandler } from '../../../functions/stop-ended-run/handler';
+import { createTrainingAttemptHandler } from '../../../functions/training-attempt/handler';
 import { createValidateInputHandler } from '../../../functions/validate-input/handler';
 import type { LocalHandlerDeps } from '../../../local/handler-deps';
 import { startLocalPipeline, type LocalPipeline } from '../../../local/pipeline';
@@ -27,7 +31,11 @@ const FACTORIES = {
   createFinalizeRunHandler,
   createOcrBatchHandler,
   createPlanBatchesHandler,
+  createPollTrainingHandler,
+  createPreflightHandler,
   createRecordStatusHandler,
+  createStopEndedRunHandler,
+  createTrainingAttemptHandler,
   createValidateInputHandler,
 } satisfies Record<string, (deps: LocalHandlerDeps) => unknown>;
 
@@ -65,8 +73,8 @@ describe('the local runtime', () => {
   });
 
   it('runs the state machine with the handlers built from their factories, leaving process.env as it found it', async () => {
-    // Act: a prefix with no documents: ValidateInput, RecordPending (DynamoDB), PlanBatches (S3) run, and the
-    // run ends FAILED, recorded by RecordFailed
+    // Act: a prefix with no documents: ValidateInput, RecordPending (DynamoDB), Preflight (ECR, Service
+    // Quotas), PlanBatches (S3) run, and the run ends FAILED, recorded by RecordFailed
     const outcome = await pipeline.execute({ documentsPrefix: 'nothing-here/' }, { executionName: 'wiring-empty' });
     const { record, events } = await pipeline.runRecord('wiring-empty');
     // Assess
@@ -82,5 +90,7 @@ describe('the local runtime', () => {
     const failed = logLines.find((line) => line.includes('PlanBatches failed'));
     expect(failed).toMatch(/^\d\d:\d\d:\d\d\.\d{3} ERROR doctrain-local-planBatches PlanBatches failed runId=wiring-empty error=/);
     expect(logLines).toContainEqual(expect.stringMatching(/ INFO  doctrain-local-recordStatus RecordStatus finished runId=wiring-empty execution=wiring-empty durationMs=\d+$/));
+    // Pre-flight reached the local ECR and Service Quotas through the clients the local runtime built.
+    expect(logLines).toContainEqual(expect.stringMatching(/ INFO  doctrain-local-preflight Preflight finished durationMs=\d+$/));
   });
 });

@@ -8,12 +8,13 @@ import { TextractClient } from '@aws-sdk/client-textract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateReceipts, type SyntheticReceipt } from '../../../local/synth';
 import { getBytes, getJson, parseS3Uri } from '../../../src/aws/s3-objects';
-import type { Annotation, DatasetRecord, LabelledBox, LabelledWord, PageBox } from '../../../src/dataset/index';
+import type { Annotation, LabelledBox, LabelledWord, PageBox } from '../../../src/dataset/index';
 import { buildDatasetStep } from '../../../src/pipeline/dataset-step';
 import { ocrBatch } from '../../../src/pipeline/ocr-batch';
 import { planBatches } from '../../../src/pipeline/plan';
 import { startLocalTextract, type LocalTextract } from '../../../local/textract';
 import { startLocalS3, type LocalS3 } from '../local/helpers';
+import { datasetManifestSchema, datasetRecordSchema, type DatasetRecord } from '../../../src/contracts/objects';
 
 const BUCKET = 'annotation-kinds-test';
 
@@ -39,11 +40,11 @@ const prepare = async (runId: string, prefix: string, annotationOf: (receipt: Sy
     const { key } = parseS3Uri(uri);
     const body = Buffer.from(await getBytes(s3.client, { bucket: BUCKET, key: `${key}00000.jsonl` })).toString('utf8');
     for (const line of body.split('\n').filter((l) => l !== '')) {
-      const record = JSON.parse(line) as DatasetRecord;
+      const record = datasetRecordSchema.parse(JSON.parse(line));
       records.set(record.id, record);
     }
   }
-  const manifest = (await getJson(s3.client, parseS3Uri(dataset.manifestS3Uri))) as { unaligned: unknown[]; quarantined: unknown[] };
+  const manifest = datasetManifestSchema.parse(await getJson(s3.client, parseS3Uri(dataset.manifestS3Uri)));
   return { records, manifest };
 };
 

@@ -8,8 +8,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, putJson } from '../../../src/aws/s3-objects';
 import { collectTextractJobs, TEXTRACT_JOB_TIMEOUT_SECONDS } from '../../../src/pipeline/collect-textract-jobs';
-import { ocrCacheKey, ocrResultKey, readOcrBatchFile, textractJobToken, type OcrBatchFile, type PendingTextractJob } from '../../../src/pipeline/ocr-batch';
+import { readOcrBatchFile, textractJobToken } from '../../../src/pipeline/ocr-batch';
 import { startLocalS3, type LocalS3 } from '../local/helpers';
+import { quarantineReasonSchema, type OcrBatchFile, type PendingTextractJob } from '../../../src/contracts/objects';
+import { ocrCacheKey, ocrResultKey } from '../../../src/contracts/s3-layout';
+import { ocrDocumentSchema } from '../../../src/contracts/ocr-document';
 
 const BUCKET = 'collect-jobs-test';
 const RUN = 'collect-1';
@@ -96,9 +99,9 @@ describe('collectTextractJobs', () => {
       'docs/blank.pdf': 'OCR found no text in the document (none on any of its 2 pages) (blank or unreadable scan)',
       'docs/overdue.pdf': expect.stringMatching(/still running after \d+ minutes; given up/),
     });
-    const cached = (await getJson(s3.client, { bucket: BUCKET, key: ocrCacheKey(hash(2)) })) as { pages: { page: number; words: { text: string }[] }[] };
+    const cached = ocrDocumentSchema.parse(await getJson(s3.client, { bucket: BUCKET, key: ocrCacheKey(hash(2)) }));
     expect(cached.pages.map((p) => [p.page, p.words.map((w) => w.text)])).toEqual([[1, ['HELLO']], [2, ['TOTAL', '1.00']]]);
-    expect(await getJson(s3.client, { bucket: BUCKET, key: `quarantine/${RUN}/docs/failed.pdf.reason.json` })).toMatchObject({ stage: 'ocr', runId: RUN });
+    expect(quarantineReasonSchema.parse(await getJson(s3.client, { bucket: BUCKET, key: `quarantine/${RUN}/docs/failed.pdf.reason.json` }))).toMatchObject({ stage: 'ocr', runId: RUN });
   });
 
   it('fails the look with ThrottlingError (the ASL retries it) and leaves the batch file as it was', async () => {

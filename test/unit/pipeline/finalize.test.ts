@@ -89,7 +89,7 @@ describe('finalizeRun', () => {
   afterEach(() => sagemaker.reset());
   const deps = () => {
     const changes: StatusChange[] = [];
-    const store = { writeStatusChange: (change: StatusChange) => Promise.resolve(void changes.push(change)) } as unknown as RunStore;
+    const store = { writeStatusChange: (change: StatusChange) => Promise.resolve(void changes.push(change)), getRun: () => Promise.resolve(undefined) } as unknown as RunStore;
     return { changes, deps: { sagemaker: new SageMakerClient({ region: 'us-east-1' }), store, now: () => new Date('2026-03-14T10:00:00Z') } };
   };
 

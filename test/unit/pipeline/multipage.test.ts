@@ -11,10 +11,12 @@ import { startLocalTextract, type LocalTextract } from '../../../local/textract'
 import { getBytes, getJson, listKeys } from '../../../src/aws/s3-objects';
 import { collectTextractJobs } from '../../../src/pipeline/collect-textract-jobs';
 import { buildDatasetStep } from '../../../src/pipeline/dataset-step';
-import { ocrBatch, readOcrBatchFile, type OcrBatchSummary } from '../../../src/pipeline/ocr-batch';
+import { ocrBatch, readOcrBatchFile } from '../../../src/pipeline/ocr-batch';
 import { planBatches } from '../../../src/pipeline/plan';
 import { ocrDocumentSchema } from '../../../src/textract';
 import { startLocalS3, type LocalS3 } from '../local/helpers';
+import type { OcrBatchSummary } from '../../../src/contracts/step-events';
+import { datasetManifestSchema } from '../../../src/contracts/objects';
 
 const BUCKET = 'pipeline-multipage-test';
 const RUN = 'mp-1';
@@ -103,11 +105,7 @@ describe('multi-page documents through OcrBatch and CollectTextractJobs', { time
     const dataset = await buildDatasetStep(s3.client, { ...params, batchCount: 1, validationFraction: 0.25, maxQuarantineShare: 1, pageImages: true, modelChannelUri: 's3://models-elsewhere/layoutlmv3-base/' });
 
     // Assess: one record per page, each with its document id and page number
-    const manifest = (await getJson(s3.client, { bucket: BUCKET, key: `runs/${RUN}/dataset-manifest.json` })) as {
-      counts: { documents: number; pages: number };
-      recordLayout: string;
-      files: { train: string[]; validation: string[] };
-    };
+    const manifest = datasetManifestSchema.parse(await getJson(s3.client, { bucket: BUCKET, key: `runs/${RUN}/dataset-manifest.json` }));
     expect(manifest).toMatchObject({ recordLayout: 'page', counts: { documents: 4, pages: 8 } });
     expect(dataset.counts.documents).toBe(4);
     const prefix = `datasets/${dataset.fingerprint}/`;

@@ -5,15 +5,34 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { TextractClient } from '@aws-sdk/client-textract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { generateReceipts } from '../../../local/synth';
 import { startLocalTextract, type LocalTextract } from '../../../local/textract';
 import { listKeys } from '../../../src/aws/s3-objects';
-import { EmptyDatasetError, QuarantineShareExceededError } from '../../../src/errors';
-import { buildDatasetStep, runManifestKey, type DatasetPointers } from '../../../src/pipeline/dataset-step';
-import { ocrBatch, ocrCacheKey, ocrResultKey, sha256, type OcrBatchFile, type OcrBatchSummary } from '../../../src/pipeline/ocr-batch';
-import { batchKey, planBatches, planQuarantineKey, type PlanResult } from '../../../src/pipeline/plan';
+import { EmptyDatasetError, QuarantineShareExceededError } from '../../../src/contracts/errors';
+import { buildDatasetStep } from '../../../src/pipeline/dataset-step';
+import { ocrBatch, sha256 } from '../../../src/pipeline/ocr-batch';
+import { planBatches } from '../../../src/pipeline/plan';
 import { ocrDocumentSchema } from '../../../src/textract';
 import { startLocalS3, type LocalS3 } from '../local/helpers';
+import {
+  batchFileSchema,
+  datasetLabelsSchema,
+  datasetManifestSchema,
+  datasetRecordSchema,
+  ocrBatchFileSchema,
+  planQuarantineFileSchema,
+  quarantineReasonSchema,
+} from '../../../src/contracts/objects';
+import { runManifestKey, ocrCacheKey, ocrResultKey, batchKey, planQuarantineKey } from '../../../src/contracts/s3-layout';
+import {
+  datasetPointersSchema,
+  ocrBatchSummarySchema,
+  planResultSchema,
+  type DatasetPointers,
+  type OcrBatchSummary,
+  type PlanResult,
+} from '../../../src/contracts/step-events';
 
 const BUCKET = 'pipeline-steps-test';
 const RUN = 'run-1';
@@ -30,7 +49,8 @@ const put = (key: string, body: string | Uint8Array): Promise<unknown> =>
   s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 const getText = async (key: string): Promise<string> =>
   (await (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body?.transformToString()) ?? '';
-const getJson = async <T>(key: string): Promise<T> => JSON.parse(await getText(key)) as T;
+/** Every object the steps write is read back through its contract's schema. */
+const read = async <S extends z.ZodType>(key: string, schema: S): Promise<z.output<S>> => schema.parse(JSON.parse(await getText(key)));
 const remove = (key: string): Promise<unknown> => s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
 const deps = () => ({ s3: s3.client, textract: textractClient });
 const runParams = (runId: string) => ({ bucket: BUCKET, runId, runPrefix: `runs/${runId}/` });
@@ -77,7 +97,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
 
   it('PlanBatches writes batch lists and quarantines what cannot be used', async () => {
     // Act
-    plan = await planBatches(s3.client, { ...runParams(RUN), documentsPrefix: PREFIX, batchSize: 2 });
+    plan = planResultSchema.parse(await planBatches(s3.client, { ...runParams(RUN), documentsPrefix: PREFIX, batchSize: 2 }));
     // Assess: 5 paired documents (3 receipts, corrupt, bad-annotation) in batches of 2.
     expect(plan.documentCount).toBe(5);
     expect(plan.quarantinedCount).toBe(3);
@@ -86,25 +106,25 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     expect(batchKey(`runs/${RUN}/`, 2)).toBe(`runs/${RUN}/batches/batch-00002.json`);
     expect(await listKeys(s3.client, BUCKET, `runs/${RUN}/batches/`)).toEqual(plan.batches.map((i) => batchKey(`runs/${RUN}/`, i)));
     const batchFiles = await Promise.all(
-      plan.batches.map((i) => getJson<{ schemaVersion: number; batchIndex: number; documents: { id: string }[] }>(batchKey(`runs/${RUN}/`, i))),
+      plan.batches.map((i) => read(batchKey(`runs/${RUN}/`, i), batchFileSchema)),
     );
     expect(batchFiles.map((f) => [f.schemaVersion, f.batchIndex])).toEqual([[1, 0], [1, 1], [1, 2]]);
     const batchDocs = batchFiles.map((f) => f.documents);
     expect(batchDocs.map((docs) => docs.length)).toEqual([2, 2, 1]);
     expect(batchDocs.flat().map((d) => d.id).sort()).toEqual(['bad-annotation', 'corrupt', ...receiptIds].sort());
-    const planQuarantine = await getJson<{ documentKey: string; stage: string }[]>(planQuarantineKey(`runs/${RUN}/`));
+    const planQuarantine = await read(planQuarantineKey(`runs/${RUN}/`), planQuarantineFileSchema);
     expect(planQuarantine.map((q) => q.documentKey).sort()).toEqual([`${PREFIX}lonely.png`, `${PREFIX}notes.txt`, `${PREFIX}orphan.json`]);
     // Each rejected file is copied under quarantine/<runId>/ with its reason beside it.
-    const reason = await getJson<Record<string, unknown>>(`quarantine/${RUN}/${PREFIX}notes.txt.reason.json`);
+    const reason = await read(`quarantine/${RUN}/${PREFIX}notes.txt.reason.json`, quarantineReasonSchema);
     expect(reason).toMatchObject({ documentKey: `${PREFIX}notes.txt`, stage: 'plan', runId: RUN });
-    expect(String(reason['reason'])).toContain('unsupported document type ".txt"');
+    expect(reason.reason).toContain('unsupported document type ".txt"');
     expect(await getText(`quarantine/${RUN}/${PREFIX}notes.txt`)).toBe('not a document');
   });
 
   it('OcrBatch quarantines a corrupt PNG and a bad annotation with reasons while the rest is OCR\'d', async () => {
     // Act
     summaries = [];
-    for (const batchIndex of plan.batches) summaries.push(await ocrBatch(deps(), { ...runParams(RUN), batchIndex }));
+    for (const batchIndex of plan.batches) summaries.push(ocrBatchSummarySchema.parse(await ocrBatch(deps(), { ...runParams(RUN), batchIndex })));
     // Assess
     expect(summaries.map((s) => [s.batchIndex, s.resultKey])).toEqual(plan.batches.map((i) => [i, ocrResultKey(`runs/${RUN}/`, i)]));
     const total = (key: keyof OcrBatchSummary) => summaries.reduce((sum, s) => sum + Number(s[key]), 0);
@@ -112,7 +132,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     expect(total('quarantined')).toBe(2);
     expect(total('cacheHits')).toBe(0);
     expect(total('pagesBilled')).toBe(3);
-    const files = await Promise.all(summaries.map((s) => getJson<OcrBatchFile>(s.resultKey)));
+    const files = await Promise.all(summaries.map((s) => read(s.resultKey, ocrBatchFileSchema)));
     const quarantined = files.flatMap((f) => f.quarantined);
     const corrupt = quarantined.find((q) => q.documentKey === `${PREFIX}corrupt.png`);
     expect(corrupt?.stage).toBe('ocr');
@@ -125,7 +145,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     // The copies and reasons are in quarantine/<runId>/; the originals stay where they were.
     const corruptCopy = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `quarantine/${RUN}/${PREFIX}corrupt.png` }));
     expect(Buffer.from((await corruptCopy.Body?.transformToByteArray()) ?? [])).toEqual(corruptPng);
-    expect(await getJson(`quarantine/${RUN}/${PREFIX}bad-annotation.png.reason.json`)).toMatchObject({
+    expect(await read(`quarantine/${RUN}/${PREFIX}bad-annotation.png.reason.json`, quarantineReasonSchema)).toMatchObject({
       documentKey: `${PREFIX}bad-annotation.png`,
       stage: 'annotation',
       runId: RUN,
@@ -136,7 +156,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     expect(docs.map((d) => d.id).sort()).toEqual([...receiptIds].sort());
     for (const doc of docs) {
       expect(doc.ocrKey).toBe(ocrCacheKey(doc.contentHash));
-      const cached = await getJson<{ schemaVersion: number; engine: string; pages: { words: { text: string; box: number[] }[] }[] }>(doc.ocrKey);
+      const cached = await read(doc.ocrKey, ocrDocumentSchema);
       expect(cached.schemaVersion).toBe(1);
       expect(cached.engine).toBe('textract:DetectDocumentText');
       expect(cached.pages[0]?.words.length).toBeGreaterThan(10);
@@ -155,7 +175,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     // Assess
     expect(plan2).toMatchObject({ batches: [0], batchCount: 1 });
     expect(summary).toMatchObject({ documents: 3, quarantined: 2, cacheHits: 3, pagesBilled: 0 });
-    const file = await getJson<OcrBatchFile>(summary.resultKey);
+    const file = await read(summary.resultKey, ocrBatchFileSchema);
     expect(file.documents.every((d) => d.cacheHit)).toBe(true);
   });
 
@@ -171,13 +191,15 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     // Assess
     expect(plan3).toMatchObject({ batches: [0], batchCount: 1 });
     expect(summary).toMatchObject({ documents: 1, cacheHits: 1, pagesBilled: 0 });
-    const file = await getJson<OcrBatchFile>(summary.resultKey);
+    const file = await read(summary.resultKey, ocrBatchFileSchema);
     expect(file.documents[0]?.contentHash).toBe(sha256(first.png));
   });
 
   it('BuildDataset writes the contract-3 files under datasets/<fingerprint>/', async () => {
     // Act
-    dataset = await buildDatasetStep(s3.client, { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
+    dataset = datasetPointersSchema.parse(
+      await buildDatasetStep(s3.client, { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null }),
+    );
     // Assess: pointers
     const prefix = `datasets/${dataset.fingerprint}/`;
     expect(dataset.fingerprint).toMatch(/^[0-9a-f]{8,}$/);
@@ -198,7 +220,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     expect(await listKeys(s3.client, BUCKET, prefix)).toEqual(
       [`${prefix}labels.json`, `${prefix}manifest.json`, `${prefix}train-00000.jsonl`, `${prefix}validation-00000.jsonl`].sort(),
     );
-    const labels = await getJson<{ schemaVersion: number; labels: string[] }>(`${prefix}labels.json`);
+    const labels = await read(`${prefix}labels.json`, datasetLabelsSchema);
     expect(labels.schemaVersion).toBe(1);
     expect(labels.labels[0]).toBe('O');
     for (const field of ['COMPANY', 'ADDRESS', 'DATE', 'ITEM_NAME', 'ITEM_PRICE', 'SUBTOTAL', 'TAX', 'TOTAL']) {
@@ -211,19 +233,10 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     ];
     expect(lines).toHaveLength(3);
     for (const line of lines) {
-      const record = JSON.parse(line) as {
-        id: string;
-        documentId: string;
-        words: string[];
-        bboxes: number[][];
-        labels: string[];
-        page: { number: number };
-        source: string;
-        fields: Record<string, unknown>;
-      };
+      const record = datasetRecordSchema.parse(JSON.parse(line));
       expect(Object.keys(record).sort()).toEqual(['bboxes', 'documentId', 'fields', 'id', 'labels', 'page', 'source', 'words']);
       // The annotated values travel with the record: every labelled entity type is one of its fields.
-      for (const tag of record.labels.filter((t) => t.startsWith('B-'))) expect(Object.keys(record.fields)).toContain(tag.slice(2).toLowerCase());
+      for (const tag of record.labels.filter((t) => t.startsWith('B-'))) expect(Object.keys(record.fields ?? {})).toContain(tag.slice(2).toLowerCase());
       expect(receiptIds).toContain(record.id);
       // One-page documents: the record id is the document id, on page 1.
       expect(record.documentId).toBe(record.id);
@@ -235,16 +248,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
       expect(record.labels.some((tag) => tag.startsWith('B-'))).toBe(true);
       expect(record.page).toEqual({ number: 1, width: expect.any(Number), height: expect.any(Number) });
     }
-    const manifest = await getJson<{
-      schemaVersion: number;
-      fingerprint: string;
-      counts: Record<string, number>;
-      labelCounts: Record<string, number>;
-      quarantined: { documentKey: string; reason: string; stage: string }[];
-      ocrCacheHits: number;
-      textractPagesBilled: number;
-      createdAt: string;
-    }>(`${prefix}manifest.json`);
+    const manifest = await read(`${prefix}manifest.json`, datasetManifestSchema);
     expect(manifest).toMatchObject({
       schemaVersion: 1,
       fingerprint: dataset.fingerprint,
@@ -294,9 +298,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     // ...while run-2's own statistics go to its run prefix, and the pointers say where.
     expect(again.manifestS3Uri).toBe(dataset.manifestS3Uri);
     expect(again.runManifestS3Uri).toBe(`s3://${BUCKET}/runs/${RUN2}/dataset-manifest.json`);
-    const runManifest = await getJson<{ fingerprint: string; ocrCacheHits: number; textractPagesBilled: number; counts: Record<string, number> }>(
-      `runs/${RUN2}/dataset-manifest.json`,
-    );
+    const runManifest = await read(`runs/${RUN2}/dataset-manifest.json`, datasetManifestSchema);
     expect(runManifest).toMatchObject({ fingerprint: dataset.fingerprint, ocrCacheHits: 3, textractPagesBilled: 0 });
     expect(runManifest.counts['documents']).toBe(3);
     // run-1's run manifest is its own and stays so.
@@ -311,7 +313,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     // Assess: a typed error whose message says what happened and what to do; the run manifest still lists the reasons.
     await expect(attempt).rejects.toBeInstanceOf(QuarantineShareExceededError);
     await expect(attempt).rejects.toThrow(/^5 of 8 documents were quarantined \(62\.5%\), more than dataset\.maxQuarantineShare 0\.6 allows; the run stops before training/);
-    const runManifest = await getJson<{ quarantined: unknown[] }>(runManifestKey(`runs/${RUN}/`));
+    const runManifest = await read(runManifestKey(`runs/${RUN}/`), datasetManifestSchema);
     expect(runManifest.quarantined).toHaveLength(5);
     // At the limit exactly, the run goes on.
     const atLimit = await buildDatasetStep(s3.client, { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.625, pageImages: false, modelChannelUri: null });
@@ -359,9 +361,9 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     // Every rejected file was quarantined with its reason, and the plan's quarantine list was written.
     for (const key of junk) {
       expect(await getText(`quarantine/run-junk/${key}`)).toBe(`content of ${key}`);
-      expect(await getJson(`quarantine/run-junk/${key}.reason.json`)).toMatchObject({ documentKey: key, stage: 'plan', runId: 'run-junk' });
+      expect(await read(`quarantine/run-junk/${key}.reason.json`, quarantineReasonSchema)).toMatchObject({ documentKey: key, stage: 'plan', runId: 'run-junk' });
     }
-    const listed = await getJson<{ documentKey: string }[]>(planQuarantineKey('runs/run-junk/'));
+    const listed = await read(planQuarantineKey('runs/run-junk/'), planQuarantineFileSchema);
     expect(listed.map((q) => q.documentKey).sort()).toEqual(junk);
     // No batch was written.
     expect(await listKeys(s3.client, BUCKET, 'runs/run-junk/batches/')).toEqual([]);
@@ -389,13 +391,13 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     const summary = await ocrBatch(deps(), { ...runParams(runId), batchIndex: 0 });
     // Assess: not a failed batch; quarantined at the annotation stage with a reason naming what is gone.
     expect(summary).toMatchObject({ documents: 1, quarantined: 1 });
-    const file = await getJson<OcrBatchFile>(summary.resultKey);
+    const file = await read(summary.resultKey, ocrBatchFileSchema);
     expect(file.documents.map((d) => d.id)).toEqual([kept]);
     expect(file.quarantined).toHaveLength(1);
     expect(file.quarantined[0]).toMatchObject({ documentKey: `vanished-annotation/${gone}.png`, stage: 'annotation' });
     expect(file.quarantined[0]?.reason).toContain(`vanished-annotation/${gone}.json disappeared after the run listed it`);
     // The image (still there) is copied beside its reason.
-    expect(await getJson(`quarantine/${runId}/vanished-annotation/${gone}.png.reason.json`)).toMatchObject({
+    expect(await read(`quarantine/${runId}/vanished-annotation/${gone}.png.reason.json`, quarantineReasonSchema)).toMatchObject({
       documentKey: `vanished-annotation/${gone}.png`,
       stage: 'annotation',
       runId,
@@ -412,12 +414,12 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     const summary = await ocrBatch(deps(), { ...runParams(runId), batchIndex: 0 });
     // Assess: not a failed batch; quarantined at the OCR stage with a reason naming what is gone.
     expect(summary).toMatchObject({ documents: 1, quarantined: 1 });
-    const file = await getJson<OcrBatchFile>(summary.resultKey);
+    const file = await read(summary.resultKey, ocrBatchFileSchema);
     expect(file.documents.map((d) => d.id)).toEqual([kept]);
     expect(file.quarantined).toHaveLength(1);
     expect(file.quarantined[0]).toMatchObject({ documentKey: `vanished-image/${gone}.png`, stage: 'ocr' });
     expect(file.quarantined[0]?.reason).toContain(`vanished-image/${gone}.png disappeared after the run listed it`);
-    expect(await getJson(`quarantine/${runId}/vanished-image/${gone}.png.reason.json`)).toMatchObject({
+    expect(await read(`quarantine/${runId}/vanished-image/${gone}.png.reason.json`, quarantineReasonSchema)).toMatchObject({
       documentKey: `vanished-image/${gone}.png`,
       stage: 'ocr',
       runId,
@@ -442,9 +444,9 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     const summary = await ocrBatch(deps(), { ...runParams(runId), batchIndex: 0 });
     // Assess: OCR'd and billed, not quarantined, and the cache entry is now a valid OCR document.
     expect(summary).toMatchObject({ documents: 1, quarantined: 0, cacheHits: 0, pagesBilled: 1 });
-    const file = await getJson<OcrBatchFile>(summary.resultKey);
+    const file = await read(summary.resultKey, ocrBatchFileSchema);
     expect(file.documents[0]).toMatchObject({ ocrKey: cacheKey, cacheHit: false });
-    expect(ocrDocumentSchema.safeParse(await getJson(cacheKey)).success).toBe(true);
+    expect(ocrDocumentSchema.safeParse(JSON.parse(await getText(cacheKey))).success).toBe(true);
     // ...so the next OCR of the same bytes is a hit.
     const second = await ocrBatch(deps(), { ...runParams(runId), batchIndex: 0 });
     expect(second).toMatchObject({ documents: 1, cacheHits: 1, pagesBilled: 0 });

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-textract';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BadDocumentError, ThrottlingError } from '../../../src/errors';
+import { BadDocumentError, ThrottlingError } from '../../../src/contracts/errors';
 import { detectWords, getTextDetection, MAX_BLOCKS_PER_RESPONSE, startTextDetection, TEXTRACT_ASYNC_ENGINE } from '../../../src/pipeline/textract-ocr';
 import { OCR_SCHEMA_VERSION, TEXTRACT_ENGINE, ocrDocumentSchema } from '../../../src/textract';
 import { TextractLimiter, defaultTextractQuotas } from '../../../src/textract/throughput';

@@ -3,13 +3,14 @@ import { RUN_STATUSES, canTransition, isTerminal, statusRank, type RunStatus } f
 
 /** The full transition table: rows are the current status (undefined: no record yet), columns the next. */
 const ALLOWED: Record<RunStatus | 'none', Record<RunStatus, boolean>> = {
-  none: { PENDING: true, PREPARING: true, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true },
-  PENDING: { PENDING: true, PREPARING: true, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true },
-  PREPARING: { PENDING: false, PREPARING: true, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true },
-  TRAINING: { PENDING: false, PREPARING: false, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true },
-  COMPLETED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: true, FAILED: false, SKIPPED: false },
-  FAILED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: true, SKIPPED: false },
-  SKIPPED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: false, SKIPPED: true },
+  none: { PENDING: true, PREPARING: true, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true, STOPPED: true },
+  PENDING: { PENDING: true, PREPARING: true, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true, STOPPED: true },
+  PREPARING: { PENDING: false, PREPARING: true, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true, STOPPED: true },
+  TRAINING: { PENDING: false, PREPARING: false, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true, STOPPED: true },
+  COMPLETED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: true, FAILED: false, SKIPPED: false, STOPPED: false },
+  FAILED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: true, SKIPPED: false, STOPPED: false },
+  SKIPPED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: false, SKIPPED: true, STOPPED: false },
+  STOPPED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: false, SKIPPED: false, STOPPED: true },
 };
 
 describe('canTransition', () => {
@@ -18,7 +19,7 @@ describe('canTransition', () => {
   );
 
   it('covers every pair of statuses', () => {
-    expect(cases).toHaveLength(7 * RUN_STATUSES.length);
+    expect(cases).toHaveLength(8 * RUN_STATUSES.length);
   });
 
   it.each(cases)('%s -> %s allowed: %s', (from, to, allowed) => {
@@ -35,7 +36,7 @@ describe('status ranks', () => {
     expect(statusRank('FAILED')).toBe(statusRank('SKIPPED'));
   });
 
-  it('calls exactly COMPLETED, FAILED and SKIPPED terminal', () => {
-    expect(RUN_STATUSES.filter(isTerminal)).toEqual(['COMPLETED', 'FAILED', 'SKIPPED']);
+  it('calls exactly COMPLETED, FAILED, SKIPPED and STOPPED terminal', () => {
+    expect(RUN_STATUSES.filter(isTerminal)).toEqual(['COMPLETED', 'FAILED', 'SKIPPED', 'STOPPED']);
   });
 });

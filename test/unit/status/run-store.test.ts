@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb';
 import { loadServerlessProject } from '../../../local/serverless-project';
 import { createTableInput } from '../../../local/services';
-import { RunConflictError, StatusRegressionError } from '../../../src/errors';
-import { RUN_SK, RunStore, eventSk, runPk, type StatusChange } from '../../../src/status/run-store';
+import { RunConflictError, StatusRegressionError } from '../../../src/contracts/errors';
+import { RUN_SK, eventSk, runPk } from '../../../src/contracts/run-record';
+import { RunStore, type StatusChange } from '../../../src/status/run-store';
 import { RUN_STATUSES, canTransition } from '../../../src/status/run-status';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -376,6 +377,34 @@ describe('RunStore.writeStatusChange', () => {
     // Assess
     expect(await store.getRun(first)).toMatchObject({ executionName: 'exec-a', status: 'PENDING' });
     expect(await store.getRun(second)).toMatchObject({ executionName: 'exec-b', status: 'PREPARING' });
+  });
+
+  it('hands a run to the execution named in continuedBy (continue-as-new): it owns the record from its first write', async () => {
+    // Prepare
+    const runId = newRunId();
+    await record({ runId, status: 'TRAINING' });
+    await record({ runId, status: 'TRAINING', attributes: { continuedBy: 'exec-owner-c1' } });
+    // Act
+    await record({ runId, executionName: 'exec-owner-c1', status: 'TRAINING', at: at(2) });
+    // Assess: the new execution owns it; the old one (and any other) is refused.
+    expect(await store.getRun(runId)).toMatchObject({ executionName: 'exec-owner-c1', continuedBy: 'exec-owner-c1' });
+    await expect(record({ runId, status: 'TRAINING', at: at(3) })).rejects.toBeInstanceOf(RunConflictError);
+    await expect(record({ runId, executionName: 'exec-other', status: 'TRAINING', at: at(3) })).rejects.toBeInstanceOf(RunConflictError);
+  });
+
+  it('takes a stop request on a running run once, and refuses one on a terminal or unknown run', async () => {
+    // Prepare
+    const runId = newRunId();
+    await record({ runId, status: 'TRAINING' });
+    // Act
+    const first = await store.requestStop(runId, { at: at(1), by: 'ops', reason: 'wrong data' });
+    const second = await store.requestStop(runId, { at: at(2), by: 'someone-else' });
+    // Assess: the first request stays.
+    expect([first, second]).toEqual(['requested', 'already-requested']);
+    expect((await store.getRun(runId))?.['stopRequested']).toEqual({ at: at(1), by: 'ops', reason: 'wrong data' });
+    await record({ runId, status: 'STOPPED', at: at(3) });
+    expect(await store.requestStop(runId, { at: at(4), by: 'ops' })).toBe('terminal');
+    expect(await store.requestStop(newRunId(), { at: at(4), by: 'ops' })).toBe('unknown');
   });
 
   it('returns undefined for an unknown run', async () => {

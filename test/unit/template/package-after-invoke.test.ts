@@ -4,19 +4,26 @@
  * `handler.js` first, would fail every such function with Runtime.UserCodeSyntaxError. This test does what
  * a developer does (invoke locally, then package, in one checkout) and asserts that each function's zip
  * holds exactly one handler file, the `.mjs` one.
+ *
+ * The same zips are the deployed functions, so what each must (not) carry is asserted here too: its one
+ * bundle, no source map, and only the AWS SDK clients the function uses (README "Benchmarks", Lambda zips).
  */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import * as esbuild from 'esbuild';
+import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
+import type { inspectDocument } from '../../../src/documents/inspect';
+import { CREDENTIAL_CHAIN_SERVICE_IDS, readPackagedLambdas, sdkServiceIds, zipEntryBytes, zipEntries } from '../../../bench/lambda-zips';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 // The functions bundle the trainer's hyperparameter schema (src/config/hyperparameters.ts) from training-image/.
-const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src', 'events', 'training-image/doctrain_trainer/hyperparameters.schema.json'];
+const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src', 'scripts/esbuild-plugins.cjs', 'events', 'training-image/doctrain_trainer/hyperparameters.schema.json'];
 const SLS_ENV = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
 
 const execFileAsync = promisify(execFile);
@@ -30,15 +37,19 @@ const sls = async (cwd: string, args: string[]): Promise<void> => {
   }
 };
 
-const zipEntries = async (file: string): Promise<string[]> => {
-  const zip = await yauzl.openPromise(file);
-  const names: string[] = [];
-  try {
-    for await (const entry of zip.eachEntry()) names.push(entry.fileName);
-  } finally {
-    zip.close();
-  }
-  return names;
+/** The SDK clients (by serviceId) each function calls; a function that starts calling another one adds it here. */
+const SDK_CLIENTS_PER_FUNCTION: Record<string, string[]> = {
+  buildDataset: ['S3'],
+  collectTextractJobs: ['S3', 'Textract'],
+  finalizeRun: ['DynamoDB', 'SageMaker'],
+  ocrBatch: ['S3', 'Textract'],
+  planBatches: ['S3'],
+  pollTraining: ['DynamoDB', 'S3', 'SageMaker'],
+  preflight: ['ECR', 'Service Quotas'],
+  recordStatus: ['DynamoDB'],
+  stopEndedRun: ['DynamoDB', 'SageMaker'],
+  trainingAttempt: ['DynamoDB'],
+  validateInput: [],
 };
 
 let workDir: string;
@@ -68,5 +79,41 @@ describe('sls package after sls invoke local', () => {
       expect(handlers, zip).toHaveLength(1);
       expect(handlers[0], zip).toMatch(/handler\.mjs$/);
     }
+  });
+
+  it('ships nothing but the handler bundle: no source map, no other file', async () => {
+    const lambdas = await readPackagedLambdas(packageDir);
+    expect(lambdas.map((l) => l.functionName)).toEqual(Object.keys(SDK_CLIENTS_PER_FUNCTION).sort());
+    for (const lambda of lambdas) {
+      expect(lambda.entries, lambda.functionName).toEqual([`${lambda.handlerModule}.mjs`]);
+    }
+  });
+
+  it('bundles into each function only the AWS SDK clients it uses', async () => {
+    for (const lambda of await readPackagedLambdas(packageDir)) {
+      const code = (await zipEntryBytes(lambda.zipPath, `${lambda.handlerModule}.mjs`)).toString('utf8');
+      const clients = sdkServiceIds(code).filter((id) => !CREDENTIAL_CHAIN_SERVICE_IDS.includes(id));
+      expect(clients, `${lambda.functionName}: import a client from src/aws/<service>-client, not src/aws/clients`).toEqual(
+        SDK_CLIENTS_PER_FUNCTION[lambda.functionName],
+      );
+    }
+  });
+
+  it('leaves pdf-lib\'s standard font metrics out of the bundles, and PDFs are still inspected', async () => {
+    // Prepare: OcrBatch inspects PDFs; the plugin's error message marks a bundle built without the metrics.
+    const ocrBatch = (await readPackagedLambdas(packageDir)).find((l) => l.functionName === 'ocrBatch');
+    expect(ocrBatch).toBeDefined();
+    const code = (await zipEntryBytes(ocrBatch!.zipPath, `${ocrBatch!.handlerModule}.mjs`)).toString('utf8');
+    expect(code).toContain('standard font metrics are left out');
+    // Act: the inspection module bundled with the same plugins, on a 3-page PDF.
+    const plugins = createRequire(import.meta.url)(path.join(ROOT, 'scripts', 'esbuild-plugins.cjs')) as esbuild.Plugin[];
+    const outfile = path.join(workDir, 'inspect.mjs');
+    await esbuild.build({ entryPoints: [path.join(ROOT, 'src/documents/inspect.ts')], outfile, bundle: true, platform: 'node', format: 'esm', mainFields: ['module', 'main'], plugins, logLevel: 'error' });
+    const bundled = (await import(pathToFileURL(outfile).href)) as { inspectDocument: typeof inspectDocument };
+    const pdf = await PDFDocument.create();
+    for (let i = 0; i < 3; i++) pdf.addPage();
+    const inspection = await bundled.inspectDocument(await pdf.save());
+    // Assess
+    expect(inspection).toMatchObject({ ok: true, type: 'pdf', pages: 3 });
   });
 });

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 // The functions bundle the trainer's hyperparameter schema (src/config/hyperparameters.ts) from training-image/.
-const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src', 'training-image/doctrain_trainer/hyperparameters.schema.json'];
+const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src', 'scripts/esbuild-plugins.cjs', 'training-image/doctrain_trainer/hyperparameters.schema.json'];
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -158,11 +158,15 @@ const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [v
 describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
   const template = (): Template => packaged[stage].template;
 
-  it('has one state machine starting at ValidateInput, run by the pipeline role', () => {
+  it('has one state machine starting at ValidateInput (a continued execution: the poll loop), run by the pipeline role', () => {
     // Act
     const { definition, properties } = stateMachine(template());
     // Assess
-    expect(definition.StartAt).toBe('ValidateInput');
+    const entry = definition.States[definition.StartAt];
+    expect(entry?.Type).toBe('Choice');
+    expect(entry?.Default).toBe('ValidateInput');
+    expect(entry?.Choices?.map((c) => c.Next)).toEqual(['ResumePolling']);
+    expect(definition.States['ResumePolling']?.Next).toBe('WaitForTraining');
     expect(definition.States['ValidateInput']?.Type).toBe('Task');
     expect(referencedId(properties['RoleArn'])).toBe('PipelineStateMachineRole');
     expect(properties['StateMachineName']).toBe(`doctrain-${stage}-train-pipeline`);
@@ -204,18 +208,37 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     expect(reads.some((r) => r.includes('/pretrained/*'))).toBe(true);
   });
 
-  it('stops a possibly created job when CreateTrainingJob fails, after retrying SageMaker\'s service errors', () => {
+  it('retries only throttling at CreateTrainingJob, reads SageMaker\'s errors in AfterCreateFailure, and stops a possibly created job on any other', () => {
     // Prepare
-    const { definition } = stateMachine(template());
+    const { definition, vars } = stateMachine(template());
     // Act
     const create = definition.States['CreateTrainingJob'];
-    // Assess: a lost response can leave a job behind, so every error goes through StopTrainingAfterError.
+    const after = definition.States['AfterCreateFailure'];
+    // Assess: validation and quota errors are not retried; "already exists" is adopted, never stopped.
     expect(create?.Resource).toBe('arn:aws:states:::sagemaker:createTrainingJob');
-    expect(create?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StopTrainingAfterError' }]);
+    expect(create?.Catch).toEqual([
+      {
+        ErrorEquals: ['SageMaker.ResourceInUseException', 'SageMaker.ResourceLimitExceededException', 'SageMaker.AmazonSageMakerException'],
+        ResultPath: '$.error',
+        Next: 'AfterCreateFailure',
+      },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StopTrainingAfterError' },
+    ]);
     const retried = (create?.Retry ?? []).flatMap((r) => r.ErrorEquals);
-    expect(retried).toContain('SageMaker.ThrottlingException');
-    expect(retried).toContain('SageMaker.AmazonSageMakerException');
-    expect(retried).not.toContain('States.ALL');
+    expect(retried).toEqual(['SageMaker.ThrottlingException']);
+    expect(after && lambdaOf(after, vars)).toBe('TrainingAttemptLambdaFunction');
+    expect(after?.Parameters?.['error.$']).toBe('$.error');
+    expect(after?.ResultPath).toBe('$.config.training');
+    expect(after?.Catch?.[0]).toEqual({
+      ErrorEquals: ['InstancePlanExhaustedError', 'TrainingJobRejectedError', 'ThrottlingError'],
+      ResultPath: '$.error',
+      Next: 'RecordFailure',
+    });
+    const choice = definition.States[after?.Next ?? ''];
+    expect(choice?.Choices?.map((c) => c.Next)).toEqual(['AdoptTrainingJob']);
+    expect(definition.States['AdoptTrainingJob']?.Resource).toBe('arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob');
+    expect(definition.States['AdoptTrainingJob']?.Next).toBe('RecordTraining');
+    expect(definition.States[choice?.Default ?? '']).toMatchObject({ Type: 'Wait', SecondsPath: '$.config.training.waitSeconds', Next: 'CreateTrainingJob' });
     const stop = definition.States['StopTrainingAfterError'];
     expect(stop?.Resource).toBe('arn:aws:states:::aws-sdk:sagemaker:stopTrainingJob');
     expect(stop?.Next).toBe('RecordFailure');
@@ -249,11 +272,22 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     const { definition, vars } = stateMachine(template());
     // Act
     const writers = Object.entries(definition.States).filter(([, s]) =>
-      ['RecordStatusLambdaFunction', 'FinalizeRunLambdaFunction'].includes(lambdaOf(s, vars) ?? ''),
+      ['RecordStatusLambdaFunction', 'FinalizeRunLambdaFunction', 'TrainingAttemptLambdaFunction', 'PollTrainingLambdaFunction'].includes(lambdaOf(s, vars) ?? ''),
     );
     // Assess
     expect(writers.map(([name]) => name).sort()).toEqual(
-      ['FinalizeRun', 'RecordFailure', 'RecordPending', 'RecordPreparing', 'RecordProgress', 'RecordTraining'],
+      [
+        'AfterCreateFailure',
+        'FinalizeRun',
+        'FirstTrainingAttempt',
+        'NextTrainingAttempt',
+        'PollTraining',
+        'RecordContinuation',
+        'RecordFailure',
+        'RecordPending',
+        'RecordPreparing',
+        'RecordTraining',
+      ],
     );
     for (const [name, state] of writers) {
       expect(state.Parameters?.['executionName.$'], name).toBe('$$.Execution.Name');
@@ -293,41 +327,93 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
       ResultPath: '$.error',
       Next: 'RecordFailure',
     });
-    expect(build?.Next).toBe('CreateTrainingJob');
+    expect(build?.Next).toBe('FirstTrainingAttempt');
+    expect(definition.States['FirstTrainingAttempt']?.Next).toBe('CreateTrainingJob');
   });
 
-  it('keeps the whole DescribeTrainingJob response as the poll, and records progress from it', () => {
+  it('runs Preflight after RecordPending and before any OCR, ending the run FAILED on a missing image or zero quota', () => {
     // Prepare
-    const { definition } = stateMachine(template());
+    const { definition, vars } = stateMachine(template());
     // Act
-    const describeJob = definition.States['DescribeTrainingJob'];
-    const progress = definition.States['RecordProgress'];
+    const preflight = definition.States['Preflight'];
     // Assess
-    expect(describeJob?.ResultSelector).toBeUndefined();
-    expect(describeJob?.ResultPath).toBe('$.training.poll');
-    expect(progress?.Parameters?.['poll.$']).toBe('$.training.poll');
+    expect(definition.States['RecordPending']?.Next).toBe('Preflight');
+    expect(preflight && lambdaOf(preflight, vars)).toBe('PreflightLambdaFunction');
+    expect(preflight?.Next).toBe('PlanBatches');
+    expect(preflight?.ResultPath).toBe('$.preflight');
+    expect(preflight?.Catch?.[0]).toEqual({ ErrorEquals: ['TrainingImageNotFoundError', 'InstanceQuotaError'], ResultPath: '$.error', Next: 'RecordFailure' });
+    expect(preflight?.Retry?.some((r) => r.ErrorEquals.includes('ThrottlingError'))).toBe(true);
+    // The job runs the digest pre-flight resolved.
+    const create = definition.States['CreateTrainingJob'];
+    expect((create?.Parameters?.['AlgorithmSpecification'] as Json | undefined)?.['TrainingImage.$']).toBe('$.preflight.image');
   });
 
-  it('polls the job in a Wait -> DescribeTrainingJob -> RecordProgress -> Choice loop', () => {
+  it('lets the functions read the training image in the stack repository and the SageMaker quotas, nothing more', () => {
+    // Act
+    const statements = statementsOf(resource(template(), 'IamRoleLambdaExecution'));
+    const ecr = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('ecr:')));
+    const quotas = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('servicequotas:')));
+    // Assess
+    expect(ecr.flatMap(actionsOf)).toEqual(['ecr:DescribeImages']);
+    expect(ecr.flatMap((s) => asList(s.Resource)).map(referencedId)).toEqual(['TrainingImageRepository']);
+    expect(quotas.flatMap(actionsOf).sort()).toEqual(['servicequotas:ListAWSDefaultServiceQuotas', 'servicequotas:ListServiceQuotas']);
+  });
+
+  it('polls the job in a Wait (SecondsPath) -> PollTraining -> Choice loop, 3 transitions a poll', () => {
     // Prepare
     const { definition, vars } = stateMachine(template());
     const states = definition.States;
-    const waits = Object.entries(states).filter(([, s]) => s.Type === 'Wait');
-    expect(waits).toHaveLength(1);
-    const [waitName, wait] = waits[0] as [string, State];
+    const wait = states['WaitForTraining'];
     // Act: follow the loop from the Wait state.
-    const describe = states[wait.Next ?? ''];
-    const progress = states[describe?.Next ?? ''];
-    const choice = states[progress?.Next ?? ''];
+    const poll = states[wait?.Next ?? ''];
+    const choice = states[poll?.Next ?? ''];
     // Assess
-    expect(describe?.Type).toBe('Task');
-    expect(describe?.Resource).toBe('arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob');
-    expect(describe?.Next).toBe('RecordProgress');
-    expect(progress?.Type).toBe('Task');
-    expect(lambdaOf(progress as State, vars)).toBe('RecordStatusLambdaFunction');
+    expect(wait?.Type).toBe('Wait');
+    expect((wait as Json | undefined)?.['SecondsPath']).toBe('$.polling.waitSeconds');
+    expect(poll?.Type).toBe('Task');
+    expect(lambdaOf(poll as State, vars)).toBe('PollTrainingLambdaFunction');
+    expect(poll?.ResultPath).toBe('$.polling');
     expect(choice?.Type).toBe('Choice');
-    expect(choice?.Default).toBe(waitName);
-    expect(choice?.Choices?.map((c) => c.Next)).toContain('FinalizeRun');
+    expect(choice?.Default).toBe('WaitForTraining');
+    expect(choice?.Choices?.map((c) => c.Next)).toEqual(['NextTrainingAttempt', 'NextTrainingAttempt', 'TrainingJobFailed', 'FinalizeRun', 'StopRequestedJob', 'RecordContinuation']);
+    // A job ended for capacity goes to the next instance plan entry (same checkpoint URI); any other Failed job leaves the loop by one state.
+    expect(states['NextTrainingAttempt']?.Next).toBe('CreateTrainingJob');
+    expect(states['TrainingJobFailed']?.Next).toBe('FinalizeRun');
+  });
+
+  it('continues a long run as a new execution of itself, entering the poll loop', () => {
+    // Prepare
+    const { definition } = stateMachine(template());
+    // Act
+    const handOver = definition.States['RecordContinuation'];
+    const start = definition.States['ContinueAsNew'];
+    // Assess
+    expect(handOver?.Next).toBe('ContinueAsNew');
+    expect(start?.Resource).toBe('arn:aws:states:::states:startExecution');
+    expect(start?.Parameters?.['StateMachineArn.$']).toBe('$$.StateMachine.Id');
+    expect(start?.Parameters?.['Name.$']).toBe('$.polling.nextExecutionName');
+    const input = start?.Parameters?.['Input'] as Json;
+    expect(Object.keys(input['continuation'] as Json).sort()).toEqual(['config.$', 'dataset.$', 'polling', 'preflight.$']);
+    expect(input['AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$']).toBe('$$.Execution.Id');
+    expect(definition.States[start?.Next ?? '']?.Type).toBe('Succeed');
+    // A later job of the same execution keeps its poll count (the history budget is per execution).
+    expect(definition.States['StartPolling']?.Choices?.map((c) => c.Next)).toEqual(['PollNewJob']);
+    expect(definition.States['StartPolling']?.Default).toBe('InitPolling');
+  });
+
+  it('stops the training job of an execution stopped from outside (EventBridge -> StopEndedRun)', () => {
+    // Act
+    const rules = resourcesOfType(template(), 'AWS::Events::Rule').filter(([, rule]) => rule.Properties['EventPattern'] !== undefined);
+    // Assess
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0] as [string, Resource];
+    expect(rule.Properties['EventPattern']).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['ABORTED', 'TIMED_OUT'] },
+    });
+    const targets = rule.Properties['Targets'] as { Arn: unknown }[];
+    expect(targets.map((t) => referencedId(t.Arn))).toEqual(['StopEndedRunLambdaFunction']);
   });
 
   it('catches errors on every Task (Map iterations through their Map), the failure recorder included', () => {
@@ -390,7 +476,9 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     // Prepare
     const { logicalId } = stateMachine(template());
     // Act
-    const [, rule] = onlyResourceOfType(template(), 'AWS::Events::Rule');
+    const schedules = resourcesOfType(template(), 'AWS::Events::Rule').filter(([, r]) => r.Properties['ScheduleExpression'] !== undefined);
+    expect(schedules).toHaveLength(1);
+    const [, rule] = schedules[0] as [string, Resource];
     // Assess
     expect(rule.Properties['ScheduleExpression']).toBe('rate(7 days)');
     expect(rule.Properties['State']).toBe(stage === 'prod' ? 'ENABLED' : 'DISABLED');
@@ -501,7 +589,9 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     const functions = resourcesOfType(template(), 'AWS::Lambda::Function');
     // Assess
     expect(functions.map(([id]) => id).sort()).toEqual(
-      ['BuildDataset', 'CollectTextractJobs', 'FinalizeRun', 'OcrBatch', 'PlanBatches', 'RecordStatus', 'ValidateInput'].map((f) => `${f}LambdaFunction`),
+      ['BuildDataset', 'CollectTextractJobs', 'FinalizeRun', 'OcrBatch', 'PlanBatches', 'PollTraining', 'Preflight', 'RecordStatus', 'StopEndedRun', 'TrainingAttempt', 'ValidateInput'].map(
+        (f) => `${f}LambdaFunction`,
+      ),
     );
     for (const [id, fn] of functions) {
       expect(fn.Properties['Runtime'], id).toBe('nodejs22.x');
@@ -528,4 +618,20 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
       expect(readFileSync(zip).includes(`functions/${folder}/handler.mjs`), fn).toBe(true);
     }
   });
+});
+
+describe('cfn-lint', () => {
+  it('finds nothing in either stage\'s packaged template (AWS\'s CloudFormation linter, from the project venv)', async () => {
+    // Prepare
+    const cfnLint = path.join(ROOT, '.venv', 'bin', 'cfn-lint');
+    expect(existsSync(cfnLint), `${cfnLint} is missing: run npm run setup (training-image/requirements-dev.txt)`).toBe(true);
+    const templates = (['dev', 'prod'] as const).map((stage) => path.join(packaged[stage].dir, 'cloudformation-template-update-stack.json'));
+    // Act: exit status 0 means no error, warning or informational finding.
+    const findings = await execFileAsync(cfnLint, ['--format', 'parseable', '--', ...templates]).then(
+      () => '',
+      (error: Error & { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`.trim() || error.message,
+    );
+    // Assess
+    expect(findings).toBe('');
+  }, 60_000);
 });

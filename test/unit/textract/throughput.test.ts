@@ -11,16 +11,9 @@ import {
   TextractClient,
 } from '@aws-sdk/client-textract';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ThrottlingError } from '../../../src/errors';
-import {
-  TEXTRACT_APIS,
-  TextractLimiter,
-  defaultTextractQuotas,
-  mapTextractThrottling,
-  ocrConcurrencyFor,
-  splitTextractTps,
-  type TextractTps,
-} from '../../../src/textract/throughput';
+import { ThrottlingError } from '../../../src/contracts/errors';
+import { TEXTRACT_APIS, type TextractTps } from '../../../src/contracts/textract-tps';
+import { TextractLimiter, defaultTextractQuotas, mapTextractThrottling, ocrConcurrencyFor, splitTextractTps } from '../../../src/textract/throughput';
 
 const tpsOf = (detect: number, analyze: number, start: number, get: number): TextractTps => ({
   DetectDocumentText: detect,

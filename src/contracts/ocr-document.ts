@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { OCR_SCHEMA_VERSION } from './ocr-constants';
 
 export { OCR_SCHEMA_VERSION, TEXTRACT_ENGINE } from './ocr-constants';

@@ -2,13 +2,15 @@
  * Every deployment setting, defined once: where serverless.yml takes it from, the environment variable
  * the functions read it from, its type (parsing the string Lambda hands over), its default and a doc line.
  * `deploymentSettingsSchema` is derived from these definitions, and so is the local runtime's environment
- * (local/services.ts). serverless.yml cannot import TypeScript, so test/unit/config/settings-drift.test.ts
+ * (local/services.ts). serverless.yml cannot import TypeScript, so test/unit/contracts/settings-drift.test.ts
  * checks it (defaults, environment mapping) and the README's configuration table against this module.
  *
  * Adding a setting: one entry below, its key under custom.doctrain.defaults, its env line in
  * provider.environment, its README row; the drift test names whichever is missing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { DEFAULT_LOOP_HISTORY_BUDGET, HISTORY_EVENT_LIMIT, MIN_MAX_POLL_SECONDS, MIN_POLL_SECONDS } from '../polling/schedule';
+import { DEFAULT_DOCUMENTS_PREFIX } from './s3-layout';
 
 export const G5_INSTANCE_TYPES = [
   'ml.g5.xlarge',
@@ -20,6 +22,11 @@ export const G5_INSTANCE_TYPES = [
   'ml.g5.24xlarge',
   'ml.g5.48xlarge',
 ] as const;
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const PLAN_ENTRY = `(?:${G5_INSTANCE_TYPES.map(escapeRegExp).join('|')}):(?:spot|on-demand)`;
+/** An instance plan as a setting: `<instance type>:spot|on-demand`, comma-separated, in order ('' = none). */
+export const INSTANCE_PLAN_TEXT = new RegExp(`^(?:${PLAN_ENTRY}(?:,${PLAN_ENTRY})*)?$`);
 
 /**
  * Where a setting's value comes from:
@@ -69,8 +76,11 @@ const template = (value: string, doc: string): SettingDefinition<z.ZodDefault<z.
 
 const envBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
 
-/** An S3 URI of an object or prefix. */
-export const s3UriSchema = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'an s3:// URI (s3://bucket/key-or-prefix)');
+/** An S3 URI of an object or prefix; at most 1,024 characters, SageMaker's limit on a channel's S3Uri (test/unit/aws/requests.test.ts). */
+export const s3UriSchema = z
+  .string()
+  .max(1024, "at most 1,024 characters (SageMaker's limit on a channel's S3Uri)")
+  .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'an s3:// URI (s3://bucket/key-or-prefix)');
 /** A Textract TPS quota override; empty or absent: the region's default quota. */
 const envTps = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().positive().max(10_000).optional());
 const TPS_DOC = "TPS quota of the account ('' or absent: the region's default, see the README)";
@@ -96,12 +106,52 @@ export const DEPLOYMENT_SETTINGS = {
   /** Read by Powertools Metrics: the CloudWatch namespace of the EMF metrics. */
   POWERTOOLS_METRICS_NAMESPACE: template('doctrain', 'CloudWatch namespace of the metrics (Powertools)'),
   DOCTRAIN_MODEL_NAME: stage('modelName', z.string(), 'receipts', 'model lineage: models/<name>/, checkpoints/<name>/<runId>/'),
-  DOCTRAIN_DOCUMENTS_PREFIX: stage('documentsPrefix', z.string(), 'documents/', 'where documents and annotations are'),
+  DOCTRAIN_DOCUMENTS_PREFIX: stage('documentsPrefix', z.string(), DEFAULT_DOCUMENTS_PREFIX, 'where documents and annotations are'),
   DOCTRAIN_INSTANCE_TYPE: stage('instanceType', z.enum(G5_INSTANCE_TYPES), 'ml.g5.xlarge', 'training instance type (any ml.g5.*)'),
   DOCTRAIN_SPOT: stage('spot', envBoolean, true, 'managed spot training'),
+  DOCTRAIN_INSTANCE_FALLBACKS: stage(
+    'instanceFallbacks',
+    z.string().regex(INSTANCE_PLAN_TEXT, 'comma-separated <ml.g5 instance type>:spot|on-demand entries'),
+    'ml.g5.2xlarge:spot,ml.g5.xlarge:on-demand',
+    "instance plan after instanceType/spot, in order, tried on capacity failures with the same checkpoints ('' = none)",
+  ),
+  DOCTRAIN_TRAINING_IMAGE_DIGEST: optionalStage(
+    'imageDigest',
+    z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 hex digits>').optional()),
+    "pin the training image to this digest (sha256:...) instead of resolving imageTag at pre-flight; '' = resolve the tag",
+  ),
   DOCTRAIN_MAX_RUNTIME_SECONDS: stage('maxRuntimeSeconds', z.coerce.number().int().min(60), 4 * 3600, 'StoppingCondition.MaxRuntimeInSeconds'),
   DOCTRAIN_MAX_WAIT_SECONDS: stage('maxWaitSeconds', z.coerce.number().int().min(60), 8 * 3600, 'MaxWaitTimeInSeconds (spot only; >= max runtime)'),
-  DOCTRAIN_POLL_SECONDS: stage('pollSeconds', z.coerce.number().int().min(1), 60, 'poll interval of the training loop'),
+  DOCTRAIN_POLL_SECONDS: stage(
+    'pollSeconds',
+    z.coerce.number().int().min(MIN_POLL_SECONDS).max(3600),
+    60,
+    `shortest wait of the training poll loop (the first polls; at least ${MIN_POLL_SECONDS})`,
+  ),
+  DOCTRAIN_MAX_POLL_SECONDS: stage(
+    'maxPollSeconds',
+    z.coerce.number().int().min(MIN_MAX_POLL_SECONDS).max(3600),
+    600,
+    `longest wait of the training poll loop (waits grow with the job's age up to this; at least ${MIN_MAX_POLL_SECONDS})`,
+  ),
+  DOCTRAIN_LOOP_HISTORY_BUDGET: stage(
+    'loopHistoryBudget',
+    z.coerce.number().int().min(100).max(HISTORY_EVENT_LIMIT - 5_000),
+    DEFAULT_LOOP_HISTORY_BUDGET,
+    `history events one execution may spend polling before it continues as a new execution (limit ${HISTORY_EVENT_LIMIT}; the rest is for the steps before the loop)`,
+  ),
+  DOCTRAIN_CHECKPOINT_INTERVAL_SECONDS: stage(
+    'checkpointIntervalSeconds',
+    z.coerce.number().int().min(1),
+    900,
+    "how often the trainer is expected to write a checkpoint (the watchdog's unit)",
+  ),
+  DOCTRAIN_CHECKPOINT_STALE_FACTOR: stage(
+    'checkpointStaleFactor',
+    z.coerce.number().min(1),
+    3,
+    'the watchdog warns when the newest checkpoint is older than this many checkpoint intervals',
+  ),
   DOCTRAIN_TEXTRACT_TPS_DETECT_DOCUMENT_TEXT: optionalStage('textractTpsDetectDocumentText', envTps, `DetectDocumentText ${TPS_DOC}`),
   DOCTRAIN_TEXTRACT_TPS_ANALYZE_DOCUMENT: optionalStage('textractTpsAnalyzeDocument', envTps, `AnalyzeDocument ${TPS_DOC}`),
   DOCTRAIN_TEXTRACT_TPS_START_DOCUMENT_TEXT_DETECTION: optionalStage(

@@ -1,5 +1,5 @@
 /**
- * serverless.yml and the README cannot import src/config/settings.ts, so this test holds them to it: every
+ * serverless.yml and the README cannot import src/contracts/settings.ts, so this test holds them to it: every
  * setting's default, its environment mapping, no unknown DOCTRAIN_* variable, and the README's
  * configuration table. Renaming or re-defaulting a setting on one side only fails here, naming it.
  */
@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DEPLOYMENT_SETTINGS,
   STAGE_SETTINGS,
@@ -15,7 +15,7 @@ import {
   TEMPLATE_SETTINGS,
   deploymentSettingsSchema,
   type SettingDefinition,
-} from '../../../src/config/settings';
+} from '../../../src/contracts/settings';
 import { parseYaml } from '../../../local/serverless-project';
 import { deploymentEnvironment, localSettingsEnvironment } from '../../../local/services';
 

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import * as errors from '../../src/errors';
+import * as errors from '../../../src/contracts/errors';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const ASL = parse(readFileSync(path.join(ROOT, 'statemachines/train-pipeline.asl.yml'), 'utf8')) as unknown;
 
 /** Every name in every ErrorEquals list of the definition, nested Map states included. */
@@ -50,6 +50,10 @@ describe('error names shared by the code and the state machine', () => {
       new errors.QuarantineShareExceededError('x'),
       new errors.StatusRegressionError('x'),
       new errors.RunConflictError('x'),
+      new errors.TrainingImageNotFoundError('x'),
+      new errors.InstanceQuotaError('x'),
+      new errors.InstancePlanExhaustedError('x'),
+      new errors.TrainingJobRejectedError('x'),
     ];
     expect(instances.map((e) => e.name)).toEqual([...errors.ERROR_NAMES]);
     // A minifier renames the class, never the string: a subclass keeps the name it inherits.

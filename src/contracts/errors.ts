@@ -2,7 +2,7 @@
  * Typed errors. Each `name` is a string literal, stable and independent of the class identifier (a
  * minifier renames classes, never strings): the state machine's Retry/Catch `ErrorEquals` lists match on
  * it, so renaming one is a breaking change to `statemachines/train-pipeline.asl.yml`.
- * test/unit/errors.test.ts checks that every name the ASL matches is one of these, and the reverse for
+ * test/unit/contracts/errors.test.ts checks that every name the ASL matches is one of these, and the reverse for
  * the errors the ASL must retry or catch.
  */
 export const ERROR_NAMES = [
@@ -13,6 +13,10 @@ export const ERROR_NAMES = [
   'QuarantineShareExceededError',
   'StatusRegressionError',
   'RunConflictError',
+  'TrainingImageNotFoundError',
+  'InstanceQuotaError',
+  'InstancePlanExhaustedError',
+  'TrainingJobRejectedError',
 ] as const;
 export type DoctrainErrorName = (typeof ERROR_NAMES)[number];
 
@@ -22,6 +26,10 @@ export const ASL_MATCHED_ERRORS: readonly DoctrainErrorName[] = [
   'EmptyDatasetError',
   'QuarantineShareExceededError',
   'RunConflictError',
+  'TrainingImageNotFoundError',
+  'InstanceQuotaError',
+  'InstancePlanExhaustedError',
+  'TrainingJobRejectedError',
 ];
 
 export abstract class DoctrainError extends Error {
@@ -75,4 +83,34 @@ export class StatusRegressionError extends DoctrainError {
  */
 export class RunConflictError extends DoctrainError {
   public override readonly name = 'RunConflictError';
+}
+
+/**
+ * Pre-flight: the training image (repository + tag, or a pinned digest) is not in ECR. Raised before any
+ * OCR, so a run after a fresh `sls deploy` fails in seconds instead of after the dataset is built. The
+ * message holds the exact commands that push the image.
+ */
+export class TrainingImageNotFoundError extends DoctrainError {
+  public override readonly name = 'TrainingImageNotFoundError';
+}
+
+/**
+ * Pre-flight: the account's SageMaker quota is 0 for every entry of the instance plan (new accounts often
+ * have no spot training quota). The message holds the `aws service-quotas` command that requests one.
+ */
+export class InstanceQuotaError extends DoctrainError {
+  public override readonly name = 'InstanceQuotaError';
+}
+
+/** Every entry of the instance plan failed for capacity: no entry is left to fall back to. */
+export class InstancePlanExhaustedError extends DoctrainError {
+  public override readonly name = 'InstancePlanExhaustedError';
+}
+
+/**
+ * SageMaker refused CreateTrainingJob for a reason retrying cannot fix (a validation error, an unknown
+ * error code). Never retried; the run ends FAILED with SageMaker's message.
+ */
+export class TrainingJobRejectedError extends DoctrainError {
+  public override readonly name = 'TrainingJobRejectedError';
 }

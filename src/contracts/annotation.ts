@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Contract 1 (docs/CONTRACTS.md): the annotation beside each document (`<name>.json`). One of three

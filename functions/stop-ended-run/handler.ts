@@ -1,0 +1,38 @@
+/** StopEndedRun: EventBridge "Step Functions Execution Status Change" (ABORTED, TIMED_OUT) -> stop the run's job. */
+import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { createDynamoDocumentClient } from '../../src/aws/dynamodb-client';
+import { createSageMakerClient } from '../../src/aws/sagemaker-client';
+import { executionStatusChangeEventSchema } from '../../src/contracts/step-events';
+import { defineHandler } from '../../src/lambda/handler';
+import { observabilityFromEnv } from '../../src/lambda/observability';
+import { runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
+import { deploymentSettingsFromEnv, type LambdaEnvironment } from '../../src/lambda/wiring';
+import { stopEndedRun } from '../../src/pipeline/stop-ended-run';
+
+export interface StopEndedRunDeps extends RunStoreDeps {
+  sagemaker: SageMakerClient;
+}
+
+export const createStopEndedRunHandler = (deps: StopEndedRunDeps) =>
+  defineHandler(
+    {
+      name: 'StopEndedRun',
+      eventSchema: executionStatusChangeEventSchema,
+      run: (event) =>
+        stopEndedRun(
+          { sagemaker: deps.sagemaker, store: runStoreOf(deps), now: deps.now },
+          { executionName: event.detail.name, status: event.detail.status, input: event.detail.input },
+        ),
+    },
+    deps,
+  );
+
+export const stopEndedRunDepsFromEnv = (env: LambdaEnvironment): StopEndedRunDeps => ({
+  sagemaker: createSageMakerClient(),
+  dynamo: createDynamoDocumentClient(),
+  settings: deploymentSettingsFromEnv(env),
+  now: () => new Date(),
+  ...observabilityFromEnv(env),
+});
+
+export const handler = createStopEndedRunHandler(stopEndedRunDepsFromEnv(process.env));

@@ -1,0 +1,27 @@
+/** TrainingAttempt: moves the run along its instance plan and records every attempt (src/training/attempt-step.ts). */
+import { createDynamoDocumentClient } from '../../src/aws/dynamodb-client';
+import { trainingAttemptEventSchema } from '../../src/contracts/step-events';
+import { defineHandler } from '../../src/lambda/handler';
+import { observabilityFromEnv } from '../../src/lambda/observability';
+import { runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
+import { deploymentSettingsFromEnv, type LambdaEnvironment } from '../../src/lambda/wiring';
+import { trainingAttemptStep } from '../../src/training/attempt-step';
+
+export const createTrainingAttemptHandler = (deps: RunStoreDeps) =>
+  defineHandler(
+    {
+      name: 'TrainingAttempt',
+      eventSchema: trainingAttemptEventSchema,
+      run: (event) => trainingAttemptStep({ store: runStoreOf(deps), now: deps.now }, event),
+    },
+    deps,
+  );
+
+export const trainingAttemptDepsFromEnv = (env: LambdaEnvironment): RunStoreDeps => ({
+  dynamo: createDynamoDocumentClient(),
+  settings: deploymentSettingsFromEnv(env),
+  now: () => new Date(),
+  ...observabilityFromEnv(env),
+});
+
+export const handler = createTrainingAttemptHandler(trainingAttemptDepsFromEnv(process.env));

@@ -1,0 +1,68 @@
+/**
+ * The execution input (StartExecution / schedule / CLI): what a run may ask for. Parsed strictly by
+ * ValidateInput (src/config/run-config.ts resolves it against the deployment settings); apart from the
+ * step events so that only ValidateInput loads the hyperparameter checker.
+ */
+import * as z from 'zod';
+import { checkHyperparameters } from '../config/hyperparameters';
+import { instancePlanEntrySchema } from '../config/instance-plan';
+import { MIN_POLL_SECONDS } from '../polling/schedule';
+import { G5_INSTANCE_TYPES, s3UriSchema } from './settings';
+import { TRIGGERS } from './step-events';
+
+const hyperparameterValue = z.union([z.string(), z.number(), z.boolean()]);
+const hyperparameterName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'hyperparameter names are snake_case');
+
+/** What an execution input may say. Every key is optional; unknown keys are rejected. */
+export const executionInputSchema = z.strictObject({
+  runId: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9-]{0,47}$/,
+      'lowercase letters, digits and dashes, at most 48 characters (it names the SageMaker job, whose names ignore case)',
+    )
+    .optional(),
+  trigger: z.enum(TRIGGERS).optional(),
+  modelName: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a lowercase letter or digit, then lowercase letters, digits and dashes; at most 32 characters')
+    .optional(),
+  documentsPrefix: z
+    .string()
+    .min(1)
+    .regex(/^[^/].*\/$/, 'a key prefix ending with "/" and not starting with "/" (e.g. "documents/")')
+    .optional(),
+  dataset: z
+    .strictObject({
+      validationFraction: z.number().gt(0).lt(1).optional(),
+      batchSize: z.number().int().min(1).max(100).optional(),
+      /** Largest share of the documents that may be quarantined before the run fails (1 = never fails). */
+      maxQuarantineShare: z.number().min(0).max(1).optional(),
+      /** Copy each PNG/JPEG document as its page image for the trainer's `images` channel (LayoutLMv3). */
+      pageImages: z.boolean().optional(),
+    })
+    .optional(),
+  training: z
+    .strictObject({
+      instanceType: z.enum(G5_INSTANCE_TYPES).optional(),
+      spot: z.boolean().optional(),
+      /** The plan entries after instanceType/spot, in order ([] = no fallback); default the instanceFallbacks setting. */
+      instanceFallbacks: z.array(instancePlanEntrySchema).max(7).optional(),
+      /** Pin the training image to this digest (a retrain of an earlier run: its record's imageDigest). */
+      imageDigest: z
+        .string()
+        .regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 hex digits>')
+        .optional(),
+      maxRuntimeSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
+      maxWaitSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
+      volumeSizeGb: z.number().int().min(1).max(512).optional(),
+      /** Checked against the trainer's schema and SageMaker's limits (src/config/hyperparameters.ts). */
+      hyperparameters: z.record(hyperparameterName, hyperparameterValue).superRefine(checkHyperparameters).optional(),
+      /** A saved pretrained model (folder prefix or .tar.gz) passed to the job as its `model` channel. */
+      modelChannelUri: s3UriSchema.optional(),
+    })
+    .optional(),
+  /** The poll loop's shortest wait; the floor keeps the loop inside its history budget (src/polling/schedule.ts). */
+  pollSeconds: z.number().int().min(MIN_POLL_SECONDS).max(3600).optional(),
+});
+export type ExecutionInput = z.infer<typeof executionInputSchema>;

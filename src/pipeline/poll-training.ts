@@ -1,0 +1,205 @@
+/**
+ * PollTraining: one step of the training poll loop (statemachines/train-pipeline.asl.yml), everything a
+ * poll needs in one Lambda call so a poll costs 3 state transitions and 9 history events
+ * (src/polling/schedule.ts):
+ *  - DescribeTrainingJob (its failure is the step's failure: the ASL retries it);
+ *  - progress on the run record: training job status, secondary status, elapsed / training / billable
+ *    seconds, the latest metrics, the checkpoint watchdog's finding. A failed write never fails the step:
+ *    the SDK has retried it already, the next poll writes again, and a healthy job is never stopped for it;
+ *  - the checkpoint watchdog: while Training, the newest object under the checkpoint URI must be younger
+ *    than checkpointStaleFactor x checkpointIntervalSeconds;
+ *  - a stop request on the run record (`doctrain stop`);
+ *  - the next wait (adaptive) and whether this execution must continue as new (history budget).
+ */
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { ThrottlingError } from '../contracts/errors';
+import { nextPollSeconds, pollsPerExecution, type PollSchedule } from '../polling/schedule';
+import type { PollResult, PollTrainingEvent } from '../contracts/step-events';
+import type { RunStore } from '../status/run-store';
+import { finalMetrics } from './finalize';
+
+export type PollParams = PollTrainingEvent;
+
+export interface PollSettings extends PollSchedule {
+  loopHistoryBudget: number;
+  checkpointIntervalSeconds: number;
+  checkpointStaleFactor: number;
+}
+
+export interface CheckpointWarning {
+  /** ISO time of the newest checkpoint object, or null when there is none yet. */
+  newestCheckpointAt: string | null;
+  ageSeconds: number;
+  thresholdSeconds: number;
+  message: string;
+}
+
+
+const TERMINAL_JOB_STATUSES = new Set(['Completed', 'Failed', 'Stopped']);
+/** Step Functions execution names: at most 80 characters. */
+const EXECUTION_NAME_MAX = 80;
+
+/** `<first execution>-c<n>`: deterministic, so a retried StartExecution (same name, same input) is idempotent. */
+export const continuationName = (executions: readonly string[]): string => {
+  const first = executions[0] ?? 'run';
+  const suffix = `-c${executions.length}`;
+  return `${first.slice(0, EXECUTION_NAME_MAX - suffix.length)}${suffix}`;
+};
+
+const seconds = (from: Date | undefined, to: Date): number => (from === undefined ? 0 : Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000)));
+
+const parseS3Prefix = (uri: string): { bucket: string; prefix: string } => {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (match === null) throw new Error(`not an s3:// URI: ${uri}`);
+  const prefix = match[2] ?? '';
+  return { bucket: match[1] ?? '', prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` };
+};
+
+/** The newest LastModified under the prefix (all pages), or undefined when it holds nothing. */
+export const newestObjectTime = async (s3: S3Client, uri: string): Promise<Date | undefined> => {
+  const { bucket, prefix } = parseS3Prefix(uri);
+  let newest: Date | undefined;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const object of page.Contents ?? []) {
+      if (object.LastModified !== undefined && (newest === undefined || object.LastModified > newest)) newest = object.LastModified;
+    }
+    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return newest;
+};
+
+/** When the current Training period began: the newest `Training` secondary transition (a spot restart starts a new one). */
+const trainingSince = (job: DescribeTrainingJobResponse): Date | undefined =>
+  [...(job.SecondaryStatusTransitions ?? [])].reverse().find((t) => t.Status === 'Training')?.StartTime;
+
+/**
+ * The watchdog's rule: while the job trains, its newest checkpoint (or, before the first one, the start of
+ * training) must be younger than factor x interval. Returns the warning, or undefined when all is well.
+ */
+export const checkpointWarning = (
+  job: DescribeTrainingJobResponse,
+  newestCheckpoint: Date | undefined,
+  settings: Pick<PollSettings, 'checkpointIntervalSeconds' | 'checkpointStaleFactor'>,
+  now: Date,
+): CheckpointWarning | undefined => {
+  if (job.TrainingJobStatus !== 'InProgress' || job.SecondaryStatus !== 'Training') return undefined;
+  const since = trainingSince(job);
+  // A checkpoint from before this Training period (restored after a spot restart) is no sign of life;
+  // the period's start is the reference until a new one arrives.
+  const reference = newestCheckpoint !== undefined && (since === undefined || newestCheckpoint >= since) ? newestCheckpoint : since;
+  if (reference === undefined) return undefined;
+  const thresholdSeconds = settings.checkpointStaleFactor * settings.checkpointIntervalSeconds;
+  const ageSeconds = seconds(reference, now);
+  if (ageSeconds <= thresholdSeconds) return undefined;
+  return {
+    newestCheckpointAt: newestCheckpoint?.toISOString() ?? null,
+    ageSeconds,
+    thresholdSeconds,
+    message:
+      newestCheckpoint === undefined
+        ? `no checkpoint under the checkpoint URI after ${ageSeconds} s of training (expected one every ${settings.checkpointIntervalSeconds} s): a spot interruption now would lose all progress`
+        : `the newest checkpoint is ${ageSeconds} s old (expected one every ${settings.checkpointIntervalSeconds} s, warning above ${thresholdSeconds} s): is the trainer still checkpointing?`,
+  };
+};
+
+const describeJob = async (sagemaker: SageMakerClient, name: string): Promise<DescribeTrainingJobResponse> => {
+  try {
+    return await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
+  } catch (error) {
+    const errorName = (error as { name?: string }).name ?? '';
+    if (errorName === 'ThrottlingException') throw new ThrottlingError(`DescribeTrainingJob ${name} was throttled`, { cause: error });
+    throw error;
+  }
+};
+
+export const pollTraining = async (
+  deps: {
+    sagemaker: SageMakerClient;
+    s3: S3Client;
+    store: RunStore;
+    now: () => Date;
+    settings: PollSettings;
+    /** Told when the watchdog warns (the handler publishes a metric). */
+    onCheckpointStale?: (warning: CheckpointWarning) => void;
+    onProgressError?: (error: unknown) => void;
+  },
+  params: PollParams,
+): Promise<PollResult> => {
+  const job = await describeJob(deps.sagemaker, params.trainingJobName);
+  const now = deps.now();
+  const status = job.TrainingJobStatus ?? 'Unknown';
+  const secondary = job.SecondaryStatus ?? 'Unknown';
+  const terminal = TERMINAL_JOB_STATUSES.has(status);
+  const elapsedSeconds = seconds(job.CreationTime, now);
+
+  let warning: CheckpointWarning | undefined;
+  if (params.checkpointS3Uri !== undefined && status === 'InProgress' && secondary === 'Training') {
+    // The watchdog is advisory: a listing failure must not fail the poll.
+    const newest = await newestObjectTime(deps.s3, params.checkpointS3Uri).catch(() => undefined);
+    warning = checkpointWarning(job, newest, deps.settings, now);
+    if (warning !== undefined) deps.onCheckpointStale?.(warning);
+  }
+
+  const transitions = job.SecondaryStatusTransitions ?? [];
+  let progressRecorded = true;
+  let stopRequestedOnRecord = false;
+  try {
+    await deps.store.writeStatusChange({
+      runId: params.runId,
+      executionName: params.executionName,
+      status: 'TRAINING',
+      at: now.toISOString(),
+      attributes: {
+        trainingJobStatus: status,
+        secondaryStatus: secondary,
+        progress: {
+          polledAt: now.toISOString(),
+          elapsedSeconds,
+          trainingSeconds: job.TrainingTimeInSeconds ?? seconds(job.TrainingStartTime, job.TrainingEndTime ?? now),
+          billableSeconds: job.BillableTimeInSeconds ?? null,
+          metrics: finalMetrics(job),
+          polls: params.polling.pollCount + 1,
+          execution: params.executionName,
+        },
+        checkpointWarning: warning ?? null,
+        executions: params.polling.executions,
+      },
+      // One event per secondary-status transition, plus one per watchdog finding of that period.
+      progressKey: `${String(transitions.length).padStart(3, '0')}-${secondary}${warning === undefined ? '' : '-checkpoint-stale'}`,
+      detail: {
+        secondaryStatus: secondary,
+        message: warning?.message ?? transitions.at(-1)?.StatusMessage,
+      },
+    });
+    stopRequestedOnRecord = (await deps.store.getRun(params.runId))?.['stopRequested'] !== undefined;
+  } catch (error) {
+    progressRecorded = false;
+    deps.onProgressError?.(error);
+  }
+
+  const stopping = status === 'Stopping' || stopRequestedOnRecord;
+  const pollCount = params.polling.pollCount + 1;
+  const continueAsNew = !terminal && pollCount >= pollsPerExecution(deps.settings.loopHistoryBudget);
+  const nextExecutionName = continueAsNew ? continuationName(params.polling.executions) : undefined;
+  return {
+    pollCount,
+    executions: params.polling.executions,
+    job: {
+      TrainingJobStatus: status,
+      SecondaryStatus: secondary,
+      ...(job.FailureReason === undefined ? {} : { FailureReason: job.FailureReason }),
+      ...(job.TrainingTimeInSeconds === undefined ? {} : { TrainingTimeInSeconds: job.TrainingTimeInSeconds }),
+      ...(job.BillableTimeInSeconds === undefined ? {} : { BillableTimeInSeconds: job.BillableTimeInSeconds }),
+    },
+    elapsedSeconds,
+    waitSeconds: nextPollSeconds({ pollSeconds: params.pollSeconds, maxPollSeconds: deps.settings.maxPollSeconds }, elapsedSeconds, { stopping }),
+    stopRequested: stopRequestedOnRecord && status === 'InProgress',
+    progressRecorded,
+    checkpointStale: warning !== undefined,
+    continueAsNew,
+    ...(nextExecutionName === undefined ? {} : { nextExecutionName, nextExecutions: [...params.polling.executions, nextExecutionName] }),
+  };
+};

@@ -1,0 +1,26 @@
+/**
+ * Pre-flight: what can be known to fail is found before anything costs money (OCR, dataset, training).
+ * The input and hyperparameters were checked by ValidateInput; here the account is: the training image
+ * exists in ECR (resolved to its digest) and the instance plan has quota.
+ */
+import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import type { PreflightEvent, PreflightResult } from '../contracts/step-events';
+import { resolveTrainingImage } from './image';
+import { checkInstanceQuotas } from './quotas';
+
+export type PreflightParams = PreflightEvent & { region: string };
+
+export const runPreflight = async (
+  deps: { ecr: ECRClient; serviceQuotas: ServiceQuotasClient },
+  params: PreflightParams,
+): Promise<PreflightResult> => {
+  const [image, quotas] = await Promise.all([
+    resolveTrainingImage(deps.ecr, { image: params.image, pinnedDigest: params.imageDigest, region: params.region }),
+    checkInstanceQuotas(deps.serviceQuotas, { plan: params.plan, region: params.region }),
+  ]);
+  return { ...image, ...quotas };
+};
+
+export { parseImageReference, pushCommands } from './image';
+export { trainingQuotaName } from './quotas';

@@ -1,0 +1,302 @@
+/**
+ * The SageMaker and Textract requests the pipeline builds, validated against the real service models with
+ * botocore's own ParamValidator plus the model's max/pattern/enum constraints
+ * (scripts/validate_aws_requests.py, in the project venv), for the default settings and for the most
+ * extreme input ValidateInput accepts: what passes ValidateInput must pass SageMaker and Textract, or a run
+ * would pay for OCR and then fail.
+ *
+ * The SageMaker requests are built in the ASL (Parameters with JSONPath): each Task state that calls
+ * SageMaker is run alone by aws-local-stepfunctions on the state input the pipeline gives it, and the
+ * request it renders is captured. The Textract requests are built in src/pipeline/textract-ocr.ts and
+ * captured from a mocked client.
+ */
+import '../../../local/promise-with-resolvers';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  DetectDocumentTextCommand,
+  GetDocumentTextDetectionCommand,
+  StartDocumentTextDetectionCommand,
+  TextractClient,
+} from '@aws-sdk/client-textract';
+import { mockClient } from 'aws-sdk-client-mock';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadServerlessProject } from '../../../local/serverless-project';
+import { walkStates } from '../../../local/stepfunctions';
+import { readDeploymentSettings, resolveRunConfig } from '../../../src/config/run-config';
+import { G5_INSTANCE_TYPES } from '../../../src/contracts/settings';
+import { datasetPrefix } from '../../../src/contracts/s3-layout';
+import type { DatasetPointers, RunConfig } from '../../../src/contracts/step-events';
+import { SAGEMAKER_HYPERPARAMETER_LIMITS } from '../../../src/config/hyperparameters';
+import { TEXTRACT_LIMITS } from '../../../src/documents/textract-limits';
+import { textractJobToken } from '../../../src/pipeline/ocr-batch';
+import { MAX_BLOCKS_PER_RESPONSE, detectWords, getTextDetection, startTextDetection } from '../../../src/pipeline/textract-ocr';
+import { trainingChannels } from '../../../src/pipeline/training-channels';
+import { TextractLimiter } from '../../../src/textract/throughput';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const PYTHON = process.env['DOCTRAIN_PYTHON'] ?? path.join(ROOT, '.venv', 'bin', 'python');
+const VALIDATOR = path.join(ROOT, 'scripts', 'validate_aws_requests.py');
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+interface ApiRequest {
+  label: string;
+  service: 'sagemaker' | 'textract';
+  operation: string;
+  params: Json;
+}
+
+/** botocore's verdict on each request, in one Python process. */
+const validate = (requests: readonly ApiRequest[]): Record<string, string[]> => {
+  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: run npm run setup (it installs botocore into .venv)`);
+  const out = execFileSync(PYTHON, [VALIDATOR], { input: JSON.stringify({ requests }), maxBuffer: 64 * 1024 * 1024 });
+  const { results } = JSON.parse(out.toString('utf8')) as { results: { label: string; errors: string[] }[] };
+  expect(results.map((r) => r.label)).toEqual(requests.map((r) => r.label));
+  return Object.fromEntries(results.map((r) => [r.label, r.errors]));
+};
+
+/** JSON for the validator: Uint8Array members (blobs) as {"$base64": ...}. */
+const toJson = (value: unknown): Json =>
+  JSON.parse(JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? { $base64: Buffer.from(v).toString('base64') } : v))) as Json;
+
+// ---------- the ASL's SageMaker requests ----------
+
+type StateNode = Record<string, unknown>;
+const definition = loadServerlessProject(ROOT).stateMachines['trainPipeline'] as StateNode;
+
+const SAGEMAKER_TASK = /^arn:aws:states:::(?:aws-sdk:)?sagemaker:([a-zA-Z]+)$/;
+/** Every Task state that calls SageMaker, with the API operation it calls. */
+const sageMakerTasks = [...walkStates(definition)].flatMap(([name, state]) => {
+  const action = state['Type'] === 'Task' && typeof state['Resource'] === 'string' ? SAGEMAKER_TASK.exec(state['Resource'])?.[1] : undefined;
+  return action === undefined ? [] : [{ name, state, operation: `${action.charAt(0).toUpperCase()}${action.slice(1)}` }];
+});
+
+/** The request a Task state sends for this state input: the state run alone, its Parameters as Step Functions renders them. */
+const renderRequest = async (name: string, state: StateNode, input: Json, executionName: string): Promise<Json> => {
+  const { Next: _next, Retry: _retry, Catch: _catch, ResultPath: _rp, ResultSelector: _rs, OutputPath: _op, ...task } = state;
+  const single = { StartAt: name, States: { [name]: { ...task, End: true } } } as unknown as StateMachineDefinition;
+  let rendered: Json | undefined;
+  const execution = new StateMachine(single, { validationOptions: { checkArn: false } }).run(input, {
+    overrides: {
+      taskResourceLocalHandlers: {
+        [name]: (parameters: Json) => {
+          rendered = parameters;
+          return Promise.resolve({});
+        },
+      },
+    },
+    context: { Execution: { Id: `arn:aws:states:us-east-1:123456789012:execution:doctrain:${executionName}`, Name: executionName, Input: input } },
+  });
+  await execution.result;
+  if (rendered === undefined) throw new Error(`state ${name} rendered no request`);
+  return rendered;
+};
+
+/** The deployed functions' environment, as serverless.yml sets it for a stack in us-east-1. */
+const STACK_ENV = {
+  AWS_REGION: 'us-east-1',
+  DOCTRAIN_BUCKET: 'doctrain-dev-documentsbucket-1x2y3z4w5v6u',
+  DOCTRAIN_TABLE: 'doctrain-dev-RunsTable-ABCDEF123456',
+  DOCTRAIN_TRAINING_IMAGE: '123456789012.dkr.ecr.us-east-1.amazonaws.com/doctrain-dev-trainer:latest',
+  DOCTRAIN_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/doctrain-dev-SageMakerExecutionRole-1A2B3C4D5E6F',
+};
+
+/** What BuildDataset returns for this run (its inputDataConfig from the same function it uses). */
+const datasetFor = (config: RunConfig, pageImages: boolean): DatasetPointers => {
+  const fingerprint = 'f'.repeat(64);
+  const prefix = `s3://${config.bucket}/${datasetPrefix(fingerprint)}`;
+  const sources = {
+    trainS3Uri: `${prefix}train-`,
+    validationS3Uri: `${prefix}validation-`,
+    labelsS3Uri: `${prefix}labels.json`,
+    imagesS3Uri: pageImages ? `${prefix}images/` : null,
+  };
+  return {
+    fingerprint,
+    prefix,
+    ...sources,
+    manifestS3Uri: `${prefix}manifest.json`,
+    runManifestS3Uri: `s3://${config.bucket}/${config.runPrefix}dataset-manifest.json`,
+    inputDataConfig: trainingChannels({ ...sources, modelS3Uri: config.training.modelChannelUri }),
+    counts: { documents: 1000, train: 800, validation: 200, quarantined: 0 },
+  };
+};
+
+/** The execution state when the training states run: ValidateInput's config, PlanBatches' plan, BuildDataset's pointers. */
+const trainingState = (env: Record<string, string>, input: Json, executionName: string): { state: Json; config: RunConfig } => {
+  const config = resolveRunConfig(readDeploymentSettings({ ...STACK_ENV, ...env }), input, executionName);
+  const plan = { documentCount: 1000, quarantinedCount: 0, batchCount: 100 };
+  // Preflight resolves the image to `repository@sha256:<digest>`: the reference CreateTrainingJob runs.
+  const digest = `sha256:${'d'.repeat(64)}`;
+  const repository = config.training.image.replace(/:[^:/]+$/, '');
+  const preflight = { image: `${repository}@${digest}`, imageDigest: digest, plan: config.training.plan, quotas: [], warnings: [] };
+  return { state: toJson({ config, plan, preflight, dataset: datasetFor(config, config.dataset.pageImages) }), config };
+};
+
+/** A string of `length` characters the schemas accept. */
+const longName = (length: number, start = 'r'): string => (start + 'a0-'.repeat(length)).slice(0, length - 1) + '9';
+
+/** The longest s3:// URI ValidateInput accepts for the model channel: a 63-character bucket, 1,024 characters in all. */
+const LONGEST_MODEL_URI = `s3://${'b'.repeat(63)}/${'pretrained/'.repeat(100)}`.slice(0, 1024 - '.tar.gz'.length) + '.tar.gz';
+
+/** The largest execution input ValidateInput accepts: longest names, every channel, SageMaker's hyperparameter maxima. */
+const extremeInput = (instanceType: string): Json => {
+  const { maxEntries, maxKeyLength, maxValueLength } = SAGEMAKER_HYPERPARAMETER_LIMITS;
+  // Keys the trainer ignores (^sagemaker_) take any value: 100 keys of 256 characters, values of 2,500.
+  const hyperparameters = Object.fromEntries(
+    Array.from({ length: maxEntries }, (_, i) => [`sagemaker_${String(i).padStart(3, '0')}_`.padEnd(maxKeyLength, 'x'), 'v'.repeat(maxValueLength)]),
+  );
+  return {
+    runId: longName(48),
+    modelName: longName(32, 'm'),
+    trigger: 'schedule',
+    dataset: { pageImages: true, batchSize: 100, validationFraction: 0.5, maxQuarantineShare: 1 },
+    training: {
+      instanceType,
+      spot: true,
+      maxRuntimeSeconds: 28 * 24 * 3600,
+      maxWaitSeconds: 28 * 24 * 3600,
+      volumeSizeGb: 512,
+      hyperparameters,
+      modelChannelUri: LONGEST_MODEL_URI,
+    },
+    pollSeconds: 3600,
+  };
+};
+
+/** Step Functions execution names: at most 80 characters. */
+const LONGEST_EXECUTION_NAME = `Weekly_Retrain.${'x'.repeat(80)}`.slice(0, 80);
+
+const EXTREME_ENV = {
+  // S3 bucket names: at most 63 characters; ECR tags: at most 128.
+  DOCTRAIN_BUCKET: `doctrain-${'p'.repeat(54)}`,
+  DOCTRAIN_TRAINING_IMAGE: `123456789012.dkr.ecr.ap-southeast-1.amazonaws.com/doctrain-production-trainer:${'t'.repeat(128)}`,
+  DOCTRAIN_SAGEMAKER_ROLE_ARN: `arn:aws:iam::123456789012:role/${'doctrain-prod-SageMakerExecutionRole'.padEnd(64, 'Z')}`,
+  DOCTRAIN_SPOT: 'false',
+};
+
+describe('SageMaker requests rendered from the ASL', () => {
+  it('finds the SageMaker tasks the pipeline needs', () => {
+    expect(new Set(sageMakerTasks.map((t) => t.operation))).toEqual(new Set(['CreateTrainingJob', 'DescribeTrainingJob', 'StopTrainingJob']));
+  });
+
+  const cases: { label: string; env: Record<string, string>; input: Json; executionName: string }[] = [
+    { label: 'defaults', env: {}, input: {}, executionName: '6f1c2e0a-3b5d-4c7e-9f8a-1b2c3d4e5f60' },
+    { label: 'on-demand, no channels but the required ones', env: { DOCTRAIN_SPOT: 'false' }, input: { training: { spot: false } }, executionName: 'manual-1' },
+    ...G5_INSTANCE_TYPES.map((instanceType) => ({
+      label: `extreme input on ${instanceType}`,
+      env: EXTREME_ENV,
+      input: extremeInput(instanceType),
+      executionName: LONGEST_EXECUTION_NAME,
+    })),
+    // No runId in the input: the run id comes from the longest execution name.
+    { label: 'run id from the longest execution name', env: EXTREME_ENV, input: {}, executionName: LONGEST_EXECUTION_NAME },
+  ];
+
+  let verdicts: Record<string, string[]>;
+  const rendered: Record<string, Json> = {};
+  beforeAll(async () => {
+    const requests: ApiRequest[] = [];
+    for (const c of cases) {
+      const { state } = trainingState(c.env, c.input, c.executionName);
+      for (const task of sageMakerTasks) {
+        const label = `${task.operation} (${task.name}), ${c.label}`;
+        rendered[label] = await renderRequest(task.name, task.state, state, c.executionName);
+        requests.push({ label, service: 'sagemaker', operation: task.operation, params: rendered[label] });
+      }
+    }
+    verdicts = validate(requests);
+  }, 60_000);
+
+  it.each(cases.map((c) => c.label))('%s: every request is valid for SageMaker', (label) => {
+    const mine = Object.entries(verdicts).filter(([request]) => request.endsWith(`, ${label}`));
+    expect(mine).toHaveLength(sageMakerTasks.length);
+    for (const [request, errors] of mine) expect(errors, request).toEqual([]);
+  });
+
+  it('renders the extreme input in full: every channel, 100 hyperparameters, the run id and model name at their longest', () => {
+    const label = `CreateTrainingJob (${sageMakerTasks.find((t) => t.operation === 'CreateTrainingJob')?.name}), extreme input on ml.g5.48xlarge`;
+    const request = rendered[label] as { [key: string]: Json } | undefined;
+    expect(request).toBeDefined();
+    expect((request?.['InputDataConfig'] as { ChannelName: string }[]).map((c) => c.ChannelName)).toEqual(['train', 'validation', 'labels', 'images', 'model']);
+    expect(Object.keys(request?.['HyperParameters'] as object)).toHaveLength(SAGEMAKER_HYPERPARAMETER_LIMITS.maxEntries);
+    expect(request?.['TrainingJobName']).toBe(`doctrain-${longName(48)}-a1`);
+    expect((request?.['TrainingJobName'] as string).length).toBeLessThanOrEqual(63);
+  });
+
+  it('has ValidateInput refuse a model channel URI one character longer than SageMaker allows', () => {
+    const input = (uri: string): Json => ({ training: { modelChannelUri: uri } });
+    expect(LONGEST_MODEL_URI).toHaveLength(1024);
+    expect(() => trainingState({}, input(LONGEST_MODEL_URI), 'ok')).not.toThrow();
+    expect(() => trainingState({}, input(LONGEST_MODEL_URI.replace('.tar.gz', 'x.tar.gz')), 'too-long')).toThrow(/1,024 characters/);
+  });
+
+  it('catches what SageMaker would refuse (the validator is not blind)', async () => {
+    // Prepare: the default request, less a required member, with three members SageMaker refuses.
+    const { state } = trainingState({}, {}, 'negative-control');
+    const create = sageMakerTasks.find((t) => t.operation === 'CreateTrainingJob');
+    const request = (await renderRequest(create!.name, create!.state, state, 'negative-control')) as { [key: string]: Json };
+    const { RoleArn: _roleArn, ...withoutRole } = request;
+    const bad = {
+      ...withoutRole,
+      TrainingJobName: 'doctrain_bad name',
+      HyperParameters: { epochs: 'x'.repeat(2501) },
+      ResourceConfig: { ...(request['ResourceConfig'] as { [key: string]: Json }), InstanceType: 'ml.g5.huge' },
+    };
+    // Act
+    const errors = (validate([{ label: 'bad', service: 'sagemaker', operation: 'CreateTrainingJob', params: bad }])['bad'] ?? []).join('\n');
+    // Assess
+    expect(errors).toContain('Missing required parameter in input: "RoleArn"');
+    expect(errors).toMatch(/TrainingJobName: .* does not match the model's pattern/);
+    expect(errors).toMatch(/HyperParameters\.epochs: length 2501/);
+    expect(errors).toMatch(/InstanceType: 'ml\.g5\.huge' is not one of/);
+  });
+});
+
+// ---------- Textract requests built by src/pipeline/textract-ocr.ts ----------
+
+describe('Textract requests built by the OCR step', () => {
+  it('are valid for Textract, from the smallest to the largest document and key', async () => {
+    // Prepare
+    const textract = mockClient(TextractClient);
+    const nextToken = 'n'.repeat(255);
+    textract.on(DetectDocumentTextCommand).resolves({ Blocks: [] });
+    textract.on(StartDocumentTextDetectionCommand).resolves({ JobId: 'a'.repeat(64) });
+    textract
+      .on(GetDocumentTextDetectionCommand)
+      .resolvesOnce({ JobStatus: 'SUCCEEDED', Blocks: [], NextToken: nextToken, DocumentMetadata: { Pages: 3000 } })
+      .resolves({ JobStatus: 'SUCCEEDED', Blocks: [] });
+    const client = new TextractClient({ region: 'us-east-1' });
+    const limiter = new TextractLimiter({ DetectDocumentText: 1000, AnalyzeDocument: 1000, StartDocumentTextDetection: 1000, GetDocumentTextDetection: 1000 });
+    const bucket = EXTREME_ENV.DOCTRAIN_BUCKET;
+    // S3 keys: at most 1,024 bytes (of UTF-8).
+    const longestKey = `documents/${'k'.repeat(1010)}.pdf`;
+    expect(Buffer.byteLength(longestKey, 'utf8')).toBe(1024);
+    // Act
+    await detectWords(client, 'documents/one.png', new Uint8Array(1), limiter);
+    await detectWords(client, 'documents/largest.png', new Uint8Array(TEXTRACT_LIMITS.sync.maxBytes), limiter);
+    await startTextDetection(client, { bucket: 'doc', key: 'a.pdf' }, textractJobToken('r', 'h'), limiter);
+    await startTextDetection(client, { bucket, key: longestKey, versionId: 'v'.repeat(1024) }, textractJobToken(longName(48), 'e'.repeat(64)), limiter);
+    await getTextDetection(client, 'a'.repeat(64), longestKey, limiter);
+    // Assess
+    const requests: ApiRequest[] = textract.calls().map((call, i) => {
+      const command = call.args[0] as { constructor: { name: string }; input: unknown };
+      return { label: `${i}`, service: 'textract', operation: command.constructor.name.replace(/Command$/, ''), params: toJson(command.input) };
+    });
+    expect(requests.map((r) => r.operation)).toEqual([
+      'DetectDocumentText',
+      'DetectDocumentText',
+      'StartDocumentTextDetection',
+      'StartDocumentTextDetection',
+      'GetDocumentTextDetection',
+      'GetDocumentTextDetection',
+    ]);
+    expect(requests[5]?.params).toMatchObject({ NextToken: nextToken, MaxResults: MAX_BLOCKS_PER_RESPONSE });
+    const verdicts = validate(requests);
+    for (const request of requests) expect(verdicts[request.label], `${request.operation} ${request.label}`).toEqual([]);
+    textract.restore();
+  });
+});
