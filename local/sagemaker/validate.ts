@@ -126,7 +126,7 @@ const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown =>
 /** Only s3:// URIs are read by the local SageMaker; `s3://bucket` is the bucket's root. */
 const s3Location = (uri: string, path: string): S3Location => {
   if (!uri.startsWith('s3://')) throw validationError(`${path}: only s3:// URIs are supported by the local SageMaker`);
-  return parseS3Uri(/^s3:\/\/[^/]+$/.test(uri) ? `${uri}/` : uri);
+  return parseS3Uri(uri);
 };
 
 /** SageMaker users often write Python regexes; JavaScript spells named groups `(?<name>` not `(?P<name>`. */

@@ -15,8 +15,9 @@ export interface S3Location {
 
 export const s3Uri = ({ bucket, key }: S3Location): string => `s3://${bucket}/${key}`;
 
+/** `s3://bucket/key`; `s3://bucket` (no slash) is the bucket's root, key ''. */
 export const parseS3Uri = (uri: string): S3Location => {
-  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
+  const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(uri);
   if (!match?.[1]) throw new Error(`Not an s3:// URI: ${uri}`);
   return { bucket: match[1], key: match[2] ?? '' };
 };

@@ -13,6 +13,7 @@
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { parseS3Uri } from '../aws/s3-objects';
 import { ThrottlingError } from '../contracts/errors';
 import { nextPollSeconds, pollsPerExecution, type PollSchedule } from '../polling/schedule';
 import type { PollResult, PollTrainingEvent } from '../contracts/step-events';
@@ -49,16 +50,15 @@ export const continuationName = (executions: readonly string[]): string => {
 
 const seconds = (from: Date | undefined, to: Date): number => (from === undefined ? 0 : Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000)));
 
-const parseS3Prefix = (uri: string): { bucket: string; prefix: string } => {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (match === null) throw new Error(`not an s3:// URI: ${uri}`);
-  const prefix = match[2] ?? '';
-  return { bucket: match[1] ?? '', prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` };
+/** The folder a checkpoint URI names: its key as a prefix ending in '/', or '' for the bucket's root. */
+const checkpointFolder = (uri: string): { bucket: string; prefix: string } => {
+  const { bucket, key } = parseS3Uri(uri);
+  return { bucket, prefix: key === '' || key.endsWith('/') ? key : `${key}/` };
 };
 
 /** The newest LastModified under the prefix (all pages), or undefined when it holds nothing. */
 export const newestObjectTime = async (s3: S3Client, uri: string): Promise<Date | undefined> => {
-  const { bucket, prefix } = parseS3Prefix(uri);
+  const { bucket, prefix } = checkpointFolder(uri);
   let newest: Date | undefined;
   let token: string | undefined;
   do {

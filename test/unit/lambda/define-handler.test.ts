@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../src/contracts/errors';
 import { defineHandler } from '../../../src/lambda/handler';
