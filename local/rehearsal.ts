@@ -2,7 +2,7 @@
  * Rehearsing the training poll loop on the local runtime without OCR or real training: a training job of
  * the test trainer (test/unit/local/fixtures/fake_trainer: `epochs` x `epoch_seconds`, a checkpoint per
  * epoch, SIGTERM-safe) and its run record as the steps before the loop leave them, then an execution
- * that enters the loop the way a continued execution does (`{continuation: {config, dataset, polling}}`).
+ * that enters the loop the way a continued execution does (`{continuation: {config, preflight, dataset, polling}}`).
  * Used by test/integration/polling.test.ts and bench/polling.ts.
  */
 import path from 'node:path';
@@ -74,6 +74,8 @@ export const createRehearsalRun = async (
 export const pollLoopInput = (run: RehearsalRun, pollSeconds = 10): unknown => ({
   continuation: {
     config: { runId: run.runId, pollSeconds, training: { jobName: run.jobName, checkpointS3Uri: run.checkpointS3Uri } },
+    // What Preflight returned; the loop only hands it on (a capacity fallback would create its job from it).
+    preflight: { image: 'rehearsal', plan: [] },
     dataset: { fingerprint: 'rehearsal' },
     polling: { pollCount: 0, executions: [run.runId], waitSeconds: pollSeconds },
   },

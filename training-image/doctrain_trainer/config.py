@@ -23,7 +23,8 @@ DEFAULT_HF_LEARNING_RATE = 5e-5
 _IGNORED_PREFIXES = ("sagemaker_", "_tuning_objective_metric")
 
 # Hyperparameters that change the model's shape or data encoding: a checkpoint written under other
-# values cannot be resumed. epochs, max_steps, checkpoint_every_steps, device, precision may change.
+# values cannot be resumed. epochs, max_steps, checkpoint_every_steps, device, precision, deterministic
+# may change.
 ARCHITECTURE_KEYS = ("backend", "max_seq_len", "hidden_size", "num_layers", "num_heads")
 # The same for backend hf: the pretrained model a checkpoint was fine-tuned from.
 HF_ARCHITECTURE_KEYS = ("model_id",)
@@ -48,6 +49,7 @@ class TrainConfig:
     keep_checkpoints: int = 2
     model_id: str = DEFAULT_MODEL_ID
     early_stopping_patience: int = 10
+    deterministic: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -91,6 +93,16 @@ def _choice(name: str, choices: tuple[str, ...]) -> Callable[[str], str]:
     return parse
 
 
+def _bool(name: str) -> Callable[[str], bool]:
+    def parse(raw: str) -> bool:
+        value = raw.strip().lower()
+        if value not in ("true", "false"):
+            raise UserError(f"hyperparameter {name}={raw!r} must be true or false")
+        return value == "true"
+
+    return parse
+
+
 def _model_id(raw: str) -> str:
     value = raw.strip()
     if len(value) > 512 or not _MODEL_ID_RE.match(value) or ".." in value.split("/"):
@@ -119,6 +131,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "keep_checkpoints": _int("keep_checkpoints", 2, 100),
     "model_id": _model_id,
     "early_stopping_patience": _int("early_stopping_patience", 0, 100_000),
+    "deterministic": _bool("deterministic"),
 }
 assert set(_PARSERS) == {f.name for f in dataclasses.fields(TrainConfig)}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import random
 import sys
 import time
@@ -249,7 +250,25 @@ def _checkpoint_payload(
     }
 
 
+def deterministic_algorithms(device: torch.device) -> None:
+    """Bitwise-repeatable kernels (hyperparameter deterministic): on CUDA, cuBLAS needs a fixed workspace
+    (set before its first call) and ops such as the embedding backward's scatter-add otherwise sum in
+    varying order, so a resumed run drifts from the uninterrupted one. Costs speed; off by default."""
+    if device.type == "cuda":
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.backends.cudnn.benchmark = False
+    torch.use_deterministic_algorithms(True)
+
+
 def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = None) -> dict[str, Any]:
+    previous = torch.are_deterministic_algorithms_enabled()
+    try:
+        return _run_training(paths, stop, out)
+    finally:
+        torch.use_deterministic_algorithms(previous)  # a process-wide switch: leave it as found
+
+
+def _run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None) -> dict[str, Any]:
     out = out if out is not None else sys.stdout
     started = time.monotonic()
     prep = prepare(paths)
@@ -258,6 +277,9 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
     if config.precision == "bf16" and device.type != "cuda":
         log("precision=bf16 applies to CUDA only; training in fp32 on CPU")
     log(f"precision: {'bf16 autocast' if use_bf16(device, config) else 'fp32'}")
+    if config.deterministic:
+        deterministic_algorithms(device)
+        log("deterministic algorithms: on")
     label_to_id = {lab: i for i, lab in enumerate(prep.labels)}
     train_enc = backend.encode(prep.train_docs, prep.vocab, label_to_id, config.max_seq_len)
     val_enc = backend.encode(prep.val_docs, prep.vocab, label_to_id, config.max_seq_len)

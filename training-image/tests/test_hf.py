@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,8 +49,18 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {arch: build_tiny_model(base / arch, arch) for arch in ARCHITECTURES}
 
 
+# DOCTRAIN_TEST_DEVICE=cuda runs these tests on a GPU in bf16 (a device check; CI runs them on CPU), and
+# DOCTRAIN_TEST_DETERMINISTIC=true with the deterministic hyperparameter.
+TEST_DEVICE = {
+    "device": os.environ.get("DOCTRAIN_TEST_DEVICE", "cpu"),
+    "precision": "bf16" if os.environ.get("DOCTRAIN_TEST_DEVICE") == "cuda" else "fp32",
+    "deterministic": os.environ.get("DOCTRAIN_TEST_DETERMINISTIC", "false"),
+}
+
+
 def _hp(model_dir: Path, **extra: str) -> dict[str, str]:
     return {
+        **TEST_DEVICE,
         "backend": "hf",
         "model_id": str(model_dir),
         "batch_size": "4",

@@ -35,12 +35,16 @@ def test_every_key_is_in_both() -> None:
 
 
 def test_types_and_defaults_match_the_dataclass() -> None:
-    json_type = {int: "integer", float: "number", str: "string"}
+    # Hyperparameters arrive as strings: a boolean is the string enum "true"/"false".
+    json_type = {bool: "string", int: "integer", float: "number", str: "string"}
     defaults = TrainConfig()
     for name, prop in PROPS.items():
         default = getattr(defaults, name)
         assert prop["type"] == json_type[type(default)], name
-        assert prop["default"] == default, name
+        if isinstance(default, bool):
+            assert prop["enum"] == ["true", "false"] and prop["default"] == str(default).lower(), name
+        else:
+            assert prop["default"] == default, name
         assert prop["description"], name
 
 
