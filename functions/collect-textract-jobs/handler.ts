@@ -1,11 +1,7 @@
 /** CollectTextractJobs: one look at a batch's async Textract jobs (the state machine waits between looks). */
-import { createS3Client } from '../../src/aws/s3-client';
-import { createTextractClient } from '../../src/aws/textract-client';
 import { ocrBatchEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
-import { observabilityFromEnv } from '../../src/lambda/observability';
-import { ocrBatchMetrics, type OcrBatchDeps } from '../../src/lambda/ocr-batch-wiring';
-import type { LambdaEnvironment } from '../../src/lambda/wiring';
+import { ocrBatchDepsFromEnv, ocrBatchMetrics, type OcrBatchDeps } from '../../src/lambda/ocr-batch-wiring';
 import { collectTextractJobs } from '../../src/pipeline/collect-textract-jobs';
 
 export const createCollectTextractJobsHandler = (deps: OcrBatchDeps) =>
@@ -14,10 +10,7 @@ export const createCollectTextractJobsHandler = (deps: OcrBatchDeps) =>
     deps,
   );
 
-export const collectTextractJobsDepsFromEnv = (env: LambdaEnvironment): OcrBatchDeps => ({
-  s3: createS3Client(),
-  textract: createTextractClient(),
-  ...observabilityFromEnv(env),
-});
+/** The same deps as OcrBatch (src/lambda/ocr-batch-wiring.ts). */
+export const collectTextractJobsDepsFromEnv = ocrBatchDepsFromEnv;
 
 export const handler = createCollectTextractJobsHandler(collectTextractJobsDepsFromEnv(process.env));

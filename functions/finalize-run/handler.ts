@@ -1,12 +1,10 @@
 /** FinalizeRun: the finished training job -> terminal run record (metrics, artifact, cost or reason). */
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { createDynamoDocumentClient } from '../../src/aws/dynamodb-client';
 import { createSageMakerClient } from '../../src/aws/sagemaker-client';
 import { finalizeRunEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
-import { observabilityFromEnv } from '../../src/lambda/observability';
-import { runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
-import { deploymentSettingsFromEnv, type LambdaEnvironment } from '../../src/lambda/wiring';
+import { runStoreDepsFromEnv, runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
+import type { LambdaEnvironment } from '../../src/lambda/wiring';
 import { finalizeRun } from '../../src/pipeline/finalize';
 
 export interface FinalizeRunDeps extends RunStoreDeps {
@@ -25,10 +23,7 @@ export const createFinalizeRunHandler = (deps: FinalizeRunDeps) =>
 
 export const finalizeRunDepsFromEnv = (env: LambdaEnvironment): FinalizeRunDeps => ({
   sagemaker: createSageMakerClient(),
-  dynamo: createDynamoDocumentClient(),
-  settings: deploymentSettingsFromEnv(env),
-  now: () => new Date(),
-  ...observabilityFromEnv(env),
+  ...runStoreDepsFromEnv(env),
 });
 
 export const handler = createFinalizeRunHandler(finalizeRunDepsFromEnv(process.env));

@@ -2,14 +2,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { createDynamoDocumentClient } from '../../src/aws/dynamodb-client';
 import { createS3Client } from '../../src/aws/s3-client';
 import { createSageMakerClient } from '../../src/aws/sagemaker-client';
 import { pollTrainingEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
-import { observabilityFromEnv } from '../../src/lambda/observability';
-import { runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
-import { deploymentSettingsFromEnv, type LambdaEnvironment } from '../../src/lambda/wiring';
+import { runStoreDepsFromEnv, runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
+import type { LambdaEnvironment } from '../../src/lambda/wiring';
 import { pollTraining, type CheckpointWarning } from '../../src/pipeline/poll-training';
 
 export interface PollTrainingDeps extends RunStoreDeps {
@@ -65,10 +63,7 @@ export const createPollTrainingHandler = (deps: PollTrainingDeps) => {
 export const pollTrainingDepsFromEnv = (env: LambdaEnvironment): PollTrainingDeps => ({
   s3: createS3Client(),
   sagemaker: createSageMakerClient(),
-  dynamo: createDynamoDocumentClient(),
-  settings: deploymentSettingsFromEnv(env),
-  now: () => new Date(),
-  ...observabilityFromEnv(env),
+  ...runStoreDepsFromEnv(env),
 });
 
 export const handler = createPollTrainingHandler(pollTrainingDepsFromEnv(process.env));

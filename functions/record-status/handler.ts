@@ -1,10 +1,8 @@
 /** RecordStatus: the DynamoDB status writer used by every Record* state. */
-import { createDynamoDocumentClient } from '../../src/aws/dynamodb-client';
 import { recordStatusEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
-import { observabilityFromEnv } from '../../src/lambda/observability';
-import { runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
-import { deploymentSettingsFromEnv, type LambdaEnvironment } from '../../src/lambda/wiring';
+import { runStoreDepsFromEnv, runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
+import type { LambdaEnvironment } from '../../src/lambda/wiring';
 import { recordRunStatus } from '../../src/pipeline/record-status';
 
 export const createRecordStatusHandler = (deps: RunStoreDeps) =>
@@ -13,11 +11,6 @@ export const createRecordStatusHandler = (deps: RunStoreDeps) =>
     deps,
   );
 
-export const recordStatusDepsFromEnv = (env: LambdaEnvironment): RunStoreDeps => ({
-  dynamo: createDynamoDocumentClient(),
-  settings: deploymentSettingsFromEnv(env),
-  now: () => new Date(),
-  ...observabilityFromEnv(env),
-});
+export const recordStatusDepsFromEnv = (env: LambdaEnvironment): RunStoreDeps => runStoreDepsFromEnv(env);
 
 export const handler = createRecordStatusHandler(recordStatusDepsFromEnv(process.env));

@@ -1,12 +1,10 @@
 /** StopEndedRun: EventBridge "Step Functions Execution Status Change" (ABORTED, TIMED_OUT) -> stop the run's job. */
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { createDynamoDocumentClient } from '../../src/aws/dynamodb-client';
 import { createSageMakerClient } from '../../src/aws/sagemaker-client';
 import { executionStatusChangeEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
-import { observabilityFromEnv } from '../../src/lambda/observability';
-import { runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
-import { deploymentSettingsFromEnv, type LambdaEnvironment } from '../../src/lambda/wiring';
+import { runStoreDepsFromEnv, runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
+import type { LambdaEnvironment } from '../../src/lambda/wiring';
 import { stopEndedRun } from '../../src/pipeline/stop-ended-run';
 
 export interface StopEndedRunDeps extends RunStoreDeps {
@@ -29,10 +27,7 @@ export const createStopEndedRunHandler = (deps: StopEndedRunDeps) =>
 
 export const stopEndedRunDepsFromEnv = (env: LambdaEnvironment): StopEndedRunDeps => ({
   sagemaker: createSageMakerClient(),
-  dynamo: createDynamoDocumentClient(),
-  settings: deploymentSettingsFromEnv(env),
-  now: () => new Date(),
-  ...observabilityFromEnv(env),
+  ...runStoreDepsFromEnv(env),
 });
 
 export const handler = createStopEndedRunHandler(stopEndedRunDepsFromEnv(process.env));

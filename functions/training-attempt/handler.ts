@@ -1,10 +1,8 @@
 /** TrainingAttempt: moves the run along its instance plan and records every attempt (src/training/attempt-step.ts). */
-import { createDynamoDocumentClient } from '../../src/aws/dynamodb-client';
 import { trainingAttemptEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
-import { observabilityFromEnv } from '../../src/lambda/observability';
-import { runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
-import { deploymentSettingsFromEnv, type LambdaEnvironment } from '../../src/lambda/wiring';
+import { runStoreDepsFromEnv, runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
+import type { LambdaEnvironment } from '../../src/lambda/wiring';
 import { trainingAttemptStep } from '../../src/training/attempt-step';
 
 export const createTrainingAttemptHandler = (deps: RunStoreDeps) =>
@@ -17,11 +15,6 @@ export const createTrainingAttemptHandler = (deps: RunStoreDeps) =>
     deps,
   );
 
-export const trainingAttemptDepsFromEnv = (env: LambdaEnvironment): RunStoreDeps => ({
-  dynamo: createDynamoDocumentClient(),
-  settings: deploymentSettingsFromEnv(env),
-  now: () => new Date(),
-  ...observabilityFromEnv(env),
-});
+export const trainingAttemptDepsFromEnv = (env: LambdaEnvironment): RunStoreDeps => runStoreDepsFromEnv(env);
 
 export const handler = createTrainingAttemptHandler(trainingAttemptDepsFromEnv(process.env));

@@ -1,6 +1,6 @@
 /**
  * Local Amazon ECR, as much of it as pre-flight uses: DescribeImages on the AWS JSON 1.1 protocol, so an
- * unmodified `ECRClient` (AWS_ENDPOINT_URL_ECR) talks to it. It holds image records (repository, tag,
+ * unmodified `ECRClient` at its endpoint (local/clients.ts) talks to it. It holds image records (repository, tag,
  * digest), not layers: the local SageMaker runs the trainer from the working tree (or a local docker image),
  * and `localReference` maps a pinned `repo@sha256:...` back to the tag docker knows.
  */

@@ -1,7 +1,7 @@
 /**
  * Local Service Quotas, as much as pre-flight uses: ListServiceQuotas (applied values),
  * ListAWSDefaultServiceQuotas and GetServiceQuota for SageMaker's training-instance quotas, on the AWS
- * JSON 1.1 protocol (AWS_ENDPOINT_URL_SERVICE_QUOTAS). Every ml.g5 type has a spot and an on-demand
+ * JSON 1.1 protocol (a `ServiceQuotasClient` at its endpoint: local/clients.ts). Every ml.g5 type has a spot and an on-demand
  * training quota, default 1 (so local runs train); `setQuota` applies another value (0 rehearses a new
  * account) and `denyAccess` answers AccessDeniedException (an account that does not let us read quotas).
  */

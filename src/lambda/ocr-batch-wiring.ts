@@ -6,14 +6,24 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { TextractClient } from '@aws-sdk/client-textract';
+import { createS3Client } from '../aws/s3-client';
+import { createTextractClient } from '../aws/textract-client';
 import type { OcrBatchSummary } from '../contracts/step-events';
-import type { Observability } from './observability';
+import { observabilityFromEnv, type Observability } from './observability';
 import type { StepMetric } from './step-metrics';
+import type { LambdaEnvironment } from './wiring';
 
 export interface OcrBatchDeps extends Observability {
   s3: S3Client;
   textract: TextractClient;
 }
+
+/** OcrBatchDeps as on Lambda: clients from the SDK's environment lookup, Logger/Metrics from `env`. */
+export const ocrBatchDepsFromEnv = (env: LambdaEnvironment): OcrBatchDeps => ({
+  s3: createS3Client(),
+  textract: createTextractClient(),
+  ...observabilityFromEnv(env),
+});
 
 export const OCR_METRICS = { pagesBilled: 'TextractPagesBilled', cacheHits: 'OcrCacheHits' } as const;
 

@@ -46,7 +46,16 @@ const event: PollTrainingEvent = {
   polling: { pollCount: 0, executions: ['run-stale'] },
 };
 
-const handlerWith = () => {
+/** A job training for 2 hours whose newest checkpoint is `checkpointAge` minutes old, and the handler that polls it. */
+const trainingWithCheckpoint = (checkpointAge: number) => {
+  sagemakerMock.on(DescribeTrainingJobCommand).resolves({
+    TrainingJobStatus: 'InProgress',
+    SecondaryStatus: 'Training',
+    CreationTime: minutesAgo(130),
+    SecondaryStatusTransitions: [{ Status: 'Training', StartTime: minutesAgo(120) }],
+  });
+  s3Mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'checkpoints/receipts/run-stale/ckpt.pt', LastModified: minutesAgo(checkpointAge) }] });
+  dynamoMock.onAnyCommand().resolves({});
   const observability = capturingObservability();
   const handler = createPollTrainingHandler({ sagemaker, s3, dynamo, settings: () => settings, now: () => NOW, ...observability });
   return { handler, ...observability };
@@ -60,16 +69,8 @@ afterEach(() => {
 
 describe('PollTraining handler', () => {
   it('publishes CheckpointStale and the checkpoint age, with the model as dimension and the run as property, when the watchdog warns', async () => {
-    // Prepare: training for 2 hours, newest checkpoint 100 minutes old (threshold 3 x 600 s = 30 minutes)
-    sagemakerMock.on(DescribeTrainingJobCommand).resolves({
-      TrainingJobStatus: 'InProgress',
-      SecondaryStatus: 'Training',
-      CreationTime: minutesAgo(130),
-      SecondaryStatusTransitions: [{ Status: 'Training', StartTime: minutesAgo(120) }],
-    });
-    s3Mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'checkpoints/receipts/run-stale/ckpt-1.pt', LastModified: minutesAgo(100) }] });
-    dynamoMock.onAnyCommand().resolves({});
-    const { handler, logger, metrics } = handlerWith();
+    // Prepare: newest checkpoint 100 minutes old (threshold 3 x 600 s = 30 minutes)
+    const { handler, logger, metrics } = trainingWithCheckpoint(100);
 
     // Act
     const result = await handler(event, context);
@@ -87,15 +88,7 @@ describe('PollTraining handler', () => {
 
   it('publishes nothing while checkpoints are fresh', async () => {
     // Prepare
-    sagemakerMock.on(DescribeTrainingJobCommand).resolves({
-      TrainingJobStatus: 'InProgress',
-      SecondaryStatus: 'Training',
-      CreationTime: minutesAgo(130),
-      SecondaryStatusTransitions: [{ Status: 'Training', StartTime: minutesAgo(120) }],
-    });
-    s3Mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'checkpoints/receipts/run-stale/ckpt-9.pt', LastModified: minutesAgo(5) }] });
-    dynamoMock.onAnyCommand().resolves({});
-    const { handler, metrics } = handlerWith();
+    const { handler, metrics } = trainingWithCheckpoint(5);
 
     // Act
     const result = await handler(event, context);
