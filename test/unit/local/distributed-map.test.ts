@@ -89,12 +89,12 @@ describe('inlineDistributedMaps', () => {
 });
 
 describe('a Distributed Map on the local runtime', () => {
-  const run = async (input: Record<string, unknown>) => {
+  const run = async (input: Parameters<typeof runExecution>[1]) => {
     const seen: unknown[] = [];
     const prepared = prepareStateMachine(definition(), [], {
-      localIntegration: () => async (event) => {
+      localIntegration: () => (event) => {
         seen.push(event);
-        return 'ok';
+        return Promise.resolve('ok');
       },
     });
     const outcome = await runExecution(prepared, input, { stateMachineName: 'distributed' });
