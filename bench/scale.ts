@@ -38,7 +38,7 @@ const main = async (): Promise<void> => {
     console.log(
       [
         `bench:scale: ${figures.documents} documents in ${figures.batches} batches: ${figures.status}${figures.error === undefined ? '' : ` (${figures.error}: ${figures.cause ?? ''})`}`,
-        `  upload + OCR cache seeding: ${uploadSeconds.toFixed(1)} s; execution: ${figures.executionSeconds.toFixed(1)} s`,
+        `  upload + OCR cache seeding: ${uploadSeconds.toFixed(1)} s; execution: ${figures.executionSeconds.toFixed(1)} s (${Object.entries(figures.stepSeconds).map(([step, seconds]) => `${step} ${seconds.toFixed(1)} s`).join(', ')})`,
         `  largest state output: ${kib(figures.largestStateOutput.bytes)} (${figures.largestStateOutput.state}), limit ${kib(figures.largestStateOutput.limit)}`,
         `  history events: execution ${figures.historyEvents}; ${figures.childExecutions} child executions, largest ${figures.maxChildHistoryEvents}; one inline Map would hold ${figures.inlineMapHistoryEvents} (limit ${HISTORY_LIMIT})`,
         `  dataset: ${JSON.stringify(figures.dataset)}`,

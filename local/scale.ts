@@ -91,6 +91,8 @@ export interface ScaleFigures {
   cause?: string;
   /** Wall time of the execution (documents already uploaded), seconds. */
   executionSeconds: number;
+  /** Wall time of the steps that grow with the document count, seconds. */
+  stepSeconds: Record<string, number>;
   /** The largest state output the execution produced (every state, Map iterations included). */
   largestStateOutput: { bytes: number; state: string; limit: number };
   /** The execution's own history, as AWS counts it (the Distributed Map's iterations are child executions). */
@@ -102,6 +104,8 @@ export interface ScaleFigures {
   /** From the run's dataset manifest in S3 (runs/<runId>/dataset-manifest.json). */
   dataset: { documents: number; quarantined: number; ocrCacheHits: number; textractPagesBilled: number } | undefined;
 }
+
+const SCALING_STEPS = ['PlanBatches', 'OcrDocuments', 'BuildDataset'] as const;
 
 /** Runs the pipeline over what is uploaded and measures what a scale run is judged by. */
 export const measureScaleRun = async (pipeline: LocalPipeline, runId: string, input: Record<string, unknown>): Promise<ScaleFigures> => {
@@ -115,6 +119,12 @@ export const measureScaleRun = async (pipeline: LocalPipeline, runId: string, in
     const bytes = Buffer.byteLength(JSON.stringify(event.output), 'utf8');
     if (bytes > largest.bytes) largest = { bytes, state: event.stateName ?? '?' };
   }
+  const stepSeconds: Record<string, number> = {};
+  for (const step of SCALING_STEPS) {
+    const entered = outcome.events.find((event) => event.type === 'StateEntered' && event.stateName === step && event.iteration === undefined);
+    const exited = outcome.events.find((event) => event.type === 'StateExited' && event.stateName === step && event.iteration === undefined);
+    if (entered && exited) stepSeconds[step] = (exited.timestamp - entered.timestamp) / 1000;
+  }
   const planned = outcome.events.find((event) => event.type === 'StateExited' && event.stateName === 'PlanBatches')?.output as { plan?: unknown } | undefined;
   const plan = planned?.plan === undefined ? undefined : planResultSchema.parse(planned.plan);
   const manifest = await getJson(s3Client(), { bucket, key: runManifestKey(runPrefix(runId)) })
@@ -127,6 +137,7 @@ export const measureScaleRun = async (pipeline: LocalPipeline, runId: string, in
     ...(outcome.error === undefined ? {} : { error: outcome.error }),
     ...(outcome.cause === undefined ? {} : { cause: outcome.cause }),
     executionSeconds,
+    stepSeconds,
     largestStateOutput: { ...largest, limit: MAX_STATE_PAYLOAD_BYTES },
     historyEvents: outcome.historyEvents,
     childExecutions: outcome.childHistoryEvents.length,
