@@ -89,12 +89,13 @@ describe('inlineDistributedMaps', () => {
 });
 
 describe('a Distributed Map on the local runtime', () => {
-  const run = async (input: Parameters<typeof runExecution>[1]) => {
+  const run = async (input: Parameters<typeof runExecution>[1], failOn?: number) => {
     const seen: unknown[] = [];
     const prepared = prepareStateMachine(definition(), [], {
       localIntegration: () => (event) => {
         seen.push(event);
-        return Promise.resolve('ok');
+        const failing = (event as { n?: number } | null)?.n === failOn;
+        return failing ? Promise.reject(Object.assign(new Error(`batch ${failOn} failed`), { name: 'BatchFailed' })) : Promise.resolve('ok');
       },
     });
     const outcome = await runExecution(prepared, input, { stateMachineName: 'distributed' });
@@ -122,6 +123,20 @@ describe('a Distributed Map on the local runtime', () => {
     expect(outcome.childHistoryEvents).toEqual(Array.from({ length: 25 }, () => 1 + 5 + 2 + 1));
     // All of it is what an inline Map would have put in the one history.
     expect(historyEventCount(outcome.events) - 5).toBe(outcome.historyEvents + 25 * 9);
+  });
+
+  it('fails the Map on one failed iteration (no tolerated failures), into the Map\'s catcher', async () => {
+    // Prepare
+    await putJson(s3Client(), { bucket: BUCKET, key: 'plan/five.json' }, Array.from({ length: 5 }, (_, n) => ({ n })));
+
+    // Act
+    const { outcome } = await run({ bucket: BUCKET, itemsKey: 'plan/five.json', concurrency: 1, runId: 'r3' }, 2);
+
+    // Assess: the failed item's error reaches the catcher; the run goes to its failure path, not on to Done.
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.output).toMatchObject({ error: { Error: 'BatchFailed' } });
+    expect(outcome.events.some((event) => event.type === 'StateEntered' && event.stateName === 'Failed')).toBe(true);
+    expect(outcome.events.some((event) => event.type === 'StateEntered' && event.stateName === 'Done')).toBe(false);
   });
 
   it('fails the Map with States.ItemReaderFailed where the item object is missing, into the Map\'s catcher', async () => {
