@@ -53,6 +53,61 @@ const installKeyMapping = (): void => {
   installed = true;
 };
 
+interface Listing {
+  objects: { key: string }[];
+  isTruncated: boolean;
+}
+interface ListingStore {
+  listObjects(bucket: string, options: Record<string, unknown>): Promise<Listing>;
+}
+/** The slice of s3rver's (koa) request context its bucket listing uses. */
+interface ListingContext {
+  query: Record<string, string | undefined>;
+  store: ListingStore;
+  body?: { ListBucketResult?: Record<string, unknown> };
+}
+interface BucketController {
+  getBucket(ctx: ListingContext): Promise<void>;
+}
+
+let tokensInstalled = false;
+/**
+ * ListObjectsV2 continuation tokens. s3rver encrypts its tokens with DES, which OpenSSL 3 (Node 17 on) no
+ * longer offers: every listing of more than 1,000 keys failed with InternalError. Its bucket controller's
+ * getBucket (looked up per request by its router) is wrapped once per process: a token is the last key
+ * listed, base64url-encoded (opaque to clients, as S3's), turned back into s3rver's start-after; the
+ * listing itself stays s3rver's.
+ */
+const installContinuationTokens = (): void => {
+  if (tokensInstalled) return;
+  const controller = require('s3rver/lib/controllers/bucket') as BucketController;
+  const getBucket = controller.getBucket.bind(controller);
+  controller.getBucket = async (ctx) => {
+    if (ctx.query['list-type'] !== '2') return getBucket(ctx);
+    const token = ctx.query['continuation-token'];
+    if (token !== undefined) {
+      delete ctx.query['continuation-token'];
+      ctx.query['start-after'] = Buffer.from(token, 'base64url').toString('utf8');
+    }
+    let lastKey: string | undefined;
+    const store = ctx.store;
+    // This request's store reports no truncation, so that s3rver never makes a token of its own.
+    ctx.store = Object.assign(Object.create(store) as ListingStore, {
+      listObjects: async (bucket: string, options: Record<string, unknown>): Promise<Listing> => {
+        const listing = await store.listObjects(bucket, options);
+        if (listing.isTruncated) lastKey = listing.objects.at(-1)?.key;
+        return { ...listing, isTruncated: false };
+      },
+    });
+    await getBucket(ctx);
+    const result = ctx.body?.ListBucketResult;
+    if (result === undefined) return;
+    if (token !== undefined) Object.assign(result, { StartAfter: undefined, ContinuationToken: token });
+    if (lastKey !== undefined) Object.assign(result, { IsTruncated: true, NextContinuationToken: Buffer.from(lastKey, 'utf8').toString('base64url') });
+  };
+  tokensInstalled = true;
+};
+
 export interface LocalS3 {
   endpoint: string;
   close(): Promise<void>;
@@ -61,6 +116,7 @@ export interface LocalS3 {
 /** s3rver on 127.0.0.1 storing under `directory`, with `buckets` created. */
 export const startLocalS3 = async (options: { directory: string; buckets: readonly string[]; port?: number }): Promise<LocalS3> => {
   installKeyMapping();
+  installContinuationTokens();
   const S3rver = require('s3rver') as new (opts: Record<string, unknown>) => { run(): Promise<AddressInfo>; close(): Promise<void> };
   const server = new S3rver({
     port: options.port ?? 0,

@@ -15,12 +15,20 @@ import * as s3Sdk from '@aws-sdk/client-s3';
 import * as sagemakerSdk from '@aws-sdk/client-sagemaker';
 import * as textractSdk from '@aws-sdk/client-textract';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../src/aws/clients';
 
 /** The clients service integrations are sent with (LocalHandlerDeps carries them under the same names). */
 type IntegrationClients = Pick<AwsClients, 's3' | 'dynamo' | 'textract' | 'sagemaker'>;
 import type { LocalHandlerDeps } from './handler-deps';
 import type { FunctionEntry } from './serverless-project';
+import {
+  inlineDistributedMaps,
+  itemReaderHandler,
+  LOCAL_ITEMS_CONTEXT_KEY,
+  type DistributedMapTranslation,
+  type LocalItemStore,
+} from './distributed-map';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type TaskHandler = (input: Json) => Promise<Json>;
@@ -135,11 +143,16 @@ export interface PreparedStateMachine {
   definition: StateMachineDefinition;
   handlers: Record<string, TaskHandler>;
   waitStates: string[];
+  /** Distributed Maps run as inline iterations (local/distributed-map.ts); their readers get handlers per execution. */
+  distributedMaps: DistributedMapTranslation[];
+  /** The local S3 client the Distributed Maps' ItemReaders read with. */
+  itemReaderS3: S3Client;
 }
 
 /**
  * Replaces Lambda references by placeholder ARNs (the library wants strings) and builds one handler per
  * Task state. Task state names must be unique across the definition, as the library keys handlers by name.
+ * Distributed Maps become a reader Task + an inline Map (local/distributed-map.ts).
  */
 export const prepareStateMachine = (
   source: StateNode,
@@ -171,7 +184,11 @@ export const prepareStateMachine = (
       throw new Error(`Local runtime: state ${name} has a Resource the local runtime cannot route: ${JSON.stringify(resource)}`);
     }
   }
-  return { definition: definition as unknown as StateMachineDefinition, handlers, waitStates };
+  const distributedMaps = inlineDistributedMaps(definition);
+  for (const { readerState } of distributedMaps) {
+    if (handlers[readerState]) throw new Error(`Local runtime: Task state name ${readerState} is used twice`);
+  }
+  return { definition: definition as unknown as StateMachineDefinition, handlers, waitStates, distributedMaps, itemReaderS3: deps.s3 };
 };
 
 /**
@@ -202,6 +219,10 @@ export interface ExecutionEvent {
   cause?: string;
   /** The state's output, on StateExited events. */
   output?: Json;
+  /** Inside a Map: the iteration (item index) the event belongs to. */
+  iteration?: number;
+  /** On MapIteration* events: the Map state. */
+  mapStateName?: string;
 }
 
 export interface ExecutionOutcome {
@@ -211,48 +232,83 @@ export interface ExecutionOutcome {
   error?: string;
   cause?: string;
   events: ExecutionEvent[];
-  /** How many events AWS would have put in this execution's history (historyEventCount). */
+  /** How many events AWS would have put in this execution's history (executionHistories' parent). */
   historyEvents: number;
+  /** One entry per child execution a Distributed Map started (its iterations here): its history's events. */
+  childHistoryEvents: number[];
 }
 
 /**
- * The events a Standard workflow's execution history holds for these local events, as AWS writes them:
+ * How many events a Standard workflow's execution history holds for these local events, as AWS writes them:
  * ExecutionStarted/Succeeded/Failed/Aborted; <Type>StateEntered and <Type>StateExited for every state
  * (a Fail state only enters); for a Task, <Kind>Scheduled + <Kind>Started per attempt and
  * <Kind>Succeeded or <Kind>Failed per outcome; for a Map, MapStateStarted/Succeeded and one
  * MapIterationStarted/Succeeded/Failed per item. The 25,000-event limit applies to this count.
  */
-export const historyEventCount = (events: readonly ExecutionEvent[]): number =>
-  events.reduce((count, event) => {
-    switch (event.type) {
-      case 'ExecutionStarted':
-      case 'ExecutionSucceeded':
-      case 'ExecutionFailed':
-      case 'ExecutionTerminated':
-      case 'ExecutionAborted':
-      case 'MapIterationStarted':
-      case 'MapIterationSucceeded':
-      case 'MapIterationFailed':
-      case 'ParallelBranchStarted':
-      case 'ParallelBranchSucceeded':
-      case 'ParallelBranchFailed':
-        return count + 1;
-      case 'StateEntered':
-        // Entered, then a Task's first Scheduled + Started, a Map's or Parallel's Started.
-        return count + 1 + (event.stateType === 'Task' ? 2 : event.stateType === 'Map' || event.stateType === 'Parallel' ? 1 : 0);
-      case 'StateExited':
-        // A Task's Succeeded, a Map's or Parallel's Succeeded, then Exited.
-        return count + 1 + (event.stateType === 'Task' || event.stateType === 'Map' || event.stateType === 'Parallel' ? 1 : 0);
-      case 'StateFailed':
-        // A Task attempt's Failed (or TimedOut); other states fail into ExecutionFailed or a catcher.
-        return count + (event.stateType === 'Task' ? 1 : 0);
-      case 'StateRetried':
-        // The next attempt's Scheduled + Started.
-        return count + (event.stateType === 'Task' ? 2 : 0);
-      default:
-        return count;
+const historyWeight = (event: ExecutionEvent): number => {
+  switch (event.type) {
+    case 'ExecutionStarted':
+    case 'ExecutionSucceeded':
+    case 'ExecutionFailed':
+    case 'ExecutionTerminated':
+    case 'ExecutionAborted':
+    case 'MapIterationStarted':
+    case 'MapIterationSucceeded':
+    case 'MapIterationFailed':
+    case 'ParallelBranchStarted':
+    case 'ParallelBranchSucceeded':
+    case 'ParallelBranchFailed':
+      return 1;
+    case 'StateEntered':
+      // Entered, then a Task's first Scheduled + Started, a Map's or Parallel's Started.
+      return 1 + (event.stateType === 'Task' ? 2 : event.stateType === 'Map' || event.stateType === 'Parallel' ? 1 : 0);
+    case 'StateExited':
+      // A Task's Succeeded, a Map's or Parallel's Succeeded, then Exited.
+      return 1 + (event.stateType === 'Task' || event.stateType === 'Map' || event.stateType === 'Parallel' ? 1 : 0);
+    case 'StateFailed':
+      // A Task attempt's Failed (or TimedOut); other states fail into ExecutionFailed or a catcher.
+      return event.stateType === 'Task' ? 1 : 0;
+    case 'StateRetried':
+      // The next attempt's Scheduled + Started.
+      return event.stateType === 'Task' ? 2 : 0;
+    default:
+      return 0;
+  }
+};
+
+export const historyEventCount = (events: readonly ExecutionEvent[]): number => events.reduce((count, event) => count + historyWeight(event), 0);
+
+/**
+ * The histories AWS keeps for these local events where the definition had Distributed Maps: the parent
+ * execution's (a Distributed Map is MapStateEntered, MapRunStarted, MapRunSucceeded/Failed, MapStateExited
+ * there, none of its iterations; the local reader state is no AWS state) and one per child execution (an
+ * iteration: ExecutionStarted, its states, ExecutionSucceeded/Failed).
+ */
+export const executionHistories = (
+  events: readonly ExecutionEvent[],
+  distributedMaps: readonly DistributedMapTranslation[],
+): { parent: number; children: number[] } => {
+  const maps = new Set(distributedMaps.map((map) => map.mapState));
+  const readers = new Set(distributedMaps.map((map) => map.readerState));
+  const childStates = new Map(distributedMaps.flatMap((map) => map.childStates.map((state) => [state, map.mapState] as const)));
+  const children = new Map<string, number>();
+  let parent = 0;
+  for (const event of events) {
+    const childOf =
+      event.iteration === undefined
+        ? undefined
+        : event.mapStateName !== undefined
+          ? maps.has(event.mapStateName) ? event.mapStateName : undefined
+          : childStates.get(event.stateName ?? '');
+    if (childOf !== undefined) {
+      const child = `${childOf}#${event.iteration}`;
+      children.set(child, (children.get(child) ?? 0) + historyWeight(event));
+    } else if (!readers.has(event.stateName ?? '')) {
+      parent += historyWeight(event);
     }
-  }, 0);
+  }
+  return { parent, children: [...children.values()] };
+};
 
 /**
  * Step Functions' quota on what one state passes on: 256 KiB of UTF-8 JSON. On AWS a state whose output is
@@ -296,9 +352,12 @@ export const startExecution = (prepared: PreparedStateMachine, input: Json, opti
       ? prepared.definition
       : (scaleRetryTimes(prepared.definition as unknown as StateNode, options.retryTimeScale) as unknown as StateMachineDefinition);
   const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+  // The items each Distributed Map iterates over, read by its reader state (local/distributed-map.ts).
+  const items: LocalItemStore = {};
+  const readers = Object.fromEntries(prepared.distributedMaps.map((map) => [map.readerState, itemReaderHandler(prepared.itemReaderS3, items, map)]));
   const execution = machine.run(input, {
     overrides: {
-      taskResourceLocalHandlers: prepared.handlers,
+      taskResourceLocalHandlers: { ...prepared.handlers, ...readers },
       ...(options.waitMs === undefined ? {} : { waitTimeOverrides: Object.fromEntries(prepared.waitStates.map((n) => [n, options.waitMs as number])) }),
     },
     context: {
@@ -309,6 +368,7 @@ export const startExecution = (prepared: PreparedStateMachine, input: Json, opti
         StartTime: new Date().toISOString(),
       },
       StateMachine: { Id: `arn:aws:states:us-east-1:000000000000:stateMachine:${options.stateMachineName}`, Name: options.stateMachineName },
+      [LOCAL_ITEMS_CONTEXT_KEY]: items,
     },
     noThrowOnAbort: true,
   });
@@ -321,6 +381,8 @@ export const startExecution = (prepared: PreparedStateMachine, input: Json, opti
         type: string;
         timestamp: number;
         state?: { name: string; type?: string; output?: Json };
+        index?: number;
+        parentState?: { name: string };
         Error?: string;
         Cause?: unknown;
       };
@@ -329,6 +391,8 @@ export const startExecution = (prepared: PreparedStateMachine, input: Json, opti
         timestamp: raw.timestamp,
         ...(raw.state ? { stateName: raw.state.name, ...(raw.state.type === undefined ? {} : { stateType: raw.state.type }) } : {}),
         ...(raw.type === 'StateExited' && raw.state?.output !== undefined ? { output: raw.state.output } : {}),
+        ...(raw.index === undefined ? {} : { iteration: raw.index }),
+        ...(raw.type.startsWith('MapIteration') && raw.parentState ? { mapStateName: raw.parentState.name } : {}),
         ...(raw.Error === undefined ? {} : { error: raw.Error }),
         ...(raw.Cause === undefined ? {} : { cause: typeof raw.Cause === 'string' ? raw.Cause : JSON.stringify(raw.Cause) }),
       };
@@ -347,12 +411,10 @@ export const startExecution = (prepared: PreparedStateMachine, input: Json, opti
     }
   })();
   const outcome = (async (): Promise<ExecutionOutcome> => {
-    const ended = (result: Omit<ExecutionOutcome, 'executionName' | 'events' | 'historyEvents'>): ExecutionOutcome => ({
-      executionName,
-      ...result,
-      events,
-      historyEvents: historyEventCount(events),
-    });
+    const ended = (result: Omit<ExecutionOutcome, 'executionName' | 'events' | 'historyEvents' | 'childHistoryEvents'>): ExecutionOutcome => {
+      const histories = executionHistories(events, prepared.distributedMaps);
+      return { executionName, ...result, events, historyEvents: histories.parent, childHistoryEvents: histories.children };
+    };
     try {
       const output = await execution.result;
       await collecting;

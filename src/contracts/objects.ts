@@ -43,6 +43,22 @@ export const batchFileSchema = z.strictObject({
 });
 export type BatchFile = z.infer<typeof batchFileSchema>;
 
+/**
+ * One item of the OCR Distributed Map: a batch, named by its index (the batch file holds its documents).
+ * Small and fixed-size whatever the batch holds, so the item list scales to 100,000+ documents.
+ */
+export const ocrMapItemSchema = z.strictObject({
+  batchIndex: z.number().int().min(0),
+  documents: z.number().int().min(1),
+});
+export type OcrMapItem = z.infer<typeof ocrMapItemSchema>;
+
+/**
+ * `runs/<runId>/plan/ocr-items.json`: the OCR Map's ItemReader object (ReaderConfig InputType JSON: a JSON
+ * array, one item per batch, in batch order).
+ */
+export const ocrMapItemsFileSchema = z.array(ocrMapItemSchema).min(1);
+
 /** `runs/<runId>/plan/quarantined.json`: what PlanBatches rejected. */
 export const planQuarantineFileSchema = z.array(quarantineEntrySchema);
 

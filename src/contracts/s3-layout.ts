@@ -9,6 +9,8 @@
  * uploads/<folder>/                               `doctrain run <folder>`: the uploaded folder
  * runs/<runId>/batches/batch-<n>.json             PlanBatches: one OCR Map item's documents
  * runs/<runId>/plan/quarantined.json              PlanBatches: what the plan rejected
+ * runs/<runId>/plan/ocr-items.json                PlanBatches: the OCR Distributed Map's items (its ItemReader)
+ * runs/<runId>/ocr-map/                           the OCR Distributed Map's ResultWriter (manifest.json, SUCCEEDED_/FAILED_/PENDING_<n>.json)
  * runs/<runId>/ocr/batch-<n>.json                 OcrBatch / CollectTextractJobs: one batch's OCR results
  * runs/<runId>/dataset-manifest.json              BuildDataset: this run's manifest
  * ocr-cache/<sha256>.json                         OCR words by document content hash
@@ -56,6 +58,15 @@ export const runPrefix = (runId: string): string => `runs/${runId}/`;
 export const batchKey = (runPrefix: string, batchIndex: number): string => `${runPrefix}batches/batch-${batchNumber(batchIndex)}.json`;
 
 export const planQuarantineKey = (runPrefix: string): string => `${runPrefix}plan/quarantined.json`;
+
+/** The OCR Distributed Map's ItemReader object: a JSON array, one item per batch (objects.ts ocrMapItemsFileSchema). */
+export const ocrMapItemsKey = (runPrefix: string): string => `${runPrefix}plan/ocr-items.json`;
+
+/**
+ * The OCR Distributed Map's ResultWriter Prefix (no trailing slash: Step Functions adds `/<map run id>/`
+ * and writes manifest.json and SUCCEEDED_/FAILED_/PENDING_<n>.json there).
+ */
+export const ocrMapResultsPrefix = (runPrefix: string): string => `${runPrefix}ocr-map`;
 
 export const ocrResultKey = (runPrefix: string, batchIndex: number): string => `${runPrefix}ocr/batch-${batchNumber(batchIndex)}.json`;
 

@@ -68,11 +68,15 @@ export const planBatchesEventSchema = z.strictObject({
 export type PlanBatchesEvent = z.infer<typeof planBatchesEventSchema>;
 
 /**
- * PlanBatches' output (`$.plan`). Only batch indexes travel through the state machine (256 KB state
- * limit): each Map item is a number, and every step derives the batch's S3 keys from the run prefix.
+ * PlanBatches' output (`$.plan`): a pointer and counts, the same size for 10 documents or 100,000 (256 KB
+ * state limit). The OCR Distributed Map reads its items from `itemsKey` in S3 (ItemReader); each item
+ * names one batch, and every step derives the batch's S3 keys from the run prefix.
  */
 export const planResultSchema = z.strictObject({
-  batches: z.array(z.number().int().min(0)),
+  /** The ItemReader object (s3-layout ocrMapItemsKey): one item per batch. */
+  itemsKey: idSchema,
+  /** The Map's ResultWriter Prefix (s3-layout ocrMapResultsPrefix): every child execution's status and error. */
+  resultsPrefix: idSchema,
   batchCount: count,
   documentCount: count,
   quarantinedCount: count,

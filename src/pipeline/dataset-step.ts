@@ -5,6 +5,7 @@
  * a rerun only rewrites this run's own manifest under its run prefix.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
 import { getBytesIfExists, getJson, putBody, s3Uri } from '../aws/s3-objects';
 import { EmptyDatasetError, QuarantineShareExceededError } from '../contracts/errors';
 import { buildDataset } from '../dataset';
@@ -36,17 +37,21 @@ import { trainingChannels } from './training-channels';
 export const quarantineShare = (quarantined: number, kept: number): number =>
   quarantined + kept === 0 ? 0 : quarantined / (quarantined + kept);
 
+/** S3 reads in flight at once: a 100,000-document run reads 10,000 batch results and 100,000 OCR documents. */
+const READ_CONCURRENCY = 32;
+
 export const buildDatasetStep = async (s3: S3Client, params: BuildDatasetEvent): Promise<DatasetPointers> => {
   const { bucket } = params;
+  const limit = pLimit(READ_CONCURRENCY);
   const batches = await Promise.all(
-    Array.from({ length: params.batchCount }, async (_, batchIndex) => {
+    Array.from({ length: params.batchCount }, (_, batchIndex) => limit(async () => {
       const key = ocrResultKey(params.runPrefix, batchIndex);
       const bytes = await getBytesIfExists(s3, { bucket, key });
       if (bytes === undefined) throw new Error(`OCR result ${key} is missing: batch ${batchIndex} did not finish`);
       const file = parseOrThrow(ocrBatchFileSchema, JSON.parse(Buffer.from(bytes).toString('utf8')), key);
       if (file.pending.length > 0) throw new Error(`OCR result ${key} still has ${file.pending.length} Textract job(s) pending`);
       return file;
-    }),
+    })),
   );
   const quarantined: QuarantineEntry[] = [
     ...parseOrThrow(planQuarantineFileSchema, await getJson(s3, { bucket, key: planQuarantineKey(params.runPrefix) }), planQuarantineKey(params.runPrefix)),
@@ -55,7 +60,7 @@ export const buildDatasetStep = async (s3: S3Client, params: BuildDatasetEvent):
   const documents = await Promise.all(
     batches
       .flatMap((batch) => batch.documents)
-      .map(async (doc) => ({
+      .map((doc) => limit(async () => ({
         id: doc.id,
         key: doc.key,
         source: s3Uri({ bucket, key: doc.key }),
@@ -63,7 +68,7 @@ export const buildDatasetStep = async (s3: S3Client, params: BuildDatasetEvent):
         annotationHash: doc.annotationHash,
         annotation: doc.annotation,
         pages: ocrDocumentSchema.parse(await getJson(s3, { bucket, key: doc.ocrKey })).pages,
-      })),
+      }))),
   );
   if (documents.length < 2) {
     throw new EmptyDatasetError(

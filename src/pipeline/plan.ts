@@ -1,12 +1,19 @@
-/** PlanBatches: list the documents, quarantine what cannot be used, write batch lists to S3 for the Map. */
+/**
+ * PlanBatches: list the documents, quarantine what cannot be used, write batch lists to S3 and the OCR
+ * Distributed Map's item list (one small item per batch) beside them; the state gets a pointer and counts.
+ */
 import type { S3Client } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
 import { listKeys, putJson } from '../aws/s3-objects';
 import { EmptyDatasetError } from '../contracts/errors';
-import type { BatchFile, QuarantineEntry } from '../contracts/objects';
-import { batchKey, planQuarantineKey } from '../contracts/s3-layout';
+import type { BatchFile, OcrMapItem, QuarantineEntry } from '../contracts/objects';
+import { batchKey, ocrMapItemsKey, ocrMapResultsPrefix, planQuarantineKey } from '../contracts/s3-layout';
 import type { PlanBatchesEvent, PlanResult } from '../contracts/step-events';
 import { chunk, pairDocuments } from './documents';
 import { quarantine } from './quarantine';
+
+/** Batch files written at once (the SDK's default agent keeps 50 sockets per host). */
+const BATCH_WRITE_CONCURRENCY = 32;
 
 export const planBatches = async (s3: S3Client, params: PlanBatchesEvent): Promise<PlanResult> => {
   const keys = await listKeys(s3, params.bucket, params.documentsPrefix);
@@ -21,17 +28,26 @@ export const planBatches = async (s3: S3Client, params: PlanBatchesEvent): Promi
     );
   }
   const groups = chunk(documents, params.batchSize);
+  // Bounded: 100,000 documents are 10,000 batch files, more than one process should have in flight.
+  const limit = pLimit(BATCH_WRITE_CONCURRENCY);
   await Promise.all(
     groups.map((group, batchIndex) =>
-      putJson(s3, { bucket: params.bucket, key: batchKey(params.runPrefix, batchIndex) }, {
-        schemaVersion: 1,
-        batchIndex,
-        documents: group,
-      } satisfies BatchFile),
+      limit(() =>
+        putJson(s3, { bucket: params.bucket, key: batchKey(params.runPrefix, batchIndex) }, {
+          schemaVersion: 1,
+          batchIndex,
+          documents: group,
+        } satisfies BatchFile),
+      ),
     ),
   );
+  // Written after every batch file: an item the Map reads always names a batch that exists.
+  const itemsKey = ocrMapItemsKey(params.runPrefix);
+  const items = groups.map((group, batchIndex) => ({ batchIndex, documents: group.length }) satisfies OcrMapItem);
+  await putJson(s3, { bucket: params.bucket, key: itemsKey }, items);
   return {
-    batches: groups.map((_, batchIndex) => batchIndex),
+    itemsKey,
+    resultsPrefix: ocrMapResultsPrefix(params.runPrefix),
     batchCount: groups.length,
     documentCount: documents.length,
     quarantinedCount: quarantined.length,

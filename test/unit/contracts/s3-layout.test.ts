@@ -23,6 +23,8 @@ describe('S3 layout', () => {
     ['runPrefix', RUN_PREFIX, 'runs/weekly-2026-03-14/'],
     ['batchKey', layout.batchKey(RUN_PREFIX, 7), 'runs/weekly-2026-03-14/batches/batch-00007.json'],
     ['planQuarantineKey', layout.planQuarantineKey(RUN_PREFIX), 'runs/weekly-2026-03-14/plan/quarantined.json'],
+    ['ocrMapItemsKey', layout.ocrMapItemsKey(RUN_PREFIX), 'runs/weekly-2026-03-14/plan/ocr-items.json'],
+    ['ocrMapResultsPrefix', layout.ocrMapResultsPrefix(RUN_PREFIX), 'runs/weekly-2026-03-14/ocr-map'],
     ['ocrResultKey', layout.ocrResultKey(RUN_PREFIX, 12), 'runs/weekly-2026-03-14/ocr/batch-00012.json'],
     ['runManifestKey', layout.runManifestKey(RUN_PREFIX), 'runs/weekly-2026-03-14/dataset-manifest.json'],
     ['ocrCacheKey', layout.ocrCacheKey(HASH), `ocr-cache/${HASH}.json`],

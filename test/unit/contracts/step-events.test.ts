@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { loadServerlessProject } from '../../../local/serverless-project';
 import * as events from '../../../src/contracts/step-events';
+import * as objects from '../../../src/contracts/objects';
 import { trainingConfigSchema } from '../../../src/contracts/training-config';
 import { lambdaTasks, type AslState } from '../asl-states';
 
@@ -137,6 +138,15 @@ describe('step events and outputs against the state machine', () => {
       return schema === undefined || fieldAt(schema, rest) === undefined;
     });
     expect(missing).toEqual([]);
+  });
+
+  it('each Map item field the ASL reads ($$.Map.Item.Value.<field>) is a field of the item PlanBatches writes', () => {
+    const maps = Object.entries(definition.States).filter(([, state]) => state.Type === 'Map');
+    expect(maps.map(([name]) => name)).toEqual(['OcrDocuments']);
+    const itemPaths = pathsRead(definition.States).filter(({ path: p }) => p.startsWith('$$.Map.Item.Value'));
+    expect(itemPaths.map(({ where }) => where)).toEqual(['OcrDocuments.ItemSelector.batchIndex.$']);
+    const item = objects.ocrMapItemsFileSchema.element;
+    for (const { path: p } of itemPaths) expect(fieldAt(item, p.split('.').slice(4)), p).toBeDefined();
   });
 
   it('ValidateInput\'s output is what every later state reads under $.config', () => {

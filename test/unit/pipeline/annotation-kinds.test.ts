@@ -33,7 +33,7 @@ const prepare = async (runId: string, prefix: string, annotationOf: (receipt: Sy
   }
   const params = { bucket: BUCKET, runId, runPrefix: `runs/${runId}/` };
   const plan = await planBatches(s3.client, { ...params, documentsPrefix: prefix, batchSize: 10 });
-  for (const batchIndex of plan.batches) await ocrBatch({ s3: s3.client, textract: textractClient }, { ...params, batchIndex });
+  for (let batchIndex = 0; batchIndex < plan.batchCount; batchIndex += 1) await ocrBatch({ s3: s3.client, textract: textractClient }, { ...params, batchIndex });
   const dataset = await buildDatasetStep(s3.client, { ...params, batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.25, pageImages: false, modelChannelUri: null });
   const records = new Map<string, DatasetRecord>();
   for (const uri of [dataset.trainS3Uri, dataset.validationS3Uri]) {

@@ -21,10 +21,11 @@ import {
   datasetManifestSchema,
   datasetRecordSchema,
   ocrBatchFileSchema,
+  ocrMapItemsFileSchema,
   planQuarantineFileSchema,
   quarantineReasonSchema,
 } from '../../../src/contracts/objects';
-import { runManifestKey, ocrCacheKey, ocrResultKey, batchKey, planQuarantineKey } from '../../../src/contracts/s3-layout';
+import { runManifestKey, ocrCacheKey, ocrResultKey, batchKey, planQuarantineKey, ocrMapItemsKey, ocrMapResultsPrefix } from '../../../src/contracts/s3-layout';
 import {
   datasetPointersSchema,
   ocrBatchSummarySchema,
@@ -92,6 +93,7 @@ afterAll(async () => {
 
 describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, () => {
   let plan: PlanResult;
+  let batches: number[];
   let summaries: OcrBatchSummary[];
   let dataset: DatasetPointers;
 
@@ -101,12 +103,21 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     // Assess: 5 paired documents (3 receipts, corrupt, bad-annotation) in batches of 2.
     expect(plan.documentCount).toBe(5);
     expect(plan.quarantinedCount).toBe(3);
-    // Only batch indexes travel through the state; the batch files sit at keys derived from them.
-    expect(plan).toEqual({ batches: [0, 1, 2], batchCount: 3, documentCount: 5, quarantinedCount: 3 });
+    // Only a pointer and counts travel through the state; the OCR Map's items (one per batch) are in S3.
+    expect(plan).toEqual({
+      itemsKey: ocrMapItemsKey(`runs/${RUN}/`),
+      resultsPrefix: ocrMapResultsPrefix(`runs/${RUN}/`),
+      batchCount: 3,
+      documentCount: 5,
+      quarantinedCount: 3,
+    });
+    const items = await read(plan.itemsKey, ocrMapItemsFileSchema);
+    expect(items).toEqual([{ batchIndex: 0, documents: 2 }, { batchIndex: 1, documents: 2 }, { batchIndex: 2, documents: 1 }]);
+    batches = items.map((item) => item.batchIndex);
     expect(batchKey(`runs/${RUN}/`, 2)).toBe(`runs/${RUN}/batches/batch-00002.json`);
-    expect(await listKeys(s3.client, BUCKET, `runs/${RUN}/batches/`)).toEqual(plan.batches.map((i) => batchKey(`runs/${RUN}/`, i)));
+    expect(await listKeys(s3.client, BUCKET, `runs/${RUN}/batches/`)).toEqual(batches.map((i) => batchKey(`runs/${RUN}/`, i)));
     const batchFiles = await Promise.all(
-      plan.batches.map((i) => read(batchKey(`runs/${RUN}/`, i), batchFileSchema)),
+      batches.map((i) => read(batchKey(`runs/${RUN}/`, i), batchFileSchema)),
     );
     expect(batchFiles.map((f) => [f.schemaVersion, f.batchIndex])).toEqual([[1, 0], [1, 1], [1, 2]]);
     const batchDocs = batchFiles.map((f) => f.documents);
@@ -124,9 +135,9 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
   it('OcrBatch quarantines a corrupt PNG and a bad annotation with reasons while the rest is OCR\'d', async () => {
     // Act
     summaries = [];
-    for (const batchIndex of plan.batches) summaries.push(ocrBatchSummarySchema.parse(await ocrBatch(deps(), { ...runParams(RUN), batchIndex })));
+    for (const batchIndex of batches) summaries.push(ocrBatchSummarySchema.parse(await ocrBatch(deps(), { ...runParams(RUN), batchIndex })));
     // Assess
-    expect(summaries.map((s) => [s.batchIndex, s.resultKey])).toEqual(plan.batches.map((i) => [i, ocrResultKey(`runs/${RUN}/`, i)]));
+    expect(summaries.map((s) => [s.batchIndex, s.resultKey])).toEqual(batches.map((i) => [i, ocrResultKey(`runs/${RUN}/`, i)]));
     const total = (key: keyof OcrBatchSummary) => summaries.reduce((sum, s) => sum + Number(s[key]), 0);
     expect(total('documents')).toBe(3);
     expect(total('quarantined')).toBe(2);
@@ -173,7 +184,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     // Act
     const summary = await ocrBatch(deps(), { ...runParams(RUN2), batchIndex: 0 });
     // Assess
-    expect(plan2).toMatchObject({ batches: [0], batchCount: 1 });
+    expect(plan2).toMatchObject({ batchCount: 1, documentCount: 5 });
     expect(summary).toMatchObject({ documents: 3, quarantined: 2, cacheHits: 3, pagesBilled: 0 });
     const file = await read(summary.resultKey, ocrBatchFileSchema);
     expect(file.documents.every((d) => d.cacheHit)).toBe(true);
@@ -189,7 +200,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     // Act
     const summary = await ocrBatch(deps(), { ...runParams('run-3'), batchIndex: 0 });
     // Assess
-    expect(plan3).toMatchObject({ batches: [0], batchCount: 1 });
+    expect(plan3).toMatchObject({ batchCount: 1, documentCount: 1 });
     expect(summary).toMatchObject({ documents: 1, cacheHits: 1, pagesBilled: 0 });
     const file = await read(summary.resultKey, ocrBatchFileSchema);
     expect(file.documents[0]?.contentHash).toBe(sha256(first.png));

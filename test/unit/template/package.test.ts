@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ocrMapItemsKey, ocrMapResultsPrefix } from '../../../src/contracts/s3-layout';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 // The functions bundle the trainer's hyperparameter schema (src/config/hyperparameters.ts) from training-image/.
@@ -51,7 +52,8 @@ interface State {
   OutputPath?: string | null;
   ErrorPath?: string;
   CausePath?: string;
-  ItemProcessor?: { States: Record<string, State> };
+  ItemProcessor?: { States: Record<string, State>; ProcessorConfig?: Json };
+  [field: string]: unknown;
 }
 interface Definition {
   StartAt: string;
@@ -299,19 +301,34 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     expect(Object.keys(attributes ?? {}).filter((key) => key.startsWith('executionName'))).toEqual([]);
   });
 
-  it('passes only batch indexes and each iteration\'s Textract TPS share through the OCR Map, and the batch count to BuildDataset', () => {
+  it('fans the OCR out as a Distributed Map over the item list in S3, passing only a batch index and the iteration\'s Textract TPS share, and the batch count to BuildDataset', () => {
     // Prepare
     const { definition } = stateMachine(template());
     // Act
     const map = definition.States['OcrDocuments'];
     const ocrTask = map?.ItemProcessor?.States['OcrBatch'];
     const build = definition.States['BuildDataset'];
-    // Assess
+    // Assess: child executions (Standard: an iteration may outlive Express's 5 minutes), items from S3.
+    expect(map?.ItemProcessor?.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(map?.Label).toBe('OcrDocuments');
+    expect(map?.ItemReader).toEqual({
+      Resource: 'arn:aws:states:::s3:getObject',
+      ReaderConfig: { InputType: 'JSON' },
+      Parameters: { 'Bucket.$': '$.config.bucket', 'Key.$': '$.plan.itemsKey' },
+    });
+    expect(map).not.toHaveProperty('ItemsPath');
+    expect(map?.MaxConcurrencyPath).toBe('$.config.dataset.ocrConcurrency');
+    // A failed batch fails the run: its documents are never silently missing from the dataset's accounting.
+    expect(map?.ToleratedFailurePercentage).toBe(0);
+    expect(map?.ResultWriter).toEqual({
+      Resource: 'arn:aws:states:::s3:putObject',
+      Parameters: { 'Bucket.$': '$.config.bucket', 'Prefix.$': '$.plan.resultsPrefix' },
+    });
     expect(map?.ItemSelector).toEqual({
       'bucket.$': '$.config.bucket',
       'runId.$': '$.config.runId',
       'runPrefix.$': '$.config.runPrefix',
-      'batchIndex.$': '$$.Map.Item.Value',
+      'batchIndex.$': '$$.Map.Item.Value.batchIndex',
       'textractTps.$': '$.config.dataset.textractTpsPerBatch',
     });
     expect(map?.ResultPath).toBeNull();
@@ -329,6 +346,33 @@ describe.each(['dev', 'prod'] as const)('sls package --stage %s', (stage) => {
     });
     expect(build?.Next).toBe('FirstTrainingAttempt');
     expect(definition.States['FirstTrainingAttempt']?.Next).toBe('CreateTrainingJob');
+  });
+
+  it('lets the pipeline role run the Distributed Map: start its child executions, read the item list, write the results, nothing wider', () => {
+    // Prepare
+    const { properties } = stateMachine(template());
+    const role = resource(template(), referencedId(properties['RoleArn']) ?? '');
+    const statements = statementsOf(role);
+    const granting = (action: string): string[] =>
+      statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action)).map((s) => JSON.stringify(s.Resource));
+    const machineName = String(properties['StateMachineName']);
+    // Act
+    const start = granting('states:StartExecution');
+    const children = [...granting('states:DescribeExecution'), ...granting('states:StopExecution')];
+    const reads = granting('s3:GetObject');
+    const writes = granting('s3:PutObject');
+    // Assess: child executions are executions of this same state machine, named under the Map's Label.
+    expect(machineName).toBe(`doctrain-${stage}-train-pipeline`);
+    expect(start).toHaveLength(1);
+    expect(start[0]).toContain(`stateMachine:${machineName}`);
+    expect(children).toHaveLength(2);
+    for (const grant of children) expect(grant).toContain(`execution:${machineName}/OcrDocuments`);
+    // The S3 grants are exactly the layout's item list and results prefix, for any run.
+    expect(reads).toEqual([
+      expect.stringContaining(`/${ocrMapItemsKey('runs/*/')}`),
+      expect.stringContaining(`/${ocrMapResultsPrefix('runs/*/')}/*`),
+    ]);
+    expect(writes).toEqual([expect.stringContaining(`/${ocrMapResultsPrefix('runs/*/')}/*`)]);
   });
 
   it('runs Preflight after RecordPending and before any OCR, ending the run FAILED on a missing image or zero quota', () => {
