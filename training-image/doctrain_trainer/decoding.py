@@ -8,9 +8,11 @@ it costs nothing at training time. Written by hand: torch has no constrained Vit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import torch
+
+from .metrics import get_entities
 
 NEG_INF = -1e9
 
@@ -73,6 +75,40 @@ class BioDecoder:
         for row in range(logits.shape[0]):
             out.append(viterbi(log_probs[row][mask[row]], self.start, self.trans))
         return out
+
+
+def single_valued_types(documents: Iterable[Sequence[str]]) -> frozenset[str]:
+    """Entity types that no document (a record's tags) holds more than once: a receipt has one company,
+    one date, one total. Learned from the training labels rather than assumed, so a dataset that labels
+    repeated values (item names, every print of an amount) keeps all of them."""
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for tags in documents:
+        counts: dict[str, int] = {}
+        for etype, _, _ in get_entities(tags):
+            counts[etype] = counts.get(etype, 0) + 1
+        seen.update(counts)
+        repeated.update(t for t, n in counts.items() if n > 1)
+    return frozenset(seen - repeated)
+
+
+def keep_most_confident(
+    tags: Sequence[str], confidences: Sequence[float], single_valued: Collection[str]
+) -> list[str]:
+    """Valid-BIO tags where each entity type in `single_valued` keeps only its most confident entity (the
+    mean probability of its words' tags; the earlier one on a tie), the others becoming O. The model scores
+    words one by one, so it may tag two totals; the data says a document holds one."""
+    out = list(tags)
+    best: dict[str, tuple[float, int, int]] = {}
+    spans = [e for e in get_entities(tags) if e[0] in single_valued]
+    for etype, start, end in spans:
+        score = sum(confidences[start : end + 1]) / (end - start + 1)
+        if etype not in best or score > best[etype][0]:
+            best[etype] = (score, start, end)
+    for etype, start, end in spans:
+        if best[etype][1:] != (start, end):
+            out[start : end + 1] = ["O"] * (end - start + 1)
+    return out
 
 
 def is_valid_bio(tags: Sequence[str]) -> bool:

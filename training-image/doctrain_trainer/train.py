@@ -26,6 +26,7 @@ from .data import (
     load_channel,
     load_label_file,
 )
+from .decoding import single_valued_types
 from .errors import TrainingInterrupted, UserError
 from .evaluation import EvalResult, evaluate, loss_fn, metric_line, metrics_entry
 from .paths import SageMakerPaths, read_json_file
@@ -259,6 +260,7 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
         log("precision=bf16 applies to CUDA only; training in fp32 on CPU")
     log(f"precision: {'bf16 autocast' if use_bf16(device, config) else 'fp32'}")
     label_to_id = {lab: i for i, lab in enumerate(prep.labels)}
+    single_valued = single_valued_types(d.labels for d in prep.train_docs)
     train_enc = backend.encode(prep.train_docs, prep.vocab, label_to_id, config.max_seq_len)
     val_enc = backend.encode(prep.val_docs, prep.vocab, label_to_id, config.max_seq_len)
     # compact truncates to max_seq_len words; hf splits long documents into windows and truncates nothing.
@@ -318,6 +320,7 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
             config.batch_size,
             lambda batch: to_device(batch, device),
             lambda: autocast(device, config),
+            single_valued,
         )
 
     def record(result: EvalResult) -> None:
@@ -402,6 +405,7 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
         documents={"train": len(prep.train_docs), "validation": len(prep.val_docs)},
         truncated=truncated,
         seconds=time.monotonic() - started,
+        single_valued=single_valued,
         throughput={
             "train_seconds": round(train_seconds, 3),
             "train_samples": train_samples,

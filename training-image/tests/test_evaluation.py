@@ -93,3 +93,13 @@ def test_without_annotated_fields_the_entity_words_of_every_page_are_the_values(
     assert gold == [{"total": ("1.00", "2.00")}]
     assert [v.value for v in pred[0]["total"]] == ["1.00", "2.00"]
     assert field_report(gold, pred).exact("total") == 1.0
+
+
+def test_single_valued_decoding_keeps_one_entity_and_its_outside_confidence() -> None:
+    rows = [_row(B_TOTAL=0.6), _row(O=0.9), _row(B_TOTAL=0.8), _row(B_DATE=0.7), _row(B_DATE=0.9)]
+    both = decode_document(rows, BioDecoder(LABELS), LABELS)
+    assert both.tags == ["B-TOTAL", "O", "B-TOTAL", "B-DATE", "B-DATE"]
+    one = decode_document(rows, BioDecoder(LABELS), LABELS, frozenset({"TOTAL"}))
+    assert one.tags == ["O", "O", "B-TOTAL", "B-DATE", "B-DATE"]
+    assert one.confidences[0] == pytest.approx(float(rows[0][0]))  # now the probability of O
+    assert one.probs == both.probs
