@@ -48,6 +48,7 @@ class TrainConfig:
     keep_checkpoints: int = 2
     model_id: str = DEFAULT_MODEL_ID
     early_stopping_patience: int = 10
+    entity_loss_weight: float = 2.0
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -119,6 +120,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "keep_checkpoints": _int("keep_checkpoints", 2, 100),
     "model_id": _model_id,
     "early_stopping_patience": _int("early_stopping_patience", 0, 100_000),
+    "entity_loss_weight": _float("entity_loss_weight", 1.0, 100.0),
 }
 assert set(_PARSERS) == {f.name for f in dataclasses.fields(TrainConfig)}
 

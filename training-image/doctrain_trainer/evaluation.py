@@ -42,10 +42,21 @@ class DocumentTags:
     probs: list[list[float]]  # [words][labels]; a word no item covered reads as certainly "O"
 
 
-def loss_fn(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+def loss_fn(logits: torch.Tensor, labels: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean cross-entropy over the labelled positions; `weight` [L]: per-label weights (a weighted mean)."""
     return nn.functional.cross_entropy(
-        logits.float().reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=IGNORE_INDEX
+        logits.float().reshape(-1, logits.shape[-1]),
+        labels.reshape(-1),
+        weight=weight,
+        ignore_index=IGNORE_INDEX,
     )
+
+
+def label_weights(labels: Sequence[str], entity_weight: float) -> torch.Tensor | None:
+    """Per-label loss weights: `entity_weight` for every B-/I- label, 1 for O; None when all are 1."""
+    if entity_weight == 1.0:
+        return None
+    return torch.tensor([1.0 if label == "O" else entity_weight for label in labels])
 
 
 def decode_document(
