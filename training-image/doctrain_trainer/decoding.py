@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 import torch
 
+from .fields import entity_spans
 from .metrics import get_entities
 
 NEG_INF = -1e9
@@ -97,17 +98,21 @@ def keep_most_confident(
 ) -> list[str]:
     """Valid-BIO tags where each entity type in `single_valued` keeps only its most confident entity (the
     mean probability of its words' tags; the earlier one on a tie), the others becoming O. The model scores
-    words one by one, so it may tag two totals; the data says a document holds one."""
+    words one by one, so it may tag two totals; the data says a document holds one. Entities of one type
+    that touch (`B-X I-X B-X`: an address over two lines) count as one, as in field extraction
+    (fields.entity_spans): kept together, as one entity (`B-X I-X I-X`), or dropped together."""
     out = list(tags)
-    best: dict[str, tuple[float, int, int]] = {}
-    spans = [e for e in get_entities(tags) if e[0] in single_valued]
-    for etype, start, end in spans:
-        score = sum(confidences[start : end + 1]) / (end - start + 1)
-        if etype not in best or score > best[etype][0]:
-            best[etype] = (score, start, end)
-    for etype, start, end in spans:
-        if best[etype][1:] != (start, end):
+    spans = [span for span in entity_spans(tags, confidences) if span[0] in single_valued]
+    best: dict[str, tuple[str, int, int, float]] = {}
+    for span in spans:
+        if span[0] not in best or span[3] > best[span[0]][3]:
+            best[span[0]] = span
+    for span in spans:
+        etype, start, end, _ = span
+        if best[etype] != span:
             out[start : end + 1] = ["O"] * (end - start + 1)
+        else:
+            out[start + 1 : end + 1] = [f"I-{etype}"] * (end - start)
     return out
 
 
