@@ -36,6 +36,7 @@ def write_model(
     truncated: int,
     seconds: float,
     throughput: dict[str, Any] | None = None,
+    single_valued: frozenset[str] = frozenset(),
 ) -> None:
     """Everything inference needs, in model/ (SageMaker tars it to model.tar.gz), including the
     SageMaker inference handler code/inference.py (serving.py)."""
@@ -73,6 +74,8 @@ def write_model(
             "num_labels": len(labels),
             "vocab_size": len(vocab.words),
             "shape_vocab_size": len(vocab.shapes),
+            # Entity types decoded as one entity per document (decoding.single_valued_types).
+            "single_valued_types": sorted(single_valued),
             "trainer_version": __version__,
             "torch_version": torch.__version__,
             **extra,

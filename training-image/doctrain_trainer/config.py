@@ -50,6 +50,7 @@ class TrainConfig:
     model_id: str = DEFAULT_MODEL_ID
     early_stopping_patience: int = 10
     deterministic: bool = False
+    entity_loss_weight: float = 2.0
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -132,6 +133,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "model_id": _model_id,
     "early_stopping_patience": _int("early_stopping_patience", 0, 100_000),
     "deterministic": _bool("deterministic"),
+    "entity_loss_weight": _float("entity_loss_weight", 1.0, 100.0),
 }
 assert set(_PARSERS) == {f.name for f in dataclasses.fields(TrainConfig)}
 

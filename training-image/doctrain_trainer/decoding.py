@@ -8,9 +8,12 @@ it costs nothing at training time. Written by hand: torch has no constrained Vit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import torch
+
+from .fields import entity_spans
+from .metrics import get_entities
 
 NEG_INF = -1e9
 
@@ -73,6 +76,44 @@ class BioDecoder:
         for row in range(logits.shape[0]):
             out.append(viterbi(log_probs[row][mask[row]], self.start, self.trans))
         return out
+
+
+def single_valued_types(documents: Iterable[Sequence[str]]) -> frozenset[str]:
+    """Entity types that no document (a record's tags) holds more than once: a receipt has one company,
+    one date, one total. Learned from the training labels rather than assumed, so a dataset that labels
+    repeated values (item names, every print of an amount) keeps all of them."""
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for tags in documents:
+        counts: dict[str, int] = {}
+        for etype, _, _ in get_entities(tags):
+            counts[etype] = counts.get(etype, 0) + 1
+        seen.update(counts)
+        repeated.update(t for t, n in counts.items() if n > 1)
+    return frozenset(seen - repeated)
+
+
+def keep_most_confident(
+    tags: Sequence[str], confidences: Sequence[float], single_valued: Collection[str]
+) -> list[str]:
+    """Valid-BIO tags where each entity type in `single_valued` keeps only its most confident entity (the
+    mean probability of its words' tags; the earlier one on a tie), the others becoming O. The model scores
+    words one by one, so it may tag two totals; the data says a document holds one. Entities of one type
+    that touch (`B-X I-X B-X`: an address over two lines) count as one, as in field extraction
+    (fields.entity_spans): kept together, as one entity (`B-X I-X I-X`), or dropped together."""
+    out = list(tags)
+    spans = [span for span in entity_spans(tags, confidences) if span[0] in single_valued]
+    best: dict[str, tuple[str, int, int, float]] = {}
+    for span in spans:
+        if span[0] not in best or span[3] > best[span[0]][3]:
+            best[span[0]] = span
+    for span in spans:
+        etype, start, end, _ = span
+        if best[etype] != span:
+            out[start : end + 1] = ["O"] * (end - start + 1)
+        else:
+            out[start + 1 : end + 1] = [f"I-{etype}"] * (end - start)
+    return out
 
 
 def is_valid_bio(tags: Sequence[str]) -> bool:

@@ -12,7 +12,7 @@ Entity scores are per record (a page), over all its words; field scores per docu
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from torch import nn
 
 from .backends import IGNORE_INDEX, Backend, WordProbs, item_words
 from .data import Document
-from .decoding import BioDecoder
+from .decoding import BioDecoder, keep_most_confident
 from .fields import FieldReport, FieldValue, extract_fields, field_report, gold_fields
 from .metrics import EntityReport, entity_report
 
@@ -42,17 +42,32 @@ class DocumentTags:
     probs: list[list[float]]  # [words][labels]; a word no item covered reads as certainly "O"
 
 
-def loss_fn(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+def loss_fn(logits: torch.Tensor, labels: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean cross-entropy over the labelled positions; `weight` [L]: per-label weights (a weighted mean)."""
     return nn.functional.cross_entropy(
-        logits.float().reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=IGNORE_INDEX
+        logits.float().reshape(-1, logits.shape[-1]),
+        labels.reshape(-1),
+        weight=weight,
+        ignore_index=IGNORE_INDEX,
     )
 
 
+def label_weights(labels: Sequence[str], entity_weight: float) -> torch.Tensor | None:
+    """Per-label loss weights: `entity_weight` for every B-/I- label, 1 for O; None when all are 1."""
+    if entity_weight == 1.0:
+        return None
+    return torch.tensor([1.0 if label == "O" else entity_weight for label in labels])
+
+
 def decode_document(
-    rows: Sequence[torch.Tensor | None], decoder: BioDecoder, labels: Sequence[str]
+    rows: Sequence[torch.Tensor | None],
+    decoder: BioDecoder,
+    labels: Sequence[str],
+    single_valued: Collection[str] = frozenset(),
 ) -> DocumentTags:
     """Valid-BIO tags over the covered words of one document (in order, as one sequence); words no item
-    covered (compact beyond max_seq_len) are "O" with confidence 0."""
+    covered (compact beyond max_seq_len) are "O" with confidence 0. An entity type in `single_valued`
+    keeps its most confident entity only (decoding.keep_most_confident)."""
     covered = [i for i, row in enumerate(rows) if row is not None]
     outside = [0.0] * len(labels)
     outside[labels.index("O")] = 1.0
@@ -68,6 +83,13 @@ def decode_document(
             tags[word] = labels[label_id]
             confidences[word] = row[label_id]
             probs[word] = row
+    if single_valued:
+        kept = keep_most_confident(tags, confidences, single_valued)
+        outside_id = labels.index("O")
+        for word, (before, after) in enumerate(zip(tags, kept, strict=True)):
+            if before != after:
+                confidences[word] = probs[word][outside_id]
+        tags = kept
     return DocumentTags(tags, confidences, probs)
 
 
@@ -80,9 +102,11 @@ def tag_documents(
     batch_size: int,
     to_device: Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]],
     autocast: Callable[[], contextlib.AbstractContextManager[Any]],
+    single_valued: Collection[str] = frozenset(),
 ) -> tuple[list[DocumentTags], float, int]:
     """Decoded tags of every document (`word_counts[d]` words) from its encoded items (whole documents or
-    windows, base.item_words), plus the summed loss and the number of labelled positions."""
+    windows, base.item_words), plus the summed loss and the number of labelled positions. Entity types in
+    `single_valued` keep one entity per document (decode_document)."""
     was_training = model.training
     model.eval()
     merged = WordProbs(word_counts)
@@ -105,7 +129,8 @@ def tag_documents(
                 merged.add(doc, word_index, centrality, probs[row])
     model.train(was_training)
     decoder = BioDecoder(labels)
-    return [decode_document(doc_rows, decoder, labels) for doc_rows in merged.rows], loss_sum, tokens
+    tagged = [decode_document(doc_rows, decoder, labels, single_valued) for doc_rows in merged.rows]
+    return tagged, loss_sum, tokens
 
 
 def evaluate(
@@ -117,11 +142,20 @@ def evaluate(
     batch_size: int,
     to_device: Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]],
     autocast: Callable[[], contextlib.AbstractContextManager[Any]],
+    single_valued: Collection[str] = frozenset(),
 ) -> EvalResult:
     """Entity and field scores over whole documents: every word of every validation document, one tag per
     word (a window merge for hf; the words of a compact document beyond max_seq_len count as "O")."""
     tagged, loss_sum, tokens = tag_documents(
-        model, backend, encoded, [len(d.words) for d in docs], labels, batch_size, to_device, autocast
+        model,
+        backend,
+        encoded,
+        [len(d.words) for d in docs],
+        labels,
+        batch_size,
+        to_device,
+        autocast,
+        single_valued,
     )
     gold = [list(d.labels) for d in docs]
     pred = [t.tags for t in tagged]

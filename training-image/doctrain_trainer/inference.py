@@ -31,6 +31,9 @@ class LoadedModel:
     labels: list[str]
     vocab: Vocabulary
     max_seq_len: int
+    # Entity types kept to one entity per document (config.json "single_valued_types"; none for artifacts
+    # written before it existed).
+    single_valued: frozenset[str] = frozenset()
 
     def tag(self, words: Sequence[str], bboxes: Sequence[Sequence[int]], image: Any = None) -> Tagged:
         """Valid-BIO labels (constrained Viterbi, as in validation), each label's probability and every
@@ -55,6 +58,7 @@ class LoadedModel:
             PREDICT_BATCH,
             lambda batch: batch,
             contextlib.nullcontext,
+            self.single_valued,
         )
         return tagged[0]
 
@@ -70,15 +74,18 @@ def load_model(model_dir: Path) -> LoadedModel:
     config_json = read("config.json")
     config = parse_hyperparameters({k: str(v) for k, v in config_json["hyperparameters"].items()})
     labels = list(read("labels.json")["labels"])
+    single_valued = frozenset(config_json.get("single_valued_types", ()))
     if config.backend == "hf":
         from .backends.hf import load_hf_artifact
 
         hf_backend, hf_model = load_hf_artifact(model_dir, config_json["hf"])
-        return LoadedModel(hf_backend, hf_model, labels, Vocabulary((), ()), config.max_seq_len)
+        return LoadedModel(
+            hf_backend, hf_model, labels, Vocabulary((), ()), config.max_seq_len, single_valued
+        )
     vocab = Vocabulary.from_json(read("vocab.json"))
     backend = get_backend(config.backend)
     model = backend.build_model(config, vocab, len(labels))
     state = torch.load(model_dir / "model.pt", map_location="cpu")
     model.load_state_dict(state["state_dict"])
     model.eval()
-    return LoadedModel(backend, model, labels, vocab, config.max_seq_len)
+    return LoadedModel(backend, model, labels, vocab, config.max_seq_len, single_valued)

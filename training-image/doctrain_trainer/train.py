@@ -27,8 +27,9 @@ from .data import (
     load_channel,
     load_label_file,
 )
+from .decoding import single_valued_types
 from .errors import TrainingInterrupted, UserError
-from .evaluation import EvalResult, evaluate, loss_fn, metric_line, metrics_entry
+from .evaluation import EvalResult, evaluate, label_weights, loss_fn, metric_line, metrics_entry
 from .paths import SageMakerPaths, read_json_file
 from .stop import StopFlag
 
@@ -281,6 +282,9 @@ def _run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None) -> 
         deterministic_algorithms(device)
         log("deterministic algorithms: on")
     label_to_id = {lab: i for i, lab in enumerate(prep.labels)}
+    single_valued = single_valued_types(d.labels for d in prep.train_docs)
+    weights = label_weights(prep.labels, config.entity_loss_weight)
+    weights = weights.to(device) if weights is not None else None
     train_enc = backend.encode(prep.train_docs, prep.vocab, label_to_id, config.max_seq_len)
     val_enc = backend.encode(prep.val_docs, prep.vocab, label_to_id, config.max_seq_len)
     # compact truncates to max_seq_len words; hf splits long documents into windows and truncates nothing.
@@ -340,6 +344,7 @@ def _run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None) -> 
             config.batch_size,
             lambda batch: to_device(batch, device),
             lambda: autocast(device, config),
+            single_valued,
         )
 
     def record(result: EvalResult) -> None:
@@ -373,7 +378,7 @@ def _run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None) -> 
             batch = to_device(backend.collate([train_enc[i] for i in items]), device)
             with autocast(device, config):
                 logits = model(batch)
-            loss = loss_fn(logits, batch["labels"])
+            loss = loss_fn(logits, batch["labels"], weights)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]  # untyped in torch 1.13's stubs
             torch.nn.utils.clip_grad_norm_(model.parameters(), MAX_GRAD_NORM)
@@ -424,6 +429,7 @@ def _run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None) -> 
         documents={"train": len(prep.train_docs), "validation": len(prep.val_docs)},
         truncated=truncated,
         seconds=time.monotonic() - started,
+        single_valued=single_valued,
         throughput={
             "train_seconds": round(train_seconds, 3),
             "train_samples": train_samples,

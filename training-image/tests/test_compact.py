@@ -88,3 +88,25 @@ def test_encode_carries_ngram_and_line_features_into_the_batch() -> None:
     assert batch["ngram_ids"].shape == (2, length, MAX_NGRAMS)
     assert batch["line_features"].shape == (2, length, NUM_LINE_FEATURES)
     assert int((batch["ngram_ids"][0, : len(docs[0].words)] > 0).sum(-1).min()) > 0
+
+
+def test_amount_features_compare_each_amount_with_the_others_on_the_page() -> None:
+    from doctrain_trainer.backends.compact import NUM_AMOUNT_FEATURES, amount_features, parse_amount
+
+    assert parse_amount("RM1,234.50") == 1234.5 and parse_amount("$8.70") == 8.7
+    assert parse_amount("12.50-") == 12.5 and parse_amount("9,00") == 9.0
+    assert parse_amount("12/05/2018") is None and parse_amount("TOTAL") is None
+    assert parse_amount("49.") is None and parse_amount("100100000121-") is None
+    words = ["TOTAL", "9.00", "CASH", "RM10.00", "CHANGE", "1.00", "9.00"]
+    feats = amount_features(words)
+    assert all(len(f) == NUM_AMOUNT_FEATURES for f in feats)
+    assert feats[0] == [0.0] * NUM_AMOUNT_FEATURES and feats[2] == feats[0]  # not amounts
+    is_amount, _, largest, rank, count, largest_repeated, first, last = zip(*feats, strict=True)
+    assert is_amount == (0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0)
+    assert largest[3] == 1.0 and largest[1] == 0.0  # 10.00 is the largest ...
+    # ... and 9.00 the largest printed twice
+    assert largest_repeated[1] == largest_repeated[6] == 1.0 and largest_repeated[3] == 0.0
+    assert rank[3] == 0.0 and rank[1] == 0.5 and rank[5] == 1.0
+    assert count[1] == 0.5 and count[3] == 0.25
+    assert (first[1], last[1], first[6], last[6]) == (1.0, 0.0, 0.0, 1.0)
+    assert feats[1][1] < feats[3][1]  # size grows with the amount

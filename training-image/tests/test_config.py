@@ -44,6 +44,7 @@ def test_sagemaker_added_keys_are_ignored() -> None:
         ({"learning_rate": "fast"}, "learning_rate='fast' must be a number"),
         ({"learning_rate": "nan"}, "learning_rate=nan"),
         ({"dropout": "1"}, "dropout=1.0 must be in"),
+        ({"entity_loss_weight": "0.5"}, "entity_loss_weight=0.5 must be in [1.0, 100.0]"),
         ({"backend": "bert"}, "backend='bert' must be one of: compact, hf"),
         ({"device": "tpu"}, "device='tpu'"),
         ({"hidden_size": "100", "num_heads": "3"}, "divisible by num_heads=3"),

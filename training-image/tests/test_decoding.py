@@ -59,3 +59,45 @@ def test_is_valid_bio() -> None:
     assert is_valid_bio(["O", "B-DATE", "I-DATE", "O"])
     assert not is_valid_bio(["I-DATE"])
     assert not is_valid_bio(["B-DATE", "I-TOTAL"])
+
+
+def test_single_valued_types_are_those_no_document_repeats() -> None:
+    from doctrain_trainer.decoding import single_valued_types
+
+    docs = [
+        ["B-TOTAL", "O", "B-ITEM", "I-ITEM", "B-ITEM"],  # two items
+        ["O", "B-DATE", "B-TOTAL", "O", "B-ITEM"],
+        ["O", "O"],
+    ]
+    assert single_valued_types(docs) == frozenset({"TOTAL", "DATE"})
+    assert single_valued_types([["B-TOTAL", "O", "B-TOTAL"]]) == frozenset()
+
+
+def test_keep_most_confident_drops_the_other_entities_of_a_single_valued_type() -> None:
+    from doctrain_trainer.decoding import keep_most_confident
+
+    tags = ["B-TOTAL", "O", "B-TOTAL", "I-TOTAL", "B-ITEM", "O", "B-ITEM"]
+    conf = [0.6, 0.9, 0.9, 0.5, 0.8, 0.9, 0.7]  # the second total: mean 0.7 > 0.6
+    kept = keep_most_confident(tags, conf, {"TOTAL"})
+    assert kept == ["O", "O", "B-TOTAL", "I-TOTAL", "B-ITEM", "O", "B-ITEM"]  # ITEM is not single-valued
+    assert is_valid_bio(kept) and tags[0] == "B-TOTAL"  # the input is not modified
+    # A tie keeps the earlier entity; a type absent or seen once is untouched.
+    assert keep_most_confident(["B-TOTAL", "O", "B-TOTAL"], [0.5, 0.9, 0.5], {"TOTAL"}) == [
+        "B-TOTAL",
+        "O",
+        "O",
+    ]
+    assert keep_most_confident(["O", "B-DATE"], [0.9, 0.4], {"TOTAL", "DATE"}) == ["O", "B-DATE"]
+
+
+def test_touching_entities_of_a_single_valued_type_are_kept_together() -> None:
+    from doctrain_trainer.decoding import keep_most_confident
+
+    # An address over two lines (two touching entities, mean 0.75) against a lone one elsewhere (0.7):
+    # both lines stay, as one entity, the value field extraction reads.
+    tags = ["B-ADDRESS", "I-ADDRESS", "B-ADDRESS", "O", "B-ADDRESS"]
+    conf = [0.9, 0.6, 0.75, 0.9, 0.7]
+    assert keep_most_confident(tags, conf, {"ADDRESS"}) == ["B-ADDRESS", "I-ADDRESS", "I-ADDRESS", "O", "O"]
+    # The lone one wins when it is the more confident: the two lines go together.
+    kept = keep_most_confident(tags, [0.6, 0.6, 0.6, 0.9, 0.8], {"ADDRESS"})
+    assert kept == ["O", "O", "O", "O", "B-ADDRESS"]

@@ -93,3 +93,29 @@ def test_without_annotated_fields_the_entity_words_of_every_page_are_the_values(
     assert gold == [{"total": ("1.00", "2.00")}]
     assert [v.value for v in pred[0]["total"]] == ["1.00", "2.00"]
     assert field_report(gold, pred).exact("total") == 1.0
+
+
+def test_single_valued_decoding_keeps_one_entity_and_its_outside_confidence() -> None:
+    rows = [_row(B_TOTAL=0.6), _row(O=0.9), _row(B_TOTAL=0.8), _row(B_DATE=0.7), _row(B_DATE=0.9)]
+    both = decode_document(rows, BioDecoder(LABELS), LABELS)
+    assert both.tags == ["B-TOTAL", "O", "B-TOTAL", "B-DATE", "B-DATE"]
+    one = decode_document(rows, BioDecoder(LABELS), LABELS, frozenset({"TOTAL"}))
+    assert one.tags == ["O", "O", "B-TOTAL", "B-DATE", "B-DATE"]
+    assert one.confidences[0] == pytest.approx(float(rows[0][0]))  # now the probability of O
+    assert one.probs == both.probs
+
+
+def test_entity_loss_weight_weighs_entity_words_above_outside_words() -> None:
+    from doctrain_trainer.evaluation import label_weights, loss_fn
+
+    assert label_weights(LABELS, 1.0) is None
+    weights = label_weights(LABELS, 3.0)
+    assert weights is not None and weights.tolist() == [1.0, 3.0, 3.0, 3.0, 3.0]
+    # One O word predicted badly, one B-TOTAL word predicted well: the weight pulls the mean towards the
+    # entity word's (small) loss, as a weighted mean of the two.
+    logits = torch.tensor([[[0.0, 2.0, 0.0, 0.0, 0.0], [0.0, 4.0, 0.0, 0.0, 0.0]]])
+    labels = torch.tensor([[0, 1]])
+    per_word = torch.nn.functional.cross_entropy(logits[0], labels[0], reduction="none")
+    assert float(loss_fn(logits, labels)) == pytest.approx(float(per_word.mean()))
+    weighted = float(loss_fn(logits, labels, weights))
+    assert weighted == pytest.approx(float((per_word[0] + 3 * per_word[1]) / 4))
