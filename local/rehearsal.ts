@@ -71,12 +71,12 @@ export const createRehearsalRun = async (
 };
 
 /** The input of an execution that enters the poll loop for this run (statemachines/train-pipeline.asl.yml, ContinueAsNew). */
-export const pollLoopInput = (run: RehearsalRun, pollSeconds = 10): unknown => ({
+export const pollLoopInput = (run: RehearsalRun, pollSeconds = 10, options: { budgetUsd?: number; textractPagesBilled?: number } = {}): unknown => ({
   continuation: {
-    config: { runId: run.runId, pollSeconds, training: { jobName: run.jobName, checkpointS3Uri: run.checkpointS3Uri } },
+    config: { runId: run.runId, pollSeconds, budgetUsd: options.budgetUsd ?? null, training: { jobName: run.jobName, checkpointS3Uri: run.checkpointS3Uri } },
     // What Preflight returned; the loop only hands it on (a capacity fallback would create its job from it).
     preflight: { image: 'rehearsal', plan: [] },
-    dataset: { fingerprint: 'rehearsal' },
+    dataset: { fingerprint: 'rehearsal', textractPagesBilled: options.textractPagesBilled ?? 0 },
     polling: { pollCount: 0, executions: [run.runId], waitSeconds: pollSeconds },
   },
 });

@@ -1,5 +1,7 @@
 /** FinalizeRun: the finished training job -> terminal run record (metrics, artifact, cost or reason). */
 import { sageMakerClient } from '../../src/aws/sagemaker-client';
+import { readDeploymentSettings } from '../../src/config/run-config';
+import { priceTable } from '../../src/cost/prices';
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreFromEnv } from '../../src/lambda/run-store';
 import { finalizeRun } from '../../src/pipeline/finalize';
@@ -8,5 +10,5 @@ import { finalizeRunEventSchema } from '../../src/contracts/step-events';
 const store = runStoreFromEnv();
 
 export const handler = defineHandler('FinalizeRun', finalizeRunEventSchema, (event) =>
-  finalizeRun({ sagemaker: sageMakerClient(), store, now: () => new Date() }, event),
+  finalizeRun({ sagemaker: sageMakerClient(), store, now: () => new Date(), prices: priceTable(readDeploymentSettings().DOCTRAIN_PRICES) }, event),
 );

@@ -16,18 +16,6 @@ import { executionInputSchema } from '../contracts/execution-input';
 import type { RunConfig } from '../contracts/step-events';
 import { buildInstancePlan, parseInstancePlanText, stoppingConditionFor } from './instance-plan';
 
-/** On-demand USD/hour in us-east-1 (2026 list prices); used for the cost estimate only. */
-export const ON_DEMAND_PRICE_PER_HOUR: Readonly<Record<string, number>> = {
-  'ml.g5.xlarge': 1.408,
-  'ml.g5.2xlarge': 1.515,
-  'ml.g5.4xlarge': 2.03,
-  'ml.g5.8xlarge': 3.06,
-  'ml.g5.12xlarge': 7.09,
-  'ml.g5.16xlarge': 6.12,
-  'ml.g5.24xlarge': 10.18,
-  'ml.g5.48xlarge': 20.36,
-};
-
 export const readDeploymentSettings = (env: NodeJS.ProcessEnv = process.env): DeploymentSettings =>
   parseOrThrow(deploymentSettingsSchema, env, 'deployment settings (function environment)');
 
@@ -127,5 +115,6 @@ export const resolveRunConfig = (
       createRetries: 0,
     },
     pollSeconds: input.pollSeconds ?? settings.DOCTRAIN_POLL_SECONDS,
+    budgetUsd: input.budgetUsd === undefined ? (settings.DOCTRAIN_BUDGET_USD ?? null) : input.budgetUsd,
   };
 };

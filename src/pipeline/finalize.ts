@@ -1,34 +1,15 @@
 /**
  * FinalizeRun: read the finished training job once and turn it into the run's terminal record:
- * metrics, model artifact, billable time, spot savings and a cost estimate, or the failure reason.
+ * metrics, model artifact, billable time, spot savings and the run's final cost ledger (src/cost/ledger.ts),
+ * or the failure reason. A job the poll loop stopped for its budget ends BUDGET_EXCEEDED.
  */
 import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { ON_DEMAND_PRICE_PER_HOUR } from '../config/run-config';
 import * as z from 'zod';
 import { attemptRecordSchema } from '../contracts/training-config';
 import type { FinalizeRunEvent, RunOutcome } from '../contracts/step-events';
+import { costLedger, costLedgerSchema, earlierJobs, jobUsage, type CostLedger } from '../cost/ledger';
+import type { PriceTable } from '../cost/prices';
 import type { RunStore } from '../status/run-store';
-
-export interface TrainingCost {
-  billableSeconds: number;
-  trainingSeconds: number;
-  spotSavingsPercent: number;
-  costEstimateUsd: number;
-}
-
-/** Managed spot bills BillableTimeInSeconds at the on-demand rate; savings are the unbilled share. */
-export const trainingCost = (job: DescribeTrainingJobResponse): TrainingCost => {
-  const trainingSeconds = job.TrainingTimeInSeconds ?? 0;
-  const billableSeconds = job.BillableTimeInSeconds ?? trainingSeconds;
-  const pricePerHour = ON_DEMAND_PRICE_PER_HOUR[job.ResourceConfig?.InstanceType ?? ''] ?? 0;
-  const instances = job.ResourceConfig?.InstanceCount ?? 1;
-  return {
-    billableSeconds,
-    trainingSeconds,
-    spotSavingsPercent: trainingSeconds > 0 ? Math.round((1 - billableSeconds / trainingSeconds) * 1000) / 10 : 0,
-    costEstimateUsd: Math.round((billableSeconds / 3600) * pricePerHour * instances * 10000) / 10000,
-  };
-};
 
 export const finalMetrics = (job: DescribeTrainingJobResponse): Record<string, number> =>
   Object.fromEntries(
@@ -38,7 +19,7 @@ export const finalMetrics = (job: DescribeTrainingJobResponse): Record<string, n
   );
 
 export const finalizeRun = async (
-  deps: { sagemaker: SageMakerClient; store: RunStore; now: () => Date },
+  deps: { sagemaker: SageMakerClient; store: RunStore; now: () => Date; prices: PriceTable },
   params: FinalizeRunEvent,
 ): Promise<RunOutcome> => {
   const job = await deps.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: params.trainingJobName }));
@@ -47,21 +28,37 @@ export const finalizeRun = async (
   // The run record, read once: a stop request on it (doctrain stop) and its attempts.
   const run = await deps.store.getRun(params.runId);
   const stopped = trainingJobStatus === 'Stopped' && run?.['stopRequested'] !== undefined;
+  // The poll loop's last ledger: Textract pages, polls, the budget and whether the loop stopped the job for it.
+  const polled = costLedgerSchema.safeParse(run?.['cost']);
+  const lastPoll: CostLedger | undefined = polled.success ? polled.data : undefined;
+  const overBudget = trainingJobStatus === 'Stopped' && !stopped && lastPoll?.budgetExceeded === true;
+  const cost = costLedger(
+    {
+      jobs: [...earlierJobs(run?.['attempts'], params.trainingJobName), jobUsage({ ...job, TrainingJobName: params.trainingJobName }, deps.now())],
+      textractPages: lastPoll?.textract.pages ?? 0,
+      polls: lastPoll?.orchestration.polls ?? 0,
+      budgetUsd: lastPoll?.budgetUsd ?? null,
+      at: deps.now().toISOString(),
+    },
+    deps.prices,
+  );
+  const jobCost = cost.training.at(-1);
   const metrics = finalMetrics(job);
   const modelArtifactUri = job.ModelArtifacts?.S3ModelArtifacts;
   const failureReason = completed
     ? undefined
     : stopped
       ? `Training job ${params.trainingJobName} stopped on request`
-      : (job.FailureReason ?? `Training job ${params.trainingJobName} ended ${trainingJobStatus}`);
+      : overBudget
+        ? `Training job ${params.trainingJobName} stopped: the projected cost $${(lastPoll.projectedUsd ?? lastPoll.totalUsd).toFixed(4)} passed the run's budget of $${(lastPoll.budgetUsd ?? 0).toFixed(2)} (final cost $${cost.totalUsd.toFixed(4)})`
+        : (job.FailureReason ?? `Training job ${params.trainingJobName} ended ${trainingJobStatus}`);
   const outcome: RunOutcome = {
-    status: completed ? 'COMPLETED' : stopped ? 'STOPPED' : 'FAILED',
+    status: completed ? 'COMPLETED' : stopped ? 'STOPPED' : overBudget ? 'BUDGET_EXCEEDED' : 'FAILED',
     trainingJobStatus,
     metrics,
     ...(failureReason === undefined ? {} : { failureReason }),
     ...(completed && modelArtifactUri !== undefined ? { modelArtifactUri } : {}),
   };
-  const cost = trainingCost(job);
   // The run's attempts (src/training/attempts.ts): the last one, this job, gets its final status and time.
   const recorded = z.array(attemptRecordSchema).safeParse(run?.['attempts']);
   const attempts = recorded.success
@@ -70,8 +67,8 @@ export const finalizeRun = async (
           ? {
               ...attempt,
               status: attemptRecordSchema.shape.status.catch(attempt.status).parse(trainingJobStatus),
-              billableSeconds: cost.billableSeconds,
-              trainingSeconds: cost.trainingSeconds,
+              billableSeconds: jobCost?.billableSeconds ?? 0,
+              trainingSeconds: jobCost?.trainingSeconds ?? 0,
               ...(failureReason === undefined ? {} : { failureReason }),
             }
           : attempt,
@@ -89,8 +86,12 @@ export const finalizeRun = async (
       spot: job.EnableManagedSpotTraining ?? false,
       metrics,
       modelArtifactUri: outcome.modelArtifactUri,
-      failure: failureReason === undefined || stopped ? undefined : { error: 'TrainingJobFailed', message: failureReason },
-      ...cost,
+      failure:
+        failureReason === undefined || stopped ? undefined : { error: overBudget ? 'BudgetExceeded' : 'TrainingJobFailed', message: failureReason },
+      billableSeconds: jobCost?.billableSeconds,
+      trainingSeconds: jobCost?.trainingSeconds,
+      spotSavingsPercent: jobCost?.spotSavingsPercent,
+      cost,
       attempts,
     },
     detail: { trainingJobStatus, ...(failureReason === undefined ? {} : { failureReason }) },

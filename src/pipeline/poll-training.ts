@@ -9,12 +9,16 @@
  *  - the checkpoint watchdog: while Training, the newest object under the checkpoint URI must be younger
  *    than checkpointStaleFactor x checkpointIntervalSeconds;
  *  - a stop request on the run record (`doctrain stop`);
+ *  - the cost ledger so far (src/cost/ledger.ts) on the run record, and whether the projected cost passed
+ *    the run's budget (the loop then stops the job; FinalizeRun records BUDGET_EXCEEDED);
  *  - the next wait (adaptive) and whether this execution must continue as new (history budget).
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ThrottlingError } from '../contracts/errors';
 import { nextPollSeconds, pollsPerExecution, type PollSchedule } from '../polling/schedule';
+import { earlierJobs, jobUsage, projectedLedger, type CostLedger } from '../cost/ledger';
+import type { PriceTable } from '../cost/prices';
 import type { PollResult, PollTrainingEvent } from '../contracts/step-events';
 import type { RunStore } from '../status/run-store';
 import { finalMetrics } from './finalize';
@@ -25,6 +29,7 @@ export interface PollSettings extends PollSchedule {
   loopHistoryBudget: number;
   checkpointIntervalSeconds: number;
   checkpointStaleFactor: number;
+  prices: PriceTable;
 }
 
 export interface CheckpointWarning {
@@ -105,6 +110,41 @@ export const checkpointWarning = (
   };
 };
 
+/**
+ * Polls so far in the run's chain of executions: each earlier execution continued as new after
+ * pollsPerExecution polls (an estimate: a failed hand-over polls a little longer), plus this one's.
+ */
+const runPolls = (settings: PollSettings, polling: PollParams['polling'], pollCount: number): number =>
+  (polling.executions.length - 1) * pollsPerExecution(settings.loopHistoryBudget) + pollCount;
+
+/** The ledger at this poll: earlier attempts, this job so far, Textract, the loop; projected to the next poll. */
+const pollLedger = (
+  settings: PollSettings,
+  params: PollParams,
+  job: DescribeTrainingJobResponse,
+  attempts: unknown,
+  at: { now: Date; elapsedSeconds: number; pollCount: number },
+): CostLedger => {
+  const running = jobUsage({ ...job, TrainingJobName: job.TrainingJobName ?? params.trainingJobName }, at.now);
+  return projectedLedger(
+    {
+      jobs: earlierJobs(attempts, params.trainingJobName),
+      running,
+      // The wait the loop would take next (not the short one of a stop in progress): both it and the
+      // cost so far only grow, so a run once over its budget stays over it.
+      horizonSeconds: TERMINAL_JOB_STATUSES.has(job.TrainingJobStatus ?? '') ? 0 : nextPollSeconds({ pollSeconds: params.pollSeconds, maxPollSeconds: settings.maxPollSeconds }, at.elapsedSeconds),
+      textractPages: params.textractPagesBilled,
+      polls: runPolls(settings, params.polling, at.pollCount),
+      budgetUsd: params.budgetUsd,
+      at: at.now.toISOString(),
+    },
+    settings.prices,
+  );
+};
+
+const budgetMessage = (ledger: CostLedger): string =>
+  `projected cost $${(ledger.projectedUsd ?? ledger.totalUsd).toFixed(4)} (spent $${ledger.totalUsd.toFixed(4)}) passes the budget of $${(ledger.budgetUsd ?? 0).toFixed(2)}: stopping the training job`;
+
 const describeJob = async (sagemaker: SageMakerClient, name: string): Promise<DescribeTrainingJobResponse> => {
   try {
     return await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
@@ -144,8 +184,17 @@ export const pollTraining = async (
   }
 
   const transitions = job.SecondaryStatusTransitions ?? [];
+  const pollCount = params.polling.pollCount + 1;
+  // The run record, read before the write: the stop request and the earlier attempts (for the ledger).
+  // A failed read is a missed poll of the record, never a failed step.
+  const run = await deps.store.getRun(params.runId).catch((error: unknown) => {
+    deps.onProgressError?.(error);
+    return undefined;
+  });
+  const stopRequestedOnRecord = run?.['stopRequested'] !== undefined;
+  const ledger = pollLedger(deps.settings, params, job, run?.['attempts'], { now, elapsedSeconds, pollCount });
+  const overBudget = ledger.budgetExceeded && !terminal;
   let progressRecorded = true;
-  let stopRequestedOnRecord = false;
   try {
     await deps.store.recordStatus({
       runId: params.runId,
@@ -166,22 +215,21 @@ export const pollTraining = async (
         },
         checkpointWarning: warning ?? null,
         executions: params.polling.executions,
+        cost: ledger,
       },
-      // One event per secondary-status transition, plus one per watchdog finding of that period.
-      progressKey: `${String(transitions.length).padStart(3, '0')}-${secondary}${warning === undefined ? '' : '-checkpoint-stale'}`,
+      // One event per secondary-status transition, plus one per watchdog finding and one for a budget stop of that period.
+      progressKey: `${String(transitions.length).padStart(3, '0')}-${secondary}${warning === undefined ? '' : '-checkpoint-stale'}${overBudget ? '-budget-exceeded' : ''}`,
       detail: {
         secondaryStatus: secondary,
-        message: warning?.message ?? transitions.at(-1)?.StatusMessage,
+        message: overBudget ? budgetMessage(ledger) : (warning?.message ?? transitions.at(-1)?.StatusMessage),
       },
     });
-    stopRequestedOnRecord = (await deps.store.getRun(params.runId))?.['stopRequested'] !== undefined;
   } catch (error) {
     progressRecorded = false;
     deps.onProgressError?.(error);
   }
 
-  const stopping = status === 'Stopping' || stopRequestedOnRecord;
-  const pollCount = params.polling.pollCount + 1;
+  const stopping = status === 'Stopping' || stopRequestedOnRecord || overBudget;
   const continueAsNew = !terminal && pollCount >= pollsPerExecution(deps.settings.loopHistoryBudget);
   const nextExecutionName = continueAsNew ? continuationName(params.polling.executions) : undefined;
   return {
@@ -197,6 +245,7 @@ export const pollTraining = async (
     elapsedSeconds,
     waitSeconds: nextPollSeconds({ pollSeconds: params.pollSeconds, maxPollSeconds: deps.settings.maxPollSeconds }, elapsedSeconds, { stopping }),
     stopRequested: stopRequestedOnRecord && status === 'InProgress',
+    budgetExceeded: overBudget && status === 'InProgress',
     progressRecorded,
     checkpointStale: warning !== undefined,
     continueAsNew,
