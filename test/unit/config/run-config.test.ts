@@ -126,7 +126,21 @@ describe('resolveRunConfig', () => {
         createRetries: 0,
       },
       pollSeconds: 60,
+      budgetUsd: null,
     });
+  });
+
+  it('takes the budget from the input, else the stage; an input null removes the stage budget', () => {
+    // Prepare
+    const stage = settings({ DOCTRAIN_BUDGET_USD: '25' });
+    // Act
+    const fromStage = resolveRunConfig(stage, {}, 'run-a').budgetUsd;
+    const fromInput = resolveRunConfig(stage, { budgetUsd: 4.5 }, 'run-b').budgetUsd;
+    const removed = resolveRunConfig(stage, { budgetUsd: null }, 'run-c').budgetUsd;
+    const none = resolveRunConfig(settings({ DOCTRAIN_BUDGET_USD: '' }), {}, 'run-d').budgetUsd;
+    // Assess
+    expect([fromStage, fromInput, removed, none]).toEqual([25, 4.5, null, null]);
+    expect(() => resolveRunConfig(stage, { budgetUsd: 0 }, 'run-e')).toThrow(/budgetUsd/);
   });
 
   it('treats a null input (a schedule with no input) like an empty one', () => {
