@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sageMakerClient } from '../../src/aws/clients';
 import { costLedgerSchema } from '../../src/cost/ledger';
 import { DEFAULT_PRICE_TABLE } from '../../src/cost/prices';
-import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
-import { createRehearsalRun, fakeTrainer, pollLoopInput } from '../../local/rehearsal';
+import type { LocalPipeline } from '../../local/pipeline';
+import { createRehearsalRun, pollLoopInput, startRehearsalPipeline } from '../../local/rehearsal';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const TIME_SCALE = 20_000;
@@ -24,14 +24,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'doctrain-budget-'));
-  pipeline = await startLocalPipeline({
-    root,
-    dataDir,
-    stage: 'local',
-    waitMs: 25,
-    retryTimeScale: 0.01,
-    sagemaker: { runner: 'process', trainer: fakeTrainer(root), timeScale: TIME_SCALE, checkpointSyncSeconds: 0.2 },
-  });
+  pipeline = await startRehearsalPipeline(root, dataDir, TIME_SCALE);
   // One fake epoch (0.6 real s) is 12,000 job s: no checkpoint warnings in the way.
   Object.assign(process.env, { DOCTRAIN_CHECKPOINT_INTERVAL_SECONDS: '20000' });
 }, 60_000);
