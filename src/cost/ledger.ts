@@ -17,7 +17,7 @@
  * The budget rule (a documented simplification of "projected cost"): at each poll the projection is the
  * cost so far plus the current job's rate for the wait until the next poll; when it exceeds the budget
  * the loop stops the job now, so the run's spend never passes the budget by more than what accrues while
- * the job stops. Both parts only grow, so once exceeded a run stays exceeded.
+ * the job stops. The decision is recorded on the run (`budgetStop`) and kept from then on.
  */
 import type { DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
 import * as z from 'zod';
@@ -64,6 +64,14 @@ export const costLedgerSchema = z.strictObject({
   budgetExceeded: z.boolean(),
 });
 export type CostLedger = z.infer<typeof costLedgerSchema>;
+
+/**
+ * `budgetStop` on the run record: written once, by the poll that decided to stop the job for the budget.
+ * The decision is kept here, not re-derived from later ledgers: once the job stops, the projection
+ * (horizon 0 for an ended job) may fall back under the budget, and the run must still end BUDGET_EXCEEDED.
+ */
+export const budgetStopSchema = z.strictObject({ at: z.string().min(1), projectedUsd: usd, spentUsd: usd, budgetUsd: usd });
+export type BudgetStop = z.infer<typeof budgetStopSchema>;
 
 /** What the ledger needs of one training job (DescribeTrainingJob's fields, or an attempt on the run record). */
 export interface JobUsage {

@@ -7,7 +7,7 @@ import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type Sage
 import * as z from 'zod';
 import { attemptRecordSchema } from '../contracts/training-config';
 import type { FinalizeRunEvent, RunOutcome } from '../contracts/step-events';
-import { costLedger, costLedgerSchema, earlierJobs, jobUsage, type CostLedger } from '../cost/ledger';
+import { budgetStopSchema, costLedger, costLedgerSchema, earlierJobs, jobUsage, type CostLedger } from '../cost/ledger';
 import type { PriceTable } from '../cost/prices';
 import type { RunStore } from '../status/run-store';
 
@@ -28,10 +28,12 @@ export const finalizeRun = async (
   // The run record, read once: a stop request on it (doctrain stop) and its attempts.
   const run = await deps.store.getRun(params.runId);
   const stopped = trainingJobStatus === 'Stopped' && run?.['stopRequested'] !== undefined;
-  // The poll loop's last ledger: Textract pages, polls, the budget and whether the loop stopped the job for it.
+  // The poll loop's last ledger (Textract pages, polls, the budget) and its budget stop, if it decided one.
   const polled = costLedgerSchema.safeParse(run?.['cost']);
   const lastPoll: CostLedger | undefined = polled.success ? polled.data : undefined;
-  const overBudget = trainingJobStatus === 'Stopped' && !stopped && lastPoll?.budgetExceeded === true;
+  const decided = budgetStopSchema.safeParse(run?.['budgetStop']);
+  const budgetStop = decided.success ? decided.data : undefined;
+  const overBudget = trainingJobStatus === 'Stopped' && !stopped && budgetStop !== undefined;
   const cost = costLedger(
     {
       jobs: [...earlierJobs(run?.['attempts'], params.trainingJobName), jobUsage({ ...job, TrainingJobName: params.trainingJobName }, deps.now())],
@@ -50,7 +52,7 @@ export const finalizeRun = async (
     : stopped
       ? `Training job ${params.trainingJobName} stopped on request`
       : overBudget
-        ? `Training job ${params.trainingJobName} stopped: the projected cost $${(lastPoll.projectedUsd ?? lastPoll.totalUsd).toFixed(4)} passed the run's budget of $${(lastPoll.budgetUsd ?? 0).toFixed(2)} (final cost $${cost.totalUsd.toFixed(4)})`
+        ? `Training job ${params.trainingJobName} stopped: the projected cost $${budgetStop.projectedUsd.toFixed(4)} passed the run's budget of $${budgetStop.budgetUsd.toFixed(2)} (final cost $${cost.totalUsd.toFixed(4)})`
         : (job.FailureReason ?? `Training job ${params.trainingJobName} ended ${trainingJobStatus}`);
   const outcome: RunOutcome = {
     status: completed ? 'COMPLETED' : stopped ? 'STOPPED' : overBudget ? 'BUDGET_EXCEEDED' : 'FAILED',

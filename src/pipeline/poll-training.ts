@@ -17,7 +17,7 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ThrottlingError } from '../contracts/errors';
 import { nextPollSeconds, pollsPerExecution, type PollSchedule } from '../polling/schedule';
-import { earlierJobs, jobUsage, projectedLedger, type CostLedger } from '../cost/ledger';
+import { budgetStopSchema, earlierJobs, jobUsage, projectedLedger, type BudgetStop, type CostLedger } from '../cost/ledger';
 import type { PriceTable } from '../cost/prices';
 import type { PollResult, PollTrainingEvent } from '../contracts/step-events';
 import type { RunStore } from '../status/run-store';
@@ -142,8 +142,8 @@ const pollLedger = (
   );
 };
 
-const budgetMessage = (ledger: CostLedger): string =>
-  `projected cost $${(ledger.projectedUsd ?? ledger.totalUsd).toFixed(4)} (spent $${ledger.totalUsd.toFixed(4)}) passes the budget of $${(ledger.budgetUsd ?? 0).toFixed(2)}: stopping the training job`;
+const budgetMessage = (stop: BudgetStop): string =>
+  `projected cost $${stop.projectedUsd.toFixed(4)} (spent $${stop.spentUsd.toFixed(4)}) passes the budget of $${stop.budgetUsd.toFixed(2)}: stopping the training job`;
 
 const describeJob = async (sagemaker: SageMakerClient, name: string): Promise<DescribeTrainingJobResponse> => {
   try {
@@ -193,7 +193,13 @@ export const pollTraining = async (
   });
   const stopRequestedOnRecord = run?.['stopRequested'] !== undefined;
   const ledger = pollLedger(deps.settings, params, job, run?.['attempts'], { now, elapsedSeconds, pollCount });
-  const overBudget = ledger.budgetExceeded && !terminal;
+  // A budget stop, once decided, holds (the record keeps it) until the job has ended.
+  const decided = budgetStopSchema.safeParse(run?.['budgetStop']);
+  const overBudget = (decided.success || ledger.budgetExceeded) && !terminal;
+  const budgetStop: BudgetStop | undefined =
+    overBudget && !decided.success
+      ? { at: now.toISOString(), projectedUsd: ledger.projectedUsd ?? ledger.totalUsd, spentUsd: ledger.totalUsd, budgetUsd: ledger.budgetUsd ?? 0 }
+      : undefined;
   let progressRecorded = true;
   try {
     await deps.store.recordStatus({
@@ -216,12 +222,13 @@ export const pollTraining = async (
         checkpointWarning: warning ?? null,
         executions: params.polling.executions,
         cost: ledger,
+        budgetStop,
       },
       // One event per secondary-status transition, plus one per watchdog finding and one for a budget stop of that period.
-      progressKey: `${String(transitions.length).padStart(3, '0')}-${secondary}${warning === undefined ? '' : '-checkpoint-stale'}${overBudget ? '-budget-exceeded' : ''}`,
+      progressKey: `${String(transitions.length).padStart(3, '0')}-${secondary}${warning === undefined ? '' : '-checkpoint-stale'}${budgetStop === undefined ? '' : '-budget-exceeded'}`,
       detail: {
         secondaryStatus: secondary,
-        message: overBudget ? budgetMessage(ledger) : (warning?.message ?? transitions.at(-1)?.StatusMessage),
+        message: budgetStop !== undefined ? budgetMessage(budgetStop) : (warning?.message ?? transitions.at(-1)?.StatusMessage),
       },
     });
   } catch (error) {

@@ -54,7 +54,10 @@ describe('budget stop on the local runtime', () => {
     const { record, events } = await pipeline.runRecord(run.runId);
     expect(record?.status).toBe('BUDGET_EXCEEDED');
     expect(record?.['failure']).toMatchObject({ error: 'BudgetExceeded', message: expect.stringContaining('budget of $10.00') as string });
-    const stopEvent = events.find((event) => event.progressKey?.endsWith('-budget-exceeded') === true);
+    const stopEvents = events.filter((event) => event.progressKey?.endsWith('-budget-exceeded') === true);
+    expect(stopEvents).toHaveLength(1);
+    const stopEvent = stopEvents[0];
+    expect(record?.['budgetStop']).toMatchObject({ budgetUsd });
     const decision = /^projected cost \$(\d+\.\d{4}) \(spent \$(\d+\.\d{4})\) passes the budget of \$10\.00/.exec(String(stopEvent?.detail?.['message']));
     expect(decision, String(stopEvent?.detail?.['message'])).not.toBeNull();
     // The rule: stopped at a poll whose projection passed the budget. (That the spend was still within it

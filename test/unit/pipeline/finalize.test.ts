@@ -141,16 +141,22 @@ describe('finalizeRun', () => {
     expect(cost.totalUsd).toBeCloseTo(cost.trainingUsd + 0.06 + cost.orchestration.usd, 6);
   });
 
+  /** What the poll that decided the budget stop wrote on the run record. */
+  const budgetStop = { at: '2026-03-14T09:50:00Z', projectedUsd: 0.62, spentUsd: 0.45, budgetUsd: 0.5 };
+
   it('records BUDGET_EXCEEDED for a job the poll loop stopped over budget, and STOPPED for a stop request', async () => {
-    // Prepare
+    // Prepare: the last poll (job Stopped, nothing more to project) was back under the budget: the decision still holds.
     sagemaker.on(DescribeTrainingJobCommand).resolves(job({ TrainingJobStatus: 'Stopped', FailureReason: undefined }));
-    const overBudget = deps({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true) });
-    const requested = deps({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true), stopRequested: { at: '2026-03-14T09:58:00Z', by: 'me' } });
+    const overBudget = deps({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, false), budgetStop });
+    const requested = deps({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true), budgetStop, stopRequested: { at: '2026-03-14T09:58:00Z', by: 'me' } });
+    const noDecision = deps({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true) });
     // Act
     const budget = await finalizeRun(overBudget.deps, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1' });
     const stopped = await finalizeRun(requested.deps, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1' });
+    const other = await finalizeRun(noDecision.deps, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1' });
     // Assess
-    expect(budget).toMatchObject({ status: 'BUDGET_EXCEEDED', failureReason: expect.stringContaining('passed the run\'s budget of $0.50') as string });
+    expect(budget).toMatchObject({ status: 'BUDGET_EXCEEDED', failureReason: expect.stringContaining('projected cost $0.6200 passed the run\'s budget of $0.50') as string });
+    expect(other.status).toBe('FAILED');
     expect(overBudget.changes[0]).toMatchObject({ status: 'BUDGET_EXCEEDED', attributes: { failure: { error: 'BudgetExceeded' }, cost: { budgetUsd: 0.5, stage: 'final' } } });
     expect(stopped.status).toBe('STOPPED');
   });
@@ -158,7 +164,7 @@ describe('finalizeRun', () => {
   it('records COMPLETED for a job that completed even though the loop had asked it to stop for the budget', async () => {
     // Prepare
     sagemaker.on(DescribeTrainingJobCommand).resolves(job());
-    const { deps: d } = deps({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true) });
+    const { deps: d } = deps({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true), budgetStop });
     // Act
     const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1' });
     // Assess
