@@ -9,6 +9,7 @@ import path from 'node:path';
 import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { s3Client, sageMakerClient } from '../src/aws/clients';
 import { putBody } from '../src/aws/s3-objects';
+import { DEFAULT_PRICE_TABLE } from '../src/cost/prices';
 import { startLocalPipeline, type LocalPipeline } from './pipeline';
 
 const DAY = 86_400;
@@ -84,7 +85,13 @@ export const createRehearsalRun = async (
 /** The input of an execution that enters the poll loop for this run (statemachines/train-pipeline.asl.yml, ContinueAsNew). */
 export const pollLoopInput = (run: RehearsalRun, pollSeconds = 10, options: { budgetUsd?: number; textractPagesBilled?: number } = {}): unknown => ({
   continuation: {
-    config: { runId: run.runId, pollSeconds, budgetUsd: options.budgetUsd ?? null, training: { jobName: run.jobName, checkpointS3Uri: run.checkpointS3Uri } },
+    config: {
+      runId: run.runId,
+      pollSeconds,
+      budgetUsd: options.budgetUsd ?? null,
+      prices: DEFAULT_PRICE_TABLE,
+      training: { jobName: run.jobName, checkpointS3Uri: run.checkpointS3Uri },
+    },
     // What Preflight returned; the loop only hands it on (a capacity fallback would create its job from it).
     preflight: { image: 'rehearsal', plan: [] },
     dataset: { fingerprint: 'rehearsal', textractPagesBilled: options.textractPagesBilled ?? 0 },

@@ -1,7 +1,5 @@
 /** FinalizeRun: the finished training job -> terminal run record (metrics, artifact, cost or reason). */
 import { sageMakerClient } from '../../src/aws/sagemaker-client';
-import { readDeploymentSettings } from '../../src/config/run-config';
-import { priceTable } from '../../src/cost/prices';
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreFromEnv } from '../../src/lambda/run-store';
 import { finalizeRun } from '../../src/pipeline/finalize';
@@ -10,5 +8,5 @@ import { finalizeRunEventSchema } from '../../src/contracts/step-events';
 const store = runStoreFromEnv();
 
 export const handler = defineHandler('FinalizeRun', finalizeRunEventSchema, (event) =>
-  finalizeRun({ sagemaker: sageMakerClient(), store, now: () => new Date(), prices: priceTable(readDeploymentSettings().DOCTRAIN_PRICES) }, event),
+  finalizeRun({ sagemaker: sageMakerClient(), store, now: () => new Date() }, event),
 );

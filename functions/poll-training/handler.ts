@@ -4,7 +4,6 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { s3Client } from '../../src/aws/s3-client';
 import { sageMakerClient } from '../../src/aws/sagemaker-client';
 import { readDeploymentSettings } from '../../src/config/run-config';
-import { priceTable } from '../../src/cost/prices';
 import { pollTrainingEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreFromEnv } from '../../src/lambda/run-store';
@@ -28,7 +27,6 @@ export const handler = defineHandler('PollTraining', pollTrainingEventSchema, as
         loopHistoryBudget: settings.DOCTRAIN_LOOP_HISTORY_BUDGET,
         checkpointIntervalSeconds: settings.DOCTRAIN_CHECKPOINT_INTERVAL_SECONDS,
         checkpointStaleFactor: settings.DOCTRAIN_CHECKPOINT_STALE_FACTOR,
-        prices: priceTable(settings.DOCTRAIN_PRICES),
       },
       onCheckpointStale: (warning) => {
         const { message, ...figures } = warning;

@@ -15,6 +15,7 @@ import { deploymentSettingsSchema, type DeploymentSettings } from '../contracts/
 import { executionInputSchema } from '../contracts/execution-input';
 import type { RunConfig } from '../contracts/step-events';
 import { buildInstancePlan, parseInstancePlanText, stoppingConditionFor } from './instance-plan';
+import { priceTable } from '../cost/prices';
 
 export const readDeploymentSettings = (env: NodeJS.ProcessEnv = process.env): DeploymentSettings =>
   parseOrThrow(deploymentSettingsSchema, env, 'deployment settings (function environment)');
@@ -116,5 +117,6 @@ export const resolveRunConfig = (
     },
     pollSeconds: input.pollSeconds ?? settings.DOCTRAIN_POLL_SECONDS,
     budgetUsd: input.budgetUsd === undefined ? (settings.DOCTRAIN_BUDGET_USD ?? null) : input.budgetUsd,
+    prices: priceTable(settings.DOCTRAIN_PRICES),
   };
 };

@@ -11,6 +11,7 @@ import { RUN_STATUSES } from '../status/run-status';
 import { textractTpsSchema } from './textract-tps';
 import { instancePlanSchema } from '../config/instance-plan';
 import { trainingConfigSchema } from './training-config';
+import { priceTableSchema } from '../cost/prices';
 
 const bucketSchema = z.string().min(3);
 const idSchema = z.string().min(1);
@@ -55,6 +56,8 @@ export const runConfigSchema = z.strictObject({
   pollSeconds: z.number().int().min(1),
   /** The run's cost budget in USD, or null: none (src/cost/ledger.ts; the poll loop stops the job past it). */
   budgetUsd: z.number().positive().nullable(),
+  /** The price table the run's cost ledger bills with, fixed for the run when it starts (the prices setting over the defaults). */
+  prices: priceTableSchema,
 });
 export type RunConfig = z.infer<typeof runConfigSchema>;
 
@@ -206,6 +209,8 @@ export const finalizeRunEventSchema = z.strictObject({
    * strict, so dropping it would reject the packaged state machine's event (statemachines/ owns that).
    */
   datasetFingerprint: z.string().optional(),
+  /** The run's price table (config.prices), for the final cost ledger. */
+  prices: priceTableSchema,
 });
 export type FinalizeRunEvent = z.infer<typeof finalizeRunEventSchema>;
 
@@ -301,6 +306,8 @@ export const pollTrainingEventSchema = z.strictObject({
   budgetUsd: z.number().positive().nullable(),
   /** Pages Textract billed for the run's dataset (BuildDataset's textractPagesBilled), for the cost ledger. */
   textractPagesBilled: count,
+  /** The run's price table (config.prices). */
+  prices: priceTableSchema,
 });
 export type PollTrainingEvent = z.infer<typeof pollTrainingEventSchema>;
 

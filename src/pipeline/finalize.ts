@@ -8,7 +8,6 @@ import * as z from 'zod';
 import { attemptRecordSchema } from '../contracts/training-config';
 import type { FinalizeRunEvent, RunOutcome } from '../contracts/step-events';
 import { budgetStopSchema, costLedger, costLedgerSchema, earlierJobs, jobUsage, type CostLedger } from '../cost/ledger';
-import type { PriceTable } from '../cost/prices';
 import type { RunStore } from '../status/run-store';
 
 export const finalMetrics = (job: DescribeTrainingJobResponse): Record<string, number> =>
@@ -19,7 +18,7 @@ export const finalMetrics = (job: DescribeTrainingJobResponse): Record<string, n
   );
 
 export const finalizeRun = async (
-  deps: { sagemaker: SageMakerClient; store: RunStore; now: () => Date; prices: PriceTable },
+  deps: { sagemaker: SageMakerClient; store: RunStore; now: () => Date },
   params: FinalizeRunEvent,
 ): Promise<RunOutcome> => {
   const job = await deps.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: params.trainingJobName }));
@@ -42,7 +41,7 @@ export const finalizeRun = async (
       budgetUsd: lastPoll?.budgetUsd ?? null,
       at: deps.now().toISOString(),
     },
-    deps.prices,
+    params.prices,
   );
   const jobCost = cost.training.at(-1);
   const metrics = finalMetrics(job);

@@ -18,7 +18,6 @@ import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type Sage
 import { ThrottlingError } from '../contracts/errors';
 import { nextPollSeconds, pollsPerExecution, type PollSchedule } from '../polling/schedule';
 import { budgetStopSchema, earlierJobs, jobUsage, projectedLedger, type BudgetStop, type CostLedger } from '../cost/ledger';
-import type { PriceTable } from '../cost/prices';
 import type { PollResult, PollTrainingEvent } from '../contracts/step-events';
 import type { RunStore } from '../status/run-store';
 import { finalMetrics } from './finalize';
@@ -29,7 +28,6 @@ export interface PollSettings extends PollSchedule {
   loopHistoryBudget: number;
   checkpointIntervalSeconds: number;
   checkpointStaleFactor: number;
-  prices: PriceTable;
 }
 
 export interface CheckpointWarning {
@@ -138,7 +136,7 @@ const pollLedger = (
       budgetUsd: params.budgetUsd,
       at: at.now.toISOString(),
     },
-    settings.prices,
+    params.prices,
   );
 };
 

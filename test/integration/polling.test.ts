@@ -16,9 +16,9 @@ import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDocumentClient, sageMakerClient } from '../../src/aws/clients';
 import { HISTORY_EVENT_LIMIT } from '../../src/polling/schedule';
-import type { LocalPipeline } from '../../local/pipeline';
+import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import type { ExecutionOutcome } from '../../local/stepfunctions';
-import { createRehearsalRun, pollLoopInput, startRehearsalPipeline, type RehearsalRun } from '../../local/rehearsal';
+import { createRehearsalRun, fakeTrainer, pollLoopInput, type RehearsalRun } from '../../local/rehearsal';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const TIME_SCALE = 20_000;
@@ -31,7 +31,19 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'doctrain-polling-'));
-  pipeline = await startRehearsalPipeline(root, dataDir, TIME_SCALE);
+  pipeline = await startLocalPipeline({
+    root,
+    dataDir,
+    stage: 'local',
+    waitMs: 25,
+    retryTimeScale: 0.01,
+    sagemaker: {
+      runner: 'process',
+      trainer: fakeTrainer(root),
+      timeScale: TIME_SCALE,
+      checkpointSyncSeconds: 0.2,
+    },
+  });
   // The poll step reads its settings at each call; these are the stage's, tuned for the rehearsal.
   Object.assign(process.env, {
     DOCTRAIN_LOOP_HISTORY_BUDGET: String(LOOP_HISTORY_BUDGET),

@@ -54,7 +54,7 @@ describe('finalizeRun', () => {
     const store = { recordStatus: (change: StatusChange) => Promise.resolve(void changes.push(change)), getRun: () => Promise.resolve(run) } as unknown as RunStore;
     return {
       changes,
-      deps: { sagemaker: new SageMakerClient({ region: 'us-east-1' }), store, now: () => new Date('2026-03-14T10:00:00Z'), prices: DEFAULT_PRICE_TABLE },
+      deps: { sagemaker: new SageMakerClient({ region: 'us-east-1' }), store, now: () => new Date('2026-03-14T10:00:00Z') },
     };
   };
   /** The ledger PollTraining left on the run record at its last poll. */
@@ -73,7 +73,7 @@ describe('finalizeRun', () => {
     sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: 'doctrain-r1-a1' }).resolves(job());
     const { changes, deps: d } = deps();
     // Act
-    const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', datasetFingerprint: 'fp' });
+    const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', datasetFingerprint: 'fp', prices: DEFAULT_PRICE_TABLE });
     // Assess
     expect(outcome).toEqual({
       status: 'COMPLETED',
@@ -105,7 +105,7 @@ describe('finalizeRun', () => {
     );
     const { changes, deps: d } = deps();
     // Act
-    const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1' });
+    const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
     // Assess
     expect(outcome.status).toBe('FAILED');
     expect(outcome.failureReason).toContain('AlgorithmError');
@@ -121,7 +121,7 @@ describe('finalizeRun', () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves(job({ TrainingJobStatus: 'Stopped', FailureReason: undefined }));
     const { deps: d } = deps();
     // Act
-    const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1' });
+    const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
     // Assess
     expect(outcome).toMatchObject({ status: 'FAILED', failureReason: 'Training job doctrain-r1-a1 ended Stopped' });
   });
@@ -131,7 +131,7 @@ describe('finalizeRun', () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves(job());
     const { changes, deps: d } = deps({ runId: 'r1', status: 'TRAINING', cost: pollLedger(null, false) });
     // Act
-    await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1' });
+    await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
     // Assess: 1,200 s billed of 3,600 at $1.408/h, 40 pages at $0.0015, 12 polls x (3 transitions + 1 request)
     const cost = changes[0]?.attributes?.['cost'] as ReturnType<typeof costLedger>;
     expect(cost).toMatchObject({ stage: 'final', budgetUsd: null, budgetExceeded: false, textract: { pages: 40, usd: 0.06 } });
@@ -151,9 +151,9 @@ describe('finalizeRun', () => {
     const requested = deps({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true), budgetStop, stopRequested: { at: '2026-03-14T09:58:00Z', by: 'me' } });
     const noDecision = deps({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true) });
     // Act
-    const budget = await finalizeRun(overBudget.deps, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1' });
-    const stopped = await finalizeRun(requested.deps, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1' });
-    const other = await finalizeRun(noDecision.deps, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1' });
+    const budget = await finalizeRun(overBudget.deps, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
+    const stopped = await finalizeRun(requested.deps, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
+    const other = await finalizeRun(noDecision.deps, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
     // Assess
     expect(budget).toMatchObject({ status: 'BUDGET_EXCEEDED', failureReason: expect.stringContaining('projected cost $0.6200 passed the run\'s budget of $0.50') as string });
     expect(other.status).toBe('FAILED');
@@ -166,7 +166,7 @@ describe('finalizeRun', () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves(job());
     const { deps: d } = deps({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true), budgetStop });
     // Act
-    const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1' });
+    const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
     // Assess
     expect(outcome.status).toBe('COMPLETED');
   });

@@ -92,9 +92,9 @@ describe('pollTraining: the budget', () => {
         s3: new S3Client({ region: 'us-east-1' }),
         store,
         now: () => now,
-        settings: { pollSeconds: 60, maxPollSeconds: 600, loopHistoryBudget: 15_000, checkpointIntervalSeconds: 900, checkpointStaleFactor: 3, prices: DEFAULT_PRICE_TABLE },
+        settings: { pollSeconds: 60, maxPollSeconds: 600, loopHistoryBudget: 15_000, checkpointIntervalSeconds: 900, checkpointStaleFactor: 3 },
       },
-      { runId: 'r1', executionName: 'r1', trainingJobName: 'doctrain-r1-a1', pollSeconds: 60, polling: { pollCount: 4, executions: ['r1'] }, budgetUsd, textractPagesBilled: 100 },
+      { runId: 'r1', executionName: 'r1', trainingJobName: 'doctrain-r1-a1', pollSeconds: 60, polling: { pollCount: 4, executions: ['r1'] }, budgetUsd, textractPagesBilled: 100, prices: DEFAULT_PRICE_TABLE },
     );
 
   it('stops a running job whose projection passes the budget, recording the decision once', async () => {
