@@ -49,13 +49,15 @@ describe('finalMetrics', () => {
 describe('finalizeRun', () => {
   const sagemaker = mockClient(SageMakerClient);
   afterEach(() => sagemaker.reset());
-  const deps = (run?: Record<string, unknown>) => {
+  const deps = () => {
     const changes: StatusChange[] = [];
-    const store = { recordStatus: (change: StatusChange) => Promise.resolve(void changes.push(change)), getRun: () => Promise.resolve(run) } as unknown as RunStore;
-    return {
-      changes,
-      deps: { sagemaker: new SageMakerClient({ region: 'us-east-1' }), store, now: () => new Date('2026-03-14T10:00:00Z') },
-    };
+    const store = { recordStatus: (change: StatusChange) => Promise.resolve(void changes.push(change)), getRun: () => Promise.resolve(undefined) } as unknown as RunStore;
+    return { changes, deps: { sagemaker: new SageMakerClient({ region: 'us-east-1' }), store, now: () => new Date('2026-03-14T10:00:00Z') } };
+  };
+  /** deps() whose store holds this run record. */
+  const depsWith = (run: Record<string, unknown>) => {
+    const made = deps();
+    return { ...made, deps: { ...made.deps, store: Object.assign(made.deps.store, { getRun: () => Promise.resolve(run) }) } };
   };
   /** The ledger PollTraining left on the run record at its last poll. */
   const pollLedger = (budgetUsd: number | null, budgetExceeded: boolean) => ({
@@ -129,7 +131,7 @@ describe('finalizeRun', () => {
   it('records the final ledger: reported billable time, the poll ledger\'s Textract pages and polls, the total', async () => {
     // Prepare
     sagemaker.on(DescribeTrainingJobCommand).resolves(job());
-    const { changes, deps: d } = deps({ runId: 'r1', status: 'TRAINING', cost: pollLedger(null, false) });
+    const { changes, deps: d } = depsWith({ runId: 'r1', status: 'TRAINING', cost: pollLedger(null, false) });
     // Act
     await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
     // Assess: 1,200 s billed of 3,600 at $1.408/h, 40 pages at $0.0015, 12 polls x (3 transitions + 1 request)
@@ -147,9 +149,9 @@ describe('finalizeRun', () => {
   it('records BUDGET_EXCEEDED for a job the poll loop stopped over budget, and STOPPED for a stop request', async () => {
     // Prepare: the last poll (job Stopped, nothing more to project) was back under the budget: the decision still holds.
     sagemaker.on(DescribeTrainingJobCommand).resolves(job({ TrainingJobStatus: 'Stopped', FailureReason: undefined }));
-    const overBudget = deps({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, false), budgetStop });
-    const requested = deps({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true), budgetStop, stopRequested: { at: '2026-03-14T09:58:00Z', by: 'me' } });
-    const noDecision = deps({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true) });
+    const overBudget = depsWith({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, false), budgetStop });
+    const requested = depsWith({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true), budgetStop, stopRequested: { at: '2026-03-14T09:58:00Z', by: 'me' } });
+    const noDecision = depsWith({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true) });
     // Act
     const budget = await finalizeRun(overBudget.deps, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
     const stopped = await finalizeRun(requested.deps, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
@@ -164,7 +166,7 @@ describe('finalizeRun', () => {
   it('records COMPLETED for a job that completed even though the loop had asked it to stop for the budget', async () => {
     // Prepare
     sagemaker.on(DescribeTrainingJobCommand).resolves(job());
-    const { deps: d } = deps({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true), budgetStop });
+    const { deps: d } = depsWith({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true), budgetStop });
     // Act
     const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
     // Assess
