@@ -1,6 +1,8 @@
 /**
  * The price table the cost ledger (./ledger.ts) bills with: list prices in USD, us-east-1, as published
- * on the AWS pricing pages (checked 2026-11; monthly free tiers and savings plans ignored). A stage
+ * on the AWS pricing pages (the SageMaker rates are the repository's earlier 2026 table, the others
+ * src/polling/orchestration-cost.ts's; not re-read from the pages in this change, which had no network
+ * access to them: check them before relying on a figure). Monthly free tiers and savings plans ignored. A stage
  * overrides any part of it with the `prices` setting (DOCTRAIN_PRICES, JSON), e.g. for another region.
  *
  * Sources:
@@ -37,7 +39,7 @@ export type PriceTable = z.infer<typeof priceTableSchema>;
 
 export const DEFAULT_PRICE_TABLE: PriceTable = {
   region: 'us-east-1',
-  asOf: '2026-11',
+  asOf: '2026',
   trainingUsdPerHour: {
     'ml.g5.xlarge': 1.408,
     'ml.g5.2xlarge': 1.515,
