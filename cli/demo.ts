@@ -15,6 +15,7 @@ export interface DemoOptions {
   seed: number;
   dataDir: string;
   hyperparameters: Record<string, string | number>;
+  budgetUsd?: number | undefined;
 }
 
 export const runDemo = async (options: DemoOptions): Promise<number> => {
@@ -27,6 +28,7 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
     title: 'doctrain demo',
     runIdPrefix: 'demo',
     hyperparameters: options.hyperparameters,
+    budgetUsd: options.budgetUsd,
     prepare: async (pipeline, { log, phase }) => {
       const keys = await phase('render + upload receipts', () =>
         uploadSyntheticReceipts(pipeline.services.clients.s3, pipeline.services.bucket, { count: options.documents, seed: options.seed }),

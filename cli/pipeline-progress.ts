@@ -12,6 +12,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { getBytesIfExists, s3Uri } from '../src/aws/s3-objects';
 import { trainingJobName } from '../src/config/run-config';
 import { datasetManifestSchema } from '../src/contracts/objects';
+import { costLedgerSchema, ledgerLines } from '../src/cost/ledger';
 import { runManifestKey, runPrefix } from '../src/contracts/s3-layout';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 
@@ -29,6 +30,8 @@ export interface NarratedRunOptions {
   /** Run ids are `<runIdPrefix>-<UTC timestamp>`. */
   runIdPrefix: string;
   hyperparameters: Record<string, string | number>;
+  /** The run's cost budget in USD (execution input budgetUsd); undefined: the stage's. */
+  budgetUsd?: number | undefined;
   /** Puts the documents in place (inside the timed phases) and says which prefix the run reads. */
   prepare(pipeline: LocalPipeline, tools: { log: Log; phase: Phase }): Promise<{ documentsPrefix?: string }>;
 }
@@ -124,6 +127,7 @@ export const runNarrated = async (options: NarratedRunOptions): Promise<number> 
       trigger: 'local',
       ...(documentsPrefix === undefined ? {} : { documentsPrefix }),
       training: { hyperparameters: options.hyperparameters },
+      ...(options.budgetUsd === undefined ? {} : { budgetUsd: options.budgetUsd }),
     };
     const outcome = await phase('state machine execution', () => pipeline.execute(input, { executionName: runId, onEvent }));
     showNewMetricLines();
@@ -145,7 +149,9 @@ export const runNarrated = async (options: NarratedRunOptions): Promise<number> 
     console.log(`validation F1:    ${metrics['val_f1'] === undefined ? '-' : metrics['val_f1'].toFixed(4)} (precision ${metrics['val_precision']?.toFixed(4) ?? '-'}, recall ${metrics['val_recall']?.toFixed(4) ?? '-'})`);
     console.log(`model artifact:   ${show(record?.['modelArtifactUri'])}`);
     console.log(`                  (on disk: ${path.join(options.dataDir, 's3', pipeline.services.bucket)}/...)`);
-    console.log(`billable seconds: ${show(record?.['billableSeconds'])}  cost estimate on ${show(record?.['instanceType'])}: $${show(record?.['costEstimateUsd'])}`);
+    const cost = costLedgerSchema.safeParse(record?.['cost']);
+    console.log(`cost:             ${cost.success ? `$${cost.data.totalUsd.toFixed(4)} (${cost.data.stage === 'final' ? 'final' : 'so far'}, itemised below)` : '- (no ledger on the run record)'}`);
+    if (cost.success) for (const line of ledgerLines(cost.data)) console.log(`                ${line}`);
     if (outcome.status === 'FAILED') console.log(`failure:          ${outcome.error}: ${outcome.cause}`);
     phases.push(['total', Date.now() - started]);
     console.log('timing:');

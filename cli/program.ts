@@ -17,6 +17,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError } from '@comman
 import { z } from 'zod';
 import { createAwsClients, type AwsClients } from '../src/aws/clients';
 import { importFormat, importFormatNames } from '../src/importers';
+import { RUN_STATUSES } from '../src/status/run-status';
 import { runDemo } from './demo';
 import { importCommand } from './import';
 import { localUp } from './local-up';
@@ -33,6 +34,12 @@ const awsClients = (): AwsClients => (clients ??= createAwsClients());
 const nonNegativeInteger = (value: string): number => {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`must be a non-negative integer, got "${value}"`);
+  return parsed;
+};
+
+const positiveNumber = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`must be a positive number, got "${value}"`);
   return parsed;
 };
 
@@ -72,9 +79,17 @@ export const buildProgram = (setExitCode: (code: number) => void): Command => {
     .option('--seed <n>', 'seed of the receipt generator', nonNegativeInteger, 7)
     .option('--data-dir <dir>', 'where the local AWS keeps its data', path.join(root, '.doctrain', 'demo'))
     .option('--hyperparameters <json>', 'training hyperparameters, e.g. \'{"epochs": 10}\'', hyperparameters, {})
+    .option('--budget-usd <usd>', "the run's cost budget: the training job is stopped when the projected cost passes it", positiveNumber)
     .action(async (options) => {
       setExitCode(
-        await runDemo({ root, documents: options.documents, seed: options.seed, dataDir: path.resolve(options.dataDir), hyperparameters: options.hyperparameters }),
+        await runDemo({
+          root,
+          documents: options.documents,
+          seed: options.seed,
+          dataDir: path.resolve(options.dataDir),
+          hyperparameters: options.hyperparameters,
+          budgetUsd: options.budgetUsd,
+        }),
       );
     });
 
@@ -89,6 +104,7 @@ export const buildProgram = (setExitCode: (code: number) => void): Command => {
     .option('--images <dir>', 'ground-truth: where the manifest\'s s3:// images were downloaded')
     .option('--label-attribute <name>', 'ground-truth: the label attribute, when the manifest has several')
     .option('--hyperparameters <json>', 'training hyperparameters, e.g. \'{"epochs": 10}\'', hyperparameters, {})
+    .option('--budget-usd <usd>', "the run's cost budget: the training job is stopped when the projected cost passes it", positiveNumber)
     .action(async (source, options) => {
       setExitCode(await runOnFolder({ root, source, ...options }));
     });
@@ -143,7 +159,7 @@ export const buildProgram = (setExitCode: (code: number) => void): Command => {
   program
     .command('runs')
     .description('recent runs by status')
-    .option('--status <status>', 'PENDING, PREPARING, TRAINING, COMPLETED, FAILED, SKIPPED or STOPPED', 'COMPLETED')
+    .option('--status <status>', RUN_STATUSES.join(', '), 'COMPLETED')
     .option('--table <name>', 'the runs table (default $DOCTRAIN_TABLE)')
     .action(async (options) => {
       setExitCode(await printRuns(options.status, options.table));

@@ -3,6 +3,8 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { createDynamoDocumentClient, createSfnClient } from '../src/aws/clients';
 import { InvalidInputError } from '../src/contracts/errors';
 import { isRunStatus, RunStore } from '../src/status/run-store';
+import { RUN_STATUSES } from '../src/status/run-status';
+import { costLedgerSchema, ledgerLines } from '../src/cost/ledger';
 
 const storeFor = (table: string | undefined): RunStore => {
   const tableName = table ?? process.env['DOCTRAIN_TABLE'];
@@ -30,6 +32,8 @@ export const printStatus = async (runId: string, table?: string): Promise<number
     return 1;
   }
   console.log(JSON.stringify(record, null, 2));
+  const cost = costLedgerSchema.safeParse(record['cost']);
+  if (cost.success) console.log(['cost:', ...ledgerLines(cost.data)].join('\n'));
   for (const event of await store.listEvents(runId)) {
     console.log(`${event.at}  ${event.status}${event.progressKey ? ` ${event.progressKey}` : ''}${event.detail ? `  ${JSON.stringify(event.detail)}` : ''}`);
   }
@@ -58,7 +62,7 @@ export const requestStop = async (runId: string, options: { table?: string | und
 };
 
 export const printRuns = async (status: string, table?: string): Promise<number> => {
-  if (!isRunStatus(status)) throw new InvalidInputError(`--status must be one of PENDING, PREPARING, TRAINING, COMPLETED, FAILED, SKIPPED, STOPPED; got ${status}`);
+  if (!isRunStatus(status)) throw new InvalidInputError(`--status must be one of ${RUN_STATUSES.join(', ')}; got ${status}`);
   for (const run of await storeFor(table).listRunsByStatus(status)) {
     const f1 = run.metrics?.['val_f1'];
     console.log(`${run.updatedAt}  ${run.runId}  ${run.status}${f1 === undefined ? '' : `  val_f1=${f1}`}`);

@@ -30,6 +30,7 @@ export interface RunFolderOptions extends ImportSourceOptions {
   /** Where a local folder is uploaded; default `uploads/<folder name>/`. */
   prefix?: string | undefined;
   hyperparameters: Record<string, string | number>;
+  budgetUsd?: number | undefined;
 }
 
 const stageDir = (root: string, stage: string): string => path.join(root, '.doctrain', 'stages', stage);
@@ -76,6 +77,7 @@ export const runOnFolder = async (options: RunFolderOptions): Promise<number> =>
     title: `doctrain run (stage ${options.stage})`,
     runIdPrefix: 'run',
     hyperparameters: options.hyperparameters,
+    budgetUsd: options.budgetUsd,
     prepare: async (pipeline, { log, phase }) => {
       const s3 = pipeline.services.clients.s3;
       const bucket = pipeline.services.bucket;

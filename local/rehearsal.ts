@@ -3,12 +3,13 @@
  * the test trainer (test/unit/local/fixtures/fake_trainer: `epochs` x `epoch_seconds`, a checkpoint per
  * epoch, SIGTERM-safe) and its run record as the steps before the loop leave them, then an execution
  * that enters the loop the way a continued execution does (`{continuation: {config, preflight, dataset, polling}}`).
- * Used by test/integration/polling.test.ts and bench/polling.ts.
+ * Used by test/integration/polling.test.ts, test/integration/budget.test.ts and bench/polling.ts.
  */
 import path from 'node:path';
 import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { putBody } from '../src/aws/s3-objects';
-import type { LocalPipeline } from './pipeline';
+import { DEFAULT_PRICE_TABLE } from '../src/cost/prices';
+import { startLocalPipeline, type LocalPipeline } from './pipeline';
 
 const DAY = 86_400;
 
@@ -17,6 +18,17 @@ export const fakeTrainer = (root: string): { dir: string; module: string } => ({
   dir: path.join(root, 'test', 'unit', 'local', 'fixtures'),
   module: 'fake_trainer',
 });
+
+/** The local pipeline for rehearsals: the fake trainer on a job clock `timeScale` x the real one, 25 ms Waits, fast retries. */
+export const startRehearsalPipeline = (root: string, dataDir: string, timeScale: number): Promise<LocalPipeline> =>
+  startLocalPipeline({
+    root,
+    dataDir,
+    stage: 'local',
+    waitMs: 25,
+    retryTimeScale: 0.01,
+    sagemaker: { runner: 'process', trainer: fakeTrainer(root), timeScale, checkpointSyncSeconds: 0.2 },
+  });
 
 export interface RehearsalRun {
   runId: string;
@@ -71,12 +83,18 @@ export const createRehearsalRun = async (
 };
 
 /** The input of an execution that enters the poll loop for this run (statemachines/train-pipeline.asl.yml, ContinueAsNew). */
-export const pollLoopInput = (run: RehearsalRun, pollSeconds = 10): unknown => ({
+export const pollLoopInput = (run: RehearsalRun, pollSeconds = 10, options: { budgetUsd?: number; textractPagesBilled?: number } = {}): unknown => ({
   continuation: {
-    config: { runId: run.runId, pollSeconds, training: { jobName: run.jobName, checkpointS3Uri: run.checkpointS3Uri } },
+    config: {
+      runId: run.runId,
+      pollSeconds,
+      budgetUsd: options.budgetUsd ?? null,
+      prices: DEFAULT_PRICE_TABLE,
+      training: { jobName: run.jobName, checkpointS3Uri: run.checkpointS3Uri },
+    },
     // What Preflight returned; the loop only hands it on (a capacity fallback would create its job from it).
     preflight: { image: 'rehearsal', plan: [] },
-    dataset: { fingerprint: 'rehearsal' },
+    dataset: { fingerprint: 'rehearsal', textractPagesBilled: options.textractPagesBilled ?? 0 },
     polling: { pollCount: 0, executions: [run.runId], waitSeconds: pollSeconds },
   },
 });

@@ -15,18 +15,7 @@ import { deploymentSettingsSchema, type DeploymentSettings } from '../contracts/
 import { executionInputSchema } from '../contracts/execution-input';
 import type { RunConfig } from '../contracts/step-events';
 import { buildInstancePlan, parseInstancePlanText, stoppingConditionFor } from './instance-plan';
-
-/** On-demand USD/hour in us-east-1 (2026 list prices); used for the cost estimate only. */
-export const ON_DEMAND_PRICE_PER_HOUR: Readonly<Record<string, number>> = {
-  'ml.g5.xlarge': 1.408,
-  'ml.g5.2xlarge': 1.515,
-  'ml.g5.4xlarge': 2.03,
-  'ml.g5.8xlarge': 3.06,
-  'ml.g5.12xlarge': 7.09,
-  'ml.g5.16xlarge': 6.12,
-  'ml.g5.24xlarge': 10.18,
-  'ml.g5.48xlarge': 20.36,
-};
+import { priceTable } from '../cost/prices';
 
 export const readDeploymentSettings = (env: Readonly<Record<string, string | undefined>>): DeploymentSettings =>
   parseOrThrow(deploymentSettingsSchema, env, 'deployment settings (function environment)');
@@ -127,5 +116,7 @@ export const resolveRunConfig = (
       createRetries: 0,
     },
     pollSeconds: input.pollSeconds ?? settings.DOCTRAIN_POLL_SECONDS,
+    budgetUsd: input.budgetUsd === undefined ? (settings.DOCTRAIN_BUDGET_USD ?? null) : input.budgetUsd,
+    prices: priceTable(settings.DOCTRAIN_PRICES),
   };
 };

@@ -62,6 +62,8 @@ export const executionInputSchema = z.strictObject({
       modelChannelUri: s3UriSchema.optional(),
     })
     .optional(),
+  /** Cost budget of this run in USD (null: none, whatever the stage's budgetUsd); the poll loop stops the job past it (src/cost/ledger.ts). */
+  budgetUsd: z.number().positive().max(1_000_000).nullable().optional(),
   /** The poll loop's shortest wait; the floor keeps the loop inside its history budget (src/polling/schedule.ts). */
   pollSeconds: z.number().int().min(MIN_POLL_SECONDS).max(3600).optional(),
 });

@@ -11,6 +11,7 @@
 import * as z from 'zod';
 import { DEFAULT_LOOP_HISTORY_BUDGET, HISTORY_EVENT_LIMIT, MIN_MAX_POLL_SECONDS, MIN_POLL_SECONDS } from '../polling/schedule';
 import { DEFAULT_DOCUMENTS_PREFIX } from './s3-layout';
+import { envPriceOverridesSchema } from '../cost/prices';
 
 export const G5_INSTANCE_TYPES = [
   'ml.g5.xlarge',
@@ -179,6 +180,16 @@ export const DEPLOYMENT_SETTINGS = {
     'modelChannelUri',
     z.preprocess((v) => (v === '' ? undefined : v), s3UriSchema.optional()),
     "s3:// URI of a saved pretrained model (or its tar.gz) passed as the training job's model channel; '' = none",
+  ),
+  DOCTRAIN_BUDGET_USD: optionalStage(
+    'budgetUsd',
+    z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().positive().optional()),
+    "cost budget of a run in USD: the poll loop stops the training job when the projected cost passes it (BUDGET_EXCEEDED); '' = none",
+  ),
+  DOCTRAIN_PRICES: optionalStage(
+    'prices',
+    envPriceOverridesSchema,
+    "JSON overrides of the cost ledger's price table (src/cost/prices.ts); '' = the us-east-1 list prices",
   ),
 } as const;
 

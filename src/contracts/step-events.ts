@@ -11,6 +11,7 @@ import { RUN_STATUSES } from '../status/run-status';
 import { textractTpsSchema } from './textract-tps';
 import { instancePlanSchema } from '../config/instance-plan';
 import { trainingConfigSchema } from './training-config';
+import { priceTableSchema } from '../cost/prices';
 
 const bucketSchema = z.string().min(3);
 const idSchema = z.string().min(1);
@@ -53,6 +54,10 @@ export const runConfigSchema = z.strictObject({
   /** The current training attempt and the instance plan (./training-config.ts). */
   training: trainingConfigSchema,
   pollSeconds: z.number().int().min(1),
+  /** The run's cost budget in USD, or null: none (src/cost/ledger.ts; the poll loop stops the job past it). */
+  budgetUsd: z.number().positive().nullable(),
+  /** The price table the run's cost ledger bills with, fixed for the run when it starts (the prices setting over the defaults). */
+  prices: priceTableSchema,
 });
 export type RunConfig = z.infer<typeof runConfigSchema>;
 
@@ -159,6 +164,8 @@ export const datasetPointersSchema = z.strictObject({
   /** CreateTrainingJob's InputDataConfig (ASL cannot add the optional images/model channels itself). */
   inputDataConfig: z.array(trainingChannelSchema),
   counts: z.strictObject({ documents: count, train: count, validation: count, quarantined: count }),
+  /** Pages Textract billed this run (cache hits bill none): the cost ledger's Textract line. */
+  textractPagesBilled: count,
 });
 export type DatasetPointers = z.infer<typeof datasetPointersSchema>;
 
@@ -206,13 +213,18 @@ export const finalizeRunEventSchema = z.strictObject({
    * strict, so dropping it would reject the packaged state machine's event (statemachines/ owns that).
    */
   datasetFingerprint: z.string().optional(),
+  /** The run's price table (config.prices), for the final cost ledger. */
+  prices: priceTableSchema,
 });
 export type FinalizeRunEvent = z.infer<typeof finalizeRunEventSchema>;
 
 /** FinalizeRun's output (`$.outcome`): the execution's output when the run COMPLETED. */
 export const runOutcomeSchema = z.strictObject({
-  /** STOPPED: the job ended Stopped after a stop request on the run (`doctrain stop`); FAILED: any other non-completion. */
-  status: z.enum(['COMPLETED', 'FAILED', 'STOPPED']),
+  /**
+   * STOPPED: the job ended Stopped after a stop request on the run (`doctrain stop`); BUDGET_EXCEEDED: the
+   * poll loop stopped it because the projected cost passed the run's budget; FAILED: any other non-completion.
+   */
+  status: z.enum(['COMPLETED', 'FAILED', 'STOPPED', 'BUDGET_EXCEEDED']),
   trainingJobStatus: z.string(),
   failureReason: z.string().optional(),
   metrics: z.record(z.string(), z.number()),
@@ -294,6 +306,12 @@ export const pollTrainingEventSchema = z.strictObject({
   checkpointS3Uri: idSchema.optional(),
   pollSeconds: z.number().int().positive(),
   polling: pollingStateSchema,
+  /** The run's budget (config.budgetUsd), or null. */
+  budgetUsd: z.number().positive().nullable(),
+  /** Pages Textract billed for the run's dataset (BuildDataset's textractPagesBilled), for the cost ledger. */
+  textractPagesBilled: count,
+  /** The run's price table (config.prices). */
+  prices: priceTableSchema,
 });
 export type PollTrainingEvent = z.infer<typeof pollTrainingEventSchema>;
 
@@ -315,6 +333,8 @@ export const pollResultSchema = z.strictObject({
   waitSeconds: z.number().int().min(0),
   /** A stop was asked for on the run record and the job is still running: the loop stops it. */
   stopRequested: z.boolean(),
+  /** The projected cost passed the run's budget and the job is still running: the loop stops it (BUDGET_EXCEEDED). */
+  budgetExceeded: z.boolean(),
   progressRecorded: z.boolean(),
   checkpointStale: z.boolean(),
   continueAsNew: z.boolean(),

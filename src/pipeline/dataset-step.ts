@@ -139,5 +139,6 @@ export const buildDatasetStep = async (s3: S3Client, params: BuildDatasetEvent):
       validation: built.manifest.counts.validation,
       quarantined: built.manifest.counts.quarantined,
     },
+    textractPagesBilled: built.manifest.textractPagesBilled,
   };
 };

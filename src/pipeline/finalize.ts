@@ -1,34 +1,14 @@
 /**
  * FinalizeRun: read the finished training job once and turn it into the run's terminal record:
- * metrics, model artifact, billable time, spot savings and a cost estimate, or the failure reason.
+ * metrics, model artifact, billable time, spot savings and the run's final cost ledger (src/cost/ledger.ts),
+ * or the failure reason. A job the poll loop stopped for its budget ends BUDGET_EXCEEDED.
  */
 import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { ON_DEMAND_PRICE_PER_HOUR } from '../config/run-config';
 import * as z from 'zod';
 import { attemptRecordSchema } from '../contracts/training-config';
 import type { FinalizeRunEvent, RunOutcome } from '../contracts/step-events';
+import { budgetStopSchema, costLedger, costLedgerSchema, earlierJobs, jobUsage, type CostLedger } from '../cost/ledger';
 import type { RunStore } from '../status/run-store';
-
-export interface TrainingCost {
-  billableSeconds: number;
-  trainingSeconds: number;
-  spotSavingsPercent: number;
-  costEstimateUsd: number;
-}
-
-/** Managed spot bills BillableTimeInSeconds at the on-demand rate; savings are the unbilled share. */
-export const trainingCost = (job: DescribeTrainingJobResponse): TrainingCost => {
-  const trainingSeconds = job.TrainingTimeInSeconds ?? 0;
-  const billableSeconds = job.BillableTimeInSeconds ?? trainingSeconds;
-  const pricePerHour = ON_DEMAND_PRICE_PER_HOUR[job.ResourceConfig?.InstanceType ?? ''] ?? 0;
-  const instances = job.ResourceConfig?.InstanceCount ?? 1;
-  return {
-    billableSeconds,
-    trainingSeconds,
-    spotSavingsPercent: trainingSeconds > 0 ? Math.round((1 - billableSeconds / trainingSeconds) * 1000) / 10 : 0,
-    costEstimateUsd: Math.round((billableSeconds / 3600) * pricePerHour * instances * 10000) / 10000,
-  };
-};
 
 export const finalMetrics = (job: DescribeTrainingJobResponse): Record<string, number> =>
   Object.fromEntries(
@@ -47,21 +27,39 @@ export const finalizeRun = async (
   // The run record, read once: a stop request on it (doctrain stop) and its attempts.
   const run = await deps.store.getRun(params.runId);
   const stopped = trainingJobStatus === 'Stopped' && run?.['stopRequested'] !== undefined;
+  // The poll loop's last ledger (Textract pages, polls, the budget) and its budget stop, if it decided one.
+  const polled = costLedgerSchema.safeParse(run?.['cost']);
+  const lastPoll: CostLedger | undefined = polled.success ? polled.data : undefined;
+  const decided = budgetStopSchema.safeParse(run?.['budgetStop']);
+  const budgetStop = decided.success ? decided.data : undefined;
+  const overBudget = trainingJobStatus === 'Stopped' && !stopped && budgetStop !== undefined;
+  const cost = costLedger(
+    {
+      jobs: [...earlierJobs(run?.['attempts'], params.trainingJobName), jobUsage({ ...job, TrainingJobName: params.trainingJobName }, deps.now())],
+      textractPages: lastPoll?.textract.pages ?? 0,
+      polls: lastPoll?.orchestration.polls ?? 0,
+      budgetUsd: lastPoll?.budgetUsd ?? null,
+      at: deps.now().toISOString(),
+    },
+    params.prices,
+  );
+  const jobCost = cost.training.at(-1);
   const metrics = finalMetrics(job);
   const modelArtifactUri = job.ModelArtifacts?.S3ModelArtifacts;
   const failureReason = completed
     ? undefined
     : stopped
       ? `Training job ${params.trainingJobName} stopped on request`
-      : (job.FailureReason ?? `Training job ${params.trainingJobName} ended ${trainingJobStatus}`);
+      : overBudget
+        ? `Training job ${params.trainingJobName} stopped: the projected cost $${budgetStop.projectedUsd.toFixed(4)} passed the run's budget of $${budgetStop.budgetUsd.toFixed(2)} (final cost $${cost.totalUsd.toFixed(4)})`
+        : (job.FailureReason ?? `Training job ${params.trainingJobName} ended ${trainingJobStatus}`);
   const outcome: RunOutcome = {
-    status: completed ? 'COMPLETED' : stopped ? 'STOPPED' : 'FAILED',
+    status: completed ? 'COMPLETED' : stopped ? 'STOPPED' : overBudget ? 'BUDGET_EXCEEDED' : 'FAILED',
     trainingJobStatus,
     metrics,
     ...(failureReason === undefined ? {} : { failureReason }),
     ...(completed && modelArtifactUri !== undefined ? { modelArtifactUri } : {}),
   };
-  const cost = trainingCost(job);
   // The run's attempts (src/training/attempts.ts): the last one, this job, gets its final status and time.
   const recorded = z.array(attemptRecordSchema).safeParse(run?.['attempts']);
   const attempts = recorded.success
@@ -70,8 +68,8 @@ export const finalizeRun = async (
           ? {
               ...attempt,
               status: attemptRecordSchema.shape.status.catch(attempt.status).parse(trainingJobStatus),
-              billableSeconds: cost.billableSeconds,
-              trainingSeconds: cost.trainingSeconds,
+              billableSeconds: jobCost?.billableSeconds ?? 0,
+              trainingSeconds: jobCost?.trainingSeconds ?? 0,
               ...(failureReason === undefined ? {} : { failureReason }),
             }
           : attempt,
@@ -89,8 +87,12 @@ export const finalizeRun = async (
       spot: job.EnableManagedSpotTraining ?? false,
       metrics,
       modelArtifactUri: outcome.modelArtifactUri,
-      failure: failureReason === undefined || stopped ? undefined : { error: 'TrainingJobFailed', message: failureReason },
-      ...cost,
+      failure:
+        failureReason === undefined || stopped ? undefined : { error: overBudget ? 'BudgetExceeded' : 'TrainingJobFailed', message: failureReason },
+      billableSeconds: jobCost?.billableSeconds,
+      trainingSeconds: jobCost?.trainingSeconds,
+      spotSavingsPercent: jobCost?.spotSavingsPercent,
+      cost,
       attempts,
     },
     detail: { trainingJobStatus, ...(failureReason === undefined ? {} : { failureReason }) },

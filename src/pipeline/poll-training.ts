@@ -9,6 +9,8 @@
  *  - the checkpoint watchdog: while Training, the newest object under the checkpoint URI must be younger
  *    than checkpointStaleFactor x checkpointIntervalSeconds;
  *  - a stop request on the run record (`doctrain stop`);
+ *  - the cost ledger so far (src/cost/ledger.ts) on the run record, and whether the projected cost passed
+ *    the run's budget (the loop then stops the job; FinalizeRun records BUDGET_EXCEEDED);
  *  - the next wait (adaptive) and whether this execution must continue as new (history budget).
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
@@ -16,6 +18,7 @@ import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type Sage
 import { parseS3Uri } from '../aws/s3-objects';
 import { ThrottlingError } from '../contracts/errors';
 import { nextPollSeconds, pollsPerExecution, type PollSchedule } from '../polling/schedule';
+import { budgetStopSchema, earlierJobs, jobUsage, projectedLedger, type BudgetStop, type CostLedger } from '../cost/ledger';
 import type { PollResult, PollTrainingEvent } from '../contracts/step-events';
 import type { RunStore } from '../status/run-store';
 import { finalMetrics } from './finalize';
@@ -105,6 +108,41 @@ export const checkpointWarning = (
   };
 };
 
+/**
+ * Polls so far in the run's chain of executions: each earlier execution continued as new after
+ * pollsPerExecution polls (an estimate: a failed hand-over polls a little longer), plus this one's.
+ */
+const runPolls = (settings: PollSettings, polling: PollParams['polling'], pollCount: number): number =>
+  (polling.executions.length - 1) * pollsPerExecution(settings.loopHistoryBudget) + pollCount;
+
+/** The ledger at this poll: earlier attempts, this job so far, Textract, the loop; projected to the next poll. */
+const pollLedger = (
+  settings: PollSettings,
+  params: PollParams,
+  job: DescribeTrainingJobResponse,
+  attempts: unknown,
+  at: { now: Date; elapsedSeconds: number; pollCount: number },
+): CostLedger => {
+  const running = jobUsage({ ...job, TrainingJobName: job.TrainingJobName ?? params.trainingJobName }, at.now);
+  return projectedLedger(
+    {
+      jobs: earlierJobs(attempts, params.trainingJobName),
+      running,
+      // The wait the loop would take next (not the short one of a stop in progress): both it and the
+      // cost so far only grow, so a run once over its budget stays over it.
+      horizonSeconds: TERMINAL_JOB_STATUSES.has(job.TrainingJobStatus ?? '') ? 0 : nextPollSeconds({ pollSeconds: params.pollSeconds, maxPollSeconds: settings.maxPollSeconds }, at.elapsedSeconds),
+      textractPages: params.textractPagesBilled,
+      polls: runPolls(settings, params.polling, at.pollCount),
+      budgetUsd: params.budgetUsd,
+      at: at.now.toISOString(),
+    },
+    params.prices,
+  );
+};
+
+const budgetMessage = (stop: BudgetStop): string =>
+  `projected cost $${stop.projectedUsd.toFixed(4)} (spent $${stop.spentUsd.toFixed(4)}) passes the budget of $${stop.budgetUsd.toFixed(2)}: stopping the training job`;
+
 const describeJob = async (sagemaker: SageMakerClient, name: string): Promise<DescribeTrainingJobResponse> => {
   try {
     return await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
@@ -144,8 +182,23 @@ export const pollTraining = async (
   }
 
   const transitions = job.SecondaryStatusTransitions ?? [];
+  const pollCount = params.polling.pollCount + 1;
+  // The run record, read before the write: the stop request and the earlier attempts (for the ledger).
+  // A failed read is a missed poll of the record, never a failed step.
+  const run = await deps.store.getRun(params.runId).catch((error: unknown) => {
+    deps.onProgressError?.(error);
+    return undefined;
+  });
+  const stopRequestedOnRecord = run?.['stopRequested'] !== undefined;
+  const ledger = pollLedger(deps.settings, params, job, run?.['attempts'], { now, elapsedSeconds, pollCount });
+  // A budget stop, once decided, holds (the record keeps it) until the job has ended.
+  const decided = budgetStopSchema.safeParse(run?.['budgetStop']);
+  const overBudget = (decided.success || ledger.budgetExceeded) && !terminal;
+  const budgetStop: BudgetStop | undefined =
+    overBudget && !decided.success
+      ? { at: now.toISOString(), projectedUsd: ledger.projectedUsd ?? ledger.totalUsd, spentUsd: ledger.totalUsd, budgetUsd: ledger.budgetUsd ?? 0 }
+      : undefined;
   let progressRecorded = true;
-  let stopRequestedOnRecord = false;
   try {
     await deps.store.writeStatusChange({
       runId: params.runId,
@@ -166,22 +219,22 @@ export const pollTraining = async (
         },
         checkpointWarning: warning ?? null,
         executions: params.polling.executions,
+        cost: ledger,
+        budgetStop,
       },
-      // One event per secondary-status transition, plus one per watchdog finding of that period.
-      progressKey: `${String(transitions.length).padStart(3, '0')}-${secondary}${warning === undefined ? '' : '-checkpoint-stale'}`,
+      // One event per secondary-status transition, plus one per watchdog finding and one for a budget stop of that period.
+      progressKey: `${String(transitions.length).padStart(3, '0')}-${secondary}${warning === undefined ? '' : '-checkpoint-stale'}${budgetStop === undefined ? '' : '-budget-exceeded'}`,
       detail: {
         secondaryStatus: secondary,
-        message: warning?.message ?? transitions.at(-1)?.StatusMessage,
+        message: budgetStop !== undefined ? budgetMessage(budgetStop) : (warning?.message ?? transitions.at(-1)?.StatusMessage),
       },
     });
-    stopRequestedOnRecord = (await deps.store.getRun(params.runId))?.['stopRequested'] !== undefined;
   } catch (error) {
     progressRecorded = false;
     deps.onProgressError?.(error);
   }
 
-  const stopping = status === 'Stopping' || stopRequestedOnRecord;
-  const pollCount = params.polling.pollCount + 1;
+  const stopping = status === 'Stopping' || stopRequestedOnRecord || overBudget;
   const continueAsNew = !terminal && pollCount >= pollsPerExecution(deps.settings.loopHistoryBudget);
   const nextExecutionName = continueAsNew ? continuationName(params.polling.executions) : undefined;
   return {
@@ -197,6 +250,7 @@ export const pollTraining = async (
     elapsedSeconds,
     waitSeconds: nextPollSeconds({ pollSeconds: params.pollSeconds, maxPollSeconds: deps.settings.maxPollSeconds }, elapsedSeconds, { stopping }),
     stopRequested: stopRequestedOnRecord && status === 'InProgress',
+    budgetExceeded: overBudget && status === 'InProgress',
     progressRecorded,
     checkpointStale: warning !== undefined,
     continueAsNew,

@@ -1,5 +1,5 @@
 /** The run lifecycle. Ranks only grow; terminal statuses share the top rank so none replaces another. */
-export const RUN_STATUSES = ['PENDING', 'PREPARING', 'TRAINING', 'COMPLETED', 'FAILED', 'SKIPPED', 'STOPPED'] as const;
+export const RUN_STATUSES = ['PENDING', 'PREPARING', 'TRAINING', 'COMPLETED', 'FAILED', 'SKIPPED', 'STOPPED', 'BUDGET_EXCEEDED'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 const RANK: Readonly<Record<RunStatus, number>> = {
@@ -11,6 +11,8 @@ const RANK: Readonly<Record<RunStatus, number>> = {
   SKIPPED: 3,
   /** Stopped on purpose: a stop request for the run, or its execution stopped (aborted, timed out). */
   STOPPED: 3,
+  /** The poll loop stopped the training job: its projected cost passed the run's budget (src/cost/ledger.ts). */
+  BUDGET_EXCEEDED: 3,
 };
 
 export const statusRank = (status: RunStatus): number => RANK[status];

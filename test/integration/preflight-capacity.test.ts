@@ -10,6 +10,7 @@ import { DescribeTrainingJobCommand, ListTrainingJobsCommand } from '@aws-sdk/cl
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPipeline, uploadSyntheticReceipts, type LocalPipeline } from '../../local/pipeline';
 import { trainingQuotaName } from '../../src/preflight';
+import { costLedgerSchema } from '../../src/cost/ledger';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const SMALL_TRAINING = { epochs: 1, hidden_size: 32, num_layers: 1, num_heads: 2 };
@@ -115,6 +116,12 @@ describe('capacity fallback on the local runtime', () => {
     expect(attempts[0]?.['failureReason']).toContain('ResourceLimitExceeded');
     expect(attempts[1]?.['failureReason']).toMatch(/^CapacityError/);
     expect(attempts[2]?.['billableSeconds']).toBeGreaterThan(0);
+    // Assess: the cost ledger bills the jobs that ran (a1 never did), the last at its reported billable time, on-demand.
+    const cost = costLedgerSchema.parse(record?.['cost']);
+    expect(cost.stage).toBe('final');
+    expect(cost.training.map((line) => line.jobName).every((name) => [`doctrain-${runId}-a2`, `doctrain-${runId}-a3`].includes(name))).toBe(true);
+    expect(cost.training.at(-1)).toMatchObject({ jobName: `doctrain-${runId}-a3`, instanceType: 'ml.g5.xlarge', spot: false, billable: 'reported', billableSeconds: attempts[2]?.['billableSeconds'] });
+    expect(cost.totalUsd).toBeCloseTo(cost.trainingUsd + cost.textract.usd + cost.orchestration.usd, 6);
     // Assess: the jobs: a1 never existed; a2 and a3 share the checkpoint URI and run the pinned image.
     expect(await jobsOf(runId)).toEqual([`doctrain-${runId}-a2`, `doctrain-${runId}-a3`]);
     const [second, third] = await Promise.all([describeJob(`doctrain-${runId}-a2`), describeJob(`doctrain-${runId}-a3`)]);

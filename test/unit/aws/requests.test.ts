@@ -122,6 +122,7 @@ const datasetFor = (config: RunConfig, pageImages: boolean): DatasetPointers => 
     runManifestS3Uri: `s3://${config.bucket}/${config.runPrefix}dataset-manifest.json`,
     inputDataConfig: trainingChannels({ ...sources, modelS3Uri: config.training.modelChannelUri }),
     counts: { documents: 1000, train: 800, validation: 200, quarantined: 0 },
+    textractPagesBilled: 1000,
   };
 };
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readDeploymentSettings, resolveRunConfig, runIdFromExecutionName, trainingJobName } from '../../../src/config/run-config';
 import { G5_INSTANCE_TYPES, deploymentSettingsSchema, type DeploymentSettings } from '../../../src/contracts/settings';
 import { InvalidInputError } from '../../../src/contracts/errors';
+import { DEFAULT_PRICE_TABLE } from '../../../src/cost/prices';
 
 /** SageMaker's CreateTrainingJob name pattern (API reference, TrainingJobName). */
 const SAGEMAKER_JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
@@ -126,7 +127,29 @@ describe('resolveRunConfig', () => {
         createRetries: 0,
       },
       pollSeconds: 60,
+      budgetUsd: null,
+      prices: DEFAULT_PRICE_TABLE,
     });
+  });
+
+  it('takes the budget from the input, else the stage; an input null removes the stage budget', () => {
+    // Prepare
+    const stage = settings({ DOCTRAIN_BUDGET_USD: '25' });
+    // Act
+    const fromStage = resolveRunConfig(stage, {}, 'run-a').budgetUsd;
+    const fromInput = resolveRunConfig(stage, { budgetUsd: 4.5 }, 'run-b').budgetUsd;
+    const removed = resolveRunConfig(stage, { budgetUsd: null }, 'run-c').budgetUsd;
+    const none = resolveRunConfig(settings({ DOCTRAIN_BUDGET_USD: '' }), {}, 'run-d').budgetUsd;
+    // Assess
+    expect([fromStage, fromInput, removed, none]).toEqual([25, 4.5, null, null]);
+    expect(() => resolveRunConfig(stage, { budgetUsd: 0 }, 'run-e')).toThrow(/budgetUsd/);
+  });
+
+  it("fixes the run's price table from the prices setting over the defaults", () => {
+    // Act
+    const config = resolveRunConfig(settings({ DOCTRAIN_PRICES: '{"region":"eu-west-1","trainingUsdPerHour":{"ml.g5.xlarge":1.58}}' }), {}, 'run-f');
+    // Assess
+    expect(config.prices).toMatchObject({ region: 'eu-west-1', trainingUsdPerHour: { 'ml.g5.xlarge': 1.58, 'ml.g5.2xlarge': 1.515 } });
   });
 
   it('treats a null input (a schedule with no input) like an empty one', () => {

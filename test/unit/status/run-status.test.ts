@@ -3,14 +3,15 @@ import { RUN_STATUSES, canTransition, isTerminal, statusRank, type RunStatus } f
 
 /** The full transition table: rows are the current status (undefined: no record yet), columns the next. */
 const ALLOWED: Record<RunStatus | 'none', Record<RunStatus, boolean>> = {
-  none: { PENDING: true, PREPARING: true, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true, STOPPED: true },
-  PENDING: { PENDING: true, PREPARING: true, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true, STOPPED: true },
-  PREPARING: { PENDING: false, PREPARING: true, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true, STOPPED: true },
-  TRAINING: { PENDING: false, PREPARING: false, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true, STOPPED: true },
-  COMPLETED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: true, FAILED: false, SKIPPED: false, STOPPED: false },
-  FAILED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: true, SKIPPED: false, STOPPED: false },
-  SKIPPED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: false, SKIPPED: true, STOPPED: false },
-  STOPPED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: false, SKIPPED: false, STOPPED: true },
+  none: { PENDING: true, PREPARING: true, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true, STOPPED: true, BUDGET_EXCEEDED: true },
+  PENDING: { PENDING: true, PREPARING: true, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true, STOPPED: true, BUDGET_EXCEEDED: true },
+  PREPARING: { PENDING: false, PREPARING: true, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true, STOPPED: true, BUDGET_EXCEEDED: true },
+  TRAINING: { PENDING: false, PREPARING: false, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true, STOPPED: true, BUDGET_EXCEEDED: true },
+  COMPLETED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: true, FAILED: false, SKIPPED: false, STOPPED: false, BUDGET_EXCEEDED: false },
+  FAILED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: true, SKIPPED: false, STOPPED: false, BUDGET_EXCEEDED: false },
+  SKIPPED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: false, SKIPPED: true, STOPPED: false, BUDGET_EXCEEDED: false },
+  STOPPED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: false, SKIPPED: false, STOPPED: true, BUDGET_EXCEEDED: false },
+  BUDGET_EXCEEDED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: false, SKIPPED: false, STOPPED: false, BUDGET_EXCEEDED: true },
 };
 
 describe('canTransition', () => {
@@ -19,7 +20,7 @@ describe('canTransition', () => {
   );
 
   it('covers every pair of statuses', () => {
-    expect(cases).toHaveLength(8 * RUN_STATUSES.length);
+    expect(cases).toHaveLength((RUN_STATUSES.length + 1) * RUN_STATUSES.length);
   });
 
   it.each(cases)('%s -> %s allowed: %s', (from, to, allowed) => {
@@ -36,7 +37,7 @@ describe('status ranks', () => {
     expect(statusRank('FAILED')).toBe(statusRank('SKIPPED'));
   });
 
-  it('calls exactly COMPLETED, FAILED, SKIPPED and STOPPED terminal', () => {
-    expect(RUN_STATUSES.filter(isTerminal)).toEqual(['COMPLETED', 'FAILED', 'SKIPPED', 'STOPPED']);
+  it('calls exactly COMPLETED, FAILED, SKIPPED, STOPPED and BUDGET_EXCEEDED terminal', () => {
+    expect(RUN_STATUSES.filter(isTerminal)).toEqual(['COMPLETED', 'FAILED', 'SKIPPED', 'STOPPED', 'BUDGET_EXCEEDED']);
   });
 });
