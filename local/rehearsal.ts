@@ -20,7 +20,7 @@ export const fakeTrainer = (root: string): { dir: string; module: string } => ({
 });
 
 /** The local pipeline for rehearsals: the fake trainer on a job clock `timeScale` x the real one, 25 ms Waits, fast retries. */
-export const startRehearsalPipeline = (root: string, dataDir: string, timeScale: number): Promise<LocalPipeline> =>
+export const startRehearsalPipeline = (root: string, dataDir: string, timeScale: number, settings: Record<string, string> = {}): Promise<LocalPipeline> =>
   startLocalPipeline({
     root,
     dataDir,
@@ -28,6 +28,7 @@ export const startRehearsalPipeline = (root: string, dataDir: string, timeScale:
     waitMs: 25,
     retryTimeScale: 0.01,
     sagemaker: { runner: 'process', trainer: fakeTrainer(root), timeScale, checkpointSyncSeconds: 0.2 },
+    settings,
   });
 
 export interface RehearsalRun {

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sageMakerClient } from '../../src/aws/clients';
 import { costLedgerSchema } from '../../src/cost/ledger';
 import { DEFAULT_PRICE_TABLE } from '../../src/cost/prices';
 import type { LocalPipeline } from '../../local/pipeline';
@@ -24,9 +23,8 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'doctrain-budget-'));
-  pipeline = await startRehearsalPipeline(root, dataDir, TIME_SCALE);
   // One fake epoch (0.6 real s) is 12,000 job s: no checkpoint warnings in the way.
-  Object.assign(process.env, { DOCTRAIN_CHECKPOINT_INTERVAL_SECONDS: '20000' });
+  pipeline = await startRehearsalPipeline(root, dataDir, TIME_SCALE, { DOCTRAIN_CHECKPOINT_INTERVAL_SECONDS: '20000' });
 }, 60_000);
 
 afterAll(async () => {
@@ -47,7 +45,7 @@ describe('budget stop on the local runtime', () => {
     // Assess: the loop stopped the job through StopRequestedJob and the execution failed as BudgetExceeded.
     expect(outcome, `${outcome.error}: ${outcome.cause}`).toMatchObject({ status: 'FAILED', error: 'BudgetExceeded' });
     expect(outcome.events.some((e) => e.type === 'StateEntered' && e.stateName === 'StopRequestedJob')).toBe(true);
-    const job = await sageMakerClient().send(new DescribeTrainingJobCommand({ TrainingJobName: run.jobName }));
+    const job = await pipeline.services.clients.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: run.jobName }));
     expect(job.TrainingJobStatus).toBe('Stopped');
 
     // Assess: the run record says BUDGET_EXCEEDED, with an event explaining the stop.

@@ -18,6 +18,7 @@ import { localSettingsEnvironment } from '../../../local/services';
 import { deploymentSettingsSchema } from '../../../src/contracts/settings';
 import type { PollTrainingEvent } from '../../../src/contracts/step-events';
 import { capturingObservability } from './capture';
+import { DEFAULT_PRICE_TABLE } from '../../../src/cost/prices';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const NOW = new Date('2026-03-14T12:00:00Z');
@@ -44,6 +45,9 @@ const event: PollTrainingEvent = {
   checkpointS3Uri: 's3://doctrain-local/checkpoints/receipts/run-stale/',
   pollSeconds: 60,
   polling: { pollCount: 0, executions: ['run-stale'] },
+  budgetUsd: null,
+  textractPagesBilled: 0,
+  prices: DEFAULT_PRICE_TABLE,
 };
 
 /** A job training for 2 hours whose newest checkpoint is `checkpointAge` minutes old, and the handler that polls it. */

@@ -82,7 +82,7 @@ describe('pollTraining: the budget', () => {
   /** A run store holding one record; every write is kept. */
   const storeWith = (run: Record<string, unknown>) => {
     const changes: StatusChange[] = [];
-    const store = { recordStatus: (change: StatusChange) => Promise.resolve(void changes.push(change)), getRun: () => Promise.resolve(run) } as unknown as RunStore;
+    const store = { writeStatusChange: (change: StatusChange) => Promise.resolve(void changes.push(change)), getRun: () => Promise.resolve(run) } as unknown as RunStore;
     return { changes, store };
   };
   const poll = (store: RunStore, budgetUsd: number | null) =>
