@@ -31,9 +31,9 @@ import { uploadSyntheticReceipts } from '../../local/pipeline';
 import { startLocalServices, type LocalServices } from '../../local/services';
 import type { RunConfig } from '../../src/contracts/step-events';
 import { RunStore } from '../../src/status/run-store';
-import { batchKey } from '../../src/contracts/s3-layout';
+import { batchKey, ocrMapItemsKey, ocrMapResultsPrefix } from '../../src/contracts/s3-layout';
 import type { DatasetPointers, OcrBatchSummary, PlanResult, RunOutcome } from '../../src/contracts/step-events';
-import { batchFileSchema, datasetManifestSchema } from '../../src/contracts/objects';
+import { batchFileSchema, datasetManifestSchema, ocrMapItemsFileSchema } from '../../src/contracts/objects';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN_ID = 'local-demo-0001';
@@ -136,14 +136,19 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
   it('planBatches lists the uploaded receipts into the batch events/ocrBatch.json names', async () => {
     // Act
     const plan = await invokeLocal<PlanResult>('planBatches');
-    // Assess: batch indexes only; the counts are what ocrBatch and buildDataset's events say.
+    // Assess: a pointer to the OCR Map's items and counts; the counts are what buildDataset's event says,
+    // and the one item names the batch events/ocrBatch.json OCRs.
+    const runPrefix = `runs/${RUN_ID}/`;
     expect(plan).toEqual({
-      batches: [readEvent('ocrBatch')['batchIndex']],
+      itemsKey: ocrMapItemsKey(runPrefix),
+      resultsPrefix: ocrMapResultsPrefix(runPrefix),
       batchCount: readEvent('buildDataset')['batchCount'],
       documentCount: DOCUMENTS,
       quarantinedCount: 0,
     });
-    expect(plan).toEqual({ batches: [0], batchCount: 1, documentCount: DOCUMENTS, quarantinedCount: 0 });
+    expect(plan.batchCount).toBe(1);
+    const items = ocrMapItemsFileSchema.parse(await getJson(plan.itemsKey));
+    expect(items.map((item) => item.batchIndex)).toEqual([readEvent('ocrBatch')['batchIndex']]);
     const batch = batchFileSchema.parse(await getJson(batchKey(`runs/${RUN_ID}/`, 0)));
     expect(batchKey(`runs/${RUN_ID}/`, 0)).toBe(`runs/${RUN_ID}/batches/batch-00000.json`);
     expect(batch.batchIndex).toBe(0);
