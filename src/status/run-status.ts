@@ -19,18 +19,20 @@ export const statusRank = (status: RunStatus): number => RANK[status];
 export const isTerminal = (status: RunStatus): boolean => RANK[status] === 3;
 
 /**
- * May a record at `current` be written with `next`? Same status is allowed (idempotent retries and
- * progress updates), forward is allowed, backwards and terminal-to-other-terminal are not.
+ * May a record at `current` be written with `next`? Forward is allowed, and the same status while the run
+ * is not terminal (idempotent retries, progress updates). Backwards is not, and nothing at all once the run
+ * is terminal: a terminal record is final, its metrics, model URI, cost and failure can never be rewritten
+ * (a retried terminal write is answered by the run store as already recorded, without writing).
  */
 export const canTransition = (current: RunStatus | undefined, next: RunStatus): boolean =>
-  current === undefined || current === next || (!isTerminal(current) && statusRank(next) > statusRank(current));
+  current === undefined || (!isTerminal(current) && (current === next || statusRank(next) > statusRank(current)));
 
 /**
  * The same rule as a DynamoDB condition on the stored record (`#status` = status, `#rank` = statusRank),
  * used by the run store's conditional write. A test checks, for every pair of statuses against a real
  * (local) DynamoDB, that this condition accepts exactly what canTransition accepts.
  */
-export const TRANSITION_CONDITION = '(#status = :status OR (#rank < :rank AND #rank < :terminal))';
+export const TRANSITION_CONDITION = '(#rank < :terminal AND (#status = :status OR #rank < :rank))';
 
 /** The values TRANSITION_CONDITION reads, for a write of `next`. */
 export const transitionConditionValues = (next: RunStatus): { ':status': RunStatus; ':rank': number; ':terminal': number } => ({

@@ -10,7 +10,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RunConflictError, StatusRegressionError } from '../contracts/errors';
 import { RUN_SK, eventSk, runEventItemSchema, runPk, runRecordSchema, type RunRecord } from '../contracts/run-record';
 import { parseOrThrow } from '../validation';
-import { RUN_STATUSES, TRANSITION_CONDITION, statusRank, transitionConditionValues, type RunStatus } from './run-status';
+import { RUN_STATUSES, TRANSITION_CONDITION, isTerminal, statusRank, transitionConditionValues, type RunStatus } from './run-status';
 
 export interface StatusChange {
   runId: string;
@@ -44,13 +44,18 @@ export class RunStore {
     private readonly tableName: string,
   ) {}
 
-  /** Moves the run record to the change's status (never backwards) and appends the change's event. */
-  public async writeStatusChange(change: StatusChange): Promise<void> {
-    await this.updateRecord(change);
+  /**
+   * Moves the run record to the change's status (never backwards, never again once terminal) and appends
+   * the change's event. `unchanged`: the owner wrote the run's terminal status again (a retried FinalizeRun
+   * or Record* state); the first terminal write stands, record and history stay as they were.
+   */
+  public async writeStatusChange(change: StatusChange): Promise<'written' | 'unchanged'> {
+    if ((await this.updateRecord(change)) === 'unchanged') return 'unchanged';
     await this.appendEvent(change);
+    return 'written';
   }
 
-  private async updateRecord(change: StatusChange): Promise<void> {
+  private async updateRecord(change: StatusChange): Promise<'written' | 'unchanged'> {
     const names: Record<string, string> = { '#status': 'status', '#rank': 'statusRank', '#updatedAt': 'updatedAt' };
     const values: Record<string, unknown> = {
       ...transitionConditionValues(change.status),
@@ -85,15 +90,19 @@ export class RunStore {
           ExpressionAttributeValues: values,
         }),
       );
+      return 'written';
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         const current = await this.getRun(change.runId);
-        if (current !== undefined && current['executionName'] !== change.executionName && current['continuedBy'] !== change.executionName) {
+        const owner = current !== undefined && (current['executionName'] === change.executionName || current['continuedBy'] === change.executionName);
+        if (current !== undefined && !owner) {
           throw new RunConflictError(
             `Run ${change.runId} already exists (status ${current.status}) and belongs to execution ${String(current['executionName'])}; start this execution with another runId, or leave runId out to use the execution name`,
             { cause: error },
           );
         }
+        // A terminal record is final: the owner's repeat of the same terminal status is a retry, not an error.
+        if (current !== undefined && current.status === change.status && isTerminal(current.status)) return 'unchanged';
         throw new StatusRegressionError(
           `Run ${change.runId} is ${current?.status ?? 'unknown'}; refusing to record ${change.status} (status never moves backwards)`,
           { cause: error },

@@ -7,11 +7,11 @@ const ALLOWED: Record<RunStatus | 'none', Record<RunStatus, boolean>> = {
   PENDING: { PENDING: true, PREPARING: true, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true, STOPPED: true, BUDGET_EXCEEDED: true },
   PREPARING: { PENDING: false, PREPARING: true, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true, STOPPED: true, BUDGET_EXCEEDED: true },
   TRAINING: { PENDING: false, PREPARING: false, TRAINING: true, COMPLETED: true, FAILED: true, SKIPPED: true, STOPPED: true, BUDGET_EXCEEDED: true },
-  COMPLETED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: true, FAILED: false, SKIPPED: false, STOPPED: false, BUDGET_EXCEEDED: false },
-  FAILED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: true, SKIPPED: false, STOPPED: false, BUDGET_EXCEEDED: false },
-  SKIPPED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: false, SKIPPED: true, STOPPED: false, BUDGET_EXCEEDED: false },
-  STOPPED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: false, SKIPPED: false, STOPPED: true, BUDGET_EXCEEDED: false },
-  BUDGET_EXCEEDED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: false, SKIPPED: false, STOPPED: false, BUDGET_EXCEEDED: true },
+  COMPLETED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: false, SKIPPED: false, STOPPED: false, BUDGET_EXCEEDED: false },
+  FAILED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: false, SKIPPED: false, STOPPED: false, BUDGET_EXCEEDED: false },
+  SKIPPED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: false, SKIPPED: false, STOPPED: false, BUDGET_EXCEEDED: false },
+  STOPPED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: false, SKIPPED: false, STOPPED: false, BUDGET_EXCEEDED: false },
+  BUDGET_EXCEEDED: { PENDING: false, PREPARING: false, TRAINING: false, COMPLETED: false, FAILED: false, SKIPPED: false, STOPPED: false, BUDGET_EXCEEDED: false },
 };
 
 describe('canTransition', () => {

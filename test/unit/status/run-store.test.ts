@@ -44,7 +44,7 @@ const itemsOf = async (runId: string): Promise<Record<string, unknown>[]> =>
 const EXECUTION = 'exec-owner';
 const record = async (
   change: Omit<StatusChange, 'at' | 'executionName'> & { at?: string; executionName?: string },
-): Promise<void> => store.writeStatusChange({ at: at(0), executionName: EXECUTION, ...change });
+): Promise<'written' | 'unchanged'> => store.writeStatusChange({ at: at(0), executionName: EXECUTION, ...change });
 
 beforeAll(async () => {
   server = await startLocalDynamoDB();
@@ -73,14 +73,15 @@ describe('one status rule', () => {
         const lifecycle: (typeof RUN_STATUSES)[number][] = from === 'PENDING' ? ['PENDING'] : ['PENDING', from];
         for (const status of lifecycle) await record({ runId, status });
 
-        // Act
+        // Act: accepted = the record was written (a refused write throws, or leaves a final record unchanged).
         let accepted = true;
         try {
-          await record({ runId, status: to });
+          accepted = (await record({ runId, status: to, at: at(9) })) === 'written';
         } catch (error) {
           if (!(error instanceof StatusRegressionError)) throw error;
           accepted = false;
         }
+        expect((await store.getRun(runId))?.updatedAt === at(9), `${from} -> ${to} written`).toBe(accepted);
 
         // Assess
         expect(accepted, `${from} -> ${to}`).toBe(canTransition(from, to));
@@ -187,6 +188,39 @@ describe('RunStore.writeStatusChange', () => {
     expect(await store.listEvents(runId)).toEqual([
       { status: 'COMPLETED', at: at(0), detail: { trainingJobStatus: 'Completed' } },
     ]);
+  });
+
+  it('keeps a terminal record final: its owner writing the same terminal status again changes nothing', async () => {
+    for (const status of ['COMPLETED', 'FAILED', 'STOPPED', 'BUDGET_EXCEEDED', 'SKIPPED'] as const) {
+      // Prepare: FinalizeRun's one terminal write, with its metrics and model.
+      const runId = newRunId();
+      await record({ runId, status: 'TRAINING', at: at(0), attributes: { trainingJobName: 'doctrain-job-1' } });
+      const first = { metrics: { f1: 0.79 }, modelArtifactS3Uri: 's3://bucket/models/receipts/doctrain-job-1/output/model.tar.gz', costUsd: 1.5 };
+      expect(await record({ runId, status, at: at(1), attributes: first, detail: { n: 1 } })).toBe('written');
+      const before = await itemsOf(runId);
+
+      // Act: the owner writes the same terminal status over it with other metrics and another model URI.
+      const second = { metrics: { f1: 0.99 }, modelArtifactS3Uri: 's3://bucket/models/receipts/forged/model.tar.gz', costUsd: 0 };
+      const result = await record({ runId, status, at: at(2), attributes: second, detail: { n: 2 } });
+
+      // Assess: refused by the conditional write (reported, not thrown: a retried state must not fail), every item byte-for-byte unchanged.
+      expect(result, status).toBe('unchanged');
+      expect(await itemsOf(runId), status).toEqual(before);
+      expect(await store.getRun(runId), status).toMatchObject({ status, ...first, updatedAt: at(1) });
+    }
+  });
+
+  it('still moves a run through the capacity fallback (TRAINING progress repeats) to its one terminal write', async () => {
+    // Prepare
+    const runId = newRunId();
+    await record({ runId, status: 'PREPARING', at: at(0) });
+    // Act: two attempts recorded while TRAINING (the same status written again), then the terminal write.
+    expect(await record({ runId, status: 'TRAINING', at: at(1), attributes: { attempts: [{ jobName: 'a', status: 'Failed' }] } })).toBe('written');
+    expect(await record({ runId, status: 'TRAINING', at: at(2), attributes: { attempts: [{ jobName: 'a', status: 'Failed' }, { jobName: 'b', status: 'InProgress' }] } })).toBe('written');
+    expect(await record({ runId, status: 'BUDGET_EXCEEDED', at: at(3), attributes: { costUsd: 9 } })).toBe('written');
+    // Assess: a later STOPPED (the execution aborted afterwards) cannot replace the terminal status either.
+    await expect(record({ runId, status: 'STOPPED', at: at(4) })).rejects.toBeInstanceOf(StatusRegressionError);
+    expect(await store.getRun(runId)).toMatchObject({ status: 'BUDGET_EXCEEDED', costUsd: 9, attempts: [{ jobName: 'a' }, { jobName: 'b' }], updatedAt: at(3) });
   });
 
   it('keeps the event history append-only: a retry never rewrites an earlier event', async () => {
