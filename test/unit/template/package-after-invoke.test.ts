@@ -99,12 +99,13 @@ describe('sls package after sls invoke local', () => {
     }
   });
 
-  it('leaves pdf-lib\'s standard font metrics out of the bundles, and PDFs are still inspected', async () => {
+  it('leaves pdf-lib\'s standard font metrics and PNG decoder out of the bundles, and PDFs are still inspected', async () => {
     // Prepare: OcrBatch inspects PDFs; the plugin's error message marks a bundle built without the metrics.
     const ocrBatch = (await readPackagedLambdas(packageDir)).find((l) => l.functionName === 'ocrBatch');
     expect(ocrBatch).toBeDefined();
     const code = (await zipEntryBytes(ocrBatch!.zipPath, `${ocrBatch!.handlerModule}.mjs`)).toString('utf8');
     expect(code).toContain('standard font metrics are left out');
+    expect(code).toContain('PNG decoder is left out');
     // Act: the inspection module bundled with the same plugins, on a 3-page PDF.
     const plugins = createRequire(import.meta.url)(path.join(ROOT, 'scripts', 'esbuild-plugins.cjs')) as esbuild.Plugin[];
     const outfile = path.join(workDir, 'inspect.mjs');
