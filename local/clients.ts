@@ -26,17 +26,18 @@ export const localS3Config = (endpoint: string) =>
     responseChecksumValidation: 'WHEN_REQUIRED',
   }) as const;
 
-const localConfig = (endpoint: string) => ({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+/** The client config for any other local service (dynalite, the local Textract, SageMaker, ECR, Service Quotas). */
+export const localClientConfig = (endpoint: string) => ({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 
 /** Clients for the local services, each at its endpoint. */
 export const localAwsClients = (endpoints: LocalEndpoints): AwsClients =>
   createAwsClients({
     s3: localS3Config(endpoints.s3),
-    dynamo: localConfig(endpoints.dynamodb),
-    textract: localConfig(endpoints.textract),
-    sagemaker: localConfig(endpoints.sagemaker),
-    ecr: localConfig(endpoints.ecr),
-    serviceQuotas: localConfig(endpoints.serviceQuotas),
+    dynamo: localClientConfig(endpoints.dynamodb),
+    textract: localClientConfig(endpoints.textract),
+    sagemaker: localClientConfig(endpoints.sagemaker),
+    ecr: localClientConfig(endpoints.ecr),
+    serviceQuotas: localClientConfig(endpoints.serviceQuotas),
     // The local runtime has no Step Functions endpoint: executions run in-process (local/stepfunctions.ts).
     sfn: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
   });

@@ -12,6 +12,7 @@ import { runCli } from '../../cli/program';
 import { startLocalDynamoDB } from '../../local/dynamodb';
 import { LOCAL_BUCKET, LOCAL_TABLE } from '../../local/services';
 import { generateReceipts } from '../../local/synth';
+import { localClientConfig } from '../../local/clients';
 
 // As test/integration/pipeline.test.ts: a model small enough to train in seconds on a CPU.
 const SMALL_TRAINING = { epochs: 2, hidden_size: 32, num_layers: 1, num_heads: 2 };
@@ -64,7 +65,7 @@ describe('doctrain run', () => {
     const runId = /run: +(run-\d{14})/.exec(output)?.[1];
     expect(runId).toBeDefined();
     const dynamo = await startLocalDynamoDB({ path: path.join(stageDir, 'dynamodb') });
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const client = new DynamoDBClient(localClientConfig(dynamo.endpoint));
     try {
       const item = await client.send(new GetItemCommand({ TableName: LOCAL_TABLE, Key: { pk: { S: `RUN#${runId}` }, sk: { S: 'RUN' } } }));
       expect(item.Item?.['status']?.S).toBe('COMPLETED');

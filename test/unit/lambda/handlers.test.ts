@@ -12,6 +12,7 @@ import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb'
 import { loadServerlessProject } from '../../../local/serverless-project';
 import { createTableInput, deploymentEnvironment } from '../../../local/services';
 import { InvalidInputError, RunConflictError, StatusRegressionError } from '../../../src/contracts/errors';
+import { localClientConfig } from '../../../local/clients';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const TABLE = 'doctrain-handlers-test';
@@ -27,7 +28,7 @@ beforeAll(async () => {
   dynamo = await startLocalDynamoDB();
   const { endpoint } = dynamo;
   const project = loadServerlessProject(ROOT);
-  raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  raw = new DynamoDBClient(localClientConfig(endpoint));
   await raw.send(new CreateTableCommand(createTableInput(TABLE, project.tableProperties)));
   // The dev stage's settings exactly as serverless.yml sets them, plus what CloudFormation would resolve.
   Object.assign(process.env, {

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalEcr, type LocalEcr } from '../../../local/ecr';
 import { startLocalServiceQuotas, type LocalServiceQuotas } from '../../../local/service-quotas';
 import { runPreflight, trainingQuotaName } from '../../../src/preflight';
+import { localClientConfig } from '../../../local/clients';
 
 const DIGEST = `sha256:${'c'.repeat(64)}`;
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 let ecrServer: LocalEcr;
 let quotaServer: LocalServiceQuotas;
 let ecr: ECRClient;
@@ -19,8 +19,8 @@ let serviceQuotas: ServiceQuotasClient;
 beforeAll(async () => {
   ecrServer = await startLocalEcr({ images: [{ repository: 'doctrain-trainer', tag: 'local', digest: DIGEST }] });
   quotaServer = await startLocalServiceQuotas();
-  ecr = new ECRClient({ endpoint: ecrServer.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
-  serviceQuotas = new ServiceQuotasClient({ endpoint: quotaServer.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  ecr = new ECRClient({ ...localClientConfig(ecrServer.endpoint), maxAttempts: 1 });
+  serviceQuotas = new ServiceQuotasClient({ ...localClientConfig(quotaServer.endpoint), maxAttempts: 1 });
 });
 
 afterAll(async () => {

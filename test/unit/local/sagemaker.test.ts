@@ -16,6 +16,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalSageMaker, type LocalSageMaker } from '../../../local/sagemaker';
 import { startLocalS3, type LocalS3 } from './helpers';
+import { localClientConfig } from '../../../local/clients';
 
 const BUCKET = 'sagemaker-test';
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -38,11 +39,7 @@ beforeAll(async () => {
     stopTimeoutSeconds: 5,
     faults: { spotInterruptAfterSeconds: 0.6, capacityErrors: { 'ml.g5.xlarge': 1 } },
   });
-  client = new SageMakerClient({
-    endpoint: sagemaker.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  client = new SageMakerClient(localClientConfig(sagemaker.endpoint));
   const put = (Key: string, Body: string) => s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
   await put('datasets/fp1/train-00000.jsonl', '{"id":"a"}\n');
   await put('datasets/fp1/train-00001.jsonl', '{"id":"b"}\n');

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multiPagePdf, multiPageTiff, withEncryptMarker } from '../../../local/synth';
 import { startLocalTextract, type LocalTextract } from '../../../local/textract';
 import { startLocalS3, type LocalS3 } from './helpers';
+import { localClientConfig } from '../../../local/clients';
 
 const BUCKET = 'textract-documents-test';
 const PDF_PAGES = [['INVOICE NUMBER 4711', 'HARBOUR SUPPLIES'], ['SECOND PAGE ITEMS'], ['GRAND TOTAL 99.10']];
@@ -29,11 +30,7 @@ let tiff: Buffer;
 beforeAll(async () => {
   s3 = await startLocalS3(BUCKET);
   textract = await startLocalTextract({ s3: s3.client });
-  client = new TextractClient({
-    endpoint: textract.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  client = new TextractClient(localClientConfig(textract.endpoint));
   pdf = await multiPagePdf(PDF_PAGES);
   tiff = multiPageTiff(TIFF_PAGES);
   const put = (Key: string, Body: Uint8Array) => s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));

@@ -11,6 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalTextract, type LocalTextract } from '../../../local/textract';
 import { renderReceipt, startLocalS3, type LocalS3 } from './helpers';
+import { localClientConfig } from '../../../local/clients';
 
 const BUCKET = 'textract-test';
 const LINES = ['BLUE HERON MARKET', 'OAT MILK 3.20', 'SOURDOUGH LOAF 4.50', 'TOTAL 8.32'];
@@ -21,12 +22,7 @@ let textract: LocalTextract;
 let client: TextractClient;
 
 const clientFor = (endpoint: string, maxAttempts = 3): TextractClient =>
-  new TextractClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts,
-  });
+  new TextractClient({ ...localClientConfig(endpoint), maxAttempts });
 
 beforeAll(async () => {
   s3 = await startLocalS3(BUCKET);

@@ -15,6 +15,7 @@ import { planBatches } from '../../../src/pipeline/plan';
 import { startLocalTextract, type LocalTextract } from '../../../local/textract';
 import { startLocalS3, type LocalS3 } from '../local/helpers';
 import { datasetManifestSchema, datasetRecordSchema, type DatasetRecord } from '../../../src/contracts/objects';
+import { localClientConfig } from '../../../local/clients';
 
 const BUCKET = 'annotation-kinds-test';
 
@@ -68,7 +69,7 @@ const ratios = (box: readonly number[], pad = 0): PageBox => {
 beforeAll(async () => {
   s3 = await startLocalS3(BUCKET);
   textract = await startLocalTextract({ s3: s3.client });
-  textractClient = new TextractClient({ endpoint: textract.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  textractClient = new TextractClient(localClientConfig(textract.endpoint));
   receipts = await generateReceipts({ count: 3, seed: 23 });
 }, 60_000);
 

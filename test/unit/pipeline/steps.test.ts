@@ -34,6 +34,7 @@ import {
   type OcrBatchSummary,
   type PlanResult,
 } from '../../../src/contracts/step-events';
+import { localClientConfig } from '../../../local/clients';
 
 const BUCKET = 'pipeline-steps-test';
 const RUN = 'run-1';
@@ -59,11 +60,7 @@ const runParams = (runId: string) => ({ bucket: BUCKET, runId, runPrefix: `runs/
 beforeAll(async () => {
   s3 = await startLocalS3(BUCKET);
   textract = await startLocalTextract({ s3: s3.client });
-  textractClient = new TextractClient({
-    endpoint: textract.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  textractClient = new TextractClient(localClientConfig(textract.endpoint));
   const receipts = await generateReceipts({ count: 3, seed: 11 });
   receiptIds = receipts.map((r) => r.id);
   for (const receipt of receipts) {

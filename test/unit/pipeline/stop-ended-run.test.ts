@@ -14,6 +14,7 @@ import { loadServerlessProject } from '../../../local/serverless-project';
 import { createTableInput } from '../../../local/services';
 import { stopEndedRun } from '../../../src/pipeline/stop-ended-run';
 import { RunStore } from '../../../src/status/run-store';
+import { localClientConfig } from '../../../local/clients';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const TABLE = 'doctrain-test-stop';
@@ -24,7 +25,7 @@ let store: RunStore;
 
 beforeAll(async () => {
   server = await startLocalDynamoDB();
-  raw = new DynamoDBClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  raw = new DynamoDBClient(localClientConfig(server.endpoint));
   await raw.send(new CreateTableCommand(createTableInput(TABLE, loadServerlessProject(ROOT).tableProperties)));
   store = new RunStore(DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }), TABLE);
 });

@@ -14,6 +14,7 @@ import { RunConflictError, StatusRegressionError } from '../../../src/contracts/
 import { RUN_SK, eventSk, runPk } from '../../../src/contracts/run-record';
 import { RunStore, type StatusChange } from '../../../src/status/run-store';
 import { RUN_STATUSES, canTransition } from '../../../src/status/run-status';
+import { localClientConfig } from '../../../local/clients';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const TABLE = 'doctrain-test-runs';
@@ -48,11 +49,7 @@ const record = async (
 
 beforeAll(async () => {
   server = await startLocalDynamoDB();
-  raw = new DynamoDBClient({
-    endpoint: server.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  raw = new DynamoDBClient(localClientConfig(server.endpoint));
   db = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
   const { tableProperties } = loadServerlessProject(ROOT);
   await raw.send(new CreateTableCommand(createTableInput(TABLE, tableProperties)));
