@@ -178,23 +178,12 @@ export type CaughtError = z.infer<typeof caughtErrorSchema>;
 /** A Lambda error's Cause: JSON `{errorType, errorMessage, trace}` (a service integration's Cause is plain text). */
 export const lambdaErrorCauseSchema = z.object({ errorMessage: z.string() });
 
-/** The DescribeTrainingJob response (the parts RecordProgress reads; the rest passes through). */
-export const trainingPollSchema = z.object({
-  TrainingJobStatus: z.string(),
-  SecondaryStatus: z.string().optional(),
-  SecondaryStatusTransitions: z
-    .array(z.object({ Status: z.string().optional(), StatusMessage: z.string().optional() }).loose())
-    .optional(),
-});
-export type TrainingPoll = z.infer<typeof trainingPollSchema>;
-
 export const recordStatusEventSchema = z.strictObject({
   runId: idSchema,
   executionName: idSchema,
   status: z.enum(RUN_STATUSES),
   attributes: z.record(z.string(), z.unknown()).optional(),
   error: caughtErrorSchema.optional(),
-  poll: trainingPollSchema.optional(),
 });
 export type RecordStatusEvent = z.infer<typeof recordStatusEventSchema>;
 

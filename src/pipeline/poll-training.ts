@@ -153,6 +153,13 @@ const describeJob = async (sagemaker: SageMakerClient, name: string): Promise<De
   }
 };
 
+/**
+ * The progress key of a poll: one run event per secondary-status transition (`003-Training`), however
+ * often the loop polls; zero-padded so the keys sort in the order of the transitions.
+ */
+export const transitionProgressKey = (job: Partial<Pick<DescribeTrainingJobResponse, 'SecondaryStatus' | 'SecondaryStatusTransitions'>>): string =>
+  `${String((job.SecondaryStatusTransitions ?? []).length).padStart(3, '0')}-${job.SecondaryStatus ?? 'Unknown'}`;
+
 export const pollTraining = async (
   deps: {
     sagemaker: SageMakerClient;
@@ -223,7 +230,7 @@ export const pollTraining = async (
         budgetStop,
       },
       // One event per secondary-status transition, plus one per watchdog finding and one for a budget stop of that period.
-      progressKey: `${String(transitions.length).padStart(3, '0')}-${secondary}${warning === undefined ? '' : '-checkpoint-stale'}${budgetStop === undefined ? '' : '-budget-exceeded'}`,
+      progressKey: `${transitionProgressKey(job)}${warning === undefined ? '' : '-checkpoint-stale'}${budgetStop === undefined ? '' : '-budget-exceeded'}`,
       detail: {
         secondaryStatus: secondary,
         message: budgetStop !== undefined ? budgetMessage(budgetStop) : (warning?.message ?? transitions.at(-1)?.StatusMessage),

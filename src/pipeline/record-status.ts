@@ -1,6 +1,6 @@
 /**
- * The status-writer step: turns what the state machine knows at a point (a status, a training poll, a
- * caught error) into one RunStore change.
+ * The status-writer step: turns what the state machine knows at a point (a status and its attributes, a
+ * caught error) into one RunStore change. Training progress is PollTraining's (./poll-training.ts).
  */
 import { lambdaErrorCauseSchema, type CaughtError, type RecordStatusEvent, type RecordStatusResult } from '../contracts/step-events';
 import type { RunStore, StatusChange } from '../status/run-store';
@@ -19,19 +19,11 @@ export const failureFromCaught = (caught: CaughtError): { error: string; message
 
 export const statusChangeFor = (params: RecordStatusEvent, at: string): StatusChange => {
   const failure = params.error === undefined ? undefined : failureFromCaught(params.error);
-  const { poll } = params;
-  const transitions = poll?.SecondaryStatusTransitions ?? [];
   const attributes: Record<string, unknown> = { ...params.attributes };
   const detail: Record<string, unknown> = {};
   if (failure !== undefined) {
     attributes['failure'] = failure;
     Object.assign(detail, failure);
-  }
-  if (poll !== undefined) {
-    attributes['trainingJobStatus'] = poll.TrainingJobStatus;
-    attributes['secondaryStatus'] = poll.SecondaryStatus;
-    detail['secondaryStatus'] = poll.SecondaryStatus;
-    detail['message'] = transitions.at(-1)?.StatusMessage;
   }
   return {
     runId: params.runId,
@@ -39,10 +31,6 @@ export const statusChangeFor = (params: RecordStatusEvent, at: string): StatusCh
     status: params.status,
     at,
     attributes,
-    // One progress event per secondary-status transition, however often the loop polls.
-    ...(poll === undefined
-      ? {}
-      : { progressKey: `${String(transitions.length).padStart(3, '0')}-${poll.SecondaryStatus ?? 'Unknown'}` }),
     ...(Object.keys(detail).length === 0 ? {} : { detail }),
   };
 };

@@ -119,7 +119,6 @@ describe('record-status handler', () => {
         runId: 'handler-run',
         executionName: 'handler-exec',
         status: 'TRAINING',
-        poll: { TrainingJobStatus: 'InProgress', SecondaryStatus: 'Starting' },
       },
       context,
     );

@@ -3,7 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DescribeTrainingJobCommand, SageMakerClient, type DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DEFAULT_PRICE_TABLE } from '../../../src/cost/prices';
-import { checkpointWarning, continuationName, pollTraining } from '../../../src/pipeline/poll-training';
+import { checkpointWarning, continuationName, pollTraining, transitionProgressKey } from '../../../src/pipeline/poll-training';
 import type { RunStore, StatusChange } from '../../../src/status/run-store';
 import { runIdOfExecution } from '../../../src/pipeline/stop-ended-run';
 
@@ -138,5 +138,41 @@ describe('pollTraining: the budget', () => {
     expect(done.budgetExceeded).toBe(false);
     expect(ended.changes[0]?.attributes?.['budgetStop']).toBeUndefined();
     expect(ended.changes[0]?.attributes?.['cost']).toMatchObject({ training: [{ billable: 'reported', billableSeconds: 3600 }] });
+  });
+});
+
+describe('transitionProgressKey', () => {
+  it('keys a poll by its secondary-status transition, so repeated polls of one transition make one event', () => {
+    // Prepare
+    const job: Partial<DescribeTrainingJobResponse> = {
+      SecondaryStatus: 'Training',
+      SecondaryStatusTransitions: [
+        { Status: 'Starting', StartTime: now, StatusMessage: 'Preparing the instances for training' },
+        { Status: 'Downloading', StartTime: now, StatusMessage: 'Downloading input data' },
+        { Status: 'Training', StartTime: now, StatusMessage: 'Training image download completed. Training in progress.' },
+      ],
+    };
+    // Act
+    const first = transitionProgressKey(job);
+    const again = transitionProgressKey({ ...job });
+    // Assess
+    expect(first).toBe('003-Training');
+    expect(again).toBe(first);
+  });
+
+  it('keys a poll with no transitions and no secondary status', () => {
+    expect(transitionProgressKey({})).toBe('000-Unknown');
+  });
+
+  it('orders progress keys lexically in the order of the transitions', () => {
+    // Prepare
+    const keys = Array.from({ length: 12 }, (_, i) =>
+      transitionProgressKey({
+        SecondaryStatus: 'Training',
+        SecondaryStatusTransitions: Array.from({ length: i + 1 }, () => ({ Status: 'Training', StartTime: now })),
+      }),
+    );
+    // Assess
+    expect([...keys].sort()).toEqual(keys);
   });
 });

@@ -60,58 +60,6 @@ describe('statusChangeFor', () => {
     expect(change.detail).toEqual({ error: 'BadDocumentError', message: 'corrupt scan' });
     expect(change).not.toHaveProperty('progressKey');
   });
-
-  it('keys a training poll by its secondary-status transition, so repeated polls make one event', () => {
-    // Prepare
-    const poll = {
-      TrainingJobStatus: 'InProgress',
-      SecondaryStatus: 'Training',
-      SecondaryStatusTransitions: [
-        { Status: 'Starting', StatusMessage: 'Preparing the instances for training' },
-        { Status: 'Downloading', StatusMessage: 'Downloading input data' },
-        { Status: 'Training', StatusMessage: 'Training image download completed. Training in progress.' },
-      ],
-    };
-    // Act
-    const first = statusChangeFor({ runId: 'r1', executionName: 'exec-1', status: 'TRAINING', poll }, AT);
-    const again = statusChangeFor({ runId: 'r1', executionName: 'exec-1', status: 'TRAINING', poll }, '2026-03-14T09:01:00.000Z');
-    // Assess
-    expect(first.progressKey).toBe('003-Training');
-    expect(again.progressKey).toBe(first.progressKey);
-    expect(first.attributes).toEqual({ trainingJobStatus: 'InProgress', secondaryStatus: 'Training' });
-    expect(first.detail).toEqual({
-      secondaryStatus: 'Training',
-      message: 'Training image download completed. Training in progress.',
-    });
-  });
-
-  it('keys a poll with no transitions and no secondary status', () => {
-    // Act
-    const change = statusChangeFor({ runId: 'r1', executionName: 'exec-1', status: 'TRAINING', poll: { TrainingJobStatus: 'InProgress' } }, AT);
-    // Assess
-    expect(change.progressKey).toBe('000-Unknown');
-  });
-
-  it('orders progress keys lexically in the order of the transitions', () => {
-    // Prepare
-    const keys = Array.from({ length: 12 }, (_, i) =>
-      statusChangeFor(
-        {
-          runId: 'r1',
-          executionName: 'exec-1',
-          status: 'TRAINING',
-          poll: {
-            TrainingJobStatus: 'InProgress',
-            SecondaryStatus: 'Training',
-            SecondaryStatusTransitions: Array.from({ length: i + 1 }, () => ({ Status: 'Training' })),
-          },
-        },
-        AT,
-      ).progressKey ?? '',
-    );
-    // Assess
-    expect([...keys].sort()).toEqual(keys);
-  });
 });
 
 describe('recordRunStatus', () => {
