@@ -176,8 +176,11 @@ export const datasetManifestSchema = z.strictObject({
   files: z.strictObject({ train: z.array(z.string()), validation: z.array(z.string()), labels: z.string() }),
   /** Words per BIO tag, over all records (every tag of labels.json present, 0 when unused). */
   labelCounts: z.record(z.string(), count),
-  /** Per entity label: values aligned and values left unaligned. */
-  entityCounts: z.record(z.string(), z.strictObject({ aligned: count, unaligned: count })),
+  /**
+   * Per entity label: values aligned, of which `ocrTolerant` only with OCR misreads tolerated (a digit or
+   * a few characters read wrong; see src/dataset/align.ts), and values left unaligned.
+   */
+  entityCounts: z.record(z.string(), z.strictObject({ aligned: count, ocrTolerant: count, unaligned: count })),
   quarantined: z.array(quarantinedDocumentSchema),
   unaligned: z.array(documentUnalignedSchema),
   documentsWithoutEntities: z.array(z.string()),

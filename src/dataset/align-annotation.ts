@@ -1,5 +1,5 @@
 import type { OcrPage } from '../contracts/ocr-document';
-import { alignFields, type UnalignedField } from './align';
+import { alignFields, type AlignMatch, type UnalignedField } from './align';
 import type { Annotation } from '../contracts/annotation';
 import { alignBoxes, alignWords, type AlignedRegion, type RegionAlignOptions, type UnalignedRegion } from './align-regions';
 
@@ -14,7 +14,7 @@ export interface AnnotationAlignment {
   /** One BIO label per OCR word of `pages`, concatenated in the order given. */
   readonly labels: string[];
   /** Each annotated value, box or word that labelled at least one OCR word. */
-  readonly aligned: readonly Pick<AlignedRegion, 'field' | 'value'>[];
+  readonly aligned: readonly (Pick<AlignedRegion, 'field' | 'value'> & { readonly match?: AlignMatch })[];
   readonly unaligned: readonly UnalignedAnnotation[];
 }
 

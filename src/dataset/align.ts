@@ -5,6 +5,7 @@ import {
   datesEqual,
   findDates,
   foldShapes,
+  levenshtein,
   normalizeToken,
   parseAmount,
   parseDate,
@@ -37,6 +38,20 @@ import {
  * naming the field (`TOTAL 9.00` for `total`, `Date: 25/12/2018` for `date`), then earliest, then
  * fewest words. Spans never overlap. Equal values (subtotal == total, or a repeated item) therefore
  * take successive occurrences in document order, unless a keyword says which is which.
+ *
+ * OCR-tolerant pass: a value the exact pass cannot place (an OCR engine misread one of its characters:
+ * `112.46` printed for `112.45`, `23/12/2017` for `22/12/2017`, `E7.10` for `37.10`) is searched again,
+ * after every exact value has taken its words, among the words still free:
+ * - an amount or number of three or more digits: a word with one digit read wrong (as many digits, one
+ *   different; a decimal separator printed where the value has one), only right after a word naming the
+ *   field (on the same line, or among the KEYWORD_LOOKBACK words before): receipts are full of numbers
+ *   one digit apart, the keyword is what says which one is the total;
+ * - a date: a printed date one digit edit away from the value's numbers, after a word naming the field,
+ *   or the only such date on the page;
+ * - text of TOLERANT_MIN_TEXT_CHARS or more characters: the text matchers again at similarity
+ *   TOLERANT_MIN_SIMILARITY.
+ * Such a span is reported with `match: 'ocr_tolerant'`; the label is the same (the words are where the
+ * value is printed, whatever the OCR made of them).
  */
 export const DEFAULT_MIN_SIMILARITY = 0.8;
 
@@ -51,6 +66,15 @@ const DIGITS_ONLY_SCORE = 0.95;
 const SPLIT_AMOUNT_SCORE = 0.98;
 /** How many words before a span are searched for the field's name. */
 const KEYWORD_LOOKBACK = 3;
+/** OCR-tolerant pass: text similarity, and the shortest text value (folded characters) it applies to. */
+export const TOLERANT_MIN_SIMILARITY = 0.65;
+const TOLERANT_MIN_TEXT_CHARS = 8;
+/** OCR-tolerant pass: the fewest digits an amount, number or date must have to be matched one digit off. */
+const TOLERANT_MIN_DIGITS = 3;
+/** OCR-tolerant spans rank below every exact one. */
+const TOLERANT_SCORE = 0.9;
+/** How many words of the same line before a span are searched for the field's name. */
+const SAME_LINE_LOOKBACK = 8;
 
 export type UnalignedReason = 'empty_value' | 'not_found' | 'overlap';
 
@@ -60,9 +84,13 @@ export interface UnalignedField {
   readonly reason: UnalignedReason;
 }
 
+/** How a value was found: as printed, or with OCR misreads tolerated (see the OCR-tolerant pass). */
+export type AlignMatch = 'exact' | 'ocr_tolerant';
+
 export interface AlignedSpan {
   readonly field: string;
   readonly value: string;
+  readonly match: AlignMatch;
   /** Word index of the first word. */
   readonly start: number;
   /** Word index after the last word. */
@@ -104,6 +132,8 @@ interface Candidate {
 /** What every matcher needs of the page, computed once per document. */
 interface Page {
   readonly texts: readonly string[];
+  /** Word boxes ([x0, y0, x1, y1], any unit), where the words have them: for the same-line keyword search. */
+  readonly boxes: readonly (readonly number[] | undefined)[];
   /** normalizeToken of each word. */
   readonly norms: readonly string[];
   /** foldShapes(norms): for fuzzy text. */
@@ -112,10 +142,21 @@ interface Page {
   readonly digits: readonly string[];
 }
 
-export function alignFields(words: readonly { readonly text: string }[], fields: Fields, options: AlignOptions = {}): Alignment {
+export interface AlignWord {
+  readonly text: string;
+  readonly box?: readonly number[];
+}
+
+export function alignFields(words: readonly AlignWord[], fields: Fields, options: AlignOptions = {}): Alignment {
   const minSimilarity = options.minSimilarity ?? DEFAULT_MIN_SIMILARITY;
   const norms = words.map((w) => normalizeToken(w.text));
-  const page: Page = { texts: words.map((w) => w.text), norms, folded: norms.map(foldShapes), digits: norms.map(asDigits) };
+  const page: Page = {
+    texts: words.map((w) => w.text),
+    boxes: words.map((w) => w.box),
+    norms,
+    folded: norms.map(foldShapes),
+    digits: norms.map(asDigits),
+  };
   const labels = words.map(() => 'O');
   const unaligned: { order: number; entry: UnalignedField }[] = [];
   const targets: Target[] = [];
@@ -138,19 +179,29 @@ export function alignFields(words: readonly { readonly text: string }[], fields:
 
   const used = new Array<boolean>(words.length).fill(false);
   const spans: AlignedSpan[] = [];
-  const byLength = [...targets].sort((a, b) => b.normalized.length - a.normalized.length || a.order - b.order);
-  for (const target of byLength) {
-    const keywords = new Set(target.field.split('_').filter((t) => t.length >= 3));
-    const candidates = findCandidates(page, target, minSimilarity).map((c) => ({ ...c, keyword: precededBy(page, c.start, keywords) }));
-    const free = candidates.filter((c) => !used.slice(c.start, c.end).some(Boolean));
-    if (free.length === 0) {
-      const reason = candidates.length === 0 ? 'not_found' : 'overlap';
-      unaligned.push({ order: target.order, entry: { field: target.field, value: target.value, reason } });
-      continue;
-    }
+  const missed: { target: Target; reason: UnalignedReason }[] = [];
+  const place = (target: Target, candidates: readonly Scored[], match: AlignMatch): boolean => {
+    const keywords = fieldKeywords(target.field);
+    const free = candidates
+      .filter((c) => !used.slice(c.start, c.end).some(Boolean))
+      .map((c) => ({ ...c, keyword: precededBy(page, c.start, keywords) }));
+    if (free.length === 0) return false;
     const best = free.reduce((a, b) => (isBetter(b, a) ? b : a));
     for (let i = best.start; i < best.end; i++) used[i] = true;
-    spans.push({ field: target.field, value: target.value, start: best.start, end: best.end, score: best.score });
+    spans.push({ field: target.field, value: target.value, match, start: best.start, end: best.end, score: best.score });
+    return true;
+  };
+  const byLength = [...targets].sort((a, b) => b.normalized.length - a.normalized.length || a.order - b.order);
+  for (const target of byLength) {
+    const candidates = findCandidates(page, target, minSimilarity);
+    if (!place(target, candidates, 'exact')) missed.push({ target, reason: candidates.length === 0 ? 'not_found' : 'overlap' });
+  }
+  // Every exact value has its words; what is left is searched again, tolerating OCR misreads.
+  for (const { target, reason } of missed) {
+    const free = (c: Scored): boolean => !used.slice(c.start, c.end).some(Boolean);
+    if (!place(target, findTolerant(page, target, minSimilarity).filter(free), 'ocr_tolerant')) {
+      unaligned.push({ order: target.order, entry: { field: target.field, value: target.value, reason } });
+    }
   }
 
   for (const span of spans) {
@@ -170,14 +221,42 @@ function isBetter(a: Candidate, b: Candidate): boolean {
   return a.end - a.start < b.end - b.start;
 }
 
-/** Whether one of the few words with content before `start` is a word of the field's name. */
-function precededBy(page: Page, start: number, keywords: ReadonlySet<string>): boolean {
+/** The words of a field's name that may label it on the page (`total_amount` -> total, amount). */
+const fieldKeywords = (field: string): readonly string[] => [...new Set(field.split('_').filter((t) => t.length >= 3))];
+
+/**
+ * Whether a normalised word names the field: one of its keywords, or one OCR edit from a keyword of four
+ * or more letters (`lotal` for total, `dale` for date).
+ */
+const namesField = (norm: string, keywords: readonly string[]): boolean =>
+  norm !== '' && keywords.some((k) => norm === k || (k.length >= 4 && Math.abs(norm.length - k.length) <= 1 && levenshtein(norm, k) === 1));
+
+/** Whether two boxes share most of their height: words of one printed line. */
+const sameLine = (a: readonly number[], b: readonly number[]): boolean => {
+  const overlap = Math.min(a[3] ?? 0, b[3] ?? 0) - Math.max(a[1] ?? 0, b[1] ?? 0);
+  const shorter = Math.min((a[3] ?? 0) - (a[1] ?? 0), (b[3] ?? 0) - (b[1] ?? 0));
+  return shorter > 0 && overlap >= shorter / 2;
+};
+
+/**
+ * Whether a word of the field's name stands before `start`: among the KEYWORD_LOOKBACK words with content
+ * right before it, or, where words have boxes, anywhere earlier on its printed line (`Total Sales
+ * (Inclusive of GST) 64.50`).
+ */
+function precededBy(page: Page, start: number, keywords: readonly string[]): boolean {
   let seen = 0;
   for (let i = start - 1; i >= 0 && seen < KEYWORD_LOOKBACK; i--) {
     const norm = page.norms[i] as string;
     if (norm === '') continue;
-    if (keywords.has(norm)) return true;
+    if (namesField(norm, keywords)) return true;
     seen++;
+  }
+  const box = page.boxes[start];
+  if (box === undefined) return false;
+  for (let i = start - 1; i >= 0 && i >= start - SAME_LINE_LOOKBACK; i--) {
+    const other = page.boxes[i];
+    if (other === undefined || !sameLine(box, other) || (other[0] ?? 0) > (box[0] ?? 0)) return false;
+    if (namesField(page.norms[i] as string, keywords)) return true;
   }
   return false;
 }
@@ -189,7 +268,8 @@ function findCandidates(page: Page, target: Target, minSimilarity: number): Scor
     case 'amount':
       return [...(target.amount ? findAmounts(page, target.amount) : []), ...findDigits(page, target, DIGITS_ONLY_SCORE)];
     case 'date':
-      return [...(target.date ? findDate(page, target.date) : []), ...findDigits(page, target, DIGITS_ONLY_SCORE)];
+      const date = target.date;
+      return [...(date ? findDate(page, (found) => datesEqual(date, found)) : []), ...findDigits(page, target, DIGITS_ONLY_SCORE)];
     case 'number':
       return findDigits(page, target, 1);
     case 'text': {
@@ -221,7 +301,10 @@ function findDigits(page: Page, target: Target, score: number): Scored[] {
   });
 }
 
-/** One word, or two when OCR split the amount at its decimal point (`9.` `00`), that read as the amount. */
+/**
+ * One word that reads as the amount, or two or three when OCR split it at its decimal point (`9.` `00`,
+ * `9` `.00`, `m39` `.` `00`).
+ */
 function findAmounts(page: Page, amount: Amount): Scored[] {
   const out: Scored[] = [];
   page.texts.forEach((text, start) => {
@@ -230,17 +313,29 @@ function findAmounts(page: Page, amount: Amount): Scored[] {
       out.push({ start, end: start + 1, score: 1 });
       return;
     }
-    const next = page.texts[start + 1];
-    if (next !== undefined && /[0-9]/.test(text) && (/[.,]$/.test(text) || /^[.,]/.test(next))) {
-      const joined = parseAmount(`${text}${next}`);
-      if (joined && amountsEqual(amount, joined)) out.push({ start, end: start + 2, score: SPLIT_AMOUNT_SCORE });
+    const split = splitAmount(page, start);
+    if (split !== undefined) {
+      const joined = parseAmount(split.text);
+      if (joined && amountsEqual(amount, joined)) out.push({ start, end: split.end, score: SPLIT_AMOUNT_SCORE });
     }
   });
   return out;
 }
 
-/** Up to five words whose text prints the date, starting in the first word and ending in the last. */
-function findDate(page: Page, date: ParsedDate): Scored[] {
+/** The words from `start` joined when they print one number split at its decimal point, else undefined. */
+function splitAmount(page: Page, start: number): { text: string; end: number } | undefined {
+  const text = page.texts[start] as string;
+  const next = page.texts[start + 1];
+  if (next === undefined || !/[0-9]/.test(text)) return undefined;
+  if (/^[.,]$/.test(next)) {
+    const after = page.texts[start + 2];
+    return after !== undefined && /^[0-9]/.test(after) ? { text: `${text}${next}${after}`, end: start + 3 } : undefined;
+  }
+  return /[.,]$/.test(text) || /^[.,]/.test(next) ? { text: `${text}${next}`, end: start + 2 } : undefined;
+}
+
+/** Up to five words whose text prints a date `matches` accepts, starting in the first word and ending in the last. */
+function findDate(page: Page, matches: (found: ParsedDate) => boolean): Scored[] {
   const out: Scored[] = [];
   for (let start = 0; start < page.texts.length; start++) {
     if (!/[0-9]/.test(page.texts[start] as string)) continue;
@@ -249,7 +344,7 @@ function findDate(page: Page, date: ParsedDate): Scored[] {
       const word = page.texts[end - 1] as string;
       const from = text.length === 0 ? 0 : text.length + 1;
       text = text.length === 0 ? word : `${text} ${word}`;
-      const hit = findDates(text).some((found) => found.index < (page.texts[start] as string).length && found.index + found.length > from && datesEqual(date, found));
+      const hit = findDates(text).some((found) => found.index < (page.texts[start] as string).length && found.index + found.length > from && matches(found));
       if (hit) {
         out.push({ start, end, score: 1 });
         break;
@@ -335,3 +430,74 @@ function findTokenWindows(page: Page, value: string, minSimilarity: number): Sco
   }
   return out;
 }
+
+/**
+ * The OCR-tolerant pass (see the top of this file): candidates for a value no exact matcher found, all
+ * scored TOLERANT_SCORE (or the text similarity, when lower), never above an exact match.
+ */
+function findTolerant(page: Page, target: Target, minSimilarity: number): Scored[] {
+  const keywords = fieldKeywords(target.field);
+  const named = (span: Scored): boolean => precededBy(page, span.start, keywords);
+  switch (target.kind) {
+    case 'amount':
+    case 'number':
+      return findDigitsOff(page, target).filter(named);
+    case 'date': {
+      if (target.date === undefined) return [];
+      const spans = findDateOff(page, target, target.date);
+      const withName = spans.filter(named);
+      return withName.length > 0 || spans.length !== 1 ? withName : spans;
+    }
+    case 'text': {
+      const want = foldShapes(target.normalized);
+      if (want.length < TOLERANT_MIN_TEXT_CHARS) return [];
+      const min = Math.min(minSimilarity, TOLERANT_MIN_SIMILARITY);
+      const maxChars = Math.ceil(want.length / min) + 1;
+      const spans = findConcatenated(page.folded, target.tokenCount, (text) => similarity(text, want), min, maxChars);
+      return (spans.length > 0 || target.tokenCount < 3 ? spans : findTokenWindows(page, target.value, min)).map((s) => ({
+        ...s,
+        score: Math.min(s.score, TOLERANT_SCORE),
+      }));
+    }
+  }
+}
+
+/**
+ * One word, or two or three split at the decimal point, whose digits differ from the value's in one digit
+ * (`112.46` or `E7.10` for 112.45 and 37.10: as many digits, one read wrong; a digit lost or gained makes
+ * another number, `1.00` is not 15.00); where the value prints a decimal separator, so must the word.
+ */
+function findDigitsOff(page: Page, target: Target): Scored[] {
+  const want = asDigits(target.normalized);
+  if (!/^[0-9]+$/.test(want) || want.length < TOLERANT_MIN_DIGITS) return [];
+  const decimal = target.kind === 'amount' && target.amount?.hasDecimals === true;
+  const out: Scored[] = [];
+  const consider = (text: string, start: number, end: number): void => {
+    if (!/[0-9]/.test(text) || (decimal && !/[0-9][.,][0-9a-z]/i.test(text))) return;
+    const norm = normalizeToken(text);
+    const digits = [asDigits(norm), norm.replace(/[a-z]/g, (c) => asDigits(c))];
+    if (digits.some((d) => d.length === want.length && /[0-9]/.test(d) && levenshtein(d, want) === 1)) out.push({ start, end, score: TOLERANT_SCORE });
+  };
+  page.texts.forEach((text, start) => {
+    consider(text, start, start + 1);
+    const split = splitAmount(page, start);
+    if (split !== undefined) consider(split.text, start, split.end);
+  });
+  return out;
+}
+
+/**
+ * A date one digit edit from the value: up to five words printing a date whose numbers are one edit from
+ * the value's (`23/12/2017` for 22/12/2017), or, where OCR made the print an impossible date (`00/03/2018`,
+ * `14 Mar 2618`), words whose normalised text is one edit from the value's.
+ */
+function findDateOff(page: Page, target: Target, date: ParsedDate): Scored[] {
+  const want = date.printed;
+  if (digitCount(want) < TOLERANT_MIN_DIGITS) return [];
+  const parsed = findDate(page, (found) => found.printed !== want && levenshtein(found.printed, want) === 1);
+  const printed = findConcatenated(page.norms, target.tokenCount, (text) => (levenshtein(text, target.normalized) === 1 ? 1 : 0), 1, target.normalized.length + 1);
+  const seen = new Set(parsed.map((s) => `${s.start}:${s.end}`));
+  return [...parsed, ...printed.filter((s) => !seen.has(`${s.start}:${s.end}`))].map((s) => ({ ...s, score: TOLERANT_SCORE }));
+}
+
+const digitCount = (text: string): number => text.replace(/[^0-9]/g, '').length;

@@ -18,7 +18,7 @@ import { compareStrings } from './normalize';
 import { splitDocuments } from './split';
 
 /** Bump when alignment or record layout changes what a given corpus produces (it feeds the fingerprint). */
-export const LABELLING_VERSION = 3;
+export const LABELLING_VERSION = 4;
 export const DEFAULT_MAX_RECORDS_PER_SHARD = 5000;
 
 export interface DatasetDocument {
@@ -143,8 +143,8 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
   const unaligned: DocumentUnaligned[] = [];
   const withoutEntities: string[] = [];
   const labelCounts: Record<string, number> = Object.fromEntries(labels.map((l) => [l, 0]));
-  const entityCounts: Record<string, { aligned: number; unaligned: number }> = {};
-  const entity = (field: string) => (entityCounts[labelForField(field)] ??= { aligned: 0, unaligned: 0 });
+  const entityCounts: Record<string, { aligned: number; ocrTolerant: number; unaligned: number }> = {};
+  const entity = (field: string) => (entityCounts[labelForField(field)] ??= { aligned: 0, ocrTolerant: 0, unaligned: 0 });
   let wordCount = 0;
   let pageCount = 0;
 
@@ -176,7 +176,10 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     records.set(doc.id, docRecords);
     wordCount += words.length;
     pageCount += docRecords.length;
-    for (const hit of alignment.aligned) entity(hit.field).aligned++;
+    for (const hit of alignment.aligned) {
+      entity(hit.field).aligned++;
+      if (hit.match === 'ocr_tolerant') entity(hit.field).ocrTolerant++;
+    }
     for (const miss of alignment.unaligned) entity(miss.field).unaligned++;
     if (alignment.unaligned.length > 0) unaligned.push({ id: doc.id, fields: [...alignment.unaligned] });
     if (alignment.aligned.length === 0) withoutEntities.push(doc.id);

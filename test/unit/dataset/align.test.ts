@@ -44,9 +44,9 @@ describe('alignFields', () => {
     expect(labels).toEqual(['B-ITEM_NAME', 'I-ITEM_NAME', 'B-COMPANY', 'I-COMPANY', 'I-COMPANY']);
   });
 
-  it('matches numbers only exactly (after digit look-alikes and decimal commas), never one digit off', () => {
-    // Prepare
-    const ws = words('TAX 0.6Z TOTAL 118,37 RM4.50');
+  it('matches numbers exactly (after digit look-alikes and decimal commas), and one digit off only after the field name', () => {
+    // Prepare: 118,37 is one digit off 118.32, but nothing on the page says it is the total.
+    const ws = words('TAX 0.6Z PAID 118,37 RM4.50');
     const fields = { tax: '0.62', total: '118.32', item_price: ['4.50'] };
 
     // Act
@@ -130,11 +130,21 @@ describe('alignFields on real-receipt shapes', () => {
   });
 
   it.each([
-    ['22/12/2017', 'Date: 23/12/2017'],
-    ['14 MAR 2018', 'UNIHAKKA 14 Mar 2618 18:40'],
     ['01/02/2018', 'Date: 02/01/2018'],
+    ['22/12/2017', 'PRINTED 23/12/2017 DUE 21/12/2017'],
   ])('never places the date %s on a different date in "%s"', (value, text) => {
     expect(alignFields(words(text), { date: value }).unaligned).toEqual([{ field: 'date', value, reason: 'not_found' }]);
+  });
+
+  it.each([
+    ['22/12/2017', 'Date: 23/12/2017', ['O', 'B-DATE']],
+    ['22/12/2017', 'Dale: 23/12/2017 12:00', ['O', 'B-DATE', 'O']],
+    ['14 MAR 2018', 'UNIHAKKA 14 Mar 2618 18:40', ['O', 'B-DATE', 'I-DATE', 'I-DATE', 'O']],
+    ['09/03/2018', 'Data: 00/03/2018', ['O', 'B-DATE']],
+  ])('places the date %s on its print with one digit misread in "%s" (after the field name, or the only such date)', (value, text, expected) => {
+    const { labels, spans } = alignFields(words(text), { date: value });
+    expect(labels).toEqual(expected);
+    expect(spans.map((s) => s.match)).toEqual(['ocr_tolerant']);
   });
 
   it.each([
@@ -150,10 +160,66 @@ describe('alignFields on real-receipt shapes', () => {
 
   it.each([
     ['9.00', 'QTY 9 TOTAL 90.0'],
-    ['64.15', 'TOTAL RM 64.13'],
+    ['64.15', 'CASH RM 64.13'],
     ['14.10', 'TOTAL RM 14_.1p'],
+    ['15.00', 'lotal Qty = 1.00'],
   ])('never places the amount %s on another number in "%s"', (value, text) => {
     expect(alignFields(words(text), { total: value }).unaligned).toEqual([{ field: 'total', value, reason: 'not_found' }]);
+  });
+
+  it.each([
+    ['64.15', 'TOTAL RM 64.13', ['O', 'O', 'B-TOTAL']],
+    ['112.45', 'Total (RM) © 112.46 CASH 112.48', ['O', 'O', 'O', 'B-TOTAL', 'O', 'O']],
+    ['37.10', 'Total: RM E7.10', ['O', 'O', 'B-TOTAL']],
+    ['88.95', 'lotal Atter 83.95', ['O', 'O', 'B-TOTAL']],
+  ])('places the amount %s on its print with one digit misread after the field name in "%s"', (value, text, expected) => {
+    const { labels, spans } = alignFields(words(text), { total: value });
+    expect(labels).toEqual(expected);
+    expect(spans.map((s) => s.match)).toEqual(['ocr_tolerant']);
+  });
+
+  it('finds the field name earlier on the printed line when the words have boxes', () => {
+    // Prepare: five words between TOTAL and the amount, all on one line; the next line has another amount.
+    const line = (texts: string[], y: number) => texts.map((text, i) => ({ text, box: [i * 100, y, i * 100 + 90, y + 20] }));
+    const ws = [...line(['Total', 'Sales', '(Inclusive', 'of', 'GST)', '64.50'], 100), ...line(['CASH', '54.60'], 130)];
+
+    // Act
+    const { labels, spans } = alignFields(ws, { total: '54.50' });
+
+    // Assess: 64.50 (same line as Total), not 54.60 (one digit off too, but after CASH).
+    expect(labels).toEqual(['O', 'O', 'O', 'O', 'O', 'B-TOTAL', 'O', 'O']);
+    expect(spans[0]?.match).toBe('ocr_tolerant');
+  });
+
+  it('tolerates OCR misreads only for values no exact print matches, and never on words an exact value took', () => {
+    // Prepare: the subtotal 15.90 is printed exactly; the total 15.00 was misread as 15.90.
+    const ws = words('TOTAL 15.90 TOTAL 15.90 CASH 20.00');
+
+    // Act
+    const { spans } = alignFields(ws, { subtotal: '15.90', total: '15.00' });
+
+    // Assess: the subtotal takes the first 15.90 (exact, earliest); the tolerant pass places the total on
+    // the one left after TOTAL.
+    expect(spans.map((s) => [s.field, s.start, s.match])).toEqual([
+      ['subtotal', 1, 'exact'],
+      ['total', 3, 'ocr_tolerant'],
+    ]);
+  });
+
+  it('finds an amount split into three words at its decimal point', () => {
+    expect(alignFields(words('Grand Total m39 . 00 (Bill'), { total: 'RM39.00' }).labels).toEqual(['O', 'O', 'B-TOTAL', 'I-TOTAL', 'I-TOTAL', 'O']);
+  });
+
+  it('reads a long text value with OCR misreads at the lower tolerant similarity, short ones only exactly', () => {
+    // Prepare: "PERNIAGAAN ZHENG HUI" read with several characters wrong; "ABC" read as "ABD".
+    const ws = words('PERNIAGN ZHANC HU1 NO.59 JALAN ABD');
+
+    // Act
+    const { spans, unaligned } = alignFields(ws, { company: 'PERNIAGAAN ZHENG HUI', code: 'ABC' });
+
+    // Assess
+    expect(spans.map((s) => [s.field, s.start, s.end, s.match])).toEqual([['company', 0, 3, 'ocr_tolerant']]);
+    expect(unaligned).toEqual([{ field: 'code', value: 'ABC', reason: 'not_found' }]);
   });
 
   it('prefers the exact print of an amount to one that lost its decimal point', () => {

@@ -57,6 +57,6 @@ describe('buildDataset with boxes and words', () => {
     expect(built.manifest.unaligned).toEqual([
       { id: 'boxes', fields: [{ field: 'company', value: 'box 2 on page 1 (left 0.500, top 0.900, width 0.100, height 0.050)', reason: 'no_words_in_box' }] },
     ]);
-    expect(built.manifest.entityCounts).toEqual({ COMPANY: { aligned: 2, unaligned: 1 }, TOTAL: { aligned: 2, unaligned: 0 } });
+    expect(built.manifest.entityCounts).toEqual({ COMPANY: { aligned: 2, ocrTolerant: 0, unaligned: 1 }, TOTAL: { aligned: 2, ocrTolerant: 0, unaligned: 0 } });
   });
 });

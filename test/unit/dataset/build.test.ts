@@ -188,9 +188,9 @@ describe('buildDataset', () => {
     expect(manifest.documentsWithoutEntities).toEqual(['r6']);
     expect(manifest.labelCounts).toEqual({ O: 5, 'B-COMPANY': 3, 'I-COMPANY': 3, 'B-DATE': 0, 'I-DATE': 0, 'B-TOTAL': 3, 'I-TOTAL': 0 });
     expect(manifest.entityCounts).toEqual({
-      COMPANY: { aligned: 3, unaligned: 0 },
-      DATE: { aligned: 0, unaligned: 1 },
-      TOTAL: { aligned: 3, unaligned: 0 },
+      COMPANY: { aligned: 3, ocrTolerant: 0, unaligned: 0 },
+      DATE: { aligned: 0, ocrTolerant: 0, unaligned: 1 },
+      TOTAL: { aligned: 3, ocrTolerant: 0, unaligned: 0 },
     });
     expect(manifest).toMatchObject({ ocrCacheHits: 3, textractPagesBilled: 2, createdAt: '2026-03-14T00:00:00.000Z' });
   });

@@ -1,0 +1,81 @@
+/**
+ * Two readings of one page merged line by line, by confidence. Tesseract's page segmentation modes fail
+ * in different places on receipts: mode 6 (one uniform block) reads the item table and the totals in
+ * order but drops or garbles headings printed in a larger or different font (a shop name in a
+ * condensed bold face, a dot-matrix logo line), which mode 3 (automatic layout analysis) reads well,
+ * while mode 3 splits tables into columns and misreads more of the small print. Merging keeps each
+ * line from the reading that is more confident about it.
+ *
+ * Written by hand: no OCR library merges two readings of the same page.
+ *
+ * For each LINE of the secondary reading, the primary WORDs whose centre lies inside the line's box are
+ * the same text read the other way:
+ * - none: the primary reading missed the line, which is added with its words;
+ * - some: the line replaces them when its mean word confidence is at least theirs.
+ * Primary LINEs left without words are dropped; the PAGE block stays the primary's. Blocks keep the
+ * Textract order (PAGE, LINEs, WORDs); reading order is decided downstream from the geometry.
+ */
+import type { TextractBlock } from './ocr';
+
+type Box = TextractBlock['Geometry']['BoundingBox'];
+
+const centreInside = (word: Box, line: Box): boolean => {
+  const x = word.Left + word.Width / 2;
+  const y = word.Top + word.Height / 2;
+  return x >= line.Left && x <= line.Left + line.Width && y >= line.Top && y <= line.Top + line.Height;
+};
+
+const meanConfidence = (words: readonly TextractBlock[]): number =>
+  words.reduce((sum, w) => sum + (w.Confidence ?? 0), 0) / Math.max(1, words.length);
+
+const childIds = (block: TextractBlock): readonly string[] => block.Relationships?.find((r) => r.Type === 'CHILD')?.Ids ?? [];
+
+/** A primary line that lost some words to the secondary reading: its text and box are its remaining words'. */
+const shrunkLine = (line: TextractBlock, kept: readonly TextractBlock[]): TextractBlock => {
+  const boxes = kept.map((w) => w.Geometry.BoundingBox);
+  const left = Math.min(...boxes.map((b) => b.Left));
+  const top = Math.min(...boxes.map((b) => b.Top));
+  const right = Math.max(...boxes.map((b) => b.Left + b.Width));
+  const bottom = Math.max(...boxes.map((b) => b.Top + b.Height));
+  return {
+    ...line,
+    Text: kept.map((w) => w.Text ?? '').join(' '),
+    Confidence: meanConfidence(kept),
+    Geometry: {
+      BoundingBox: { Left: left, Top: top, Width: right - left, Height: bottom - top },
+      Polygon: [
+        { X: left, Y: top },
+        { X: right, Y: top },
+        { X: right, Y: bottom },
+        { X: left, Y: bottom },
+      ],
+    },
+    Relationships: [{ Type: 'CHILD', Ids: kept.map((w) => w.Id) }],
+  };
+};
+
+export const mergeReadings = (primary: readonly TextractBlock[], secondary: readonly TextractBlock[]): TextractBlock[] => {
+  const page = primary.find((b) => b.BlockType === 'PAGE');
+  let lines = primary.filter((b) => b.BlockType === 'LINE');
+  let words = primary.filter((b) => b.BlockType === 'WORD');
+  const secondaryWords = new Map(secondary.filter((b) => b.BlockType === 'WORD').map((w) => [w.Id, w]));
+  for (const line of secondary.filter((b) => b.BlockType === 'LINE')) {
+    const lineWords = childIds(line).flatMap((id) => secondaryWords.get(id) ?? []);
+    if (lineWords.length === 0) continue;
+    const covered = words.filter((w) => centreInside(w.Geometry.BoundingBox, line.Geometry.BoundingBox));
+    if (covered.length > 0 && meanConfidence(lineWords) < meanConfidence(covered)) continue;
+    const removed = new Set(covered.map((w) => w.Id));
+    words = [...words.filter((w) => !removed.has(w.Id)), ...lineWords];
+    lines = [
+      ...lines.flatMap((l) => {
+        const ids = childIds(l).filter((id) => !removed.has(id));
+        if (ids.length === 0) return [];
+        return ids.length === childIds(l).length ? [l] : [shrunkLine(l, ids.flatMap((id) => words.find((w) => w.Id === id) ?? []))];
+      }),
+      line,
+    ];
+  }
+  const pageBlock: TextractBlock[] =
+    page === undefined ? [] : [{ ...page, ...(lines.length > 0 ? { Relationships: [{ Type: 'CHILD' as const, Ids: lines.map((l) => l.Id) }] } : {}) }];
+  return [...pageBlock, ...lines, ...words];
+};
