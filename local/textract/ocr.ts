@@ -13,7 +13,8 @@
  * the 200 SROIE receipts this took normalised word recall from 0.744 to 0.754 and found the shop names mode 6
  * drops, for twice the OCR time. A job that fails or hangs destroys its worker (pool.ts), so no request can break
  * the requests after it. Tesseract's diagnostics ("Line cannot be recognized", "Image too small to scale")
- * are sent to /dev/null inside the wasm core: nothing reaches the terminal.
+ * are sent to /dev/null inside the wasm core, and leptonica's ("Error in boxClipToRectangle") are filtered in
+ * the worker thread (tesseract-worker.cjs): nothing reaches the terminal.
  *
  * Options (or environment): workers (DOCTRAIN_OCR_WORKERS, default os.availableParallelism()), pageTimeoutMs
  * (DOCTRAIN_OCR_PAGE_TIMEOUT_MS, default 120 s).
@@ -22,6 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createWorker, OEM, PSM, type Bbox, type Page, type Worker } from 'tesseract.js';
 import { JsonProtocolError } from '../http/json-protocol-server';
 import { checkImageLimits } from './limits';
@@ -106,6 +108,9 @@ const langPath = (): string => {
   const require = createRequire(import.meta.url);
   return path.join(path.dirname(require.resolve('@tesseract.js-data/eng/package.json')), '4.0.0_best_int');
 };
+
+/** The worker thread script: tesseract.js's own, with leptonica's stderr messages filtered (tesseract-worker.cjs). */
+const WORKER_PATH = fileURLToPath(new URL('./tesseract-worker.cjs', import.meta.url));
 
 const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
 
@@ -253,6 +258,7 @@ export class OcrEngine {
     try {
       const worker = await createWorker('eng', OEM.LSTM_ONLY, {
         langPath: langPath(),
+        workerPath: WORKER_PATH,
         gzip: true,
         cacheMethod: 'none',
         logger: () => undefined,

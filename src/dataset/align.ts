@@ -226,10 +226,19 @@ const fieldKeywords = (field: string): readonly string[] => [...new Set(field.sp
 
 /**
  * Whether a normalised word names the field: one of its keywords, or one OCR edit from a keyword of four
- * or more letters (`lotal` for total, `dale` for date).
+ * or more letters (`lotal` for total, `dale` for date); with `compound`, also a word containing such a
+ * keyword (`SUBTOTAL`, `GRANDTOTAL`, `InvoiceDate`). The exact pass ranks equal prints without it, so
+ * that `SUBTOTAL 9.00 ... TOTAL 9.00` gives the total the second; the OCR-tolerant pass, where only one
+ * print is left to find, takes it.
  */
-const namesField = (norm: string, keywords: readonly string[]): boolean =>
-  norm !== '' && keywords.some((k) => norm === k || (k.length >= 4 && Math.abs(norm.length - k.length) <= 1 && levenshtein(norm, k) === 1));
+const namesField = (norm: string, keywords: readonly string[], compound: boolean): boolean =>
+  norm !== '' &&
+  keywords.some(
+    (k) =>
+      norm === k ||
+      (k.length >= 4 && Math.abs(norm.length - k.length) <= 1 && levenshtein(norm, k) === 1) ||
+      (compound && k.length >= 4 && norm.includes(k)),
+  );
 
 /** Whether two boxes share most of their height: words of one printed line. */
 const sameLine = (a: readonly number[], b: readonly number[]): boolean => {
@@ -243,20 +252,21 @@ const sameLine = (a: readonly number[], b: readonly number[]): boolean => {
  * right before it, or, where words have boxes, anywhere earlier on its printed line (`Total Sales
  * (Inclusive of GST) 64.50`).
  */
-function precededBy(page: Page, start: number, keywords: readonly string[]): boolean {
+function precededBy(page: Page, start: number, keywords: readonly string[], compound = false): boolean {
   let seen = 0;
   for (let i = start - 1; i >= 0 && seen < KEYWORD_LOOKBACK; i--) {
     const norm = page.norms[i] as string;
     if (norm === '') continue;
-    if (namesField(norm, keywords)) return true;
+    if (namesField(norm, keywords, compound)) return true;
     seen++;
   }
-  const box = page.boxes[start];
-  if (box === undefined) return false;
-  for (let i = start - 1; i >= 0 && i >= start - SAME_LINE_LOOKBACK; i--) {
-    const other = page.boxes[i];
-    if (other === undefined || !sameLine(box, other) || (other[0] ?? 0) > (box[0] ?? 0)) return false;
-    if (namesField(page.norms[i] as string, keywords)) return true;
+  // Word by word to the left, each beside the next: a skewed scan's line drifts up or down along its length.
+  let next = page.boxes[start];
+  for (let i = start - 1; next !== undefined && i >= 0 && i >= start - SAME_LINE_LOOKBACK; i--) {
+    const box = page.boxes[i];
+    if (box === undefined || !sameLine(box, next) || (box[0] ?? 0) > (next[0] ?? 0)) return false;
+    if (namesField(page.norms[i] as string, keywords, compound)) return true;
+    next = box;
   }
   return false;
 }
@@ -437,7 +447,7 @@ function findTokenWindows(page: Page, value: string, minSimilarity: number): Sco
  */
 function findTolerant(page: Page, target: Target, minSimilarity: number): Scored[] {
   const keywords = fieldKeywords(target.field);
-  const named = (span: Scored): boolean => precededBy(page, span.start, keywords);
+  const named = (span: Scored): boolean => precededBy(page, span.start, keywords, true);
   switch (target.kind) {
     case 'amount':
     case 'number':

@@ -191,6 +191,26 @@ describe('alignFields on real-receipt shapes', () => {
     expect(spans[0]?.match).toBe('ocr_tolerant');
   });
 
+  it('follows a skewed printed line word by word to the field name', () => {
+    // Prepare: each word sits 2 units higher than the one before; "Total" and the amount share no height.
+    const ws = ['Total', 'Sales', '(Inclusive', 'of', 'GST)', ':', '100.80'].map((text, i) => ({ text, box: [i * 50, 560 - 2 * i, i * 50 + 40, 569 - 2 * i] }));
+
+    // Act
+    const { spans } = alignFields(ws, { total: '100.90' });
+
+    // Assess
+    expect(spans.map((s) => [s.start, s.match])).toEqual([[6, 'ocr_tolerant']]);
+  });
+
+  it('takes a compound word naming the field (SUBTOTAL) only in the OCR-tolerant pass', () => {
+    // Exact: SUBTOTAL does not name the total, so an equal print after TOTAL wins.
+    expect(alignFields(words('SUBTOTAL 9.00 TOTAL 9.00'), { total: '9.00' }).labels).toEqual(['O', 'O', 'O', 'B-TOTAL']);
+    // OCR-tolerant: the one print left, one digit off, after SUBTOTAL.
+    const { labels, spans } = alignFields(words('SUBTOTAL 26.70 RM CASH 100.00'), { total: '28.70' });
+    expect(labels).toEqual(['O', 'B-TOTAL', 'O', 'O', 'O']);
+    expect(spans[0]?.match).toBe('ocr_tolerant');
+  });
+
   it('tolerates OCR misreads only for values no exact print matches, and never on words an exact value took', () => {
     // Prepare: the subtotal 15.90 is printed exactly; the total 15.00 was misread as 15.90.
     const ws = words('TOTAL 15.90 TOTAL 15.90 CASH 20.00');

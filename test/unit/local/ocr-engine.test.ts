@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { crc32, deflateSync } from 'node:zlib';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { createWorker, OEM } from 'tesseract.js';
@@ -195,6 +197,29 @@ describe('tesseract output', { timeout: 60_000 }, () => {
       await worker.terminate();
     });
     expect(output).toMatch(/min_height=/);
+  });
+
+  it("the engine's worker thread drops leptonica's messages and nothing else", async () => {
+    // Prepare: a worker thread running the engine's worker script, its stderr captured.
+    const script = fileURLToPath(new URL('../../../local/textract/tesseract-worker.cjs', import.meta.url));
+    const worker = new Worker(
+      `require(${JSON.stringify(script)});
+       console.error('Error in boxClipToRectangle: box outside rectangle');
+       console.error('Warning in pixScanForForeground: invalid box');
+       console.error('a real problem');
+       require('node:worker_threads').parentPort.postMessage('done');`,
+      { eval: true, stderr: true },
+    );
+    let stderr = '';
+    worker.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+
+    // Act
+    await new Promise((resolve) => worker.once('message', resolve));
+    await new Promise((r) => setTimeout(r, 100));
+    await worker.terminate();
+
+    // Assess
+    expect(stderr).toBe('a real problem\n');
   });
 
   it('the engine prints nothing, with the same diagnostic on', async () => {
