@@ -35,7 +35,8 @@ import {
  *
  * Assignment: values are placed longest first (a short item name cannot steal a word from the company
  * name it is part of), each taking its best free span: highest score, then one right after a word
- * naming the field (`TOTAL 9.00` for `total`, `Date: 25/12/2018` for `date`), then earliest, then
+ * naming the field (`TOTAL 9.00` for `total`, `Date: 25/12/2018` for `date`; `SUBTOTAL` names it less
+ * plainly than `TOTAL`, see nameGrade), then earliest, then
  * fewest words. Spans never overlap. Equal values (subtotal == total, or a repeated item) therefore
  * take successive occurrences in document order, unless a keyword says which is which.
  *
@@ -125,8 +126,8 @@ interface Candidate {
   readonly start: number;
   readonly end: number;
   readonly score: number;
-  /** A word naming the field stands right before the span. */
-  readonly keyword: boolean;
+  /** How plainly a word before the span names the field (see `nameGrade`); 0: none does. */
+  readonly keyword: number;
 }
 
 /** What every matcher needs of the page, computed once per document. */
@@ -184,7 +185,7 @@ export function alignFields(words: readonly AlignWord[], fields: Fields, options
     const keywords = fieldKeywords(target.field);
     const free = candidates
       .filter((c) => !used.slice(c.start, c.end).some(Boolean))
-      .map((c) => ({ ...c, keyword: precededBy(page, c.start, keywords) }));
+      .map((c) => ({ ...c, keyword: nameGrade(page, c.start, keywords) }));
     if (free.length === 0) return false;
     const best = free.reduce((a, b) => (isBetter(b, a) ? b : a));
     for (let i = best.start; i < best.end; i++) used[i] = true;
@@ -216,7 +217,7 @@ export function alignFields(words: readonly AlignWord[], fields: Fields, options
 
 function isBetter(a: Candidate, b: Candidate): boolean {
   if (a.score !== b.score) return a.score > b.score;
-  if (a.keyword !== b.keyword) return a.keyword;
+  if (a.keyword !== b.keyword) return a.keyword > b.keyword;
   if (a.start !== b.start) return a.start < b.start;
   return a.end - a.start < b.end - b.start;
 }
@@ -225,20 +226,21 @@ function isBetter(a: Candidate, b: Candidate): boolean {
 const fieldKeywords = (field: string): readonly string[] => [...new Set(field.split('_').filter((t) => t.length >= 3))];
 
 /**
- * Whether a normalised word names the field: one of its keywords, or one OCR edit from a keyword of four
- * or more letters (`lotal` for total, `dale` for date); with `compound`, also a word containing such a
- * keyword (`SUBTOTAL`, `GRANDTOTAL`, `InvoiceDate`). The exact pass ranks equal prints without it, so
- * that `SUBTOTAL 9.00 ... TOTAL 9.00` gives the total the second; the OCR-tolerant pass, where only one
- * print is left to find, takes it.
+ * How plainly a normalised word names the field, given the word before it: 3, a keyword or one OCR edit
+ * from a keyword of four or more letters (`total`, `lotal`, `Dale`); 2, a word containing such a keyword
+ * (`GRANDTOTAL`, `InvoiceDate`); 1, either of them qualified by `sub` (`SUB TOTAL`, `SUBTOTAL`,
+ * `Sub-total`: a part, not the whole); 0, none. Equal prints of a value go to the highest grade, so
+ * `SUBTOTAL 9.00 ... TOTAL 9.00` gives the total the second print.
  */
-const namesField = (norm: string, keywords: readonly string[], compound: boolean): boolean =>
-  norm !== '' &&
-  keywords.some(
-    (k) =>
-      norm === k ||
-      (k.length >= 4 && Math.abs(norm.length - k.length) <= 1 && levenshtein(norm, k) === 1) ||
-      (compound && k.length >= 4 && norm.includes(k)),
-  );
+const SUB = 'sub';
+const wordGrade = (norm: string, before: string, keywords: readonly string[]): number => {
+  if (norm === '') return 0;
+  const plain = keywords.some((k) => norm === k || (k.length >= 4 && Math.abs(norm.length - k.length) <= 1 && levenshtein(norm, k) === 1));
+  if (plain) return before === SUB ? 1 : 3;
+  const compound = keywords.some((k) => k.length >= 4 && norm.includes(k));
+  if (compound) return norm.startsWith(SUB) ? 1 : 2;
+  return 0;
+};
 
 /** Whether two boxes share most of their height: words of one printed line. */
 const sameLine = (a: readonly number[], b: readonly number[]): boolean => {
@@ -248,27 +250,34 @@ const sameLine = (a: readonly number[], b: readonly number[]): boolean => {
 };
 
 /**
- * Whether a word of the field's name stands before `start`: among the KEYWORD_LOOKBACK words with content
- * right before it, or, where words have boxes, anywhere earlier on its printed line (`Total Sales
- * (Inclusive of GST) 64.50`).
+ * The best grade (wordGrade) of a word naming the field before `start`: among the KEYWORD_LOOKBACK words
+ * with content right before it, or, where words have boxes, anywhere earlier on its printed line (`Total
+ * Sales (Inclusive of GST) 64.50`).
  */
-function precededBy(page: Page, start: number, keywords: readonly string[], compound = false): boolean {
+function nameGrade(page: Page, start: number, keywords: readonly string[]): number {
+  const gradeAt = (i: number): number => wordGrade(page.norms[i] as string, previousContent(page, i), keywords);
+  let best = 0;
   let seen = 0;
   for (let i = start - 1; i >= 0 && seen < KEYWORD_LOOKBACK; i--) {
-    const norm = page.norms[i] as string;
-    if (norm === '') continue;
-    if (namesField(norm, keywords, compound)) return true;
+    if (page.norms[i] === '') continue;
+    best = Math.max(best, gradeAt(i));
     seen++;
   }
   // Word by word to the left, each beside the next: a skewed scan's line drifts up or down along its length.
   let next = page.boxes[start];
   for (let i = start - 1; next !== undefined && i >= 0 && i >= start - SAME_LINE_LOOKBACK; i--) {
     const box = page.boxes[i];
-    if (box === undefined || !sameLine(box, next) || (box[0] ?? 0) > (next[0] ?? 0)) return false;
-    if (namesField(page.norms[i] as string, keywords, compound)) return true;
+    if (box === undefined || !sameLine(box, next) || (box[0] ?? 0) > (next[0] ?? 0)) break;
+    best = Math.max(best, gradeAt(i));
     next = box;
   }
-  return false;
+  return best;
+}
+
+/** The normalised text of the nearest word with content before `index` ('' when there is none). */
+function previousContent(page: Page, index: number): string {
+  for (let i = index - 1; i >= 0; i--) if (page.norms[i] !== '') return page.norms[i] as string;
+  return '';
 }
 
 type Scored = Omit<Candidate, 'keyword'>;
@@ -447,7 +456,7 @@ function findTokenWindows(page: Page, value: string, minSimilarity: number): Sco
  */
 function findTolerant(page: Page, target: Target, minSimilarity: number): Scored[] {
   const keywords = fieldKeywords(target.field);
-  const named = (span: Scored): boolean => precededBy(page, span.start, keywords, true);
+  const named = (span: Scored): boolean => nameGrade(page, span.start, keywords) > 0;
   switch (target.kind) {
     case 'amount':
     case 'number':

@@ -202,10 +202,18 @@ describe('alignFields on real-receipt shapes', () => {
     expect(spans.map((s) => [s.start, s.match])).toEqual([[6, 'ocr_tolerant']]);
   });
 
-  it('takes a compound word naming the field (SUBTOTAL) only in the OCR-tolerant pass', () => {
-    // Exact: SUBTOTAL does not name the total, so an equal print after TOTAL wins.
-    expect(alignFields(words('SUBTOTAL 9.00 TOTAL 9.00'), { total: '9.00' }).labels).toEqual(['O', 'O', 'O', 'B-TOTAL']);
-    // OCR-tolerant: the one print left, one digit off, after SUBTOTAL.
+  it.each([
+    ['SUBTOTAL 9.00 TOTAL 9.00', 3],
+    ['SUB TOTAL : 20.00 GRAND TOTAL : 20.00', 7],
+    ['Sub-total 5.90 Total (RM) 5.90', 4],
+    ['GRANDTOTAL 9.00 CASH 9.00', 1],
+    ['ITEM 10.00 SUBTOTAL 10.00 CHANGE DUE 10.00', 3],
+  ])('gives equal prints to the plainest name of the field in "%s"', (text, index) => {
+    const { spans } = alignFields(words(text), { total: text.split(' ')[index] as string });
+    expect(spans.map((s) => s.start)).toEqual([index]);
+  });
+
+  it('takes a print one digit off after a compound name of the field (SUBTOTAL) in the OCR-tolerant pass', () => {
     const { labels, spans } = alignFields(words('SUBTOTAL 26.70 RM CASH 100.00'), { total: '28.70' });
     expect(labels).toEqual(['O', 'B-TOTAL', 'O', 'O', 'O']);
     expect(spans[0]?.match).toBe('ocr_tolerant');
