@@ -13,7 +13,8 @@
  * - none: the primary reading missed the line, which is added with its words;
  * - some: the line replaces them when its mean word confidence is at least theirs.
  * Primary LINEs left without words are dropped; the PAGE block stays the primary's. Blocks keep the
- * Textract order (PAGE, LINEs, WORDs); reading order is decided downstream from the geometry.
+ * Textract order: PAGE, then LINEs in reading order (a replacing line where the words it replaces were,
+ * an added line before the first line below it), then WORDs line by line.
  */
 import type { TextractBlock } from './ocr';
 
@@ -27,6 +28,8 @@ const centreInside = (word: Box, line: Box): boolean => {
 
 const meanConfidence = (words: readonly TextractBlock[]): number =>
   words.reduce((sum, w) => sum + (w.Confidence ?? 0), 0) / Math.max(1, words.length);
+
+const centreY = (block: TextractBlock): number => block.Geometry.BoundingBox.Top + block.Geometry.BoundingBox.Height / 2;
 
 const childIds = (block: TextractBlock): readonly string[] => block.Relationships?.find((r) => r.Type === 'CHILD')?.Ids ?? [];
 
@@ -66,16 +69,19 @@ export const mergeReadings = (primary: readonly TextractBlock[], secondary: read
     if (covered.length > 0 && meanConfidence(lineWords) < meanConfidence(covered)) continue;
     const removed = new Set(covered.map((w) => w.Id));
     words = [...words.filter((w) => !removed.has(w.Id)), ...lineWords];
-    lines = [
-      ...lines.flatMap((l) => {
-        const ids = childIds(l).filter((id) => !removed.has(id));
-        if (ids.length === 0) return [];
-        return ids.length === childIds(l).length ? [l] : [shrunkLine(l, ids.flatMap((id) => words.find((w) => w.Id === id) ?? []))];
-      }),
-      line,
-    ];
+    // In reading order, as Textract lists lines: where the words it replaces were, else before the first
+    // line below it.
+    const at = removed.size > 0 ? lines.findIndex((l) => childIds(l).some((id) => removed.has(id))) : lines.findIndex((l) => centreY(l) > centreY(line));
+    lines = [...lines.slice(0, at < 0 ? lines.length : at), line, ...lines.slice(at < 0 ? lines.length : at)].flatMap((l) => {
+      if (l === line) return [l];
+      const ids = childIds(l).filter((id) => !removed.has(id));
+      if (ids.length === 0) return [];
+      return ids.length === childIds(l).length ? [l] : [shrunkLine(l, ids.flatMap((id) => words.find((w) => w.Id === id) ?? []))];
+    });
   }
+  const byId = new Map(words.map((w) => [w.Id, w]));
   const pageBlock: TextractBlock[] =
     page === undefined ? [] : [{ ...page, ...(lines.length > 0 ? { Relationships: [{ Type: 'CHILD' as const, Ids: lines.map((l) => l.Id) }] } : {}) }];
-  return [...pageBlock, ...lines, ...words];
+  // Words in the order of their lines, as Textract lists them.
+  return [...pageBlock, ...lines, ...lines.flatMap((l) => childIds(l).flatMap((id) => byId.get(id) ?? []))];
 };

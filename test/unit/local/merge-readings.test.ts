@@ -60,7 +60,10 @@ describe('mergeReadings', () => {
     expect(words(merged)).toEqual(['9.00', 'HENG', 'TEO', 'TOTAL']);
     const page = merged[0] as TextractBlock;
     expect(page.BlockType).toBe('PAGE');
-    expect(page.Relationships?.[0]?.Ids).toEqual(['a-l0', 'b-l0']);
+    // Lines and words in reading order, as Textract lists them: the shop name above the total.
+    expect(page.Relationships?.[0]?.Ids).toEqual(['b-l0', 'a-l0']);
+    expect(merged.filter((b) => b.BlockType === 'LINE').map((b) => b.Id)).toEqual(['b-l0', 'a-l0']);
+    expect(merged.filter((b) => b.BlockType === 'WORD').map((b) => b.Text)).toEqual(['TEO', 'HENG', 'TOTAL', '9.00']);
   });
 
   it('replaces the words of a line the second reading read more confidently', () => {
@@ -78,6 +81,22 @@ describe('mergeReadings', () => {
       expect(line.Relationships?.[0]?.Ids.every((id) => ids.has(id))).toBe(true);
     }
     expect(merged.filter((b) => b.BlockType === 'LINE').map((b) => b.Id)).toEqual(['b-l0']);
+  });
+
+  it('puts a replacing line where the lines it replaces were', () => {
+    // Prepare
+    const primary = reading('a', [
+      { top: 0.1, words: [['SHOP', 90]] },
+      { top: 0.2, words: [['FOFULAR', 40]] },
+      { top: 0.3, words: [['TOTAL', 90]] },
+    ]);
+    const secondary = reading('b', [{ top: 0.2, words: [['POPULAR', 88]] }]);
+
+    // Act
+    const merged = mergeReadings(primary, secondary);
+
+    // Assess
+    expect(merged.filter((b) => b.BlockType === 'LINE').map((b) => b.Text)).toEqual(['SHOP', 'POPULAR', 'TOTAL']);
   });
 
   it('shrinks a first-reading line that lost some of its words to its remaining words', () => {
