@@ -178,6 +178,17 @@ describe('alignFields on real-receipt shapes', () => {
     expect(spans.map((s) => s.match)).toEqual(['ocr_tolerant']);
   });
 
+  it('places a number with one digit misread after its field name, and nowhere else', () => {
+    // Prepare: the receipt number 004512 printed as 004612 after "Invoice No:", and another number one digit off.
+    const ws = words('Table 004513 Invoice No: 004612');
+
+    // Act
+    const { spans } = alignFields(ws, { invoice_number: '004512' });
+
+    // Assess
+    expect(spans.map((s) => [s.start, s.match])).toEqual([[4, 'ocr_tolerant']]);
+  });
+
   it('finds the field name earlier on the printed line when the words have boxes', () => {
     // Prepare: five words between TOTAL and the amount, all on one line; the next line has another amount.
     const line = (texts: string[], y: number) => texts.map((text, i) => ({ text, box: [i * 100, y, i * 100 + 90, y + 20] }));
