@@ -11,7 +11,10 @@
  * For each LINE of the secondary reading, the primary WORDs whose centre lies inside the line's box are
  * the same text read the other way:
  * - none: the primary reading missed the line, which is added with its words;
- * - some: the line replaces them when its mean word confidence is at least theirs.
+ * - some, each lying at least MIN_WIDTH_INSIDE within the line's width: the line replaces them when its
+ *   mean word confidence is at least theirs;
+ * - some, one of them running out of the line: the readings disagree on what the line holds (mode 3 cut
+ *   `TOTAL 30.19` after `30.`), and the primary reading is kept.
  * Primary LINEs left without words are dropped; the PAGE block stays the primary's. Blocks keep the
  * Textract order: PAGE, then LINEs in reading order (a replacing line where the words it replaces were,
  * an added line before the first line below it), then WORDs line by line.
@@ -24,6 +27,14 @@ const centreInside = (word: Box, line: Box): boolean => {
   const x = word.Left + word.Width / 2;
   const y = word.Top + word.Height / 2;
   return x >= line.Left && x <= line.Left + line.Width && y >= line.Top && y <= line.Top + line.Height;
+};
+
+/** Share of a word's width that a line's box must span for the line to stand for the word. */
+const MIN_WIDTH_INSIDE = 0.75;
+
+const mostlyInside = (word: Box, line: Box): boolean => {
+  const inside = Math.min(word.Left + word.Width, line.Left + line.Width) - Math.max(word.Left, line.Left);
+  return inside >= MIN_WIDTH_INSIDE * word.Width;
 };
 
 const meanConfidence = (words: readonly TextractBlock[]): number =>
@@ -66,6 +77,9 @@ export const mergeReadings = (primary: readonly TextractBlock[], secondary: read
     const lineWords = childIds(line).flatMap((id) => secondaryWords.get(id) ?? []);
     if (lineWords.length === 0) continue;
     const covered = words.filter((w) => centreInside(w.Geometry.BoundingBox, line.Geometry.BoundingBox));
+    // A word running out of the line (`30.19` beside a line that ends at `30.`): the readings disagree on
+    // what the line holds, and the first one keeps it.
+    if (covered.some((w) => !mostlyInside(w.Geometry.BoundingBox, line.Geometry.BoundingBox))) continue;
     if (covered.length > 0 && meanConfidence(lineWords) < meanConfidence(covered)) continue;
     const removed = new Set(covered.map((w) => w.Id));
     words = [...words.filter((w) => !removed.has(w.Id)), ...lineWords];

@@ -99,6 +99,23 @@ describe('mergeReadings', () => {
     expect(merged.filter((b) => b.BlockType === 'LINE').map((b) => b.Text)).toEqual(['SHOP', 'POPULAR', 'TOTAL']);
   });
 
+  it('keeps the first reading where a word of it runs out of the second reading\'s line', () => {
+    // Prepare: mode 3 read "TOTAL 30." more confidently but cut the amount; "30.19" runs out of its line.
+    const primary = reading('a', [{ top: 0.3, words: [['TOTAL', 80], ['30.19', 80]] }]);
+    const secondary = reading('b', [{ top: 0.3, words: [['TOTAL', 95], ['30.', 95]] }]);
+    const amount = secondary.find((b) => b.Text === '30.');
+    const line = secondary.find((b) => b.BlockType === 'LINE');
+    if (amount === undefined || line === undefined) throw new Error('fixture');
+    amount.Geometry.BoundingBox.Width = 0.05;
+    line.Geometry.BoundingBox.Width = 0.3; // 0.1 to 0.4: the centre of 30.19 (0.3 to 0.45) inside, a third of it outside
+
+    // Act
+    const merged = mergeReadings(primary, secondary);
+
+    // Assess
+    expect(words(merged)).toEqual(['30.19', 'TOTAL']);
+  });
+
   it('shrinks a first-reading line that lost some of its words to its remaining words', () => {
     // Prepare: the second reading covers only the first two words of a three-word line.
     const primary = reading('a', [{ top: 0.1, words: [['C0.', 30], ['(N)', 30], ['SDN', 95]] }]);
