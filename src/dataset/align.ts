@@ -494,6 +494,8 @@ function findDigitsOff(page: Page, target: Target): Scored[] {
   const consider = (text: string, start: number, end: number): void => {
     if (!/[0-9]/.test(text) || (decimal && !/[0-9][.,][0-9a-z]/i.test(text))) return;
     const norm = normalizeToken(text);
+    // Read with a currency prefix stripped (`rm12.50`), and with every letter kept in place, look-alikes as
+    // digits (`e710`: the E is a misread 3, not a currency).
     const digits = [asDigits(norm), norm.replace(/[a-z]/g, (c) => asDigits(c))];
     if (digits.some((d) => d.length === want.length && /[0-9]/.test(d) && levenshtein(d, want) === 1)) out.push({ start, end, score: TOLERANT_SCORE });
   };
