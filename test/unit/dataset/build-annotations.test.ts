@@ -60,3 +60,22 @@ describe('buildDataset with boxes and words', () => {
     expect(built.manifest.entityCounts).toEqual({ COMPANY: { aligned: 2, ocrTolerant: 0, unaligned: 1 }, TOTAL: { aligned: 2, ocrTolerant: 0, unaligned: 0 } });
   });
 });
+
+describe('buildDataset with OCR misreads', () => {
+  it('labels a value found only by the OCR-tolerant pass and counts it in entityCounts', () => {
+    // Prepare: the total annotated 8.37 is printed (or read) 8.32 after TOTAL; the company exactly.
+    const documents = [doc('misread', { schemaVersion: 1, fields: { company: 'ACME STORE', total: '8.37' } })];
+
+    // Act
+    const built = buildDataset({ documents, quarantined: [], validationFraction: 0, ocrCacheHits: 0, pagesBilled: 0 });
+
+    // Assess
+    const record = JSON.parse(built.files.find((f) => f.name.endsWith('.jsonl'))?.body.split('\n')[0] ?? '{}') as DatasetRecord;
+    expect(record.labels).toEqual(['B-COMPANY', 'I-COMPANY', 'O', 'B-TOTAL']);
+    expect(built.manifest.unaligned).toEqual([]);
+    expect(built.manifest.entityCounts).toEqual({
+      COMPANY: { aligned: 1, ocrTolerant: 0, unaligned: 0 },
+      TOTAL: { aligned: 1, ocrTolerant: 1, unaligned: 0 },
+    });
+  });
+});
