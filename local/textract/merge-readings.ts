@@ -37,8 +37,11 @@ const mostlyInside = (word: Box, line: Box): boolean => {
   return inside >= MIN_WIDTH_INSIDE * word.Width;
 };
 
-const meanConfidence = (words: readonly TextractBlock[]): number =>
-  words.reduce((sum, w) => sum + (w.Confidence ?? 0), 0) / Math.max(1, words.length);
+/** Mean confidence of the WORD blocks among `blocks` (0 without any); ocr.ts ranks whole readings by it too. */
+export const meanConfidence = (blocks: readonly TextractBlock[]): number => {
+  const words = blocks.filter((b) => b.BlockType === 'WORD');
+  return words.reduce((sum, w) => sum + (w.Confidence ?? 0), 0) / Math.max(1, words.length);
+};
 
 const centreY = (block: TextractBlock): number => block.Geometry.BoundingBox.Top + block.Geometry.BoundingBox.Height / 2;
 

@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { createWorker, OEM, PSM, type Bbox, type Page, type Worker } from 'tesseract.js';
 import { JsonProtocolError } from '../http/json-protocol-server';
 import { checkImageLimits } from './limits';
-import { mergeReadings } from './merge-readings';
+import { meanConfidence, mergeReadings } from './merge-readings';
 import { decodePage, fitScale, toGrayPgm, type DecodedPage, type QuarterTurns } from './preprocess';
 import { PoolClosedError, PoolJobTimeoutError, WorkerPool } from './pool';
 
@@ -63,11 +63,6 @@ const PRIMARY_PSM = PSM.SINGLE_BLOCK;
 const FALLBACK_PSM = PSM.SPARSE_TEXT;
 /** The second reading of every page, merged line by line with the first (merge-readings.ts). */
 const SECOND_PSM = PSM.AUTO;
-
-const meanConfidence = (blocks: readonly TextractBlock[]): number => {
-  const words = blocks.filter((b) => b.BlockType === 'WORD');
-  return words.reduce((sum, w) => sum + (w.Confidence ?? 0), 0) / Math.max(1, words.length);
-};
 
 /**
  * How plausible a reading is: the mean word confidence, scaled down when the mean word has fewer than 3
@@ -176,7 +171,7 @@ const toBlocks = (data: Page, width: number, height: number, turns: QuarterTurns
         lines.push({
           BlockType: 'LINE',
           Id: randomUUID(),
-          Confidence: wordBlocks.reduce((sum, w) => sum + (w.Confidence ?? 0), 0) / wordBlocks.length,
+          Confidence: meanConfidence(wordBlocks),
           Text: wordBlocks.map((w) => w.Text).join(' '),
           Geometry: geometry({ x0, y0, x1, y1 }, width, height, turns),
           Relationships: [{ Type: 'CHILD', Ids: wordBlocks.map((w) => w.Id) }],

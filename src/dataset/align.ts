@@ -199,8 +199,7 @@ export function alignFields(words: readonly AlignWord[], fields: Fields, options
   }
   // Every exact value has its words; what is left is searched again, tolerating OCR misreads.
   for (const { target, reason } of missed) {
-    const free = (c: Scored): boolean => !used.slice(c.start, c.end).some(Boolean);
-    if (!place(target, findTolerant(page, target, minSimilarity).filter(free), 'ocr_tolerant')) {
+    if (!place(target, findTolerant(page, target, minSimilarity), 'ocr_tolerant')) {
       unaligned.push({ order: target.order, entry: { field: target.field, value: target.value, reason } });
     }
   }
@@ -286,9 +285,10 @@ function findCandidates(page: Page, target: Target, minSimilarity: number): Scor
   switch (target.kind) {
     case 'amount':
       return [...(target.amount ? findAmounts(page, target.amount) : []), ...findDigits(page, target, DIGITS_ONLY_SCORE)];
-    case 'date':
+    case 'date': {
       const date = target.date;
       return [...(date ? findDate(page, (found) => datesEqual(date, found)) : []), ...findDigits(page, target, DIGITS_ONLY_SCORE)];
+    }
     case 'number':
       return findDigits(page, target, 1);
     case 'text': {
