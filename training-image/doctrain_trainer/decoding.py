@@ -12,7 +12,8 @@ from collections.abc import Collection, Iterable, Sequence
 
 import torch
 
-from .fields import entity_spans
+from .field_names import Box, name_grades
+from .fields import entity_spans, field_key, normalize_value, value_text
 from .metrics import get_entities
 
 NEG_INF = -1e9
@@ -113,6 +114,44 @@ def keep_most_confident(
             out[start : end + 1] = ["O"] * (end - start + 1)
         else:
             out[start + 1 : end + 1] = [f"I-{etype}"] * (end - start)
+    return out
+
+
+def canonical_prints(
+    words: Sequence[str], bboxes: Sequence[Box], tags: Sequence[str], single_valued: Collection[str]
+) -> list[str]:
+    """Tags where each entity of a `single_valued` type sits on the print of its value that the dataset
+    builder labels. A receipt prints its total two or three times (`Net Total 21.20`, `Rounded 21.20`,
+    `Cash 21.20`), a date in the header and the footer; the builder labels one print: the one after the
+    plainest word naming the field (field_names grades), else the earliest. The model finds the value but
+    may mark another print of it, and entity F1 counts that as a miss and a false entity although the
+    extracted field is the same. So the entity moves to the print of the same value (same number of
+    words, equal after the field's normalisation: `RM9.00` = `9.00`) with the best grade for its type,
+    then the earliest; words of another entity are never taken. Other types are left alone: a field
+    labelled at every print (item names) has no single print to prefer."""
+    out = list(tags)
+    spans = [span for span in entity_spans(out, [0.0] * len(out)) if span[0] in single_valued]
+    if not spans:
+        return out
+    types = sorted({span[0] for span in spans})
+    grades = name_grades(words, bboxes, types)
+    taken = [tag != "O" for tag in out]
+    for etype, start, end, _ in spans:
+        column, length, key = types.index(etype), end - start + 1, field_key(etype)
+        value = normalize_value(key, value_text(words[start : end + 1]))
+        best = start
+        for at in range(len(words) - length + 1):
+            if at == start or any(taken[at : at + length]):
+                continue
+            if (grades[at][column], -at) <= (grades[best][column], -best):
+                continue
+            if normalize_value(key, value_text(words[at : at + length])) == value:
+                best = at
+        if best != start:
+            out[start : end + 1] = ["O"] * length
+            taken[start : end + 1] = [False] * length
+            out[best : best + length] = [f"B-{etype}"] + [f"I-{etype}"] * (length - 1)
+            taken[best : best + length] = [True] * length
     return out
 
 

@@ -21,7 +21,7 @@ from torch import nn
 
 from .backends import IGNORE_INDEX, Backend, WordProbs, item_words
 from .data import Document
-from .decoding import BioDecoder, keep_most_confident
+from .decoding import BioDecoder, canonical_prints, keep_most_confident
 from .fields import FieldReport, FieldValue, extract_fields, field_report, gold_fields
 from .metrics import EntityReport, entity_report
 
@@ -64,10 +64,12 @@ def decode_document(
     decoder: BioDecoder,
     labels: Sequence[str],
     single_valued: Collection[str] = frozenset(),
+    page: Document | None = None,
 ) -> DocumentTags:
     """Valid-BIO tags over the covered words of one document (in order, as one sequence); words no item
     covered (compact beyond max_seq_len) are "O" with confidence 0. An entity type in `single_valued`
-    keeps its most confident entity only (decoding.keep_most_confident)."""
+    keeps its most confident entity only (decoding.keep_most_confident), and, given the `page`'s words
+    and boxes, on the print of its value the dataset builder labels (decoding.canonical_prints)."""
     covered = [i for i, row in enumerate(rows) if row is not None]
     outside = [0.0] * len(labels)
     outside[labels.index("O")] = 1.0
@@ -85,10 +87,11 @@ def decode_document(
             probs[word] = row
     if single_valued:
         kept = keep_most_confident(tags, confidences, single_valued)
-        outside_id = labels.index("O")
+        if page is not None:
+            kept = canonical_prints(page.words, page.bboxes, kept, single_valued)
         for word, (before, after) in enumerate(zip(tags, kept, strict=True)):
             if before != after:
-                confidences[word] = probs[word][outside_id]
+                confidences[word] = probs[word][labels.index(after)]
         tags = kept
     return DocumentTags(tags, confidences, probs)
 
@@ -97,19 +100,19 @@ def tag_documents(
     model: nn.Module,
     backend: Backend,
     encoded: Sequence[Any],
-    word_counts: Sequence[int],
+    docs: Sequence[Document],
     labels: Sequence[str],
     batch_size: int,
     to_device: Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]],
     autocast: Callable[[], contextlib.AbstractContextManager[Any]],
     single_valued: Collection[str] = frozenset(),
 ) -> tuple[list[DocumentTags], float, int]:
-    """Decoded tags of every document (`word_counts[d]` words) from its encoded items (whole documents or
+    """Decoded tags of every document of `docs` from its encoded items (whole documents or
     windows, base.item_words), plus the summed loss and the number of labelled positions. Entity types in
     `single_valued` keep one entity per document (decode_document)."""
     was_training = model.training
     model.eval()
-    merged = WordProbs(word_counts)
+    merged = WordProbs([len(doc.words) for doc in docs])
     loss_sum = 0.0
     tokens = 0
     with torch.no_grad():
@@ -129,7 +132,10 @@ def tag_documents(
                 merged.add(doc, word_index, centrality, probs[row])
     model.train(was_training)
     decoder = BioDecoder(labels)
-    tagged = [decode_document(doc_rows, decoder, labels, single_valued) for doc_rows in merged.rows]
+    tagged = [
+        decode_document(doc_rows, decoder, labels, single_valued, doc)
+        for doc_rows, doc in zip(merged.rows, docs, strict=True)
+    ]
     return tagged, loss_sum, tokens
 
 
@@ -150,7 +156,7 @@ def evaluate(
         model,
         backend,
         encoded,
-        [len(d.words) for d in docs],
+        docs,
         labels,
         batch_size,
         to_device,

@@ -12,10 +12,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from . import __version__
 from .backends import Backend, get_backend
 from .backends.hf import HFBackend
 from .config import parse_hyperparameters
 from .data import Document, Vocabulary
+from .errors import UserError
 from .evaluation import DocumentTags, tag_documents
 
 # One document's tags, confidences and per-label probabilities (see evaluation.DocumentTags).
@@ -48,12 +50,13 @@ class LoadedModel:
         backend: Backend = self.backend
         if isinstance(backend, HFBackend):
             backend = backend.for_page(image)
-        encoded = backend.encode([doc], self.vocab, {"O": self.labels.index("O")}, self.max_seq_len)
+        label_to_id = {label: i for i, label in enumerate(self.labels)}
+        encoded = backend.encode([doc], self.vocab, label_to_id, self.max_seq_len)
         tagged, _, _ = tag_documents(
             self.model,
             backend,
             encoded,
-            [len(words)],
+            [doc],
             self.labels,
             PREDICT_BATCH,
             lambda batch: batch,
@@ -84,8 +87,16 @@ def load_model(model_dir: Path) -> LoadedModel:
         )
     vocab = Vocabulary.from_json(read("vocab.json"))
     backend = get_backend(config.backend)
-    model = backend.build_model(config, vocab, len(labels))
+    model = backend.build_model(config, vocab, labels)
     state = torch.load(model_dir / "model.pt", map_location="cpu")
-    model.load_state_dict(state["state_dict"])
+    try:
+        model.load_state_dict(state["state_dict"])
+    except RuntimeError as exc:
+        written_by = config_json.get("trainer_version", "an unknown version")
+        raise UserError(
+            f"the model in {model_dir} was written by trainer {written_by}, whose compact model has other "
+            f"layers than this trainer's ({__version__}): retrain it with this trainer, or predict with "
+            f"trainer {written_by} ({str(exc).splitlines()[0]})"
+        ) from exc
     model.eval()
     return LoadedModel(backend, model, labels, vocab, config.max_seq_len, single_valued)

@@ -301,7 +301,7 @@ def _run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None) -> 
     )
 
     seed_everything(config.seed)
-    model = backend.build_model(config, prep.vocab, len(prep.labels)).to(device)
+    model = backend.build_model(config, prep.vocab, prep.labels).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=WEIGHT_DECAY)
     steps_per_epoch = math.ceil(len(train_enc) / config.batch_size)
     if len(train_enc) != len(prep.train_docs):

@@ -35,7 +35,7 @@ def test_predictions_do_not_depend_on_batch_padding() -> None:
     vocab = Vocabulary.build(docs)
     backend = CompactBackend()
     torch.manual_seed(0)
-    model = backend.build_model(config, vocab, len(ALL_LABELS)).eval()
+    model = backend.build_model(config, vocab, ALL_LABELS).eval()
     enc = backend.encode(docs, vocab, {lab: i for i, lab in enumerate(ALL_LABELS)}, config.max_seq_len)
     shortest = min(range(3), key=lambda i: int(enc[i].input_ids.shape[0]))
     n = int(enc[shortest].input_ids.shape[0])
@@ -110,3 +110,17 @@ def test_amount_features_compare_each_amount_with_the_others_on_the_page() -> No
     assert count[1] == 0.5 and count[3] == 0.25
     assert (first[1], last[1], first[6], last[6]) == (1.0, 0.0, 0.0, 1.0)
     assert feats[1][1] < feats[3][1]  # size grows with the amount
+
+
+def test_encode_gives_each_word_the_name_grade_of_every_entity_type() -> None:
+    from doctrain_trainer.backends.compact import entity_types
+
+    docs = _docs(1)
+    types = entity_types(ALL_LABELS)
+    label_to_id = {lab: i for i, lab in enumerate(ALL_LABELS)}
+    enc = CompactBackend().encode(docs, Vocabulary.build(docs), label_to_id, 512)[0]
+    assert enc.name_features.shape == (len(docs[0].words), len(types))
+    total = types.index("TOTAL")
+    amount = docs[0].labels.index("B-TOTAL")
+    assert float(enc.name_features[amount, total]) > 0  # a word naming the total precedes it
+    assert float(enc.name_features[0, total]) == 0.0

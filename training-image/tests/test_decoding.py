@@ -101,3 +101,42 @@ def test_touching_entities_of_a_single_valued_type_are_kept_together() -> None:
     # The lone one wins when it is the more confident: the two lines go together.
     kept = keep_most_confident(tags, [0.6, 0.6, 0.6, 0.9, 0.8], {"ADDRESS"})
     assert kept == ["O", "O", "O", "O", "B-ADDRESS"]
+
+
+def _line_boxes(lines: list[list[str]]) -> tuple[list[str], list[tuple[int, int, int, int]]]:
+    words: list[str] = []
+    boxes: list[tuple[int, int, int, int]] = []
+    for row, line in enumerate(lines):
+        for col, word in enumerate(line):
+            words.append(word)
+            boxes.append((100 * col, 40 * row, 100 * col + 80, 40 * row + 20))
+    return words, boxes
+
+
+def test_canonical_prints_move_an_entity_to_the_print_after_the_plainest_name() -> None:
+    from doctrain_trainer.decoding import canonical_prints
+
+    words, boxes = _line_boxes(
+        [["SUBTOTAL", "9.00"], ["Rounding", "0.00"], ["TOTAL", "RM9.00"], ["CASH", "9.00"], ["25/12/2018"]]
+    )
+    predicted = ["O"] * 7 + ["B-TOTAL", "B-DATE"]  # the model marked the CASH print
+    moved = canonical_prints(words, boxes, predicted, {"TOTAL", "DATE"})
+    assert moved == ["O"] * 5 + ["B-TOTAL", "O", "O", "B-DATE"]  # `RM9.00` = `9.00`, after TOTAL
+    assert predicted[7] == "B-TOTAL"  # the input is not modified
+    # Not single-valued: left where the model put it.
+    assert canonical_prints(words, boxes, predicted, {"DATE"}) == predicted
+
+
+def test_canonical_prints_prefer_the_earliest_of_equal_names_and_never_take_another_entity() -> None:
+    from doctrain_trainer.decoding import canonical_prints
+
+    words, boxes = _line_boxes([["Total", "Sales", "21.20"], ["Total", "Rounded", "21.20"], ["Item", "21.20"]])
+    later = ["O"] * 5 + ["B-TOTAL", "O", "O"]
+    assert canonical_prints(words, boxes, later, {"TOTAL"}) == ["O", "O", "B-TOTAL"] + ["O"] * 5
+    # The earlier print is another entity's word (an item price here): the total stays where it is.
+    taken = ["O", "O", "B-ITEM", "O", "O", "B-TOTAL", "O", "O"]
+    assert canonical_prints(words, boxes, taken, {"TOTAL"}) == taken
+    # A value printed once, or a different value, stays.
+    other = ["O"] * 7 + ["B-TOTAL"]
+    words[7] = "21.30"
+    assert canonical_prints(words, boxes, other, {"TOTAL"}) == other

@@ -119,3 +119,16 @@ def test_entity_loss_weight_weighs_entity_words_above_outside_words() -> None:
     assert float(loss_fn(logits, labels)) == pytest.approx(float(per_word.mean()))
     weighted = float(loss_fn(logits, labels, weights))
     assert weighted == pytest.approx(float((per_word[0] + 3 * per_word[1]) / 4))
+
+
+def test_decoding_with_the_page_puts_a_single_valued_entity_on_its_labelled_print() -> None:
+    words = ("TOTAL", "9.00", "CASH", "9.00")
+    page = Document("p", words, tuple((0, 30 * i, 50, 30 * i + 20) for i in range(4)), ("O",) * 4, "p")
+    rows = [_row(O=0.9), _row(O=0.6, B_TOTAL=0.3), _row(O=0.9), _row(B_TOTAL=0.8)]
+    where_tagged = decode_document(rows, BioDecoder(LABELS), LABELS, frozenset({"TOTAL"}))
+    assert where_tagged.tags == ["O", "O", "O", "B-TOTAL"]
+    moved = decode_document(rows, BioDecoder(LABELS), LABELS, frozenset({"TOTAL"}), page)
+    assert moved.tags == ["O", "B-TOTAL", "O", "O"]
+    # Confidences follow the tags: the model's probability of B-TOTAL on the print it now marks.
+    assert moved.confidences[1] == pytest.approx(float(rows[1][1]))
+    assert moved.confidences[3] == pytest.approx(float(rows[3][0]))

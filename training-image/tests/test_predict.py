@@ -148,3 +148,21 @@ print(inference.output_fn(inference.predict_fn(data, model), "application/json")
     served = json.loads(result.stdout)
     assert served == [predict_fields(load_model(trained), doc)]
     assert matches(served[0], doc, ("company", "date")) == 2
+
+
+def test_a_model_with_other_compact_layers_fails_to_load_with_a_clear_error(
+    trained: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    import torch
+
+    from doctrain_trainer.errors import UserError
+
+    older = tmp_path / "model"
+    shutil.copytree(trained, older)
+    state = torch.load(older / "model.pt", map_location="cpu")
+    del state["state_dict"]["names.weight"]  # as written by a trainer before the field-name features
+    torch.save(state, older / "model.pt")
+    with pytest.raises(UserError, match="other layers than this trainer's.*retrain it"):
+        load_model(older)

@@ -20,6 +20,7 @@ from torch import nn
 
 from ..config import TrainConfig
 from ..data import COORD_MAX, NUM_FLAG_FEATURES, Document, Vocabulary, normalize_word, word_flags
+from ..field_names import name_grades
 from .base import IGNORE_INDEX, Batch
 
 COORD_BUCKETS = 128
@@ -55,6 +56,7 @@ class EncodedDoc:
     ngram_ids: torch.Tensor  # [T, MAX_NGRAMS] long, 0 = padding
     line_features: torch.Tensor  # [T, NUM_LINE_FEATURES] float
     amount_features: torch.Tensor  # [T, NUM_AMOUNT_FEATURES] float
+    name_features: torch.Tensor  # [T, entity types] float: field_names.name_grades
     labels: torch.Tensor  # [T] long
 
 
@@ -133,6 +135,11 @@ def line_features(bboxes: Sequence[tuple[int, int, int, int]]) -> list[list[floa
     return feats
 
 
+def entity_types(labels: Sequence[str]) -> list[str]:
+    """The entity types of a label list (`B-TOTAL`, `I-TOTAL` -> `TOTAL`), in label order."""
+    return list(dict.fromkeys(label[2:] for label in labels if label[:2] in ("B-", "I-")))
+
+
 def parse_amount(word: str) -> float | None:
     """The decimal amount a word prints ("RM1,234.50" -> 1234.5), or None."""
     match = _AMOUNT_RE.match(word.strip())
@@ -190,6 +197,7 @@ class CompactBackend:
         max_seq_len: int,
     ) -> list[Any]:
         out: list[Any] = []
+        types = entity_types(sorted(label_to_id, key=lambda label: label_to_id[label]))
         for doc in docs:
             n = min(len(doc.words), max_seq_len)
             words = doc.words[:n]
@@ -208,6 +216,9 @@ class CompactBackend:
                     ),
                     line_features=torch.tensor(line_features(boxes), dtype=torch.float32),
                     amount_features=torch.tensor(amount_features(words), dtype=torch.float32),
+                    name_features=torch.tensor(name_grades(words, boxes, types), dtype=torch.float32).view(
+                        n, len(types)
+                    ),
                     labels=torch.tensor([label_to_id[lab] for lab in doc.labels[:n]], dtype=torch.long),
                 )
             )
@@ -226,6 +237,7 @@ class CompactBackend:
             "ngram_ids": torch.zeros(bsz, length, MAX_NGRAMS, dtype=torch.long),
             "line_features": torch.zeros(bsz, length, NUM_LINE_FEATURES),
             "amount_features": torch.zeros(bsz, length, NUM_AMOUNT_FEATURES),
+            "name_features": torch.zeros(bsz, length, int(items[0].name_features.shape[1])),
             "labels": torch.full((bsz, length), IGNORE_INDEX, dtype=torch.long),
             "mask": torch.zeros(bsz, length, dtype=torch.bool),
         }
@@ -239,15 +251,17 @@ class CompactBackend:
             batch["ngram_ids"][i, :n] = item.ngram_ids
             batch["line_features"][i, :n] = item.line_features
             batch["amount_features"][i, :n] = item.amount_features
+            batch["name_features"][i, :n] = item.name_features
             batch["labels"][i, :n] = item.labels
             batch["mask"][i, :n] = True
         return batch
 
-    def build_model(self, config: TrainConfig, vocab: Vocabulary, num_labels: int) -> nn.Module:
+    def build_model(self, config: TrainConfig, vocab: Vocabulary, labels: Sequence[str]) -> nn.Module:
         return CompactLayoutEncoder(
             vocab_size=len(vocab.words),
             shape_vocab_size=len(vocab.shapes),
-            num_labels=num_labels,
+            num_labels=len(labels),
+            num_entity_types=len(entity_types(labels)),
             hidden_size=config.hidden_size,
             num_layers=config.num_layers,
             num_heads=config.num_heads,
@@ -309,6 +323,7 @@ class CompactLayoutEncoder(nn.Module):
         vocab_size: int,
         shape_vocab_size: int,
         num_labels: int,
+        num_entity_types: int,
         hidden_size: int,
         num_layers: int,
         num_heads: int,
@@ -331,6 +346,7 @@ class CompactLayoutEncoder(nn.Module):
         self.ngram = nn.Embedding(NGRAM_BUCKETS, h, padding_idx=0)
         self.line = nn.Linear(NUM_LINE_FEATURES, h)
         self.amount = nn.Linear(NUM_AMOUNT_FEATURES, h)
+        self.names = nn.Linear(num_entity_types, h)
         # Neighbours in reading order ("TOTAL" right before an amount) as a convolution: with a few dozen
         # documents attention alone learns this too slowly and overfits instead (synthetic receipts:
         # val F1 ~0.83 without it, ~0.95 with it).
@@ -404,6 +420,7 @@ class CompactLayoutEncoder(nn.Module):
             + self.ngram_mean(batch["ngram_ids"])
             + self.line(batch["line_features"])
             + self.amount(batch["amount_features"])
+            + self.names(batch["name_features"])
         )
         x = x.masked_fill(~mask.unsqueeze(-1), 0.0)  # padding must not leak into the last word's context
         x = x + self.context(x.transpose(1, 2)).transpose(1, 2)

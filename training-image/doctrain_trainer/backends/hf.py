@@ -281,7 +281,7 @@ class HFBackend:
             return LayoutLMv3ForTokenClassification
         return LayoutLMForTokenClassification
 
-    def build_model(self, config: TrainConfig, vocab: Vocabulary, num_labels: int) -> nn.Module:
+    def build_model(self, config: TrainConfig, vocab: Vocabulary, labels: Sequence[str]) -> nn.Module:
         if config.max_seq_len > int(getattr(self.hf_config, "max_position_embeddings", 512)):
             raise UserError(
                 f"hyperparameter max_seq_len={config.max_seq_len} exceeds the model's "
@@ -291,7 +291,7 @@ class HFBackend:
             # The head is new (or sized for other labels): initialised from the seeded torch RNG.
             model = self._model_class().from_pretrained(
                 self.source,
-                num_labels=num_labels,
+                num_labels=len(labels),
                 ignore_mismatched_sizes=True,
                 hidden_dropout_prob=config.dropout,
             )
