@@ -124,3 +124,26 @@ def test_encode_gives_each_word_the_name_grade_of_every_entity_type() -> None:
     amount = docs[0].labels.index("B-TOTAL")
     assert float(enc.name_features[amount, total]) > 0  # a word naming the total precedes it
     assert float(enc.name_features[0, total]) == 0.0
+
+
+def test_date_features_mark_a_date_the_ocr_split_over_words_as_one() -> None:
+    from doctrain_trainer.backends.compact import date_features
+
+    def marked(words: list[str]) -> list[list[float]]:
+        return date_features(words)
+
+    # in a date, first word, later word, date of several words
+    assert marked(["Date:", "30", "Dec", "17", "11:02"]) == [
+        [0.0, 0.0, 0.0, 0.0],
+        [1.0, 1.0, 0.0, 1.0],
+        [1.0, 0.0, 1.0, 1.0],
+        [1.0, 0.0, 1.0, 1.0],
+        [0.0, 0.0, 0.0, 0.0],
+    ]
+    assert marked(["18-10-", "17"]) == [[1.0, 1.0, 0.0, 1.0], [1.0, 0.0, 1.0, 1.0]]
+    assert marked(["Dec", "25,", "2018"])[2] == [1.0, 0.0, 1.0, 1.0]
+    for one_word in ("25/12/2018", "2018-12-25", "25032018", "25-DEC-18", "12.25.2018"):
+        assert marked([one_word]) == [[1.0, 1.0, 0.0, 0.0]], one_word
+    # Amounts, times, a day and month without a year, and numbers that are no calendar date.
+    for words in (["12.50", "9.00"], ["10:30"], ["31/12"], ["45/13/2018"], ["99999999"], ["1", "2", "3"]):
+        assert all(row == [0.0] * 4 for row in marked(words)), words

@@ -130,7 +130,9 @@ def test_canonical_prints_move_an_entity_to_the_print_after_the_plainest_name() 
 def test_canonical_prints_prefer_the_earliest_of_equal_names_and_never_take_another_entity() -> None:
     from doctrain_trainer.decoding import canonical_prints
 
-    words, boxes = _line_boxes([["Total", "Sales", "21.20"], ["Total", "Rounded", "21.20"], ["Item", "21.20"]])
+    words, boxes = _line_boxes(
+        [["Total", "Sales", "21.20"], ["Total", "Rounded", "21.20"], ["Item", "21.20"]]
+    )
     later = ["O"] * 5 + ["B-TOTAL", "O", "O"]
     assert canonical_prints(words, boxes, later, {"TOTAL"}) == ["O", "O", "B-TOTAL"] + ["O"] * 5
     # The earlier print is another entity's word (an item price here): the total stays where it is.

@@ -57,6 +57,7 @@ class EncodedDoc:
     line_features: torch.Tensor  # [T, NUM_LINE_FEATURES] float
     amount_features: torch.Tensor  # [T, NUM_AMOUNT_FEATURES] float
     name_features: torch.Tensor  # [T, entity types] float: field_names.name_grades
+    date_features: torch.Tensor  # [T, NUM_DATE_FEATURES] float
     labels: torch.Tensor  # [T] long
 
 
@@ -140,6 +141,56 @@ def entity_types(labels: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(label[2:] for label in labels if label[:2] in ("B-", "I-")))
 
 
+NUM_DATE_FEATURES = 4
+DATE_SPAN_WORDS = 4
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}"
+_DATE_PATTERNS = (
+    # 25/12/2018, 25-12-18, 25.12.2018 (and month-first: the features say "a date", not which part is what)
+    re.compile(r"^(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?:\d{2}|\d{4})$"),
+    re.compile(r"^\d{4}[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})$"),  # 2018-12-25
+    re.compile(rf"^(?P<d>\d{{1,2}})[-/.,]?{_MONTH}[-/.,]?(?:\d{{2}}|\d{{4}})$"),  # 25 Dec 2018, 25-DEC-18
+    re.compile(rf"^{_MONTH}[-/.,]?(?P<d>\d{{1,2}})[-/.,]*(?:\d{{2}}|\d{{4}})$"),  # Dec 25, 2018
+    # 25122018, 20181225: a date whose separators the OCR lost
+    re.compile(r"^(?P<d>\d{2})(?P<m>\d{2})(?:19|20)\d{2}$"),
+    re.compile(r"^(?:19|20)\d{2}(?P<m>\d{2})(?P<d>\d{2})$"),
+)
+
+
+def _is_date(text: str) -> bool:
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match is None:
+            continue
+        day, month = int(match.group("d")), int(match.groupdict().get("m") or 1)
+        if 1 <= day <= 31 and 1 <= month <= 12 or 1 <= month <= 31 and 1 <= day <= 12:
+            return True
+    return False
+
+
+def date_features(words: Sequence[str]) -> list[list[float]]:
+    """Per word: whether it is part of a date printed over one to DATE_SPAN_WORDS words (`25 Dec 2018`,
+    `18-10- 17`, `25032018`), the first word of it, a later word of it, and whether that date spans more
+    than one word. A date split by the OCR is one entity; a word at a time, only its first word looks
+    like a date (the per-word date cue in data.word_flags sees `25/12/2018` but not `25`, `Dec`, `2018`).
+    The longest date starting at a word wins; words already inside an earlier date are not restarted."""
+    compact = [w.strip().lower() for w in words]
+    feats = [[0.0] * NUM_DATE_FEATURES for _ in words]
+    i = 0
+    while i < len(words):
+        length = next(
+            (
+                n
+                for n in range(min(DATE_SPAN_WORDS, len(words) - i), 0, -1)
+                if _is_date("".join(compact[i : i + n]))
+            ),
+            0,
+        )
+        for k in range(length):
+            feats[i + k] = [1.0, float(k == 0), float(k > 0), float(length > 1)]
+        i += max(length, 1)
+    return feats
+
+
 def parse_amount(word: str) -> float | None:
     """The decimal amount a word prints ("RM1,234.50" -> 1234.5), or None."""
     match = _AMOUNT_RE.match(word.strip())
@@ -219,6 +270,7 @@ class CompactBackend:
                     name_features=torch.tensor(name_grades(words, boxes, types), dtype=torch.float32).view(
                         n, len(types)
                     ),
+                    date_features=torch.tensor(date_features(words), dtype=torch.float32),
                     labels=torch.tensor([label_to_id[lab] for lab in doc.labels[:n]], dtype=torch.long),
                 )
             )
@@ -238,6 +290,7 @@ class CompactBackend:
             "line_features": torch.zeros(bsz, length, NUM_LINE_FEATURES),
             "amount_features": torch.zeros(bsz, length, NUM_AMOUNT_FEATURES),
             "name_features": torch.zeros(bsz, length, int(items[0].name_features.shape[1])),
+            "date_features": torch.zeros(bsz, length, NUM_DATE_FEATURES),
             "labels": torch.full((bsz, length), IGNORE_INDEX, dtype=torch.long),
             "mask": torch.zeros(bsz, length, dtype=torch.bool),
         }
@@ -252,6 +305,7 @@ class CompactBackend:
             batch["line_features"][i, :n] = item.line_features
             batch["amount_features"][i, :n] = item.amount_features
             batch["name_features"][i, :n] = item.name_features
+            batch["date_features"][i, :n] = item.date_features
             batch["labels"][i, :n] = item.labels
             batch["mask"][i, :n] = True
         return batch
@@ -347,6 +401,7 @@ class CompactLayoutEncoder(nn.Module):
         self.line = nn.Linear(NUM_LINE_FEATURES, h)
         self.amount = nn.Linear(NUM_AMOUNT_FEATURES, h)
         self.names = nn.Linear(num_entity_types, h)
+        self.dates = nn.Linear(NUM_DATE_FEATURES, h)
         # Neighbours in reading order ("TOTAL" right before an amount) as a convolution: with a few dozen
         # documents attention alone learns this too slowly and overfits instead (synthetic receipts:
         # val F1 ~0.83 without it, ~0.95 with it).
@@ -421,6 +476,7 @@ class CompactLayoutEncoder(nn.Module):
             + self.line(batch["line_features"])
             + self.amount(batch["amount_features"])
             + self.names(batch["name_features"])
+            + self.dates(batch["date_features"])
         )
         x = x.masked_fill(~mask.unsqueeze(-1), 0.0)  # padding must not leak into the last word's context
         x = x + self.context(x.transpose(1, 2)).transpose(1, 2)
