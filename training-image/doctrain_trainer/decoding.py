@@ -119,7 +119,7 @@ def keep_most_confident(
 
 def canonical_prints(
     words: Sequence[str], bboxes: Sequence[Box], tags: Sequence[str], single_valued: Collection[str]
-) -> list[str]:
+) -> tuple[list[str], dict[int, int]]:
     """Tags where each entity of a `single_valued` type sits on the print of its value that the dataset
     builder labels. A receipt prints its total two or three times (`Net Total 21.20`, `Rounded 21.20`,
     `Cash 21.20`), a date in the header and the footer; the builder labels one print: the one after the
@@ -128,11 +128,14 @@ def canonical_prints(
     extracted field is the same. So the entity moves to the print of the same value (same number of
     words, equal after the field's normalisation: `RM9.00` = `9.00`) with the best grade for its type,
     then the earliest; words of another entity are never taken. Other types are left alone: a field
-    labelled at every print (item names) has no single print to prefer."""
+    labelled at every print (item names) has no single print to prefer.
+    Returns the tags and, for each word of a moved entity, the word it moved from (so the entity keeps the
+    confidence the model gave the value)."""
     out = list(tags)
+    moved_from: dict[int, int] = {}
     spans = [span for span in entity_spans(out, [0.0] * len(out)) if span[0] in single_valued]
     if not spans:
-        return out
+        return out, moved_from
     types = sorted({span[0] for span in spans})
     grades = name_grades(words, bboxes, types)
     taken = [tag != "O" for tag in out]
@@ -152,7 +155,8 @@ def canonical_prints(
             taken[start : end + 1] = [False] * length
             out[best : best + length] = [f"B-{etype}"] + [f"I-{etype}"] * (length - 1)
             taken[best : best + length] = [True] * length
-    return out
+            moved_from.update({best + k: start + k for k in range(length)})
+    return out, moved_from
 
 
 def is_valid_bio(tags: Sequence[str]) -> bool:

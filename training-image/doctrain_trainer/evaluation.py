@@ -69,7 +69,8 @@ def decode_document(
     """Valid-BIO tags over the covered words of one document (in order, as one sequence); words no item
     covered (compact beyond max_seq_len) are "O" with confidence 0. An entity type in `single_valued`
     keeps its most confident entity only (decoding.keep_most_confident), and, given the `page`'s words
-    and boxes, on the print of its value the dataset builder labels (decoding.canonical_prints)."""
+    and boxes, on the print of its value the dataset builder labels (decoding.canonical_prints), with the
+    confidences the model gave the print it marked; a word that lost its tag has the probability of O."""
     covered = [i for i, row in enumerate(rows) if row is not None]
     outside = [0.0] * len(labels)
     outside[labels.index("O")] = 1.0
@@ -87,11 +88,15 @@ def decode_document(
             probs[word] = row
     if single_valued:
         kept = keep_most_confident(tags, confidences, single_valued)
+        moved_from: dict[int, int] = {}
         if page is not None:
-            kept = canonical_prints(page.words, page.bboxes, kept, single_valued)
+            kept, moved_from = canonical_prints(page.words, page.bboxes, kept, single_valued)
+        model_confidences = list(confidences)
         for word, (before, after) in enumerate(zip(tags, kept, strict=True)):
-            if before != after:
-                confidences[word] = probs[word][labels.index(after)]
+            if word in moved_from:  # an entity moved here keeps the confidence the model gave its value
+                confidences[word] = model_confidences[moved_from[word]]
+            elif before != after:
+                confidences[word] = probs[word][labels.index("O")]
         tags = kept
     return DocumentTags(tags, confidences, probs)
 

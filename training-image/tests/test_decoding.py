@@ -120,11 +120,12 @@ def test_canonical_prints_move_an_entity_to_the_print_after_the_plainest_name() 
         [["SUBTOTAL", "9.00"], ["Rounding", "0.00"], ["TOTAL", "RM9.00"], ["CASH", "9.00"], ["25/12/2018"]]
     )
     predicted = ["O"] * 7 + ["B-TOTAL", "B-DATE"]  # the model marked the CASH print
-    moved = canonical_prints(words, boxes, predicted, {"TOTAL", "DATE"})
+    moved, moved_from = canonical_prints(words, boxes, predicted, {"TOTAL", "DATE"})
     assert moved == ["O"] * 5 + ["B-TOTAL", "O", "O", "B-DATE"]  # `RM9.00` = `9.00`, after TOTAL
+    assert moved_from == {5: 7}
     assert predicted[7] == "B-TOTAL"  # the input is not modified
     # Not single-valued: left where the model put it.
-    assert canonical_prints(words, boxes, predicted, {"DATE"}) == predicted
+    assert canonical_prints(words, boxes, predicted, {"DATE"}) == (predicted, {})
 
 
 def test_canonical_prints_prefer_the_earliest_of_equal_names_and_never_take_another_entity() -> None:
@@ -134,11 +135,11 @@ def test_canonical_prints_prefer_the_earliest_of_equal_names_and_never_take_anot
         [["Total", "Sales", "21.20"], ["Total", "Rounded", "21.20"], ["Item", "21.20"]]
     )
     later = ["O"] * 5 + ["B-TOTAL", "O", "O"]
-    assert canonical_prints(words, boxes, later, {"TOTAL"}) == ["O", "O", "B-TOTAL"] + ["O"] * 5
+    assert canonical_prints(words, boxes, later, {"TOTAL"})[0] == ["O", "O", "B-TOTAL"] + ["O"] * 5
     # The earlier print is another entity's word (an item price here): the total stays where it is.
     taken = ["O", "O", "B-ITEM", "O", "O", "B-TOTAL", "O", "O"]
-    assert canonical_prints(words, boxes, taken, {"TOTAL"}) == taken
+    assert canonical_prints(words, boxes, taken, {"TOTAL"}) == (taken, {})
     # A value printed once, or a different value, stays.
     other = ["O"] * 7 + ["B-TOTAL"]
     words[7] = "21.30"
-    assert canonical_prints(words, boxes, other, {"TOTAL"}) == other
+    assert canonical_prints(words, boxes, other, {"TOTAL"}) == (other, {})

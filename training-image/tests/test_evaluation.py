@@ -129,6 +129,7 @@ def test_decoding_with_the_page_puts_a_single_valued_entity_on_its_labelled_prin
     assert where_tagged.tags == ["O", "O", "O", "B-TOTAL"]
     moved = decode_document(rows, BioDecoder(LABELS), LABELS, frozenset({"TOTAL"}), page)
     assert moved.tags == ["O", "B-TOTAL", "O", "O"]
-    # Confidences follow the tags: the model's probability of B-TOTAL on the print it now marks.
-    assert moved.confidences[1] == pytest.approx(float(rows[1][1]))
+    # The entity keeps the confidence the model gave the value (on the print it marked); the print it left
+    # has the probability of O.
+    assert moved.confidences[1] == pytest.approx(where_tagged.confidences[3])
     assert moved.confidences[3] == pytest.approx(float(rows[3][0]))
