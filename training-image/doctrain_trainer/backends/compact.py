@@ -1,7 +1,10 @@
 """Compact backend: a small layout-aware Transformer encoder in plain PyTorch, one position per word.
 
-Inputs per word: normalised word id, shape id, a few binary cues, reading-order position, and the box as
-bucketed coordinate embeddings (LayoutLM style) plus continuous page- and document-relative coordinates.
+Inputs per word: normalised word id, character n-grams, shape id, a few binary cues, its text line, how
+the amount it prints compares with the page's others, how plainly a word before it names each field
+(field_names.py), whether it is part of a date printed over several words, reading-order position, and
+the box as bucketed coordinate embeddings (LayoutLM style) plus continuous page- and document-relative
+coordinates.
 A short convolution mixes in reading-order neighbours; attention gets learned biases for relative x/y and
 reading-order distance (LayoutLMv2-style spatial attention), shared by all layers.
 """
@@ -162,7 +165,7 @@ def _is_date(text: str) -> bool:
         if match is None:
             continue
         day, month = int(match.group("d")), int(match.groupdict().get("m") or 1)
-        if 1 <= day <= 31 and 1 <= month <= 12 or 1 <= month <= 31 and 1 <= day <= 12:
+        if (1 <= day <= 31 and 1 <= month <= 12) or (1 <= month <= 31 and 1 <= day <= 12):
             return True
     return False
 
@@ -173,7 +176,7 @@ def date_features(words: Sequence[str]) -> list[list[float]]:
     than one word. A date split by the OCR is one entity; a word at a time, only its first word looks
     like a date (the per-word date cue in data.word_flags sees `25/12/2018` but not `25`, `Dec`, `2018`).
     The longest date starting at a word wins; words already inside an earlier date are not restarted."""
-    compact = [w.strip().lower() for w in words]
+    lowered = [w.strip().lower() for w in words]
     feats = [[0.0] * NUM_DATE_FEATURES for _ in words]
     i = 0
     while i < len(words):
@@ -181,7 +184,7 @@ def date_features(words: Sequence[str]) -> list[list[float]]:
             (
                 n
                 for n in range(min(DATE_SPAN_WORDS, len(words) - i), 0, -1)
-                if _is_date("".join(compact[i : i + n]))
+                if _is_date("".join(lowered[i : i + n]))
             ),
             0,
         )
