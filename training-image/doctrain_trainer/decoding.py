@@ -8,6 +8,7 @@ it costs nothing at training time. Written by hand: torch has no constrained Vit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 
 import torch
@@ -17,6 +18,8 @@ from .fields import entity_spans, field_key, normalize_value, value_text
 from .metrics import get_entities
 
 NEG_INF = -1e9
+_DIGITS_ONLY = re.compile(r"^[\d\s]+$")
+_NOT_DIGIT = re.compile(r"\D")
 
 
 def _split(label: str) -> tuple[str, str]:
@@ -126,9 +129,11 @@ def canonical_prints(
     plainest word naming the field (field_names grades), else the earliest. The model finds the value but
     may mark another print of it, and entity F1 counts that as a miss and a false entity although the
     extracted field is the same. So the entity moves to the print of the same value (same number of
-    words, equal after the field's normalisation: `RM9.00` = `9.00`) with the best grade for its type,
-    then the earliest; words of another entity are never taken. Other types are left alone: a field
-    labelled at every print (item names) has no single print to prefer.
+    words, equal after the field's normalisation, `RM9.00` = `9.00`, and printing the same digits, so `6` is
+    no print of `6.00`) that the builder ranks first: a print with separators or letters before one of
+    digits only (`25/12/2018` before `25122018`, which the builder matches by its digits, ranked lower),
+    then the best grade for its type, then the earliest; words of another entity are never taken. Other
+    types are left alone: a field labelled at every print (item names) has no single print to prefer.
     Returns the tags and, for each word of a moved entity, the word it moved from (so the entity keeps the
     confidence the model gave the value)."""
     out = list(tags)
@@ -141,14 +146,14 @@ def canonical_prints(
     taken = [tag != "O" for tag in out]
     for etype, start, end, _ in spans:
         column, length, key = types.index(etype), end - start + 1, field_key(etype)
-        value = normalize_value(key, value_text(words[start : end + 1]))
+        texts = [value_text(words[at : at + length]) for at in range(len(words) - length + 1)]
+        ranks = [(not _DIGITS_ONLY.match(t), grades[at][column], -at) for at, t in enumerate(texts)]
+        value, digits = normalize_value(key, texts[start]), _NOT_DIGIT.sub("", texts[start])
         best = start
-        for at in range(len(words) - length + 1):
-            if at == start or any(taken[at : at + length]):
+        for at, candidate in enumerate(texts):
+            if at == start or any(taken[at : at + length]) or ranks[at] <= ranks[best]:
                 continue
-            if (grades[at][column], -at) <= (grades[best][column], -best):
-                continue
-            if normalize_value(key, value_text(words[at : at + length])) == value:
+            if _NOT_DIGIT.sub("", candidate) == digits and normalize_value(key, candidate) == value:
                 best = at
         if best != start:
             out[start : end + 1] = ["O"] * length

@@ -143,3 +143,17 @@ def test_canonical_prints_prefer_the_earliest_of_equal_names_and_never_take_anot
     other = ["O"] * 7 + ["B-TOTAL"]
     words[7] = "21.30"
     assert canonical_prints(words, boxes, other, {"TOTAL"}) == (other, {})
+
+
+def test_canonical_prints_need_the_same_digits_and_rank_a_digits_only_print_last() -> None:
+    from doctrain_trainer.decoding import canonical_prints
+
+    # `Total Qty 6` names the total more plainly than `Grand Total`, but `6` is no print of 6.00.
+    words, boxes = _line_boxes([["Total", "Qty", "6"], ["Grand", "Total", "6.00"]])
+    tags = ["O"] * 5 + ["B-TOTAL"]
+    assert canonical_prints(words, boxes, tags, {"TOTAL"}) == (tags, {})
+    # `Date 25122018` (separators lost: the builder matches it by its digits, ranked below an exact print)
+    # against `Printed 25-12-2018`: the exact print stays although `Date` names the other.
+    words, boxes = _line_boxes([["Date", "25122018"], ["Printed", "25-12-2018"]])
+    exact = ["O", "O", "O", "B-DATE"]
+    assert canonical_prints(words, boxes, exact, {"DATE"}) == (exact, {})
