@@ -291,13 +291,20 @@ function findCandidates(page: Page, target: Target, minSimilarity: number): Scor
     }
     case 'number':
       return findDigits(page, target, 1);
-    case 'text': {
-      const want = foldShapes(target.normalized);
-      const maxChars = Math.ceil(want.length / minSimilarity) + 1;
-      const spans = findConcatenated(page.folded, target.tokenCount, (text) => similarity(text, want), minSimilarity, maxChars);
-      return spans.length > 0 || target.tokenCount < 3 ? spans : findTokenWindows(page, target.value, minSimilarity);
-    }
+    case 'text':
+      return findText(page, target, minSimilarity);
   }
+}
+
+/**
+ * Spans of words whose concatenation is similar to the text value (>= minSimilarity); when none is and
+ * the value has three or more words, windows holding its tokens in any order.
+ */
+function findText(page: Page, target: Target, minSimilarity: number): Scored[] {
+  const want = foldShapes(target.normalized);
+  const maxChars = Math.ceil(want.length / minSimilarity) + 1;
+  const spans = findConcatenated(page.folded, target.tokenCount, (text) => similarity(text, want), minSimilarity, maxChars);
+  return spans.length > 0 || target.tokenCount < 3 ? spans : findTokenWindows(page, target.value, minSimilarity);
 }
 
 /**
@@ -468,15 +475,9 @@ function findTolerant(page: Page, target: Target, minSimilarity: number): Scored
       return withName.length > 0 || spans.length !== 1 ? withName : spans;
     }
     case 'text': {
-      const want = foldShapes(target.normalized);
-      if (want.length < TOLERANT_MIN_TEXT_CHARS) return [];
-      const min = Math.min(minSimilarity, TOLERANT_MIN_SIMILARITY);
-      const maxChars = Math.ceil(want.length / min) + 1;
-      const spans = findConcatenated(page.folded, target.tokenCount, (text) => similarity(text, want), min, maxChars);
-      return (spans.length > 0 || target.tokenCount < 3 ? spans : findTokenWindows(page, target.value, min)).map((s) => ({
-        ...s,
-        score: Math.min(s.score, TOLERANT_SCORE),
-      }));
+      if (foldShapes(target.normalized).length < TOLERANT_MIN_TEXT_CHARS) return [];
+      const spans = findText(page, target, Math.min(minSimilarity, TOLERANT_MIN_SIMILARITY));
+      return spans.map((s) => ({ ...s, score: Math.min(s.score, TOLERANT_SCORE) }));
     }
   }
 }

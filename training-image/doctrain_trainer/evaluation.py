@@ -92,11 +92,12 @@ def decode_document(
         if page is not None:
             kept, moved_from = canonical_prints(page.words, page.bboxes, kept, single_valued)
         model_confidences = list(confidences)
+        outside_id = labels.index("O")
         for word, (before, after) in enumerate(zip(tags, kept, strict=True)):
             if word in moved_from:  # an entity moved here keeps the confidence the model gave its value
                 confidences[word] = model_confidences[moved_from[word]]
             elif before != after:
-                confidences[word] = probs[word][labels.index("O")]
+                confidences[word] = probs[word][outside_id]
         tags = kept
     return DocumentTags(tags, confidences, probs)
 
