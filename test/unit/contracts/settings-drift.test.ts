@@ -1,7 +1,7 @@
 /**
- * serverless.yml and the README cannot import src/contracts/settings.ts, so this test holds them to it: every
- * setting's default, its environment mapping, no unknown DOCTRAIN_* variable, and the README's
- * configuration table. Renaming or re-defaulting a setting on one side only fails here, naming it.
+ * serverless.yml and docs/CONFIGURATION.md cannot import src/contracts/settings.ts, so this test holds them to it: every
+ * setting's default, its environment mapping, no unknown DOCTRAIN_* variable, and the
+ * configuration table of docs/CONFIGURATION.md. Renaming or re-defaulting a setting on one side only fails here, naming it.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -44,11 +44,11 @@ const functionEnvironments = Object.entries(template.functions).map(
   ([name, fn]) => [name, { ...template.provider.environment, ...fn.environment }] as const,
 );
 
-/** The rows of the README's configuration table, each cell trimmed and stripped of its backticks. */
+/** The rows of docs/CONFIGURATION.md's configuration table, each cell trimmed and stripped of its backticks. */
 const readmeRows = (): { setting: string; env: string; defaultValue: string }[] => {
-  const lines = readFileSync(path.join(ROOT, 'README.md'), 'utf8').split('\n');
+  const lines = readFileSync(path.join(ROOT, 'docs/CONFIGURATION.md'), 'utf8').split('\n');
   const header = lines.findIndex((line) => /^\|\s*Setting \(serverless\.yml\)\s*\|\s*Env\s*\|/.test(line));
-  expect(header, 'README: the configuration table (header "| Setting (serverless.yml) | Env | ...")').toBeGreaterThanOrEqual(0);
+  expect(header, 'docs/CONFIGURATION.md: the configuration table (header "| Setting (serverless.yml) | Env | ...")').toBeGreaterThanOrEqual(0);
   const cells = (line: string): string[] =>
     line
       .split('|')
@@ -57,7 +57,7 @@ const readmeRows = (): { setting: string; env: string; defaultValue: string }[] 
   const columns = cells(lines[header] ?? '');
   const at = (name: string): number => {
     const index = columns.indexOf(name);
-    expect(index, `README configuration table: column "${name}"`).toBeGreaterThanOrEqual(0);
+    expect(index, `docs/CONFIGURATION.md configuration table: column "${name}"`).toBeGreaterThanOrEqual(0);
     return index;
   };
   const [settingColumn, envColumn, defaultColumn] = [at('Setting (serverless.yml)'), at('Env'), at('Default')];
@@ -173,14 +173,14 @@ describe('settings.ts against the local runtime', () => {
   });
 });
 
-describe("settings.ts against the README's configuration table", () => {
+describe("settings.ts against the configuration table of docs/CONFIGURATION.md", () => {
   const rows = readmeRows();
 
   it.each(STAGE_SETTINGS.map((s) => [s.key, s] as const))('%s: a row with its env var and its default', (key, { env, setting }) => {
     // Act
     const row = rows.find((r) => r.setting === key);
     // Assess
-    expect(row, `README row for ${key}`).toBeDefined();
+    expect(row, `docs/CONFIGURATION.md row for ${key}`).toBeDefined();
     expect(row?.env).toBe(env);
     if (setting.default !== undefined) expect(row?.defaultValue).toBe(String(z.union([z.string(), z.number(), z.boolean()]).parse(setting.default)));
   });
