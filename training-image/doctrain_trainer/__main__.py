@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import TrainingInterrupted, UserError
+from .log import log
 from .paths import DEFAULT_ROOT, resolve_paths
 from .stop import StopFlag
 
@@ -30,7 +31,7 @@ def write_failure(path: Path, message: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(message[:FAILURE_LIMIT], encoding="utf-8")
     except OSError as exc:  # never mask the original failure
-        print(f"[doctrain] could not write {path}: {exc}", file=sys.stderr, flush=True)
+        log(f"could not write {path}: {exc}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,10 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         run_training(resolve_paths(), stop)
     except TrainingInterrupted as exc:
-        print(f"[doctrain] {exc}", file=sys.stderr, flush=True)
+        log(str(exc))
         return EXIT_SIGTERM
     except UserError as exc:
-        print(f"[doctrain] user error: {exc}", file=sys.stderr, flush=True)
+        log(f"user error: {exc}")
         write_failure(failure_file, f"UserError: {exc}")
         return EXIT_USER
     except Exception as exc:

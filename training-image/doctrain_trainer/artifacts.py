@@ -1,5 +1,6 @@
-"""The model directory (CONTRACTS.md §4): config.json, labels.json, metrics.json, and the weights:
-compact: model.pt + vocab.json; hf: hf/ (save_pretrained of model, tokenizer and image processor)."""
+"""The model directory (CONTRACTS.md §4): config.json, labels.json, metrics.json, code/ (serving.py), and
+the weights, as the backend saves them (`Backend.save`: compact: model.pt + vocab.json; hf: hf/, the
+save_pretrained of model, tokenizer and image processor)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import torch
 from torch import nn
 
 from . import SCHEMA_VERSION, __version__
-from .backends import Backend
+from .backends.base import Backend
 from .config import TrainConfig
 from .data import Vocabulary, label_file_payload
 from .serving import write_serving_code
@@ -41,29 +42,8 @@ def write_model(
     """Everything inference needs, in model/ (SageMaker tars it to model.tar.gz), including the
     SageMaker inference handler code/inference.py (serving.py)."""
     model_dir.mkdir(parents=True, exist_ok=True)
-    requirements: list[str] = []
-    extra: dict[str, Any] = {}
-    if config.backend == "hf":
-        from .backends.hf import HFBackend, hf_artifact_info, hf_serving_requirements
-
-        assert isinstance(backend, HFBackend)
-        backend.save_pretrained(model, model_dir / hf_artifact_info(backend)["dir"], labels)
-        extra["hf"] = hf_artifact_info(backend)
-        requirements = hf_serving_requirements()
-    else:
-        state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-        # Plain tensors and builtins only, so torch.load(..., weights_only=True) can read it.
-        torch.save(
-            {
-                "schemaVersion": SCHEMA_VERSION,
-                "backend": config.backend,
-                "num_labels": len(labels),
-                "state_dict": state,
-            },
-            model_dir / "model.pt",
-        )
-        _write_json(model_dir / "vocab.json", vocab.to_json())
-    write_serving_code(model_dir, requirements)
+    extra = backend.save(model, model_dir, labels, vocab)  # its entries of config.json, read back by load
+    write_serving_code(model_dir, backend.serving_requirements())
     _write_json(model_dir / "labels.json", label_file_payload(labels))
     _write_json(
         model_dir / "config.json",

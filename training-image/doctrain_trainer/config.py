@@ -1,59 +1,106 @@
-"""Hyperparameters: SageMaker hands them over as strings; parse, validate and freeze them here."""
+"""Hyperparameters: SageMaker hands them over as strings; parse, validate and freeze them here.
+
+The keys, their types, defaults, bounds and enums are those of hyperparameters.schema.json (shipped in
+the package; ValidateInput checks execution input against the same file): the defaults and the parser of
+every key are built from it at import. What the schema does not say stays here: the rules between keys
+(hidden_size divisible by num_heads, a backend's own limits in BACKEND_RULES) and model_id's `..` rule.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .errors import UserError
 
-BACKENDS = ("compact", "hf")
-DEVICES = ("auto", "cpu", "cuda")
-PRECISIONS = ("auto", "fp32", "bf16")
-DEFAULT_MODEL_ID = "microsoft/layoutlmv3-base"
-# A hub id (`org/name`) or an absolute local directory holding a saved pretrained model.
-_MODEL_ID_RE = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?|/[^\x00-\x1f]+)$")
-# The learning rate when the hyperparameters name none: fine-tuning a pretrained model wants a small one.
-DEFAULT_HF_LEARNING_RATE = 5e-5
-
+SCHEMA_FILE = Path(__file__).with_name("hyperparameters.schema.json")
+SCHEMA: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+_PROPERTIES: dict[str, dict[str, Any]] = SCHEMA["properties"]
 # Keys SageMaker itself may add (SDK estimators, automatic model tuning); they are not ours to reject.
-_IGNORED_PREFIXES = ("sagemaker_", "_tuning_objective_metric")
+_IGNORED_PREFIXES = tuple(pattern.removeprefix("^") for pattern in SCHEMA["patternProperties"])
+BACKENDS = tuple(_PROPERTIES["backend"]["enum"])
+DEVICES = tuple(_PROPERTIES["device"]["enum"])
+PRECISIONS = tuple(_PROPERTIES["precision"]["enum"])
+DEFAULT_MODEL_ID: str = _PROPERTIES["model_id"]["default"]
 
 # Hyperparameters that change the model's shape or data encoding: a checkpoint written under other
-# values cannot be resumed. epochs, max_steps, checkpoint_every_steps, device, precision, deterministic
-# may change.
+# values cannot be resumed (each backend's `architecture_keys` adds its own). epochs, max_steps,
+# checkpoint_every_steps, device, precision, deterministic may change.
 ARCHITECTURE_KEYS = ("backend", "max_seq_len", "hidden_size", "num_layers", "num_heads")
-# The same for backend hf: the pretrained model a checkpoint was fine-tuned from.
-HF_ARCHITECTURE_KEYS = ("model_id",)
+
+
+@dataclass(frozen=True)
+class BackendRules:
+    """A backend's own hyperparameter rules, beyond the schema's (which holds for every backend)."""
+
+    # The learning rate when the hyperparameters name none (None: the schema's default).
+    default_learning_rate: float | None = None
+    # The largest max_seq_len the backend takes, and why (None: the schema's maximum).
+    max_seq_len: int | None = None
+    max_seq_len_reason: str = ""
+
+
+# One entry per value of the schema's `backend` enum. (A table, not the backend classes: those import
+# this module for TrainConfig.) Fine-tuning a pretrained model wants a small learning rate, and LayoutLM
+# has 512 positions.
+BACKEND_RULES: dict[str, BackendRules] = {
+    "compact": BackendRules(),
+    "hf": BackendRules(default_learning_rate=5e-5, max_seq_len=512, max_seq_len_reason="LayoutLM's limit"),
+}
+assert set(BACKEND_RULES) == set(BACKENDS)
+
+
+def _python_type(prop: Mapping[str, Any]) -> type:
+    """The Python type of a schema property: hyperparameters are strings, so a boolean is the string
+    enum "true"/"false"."""
+    if prop["type"] == "string":
+        return bool if prop.get("enum") == ["true", "false"] else str
+    return {"integer": int, "number": float}[prop["type"]]
+
+
+def _default(name: str) -> Any:
+    prop = _PROPERTIES[name]
+    kind = _python_type(prop)
+    return prop["default"] == "true" if kind is bool else kind(prop["default"])
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    backend: str = "compact"
-    epochs: int = 40
-    batch_size: int = 8
-    learning_rate: float = 3e-3
-    max_seq_len: int = 512
-    hidden_size: int = 128
-    num_layers: int = 2
-    num_heads: int = 4
-    dropout: float = 0.1
-    seed: int = 42
-    checkpoint_every_steps: int = 500
-    max_steps: int = 0
-    device: str = "auto"
-    precision: str = "auto"
-    keep_checkpoints: int = 2
-    model_id: str = DEFAULT_MODEL_ID
-    early_stopping_patience: int = 10
-    deterministic: bool = False
-    entity_loss_weight: float = 2.0
+    """The parsed hyperparameters. Names and Python types are declared here for type checking; every
+    default is the schema's, and the import fails when a name or type disagrees with the schema."""
+
+    backend: str = _default("backend")
+    epochs: int = _default("epochs")
+    batch_size: int = _default("batch_size")
+    learning_rate: float = _default("learning_rate")
+    max_seq_len: int = _default("max_seq_len")
+    hidden_size: int = _default("hidden_size")
+    num_layers: int = _default("num_layers")
+    num_heads: int = _default("num_heads")
+    dropout: float = _default("dropout")
+    seed: int = _default("seed")
+    checkpoint_every_steps: int = _default("checkpoint_every_steps")
+    max_steps: int = _default("max_steps")
+    device: str = _default("device")
+    precision: str = _default("precision")
+    keep_checkpoints: int = _default("keep_checkpoints")
+    model_id: str = _default("model_id")
+    early_stopping_patience: int = _default("early_stopping_patience")
+    deterministic: bool = _default("deterministic")
+    entity_loss_weight: float = _default("entity_loss_weight")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+_declared = {f.name: f.type for f in dataclasses.fields(TrainConfig)}
+_expected = {name: _python_type(prop).__name__ for name, prop in _PROPERTIES.items()}
+assert _declared == _expected, f"TrainConfig is not hyperparameters.schema.json: {_declared} != {_expected}"
 
 
 def _int(name: str, lo: int, hi: int) -> Callable[[str], int]:
@@ -104,38 +151,44 @@ def _bool(name: str) -> Callable[[str], bool]:
     return parse
 
 
-def _model_id(raw: str) -> str:
-    value = raw.strip()
-    if len(value) > 512 or not _MODEL_ID_RE.match(value) or ".." in value.split("/"):
-        raise UserError(
-            f"hyperparameter model_id={raw!r} must be a model hub id (e.g. {DEFAULT_MODEL_ID}) or an "
-            "absolute path to a saved pretrained model"
-        )
-    return value
+def _model_id(prop: Mapping[str, Any]) -> Callable[[str], str]:
+    """A hub id (`org/name`) or an absolute local directory holding a saved pretrained model: the
+    schema's pattern and maxLength, and no `..` path segment (which a JSON Schema pattern cannot say
+    plainly)."""
+    pattern, max_length = re.compile(prop["pattern"]), int(prop["maxLength"])
+
+    def parse(raw: str) -> str:
+        value = raw.strip()
+        if len(value) > max_length or not pattern.match(value) or ".." in value.split("/"):
+            raise UserError(
+                f"hyperparameter model_id={raw!r} must be a model hub id (e.g. {DEFAULT_MODEL_ID}) or an "
+                "absolute path to a saved pretrained model"
+            )
+        return value
+
+    return parse
 
 
-_PARSERS: dict[str, Callable[[str], Any]] = {
-    "backend": _choice("backend", BACKENDS),
-    "epochs": _int("epochs", 1, 100_000),
-    "batch_size": _int("batch_size", 1, 4096),
-    "learning_rate": _float("learning_rate", 1e-8, 1.0),
-    "max_seq_len": _int("max_seq_len", 8, 4096),
-    "hidden_size": _int("hidden_size", 8, 4096),
-    "num_layers": _int("num_layers", 1, 48),
-    "num_heads": _int("num_heads", 1, 64),
-    "dropout": _float("dropout", 0.0, 1.0, hi_inclusive=False),
-    "seed": _int("seed", 0, 2**31 - 1),
-    "checkpoint_every_steps": _int("checkpoint_every_steps", 0, 10**9),
-    "max_steps": _int("max_steps", 0, 10**9),
-    "device": _choice("device", DEVICES),
-    "precision": _choice("precision", PRECISIONS),
-    "keep_checkpoints": _int("keep_checkpoints", 2, 100),
-    "model_id": _model_id,
-    "early_stopping_patience": _int("early_stopping_patience", 0, 100_000),
-    "deterministic": _bool("deterministic"),
-    "entity_loss_weight": _float("entity_loss_weight", 1.0, 100.0),
-}
-assert set(_PARSERS) == {f.name for f in dataclasses.fields(TrainConfig)}
+# Free-text keys (a string without an enum) and how each is checked.
+_STRINGS: dict[str, Callable[[Mapping[str, Any]], Callable[[str], str]]] = {"model_id": _model_id}
+
+
+def _parser(name: str, prop: Mapping[str, Any]) -> Callable[[str], Any]:
+    kind = _python_type(prop)
+    if kind is bool:
+        return _bool(name)
+    if kind is int:
+        return _int(name, int(prop["minimum"]), int(prop["maximum"]))
+    if kind is float:
+        if "exclusiveMaximum" in prop:
+            return _float(name, float(prop["minimum"]), float(prop["exclusiveMaximum"]), hi_inclusive=False)
+        return _float(name, float(prop["minimum"]), float(prop["maximum"]))
+    if "enum" in prop:
+        return _choice(name, tuple(prop["enum"]))
+    return _STRINGS[name](prop)
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {name: _parser(name, prop) for name, prop in _PROPERTIES.items()}
 
 
 def parse_hyperparameters(raw: Any) -> TrainConfig:
@@ -163,14 +216,18 @@ def parse_hyperparameters(raw: Any) -> TrainConfig:
         if not isinstance(value, str):
             raise UserError(f"hyperparameter {key} must be a string, got {type(value).__name__}")
         values[key] = parser(value)
-    if values.get("backend") == "hf" and "learning_rate" not in values:
-        values["learning_rate"] = DEFAULT_HF_LEARNING_RATE
+    rules = BACKEND_RULES[values.get("backend", TrainConfig.backend)]
+    if rules.default_learning_rate is not None and "learning_rate" not in values:
+        values["learning_rate"] = rules.default_learning_rate
     config = TrainConfig(**values)
     if config.hidden_size % config.num_heads != 0:
         raise UserError(
             f"hyperparameter hidden_size={config.hidden_size} must be divisible by "
             f"num_heads={config.num_heads}"
         )
-    if config.backend == "hf" and config.max_seq_len > 512:
-        raise UserError("hyperparameter max_seq_len must be at most 512 for backend hf (LayoutLM's limit)")
+    if rules.max_seq_len is not None and config.max_seq_len > rules.max_seq_len:
+        raise UserError(
+            f"hyperparameter max_seq_len must be at most {rules.max_seq_len} for backend {config.backend} "
+            f"({rules.max_seq_len_reason})"
+        )
     return config

@@ -15,18 +15,11 @@ import torch
 
 from .field_names import Box, name_grades
 from .fields import entity_spans, field_key, normalize_value, value_text
-from .metrics import get_entities
+from .metrics import get_entities, split_tag
 
 NEG_INF = -1e9
 _DIGITS_ONLY = re.compile(r"^[\d\s]+$")
 _NOT_DIGIT = re.compile(r"\D")
-
-
-def _split(label: str) -> tuple[str, str]:
-    if label == "O" or "-" not in label:
-        return "O", ""
-    prefix, _, etype = label.partition("-")
-    return prefix, etype
 
 
 def allowed_transitions(labels: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -35,12 +28,12 @@ def allowed_transitions(labels: Sequence[str]) -> tuple[torch.Tensor, torch.Tens
     start = torch.ones(n, dtype=torch.bool)
     trans = torch.ones(n, n, dtype=torch.bool)
     for j, to in enumerate(labels):
-        prefix, etype = _split(to)
+        prefix, etype = split_tag(to)
         if prefix != "I":
             continue
         start[j] = False
         for i, frm in enumerate(labels):
-            fp, ft = _split(frm)
+            fp, ft = split_tag(frm)
             trans[i, j] = fp in ("B", "I") and ft == etype
     return start, trans
 
@@ -167,9 +160,9 @@ def canonical_prints(
 def is_valid_bio(tags: Sequence[str]) -> bool:
     previous = "O"
     for tag in tags:
-        prefix, etype = _split(tag)
+        prefix, etype = split_tag(tag)
         if prefix == "I":
-            pp, pt = _split(previous)
+            pp, pt = split_tag(previous)
             if pp not in ("B", "I") or pt != etype:
                 return False
         previous = tag

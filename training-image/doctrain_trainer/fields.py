@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .metrics import Scores, _scores, get_entities
+from .metrics import Scores, get_entities, scores_of
 
 _AMOUNT_KEYS = re.compile(r"total|subtotal|tax|price|amount|cash|change|rounding|gst|vat|sum|balance")
 _MONTHS = {m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}
@@ -219,9 +219,9 @@ def field_report(
             c[0] += int(guess is not None and bool(annotated) and guess == annotated[0])
             c[1] += int(guess is not None)
             c[2] += int(bool(annotated))
-    per_field = {key: _scores(*counts[key]) for key in sorted(counts)}
+    per_field = {key: scores_of(*counts[key]) for key in sorted(counts)}
     total = [sum(c[i] for c in counts.values()) for i in range(3)]
-    return FieldReport(micro=_scores(*total), per_field=per_field)
+    return FieldReport(micro=scores_of(*total), per_field=per_field)
 
 
 def gold_fields(

@@ -9,15 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
 from torch import nn
 
-from . import __version__
-from .backends import Backend, get_backend
-from .backends.hf import HFBackend
+from .backends import Backend, backend_class
 from .config import parse_hyperparameters
 from .data import Document, Vocabulary
-from .errors import UserError
 from .evaluation import DocumentTags, tag_documents
 
 # One document's tags, confidences and per-label probabilities (see evaluation.DocumentTags).
@@ -47,9 +43,7 @@ class LoadedModel:
             return Tagged([], [], [])
         boxes = tuple((int(b[0]), int(b[1]), int(b[2]), int(b[3])) for b in bboxes)
         doc = Document("predict", tuple(words), boxes, ("O",) * len(words), "predict")
-        backend: Backend = self.backend
-        if isinstance(backend, HFBackend):
-            backend = backend.for_page(image)
+        backend = self.backend.for_page(image)
         label_to_id = {label: i for i, label in enumerate(self.labels)}
         encoded = backend.encode([doc], self.vocab, label_to_id, self.max_seq_len)
         tagged, _, _ = tag_documents(
@@ -78,25 +72,5 @@ def load_model(model_dir: Path) -> LoadedModel:
     config = parse_hyperparameters({k: str(v) for k, v in config_json["hyperparameters"].items()})
     labels = list(read("labels.json")["labels"])
     single_valued = frozenset(config_json.get("single_valued_types", ()))
-    if config.backend == "hf":
-        from .backends.hf import load_hf_artifact
-
-        hf_backend, hf_model = load_hf_artifact(model_dir, config_json["hf"])
-        return LoadedModel(
-            hf_backend, hf_model, labels, Vocabulary((), ()), config.max_seq_len, single_valued
-        )
-    vocab = Vocabulary.from_json(read("vocab.json"))
-    backend = get_backend(config.backend)
-    model = backend.build_model(config, vocab, labels)
-    state = torch.load(model_dir / "model.pt", map_location="cpu")
-    try:
-        model.load_state_dict(state["state_dict"])
-    except RuntimeError as exc:
-        written_by = config_json.get("trainer_version", "an unknown version")
-        raise UserError(
-            f"the model in {model_dir} was written by trainer {written_by}, whose compact model has other "
-            f"layers than this trainer's ({__version__}): retrain it with this trainer, or predict with "
-            f"trainer {written_by} ({str(exc).splitlines()[0]})"
-        ) from exc
-    model.eval()
+    backend, model, vocab = backend_class(config.backend).load(model_dir, config_json, config, labels)
     return LoadedModel(backend, model, labels, vocab, config.max_seq_len, single_valued)

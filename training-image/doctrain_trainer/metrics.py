@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 Entity = tuple[str, int, int]  # (type, start, end inclusive)
 
 
-def _split(tag: str) -> tuple[str, str]:
+def split_tag(tag: str) -> tuple[str, str]:
+    """(prefix, entity type) of a BIO tag: `B-TOTAL` -> ("B", "TOTAL"); `O` (or a tag without `-`) ->
+    ("O", "")."""
     if tag == "O" or "-" not in tag:
         return "O", ""
     prefix, _, etype = tag.partition("-")
@@ -23,7 +25,7 @@ def get_entities(tags: Sequence[str]) -> list[Entity]:
     current: str | None = None
     start = 0
     for i, tag in enumerate([*tags, "O"]):  # the sentinel closes a trailing chunk
-        prefix, etype = _split(tag)
+        prefix, etype = split_tag(tag)
         if current is not None and (prefix in ("O", "B") or etype != current):
             entities.append((current, start, i - 1))
             current = None
@@ -42,7 +44,8 @@ class Scores:
     correct: int
 
 
-def _scores(correct: int, predicted: int, support: int) -> Scores:
+def scores_of(correct: int, predicted: int, support: int) -> Scores:
+    """Precision, recall and F1 from the counts of correct, predicted and gold (support) items."""
     precision = correct / predicted if predicted else 0.0
     recall = correct / support if support else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -72,7 +75,7 @@ def entity_report(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) 
     correct = gold_set & pred_set
     types = sorted({e[1] for e in gold_set | pred_set})
     per_type = {
-        t: _scores(
+        t: scores_of(
             sum(1 for e in correct if e[1] == t),
             sum(1 for e in pred_set if e[1] == t),
             sum(1 for e in gold_set if e[1] == t),
@@ -80,7 +83,7 @@ def entity_report(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) 
         for t in types
     }
     return EntityReport(
-        micro=_scores(len(correct), len(pred_set), len(gold_set)),
+        micro=scores_of(len(correct), len(pred_set), len(gold_set)),
         per_type=per_type,
         token_accuracy=matches / tokens if tokens else 0.0,
     )

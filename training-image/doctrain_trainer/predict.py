@@ -25,6 +25,7 @@ from typing import Any
 from .errors import UserError
 from .fields import best_fields, extract_fields
 from .inference import LoadedModel, load_model
+from .log import log
 
 CONFIDENCE_DIGITS = 4
 
@@ -118,9 +119,9 @@ def main(argv: Sequence[str]) -> int:
             for record in records:
                 print(json.dumps(predict_fields(model, record, args.image), ensure_ascii=False), flush=True)
     except UserError as exc:
-        print(f"[doctrain] {exc}", file=sys.stderr, flush=True)
+        log(str(exc))
         return 2
     except OSError as exc:
-        print(f"[doctrain] {exc}", file=sys.stderr, flush=True)
+        log(str(exc))
         return 2
     return 0

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import signal
-import sys
 from types import FrameType
+
+from .log import log
 
 
 class StopFlag:
@@ -18,9 +19,5 @@ class StopFlag:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if not self.requested:
-            print(
-                "[doctrain] SIGTERM received: checkpointing at the next step boundary, then exiting 143",
-                file=sys.stderr,
-                flush=True,
-            )
+            log("SIGTERM received: checkpointing at the next step boundary, then exiting 143")
         self.requested = True

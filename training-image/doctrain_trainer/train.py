@@ -19,7 +19,7 @@ from . import SCHEMA_VERSION
 from .artifacts import write_model
 from .backends import Backend, get_backend
 from .checkpoint import CheckpointStore, Loaded
-from .config import ARCHITECTURE_KEYS, HF_ARCHITECTURE_KEYS, TrainConfig, parse_hyperparameters
+from .config import TrainConfig, parse_hyperparameters
 from .data import (
     Document,
     Vocabulary,
@@ -30,16 +30,13 @@ from .data import (
 from .decoding import single_valued_types
 from .errors import TrainingInterrupted, UserError
 from .evaluation import EvalResult, evaluate, label_weights, loss_fn, metric_line, metrics_entry
+from .log import log
 from .paths import SageMakerPaths, read_json_file
 from .stop import StopFlag
 
 WARMUP_FRACTION = 0.1
 WEIGHT_DECAY = 0.01
 MAX_GRAD_NORM = 1.0
-
-
-def log(message: str) -> None:
-    print(f"[doctrain] {message}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -182,8 +179,7 @@ def prepare(paths: SageMakerPaths) -> Prepared:
         """A verified checkpoint written under another configuration is the user's to fix (exit 2), not a
         corrupt one to skip: resuming it silently or discarding it would both be wrong."""
         name, saved = loaded.ref.name, loaded.state["config"]
-        keys = ARCHITECTURE_KEYS + (HF_ARCHITECTURE_KEYS if config.backend == "hf" else ())
-        for key in keys:
+        for key in backend.architecture_keys:
             if saved.get(key) != getattr(config, key):
                 raise UserError(
                     f"checkpoint {name} was written with {key}={saved.get(key)} but the "
@@ -287,12 +283,7 @@ def _run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None) -> 
     weights = weights.to(device) if weights is not None else None
     train_enc = backend.encode(prep.train_docs, prep.vocab, label_to_id, config.max_seq_len)
     val_enc = backend.encode(prep.val_docs, prep.vocab, label_to_id, config.max_seq_len)
-    # compact truncates to max_seq_len words; hf splits long documents into windows and truncates nothing.
-    truncated = (
-        0
-        if config.backend == "hf"
-        else sum(len(d.words) > config.max_seq_len for d in [*prep.train_docs, *prep.val_docs])
-    )
+    truncated = backend.truncated([*prep.train_docs, *prep.val_docs], config.max_seq_len)
     if truncated:
         log(f"{truncated} documents are longer than max_seq_len={config.max_seq_len} and were truncated")
     log(

@@ -4,7 +4,8 @@ import random
 
 import torch
 
-from doctrain_trainer.backends.compact import REL_BUCKETS, CompactBackend, relative_bucket
+from doctrain_trainer.backends.compact import CompactBackend
+from doctrain_trainer.backends.compact_model import REL_BUCKETS, relative_bucket
 from doctrain_trainer.config import TrainConfig
 from doctrain_trainer.data import Document, Vocabulary
 from tests.synthetic import ALL_LABELS, make_document
@@ -54,7 +55,7 @@ def test_truncates_to_max_seq_len() -> None:
 
 
 def test_char_ngrams_are_stable_bounded_and_survive_ocr_noise() -> None:
-    from doctrain_trainer.backends.compact import MAX_NGRAMS, NGRAM_BUCKETS, char_ngrams
+    from doctrain_trainer.backends.compact_features import MAX_NGRAMS, NGRAM_BUCKETS, char_ngrams
 
     clean, noisy, other = set(char_ngrams("JOHOR")), set(char_ngrams("JOH0R")), set(char_ngrams("TOTAL"))
     assert char_ngrams("JOHOR") == char_ngrams("johor")  # case does not matter; ids stable (crc32)
@@ -65,7 +66,7 @@ def test_char_ngrams_are_stable_bounded_and_survive_ocr_noise() -> None:
 
 
 def test_line_features_group_words_by_vertical_overlap() -> None:
-    from doctrain_trainer.backends.compact import line_features
+    from doctrain_trainer.backends.compact_features import line_features
 
     boxes = [(10, 100, 80, 120), (90, 102, 150, 121), (160, 99, 200, 119), (10, 200, 90, 220)]
     feats = line_features(boxes)
@@ -77,7 +78,7 @@ def test_line_features_group_words_by_vertical_overlap() -> None:
 
 
 def test_encode_carries_ngram_and_line_features_into_the_batch() -> None:
-    from doctrain_trainer.backends.compact import MAX_NGRAMS, NUM_LINE_FEATURES
+    from doctrain_trainer.backends.compact_features import MAX_NGRAMS, NUM_LINE_FEATURES
 
     docs = _docs(2)
     vocab = Vocabulary.build(docs)
@@ -91,7 +92,7 @@ def test_encode_carries_ngram_and_line_features_into_the_batch() -> None:
 
 
 def test_amount_features_compare_each_amount_with_the_others_on_the_page() -> None:
-    from doctrain_trainer.backends.compact import NUM_AMOUNT_FEATURES, amount_features, parse_amount
+    from doctrain_trainer.backends.compact_features import NUM_AMOUNT_FEATURES, amount_features, parse_amount
 
     assert parse_amount("RM1,234.50") == 1234.5 and parse_amount("$8.70") == 8.7
     assert parse_amount("12.50-") == 12.5 and parse_amount("9,00") == 9.0
@@ -113,7 +114,7 @@ def test_amount_features_compare_each_amount_with_the_others_on_the_page() -> No
 
 
 def test_encode_gives_each_word_the_name_grade_of_every_entity_type() -> None:
-    from doctrain_trainer.backends.compact import entity_types
+    from doctrain_trainer.backends.compact_features import entity_types
 
     docs = _docs(1)
     types = entity_types(ALL_LABELS)
@@ -127,7 +128,7 @@ def test_encode_gives_each_word_the_name_grade_of_every_entity_type() -> None:
 
 
 def test_date_features_mark_a_date_the_ocr_split_over_words_as_one() -> None:
-    from doctrain_trainer.backends.compact import date_features
+    from doctrain_trainer.backends.compact_features import date_features
 
     def marked(words: list[str]) -> list[list[float]]:
         return date_features(words)

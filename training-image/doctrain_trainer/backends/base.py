@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import torch
@@ -16,8 +17,10 @@ Batch = dict[str, torch.Tensor]
 
 
 class Backend(Protocol):
-    """A model family. Batches always carry "labels" ([B, T], IGNORE_INDEX where no word label applies)
-    and the model maps a batch to logits [B, T, num_labels], so the loop and loss stay backend-agnostic.
+    """A model family: everything the loop, the model writer and the loader ask of one, so that none of
+    them asks which backend it holds. Batches always carry "labels" ([B, T], IGNORE_INDEX where no word
+    label applies) and the model maps a batch to logits [B, T, num_labels], so the loop and loss stay
+    backend-agnostic.
 
     `encode` returns items in document order. An item is either one whole document with one position per
     word (compact), or a window of a document (hf: subword tokens, long documents split with overlap);
@@ -27,6 +30,9 @@ class Backend(Protocol):
     the windows' predictions back to one label per word."""
 
     name: str
+    # The hyperparameters a checkpoint must have been written with for this backend to resume it (they
+    # shape the model or its inputs); a difference is a user error naming the key.
+    architecture_keys: tuple[str, ...]
 
     def encode(
         self,
@@ -39,6 +45,36 @@ class Backend(Protocol):
     def collate(self, items: Sequence[Any]) -> Batch: ...
 
     def build_model(self, config: TrainConfig, vocab: Vocabulary, labels: Sequence[str]) -> nn.Module: ...
+
+    def truncated(self, docs: Sequence[Document], max_seq_len: int) -> int:
+        """How many of `docs` lose words to `max_seq_len` (compact keeps a document's first max_seq_len
+        words; hf splits long documents into windows and loses none)."""
+        ...
+
+    def for_page(self, image: Any) -> Backend:
+        """This backend for tagging one page whose image is `image` (a PIL image, a path, or None); a
+        backend that reads no page image returns itself."""
+        ...
+
+    def save(
+        self, model: nn.Module, model_dir: Path, labels: Sequence[str], vocab: Vocabulary
+    ) -> dict[str, Any]:
+        """Write the trained model's weights (and whatever loading them needs) into `model_dir`; return the
+        entries this backend adds to the artifact's config.json (read back by `load`)."""
+        ...
+
+    def serving_requirements(self) -> list[str]:
+        """Packages the SageMaker inference container must pip-install to serve the artifact (written to
+        code/requirements.txt); none when the container's torch suffices."""
+        ...
+
+    @classmethod
+    def load(
+        cls, model_dir: Path, saved: Mapping[str, Any], config: TrainConfig, labels: Sequence[str]
+    ) -> tuple[Backend, nn.Module, Vocabulary]:
+        """The backend, model (in eval mode) and vocabulary of an artifact written by `save`; `saved` is the
+        artifact's config.json, `config` its hyperparameters."""
+        ...
 
 
 def item_words(item: Any, position: int) -> tuple[int, torch.Tensor, torch.Tensor]:

@@ -29,15 +29,18 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..config import TrainConfig
+from ..config import ARCHITECTURE_KEYS, TrainConfig
 from ..data import Document, Vocabulary
 from ..errors import UserError
-from .base import IGNORE_INDEX, Batch
+from ..log import log
+from .base import IGNORE_INDEX, Backend, Batch
 
 ARCHITECTURES = ("layoutlm", "layoutlmv3")
 WINDOW_OVERLAP = 128  # tokens shared by consecutive windows (capped at half a window)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 ARTIFACT_SUBDIR = "hf"
+# Besides the shared architecture keys: the pretrained model a checkpoint was fine-tuned from.
+HF_ARCHITECTURE_KEYS = ("model_id",)
 _V1_SEP_BOX = (1000, 1000, 1000, 1000)  # LayoutLM (v1) fine-tuning convention; v3 uses zeros for both
 _ZERO_BOX = (0, 0, 0, 0)
 
@@ -127,6 +130,7 @@ class HFTokenClassifier(nn.Module):
 
 class HFBackend:
     name = "hf"
+    architecture_keys: tuple[str, ...] = ARCHITECTURE_KEYS + HF_ARCHITECTURE_KEYS
 
     def __init__(self, source: str, images: ImageLookup | None, use_images: bool | None = None) -> None:
         """source: a local directory or hub id. images: where page images come from (None: no images
@@ -191,8 +195,6 @@ class HFBackend:
         if image is None:
             # Data prep copies PNG/JPEG documents only (no PDF/TIFF renderer in its Lambda): a record
             # without an image trains on a blank page, as LayoutLMv3 does without any images.
-            from ..train import log  # here, not at import: train imports the backends
-
             log(
                 f"warning: no page image for record {doc.id!r} in the images channel (looked for "
                 f"{doc.id}.png, .jpg, .jpeg); using a blank page"
@@ -311,19 +313,39 @@ class HFBackend:
         if self.image_processor is not None:
             self.image_processor.save_pretrained(directory)
 
+    def truncated(self, docs: Sequence[Document], max_seq_len: int) -> int:
+        return 0  # long documents are split into windows, not truncated
+
     def for_page(self, image: Any) -> HFBackend:
         """This backend reading every document's page image from `image` (a PIL image or a path)."""
         clone = copy.copy(self)
         clone.images = None if image is None else (lambda _record_id: image)
         return clone
 
+    def save(
+        self, model: nn.Module, model_dir: Path, labels: Sequence[str], vocab: Vocabulary
+    ) -> dict[str, Any]:
+        """hf/ (save_pretrained of model, tokenizer, image processor) and config.json's "hf" entry."""
+        info = {"dir": ARTIFACT_SUBDIR, "architecture": self.architecture, "images": self.use_images}
+        self.save_pretrained(model, model_dir / ARTIFACT_SUBDIR, labels)
+        return {"hf": info}
 
-def load_hf_artifact(model_dir: Path, info: Mapping[str, Any]) -> tuple[HFBackend, nn.Module]:
-    """The backend and model of a trained artifact's hf/ folder (config.json's "hf" entry)."""
-    directory = model_dir / str(info["dir"])
-    backend = HFBackend(str(directory), images=None, use_images=bool(info["images"]))
-    model = HFTokenClassifier(backend._model_class().from_pretrained(directory))
-    return backend, model.eval()
+    def serving_requirements(self) -> list[str]:
+        """The transformers (and Pillow for page images) this model was trained with."""
+        import transformers
+
+        return [f"transformers=={transformers.__version__}", "pillow"]
+
+    @classmethod
+    def load(
+        cls, model_dir: Path, saved: Mapping[str, Any], config: TrainConfig, labels: Sequence[str]
+    ) -> tuple[Backend, nn.Module, Vocabulary]:
+        """The backend and model of a trained artifact's hf/ folder (config.json's "hf" entry)."""
+        info = saved["hf"]
+        directory = model_dir / str(info["dir"])
+        backend = cls(str(directory), images=None, use_images=bool(info["images"]))
+        model = HFTokenClassifier(backend._model_class().from_pretrained(directory))
+        return backend, model.eval(), Vocabulary((), ())
 
 
 def create_hf_backend(config: TrainConfig, model_channel: Path | None, images_dir: Path | None) -> HFBackend:
@@ -335,15 +357,3 @@ def create_hf_backend(config: TrainConfig, model_channel: Path | None, images_di
             "run the training image or set hyperparameter backend=compact"
         ) from None
     return HFBackend(resolve_model_source(config, model_channel), _image_lookup(images_dir))
-
-
-def hf_artifact_info(backend: HFBackend) -> dict[str, Any]:
-    return {"dir": ARTIFACT_SUBDIR, "architecture": backend.architecture, "images": backend.use_images}
-
-
-def hf_serving_requirements() -> list[str]:
-    """What the SageMaker PyTorch inference container must pip-install (code/requirements.txt) to serve
-    an hf artifact: the transformers (and Pillow for page images) this model was trained with."""
-    import transformers
-
-    return [f"transformers=={transformers.__version__}", "pillow"]
