@@ -116,3 +116,52 @@ def test_annotated_fields_are_read_and_optional(tmp_path: Path) -> None:
     write_lines(tmp_path / "bad" / "a.jsonl", [json.dumps({**GOOD, "fields": {"total": 12.5}})])
     with pytest.raises(UserError, match=r"a.jsonl:1: fields\['total'\] must be a string or a list"):
         load_channel(tmp_path / "bad", "bad", None)
+
+
+# What the dataset builder writes (docs/CONTRACTS.md section 3): every key of the emitted contract.
+PIPELINE_RECORD = {
+    **GOOD,
+    "documentId": "r1",
+    "page": {"number": 1, "width": 1000, "height": 1000},
+    "fields": {"total": "12.50"},
+}
+
+
+def test_the_record_schema_is_the_emitted_contract() -> None:
+    from doctrain_trainer import data
+
+    assert data.RECORD_SCHEMA["$id"] == "doctrain_trainer/schemas/dataset-record.schema.json"
+    validator = data._record_validator()
+    assert validator is data._record_validator()  # compiled once per process
+    for key in data.READ_KEYS:  # each read key is checked by the contract's own definition of it
+        assert validator.schema["properties"][key] == data.RECORD_SCHEMA["properties"][key]
+    assert set(data.REQUIRED_KEYS) <= set(data.RECORD_SCHEMA["required"])
+
+
+def test_pipeline_records_and_reader_tolerance(tmp_path: Path) -> None:
+    extra = {**GOOD, "id": "r2", "page": {"width": 1000, "height": 1000}, "comment": "hand-made"}
+    write_lines(tmp_path / "train" / "a.jsonl", [json.dumps(PIPELINE_RECORD), json.dumps(extra)])
+    docs = load_channel(tmp_path / "train", "train", None)
+    assert [(d.id, d.document) for d in docs] == [("r1", "r1"), ("r2", "r2")]
+    assert docs[0].fields == {"total": ("12.50",)}
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        (
+            {**GOOD, "bboxes": [[10, 900, 80, 920], [700, 900, 780.5, 920]]},
+            r"bboxes\[1\] holds a non-integer 780.5",
+        ),
+        ({**GOOD, "bboxes": [[10, 900, 80, 920], [700, 900, 780, 920, 1]]}, r"bboxes\[1\] must be"),
+        ({**GOOD, "words": ["TOTAL", 12.5]}, r"words\[1\] is not a string"),
+        ({**GOOD, "labels": "O O"}, "field 'labels' is missing or not a list"),
+        ({**GOOD, "documentId": 7}, "field 'documentId': 7 is not of type 'string'"),
+        ({**GOOD, "fields": ["total"]}, "field 'fields' must be an object"),
+        (["words"], "expected a JSON object per line"),
+    ],
+)
+def test_schema_errors_name_the_key(tmp_path: Path, doc: object, message: str) -> None:
+    write_lines(tmp_path / "train" / "train-00000.jsonl", [json.dumps(doc)])
+    with pytest.raises(UserError, match=f"train-00000.jsonl:1: {message}"):
+        load_channel(tmp_path / "train", "train", None)

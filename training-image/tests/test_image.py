@@ -152,3 +152,18 @@ def test_pyproject_dependencies_are_covered_by_the_pins() -> None:
     assert packages == {m for m in _modules() if (ROOT / m.replace(".", "/")).is_dir()}
     dev = _requirements("requirements-dev.txt")
     assert "torch" in dev and not set(dev) & set(pins), "requirements-dev.txt adds to, never re-pins"
+
+
+def test_every_schema_the_package_reads_is_package_data() -> None:
+    """The JSON Schemas read at import (hyperparameters, dataset record, labels) ship in the wheel (and so
+    in the image, which pip-installs the package) and in a model's code/ (serving.write_serving_code)."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"][PACKAGE]
+    schemas = sorted((ROOT / PACKAGE).rglob("*.schema.json"))
+    assert {p.relative_to(ROOT / PACKAGE).as_posix() for p in schemas} >= {
+        "hyperparameters.schema.json",
+        "schemas/dataset-record.schema.json",
+        "schemas/labels.schema.json",
+    }
+    for schema in schemas:
+        assert any(schema.relative_to(ROOT / PACKAGE).match(p) for p in patterns), schema
