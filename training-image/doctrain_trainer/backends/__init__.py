@@ -28,17 +28,9 @@ def get_backend(
     model_channel: Path | None = None,
     images_dir: Path | None = None,
 ) -> Backend:
-    """The backend `name`. hf needs the job's config (model_id) and may use the `model` and `images`
-    channels; compact needs nothing."""
-    if name == "compact":
-        from .compact import CompactBackend
-
-        return CompactBackend()
-    if name == "hf":
-        from .hf import create_hf_backend
-
-        return create_hf_backend(config or TrainConfig(backend="hf"), model_channel, images_dir)
-    raise UserError(f"unknown backend {name!r}; use one of: {', '.join(BACKENDS)}")
+    """The backend `name` for a training job. hf needs the job's config (model_id) and may use the `model`
+    and `images` channels; compact needs nothing."""
+    return backend_class(name).create(config or TrainConfig(backend=name), model_channel, images_dir)
 
 
 __all__ = [

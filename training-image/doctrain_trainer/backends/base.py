@@ -34,6 +34,12 @@ class Backend(Protocol):
     # shape the model or its inputs); a difference is a user error naming the key.
     architecture_keys: tuple[str, ...]
 
+    @classmethod
+    def create(cls, config: TrainConfig, model_channel: Path | None, images_dir: Path | None) -> Backend:
+        """The backend for a training job of `config`; `model_channel` and `images_dir` are the job's
+        `model` and `images` channels (which may not exist)."""
+        ...
+
     def encode(
         self,
         docs: Sequence[Document],

@@ -65,6 +65,10 @@ class CompactBackend:
     name = "compact"
     architecture_keys: tuple[str, ...] = ARCHITECTURE_KEYS
 
+    @classmethod
+    def create(cls, config: TrainConfig, model_channel: Path | None, images_dir: Path | None) -> Backend:
+        return cls()  # no pretrained model, no page images
+
     def encode(
         self,
         docs: Sequence[Document],

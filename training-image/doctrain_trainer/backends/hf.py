@@ -132,6 +132,17 @@ class HFBackend:
     name = "hf"
     architecture_keys: tuple[str, ...] = ARCHITECTURE_KEYS + HF_ARCHITECTURE_KEYS
 
+    @classmethod
+    def create(cls, config: TrainConfig, model_channel: Path | None, images_dir: Path | None) -> Backend:
+        try:
+            import transformers  # noqa: F401
+        except ImportError:
+            raise UserError(
+                "backend hf needs the transformers package (installed in the training image); "
+                "run the training image or set hyperparameter backend=compact"
+            ) from None
+        return cls(resolve_model_source(config, model_channel), _image_lookup(images_dir))
+
     def __init__(self, source: str, images: ImageLookup | None, use_images: bool | None = None) -> None:
         """source: a local directory or hub id. images: where page images come from (None: no images
         channel). use_images: force text-only (False) or image input (True); default: images given."""
@@ -346,14 +357,3 @@ class HFBackend:
         backend = cls(str(directory), images=None, use_images=bool(info["images"]))
         model = HFTokenClassifier(backend._model_class().from_pretrained(directory))
         return backend, model.eval(), Vocabulary((), ())
-
-
-def create_hf_backend(config: TrainConfig, model_channel: Path | None, images_dir: Path | None) -> HFBackend:
-    try:
-        import transformers  # noqa: F401
-    except ImportError:
-        raise UserError(
-            "backend hf needs the transformers package (installed in the training image); "
-            "run the training image or set hyperparameter backend=compact"
-        ) from None
-    return HFBackend(resolve_model_source(config, model_channel), _image_lookup(images_dir))
