@@ -186,7 +186,7 @@ const benchOcrCache = async () => {
   const services = await startLocalServices({ root: ROOT, dataDir });
   const servicesStartMs = performance.now() - startMs;
   const { putBody, putJson } = await import('../src/aws/s3-objects');
-  const { ocrBatch } = await import('../src/pipeline/ocr-batch');
+  const { ocrBatch } = await import('../src/steps/ocr-batch/step');
   const deps = { s3: services.clients.s3, textract: services.clients.textract };
   const bucket = services.bucket;
   try {

@@ -23,7 +23,7 @@ import { OcrEngine } from '../local/textract/ocr';
 import { buildDataset, type DatasetDocument } from '../src/dataset';
 import type { QuarantineEntry } from '../src/contracts/objects';
 import { readSroieFolder } from '../src/importers/sroie';
-import { sha256 } from '../src/pipeline/ocr-batch';
+import { sha256 } from '../src/steps/ocr-batch/step';
 import { blocksToOcrDocument, ocrDocumentSchema, type OcrDocument } from '../src/textract';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,7 +33,7 @@ const { values } = parseArgs({
     dir: { type: 'string', default: process.env['SROIE_DIR'] ?? path.join(ROOT, '..', 'shared', 'datasets', 'sroie-dev') },
     out: { type: 'string', default: '/tmp/sroie-ds' },
     limit: { type: 'string' },
-    // The pipeline's default (DOCTRAIN_VALIDATION_FRACTION in src/config/run-config.ts).
+    // The pipeline's default (DOCTRAIN_VALIDATION_FRACTION in src/steps/validate-input/step.ts).
     'validation-fraction': { type: 'string', default: '0.2' },
   },
 });

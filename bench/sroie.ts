@@ -32,7 +32,7 @@ import type { FieldsAnnotation } from '../src/contracts/annotation';
 import { s3Sink, writeDocumentsLayout } from '../src/importers/documents-layout';
 import { readSroieFolder } from '../src/importers/sroie';
 import type { ImportedDocument as AnyImportedDocument } from '../src/importers/types';
-import { sha256 } from '../src/pipeline/ocr-batch';
+import { sha256 } from '../src/steps/ocr-batch/step';
 import { ocrDocumentSchema } from '../src/textract';
 import { matchedWords, pageString, parseBoxCsv, type PageText } from './sroie-box';
 import { datasetManifestSchema } from '../src/contracts/objects';

@@ -10,7 +10,7 @@ import { startLocalPipeline, type LocalPipeline } from '../local/pipeline';
 import type { ExecutionEvent } from '../local/stepfunctions';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { getBytesIfExists, s3Uri } from '../src/aws/s3-objects';
-import { trainingJobName } from '../src/config/run-config';
+import { trainingJobName } from '../src/steps/validate-input/step';
 import { datasetManifestSchema } from '../src/contracts/objects';
 import { costLedgerSchema, ledgerLines } from '../src/cost/ledger';
 import { runManifestKey, runPrefix } from '../src/contracts/s3-layout';

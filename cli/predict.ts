@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { getBytes, parseS3Uri } from '../src/aws/s3-objects';
 import { documentPages } from '../src/dataset';
 import { InvalidInputError } from '../src/contracts/errors';
-import { detectWords } from '../src/pipeline/textract-ocr';
+import { detectWords } from '../src/textract/api';
 import { blocksToOcrDocument, textractResponseSchema, type OcrDocument } from '../src/textract';
 import { defaultTextractQuotas, TextractLimiter } from '../src/textract/throughput';
 

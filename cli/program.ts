@@ -17,7 +17,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError } from '@comman
 import { z } from 'zod';
 import { createAwsClients, type AwsClients } from '../src/aws/clients';
 import { importFormat, importFormatNames } from '../src/importers';
-import { RUN_STATUSES } from '../src/status/run-status';
+import { RUN_STATUSES } from '../src/contracts/run-status';
 import { runDemo } from './demo';
 import { importCommand } from './import';
 import { localUp } from './local-up';

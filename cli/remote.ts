@@ -3,7 +3,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { createDynamoDocumentClient, createSfnClient } from '../src/aws/clients';
 import { InvalidInputError } from '../src/contracts/errors';
 import { isRunStatus, RunStore } from '../src/status/run-store';
-import { RUN_STATUSES } from '../src/status/run-status';
+import { RUN_STATUSES } from '../src/contracts/run-status';
 import { costLedgerSchema, ledgerLines } from '../src/cost/ledger';
 
 const storeFor = (table: string | undefined): RunStore => {

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { putBody } from '../src/aws/s3-objects';
-import { DEFAULT_PRICE_TABLE } from '../src/cost/prices';
+import { DEFAULT_PRICE_TABLE } from '../src/contracts/prices';
 import { startLocalPipeline, type LocalPipeline } from './pipeline';
 
 const DAY = 86_400;

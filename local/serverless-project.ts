@@ -36,6 +36,11 @@ export interface FunctionEntry {
   modulePath: string;
   exportName: string;
   /**
+   * The step's name: the folder of its handler (`functions/<step>/handler.ts`), also the name of its domain
+   * code (`src/steps/<step>/`) and of its sample event (`events/<step>.json`).
+   */
+  step: string;
+  /**
    * The handler module's factory, `create<Key>Handler` (e.g. createOcrBatchHandler): the local runtime
    * builds the handler with its own clients and settings from it, instead of using the module-scope
    * `handler` built from the environment.
@@ -79,6 +84,7 @@ export const loadServerlessProject = (root: string): ServerlessProject => {
       logicalId: lambdaLogicalId(key),
       modulePath: path.join(root, `${handler.slice(0, dot)}.ts`),
       exportName: handler.slice(dot + 1),
+      step: path.basename(path.dirname(handler)),
       factoryName: `create${key.charAt(0).toUpperCase()}${key.slice(1)}Handler`,
       eventPatterns: events.flatMap((event) => {
         const eventBridge = (event as { eventBridge?: { pattern?: unknown } } | null)?.eventBridge;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { createS3Client, destroyAwsClients, type AwsClients } from '../src/aws/clients';
 import { STAGE_SETTINGS, TEMPLATE_ENVIRONMENT, deploymentSettingsSchema, type DeploymentSettingName, type DeploymentSettings, type StackSettingName } from '../src/contracts/settings';
-import { parseImageReference } from '../src/preflight';
+import { parseImageReference } from '../src/steps/preflight/step';
 import { parseOrThrow } from '../src/validation';
 import { LOCAL_REGION, localAwsClients, localClientEnvironment, localS3Config, type LocalEndpoints } from './clients';
 import { startLocalDynamoDB } from './dynamodb';

@@ -6,7 +6,7 @@ import { buildDatasetEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
 import { observabilityFromEnv, type Observability } from '../../src/lambda/observability';
 import type { LambdaEnvironment } from '../../src/lambda/wiring';
-import { buildDatasetStep } from '../../src/pipeline/dataset-step';
+import { buildDatasetStep } from '../../src/steps/build-dataset/step';
 
 export interface BuildDatasetDeps extends Observability {
   s3: S3Client;

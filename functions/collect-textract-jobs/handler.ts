@@ -1,8 +1,8 @@
 /** CollectTextractJobs: one look at a batch's async Textract jobs (the state machine waits between looks). */
 import { ocrBatchEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
-import { ocrBatchDepsFromEnv, ocrBatchMetrics, type OcrBatchDeps } from '../../src/lambda/ocr-batch-wiring';
-import { collectTextractJobs } from '../../src/pipeline/collect-textract-jobs';
+import { ocrBatchDepsFromEnv, ocrBatchMetrics, type OcrBatchDeps } from '../../src/steps/ocr-batch/wiring';
+import { collectTextractJobs } from '../../src/steps/collect-textract-jobs/step';
 
 export const createCollectTextractJobsHandler = (deps: OcrBatchDeps) =>
   defineHandler(
@@ -10,7 +10,7 @@ export const createCollectTextractJobsHandler = (deps: OcrBatchDeps) =>
     deps,
   );
 
-/** The same deps as OcrBatch (src/lambda/ocr-batch-wiring.ts). */
+/** The same deps as OcrBatch (src/steps/ocr-batch/wiring.ts). */
 export const collectTextractJobsDepsFromEnv = ocrBatchDepsFromEnv;
 
 export const handler = createCollectTextractJobsHandler(collectTextractJobsDepsFromEnv(process.env));

@@ -5,7 +5,7 @@ import { finalizeRunEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreDepsFromEnv, runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
 import type { LambdaEnvironment } from '../../src/lambda/wiring';
-import { finalizeRun } from '../../src/pipeline/finalize';
+import { finalizeRun } from '../../src/steps/finalize-run/step';
 
 export interface FinalizeRunDeps extends RunStoreDeps {
   sagemaker: SageMakerClient;

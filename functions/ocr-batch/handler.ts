@@ -1,8 +1,8 @@
 /** OcrBatch: one Map iteration; OCR one batch of documents through the content-addressed cache. */
 import { ocrBatchEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
-import { ocrBatchDepsFromEnv, ocrBatchMetrics, type OcrBatchDeps } from '../../src/lambda/ocr-batch-wiring';
-import { ocrBatch } from '../../src/pipeline/ocr-batch';
+import { ocrBatchDepsFromEnv, ocrBatchMetrics, type OcrBatchDeps } from '../../src/steps/ocr-batch/wiring';
+import { ocrBatch } from '../../src/steps/ocr-batch/step';
 
 export const createOcrBatchHandler = (deps: OcrBatchDeps) =>
   defineHandler({ name: 'OcrBatch', eventSchema: ocrBatchEventSchema, run: (event) => ocrBatch(deps, event), metrics: ocrBatchMetrics }, deps);

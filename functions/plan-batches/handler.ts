@@ -5,7 +5,7 @@ import { planBatchesEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
 import { observabilityFromEnv, type Observability } from '../../src/lambda/observability';
 import type { LambdaEnvironment } from '../../src/lambda/wiring';
-import { planBatches } from '../../src/pipeline/plan';
+import { planBatches } from '../../src/steps/plan-batches/step';
 
 export interface PlanBatchesDeps extends Observability {
   s3: S3Client;

@@ -1,4 +1,4 @@
-/** PollTraining: one poll of the training loop (src/pipeline/poll-training.ts). */
+/** PollTraining: one poll of the training loop (src/steps/poll-training/step.ts). */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
@@ -8,7 +8,7 @@ import { pollTrainingEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreDepsFromEnv, runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
 import type { LambdaEnvironment } from '../../src/lambda/wiring';
-import { pollTraining, type CheckpointWarning } from '../../src/pipeline/poll-training';
+import { pollTraining, type CheckpointWarning } from '../../src/steps/poll-training/step';
 
 export interface PollTrainingDeps extends RunStoreDeps {
   s3: S3Client;

@@ -8,7 +8,7 @@ import { preflightEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
 import { observabilityFromEnv, type Observability } from '../../src/lambda/observability';
 import { deploymentSettingsFromEnv, type LambdaEnvironment } from '../../src/lambda/wiring';
-import { runPreflight } from '../../src/preflight';
+import { runPreflight } from '../../src/steps/preflight/step';
 
 export interface PreflightDeps extends Observability {
   ecr: ECRClient;

@@ -3,7 +3,7 @@ import { recordStatusEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreDepsFromEnv, runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
 import type { LambdaEnvironment } from '../../src/lambda/wiring';
-import { recordRunStatus } from '../../src/pipeline/record-status';
+import { recordRunStatus } from '../../src/steps/record-status/step';
 
 export const createRecordStatusHandler = (deps: RunStoreDeps) =>
   defineHandler(

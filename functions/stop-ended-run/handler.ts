@@ -5,7 +5,7 @@ import { executionStatusChangeEventSchema } from '../../src/contracts/step-event
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreDepsFromEnv, runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
 import type { LambdaEnvironment } from '../../src/lambda/wiring';
-import { stopEndedRun } from '../../src/pipeline/stop-ended-run';
+import { stopEndedRun } from '../../src/steps/stop-ended-run/step';
 
 export interface StopEndedRunDeps extends RunStoreDeps {
   sagemaker: SageMakerClient;

@@ -1,9 +1,9 @@
-/** TrainingAttempt: moves the run along its instance plan and records every attempt (src/training/attempt-step.ts). */
+/** TrainingAttempt: moves the run along its instance plan and records every attempt (src/steps/training-attempt/step.ts). */
 import { trainingAttemptEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreDepsFromEnv, runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
 import type { LambdaEnvironment } from '../../src/lambda/wiring';
-import { trainingAttemptStep } from '../../src/training/attempt-step';
+import { trainingAttemptStep } from '../../src/steps/training-attempt/step';
 
 export const createTrainingAttemptHandler = (deps: RunStoreDeps) =>
   defineHandler(

@@ -1,5 +1,5 @@
 /** ValidateInput: the first state. Rejects a bad execution input before anything costs money. */
-import { resolveRunConfig } from '../../src/config/run-config';
+import { resolveRunConfig } from '../../src/steps/validate-input/step';
 import type { DeploymentSettings } from '../../src/contracts/settings';
 import { validateInputEventSchema } from '../../src/contracts/step-events';
 import { defineHandler } from '../../src/lambda/handler';

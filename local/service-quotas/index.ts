@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { G5_INSTANCE_TYPES } from '../../src/contracts/settings';
-import { trainingQuotaName } from '../../src/preflight';
+import { trainingQuotaName } from '../../src/steps/preflight/step';
 import { JsonProtocolError, requestParser, startJsonProtocolServer, type JsonObject, type LocalServer } from '../http/json-protocol-server';
 
 export interface LocalServiceQuotas extends LocalServer {

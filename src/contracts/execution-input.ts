@@ -1,11 +1,11 @@
 /**
  * The execution input (StartExecution / schedule / CLI): what a run may ask for. Parsed strictly by
- * ValidateInput (src/config/run-config.ts resolves it against the deployment settings); apart from the
+ * ValidateInput (src/steps/validate-input/step.ts resolves it against the deployment settings); apart from the
  * step events so that only ValidateInput loads the hyperparameter checker.
  */
 import * as z from 'zod';
-import { checkHyperparameters } from '../config/hyperparameters';
-import { instancePlanEntrySchema } from '../config/instance-plan';
+import { checkHyperparameters } from './hyperparameters';
+import { instancePlanEntrySchema } from './instance-plan';
 import { MIN_POLL_SECONDS } from '../polling/schedule';
 import { G5_INSTANCE_TYPES, s3UriSchema } from './settings';
 import { TRIGGERS } from './step-events';
@@ -56,7 +56,7 @@ export const executionInputSchema = z.strictObject({
       maxRuntimeSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
       maxWaitSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
       volumeSizeGb: z.number().int().min(1).max(512).optional(),
-      /** Checked against the trainer's schema and SageMaker's limits (src/config/hyperparameters.ts). */
+      /** Checked against the trainer's schema and SageMaker's limits (src/contracts/hyperparameters.ts). */
       hyperparameters: z.record(hyperparameterName, hyperparameterValue).superRefine(checkHyperparameters).optional(),
       /** A saved pretrained model (folder prefix or .tar.gz) passed to the job as its `model` channel. */
       modelChannelUri: s3UriSchema.optional(),

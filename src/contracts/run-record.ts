@@ -3,7 +3,7 @@
  * and reads back (parsed with these schemas, never cast). One table, keys `pk`/`sk`; GSI `byStatus`.
  */
 import * as z from 'zod';
-import { RUN_STATUSES, statusRank, type RunStatus } from '../status/run-status';
+import { RUN_STATUSES, statusRank, type RunStatus } from './run-status';
 
 export const RUN_SK = 'RUN';
 export const runPk = (runId: string): string => `RUN#${runId}`;

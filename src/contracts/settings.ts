@@ -11,7 +11,7 @@
 import * as z from 'zod';
 import { DEFAULT_LOOP_HISTORY_BUDGET, HISTORY_EVENT_LIMIT, MIN_MAX_POLL_SECONDS, MIN_POLL_SECONDS } from '../polling/schedule';
 import { DEFAULT_DOCUMENTS_PREFIX } from './s3-layout';
-import { envPriceOverridesSchema } from '../cost/prices';
+import { envPriceOverridesSchema } from './prices';
 
 export const G5_INSTANCE_TYPES = [
   'ml.g5.xlarge',
@@ -189,7 +189,7 @@ export const DEPLOYMENT_SETTINGS = {
   DOCTRAIN_PRICES: optionalStage(
     'prices',
     envPriceOverridesSchema,
-    "JSON overrides of the cost ledger's price table (src/cost/prices.ts); '' = the us-east-1 list prices",
+    "JSON overrides of the cost ledger's price table (src/contracts/prices.ts); '' = the us-east-1 list prices",
   ),
 } as const;
 

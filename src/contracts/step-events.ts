@@ -7,11 +7,11 @@
  * are its event's keys; each `$.<output>.<field>` the ASL reads is a field of that step's output).
  */
 import * as z from 'zod';
-import { RUN_STATUSES } from '../status/run-status';
+import { RUN_STATUSES } from './run-status';
 import { textractTpsSchema } from './textract-tps';
-import { instancePlanSchema } from '../config/instance-plan';
+import { instancePlanSchema } from './instance-plan';
 import { trainingConfigSchema } from './training-config';
-import { priceTableSchema } from '../cost/prices';
+import { priceTableSchema } from './prices';
 
 const bucketSchema = z.string().min(3);
 const idSchema = z.string().min(1);

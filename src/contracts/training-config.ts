@@ -1,11 +1,11 @@
 /**
  * `config.training` of the execution state: what CreateTrainingJob is built from, plus where the run is
  * in its instance plan. ValidateInput resolves it (run-config.ts); the TrainingAttempt step
- * (src/training/attempts.ts) moves it along the plan and hands it back, so every state that names the
+ * (src/steps/training-attempt/attempts.ts) moves it along the plan and hands it back, so every state that names the
  * current job (`$.config.training.jobName`: create, poll, stop, finalize) follows the current attempt.
  */
 import * as z from 'zod';
-import { instancePlanSchema } from '../config/instance-plan';
+import { instancePlanSchema } from './instance-plan';
 import { G5_INSTANCE_TYPES } from './settings';
 
 /** One training attempt as the run record keeps it (`attempts`, in order). */

@@ -23,7 +23,7 @@ import type { DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
 import * as z from 'zod';
 import { TRANSITIONS_PER_POLL } from '../polling/schedule';
 import { attemptRecordSchema } from '../contracts/training-config';
-import type { PriceTable } from './prices';
+import type { PriceTable } from '../contracts/prices';
 
 const usd = z.number().nonnegative();
 const seconds = z.number().int().min(0);
@@ -105,7 +105,7 @@ export const jobUsage = (job: DescribeTrainingJobResponse, now: Date): JobUsage 
 });
 
 /**
- * The run's other attempts (the run record's `attempts`, src/training/attempts.ts) that ran a job: a
+ * The run's other attempts (the run record's `attempts`, src/steps/training-attempt/attempts.ts) that ran a job: a
  * capacity fallback's earlier jobs, with the times recorded when they ended. Unparseable: none.
  */
 export const earlierJobs = (attempts: unknown, currentJobName: string): JobUsage[] => {

@@ -6,7 +6,7 @@
  * its factory (the local runtime builds every handler with its own clients and settings) never needs
  * the environment's.
  */
-import { readDeploymentSettings } from '../config/run-config';
+import { readDeploymentSettings } from '../steps/validate-input/step';
 import type { DeploymentSettings } from '../contracts/settings';
 
 export type LambdaEnvironment = Readonly<Record<string, string | undefined>>;

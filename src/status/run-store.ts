@@ -10,7 +10,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RunConflictError, StatusRegressionError } from '../contracts/errors';
 import { RUN_SK, eventSk, runEventItemSchema, runPk, runRecordSchema, type RunRecord } from '../contracts/run-record';
 import { parseOrThrow } from '../validation';
-import { RUN_STATUSES, TRANSITION_CONDITION, isTerminal, statusRank, transitionConditionValues, type RunStatus } from './run-status';
+import { RUN_STATUSES, TRANSITION_CONDITION, isTerminal, statusRank, transitionConditionValues, type RunStatus } from '../contracts/run-status';
 
 export interface StatusChange {
   runId: string;

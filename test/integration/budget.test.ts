@@ -10,7 +10,7 @@ import path from 'node:path';
 import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { costLedgerSchema } from '../../src/cost/ledger';
-import { DEFAULT_PRICE_TABLE } from '../../src/cost/prices';
+import { DEFAULT_PRICE_TABLE } from '../../src/contracts/prices';
 import type { LocalPipeline } from '../../local/pipeline';
 import { createRehearsalRun, pollLoopInput, startRehearsalPipeline } from '../../local/rehearsal';
 

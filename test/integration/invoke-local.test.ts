@@ -5,7 +5,7 @@
  * What a user runs (two shells, repository root):
  *   npm run local:up              # `doctrain local up`: local AWS on fixed ports; writes .doctrain/local/local.env
  *   set -a; . .doctrain/local/local.env; set +a
- *   npx sls invoke local -f planBatches --path events/planBatches.json --stage dev --region us-east-1 --param="target=local"
+ *   npx sls invoke local -f planBatches --path events/plan-batches.json --stage dev --region us-east-1 --param="target=local"
  *
  * `--param="target=local"` (serverless.yml custom.targets) is needed because osls' invoke local cannot
  * resolve the Fn::GetAtt/Fn::Join/Ref values of provider.environment offline (it fails before the handler
@@ -14,8 +14,8 @@
  * The stage's literal settings (instance type, batch size, ...) still come from serverless.yml.
  *
  * The events chain as the state machine chains them: validateInput's config names the training job,
- * planBatches writes the batch whose index events/ocrBatch.json names (and the batch count
- * events/buildDataset.json reads), ocrBatch's results feed buildDataset,
+ * planBatches writes the batch whose index events/ocr-batch.json names (and the batch count
+ * events/build-dataset.json reads), ocrBatch's results feed buildDataset,
  * whose dataset a (tiny, CPU) training job on the local SageMaker trains on, and finalizeRun records it.
  */
 import { execFile } from 'node:child_process';
@@ -28,6 +28,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { CreateTrainingJobCommand, DescribeTrainingJobCommand, type DescribeTrainingJobCommandOutput } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uploadSyntheticReceipts } from '../../local/pipeline';
+import { loadServerlessProject } from '../../local/serverless-project';
 import { startLocalServices, type LocalServices } from '../../local/services';
 import type { RunConfig } from '../../src/contracts/step-events';
 import { RunStore } from '../../src/status/run-store';
@@ -37,7 +38,7 @@ import { batchFileSchema, datasetManifestSchema, ocrMapItemsFileSchema } from '.
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN_ID = 'local-demo-0001';
-/** The execution events/recordStatus.json and events/finalizeRun.json act for (validateInput's executionName). */
+/** The execution events/record-status.json and events/finalize-run.json act for (validateInput's executionName). */
 const EXECUTION_NAME = 'local-demo-0001';
 const DOCUMENTS = 4;
 const execFileAsync = promisify(execFile);
@@ -46,12 +47,21 @@ let services: LocalServices;
 let dataDir: string;
 let store: RunStore;
 
-const readEvent = <T = Record<string, unknown>>(name: string): T =>
-  JSON.parse(readFileSync(path.join(ROOT, 'events', `${name}.json`), 'utf8')) as T;
+const functions = loadServerlessProject(ROOT).functions;
+/** The step a function key runs (its handler's folder): its sample event is events/<step>.json. */
+const stepOf = (functionKey: string): string => {
+  const fn = functions.find((f) => f.key === functionKey);
+  if (fn === undefined) throw new Error(`serverless.yml has no function ${functionKey}`);
+  return fn.step;
+};
+
+const readEvent = <T = Record<string, unknown>>(functionKey: string): T =>
+  JSON.parse(readFileSync(path.join(ROOT, 'events', `${stepOf(functionKey)}.json`), 'utf8')) as T;
 
 /** `sls invoke local` as a user runs it; returns the handler's result (printed as JSON on stdout). */
 const invokeLocal = async <T>(functionKey: string): Promise<T> => {
-  const args = ['sls', 'invoke', 'local', '-f', functionKey, '--path', `events/${functionKey}.json`];
+  const eventFile = `events/${stepOf(functionKey)}.json`;
+  const args = ['sls', 'invoke', 'local', '-f', functionKey, '--path', eventFile];
   args.push('--stage', 'dev', '--region', 'us-east-1', '--param=target=local');
   let stdout: string;
   try {
@@ -133,11 +143,11 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
     });
   });
 
-  it('planBatches lists the uploaded receipts into the batch events/ocrBatch.json names', async () => {
+  it('planBatches lists the uploaded receipts into the batch events/ocr-batch.json names', async () => {
     // Act
     const plan = await invokeLocal<PlanResult>('planBatches');
     // Assess: a pointer to the OCR Map's items and counts; the counts are what buildDataset's event says,
-    // and the one item names the batch events/ocrBatch.json OCRs.
+    // and the one item names the batch events/ocr-batch.json OCRs.
     const runPrefix = `runs/${RUN_ID}/`;
     expect(plan).toEqual({
       itemsKey: ocrMapItemsKey(runPrefix),

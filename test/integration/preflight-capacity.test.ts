@@ -9,7 +9,7 @@ import path from 'node:path';
 import { DescribeTrainingJobCommand, ListTrainingJobsCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPipeline, uploadSyntheticReceipts, type LocalPipeline } from '../../local/pipeline';
-import { trainingQuotaName } from '../../src/preflight';
+import { trainingQuotaName } from '../../src/steps/preflight/step';
 import { costLedgerSchema } from '../../src/cost/ledger';
 
 const root = path.resolve(import.meta.dirname, '../..');

@@ -7,7 +7,7 @@
  *
  * The SageMaker requests are built in the ASL (Parameters with JSONPath): each Task state that calls
  * SageMaker is run alone by aws-local-stepfunctions on the state input the pipeline gives it, and the
- * request it renders is captured. The Textract requests are built in src/pipeline/textract-ocr.ts and
+ * request it renders is captured. The Textract requests are built in src/textract/api.ts and
  * captured from a mocked client.
  */
 import '../../../local/promise-with-resolvers';
@@ -26,15 +26,15 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadServerlessProject } from '../../../local/serverless-project';
 import { walkStates } from '../../../local/stepfunctions';
-import { readDeploymentSettings, resolveRunConfig } from '../../../src/config/run-config';
+import { readDeploymentSettings, resolveRunConfig } from '../../../src/steps/validate-input/step';
 import { G5_INSTANCE_TYPES } from '../../../src/contracts/settings';
 import { datasetPrefix } from '../../../src/contracts/s3-layout';
 import type { DatasetPointers, RunConfig } from '../../../src/contracts/step-events';
-import { SAGEMAKER_HYPERPARAMETER_LIMITS } from '../../../src/config/hyperparameters';
+import { SAGEMAKER_HYPERPARAMETER_LIMITS } from '../../../src/contracts/hyperparameters';
 import { TEXTRACT_LIMITS } from '../../../src/documents/textract-limits';
-import { textractJobToken } from '../../../src/pipeline/ocr-batch';
-import { MAX_BLOCKS_PER_RESPONSE, detectWords, getTextDetection, startTextDetection } from '../../../src/pipeline/textract-ocr';
-import { trainingChannels } from '../../../src/pipeline/training-channels';
+import { textractJobToken } from '../../../src/steps/ocr-batch/step';
+import { MAX_BLOCKS_PER_RESPONSE, detectWords, getTextDetection, startTextDetection } from '../../../src/textract/api';
+import { trainingChannels } from '../../../src/steps/build-dataset/training-channels';
 import { TextractLimiter } from '../../../src/textract/throughput';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -257,7 +257,7 @@ describe('SageMaker requests rendered from the ASL', () => {
   });
 });
 
-// ---------- Textract requests built by src/pipeline/textract-ocr.ts ----------
+// ---------- Textract requests built by src/textract/api.ts ----------
 
 describe('Textract requests built by the OCR step', () => {
   it('are valid for Textract, from the smallest to the largest document and key', async () => {

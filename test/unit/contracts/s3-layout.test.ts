@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseS3Uri, s3Uri } from '../../../src/aws/s3-objects';
 import * as layout from '../../../src/contracts/s3-layout';
 import { writeDocumentsLayout, type DocumentsSink } from '../../../src/importers/documents-layout';
-import { pairDocuments } from '../../../src/pipeline/documents';
+import { pairDocuments } from '../../../src/steps/plan-batches/documents';
 
 const RUN = 'weekly-2026-03-14';
 const RUN_PREFIX = layout.runPrefix(RUN);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
 import { costLedger, costLedgerSchema, earlierJobs, jobUsage, ledgerLines, projectedLedger, trainingLine, type JobUsage } from '../../../src/cost/ledger';
-import { DEFAULT_PRICE_TABLE, envPriceOverridesSchema, priceTable } from '../../../src/cost/prices';
+import { DEFAULT_PRICE_TABLE, envPriceOverridesSchema, priceTable } from '../../../src/contracts/prices';
 import { deploymentSettingsSchema } from '../../../src/contracts/settings';
 
 const XLARGE = 1.408;

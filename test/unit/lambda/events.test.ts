@@ -3,7 +3,7 @@
  * the shape the state machine sends each function: the keys of one of its Task states' Parameters (or,
  * for a Map iteration, the Map's ItemSelector).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { lambdaTasks, type AslState, type Json } from '../asl-states';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const project = loadServerlessProject(ROOT);
+/** A function's sample event: events/<step>.json, the step being its handler's folder. */
+const eventPath = (key: string): string => path.join(ROOT, 'events', `${project.functions.find((fn) => fn.key === key)?.step ?? key}.json`);
 
 const isPlainObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -50,7 +52,11 @@ const shapesSentTo = (logicalId: string): { state: string; shape: Json }[] =>
 
 describe('events/ sample events', () => {
   it('exist for every function of serverless.yml, and only for those', () => {
-    for (const fn of project.functions) expect(existsSync(path.join(ROOT, 'events', `${fn.key}.json`)), fn.key).toBe(true);
+    for (const fn of project.functions) {
+      expect(existsSync(eventPath(fn.key)), fn.key).toBe(true);
+      expect(existsSync(path.join(ROOT, 'src', 'steps', fn.step, 'step.ts')), `src/steps/${fn.step}/step.ts`).toBe(true);
+    }
+    expect(readdirSync(path.join(ROOT, 'events')).sort()).toEqual(project.functions.map((fn) => `${fn.step}.json`).sort());
     expect(project.functions.map((fn) => fn.key).sort()).toEqual(
       ['buildDataset', 'collectTextractJobs', 'finalizeRun', 'ocrBatch', 'planBatches', 'pollTraining', 'preflight', 'recordStatus', 'stopEndedRun', 'trainingAttempt', 'validateInput'],
     );
@@ -62,14 +68,14 @@ describe('events/ sample events', () => {
 
   it.each(invokedByEvents.map((fn) => [fn.key, fn]))('%s.json is an event one of its eventBridge patterns matches', (key, fn) => {
     // Prepare
-    const event = JSON.parse(readFileSync(path.join(ROOT, 'events', `${key}.json`), 'utf8')) as Json;
+    const event = JSON.parse(readFileSync(eventPath(key), 'utf8')) as Json;
     // Assess
     expect(fn.eventPatterns.some((pattern) => matchesPattern(pattern, event))).toBe(true);
   });
 
   it.each(invokedByStates.map((fn) => [fn.key, fn.logicalId]))('%s.json has the shape a state sends it', (key, logicalId) => {
     // Prepare
-    const event = JSON.parse(readFileSync(path.join(ROOT, 'events', `${key}.json`), 'utf8')) as Json;
+    const event = JSON.parse(readFileSync(eventPath(key), 'utf8')) as Json;
     const sent = shapesSentTo(logicalId);
     expect(sent.length, `no state invokes ${logicalId}`).toBeGreaterThan(0);
     // Act
@@ -80,7 +86,7 @@ describe('events/ sample events', () => {
 
   it('agree with each other on the run they describe', () => {
     // Prepare
-    const read = (key: string) => JSON.parse(readFileSync(path.join(ROOT, 'events', `${key}.json`), 'utf8')) as Json;
+    const read = (key: string) => JSON.parse(readFileSync(eventPath(key), 'utf8')) as Json;
     const validate = read('validateInput') as { input: { runId: string }; executionName: string };
     const runId = validate.input.runId;
     // Assess

@@ -18,7 +18,7 @@ import { localSettingsEnvironment } from '../../../local/services';
 import { deploymentSettingsSchema } from '../../../src/contracts/settings';
 import type { PollTrainingEvent } from '../../../src/contracts/step-events';
 import { capturingObservability } from './capture';
-import { DEFAULT_PRICE_TABLE } from '../../../src/cost/prices';
+import { DEFAULT_PRICE_TABLE } from '../../../src/contracts/prices';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const NOW = new Date('2026-03-14T12:00:00Z');

@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { stepMetrics } from '../../../src/lambda/step-metrics';
-import { ocrBatchMetrics } from '../../../src/lambda/ocr-batch-wiring';
+import { ocrBatchMetrics } from '../../../src/steps/ocr-batch/wiring';
 import type { OcrBatchSummary } from '../../../src/contracts/step-events';
 import { capturingObservability } from './capture';
 

@@ -7,7 +7,7 @@ import { ListServiceQuotasCommand, ServiceQuotasClient } from '@aws-sdk/client-s
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalEcr, type LocalEcr } from '../../../local/ecr';
 import { startLocalServiceQuotas, type LocalServiceQuotas } from '../../../local/service-quotas';
-import { runPreflight, trainingQuotaName } from '../../../src/preflight';
+import { runPreflight, trainingQuotaName } from '../../../src/steps/preflight/step';
 import { localClientConfig } from '../../../local/clients';
 
 const DIGEST = `sha256:${'c'.repeat(64)}`;

@@ -15,6 +15,7 @@ import { localSettingsEnvironment } from '../../../local/services';
 const validateInput: FunctionEntry = {
   key: 'validateInput',
   logicalId: lambdaLogicalId('validateInput'),
+  step: 'validate-input',
   modulePath: new URL('../../../functions/validate-input/handler.ts', import.meta.url).pathname,
   exportName: 'handler',
   factoryName: 'createValidateInputHandler',

@@ -7,8 +7,8 @@ import { GetDocumentTextDetectionCommand, TextractClient, ThrottlingException, t
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, putJson } from '../../../src/aws/s3-objects';
-import { collectTextractJobs, TEXTRACT_JOB_TIMEOUT_SECONDS } from '../../../src/pipeline/collect-textract-jobs';
-import { readOcrBatchFile, textractJobToken } from '../../../src/pipeline/ocr-batch';
+import { collectTextractJobs, TEXTRACT_JOB_TIMEOUT_SECONDS } from '../../../src/steps/collect-textract-jobs/step';
+import { readOcrBatchFile, textractJobToken } from '../../../src/steps/ocr-batch/step';
 import { startLocalS3, type LocalS3 } from '../local/helpers';
 import { quarantineReasonSchema, type OcrBatchFile, type PendingTextractJob } from '../../../src/contracts/objects';
 import { ocrCacheKey, ocrResultKey } from '../../../src/contracts/s3-layout';

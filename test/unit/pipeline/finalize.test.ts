@@ -2,8 +2,8 @@ import { DescribeTrainingJobCommand, SageMakerClient, type DescribeTrainingJobRe
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { costLedger } from '../../../src/cost/ledger';
-import { DEFAULT_PRICE_TABLE } from '../../../src/cost/prices';
-import { finalMetrics, finalizeRun } from '../../../src/pipeline/finalize';
+import { DEFAULT_PRICE_TABLE } from '../../../src/contracts/prices';
+import { finalMetrics, finalizeRun } from '../../../src/steps/finalize-run/step';
 import type { RunStore, StatusChange } from '../../../src/status/run-store';
 
 const job = (overrides: Partial<DescribeTrainingJobResponse> = {}): DescribeTrainingJobResponse =>

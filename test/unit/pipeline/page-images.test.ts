@@ -3,7 +3,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incompressiblePng, multiPagePdf, multiPageTiff } from '../../../local/synth';
 import { getBytes, listKeys } from '../../../src/aws/s3-objects';
-import { writePageImages } from '../../../src/pipeline/page-images';
+import { writePageImages } from '../../../src/steps/build-dataset/page-images';
 import { startLocalS3, type LocalS3 } from '../local/helpers';
 import { pageImageKey } from '../../../src/contracts/s3-layout';
 

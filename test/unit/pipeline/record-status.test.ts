@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failureFromCaught, recordRunStatus, statusChangeFor } from '../../../src/pipeline/record-status';
+import { failureFromCaught, recordRunStatus, statusChangeFor } from '../../../src/steps/record-status/step';
 import type { RunStore, StatusChange } from '../../../src/status/run-store';
 
 const AT = '2026-03-14T09:00:00.000Z';

@@ -10,9 +10,9 @@ import { generateReceipts } from '../../../local/synth';
 import { startLocalTextract, type LocalTextract } from '../../../local/textract';
 import { listKeys } from '../../../src/aws/s3-objects';
 import { EmptyDatasetError, QuarantineShareExceededError } from '../../../src/contracts/errors';
-import { buildDatasetStep } from '../../../src/pipeline/dataset-step';
-import { ocrBatch, sha256 } from '../../../src/pipeline/ocr-batch';
-import { planBatches } from '../../../src/pipeline/plan';
+import { buildDatasetStep } from '../../../src/steps/build-dataset/step';
+import { ocrBatch, sha256 } from '../../../src/steps/ocr-batch/step';
+import { planBatches } from '../../../src/steps/plan-batches/step';
 import { ocrDocumentSchema } from '../../../src/textract';
 import { startLocalS3, type LocalS3 } from '../local/helpers';
 import {

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb';
 import { loadServerlessProject } from '../../../local/serverless-project';
 import { createTableInput } from '../../../local/services';
-import { stopEndedRun } from '../../../src/pipeline/stop-ended-run';
+import { stopEndedRun } from '../../../src/steps/stop-ended-run/step';
 import { RunStore } from '../../../src/status/run-store';
 import { localClientConfig } from '../../../local/clients';
 

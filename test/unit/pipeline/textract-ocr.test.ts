@@ -14,7 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BadDocumentError, ThrottlingError } from '../../../src/contracts/errors';
-import { detectWords, getTextDetection, MAX_BLOCKS_PER_RESPONSE, startTextDetection, TEXTRACT_ASYNC_ENGINE } from '../../../src/pipeline/textract-ocr';
+import { detectWords, getTextDetection, MAX_BLOCKS_PER_RESPONSE, startTextDetection, TEXTRACT_ASYNC_ENGINE } from '../../../src/textract/api';
 import { OCR_SCHEMA_VERSION, TEXTRACT_ENGINE, ocrDocumentSchema } from '../../../src/textract';
 import { TextractLimiter, defaultTextractQuotas } from '../../../src/textract/throughput';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RUN_STATUSES, canTransition, isTerminal, statusRank, type RunStatus } from '../../../src/status/run-status';
+import { RUN_STATUSES, canTransition, isTerminal, statusRank, type RunStatus } from '../../../src/contracts/run-status';
 
 /** The full transition table: rows are the current status (undefined: no record yet), columns the next. */
 const ALLOWED: Record<RunStatus | 'none', Record<RunStatus, boolean>> = {

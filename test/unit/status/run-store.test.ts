@@ -13,7 +13,7 @@ import { createTableInput } from '../../../local/services';
 import { RunConflictError, StatusRegressionError } from '../../../src/contracts/errors';
 import { RUN_SK, eventSk, runPk } from '../../../src/contracts/run-record';
 import { RunStore, type StatusChange } from '../../../src/status/run-store';
-import { RUN_STATUSES, canTransition } from '../../../src/status/run-status';
+import { RUN_STATUSES, canTransition } from '../../../src/contracts/run-status';
 import { localClientConfig } from '../../../local/clients';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

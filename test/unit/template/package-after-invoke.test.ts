@@ -22,7 +22,7 @@ import type { inspectDocument } from '../../../src/documents/inspect';
 import { CREDENTIAL_CHAIN_SERVICE_IDS, readPackagedLambdas, sdkServiceIds, zipEntryBytes, zipEntries } from '../../../bench/lambda-zips';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-// The functions bundle the trainer's hyperparameter schema (src/config/hyperparameters.ts) from training-image/.
+// The functions bundle the trainer's hyperparameter schema (src/contracts/hyperparameters.ts) from training-image/.
 const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src', 'scripts/esbuild-plugins.cjs', 'scripts/tidy-function-roles.cjs', 'events', 'training-image/doctrain_trainer/hyperparameters.schema.json'];
 const SLS_ENV = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
 
@@ -61,7 +61,7 @@ beforeAll(async () => {
   for (const entry of SERVICE_FILES) cpSync(path.join(ROOT, entry), path.join(service, entry), { recursive: true });
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(service, 'node_modules'), 'dir');
   const common = ['--stage', 'dev', '--region', 'us-east-1'];
-  await sls(service, ['invoke', 'local', '-f', 'validateInput', '--path', 'events/validateInput.json', ...common, '--param=target=local']);
+  await sls(service, ['invoke', 'local', '-f', 'validateInput', '--path', 'events/validate-input.json', ...common, '--param=target=local']);
   packageDir = path.join(workDir, 'package');
   await sls(service, ['package', ...common, '--package', packageDir]);
 }, 240_000);

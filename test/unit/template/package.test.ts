@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointPrefix, datasetPrefix, modelOutputPrefix, ocrCacheKey, ocrMapItemsKey, ocrMapResultsPrefix, runPrefix } from '../../../src/contracts/s3-layout';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-// The functions bundle the trainer's hyperparameter schema (src/config/hyperparameters.ts) from training-image/.
+// The functions bundle the trainer's hyperparameter schema (src/contracts/hyperparameters.ts) from training-image/.
 const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src', 'scripts/esbuild-plugins.cjs', 'scripts/tidy-function-roles.cjs', 'training-image/doctrain_trainer/hyperparameters.schema.json'];
 
 type Json = Record<string, unknown>;

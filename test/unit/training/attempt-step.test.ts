@@ -9,12 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb';
 import { loadServerlessProject } from '../../../local/serverless-project';
 import { createTableInput } from '../../../local/services';
-import { readDeploymentSettings, resolveRunConfig } from '../../../src/config/run-config';
+import { readDeploymentSettings, resolveRunConfig } from '../../../src/steps/validate-input/step';
 import type { TrainingConfig } from '../../../src/contracts/training-config';
 import { InstancePlanExhaustedError } from '../../../src/contracts/errors';
 import { RunStore } from '../../../src/status/run-store';
 import { trainingAttemptEventSchema } from '../../../src/contracts/step-events';
-import { trainingAttemptStep } from '../../../src/training/attempt-step';
+import { trainingAttemptStep } from '../../../src/steps/training-attempt/step';
 
 const TABLE = 'doctrain-attempts';
 const EXECUTION = 'exec-1';

@@ -1,9 +1,9 @@
-/** Moves along the instance plan (src/training/attempts.ts): pure functions, no clients. */
+/** Moves along the instance plan (src/steps/training-attempt/attempts.ts): pure functions, no clients. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { resolveRunConfig, readDeploymentSettings } from '../../../src/config/run-config';
+import { resolveRunConfig, readDeploymentSettings } from '../../../src/steps/validate-input/step';
 import type { TrainingConfig } from '../../../src/contracts/training-config';
 import { InstancePlanExhaustedError, ThrottlingError, TrainingJobRejectedError } from '../../../src/contracts/errors';
 import {
@@ -16,7 +16,7 @@ import {
   firstAttempt,
   isCapacityFailure,
   type AttemptOutcome,
-} from '../../../src/training/attempts';
+} from '../../../src/steps/training-attempt/attempts';
 
 const RUN = 'nightly';
 const training = (): TrainingConfig => {

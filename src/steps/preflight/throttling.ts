@@ -1,5 +1,5 @@
 /** Throttling names of the clients pre-flight uses (ECR, Service Quotas); the SDK exports no classifier of its own. */
-import { ThrottlingError } from '../contracts/errors';
+import { ThrottlingError } from '../../contracts/errors';
 
 /** AWS error names that mean "slow down" across the SDK clients pre-flight uses. */
 const THROTTLING_NAMES = new Set(['ThrottlingException', 'TooManyRequestsException', 'Throttling', 'RequestLimitExceeded']);

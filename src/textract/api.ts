@@ -14,9 +14,9 @@ import {
   type TextractClient,
 } from '@aws-sdk/client-textract';
 import { BadDocumentError } from '../contracts/errors';
-import { blocksToOcrDocument, type OcrDocument } from '../textract';
+import { blocksToOcrDocument, type OcrDocument } from './';
 import type { S3Location } from '../aws/s3-objects';
-import type { TextractLimiter } from '../textract/throughput';
+import type { TextractLimiter } from './throughput';
 
 const DOCUMENT_REFUSED = new Set([
   'UnsupportedDocumentException',

@@ -5,17 +5,17 @@
  *   3. the execution input (StartExecution / schedule / CLI), validated strictly: unknown keys are errors.
  * The resolved config travels in the execution state, so it must stay small (no document lists).
  */
-import { s3Uri } from '../aws/s3-objects';
-import { InvalidInputError } from '../contracts/errors';
-import type { TextractTps } from '../contracts/textract-tps';
-import { defaultTextractQuotas, ocrConcurrencyFor, splitTextractTps } from '../textract/throughput';
-import { parseOrThrow } from '../validation';
-import { checkpointPrefix, modelOutputPrefix, runPrefix } from '../contracts/s3-layout';
-import { deploymentSettingsSchema, type DeploymentSettings } from '../contracts/settings';
-import { executionInputSchema } from '../contracts/execution-input';
-import type { RunConfig } from '../contracts/step-events';
-import { buildInstancePlan, parseInstancePlanText, stoppingConditionFor } from './instance-plan';
-import { priceTable } from '../cost/prices';
+import { s3Uri } from '../../aws/s3-objects';
+import { InvalidInputError } from '../../contracts/errors';
+import type { TextractTps } from '../../contracts/textract-tps';
+import { defaultTextractQuotas, ocrConcurrencyFor, splitTextractTps } from '../../textract/throughput';
+import { parseOrThrow } from '../../validation';
+import { checkpointPrefix, modelOutputPrefix, runPrefix } from '../../contracts/s3-layout';
+import { deploymentSettingsSchema, type DeploymentSettings } from '../../contracts/settings';
+import { executionInputSchema } from '../../contracts/execution-input';
+import type { RunConfig } from '../../contracts/step-events';
+import { buildInstancePlan, parseInstancePlanText, stoppingConditionFor } from '../../contracts/instance-plan';
+import { priceTable } from '../../contracts/prices';
 
 export const readDeploymentSettings = (env: Readonly<Record<string, string | undefined>>): DeploymentSettings =>
   parseOrThrow(deploymentSettingsSchema, env, 'deployment settings (function environment)');

@@ -4,7 +4,7 @@
  * the next entry with the same checkpoint URI, so the next attempt resumes where the last one stopped.
  */
 import * as z from 'zod';
-import { G5_INSTANCE_TYPES, INSTANCE_PLAN_TEXT } from '../contracts/settings';
+import { G5_INSTANCE_TYPES, INSTANCE_PLAN_TEXT } from './settings';
 
 export const instancePlanEntrySchema = z.strictObject({ instanceType: z.enum(G5_INSTANCE_TYPES), spot: z.boolean() });
 export type InstancePlanEntry = z.infer<typeof instancePlanEntrySchema>;

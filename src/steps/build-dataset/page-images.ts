@@ -8,9 +8,9 @@
  * fingerprint already covers (contentHash), so the same fingerprint always means the same images.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { copyObject, type S3Location } from '../aws/s3-objects';
-import { pageImageKey } from '../contracts/s3-layout';
-import { detectFileType } from '../documents/file-type';
+import { copyObject, type S3Location } from '../../aws/s3-objects';
+import { pageImageKey } from '../../contracts/s3-layout';
+import { detectFileType } from '../../documents/file-type';
 
 /** Extension per copied type; the trainer looks up `<record id>.png|.jpg|.jpeg`. */
 const IMAGE_EXTENSIONS = { png: 'png', jpeg: 'jpg' } as const;

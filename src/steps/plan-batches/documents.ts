@@ -1,7 +1,7 @@
 /** Which objects under the documents prefix are documents, and where their annotations are. */
 import path from 'node:path/posix';
-import type { DocumentRef, QuarantineEntry } from '../contracts/objects';
-import { ANNOTATION_EXTENSION, annotationKeyFor, documentIdFor } from '../contracts/s3-layout';
+import type { DocumentRef, QuarantineEntry } from '../../contracts/objects';
+import { ANNOTATION_EXTENSION, annotationKeyFor, documentIdFor } from '../../contracts/s3-layout';
 
 /**
  * Names listed as documents. The name only selects candidates: what a file is, and whether Textract can

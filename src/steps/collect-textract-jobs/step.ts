@@ -8,14 +8,14 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { TextractClient } from '@aws-sdk/client-textract';
-import { putJson } from '../aws/s3-objects';
-import { BadDocumentError } from '../contracts/errors';
-import type { PendingTextractJob, QuarantineEntry } from '../contracts/objects';
-import { ocrResultKey } from '../contracts/s3-layout';
-import type { OcrBatchParams, OcrBatchSummary } from '../contracts/step-events';
-import { batchTextractLimiter, readOcrBatchFile, storeOcrDocument, summarize } from './ocr-batch';
-import { quarantine } from './quarantine';
-import { getTextDetection } from './textract-ocr';
+import { putJson } from '../../aws/s3-objects';
+import { BadDocumentError } from '../../contracts/errors';
+import type { PendingTextractJob, QuarantineEntry } from '../../contracts/objects';
+import { ocrResultKey } from '../../contracts/s3-layout';
+import type { OcrBatchParams, OcrBatchSummary } from '../../contracts/step-events';
+import { batchTextractLimiter, readOcrBatchFile, storeOcrDocument, summarize } from '../ocr-batch/step';
+import { quarantine } from '../../documents/quarantine';
+import { getTextDetection } from '../../textract/api';
 
 /** A job still running after this long is given up (Textract's own jobs finish far sooner). */
 export const TEXTRACT_JOB_TIMEOUT_SECONDS = 6 * 60 * 60;

@@ -16,10 +16,10 @@ import {
   paginateListServiceQuotas,
   type ServiceQuotasClient,
 } from '@aws-sdk/client-service-quotas';
-import { formatPlanEntry, type InstancePlanEntry } from '../config/instance-plan';
-import { InstanceQuotaError } from '../contracts/errors';
+import { formatPlanEntry, type InstancePlanEntry } from '../../contracts/instance-plan';
+import { InstanceQuotaError } from '../../contracts/errors';
 import { rethrowThrottling } from './throttling';
-import type { QuotaReading } from '../contracts/step-events';
+import type { QuotaReading } from '../../contracts/step-events';
 
 export const SAGEMAKER_SERVICE_CODE = 'sagemaker';
 

@@ -15,13 +15,13 @@
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { parseS3Uri } from '../aws/s3-objects';
-import { ThrottlingError } from '../contracts/errors';
-import { nextPollSeconds, pollsPerExecution, type PollSchedule } from '../polling/schedule';
-import { budgetStopSchema, earlierJobs, jobUsage, projectedLedger, type BudgetStop, type CostLedger } from '../cost/ledger';
-import type { PollResult, PollTrainingEvent } from '../contracts/step-events';
-import type { RunStore } from '../status/run-store';
-import { finalMetrics } from './finalize';
+import { parseS3Uri } from '../../aws/s3-objects';
+import { ThrottlingError } from '../../contracts/errors';
+import { nextPollSeconds, pollsPerExecution, type PollSchedule } from '../../polling/schedule';
+import { budgetStopSchema, earlierJobs, jobUsage, projectedLedger, type BudgetStop, type CostLedger } from '../../cost/ledger';
+import type { PollResult, PollTrainingEvent } from '../../contracts/step-events';
+import type { RunStore } from '../../status/run-store';
+import { finalMetrics } from '../finalize-run/step';
 
 export type PollParams = PollTrainingEvent;
 

@@ -7,9 +7,9 @@
  */
 import { StopTrainingJobCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import * as z from 'zod';
-import { runIdFromExecutionName } from '../config/run-config';
-import { isTerminal } from '../status/run-status';
-import type { RunStore } from '../status/run-store';
+import { runIdFromExecutionName } from '../validate-input/step';
+import { isTerminal } from '../../contracts/run-status';
+import type { RunStore } from '../../status/run-store';
 
 export interface EndedExecution {
   executionName: string;

@@ -6,12 +6,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { TextractClient } from '@aws-sdk/client-textract';
-import { createS3Client } from '../aws/s3-client';
-import { createTextractClient } from '../aws/textract-client';
-import type { OcrBatchSummary } from '../contracts/step-events';
-import { observabilityFromEnv, type Observability } from './observability';
-import type { StepMetric } from './step-metrics';
-import type { LambdaEnvironment } from './wiring';
+import { createS3Client } from '../../aws/s3-client';
+import { createTextractClient } from '../../aws/textract-client';
+import type { OcrBatchSummary } from '../../contracts/step-events';
+import { observabilityFromEnv, type Observability } from '../../lambda/observability';
+import type { StepMetric } from '../../lambda/step-metrics';
+import type { LambdaEnvironment } from '../../lambda/wiring';
 
 export interface OcrBatchDeps extends Observability {
   s3: S3Client;

@@ -6,11 +6,11 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import { getBytesIfExists, getJson, putBody, s3Uri } from '../aws/s3-objects';
-import { EmptyDatasetError, QuarantineShareExceededError } from '../contracts/errors';
-import { buildDataset } from '../dataset';
-import { ocrDocumentSchema } from '../textract';
-import { ocrBatchFileSchema, planQuarantineFileSchema, type QuarantineEntry } from '../contracts/objects';
+import { getBytesIfExists, getJson, putBody, s3Uri } from '../../aws/s3-objects';
+import { EmptyDatasetError, QuarantineShareExceededError } from '../../contracts/errors';
+import { buildDataset } from '../../dataset';
+import { ocrDocumentSchema } from '../../textract';
+import { ocrBatchFileSchema, planQuarantineFileSchema, type QuarantineEntry } from '../../contracts/objects';
 import {
   DATASET_MANIFEST_FILE,
   datasetFileKey,
@@ -23,10 +23,10 @@ import {
   planQuarantineKey,
   quarantinePrefix,
   runManifestKey,
-} from '../contracts/s3-layout';
-import type { BuildDatasetEvent, DatasetPointers } from '../contracts/step-events';
-import { parseOrThrow } from '../validation';
-import { quarantine } from './quarantine';
+} from '../../contracts/s3-layout';
+import type { BuildDatasetEvent, DatasetPointers } from '../../contracts/step-events';
+import { parseOrThrow } from '../../validation';
+import { quarantine } from '../../documents/quarantine';
 import { writePageImages } from './page-images';
 import { trainingChannels } from './training-channels';
 

@@ -10,10 +10,10 @@
  * ValidationException, ...) as `SageMaker.AmazonSageMakerException`, with the code only in the Cause
  * ("... Error Code: ThrottlingException ..."). So the name decides where it can, the Cause otherwise.
  */
-import { trainingJobName } from '../config/run-config';
-import { stoppingConditionFor } from '../config/instance-plan';
-import type { AttemptRecord, TrainingConfig } from '../contracts/training-config';
-import { InstancePlanExhaustedError, ThrottlingError, TrainingJobRejectedError } from '../contracts/errors';
+import { trainingJobName } from '../validate-input/step';
+import { stoppingConditionFor } from '../../contracts/instance-plan';
+import type { AttemptRecord, TrainingConfig } from '../../contracts/training-config';
+import { InstancePlanExhaustedError, ThrottlingError, TrainingJobRejectedError } from '../../contracts/errors';
 
 /** What a failed CreateTrainingJob means for the run. */
 export type CreateFailureKind = 'throttled' | 'exists' | 'capacity' | 'rejected';

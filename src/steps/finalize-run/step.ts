@@ -5,10 +5,10 @@
  */
 import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import * as z from 'zod';
-import { attemptRecordSchema } from '../contracts/training-config';
-import type { FinalizeRunEvent, RunOutcome } from '../contracts/step-events';
-import { budgetStopSchema, costLedger, costLedgerSchema, earlierJobs, jobUsage, type CostLedger } from '../cost/ledger';
-import type { RunStore } from '../status/run-store';
+import { attemptRecordSchema } from '../../contracts/training-config';
+import type { FinalizeRunEvent, RunOutcome } from '../../contracts/step-events';
+import { budgetStopSchema, costLedger, costLedgerSchema, earlierJobs, jobUsage, type CostLedger } from '../../cost/ledger';
+import type { RunStore } from '../../status/run-store';
 
 export const finalMetrics = (job: DescribeTrainingJobResponse): Record<string, number> =>
   Object.fromEntries(
@@ -60,7 +60,7 @@ export const finalizeRun = async (
     ...(failureReason === undefined ? {} : { failureReason }),
     ...(completed && modelArtifactUri !== undefined ? { modelArtifactUri } : {}),
   };
-  // The run's attempts (src/training/attempts.ts): the last one, this job, gets its final status and time.
+  // The run's attempts (src/steps/training-attempt/attempts.ts): the last one, this job, gets its final status and time.
   const recorded = z.array(attemptRecordSchema).safeParse(run?.['attempts']);
   const attempts = recorded.success
     ? recorded.data.map((attempt) =>

@@ -4,7 +4,7 @@
  * of the run and any retrain that pins the digest runs exactly these bytes, whatever the tag points to later.
  */
 import { DescribeImagesCommand, ImageNotFoundException, RepositoryNotFoundException, type ECRClient } from '@aws-sdk/client-ecr';
-import { TrainingImageNotFoundError } from '../contracts/errors';
+import { TrainingImageNotFoundError } from '../../contracts/errors';
 import { rethrowThrottling } from './throttling';
 
 export interface ImageReference {

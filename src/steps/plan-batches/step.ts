@@ -4,13 +4,13 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import { listKeys, putJson } from '../aws/s3-objects';
-import { EmptyDatasetError } from '../contracts/errors';
-import type { BatchFile, OcrMapItem, QuarantineEntry } from '../contracts/objects';
-import { batchKey, ocrMapItemsKey, ocrMapResultsPrefix, planQuarantineKey } from '../contracts/s3-layout';
-import type { PlanBatchesEvent, PlanResult } from '../contracts/step-events';
+import { listKeys, putJson } from '../../aws/s3-objects';
+import { EmptyDatasetError } from '../../contracts/errors';
+import type { BatchFile, OcrMapItem, QuarantineEntry } from '../../contracts/objects';
+import { batchKey, ocrMapItemsKey, ocrMapResultsPrefix, planQuarantineKey } from '../../contracts/s3-layout';
+import type { PlanBatchesEvent, PlanResult } from '../../contracts/step-events';
 import { chunk, pairDocuments } from './documents';
-import { quarantine } from './quarantine';
+import { quarantine } from '../../documents/quarantine';
 
 /** Batch files written at once (the SDK's default agent keeps 50 sockets per host). */
 const BATCH_WRITE_CONCURRENCY = 32;
