@@ -13,7 +13,7 @@ import { datasetManifestSchema } from '../src/contracts/objects';
 import type { FieldsAnnotation } from '../src/contracts/annotation';
 import { OCR_SCHEMA_VERSION, TEXTRACT_ENGINE, type OcrDocument } from '../src/contracts/ocr-document';
 import { annotationKeyFor, documentKey, ocrCacheKey, runManifestKey, runPrefix } from '../src/contracts/s3-layout';
-import { planResultSchema } from '../src/contracts/step-events';
+import { planResultSchema } from '../src/steps/plan-batches/schema';
 import { sha256 } from '../src/steps/ocr-batch/step';
 import type { LocalPipeline } from './pipeline';
 import { MAX_STATE_PAYLOAD_BYTES, type ExecutionOutcome } from './stepfunctions';

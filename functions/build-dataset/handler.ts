@@ -2,7 +2,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/aws/s3-client';
-import { buildDatasetEventSchema } from '../../src/contracts/step-events';
+import { buildDatasetEventSchema } from '../../src/steps/build-dataset/schema';
 import { defineHandler } from '../../src/lambda/handler';
 import { observabilityFromEnv, type Observability } from '../../src/lambda/observability';
 import type { LambdaEnvironment } from '../../src/lambda/wiring';

@@ -1,5 +1,5 @@
 /** CollectTextractJobs: one look at a batch's async Textract jobs (the state machine waits between looks). */
-import { ocrBatchEventSchema } from '../../src/contracts/step-events';
+import { ocrBatchEventSchema } from '../../src/steps/ocr-batch/schema';
 import { defineHandler } from '../../src/lambda/handler';
 import { ocrBatchDepsFromEnv, ocrBatchMetrics, type OcrBatchDeps } from '../../src/steps/ocr-batch/wiring';
 import { collectTextractJobs } from '../../src/steps/collect-textract-jobs/step';

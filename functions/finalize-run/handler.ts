@@ -1,7 +1,7 @@
 /** FinalizeRun: the finished training job -> terminal run record (metrics, artifact, cost or reason). */
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { createSageMakerClient } from '../../src/aws/sagemaker-client';
-import { finalizeRunEventSchema } from '../../src/contracts/step-events';
+import { finalizeRunEventSchema } from '../../src/steps/finalize-run/schema';
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreDepsFromEnv, runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
 import type { LambdaEnvironment } from '../../src/lambda/wiring';

@@ -1,5 +1,5 @@
 /** OcrBatch: one Map iteration; OCR one batch of documents through the content-addressed cache. */
-import { ocrBatchEventSchema } from '../../src/contracts/step-events';
+import { ocrBatchEventSchema } from '../../src/steps/ocr-batch/schema';
 import { defineHandler } from '../../src/lambda/handler';
 import { ocrBatchDepsFromEnv, ocrBatchMetrics, type OcrBatchDeps } from '../../src/steps/ocr-batch/wiring';
 import { ocrBatch } from '../../src/steps/ocr-batch/step';

@@ -1,7 +1,7 @@
 /** PlanBatches: documents under the prefix -> batch lists in S3 for the OCR Map. */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/aws/s3-client';
-import { planBatchesEventSchema } from '../../src/contracts/step-events';
+import { planBatchesEventSchema } from '../../src/steps/plan-batches/schema';
 import { defineHandler } from '../../src/lambda/handler';
 import { observabilityFromEnv, type Observability } from '../../src/lambda/observability';
 import type { LambdaEnvironment } from '../../src/lambda/wiring';

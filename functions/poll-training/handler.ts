@@ -4,7 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { createS3Client } from '../../src/aws/s3-client';
 import { createSageMakerClient } from '../../src/aws/sagemaker-client';
-import { pollTrainingEventSchema } from '../../src/contracts/step-events';
+import { pollTrainingEventSchema } from '../../src/steps/poll-training/schema';
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreDepsFromEnv, runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
 import type { LambdaEnvironment } from '../../src/lambda/wiring';

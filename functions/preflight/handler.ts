@@ -4,7 +4,7 @@ import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { createEcrClient } from '../../src/aws/ecr-client';
 import { createServiceQuotasClient } from '../../src/aws/service-quotas-client';
 import type { DeploymentSettings } from '../../src/contracts/settings';
-import { preflightEventSchema } from '../../src/contracts/step-events';
+import { preflightEventSchema } from '../../src/steps/preflight/schema';
 import { defineHandler } from '../../src/lambda/handler';
 import { observabilityFromEnv, type Observability } from '../../src/lambda/observability';
 import { deploymentSettingsFromEnv, type LambdaEnvironment } from '../../src/lambda/wiring';

@@ -1,5 +1,5 @@
 /** RecordStatus: the DynamoDB status writer used by every Record* state. */
-import { recordStatusEventSchema } from '../../src/contracts/step-events';
+import { recordStatusEventSchema } from '../../src/steps/record-status/schema';
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreDepsFromEnv, runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
 import type { LambdaEnvironment } from '../../src/lambda/wiring';

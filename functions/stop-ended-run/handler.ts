@@ -1,7 +1,7 @@
 /** StopEndedRun: EventBridge "Step Functions Execution Status Change" (ABORTED, TIMED_OUT) -> stop the run's job. */
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { createSageMakerClient } from '../../src/aws/sagemaker-client';
-import { executionStatusChangeEventSchema } from '../../src/contracts/step-events';
+import { executionStatusChangeEventSchema } from '../../src/steps/stop-ended-run/schema';
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreDepsFromEnv, runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
 import type { LambdaEnvironment } from '../../src/lambda/wiring';

@@ -1,5 +1,5 @@
 /** TrainingAttempt: moves the run along its instance plan and records every attempt (src/steps/training-attempt/step.ts). */
-import { trainingAttemptEventSchema } from '../../src/contracts/step-events';
+import { trainingAttemptEventSchema } from '../../src/steps/training-attempt/schema';
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreDepsFromEnv, runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
 import type { LambdaEnvironment } from '../../src/lambda/wiring';

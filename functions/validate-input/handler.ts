@@ -1,7 +1,7 @@
 /** ValidateInput: the first state. Rejects a bad execution input before anything costs money. */
 import { resolveRunConfig } from '../../src/steps/validate-input/step';
 import type { DeploymentSettings } from '../../src/contracts/settings';
-import { validateInputEventSchema } from '../../src/contracts/step-events';
+import { validateInputEventSchema } from '../../src/steps/validate-input/schema';
 import { defineHandler } from '../../src/lambda/handler';
 import { observabilityFromEnv, type Observability } from '../../src/lambda/observability';
 import { deploymentSettingsFromEnv, type LambdaEnvironment } from '../../src/lambda/wiring';

@@ -8,7 +8,7 @@ import { checkHyperparameters } from './hyperparameters';
 import { instancePlanEntrySchema } from './instance-plan';
 import { MIN_POLL_SECONDS } from '../polling/schedule';
 import { G5_INSTANCE_TYPES, s3UriSchema } from './settings';
-import { TRIGGERS } from './step-events';
+import { TRIGGERS } from './run-config';
 
 const hyperparameterValue = z.union([z.string(), z.number(), z.boolean()]);
 const hyperparameterName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'hyperparameter names are snake_case');

@@ -30,10 +30,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uploadSyntheticReceipts } from '../../local/pipeline';
 import { loadServerlessProject } from '../../local/serverless-project';
 import { startLocalServices, type LocalServices } from '../../local/services';
-import type { RunConfig } from '../../src/contracts/step-events';
+import type { RunConfig } from '../../src/contracts/run-config';
 import { RunStore } from '../../src/status/run-store';
 import { batchKey, ocrMapItemsKey, ocrMapResultsPrefix } from '../../src/contracts/s3-layout';
-import type { DatasetPointers, OcrBatchSummary, PlanResult, RunOutcome } from '../../src/contracts/step-events';
+import type { DatasetPointers } from '../../src/steps/build-dataset/schema';
+import type { RunOutcome } from '../../src/steps/finalize-run/schema';
+import type { OcrBatchSummary } from '../../src/steps/ocr-batch/schema';
+import type { PlanResult } from '../../src/steps/plan-batches/schema';
 import { batchFileSchema, datasetManifestSchema, ocrMapItemsFileSchema } from '../../src/contracts/objects';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -24,7 +24,7 @@ import {
   quarantinePrefix,
   runManifestKey,
 } from '../../contracts/s3-layout';
-import type { BuildDatasetEvent, DatasetPointers } from '../../contracts/step-events';
+import type { BuildDatasetEvent, DatasetPointers } from './schema';
 import { parseOrThrow } from '../../validation';
 import { quarantine } from '../../documents/quarantine';
 import { writePageImages } from './page-images';

@@ -4,7 +4,7 @@
  * names a saved pretrained model (training.modelChannelUri). Channel names are the trainer's
  * (training-image/README.md).
  */
-import type { TrainingChannel } from '../../contracts/step-events';
+import type { TrainingChannel } from './schema';
 
 export interface TrainingChannelSources {
   trainS3Uri: string;

@@ -12,7 +12,7 @@ import { putJson } from '../../aws/s3-objects';
 import { BadDocumentError } from '../../contracts/errors';
 import type { PendingTextractJob, QuarantineEntry } from '../../contracts/objects';
 import { ocrResultKey } from '../../contracts/s3-layout';
-import type { OcrBatchParams, OcrBatchSummary } from '../../contracts/step-events';
+import type { OcrBatchParams, OcrBatchSummary } from '../ocr-batch/schema';
 import { batchTextractLimiter, readOcrBatchFile, storeOcrDocument, summarize } from '../ocr-batch/step';
 import { quarantine } from '../../documents/quarantine';
 import { getTextDetection } from '../../textract/api';

@@ -6,7 +6,7 @@
 import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import * as z from 'zod';
 import { attemptRecordSchema } from '../../contracts/training-config';
-import type { FinalizeRunEvent, RunOutcome } from '../../contracts/step-events';
+import type { FinalizeRunEvent, RunOutcome } from './schema';
 import { budgetStopSchema, costLedger, costLedgerSchema, earlierJobs, jobUsage, type CostLedger } from '../../cost/ledger';
 import type { RunStore } from '../../status/run-store';
 

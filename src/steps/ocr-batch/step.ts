@@ -17,7 +17,7 @@ import { BadDocumentError } from '../../contracts/errors';
 import { annotationSchema } from '../../contracts/annotation';
 import { batchFileSchema, ocrBatchFileSchema, type DocumentRef, type OcrBatchFile, type QuarantineEntry } from '../../contracts/objects';
 import { batchKey, ocrCacheKey, ocrResultKey } from '../../contracts/s3-layout';
-import type { OcrBatchParams, OcrBatchSummary } from '../../contracts/step-events';
+import type { OcrBatchParams, OcrBatchSummary } from './schema';
 import { inspectDocument, routeForTextract } from '../../documents';
 import { ocrDocumentSchema, type OcrDocument } from '../../textract';
 import { describeIssues, parseOrThrow } from '../../validation';

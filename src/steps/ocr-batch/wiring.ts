@@ -8,7 +8,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { TextractClient } from '@aws-sdk/client-textract';
 import { createS3Client } from '../../aws/s3-client';
 import { createTextractClient } from '../../aws/textract-client';
-import type { OcrBatchSummary } from '../../contracts/step-events';
+import type { OcrBatchSummary } from './schema';
 import { observabilityFromEnv, type Observability } from '../../lambda/observability';
 import type { StepMetric } from '../../lambda/step-metrics';
 import type { LambdaEnvironment } from '../../lambda/wiring';

@@ -8,7 +8,7 @@ import { listKeys, putJson } from '../../aws/s3-objects';
 import { EmptyDatasetError } from '../../contracts/errors';
 import type { BatchFile, OcrMapItem, QuarantineEntry } from '../../contracts/objects';
 import { batchKey, ocrMapItemsKey, ocrMapResultsPrefix, planQuarantineKey } from '../../contracts/s3-layout';
-import type { PlanBatchesEvent, PlanResult } from '../../contracts/step-events';
+import type { PlanBatchesEvent, PlanResult } from './schema';
 import { chunk, pairDocuments } from './documents';
 import { quarantine } from '../../documents/quarantine';
 

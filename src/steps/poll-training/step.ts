@@ -19,7 +19,7 @@ import { parseS3Uri } from '../../aws/s3-objects';
 import { ThrottlingError } from '../../contracts/errors';
 import { nextPollSeconds, pollsPerExecution, type PollSchedule } from '../../polling/schedule';
 import { budgetStopSchema, earlierJobs, jobUsage, projectedLedger, type BudgetStop, type CostLedger } from '../../cost/ledger';
-import type { PollResult, PollTrainingEvent } from '../../contracts/step-events';
+import type { PollResult, PollTrainingEvent } from './schema';
 import type { RunStore } from '../../status/run-store';
 import { finalMetrics } from '../finalize-run/step';
 

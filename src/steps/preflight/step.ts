@@ -5,7 +5,7 @@
  */
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import type { PreflightEvent, PreflightResult } from '../../contracts/step-events';
+import type { PreflightEvent, PreflightResult } from './schema';
 import { resolveTrainingImage } from './image';
 import { checkInstanceQuotas } from './quotas';
 

@@ -2,7 +2,8 @@
  * The status-writer step: turns what the state machine knows at a point (a status and its attributes, a
  * caught error) into one RunStore change. Training progress is PollTraining's (./poll-training.ts).
  */
-import { lambdaErrorCauseSchema, type CaughtError, type RecordStatusEvent, type RecordStatusResult } from '../../contracts/step-events';
+import { lambdaErrorCauseSchema, type CaughtError } from '../../contracts/step-common';
+import type { RecordStatusEvent, RecordStatusResult } from './schema';
 import type { RunStore, StatusChange } from '../../status/run-store';
 
 /** Lambda errors reach Step Functions as a JSON Cause ({errorType, errorMessage, ...}); show the message. */

@@ -4,7 +4,7 @@
  * (the ASL writes it back there), and keeps the run record's `attempts` list current: each attempt's job
  * name, instance type, spot, status, billable seconds and failure reason.
  */
-import type { TrainingAttemptEvent } from '../../contracts/step-events';
+import type { TrainingAttemptEvent } from './schema';
 import type { TrainingConfig } from '../../contracts/training-config';
 import { isRunStatus, type RunStore } from '../../status/run-store';
 import { afterCapacityFailure, afterCreateFailure, attemptStarted, firstAttempt, type AttemptOutcome } from './attempts';

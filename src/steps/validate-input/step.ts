@@ -13,7 +13,7 @@ import { parseOrThrow } from '../../validation';
 import { checkpointPrefix, modelOutputPrefix, runPrefix } from '../../contracts/s3-layout';
 import { deploymentSettingsSchema, type DeploymentSettings } from '../../contracts/settings';
 import { executionInputSchema } from '../../contracts/execution-input';
-import type { RunConfig } from '../../contracts/step-events';
+import type { RunConfig } from '../../contracts/run-config';
 import { buildInstancePlan, parseInstancePlanText, stoppingConditionFor } from '../../contracts/instance-plan';
 import { priceTable } from '../../contracts/prices';
 

@@ -1,5 +1,5 @@
 /**
- * The step contracts (src/contracts/step-events.ts) against the state machine that uses them
+ * The step contracts (each step's src/steps/<step>/schema.ts, and src/contracts/run-config.ts) against the state machine that uses them
  * (statemachines/train-pipeline.asl.yml, loaded as the local runtime and the package load it):
  * - each Lambda Task sends exactly the keys its function's event schema declares (none missing, none
  *   unknown: the schemas are strict, so an extra key would fail the step at run time);
@@ -12,10 +12,22 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { loadServerlessProject } from '../../../local/serverless-project';
-import * as events from '../../../src/contracts/step-events';
+import * as runConfig from '../../../src/contracts/run-config';
+import * as validateInput from '../../../src/steps/validate-input/schema';
+import * as planBatches from '../../../src/steps/plan-batches/schema';
+import * as ocrBatch from '../../../src/steps/ocr-batch/schema';
+import * as buildDataset from '../../../src/steps/build-dataset/schema';
+import * as recordStatus from '../../../src/steps/record-status/schema';
+import * as finalizeRun from '../../../src/steps/finalize-run/schema';
+import * as preflight from '../../../src/steps/preflight/schema';
+import * as trainingAttempt from '../../../src/steps/training-attempt/schema';
+import * as pollTraining from '../../../src/steps/poll-training/schema';
 import * as objects from '../../../src/contracts/objects';
 import { trainingConfigSchema } from '../../../src/contracts/training-config';
 import { lambdaTasks, type AslState } from '../asl-states';
+
+/** Every step's schemas, and the run config they share (src/steps/<step>/schema.ts, src/contracts/run-config.ts). */
+const events = { ...runConfig, ...validateInput, ...planBatches, ...ocrBatch, ...buildDataset, ...recordStatus, ...finalizeRun, ...preflight, ...trainingAttempt, ...pollTraining };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const definition = loadServerlessProject(ROOT).stateMachines['trainPipeline'] as { States: Record<string, AslState> };

@@ -16,7 +16,7 @@ import { CHECKPOINT_METRICS, createPollTrainingHandler } from '../../../function
 import { loadServerlessProject } from '../../../local/serverless-project';
 import { localSettingsEnvironment } from '../../../local/services';
 import { deploymentSettingsSchema } from '../../../src/contracts/settings';
-import type { PollTrainingEvent } from '../../../src/contracts/step-events';
+import type { PollTrainingEvent } from '../../../src/steps/poll-training/schema';
 import { capturingObservability } from './capture';
 import { DEFAULT_PRICE_TABLE } from '../../../src/contracts/prices';
 

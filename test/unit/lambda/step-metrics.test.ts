@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { stepMetrics } from '../../../src/lambda/step-metrics';
 import { ocrBatchMetrics } from '../../../src/steps/ocr-batch/wiring';
-import type { OcrBatchSummary } from '../../../src/contracts/step-events';
+import type { OcrBatchSummary } from '../../../src/steps/ocr-batch/schema';
 import { capturingObservability } from './capture';
 
 const context = {} as Context;

@@ -15,7 +15,7 @@ import { ocrBatch, readOcrBatchFile } from '../../../src/steps/ocr-batch/step';
 import { planBatches } from '../../../src/steps/plan-batches/step';
 import { ocrDocumentSchema } from '../../../src/textract';
 import { startLocalS3, type LocalS3 } from '../local/helpers';
-import type { OcrBatchSummary } from '../../../src/contracts/step-events';
+import type { OcrBatchSummary } from '../../../src/steps/ocr-batch/schema';
 import { datasetManifestSchema } from '../../../src/contracts/objects';
 
 const BUCKET = 'pipeline-multipage-test';

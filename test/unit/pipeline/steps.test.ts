@@ -26,14 +26,9 @@ import {
   quarantineReasonSchema,
 } from '../../../src/contracts/objects';
 import { runManifestKey, ocrCacheKey, ocrResultKey, batchKey, planQuarantineKey, ocrMapItemsKey, ocrMapResultsPrefix } from '../../../src/contracts/s3-layout';
-import {
-  datasetPointersSchema,
-  ocrBatchSummarySchema,
-  planResultSchema,
-  type DatasetPointers,
-  type OcrBatchSummary,
-  type PlanResult,
-} from '../../../src/contracts/step-events';
+import { datasetPointersSchema, type DatasetPointers } from '../../../src/steps/build-dataset/schema';
+import { ocrBatchSummarySchema, type OcrBatchSummary } from '../../../src/steps/ocr-batch/schema';
+import { planResultSchema, type PlanResult } from '../../../src/steps/plan-batches/schema';
 import { localClientConfig } from '../../../local/clients';
 
 const BUCKET = 'pipeline-steps-test';

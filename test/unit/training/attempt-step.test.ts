@@ -13,7 +13,7 @@ import { readDeploymentSettings, resolveRunConfig } from '../../../src/steps/val
 import type { TrainingConfig } from '../../../src/contracts/training-config';
 import { InstancePlanExhaustedError } from '../../../src/contracts/errors';
 import { RunStore } from '../../../src/status/run-store';
-import { trainingAttemptEventSchema } from '../../../src/contracts/step-events';
+import { trainingAttemptEventSchema } from '../../../src/steps/training-attempt/schema';
 import { trainingAttemptStep } from '../../../src/steps/training-attempt/step';
 
 const TABLE = 'doctrain-attempts';

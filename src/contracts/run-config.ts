@@ -1,0 +1,42 @@
+/** The resolved run config, ValidateInput's output (`$.config`), which every later state reads. */
+import * as z from 'zod';
+import { textractTpsSchema } from './textract-tps';
+import { trainingConfigSchema } from './training-config';
+import { priceTableSchema } from './prices';
+import { bucketSchema, idSchema } from './step-common';
+
+/** What started the run (execution input `trigger`). */
+export const TRIGGERS = ['manual', 'schedule', 'cli', 'local'] as const;
+
+/** The resolved run config: ValidateInput's output (`$.config`), read by every later state. Small: no document lists. */
+export const runConfigSchema = z.strictObject({
+  runId: idSchema,
+  trigger: z.enum(TRIGGERS),
+  modelName: idSchema,
+  bucket: bucketSchema,
+  documentsPrefix: z.string(),
+  /** Every object this run writes lives under here (s3-layout runPrefix). */
+  runPrefix: idSchema,
+  dataset: z.strictObject({
+    validationFraction: z.number(),
+    batchSize: z.number().int().min(1),
+    /** The OCR Map's MaxConcurrency. */
+    ocrConcurrency: z.number().int().min(1),
+    /** The account's Textract quotas this run keeps to, all iterations together. */
+    textractTps: textractTpsSchema,
+    /** One OCR Map iteration's share: textractTps / ocrConcurrency (each iteration is its own process on AWS). */
+    textractTpsPerBatch: textractTpsSchema,
+    /** Above this share of quarantined documents the run fails instead of training on the rest. */
+    maxQuarantineShare: z.number().min(0).max(1),
+    /** Write page images under the dataset's `images/` and pass them as the job's `images` channel. */
+    pageImages: z.boolean(),
+  }),
+  /** The current training attempt and the instance plan (./training-config.ts). */
+  training: trainingConfigSchema,
+  pollSeconds: z.number().int().min(1),
+  /** The run's cost budget in USD, or null: none (src/cost/ledger.ts; the poll loop stops the job past it). */
+  budgetUsd: z.number().positive().nullable(),
+  /** The price table the run's cost ledger bills with, fixed for the run when it starts (the prices setting over the defaults). */
+  prices: priceTableSchema,
+});
+export type RunConfig = z.infer<typeof runConfigSchema>;

@@ -1,0 +1,29 @@
+/** Preflight's event and output. */
+import * as z from 'zod';
+import { instancePlanSchema } from '../../contracts/instance-plan';
+import { idSchema } from '../../contracts/step-common';
+
+/** Preflight's event: the configured image, a digest to pin (or null), the instance plan to check. */
+export const preflightEventSchema = z.strictObject({
+  image: idSchema,
+  imageDigest: z.string().nullable(),
+  plan: instancePlanSchema,
+});
+export type PreflightEvent = z.infer<typeof preflightEventSchema>;
+
+/** One SageMaker quota read for a plan entry. */
+export const quotaReadingSchema = z.strictObject({ entry: z.string(), quotaName: z.string(), quotaCode: z.string(), value: z.number() });
+export type QuotaReading = z.infer<typeof quotaReadingSchema>;
+
+/** Preflight's output (`$.preflight`): the digest-pinned image and the plan the account has quota for. */
+export const preflightResultSchema = z.strictObject({
+  /** `repository@sha256:...`, what CreateTrainingJob runs. */
+  image: idSchema,
+  imageDigest: idSchema,
+  imageTag: z.string().optional(),
+  /** The instance plan with every entry the account has no quota for removed. */
+  plan: instancePlanSchema,
+  quotas: z.array(quotaReadingSchema),
+  warnings: z.array(z.string()),
+});
+export type PreflightResult = z.infer<typeof preflightResultSchema>;
