@@ -32,7 +32,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { distance } from 'fastest-levenshtein';
 import pLimit from 'p-limit';
-import { OcrEngine, type TextractBlock } from '../local/textract/ocr';
+import type { TextractBlock } from '../local/textract/blocks';
+import { OcrEngine } from '../local/textract/ocr';
 import { matchedWords, pageString, parseBoxCsv, type PageText } from './sroie-box';
 
 const execFileAsync = promisify(execFile);

@@ -21,8 +21,10 @@ import { fileURLToPath } from 'node:url';
 import { startLocalPipeline } from '../local/pipeline';
 import { createRehearsalRun, fakeTrainer, pollLoopInput } from '../local/rehearsal';
 import { historyEventCount, type ExecutionEvent } from '../local/stepfunctions';
-import { DEFAULT_ORCHESTRATION_PRICES, orchestrationCost, orchestrationPricesSchema } from '../src/polling/orchestration-cost';
-import { CONTINUE_EVENTS, CONTINUE_TRANSITIONS, HISTORY_EVENTS_PER_POLL, TRANSITIONS_PER_POLL, countLoop, nextPollSeconds } from '../src/polling/schedule';
+import { DEFAULT_ORCHESTRATION_PRICES, orchestrationPricesSchema } from '../src/contracts/prices';
+import { orchestrationCost } from '../src/polling/orchestration-cost';
+import { HISTORY_EVENTS_PER_POLL, TRANSITIONS_PER_POLL } from '../src/contracts/poll-pace';
+import { CONTINUE_EVENTS, CONTINUE_TRANSITIONS, countLoop, nextPollSeconds } from '../src/polling/schedule';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_FILE = path.resolve(ROOT, process.env['BENCH_OUT'] ?? path.join('.doctrain', 'bench', 'polling.json'));

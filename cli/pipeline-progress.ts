@@ -12,7 +12,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { getBytesIfExists, s3Uri } from '../src/aws/s3-objects';
 import { trainingJobName } from '../src/steps/validate-input/step';
 import { datasetManifestSchema } from '../src/contracts/objects';
-import { costLedgerSchema, ledgerLines } from '../src/cost/ledger';
+import { ledgerLines } from '../src/cost/ledger';
 import { runManifestKey, runPrefix } from '../src/contracts/s3-layout';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 
@@ -144,14 +144,14 @@ export const runNarrated = async (options: NarratedRunOptions): Promise<number> 
     console.log(`run:              ${runId} (execution ${outcome.status})`);
     console.log(`status:           ${record?.status ?? 'no run record'}`);
     console.log(`status history:   ${events.map((event) => (event.progressKey ? `${event.status}(${event.progressKey})` : event.status)).join(' -> ')}`);
-    console.log(`dataset:          ${show(record?.['datasetUri'])} (train ${counts['train'] ?? '-'}, validation ${counts['validation'] ?? '-'}, quarantined ${counts['quarantined'] ?? '-'})`);
+    console.log(`dataset:          ${show(record?.datasetUri)} (train ${counts['train'] ?? '-'}, validation ${counts['validation'] ?? '-'}, quarantined ${counts['quarantined'] ?? '-'})`);
     for (const line of await datasetReport(pipeline.services.clients.s3, pipeline.services.bucket, runId)) console.log(line);
     console.log(`validation F1:    ${metrics['val_f1'] === undefined ? '-' : metrics['val_f1'].toFixed(4)} (precision ${metrics['val_precision']?.toFixed(4) ?? '-'}, recall ${metrics['val_recall']?.toFixed(4) ?? '-'})`);
-    console.log(`model artifact:   ${show(record?.['modelArtifactUri'])}`);
+    console.log(`model artifact:   ${show(record?.modelArtifactUri)}`);
     console.log(`                  (on disk: ${path.join(options.dataDir, 's3', pipeline.services.bucket)}/...)`);
-    const cost = costLedgerSchema.safeParse(record?.['cost']);
-    console.log(`cost:             ${cost.success ? `$${cost.data.totalUsd.toFixed(4)} (${cost.data.stage === 'final' ? 'final' : 'so far'}, itemised below)` : '- (no ledger on the run record)'}`);
-    if (cost.success) for (const line of ledgerLines(cost.data)) console.log(`                ${line}`);
+    const cost = record?.cost;
+    console.log(`cost:             ${cost ? `$${cost.totalUsd.toFixed(4)} (${cost.stage === 'final' ? 'final' : 'so far'}, itemised below)` : '- (no ledger on the run record)'}`);
+    if (cost) for (const line of ledgerLines(cost)) console.log(`                ${line}`);
     if (outcome.status === 'FAILED') console.log(`failure:          ${outcome.error}: ${outcome.cause}`);
     phases.push(['total', Date.now() - started]);
     console.log('timing:');

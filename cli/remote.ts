@@ -4,7 +4,7 @@ import { createDynamoDocumentClient, createSfnClient } from '../src/aws/clients'
 import { InvalidInputError } from '../src/contracts/errors';
 import { isRunStatus, RunStore } from '../src/status/run-store';
 import { RUN_STATUSES } from '../src/contracts/run-status';
-import { costLedgerSchema, ledgerLines } from '../src/cost/ledger';
+import { ledgerLines } from '../src/cost/ledger';
 
 const storeFor = (table: string | undefined): RunStore => {
   const tableName = table ?? process.env['DOCTRAIN_TABLE'];
@@ -32,8 +32,7 @@ export const printStatus = async (runId: string, table?: string): Promise<number
     return 1;
   }
   console.log(JSON.stringify(record, null, 2));
-  const cost = costLedgerSchema.safeParse(record['cost']);
-  if (cost.success) console.log(['cost:', ...ledgerLines(cost.data)].join('\n'));
+  if (record.cost) console.log(['cost:', ...ledgerLines(record.cost)].join('\n'));
   for (const event of await store.listEvents(runId)) {
     console.log(`${event.at}  ${event.status}${event.progressKey ? ` ${event.progressKey}` : ''}${event.detail ? `  ${JSON.stringify(event.detail)}` : ''}`);
   }

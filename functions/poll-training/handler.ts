@@ -8,7 +8,8 @@ import { pollTrainingEventSchema } from '../../src/steps/poll-training/schema';
 import { defineHandler } from '../../src/lambda/handler';
 import { runStoreDepsFromEnv, runStoreOf, type RunStoreDeps } from '../../src/lambda/run-store-deps';
 import type { LambdaEnvironment } from '../../src/lambda/wiring';
-import { pollTraining, type CheckpointWarning } from '../../src/steps/poll-training/step';
+import type { CheckpointWarning } from '../../src/contracts/run-record';
+import { pollTraining } from '../../src/steps/poll-training/step';
 
 export interface PollTrainingDeps extends RunStoreDeps {
   s3: S3Client;

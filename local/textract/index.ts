@@ -13,7 +13,8 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { JsonProtocolError, requestParser, startJsonProtocolServer, type LocalServer } from '../http/json-protocol-server';
 import { mulberry32, type Rng } from '../synth/prng';
-import { OcrEngine, type TextractBlock } from './ocr';
+import type { TextractBlock } from './blocks';
+import { OcrEngine } from './ocr';
 import { openDocumentPages, type DocumentPages } from './pages';
 
 export interface LocalTextractOptions {

@@ -19,7 +19,7 @@
  * Textract order: PAGE, then LINEs in reading order (a replacing line where the words it replaces were,
  * an added line before the first line below it), then WORDs line by line.
  */
-import type { TextractBlock } from './ocr';
+import type { TextractBlock } from './blocks';
 
 type Box = TextractBlock['Geometry']['BoundingBox'];
 

@@ -26,25 +26,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWorker, OEM, PSM, type Bbox, type Page, type Worker } from 'tesseract.js';
 import { JsonProtocolError } from '../http/json-protocol-server';
+import type { Point, TextractBlock } from './blocks';
 import { checkImageLimits } from './limits';
 import { meanConfidence, mergeReadings } from './merge-readings';
 import { decodePage, fitScale, toGrayPgm, type DecodedPage, type QuarterTurns } from './preprocess';
 import { PoolClosedError, PoolJobTimeoutError, WorkerPool } from './pool';
 
-export interface Point {
-  X: number;
-  Y: number;
-}
-export interface TextractBlock {
-  BlockType: 'PAGE' | 'LINE' | 'WORD';
-  Id: string;
-  Confidence?: number;
-  Text?: string;
-  TextType?: 'PRINTED';
-  Geometry: { BoundingBox: { Width: number; Height: number; Left: number; Top: number }; Polygon: Point[] };
-  Relationships?: { Type: 'CHILD'; Ids: string[] }[];
-  Page: number;
-}
 
 export interface OcrEngineOptions {
   /** tesseract.js workers (each one thread, one page at a time). Default: DOCTRAIN_OCR_WORKERS or the CPU count. */

@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { checkHyperparameters } from './hyperparameters';
 import { instancePlanEntrySchema } from './instance-plan';
-import { MIN_POLL_SECONDS } from '../polling/schedule';
+import { MIN_POLL_SECONDS } from './poll-pace';
 import { G5_INSTANCE_TYPES, s3UriSchema } from './settings';
 import { TRIGGERS } from './run-config';
 

@@ -47,3 +47,7 @@ export const stoppingConditionFor = (
   spot
     ? { MaxRuntimeInSeconds: limits.maxRuntimeSeconds, MaxWaitTimeInSeconds: Math.max(limits.maxWaitSeconds, limits.maxRuntimeSeconds) }
     : { MaxRuntimeInSeconds: limits.maxRuntimeSeconds };
+
+/** One SageMaker quota read for a plan entry. */
+export const quotaReadingSchema = z.strictObject({ entry: z.string(), quotaName: z.string(), quotaCode: z.string(), value: z.number() });
+export type QuotaReading = z.infer<typeof quotaReadingSchema>;

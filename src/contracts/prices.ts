@@ -1,7 +1,7 @@
 /**
- * The price table the cost ledger (./ledger.ts) bills with: list prices in USD, us-east-1, as published
+ * The price table the cost ledger (src/cost/ledger.ts) bills with: list prices in USD, us-east-1, as published
  * on the AWS pricing pages (the SageMaker rates are the repository's earlier 2026 table, the others
- * src/polling/orchestration-cost.ts's; not re-read from the pages in this change, which had no network
+ * this file's orchestration prices; not re-read from the pages in this change, which had no network
  * access to them: check them before relying on a figure). Monthly free tiers and savings plans ignored. A stage
  * overrides any part of it with the `prices` setting (DOCTRAIN_PRICES, JSON), e.g. for another region.
  *
@@ -12,12 +12,28 @@
  *   runs, because SageMaker reports BillableTimeInSeconds only once the job has ended.
  * - Textract: https://aws.amazon.com/textract/pricing/ (Detect Document Text API, first million pages a
  *   month: $1.50 per 1,000 pages, synchronous and asynchronous alike; the pipeline calls no other API).
- * - Step Functions Standard and Lambda: src/polling/orchestration-cost.ts.
+ * - Step Functions Standard and Lambda: DEFAULT_ORCHESTRATION_PRICES below (used by src/polling/orchestration-cost.ts).
  */
 import * as z from 'zod';
-import { DEFAULT_ORCHESTRATION_PRICES, orchestrationPricesSchema } from '../polling/orchestration-cost';
 
 const usd = z.number().nonnegative();
+
+/** What orchestrating a retrain costs: Step Functions Standard state transitions and Lambda (src/polling/orchestration-cost.ts). */
+export const orchestrationPricesSchema = z.strictObject({
+  /** Step Functions Standard: USD per state transition ($0.025 per 1,000). */
+  stateTransitionUsd: z.number().nonnegative(),
+  /** Lambda: USD per request ($0.20 per million). */
+  lambdaRequestUsd: z.number().nonnegative(),
+  /** Lambda on arm64 (serverless.yml's architecture): USD per GB-second ($0.0000133334). */
+  lambdaGbSecondUsd: z.number().nonnegative(),
+});
+export type OrchestrationPrices = z.infer<typeof orchestrationPricesSchema>;
+
+export const DEFAULT_ORCHESTRATION_PRICES: OrchestrationPrices = {
+  stateTransitionUsd: 0.025 / 1000,
+  lambdaRequestUsd: 0.2 / 1_000_000,
+  lambdaGbSecondUsd: 0.0000133334,
+};
 
 export const priceTableSchema = z.strictObject({
   /** The region the prices are for (informational: the ledger does not check it against AWS_REGION). */

@@ -9,7 +9,7 @@
  * provider.environment, its README row; the drift test names whichever is missing.
  */
 import * as z from 'zod';
-import { DEFAULT_LOOP_HISTORY_BUDGET, HISTORY_EVENT_LIMIT, MIN_MAX_POLL_SECONDS, MIN_POLL_SECONDS } from '../polling/schedule';
+import { DEFAULT_LOOP_HISTORY_BUDGET, HISTORY_EVENT_LIMIT, MIN_MAX_POLL_SECONDS, MIN_POLL_SECONDS } from './poll-pace';
 import { DEFAULT_DOCUMENTS_PREFIX } from './s3-layout';
 import { envPriceOverridesSchema } from './prices';
 

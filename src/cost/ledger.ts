@@ -1,6 +1,6 @@
 /**
  * The cost ledger of a run: what its training attempts, its Textract pages and its poll loop cost at the
- * price table's list prices (./prices.ts), itemised, with a total. PollTraining writes it on the run record
+ * price table's list prices (src/contracts/prices.ts), itemised, with a total. PollTraining writes it on the run record
  * at every poll (spent so far, and a projection), FinalizeRun once more at the end with each job's
  * reported billable time; the CLI's run summary prints it.
  *
@@ -20,58 +20,10 @@
  * the job stops. The decision is recorded on the run (`budgetStop`) and kept from then on.
  */
 import type { DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
-import * as z from 'zod';
-import { TRANSITIONS_PER_POLL } from '../polling/schedule';
-import { attemptRecordSchema } from '../contracts/training-config';
+import type { CostLedger, TrainingLine } from '../contracts/cost-ledger';
+import { TRANSITIONS_PER_POLL } from '../contracts/poll-pace';
+import type { AttemptRecord } from '../contracts/training-config';
 import type { PriceTable } from '../contracts/prices';
-
-const usd = z.number().nonnegative();
-const seconds = z.number().int().min(0);
-
-/** One training attempt's line of the ledger. */
-export const trainingLineSchema = z.strictObject({
-  jobName: z.string().min(1),
-  instanceType: z.string().min(1),
-  instanceCount: z.number().int().min(1),
-  spot: z.boolean(),
-  trainingSeconds: seconds,
-  billableSeconds: seconds,
-  /** `reported`: SageMaker's BillableTimeInSeconds (the job ended); `estimated`: a running job's time so far. */
-  billable: z.enum(['reported', 'estimated']),
-  /** On-demand USD per instance-hour from the price table; null when the table has no price for the type. */
-  usdPerHour: usd.nullable(),
-  usd,
-  /** The share of training time not billed, in percent (managed spot), as SageMaker's figures give it. */
-  spotSavingsPercent: z.number(),
-});
-export type TrainingLine = z.infer<typeof trainingLineSchema>;
-
-/** The `cost` attribute of the run record. */
-export const costLedgerSchema = z.strictObject({
-  currency: z.literal('USD'),
-  /** `poll`: written while training (totals so far); `final`: FinalizeRun's, with reported billable times. */
-  stage: z.enum(['poll', 'final']),
-  at: z.string().min(1),
-  prices: z.strictObject({ region: z.string(), asOf: z.string() }),
-  training: z.array(trainingLineSchema),
-  textract: z.strictObject({ pages: seconds, usdPerPage: usd, usd }),
-  orchestration: z.strictObject({ polls: seconds, transitions: seconds, lambdaRequests: seconds, usd }),
-  trainingUsd: usd,
-  totalUsd: usd,
-  /** The poll-time projection (cost so far + the current job's rate until the next poll); absent on a final ledger. */
-  projectedUsd: usd.optional(),
-  budgetUsd: usd.nullable(),
-  budgetExceeded: z.boolean(),
-});
-export type CostLedger = z.infer<typeof costLedgerSchema>;
-
-/**
- * `budgetStop` on the run record: written once, by the poll that decided to stop the job for the budget.
- * The decision is kept here, not re-derived from later ledgers: once the job stops, the projection
- * (horizon 0 for an ended job) may fall back under the budget, and the run must still end BUDGET_EXCEEDED.
- */
-export const budgetStopSchema = z.strictObject({ at: z.string().min(1), projectedUsd: usd, spentUsd: usd, budgetUsd: usd });
-export type BudgetStop = z.infer<typeof budgetStopSchema>;
 
 /** What the ledger needs of one training job (DescribeTrainingJob's fields, or an attempt on the run record). */
 export interface JobUsage {
@@ -106,12 +58,10 @@ export const jobUsage = (job: DescribeTrainingJobResponse, now: Date): JobUsage 
 
 /**
  * The run's other attempts (the run record's `attempts`, src/steps/training-attempt/attempts.ts) that ran a job: a
- * capacity fallback's earlier jobs, with the times recorded when they ended. Unparseable: none.
+ * capacity fallback's earlier jobs, with the times recorded when they ended.
  */
-export const earlierJobs = (attempts: unknown, currentJobName: string): JobUsage[] => {
-  const parsed = z.array(attemptRecordSchema).safeParse(attempts);
-  if (!parsed.success) return [];
-  return parsed.data
+export const earlierJobs = (attempts: readonly AttemptRecord[] | undefined, currentJobName: string): JobUsage[] =>
+  (attempts ?? [])
     .filter((a) => a.jobName !== currentJobName && (a.trainingSeconds !== undefined || a.billableSeconds !== undefined))
     .map((a) => ({
       jobName: a.jobName,
@@ -120,7 +70,6 @@ export const earlierJobs = (attempts: unknown, currentJobName: string): JobUsage
       trainingSeconds: a.trainingSeconds ?? a.billableSeconds ?? 0,
       billableSeconds: a.billableSeconds,
     }));
-};
 
 /** Dollars to 1e-8, below the smallest price (a Lambda request, $0.0000002): no float noise, nothing lost. */
 const roundUsd = (value: number): number => Math.round(value * 1e8) / 1e8;

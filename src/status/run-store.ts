@@ -8,7 +8,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RunConflictError, StatusRegressionError } from '../contracts/errors';
-import { RUN_SK, eventSk, runEventItemSchema, runPk, runRecordSchema, type RunRecord } from '../contracts/run-record';
+import { RUN_SK, STORE_KEYS, eventSk, runEventItemSchema, runPk, runRecordSchema, type RunAttributes, type RunRecord } from '../contracts/run-record';
 import { parseOrThrow } from '../validation';
 import { RUN_STATUSES, TRANSITION_CONDITION, isTerminal, statusRank, transitionConditionValues, type RunStatus } from '../contracts/run-status';
 
@@ -19,8 +19,8 @@ export interface StatusChange {
   status: RunStatus;
   /** ISO-8601 time of the change. */
   at: string;
-  /** Attributes merged into the run record (metrics, job name, failure, ...). */
-  attributes?: Record<string, unknown>;
+  /** Attributes merged into the run record (metrics, job name, failure, ...; each declared in run-record.ts). */
+  attributes?: RunAttributes;
   /** Distinguishes repeated events of one status (e.g. training progress); part of the event key. */
   progressKey?: string;
   /** Free-form detail kept on the event only. */
@@ -36,7 +36,7 @@ export interface RunEvent {
 
 export type { RunRecord } from '../contracts/run-record';
 
-const RESERVED_ATTRIBUTES = new Set(['pk', 'sk', 'runId', 'executionName', 'status', 'statusRank', 'createdAt', 'updatedAt']);
+const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set(STORE_KEYS);
 
 export class RunStore {
   public constructor(
@@ -94,10 +94,10 @@ export class RunStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         const current = await this.getRun(change.runId);
-        const owner = current !== undefined && (current['executionName'] === change.executionName || current['continuedBy'] === change.executionName);
+        const owner = current !== undefined && (current.executionName === change.executionName || current.continuedBy === change.executionName);
         if (current !== undefined && !owner) {
           throw new RunConflictError(
-            `Run ${change.runId} already exists (status ${current.status}) and belongs to execution ${String(current['executionName'])}; start this execution with another runId, or leave runId out to use the execution name`,
+            `Run ${change.runId} already exists (status ${current.status}) and belongs to execution ${current.executionName}; start this execution with another runId, or leave runId out to use the execution name`,
             { cause: error },
           );
         }

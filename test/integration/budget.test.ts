@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { costLedgerSchema } from '../../src/cost/ledger';
+import { costLedgerSchema } from '../../src/contracts/cost-ledger';
+import { strictRunRecordSchema } from '../../src/contracts/run-record';
 import { DEFAULT_PRICE_TABLE } from '../../src/contracts/prices';
 import type { LocalPipeline } from '../../local/pipeline';
 import { createRehearsalRun, pollLoopInput, startRehearsalPipeline } from '../../local/rehearsal';
@@ -51,11 +52,12 @@ describe('budget stop on the local runtime', () => {
     // Assess: the run record says BUDGET_EXCEEDED, with an event explaining the stop.
     const { record, events } = await pipeline.runRecord(run.runId);
     expect(record?.status).toBe('BUDGET_EXCEEDED');
-    expect(record?.['failure']).toMatchObject({ error: 'BudgetExceeded', message: expect.stringContaining('budget of $10.00') as string });
+    expect(strictRunRecordSchema.safeParse(record).error).toBeUndefined();
+    expect(record?.failure).toMatchObject({ error: 'BudgetExceeded', message: expect.stringContaining('budget of $10.00') as string });
     const stopEvents = events.filter((event) => event.progressKey?.endsWith('-budget-exceeded') === true);
     expect(stopEvents).toHaveLength(1);
     const stopEvent = stopEvents[0];
-    expect(record?.['budgetStop']).toMatchObject({ budgetUsd });
+    expect(record?.budgetStop).toMatchObject({ budgetUsd });
     const decision = /^projected cost \$(\d+\.\d{4}) \(spent \$(\d+\.\d{4})\) passes the budget of \$10\.00/.exec(String(stopEvent?.detail?.['message']));
     expect(decision, String(stopEvent?.detail?.['message'])).not.toBeNull();
     // The rule: stopped at a poll whose projection passed the budget. (That the spend was still within it
@@ -65,7 +67,7 @@ describe('budget stop on the local runtime', () => {
     expect(Number(decision?.[1])).toBeGreaterThanOrEqual(Number(decision?.[2]));
 
     // Assess: the final ledger bills the job's reported billable time, the pages and the polls, and its total is their sum.
-    const ledger = costLedgerSchema.parse(record?.['cost']);
+    const ledger = costLedgerSchema.parse(record?.cost);
     expect(ledger).toMatchObject({ stage: 'final', budgetUsd, textract: { pages: textractPagesBilled, usd: expect.closeTo(0.939, 6) as number } });
     expect(ledger.training).toHaveLength(1);
     const line = ledger.training[0];

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPipeline, uploadSyntheticReceipts, type LocalPipeline } from '../../local/pipeline';
 import { getBytes, getJson, listKeys, parseS3Uri, putBody } from '../../src/aws/s3-objects';
 import { datasetManifestSchema, datasetRecordSchema, quarantineReasonSchema } from '../../src/contracts/objects';
+import { strictRunRecordSchema } from '../../src/contracts/run-record';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const SMALL_TRAINING = { epochs: 2, hidden_size: 32, num_layers: 1, num_heads: 2 };
@@ -52,9 +53,11 @@ describe('train pipeline on the local runtime', () => {
     expect(outcome, `${outcome.error}: ${outcome.cause}`).toMatchObject({ status: 'SUCCEEDED' });
     const { record, events } = await pipeline.runRecord(runId);
     expect(record?.status).toBe('COMPLETED');
-    expect(record?.['spot']).toBe(true);
-    expect(record?.['trainingJobName']).toBe(`doctrain-${runId}-a1`);
-    expect(Object.keys(record?.['metrics'] as object)).toEqual(expect.arrayContaining(['val_f1', 'val_loss', 'train_loss']));
+    // Every attribute the steps wrote is one run-record.ts declares.
+    expect(strictRunRecordSchema.safeParse(record).error).toBeUndefined();
+    expect(record?.spot).toBe(true);
+    expect(record?.trainingJobName).toBe(`doctrain-${runId}-a1`);
+    expect(Object.keys(record?.metrics as object)).toEqual(expect.arrayContaining(['val_f1', 'val_loss', 'train_loss']));
     const history = events.map((event) => event.status);
     expect(history[0]).toBe('PENDING');
     expect(history.slice(0, 3)).toEqual(['PENDING', 'PREPARING', 'TRAINING']);
@@ -62,7 +65,7 @@ describe('train pipeline on the local runtime', () => {
     expect(history.filter((status) => status === 'COMPLETED')).toHaveLength(1);
 
     // Assess: the dataset objects in S3, per the data contract
-    const fingerprint = String(record?.['datasetFingerprint']);
+    const fingerprint = String(record?.datasetFingerprint);
     const datasetKeys = await listKeys(pipeline.services.clients.s3, bucket, `datasets/${fingerprint}/`);
     expect(datasetKeys).toEqual(
       expect.arrayContaining([
@@ -97,7 +100,7 @@ describe('train pipeline on the local runtime', () => {
     expect(reason.reason).toMatch(/content is plain text, not a PNG, JPEG, TIFF or PDF document \(its name ends in .png/);
 
     // Assess: the model artifact is a real model.tar.gz with the trainer's outputs
-    const artifact = parseS3Uri(String(record?.['modelArtifactUri']));
+    const artifact = parseS3Uri(String(record?.modelArtifactUri));
     const tarball = path.join(dataDir, 'model.tar.gz');
     await writeFile(tarball, await getBytes(pipeline.services.clients.s3, artifact));
     const members = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
@@ -132,9 +135,9 @@ describe('train pipeline on the local runtime', () => {
     expect(outcome, `${outcome.error}: ${outcome.cause}`).toMatchObject({ status: 'SUCCEEDED' });
     const { record } = await pipeline.runRecord(runId);
     expect(record?.status).toBe('COMPLETED');
-    expect(Object.keys(record?.['metrics'] as object)).toEqual(expect.arrayContaining(['val_f1', 'val_loss']));
+    expect(Object.keys(record?.metrics as object)).toEqual(expect.arrayContaining(['val_f1', 'val_loss']));
     const tarball = path.join(dataDir, 'model-hf.tar.gz');
-    await writeFile(tarball, await getBytes(pipeline.services.clients.s3, parseS3Uri(String(record?.['modelArtifactUri']))));
+    await writeFile(tarball, await getBytes(pipeline.services.clients.s3, parseS3Uri(String(record?.modelArtifactUri))));
     const members = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
     for (const file of ['hf/model.safetensors', 'hf/tokenizer.json', 'hf/preprocessor_config.json', 'labels.json', 'metrics.json']) {
       expect(members).toContain(file);
@@ -271,7 +274,8 @@ describe('train pipeline on the local runtime', () => {
     expect(outcome.cause).toContain('hidden_size=33 must be divisible by num_heads=2');
     const { record, events } = await pipeline.runRecord(runId);
     expect(record?.status).toBe('FAILED');
-    expect((record?.['failure'] as { message: string }).message).toContain('hidden_size=33');
+    expect(strictRunRecordSchema.safeParse(record).error).toBeUndefined();
+    expect(record?.failure?.message).toContain('hidden_size=33');
     expect(events.map((event) => event.status).at(-1)).toBe('FAILED');
     // The unchanged documents were OCR'd by the first run: this run paid for no Textract page.
     const manifest = datasetManifestSchema.parse(

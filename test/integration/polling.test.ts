@@ -14,7 +14,7 @@ import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse } from '@a
 import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/lib-dynamodb';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HISTORY_EVENT_LIMIT } from '../../src/polling/schedule';
+import { HISTORY_EVENT_LIMIT } from '../../src/contracts/poll-pace';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import type { ExecutionOutcome } from '../../local/stepfunctions';
 import { createRehearsalRun, fakeTrainer, pollLoopInput, type RehearsalRun } from '../../local/rehearsal';

@@ -10,7 +10,8 @@ import { DescribeTrainingJobCommand, ListTrainingJobsCommand } from '@aws-sdk/cl
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPipeline, uploadSyntheticReceipts, type LocalPipeline } from '../../local/pipeline';
 import { trainingQuotaName } from '../../src/steps/preflight/step';
-import { costLedgerSchema } from '../../src/cost/ledger';
+import { costLedgerSchema } from '../../src/contracts/cost-ledger';
+import { strictRunRecordSchema } from '../../src/contracts/run-record';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const SMALL_TRAINING = { epochs: 1, hidden_size: 32, num_layers: 1, num_heads: 2 };
@@ -60,7 +61,7 @@ describe('pre-flight on the local runtime', () => {
       expect(outcome.events.some((e) => e.stateName === 'OcrDocuments' || e.stateName === 'PlanBatches')).toBe(false);
       const { record } = await pipeline.runRecord(runId);
       expect(record?.status).toBe('FAILED');
-      expect(record?.['failure']).toMatchObject({ error: 'TrainingImageNotFoundError' });
+      expect(record?.failure).toMatchObject({ error: 'TrainingImageNotFoundError' });
       expect(await jobsOf(runId)).toEqual([]);
     } finally {
       pipeline.services.ecr.putImage(image);
@@ -83,7 +84,7 @@ describe('pre-flight on the local runtime', () => {
       expect(pipeline.services.textractStats().requests).toBe(textractBefore);
       const { record } = await pipeline.runRecord(runId);
       expect(record?.status).toBe('FAILED');
-      expect(record?.['failure']).toMatchObject({ error: 'InstanceQuotaError' });
+      expect(record?.failure).toMatchObject({ error: 'InstanceQuotaError' });
       expect(await jobsOf(runId)).toEqual([]);
     } finally {
       pipeline.services.serviceQuotas.setQuota(quota, 1);
@@ -103,11 +104,12 @@ describe('capacity fallback on the local runtime', () => {
     expect(outcome, `${outcome.error}: ${outcome.cause}`).toMatchObject({ status: 'SUCCEEDED' });
     const { record } = await pipeline.runRecord(runId);
     expect(record?.status).toBe('COMPLETED');
-    expect(record?.['trainingJobName']).toBe(`doctrain-${runId}-a3`);
-    expect(record?.['instanceType']).toBe('ml.g5.xlarge');
-    expect(record?.['spot']).toBe(false);
+    expect(strictRunRecordSchema.safeParse(record).error).toBeUndefined();
+    expect(record?.trainingJobName).toBe(`doctrain-${runId}-a3`);
+    expect(record?.instanceType).toBe('ml.g5.xlarge');
+    expect(record?.spot).toBe(false);
     // Assess: every attempt on the record
-    const attempts = record?.['attempts'] as Record<string, unknown>[];
+    const attempts = record?.attempts as Record<string, unknown>[];
     expect(attempts.map(({ attempt, jobName, instanceType, spot, status }) => ({ attempt, jobName, instanceType, spot, status }))).toEqual([
       { attempt: 1, jobName: `doctrain-${runId}-a1`, instanceType: 'ml.g5.xlarge', spot: true, status: 'CreateFailed' },
       { attempt: 2, jobName: `doctrain-${runId}-a2`, instanceType: 'ml.g5.2xlarge', spot: true, status: 'Failed' },
@@ -117,7 +119,7 @@ describe('capacity fallback on the local runtime', () => {
     expect(attempts[1]?.['failureReason']).toMatch(/^CapacityError/);
     expect(attempts[2]?.['billableSeconds']).toBeGreaterThan(0);
     // Assess: the cost ledger bills the jobs that ran (a1 never did), the last at its reported billable time, on-demand.
-    const cost = costLedgerSchema.parse(record?.['cost']);
+    const cost = costLedgerSchema.parse(record?.cost);
     expect(cost.stage).toBe('final');
     expect(cost.training.map((line) => line.jobName).every((name) => [`doctrain-${runId}-a2`, `doctrain-${runId}-a3`].includes(name))).toBe(true);
     expect(cost.training.at(-1)).toMatchObject({ jobName: `doctrain-${runId}-a3`, instanceType: 'ml.g5.xlarge', spot: false, billable: 'reported', billableSeconds: attempts[2]?.['billableSeconds'] });
@@ -130,8 +132,8 @@ describe('capacity fallback on the local runtime', () => {
     expect(third.EnableManagedSpotTraining).toBe(false);
     expect(third.StoppingCondition?.MaxWaitTimeInSeconds).toBeUndefined();
     expect(third.AlgorithmSpecification?.TrainingImage).toMatch(/^doctrain-trainer@sha256:[0-9a-f]{64}$/);
-    expect(third.AlgorithmSpecification?.TrainingImage).toBe(record?.['trainingImage']);
-    expect(record?.['imageDigest']).toBe(third.AlgorithmSpecification?.TrainingImage?.split('@')[1]);
+    expect(third.AlgorithmSpecification?.TrainingImage).toBe(record?.trainingImage);
+    expect(record?.imageDigest).toBe(third.AlgorithmSpecification?.TrainingImage?.split('@')[1]);
   });
 
   it('adopts the job a lost CreateTrainingJob response left behind instead of stopping it', async () => {
@@ -148,6 +150,6 @@ describe('capacity fallback on the local runtime', () => {
     expect((await describeJob(`doctrain-${runId}-a1`)).TrainingJobStatus).toBe('Completed');
     const { record } = await pipeline.runRecord(runId);
     expect(record?.status).toBe('COMPLETED');
-    expect((record?.['attempts'] as { status: string }[]).map((a) => a.status)).toEqual(['Completed']);
+    expect((record?.attempts as { status: string }[]).map((a) => a.status)).toEqual(['Completed']);
   });
 });

@@ -4,10 +4,9 @@
  * or the failure reason. A job the poll loop stopped for its budget ends BUDGET_EXCEEDED.
  */
 import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type SageMakerClient } from '@aws-sdk/client-sagemaker';
-import * as z from 'zod';
 import { attemptRecordSchema } from '../../contracts/training-config';
 import type { FinalizeRunEvent, RunOutcome } from './schema';
-import { budgetStopSchema, costLedger, costLedgerSchema, earlierJobs, jobUsage, type CostLedger } from '../../cost/ledger';
+import { costLedger, earlierJobs, jobUsage } from '../../cost/ledger';
 import type { RunStore } from '../../status/run-store';
 
 export const finalMetrics = (job: DescribeTrainingJobResponse): Record<string, number> =>
@@ -26,16 +25,14 @@ export const finalizeRun = async (
   const completed = trainingJobStatus === 'Completed';
   // The run record, read once: a stop request on it (doctrain stop) and its attempts.
   const run = await deps.store.getRun(params.runId);
-  const stopped = trainingJobStatus === 'Stopped' && run?.['stopRequested'] !== undefined;
+  const stopped = trainingJobStatus === 'Stopped' && run?.stopRequested !== undefined;
   // The poll loop's last ledger (Textract pages, polls, the budget) and its budget stop, if it decided one.
-  const polled = costLedgerSchema.safeParse(run?.['cost']);
-  const lastPoll: CostLedger | undefined = polled.success ? polled.data : undefined;
-  const decided = budgetStopSchema.safeParse(run?.['budgetStop']);
-  const budgetStop = decided.success ? decided.data : undefined;
+  const lastPoll = run?.cost;
+  const budgetStop = run?.budgetStop;
   const overBudget = trainingJobStatus === 'Stopped' && !stopped && budgetStop !== undefined;
   const cost = costLedger(
     {
-      jobs: [...earlierJobs(run?.['attempts'], params.trainingJobName), jobUsage({ ...job, TrainingJobName: params.trainingJobName }, deps.now())],
+      jobs: [...earlierJobs(run?.attempts, params.trainingJobName), jobUsage({ ...job, TrainingJobName: params.trainingJobName }, deps.now())],
       textractPages: lastPoll?.textract.pages ?? 0,
       polls: lastPoll?.orchestration.polls ?? 0,
       budgetUsd: lastPoll?.budgetUsd ?? null,
@@ -61,9 +58,8 @@ export const finalizeRun = async (
     ...(completed && modelArtifactUri !== undefined ? { modelArtifactUri } : {}),
   };
   // The run's attempts (src/steps/training-attempt/attempts.ts): the last one, this job, gets its final status and time.
-  const recorded = z.array(attemptRecordSchema).safeParse(run?.['attempts']);
-  const attempts = recorded.success
-    ? recorded.data.map((attempt) =>
+  const attempts = run?.attempts
+    ? run.attempts.map((attempt) =>
         attempt.jobName === params.trainingJobName
           ? {
               ...attempt,

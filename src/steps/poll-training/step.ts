@@ -18,7 +18,10 @@ import { DescribeTrainingJobCommand, type DescribeTrainingJobResponse, type Sage
 import { parseS3Uri } from '../../aws/s3-objects';
 import { ThrottlingError } from '../../contracts/errors';
 import { nextPollSeconds, pollsPerExecution, type PollSchedule } from '../../polling/schedule';
-import { budgetStopSchema, earlierJobs, jobUsage, projectedLedger, type BudgetStop, type CostLedger } from '../../cost/ledger';
+import type { BudgetStop, CostLedger } from '../../contracts/cost-ledger';
+import type { CheckpointWarning } from '../../contracts/run-record';
+import type { AttemptRecord } from '../../contracts/training-config';
+import { earlierJobs, jobUsage, projectedLedger } from '../../cost/ledger';
 import type { PollResult, PollTrainingEvent } from './schema';
 import type { RunStore } from '../../status/run-store';
 import { finalMetrics } from '../finalize-run/step';
@@ -30,15 +33,6 @@ export interface PollSettings extends PollSchedule {
   checkpointIntervalSeconds: number;
   checkpointStaleFactor: number;
 }
-
-export interface CheckpointWarning {
-  /** ISO time of the newest checkpoint object, or null when there is none yet. */
-  newestCheckpointAt: string | null;
-  ageSeconds: number;
-  thresholdSeconds: number;
-  message: string;
-}
-
 
 const TERMINAL_JOB_STATUSES = new Set(['Completed', 'Failed', 'Stopped']);
 /** Step Functions execution names: at most 80 characters. */
@@ -120,7 +114,7 @@ const pollLedger = (
   settings: PollSettings,
   params: PollParams,
   job: DescribeTrainingJobResponse,
-  attempts: unknown,
+  attempts: readonly AttemptRecord[] | undefined,
   at: { now: Date; elapsedSeconds: number; pollCount: number },
 ): CostLedger => {
   const running = jobUsage({ ...job, TrainingJobName: job.TrainingJobName ?? params.trainingJobName }, at.now);
@@ -196,13 +190,13 @@ export const pollTraining = async (
     deps.onProgressError?.(error);
     return undefined;
   });
-  const stopRequestedOnRecord = run?.['stopRequested'] !== undefined;
-  const ledger = pollLedger(deps.settings, params, job, run?.['attempts'], { now, elapsedSeconds, pollCount });
+  const stopRequestedOnRecord = run?.stopRequested !== undefined;
+  const ledger = pollLedger(deps.settings, params, job, run?.attempts, { now, elapsedSeconds, pollCount });
   // A budget stop, once decided, holds (the record keeps it) until the job has ended.
-  const decided = budgetStopSchema.safeParse(run?.['budgetStop']);
-  const overBudget = (decided.success || ledger.budgetExceeded) && !terminal;
+  const decided = run?.budgetStop;
+  const overBudget = (decided !== undefined || ledger.budgetExceeded) && !terminal;
   const budgetStop: BudgetStop | undefined =
-    overBudget && !decided.success
+    overBudget && decided === undefined
       ? { at: now.toISOString(), projectedUsd: ledger.projectedUsd ?? ledger.totalUsd, spentUsd: ledger.totalUsd, budgetUsd: ledger.budgetUsd ?? 0 }
       : undefined;
   let progressRecorded = true;

@@ -19,7 +19,7 @@ import {
 import { formatPlanEntry, type InstancePlanEntry } from '../../contracts/instance-plan';
 import { InstanceQuotaError } from '../../contracts/errors';
 import { rethrowThrottling } from './throttling';
-import type { QuotaReading } from './schema';
+import type { QuotaReading } from '../../contracts/instance-plan';
 
 export const SAGEMAKER_SERVICE_CODE = 'sagemaker';
 

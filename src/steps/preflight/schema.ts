@@ -1,6 +1,6 @@
 /** Preflight's event and output. */
 import * as z from 'zod';
-import { instancePlanSchema } from '../../contracts/instance-plan';
+import { instancePlanSchema, quotaReadingSchema } from '../../contracts/instance-plan';
 import { idSchema } from '../../contracts/step-common';
 
 /** Preflight's event: the configured image, a digest to pin (or null), the instance plan to check. */
@@ -10,10 +10,6 @@ export const preflightEventSchema = z.strictObject({
   plan: instancePlanSchema,
 });
 export type PreflightEvent = z.infer<typeof preflightEventSchema>;
-
-/** One SageMaker quota read for a plan entry. */
-export const quotaReadingSchema = z.strictObject({ entry: z.string(), quotaName: z.string(), quotaCode: z.string(), value: z.number() });
-export type QuotaReading = z.infer<typeof quotaReadingSchema>;
 
 /** Preflight's output (`$.preflight`): the digest-pinned image and the plan the account has quota for. */
 export const preflightResultSchema = z.strictObject({

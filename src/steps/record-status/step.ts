@@ -2,6 +2,7 @@
  * The status-writer step: turns what the state machine knows at a point (a status and its attributes, a
  * caught error) into one RunStore change. Training progress is PollTraining's (./poll-training.ts).
  */
+import type { RunAttributes } from '../../contracts/run-record';
 import { lambdaErrorCauseSchema, type CaughtError } from '../../contracts/step-common';
 import type { RecordStatusEvent, RecordStatusResult } from './schema';
 import type { RunStore, StatusChange } from '../../status/run-store';
@@ -20,7 +21,7 @@ export const failureFromCaught = (caught: CaughtError): { error: string; message
 
 export const statusChangeFor = (params: RecordStatusEvent, at: string): StatusChange => {
   const failure = params.error === undefined ? undefined : failureFromCaught(params.error);
-  const attributes: Record<string, unknown> = { ...params.attributes };
+  const attributes: RunAttributes = { ...params.attributes };
   const detail: Record<string, unknown> = {};
   if (failure !== undefined) {
     attributes['failure'] = failure;

@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { instancePlanSchema } from '../../contracts/instance-plan';
 import { trainingConfigSchema } from '../../contracts/training-config';
+import { runAttributesSchema } from '../../contracts/run-record';
 import { caughtErrorSchema, idSchema } from '../../contracts/step-common';
 
 const attemptCommon = { runId: idSchema, executionName: idSchema, training: trainingConfigSchema };
@@ -11,7 +12,7 @@ export const trainingAttemptEventSchema = z.discriminatedUnion('action', [
   /** After BuildDataset: the first entry of the plan pre-flight kept. */
   z.strictObject({ action: z.literal('first'), ...attemptCommon, plan: instancePlanSchema }),
   /** CreateTrainingJob answered (or the job was adopted): the run is TRAINING on this attempt. */
-  z.strictObject({ action: z.literal('started'), ...attemptCommon, attributes: z.record(z.string(), z.unknown()).optional() }),
+  z.strictObject({ action: z.literal('started'), ...attemptCommon, attributes: runAttributesSchema.optional() }),
   /** CreateTrainingJob failed: the caught error. */
   z.strictObject({ action: z.literal('createFailed'), ...attemptCommon, error: caughtErrorSchema }),
   /** The poll loop saw the job end for capacity: its last DescribeTrainingJob. */

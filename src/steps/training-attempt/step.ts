@@ -6,12 +6,13 @@
  */
 import type { TrainingAttemptEvent } from './schema';
 import type { TrainingConfig } from '../../contracts/training-config';
+import type { RunAttributes } from '../../contracts/run-record';
 import { isRunStatus, type RunStore } from '../../status/run-store';
 import { afterCapacityFailure, afterCreateFailure, attemptStarted, firstAttempt, type AttemptOutcome } from './attempts';
 
 
 /** What the run record shows of the current attempt, beside the list. */
-const currentAttempt = (training: TrainingConfig): Record<string, unknown> => ({
+const currentAttempt = (training: TrainingConfig): RunAttributes => ({
   attempts: training.attempts,
   trainingJobName: training.jobName,
   instanceType: training.instanceType,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
-import { costLedger, costLedgerSchema, earlierJobs, jobUsage, ledgerLines, projectedLedger, trainingLine, type JobUsage } from '../../../src/cost/ledger';
+import { costLedgerSchema } from '../../../src/contracts/cost-ledger';
+import type { AttemptRecord } from '../../../src/contracts/training-config';
+import { costLedger, earlierJobs, jobUsage, ledgerLines, projectedLedger, trainingLine, type JobUsage } from '../../../src/cost/ledger';
 import { DEFAULT_PRICE_TABLE, envPriceOverridesSchema, priceTable } from '../../../src/contracts/prices';
 import { deploymentSettingsSchema } from '../../../src/contracts/settings';
 
@@ -133,9 +135,9 @@ describe('jobUsage and earlierJobs', () => {
     expect(endedJob).toMatchObject({ trainingSeconds: 3000, billableSeconds: 900 });
   });
 
-  it("takes the run record's other attempts that ran a job, and none from an unreadable list", () => {
+  it("takes the run record's other attempts that ran a job, and none when the record has none", () => {
     // Prepare
-    const attempts = [
+    const attempts: AttemptRecord[] = [
       { attempt: 1, jobName: 'doctrain-r1-a1', instanceType: 'ml.g5.xlarge', spot: true, status: 'CreateFailed', failureReason: 'ResourceLimitExceeded' },
       { attempt: 2, jobName: 'doctrain-r1-a2', instanceType: 'ml.g5.2xlarge', spot: true, status: 'Failed', billableSeconds: 500, trainingSeconds: 800 },
       { attempt: 3, jobName: 'doctrain-r1-a3', instanceType: 'ml.g5.xlarge', spot: false, status: 'InProgress' },
@@ -144,7 +146,6 @@ describe('jobUsage and earlierJobs', () => {
     const jobs = earlierJobs(attempts, 'doctrain-r1-a3');
     // Assess
     expect(jobs).toEqual([{ jobName: 'doctrain-r1-a2', instanceType: 'ml.g5.2xlarge', spot: true, trainingSeconds: 800, billableSeconds: 500 }]);
-    expect(earlierJobs([{ jobName: 'x' }], 'y')).toEqual([]);
     expect(earlierJobs(undefined, 'y')).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeReadings } from '../../../local/textract/merge-readings';
-import type { TextractBlock } from '../../../local/textract/ocr';
+import type { TextractBlock } from '../../../local/textract/blocks';
 
 /** A reading: lines of [text, confidence] words laid out left to right, one line per 0.1 of the page height. */
 const reading = (prefix: string, lines: { top: number; words: [string, number][] }[]): TextractBlock[] => {

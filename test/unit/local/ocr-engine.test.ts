@@ -7,7 +7,8 @@ import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { createWorker, OEM } from 'tesseract.js';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { checkImageLimits, MAX_IMAGE_SIDE_PX } from '../../../local/textract/limits';
-import { OcrEngine, type TextractBlock } from '../../../local/textract/ocr';
+import type { TextractBlock } from '../../../local/textract/blocks';
+import { OcrEngine } from '../../../local/textract/ocr';
 import { renderReceipt } from './helpers';
 
 /** A valid PNG of any size, 1-bit grayscale, all white: a few KB on disk however many pixels it has. */

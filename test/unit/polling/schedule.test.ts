@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEPLOYMENT_SETTINGS } from '../../../src/contracts/settings';
-import {
-  BUDGETED_EVENTS_PER_POLL,
-  DEFAULT_LOOP_HISTORY_BUDGET,
-  HISTORY_EVENT_LIMIT,
-  MIN_MAX_POLL_SECONDS,
-  MIN_POLL_SECONDS,
-  countLoop,
-  nextPollSeconds,
-  pollsPerExecution,
-} from '../../../src/polling/schedule';
+import { BUDGETED_EVENTS_PER_POLL, DEFAULT_LOOP_HISTORY_BUDGET, HISTORY_EVENT_LIMIT, MIN_MAX_POLL_SECONDS, MIN_POLL_SECONDS } from '../../../src/contracts/poll-pace';
+import { countLoop, nextPollSeconds, pollsPerExecution } from '../../../src/polling/schedule';
 
 const HOUR = 3600;
 const schedule = { pollSeconds: 60, maxPollSeconds: 600 };

@@ -140,10 +140,10 @@ describe('RunStore.writeStatusChange', () => {
     // Prepare
     const runId = newRunId();
     await record({ runId, status: 'TRAINING', at: at(0) });
-    await record({ runId, status: first, at: at(1), attributes: { outcome: first } });
+    await record({ runId, status: first, at: at(1), attributes: { trainingJobStatus: first } });
     const before = await itemsOf(runId);
     // Act
-    const attempt = record({ runId, status: second, at: at(2), attributes: { outcome: second } });
+    const attempt = record({ runId, status: second, at: at(2), attributes: { trainingJobStatus: second } });
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(StatusRegressionError);
     expect(await itemsOf(runId)).toEqual(before);
@@ -164,12 +164,12 @@ describe('RunStore.writeStatusChange', () => {
   it('accepts the same status again (a retried state) and keeps one event for it', async () => {
     // Prepare
     const runId = newRunId();
-    await record({ runId, status: 'PENDING', at: at(0), attributes: { attempt: 1 } });
+    await record({ runId, status: 'PENDING', at: at(0), attributes: { trainingJobName: 'job-1' } });
     // Act: Step Functions retries the state; the change is written again, later.
-    await record({ runId, status: 'PENDING', at: at(1), attributes: { attempt: 2 } });
+    await record({ runId, status: 'PENDING', at: at(1), attributes: { trainingJobName: 'job-2' } });
     // Assess: the record takes the latest attributes, keeps its creation time; history has one PENDING.
     const run = await store.getRun(runId);
-    expect(run).toMatchObject({ status: 'PENDING', attempt: 2, createdAt: at(0), updatedAt: at(1) });
+    expect(run).toMatchObject({ status: 'PENDING', trainingJobName: 'job-2', createdAt: at(0), updatedAt: at(1) });
     const events = await store.listEvents(runId);
     expect(events).toEqual([{ status: 'PENDING', at: at(0) }]);
   });
@@ -211,13 +211,15 @@ describe('RunStore.writeStatusChange', () => {
     // Prepare
     const runId = newRunId();
     await record({ runId, status: 'PREPARING', at: at(0) });
+    const attemptA = { attempt: 1, jobName: 'a', instanceType: 'ml.g5.xlarge', spot: true, status: 'Failed' } as const;
+    const attemptB = { attempt: 2, jobName: 'b', instanceType: 'ml.g5.2xlarge', spot: true, status: 'InProgress' } as const;
     // Act: two attempts recorded while TRAINING (the same status written again), then the terminal write.
-    expect(await record({ runId, status: 'TRAINING', at: at(1), attributes: { attempts: [{ jobName: 'a', status: 'Failed' }] } })).toBe('written');
-    expect(await record({ runId, status: 'TRAINING', at: at(2), attributes: { attempts: [{ jobName: 'a', status: 'Failed' }, { jobName: 'b', status: 'InProgress' }] } })).toBe('written');
-    expect(await record({ runId, status: 'BUDGET_EXCEEDED', at: at(3), attributes: { costUsd: 9 } })).toBe('written');
+    expect(await record({ runId, status: 'TRAINING', at: at(1), attributes: { attempts: [attemptA] } })).toBe('written');
+    expect(await record({ runId, status: 'TRAINING', at: at(2), attributes: { attempts: [attemptA, attemptB] } })).toBe('written');
+    expect(await record({ runId, status: 'BUDGET_EXCEEDED', at: at(3), attributes: { billableSeconds: 9 } })).toBe('written');
     // Assess: a later STOPPED (the execution aborted afterwards) cannot replace the terminal status either.
     await expect(record({ runId, status: 'STOPPED', at: at(4) })).rejects.toBeInstanceOf(StatusRegressionError);
-    expect(await store.getRun(runId)).toMatchObject({ status: 'BUDGET_EXCEEDED', costUsd: 9, attempts: [{ jobName: 'a' }, { jobName: 'b' }], updatedAt: at(3) });
+    expect(await store.getRun(runId)).toMatchObject({ status: 'BUDGET_EXCEEDED', billableSeconds: 9, attempts: [{ jobName: 'a' }, { jobName: 'b' }], updatedAt: at(3) });
   });
 
   it('keeps the event history append-only: a retry never rewrites an earlier event', async () => {
@@ -280,23 +282,20 @@ describe('RunStore.writeStatusChange', () => {
     const runId = newRunId();
     await record({ runId, status: 'PENDING', at: at(0) });
     // Act
-    await record({
-      runId,
-      status: 'PREPARING',
-      at: at(1),
-      attributes: {
-        runId: 'someone-else',
-        executionName: 'someone-elses-execution',
-        status: 'COMPLETED',
-        statusRank: 3,
-        createdAt: at(59),
-        updatedAt: at(59),
-        pk: 'RUN#x',
-        sk: 'x',
-        documentCount: 3,
-        failure: undefined,
-      },
-    });
+    // What an untyped caller could send (TypeScript callers cannot name these keys: RunAttributes omits them).
+    const intruding: Record<string, unknown> = {
+      runId: 'someone-else',
+      executionName: 'someone-elses-execution',
+      status: 'COMPLETED',
+      statusRank: 3,
+      createdAt: at(59),
+      updatedAt: at(59),
+      pk: 'RUN#x',
+      sk: 'x',
+      documentCount: 3,
+      failure: undefined,
+    };
+    await record({ runId, status: 'PREPARING', at: at(1), attributes: intruding });
     // Assess
     const run = await store.getRun(runId);
     expect(run).toMatchObject({
@@ -359,7 +358,7 @@ describe('RunStore.writeStatusChange', () => {
   it('refuses another execution on a terminal run: a FAILED record keeps its failure', async () => {
     // Prepare
     const runId = newRunId();
-    const failure = { error: 'EmptyDatasetError', cause: 'No usable documents' };
+    const failure = { error: 'EmptyDatasetError', message: 'No usable documents' };
     await record({ runId, status: 'PENDING', at: at(0) });
     await record({ runId, status: 'FAILED', at: at(2), attributes: { failure }, detail: failure });
     const before = await itemsOf(runId);
@@ -369,7 +368,7 @@ describe('RunStore.writeStatusChange', () => {
       executionName: 'exec-intruder',
       status: 'FAILED',
       at: at(3),
-      attributes: { failure: { error: 'RunConflictError', cause: 'not mine' } },
+      attributes: { failure: { error: 'RunConflictError', message: 'not mine' } },
       detail: { error: 'RunConflictError' },
     });
     // Assess: a conflict, not a regression, and the original failure stands.
