@@ -13,7 +13,7 @@ import { buildDatasetStep } from '../../../src/steps/build-dataset/step';
 import { ocrBatch } from '../../../src/steps/ocr-batch/step';
 import { planBatches } from '../../../src/steps/plan-batches/step';
 import { startLocalTextract, type LocalTextract } from '../../../local/textract';
-import { startLocalS3, type LocalS3 } from '../local/helpers';
+import { startLocalS3, type LocalS3 } from '../../unit/local/helpers';
 import { datasetManifestSchema, datasetRecordSchema, type DatasetRecord } from '../../../src/contracts/objects';
 import { localClientConfig } from '../../../local/clients';
 

@@ -1,11 +1,11 @@
 /** writePageImages on local S3: PNG/JPEG documents are copied byte for byte, PDF/TIFF are skipped. */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { incompressiblePng, multiPagePdf, multiPageTiff } from '../../../local/synth';
-import { getBytes, listKeys } from '../../../src/aws/s3-objects';
-import { writePageImages } from '../../../src/steps/build-dataset/page-images';
-import { startLocalS3, type LocalS3 } from '../local/helpers';
-import { pageImageKey } from '../../../src/contracts/s3-layout';
+import { incompressiblePng, multiPagePdf, multiPageTiff } from '../../../../local/synth';
+import { getBytes, listKeys } from '../../../../src/aws/s3-objects';
+import { writePageImages } from '../../../../src/steps/build-dataset/page-images';
+import { startLocalS3, type LocalS3 } from '../../local/helpers';
+import { pageImageKey } from '../../../../src/contracts/s3-layout';
 
 const BUCKET = 'page-images-test';
 const DATASET = 'datasets/0123456789abcdef/';

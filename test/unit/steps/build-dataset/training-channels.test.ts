@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trainingChannels } from '../../../src/steps/build-dataset/training-channels';
+import { trainingChannels } from '../../../../src/steps/build-dataset/training-channels';
 
 const base = {
   trainS3Uri: 's3://b/datasets/f/train-',

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { resolveRunConfig, readDeploymentSettings } from '../../../src/steps/validate-input/step';
-import type { TrainingConfig } from '../../../src/contracts/training-config';
-import { InstancePlanExhaustedError, ThrottlingError, TrainingJobRejectedError } from '../../../src/contracts/errors';
+import { resolveRunConfig, readDeploymentSettings } from '../../../../src/steps/validate-input/step';
+import type { TrainingConfig } from '../../../../src/contracts/training-config';
+import { InstancePlanExhaustedError, ThrottlingError, TrainingJobRejectedError } from '../../../../src/contracts/errors';
 import {
   CAPACITY_FAILURE_PATTERNS,
   MAX_CREATE_RETRIES,
@@ -16,7 +16,7 @@ import {
   firstAttempt,
   isCapacityFailure,
   type AttemptOutcome,
-} from '../../../src/steps/training-attempt/attempts';
+} from '../../../../src/steps/training-attempt/attempts';
 
 const RUN = 'nightly';
 const training = (): TrainingConfig => {
@@ -64,7 +64,7 @@ describe('isCapacityFailure', () => {
 describe("the poll loop's capacity rule in the ASL", () => {
   it('matches FailureReason with exactly CAPACITY_FAILURE_PATTERNS and routes to NextTrainingAttempt', () => {
     // Prepare
-    const asl = parse(readFileSync(path.resolve(import.meta.dirname, '../../../statemachines/train-pipeline.asl.yml'), 'utf8')) as {
+    const asl = parse(readFileSync(path.resolve(import.meta.dirname, '../../../../statemachines/train-pipeline.asl.yml'), 'utf8')) as {
       States: Record<string, { Choices?: { Next: string }[] }>;
     };
     // Act

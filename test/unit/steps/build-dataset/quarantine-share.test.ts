@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quarantineShare } from '../../../src/steps/build-dataset/step';
+import { quarantineShare } from '../../../../src/steps/build-dataset/step';
 
 describe('quarantineShare', () => {
   it('is the quarantined share of everything the run was given', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { readDeploymentSettings, resolveRunConfig, runIdFromExecutionName, trainingJobName } from '../../../src/steps/validate-input/step';
-import { G5_INSTANCE_TYPES, deploymentSettingsSchema, type DeploymentSettings } from '../../../src/contracts/settings';
-import { InvalidInputError } from '../../../src/contracts/errors';
-import { DEFAULT_PRICE_TABLE } from '../../../src/contracts/prices';
+import { readDeploymentSettings, resolveRunConfig, runIdFromExecutionName, trainingJobName } from '../../../../src/steps/validate-input/step';
+import { G5_INSTANCE_TYPES, deploymentSettingsSchema, type DeploymentSettings } from '../../../../src/contracts/settings';
+import { InvalidInputError } from '../../../../src/contracts/errors';
+import { DEFAULT_PRICE_TABLE } from '../../../../src/contracts/prices';
 
 /** SageMaker's CreateTrainingJob name pattern (API reference, TrainingJobName). */
 const SAGEMAKER_JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;

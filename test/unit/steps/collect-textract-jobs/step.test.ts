@@ -6,13 +6,13 @@
 import { GetDocumentTextDetectionCommand, TextractClient, ThrottlingException, type Block } from '@aws-sdk/client-textract';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, putJson } from '../../../src/aws/s3-objects';
-import { collectTextractJobs, TEXTRACT_JOB_TIMEOUT_SECONDS } from '../../../src/steps/collect-textract-jobs/step';
-import { readOcrBatchFile, textractJobToken } from '../../../src/steps/ocr-batch/step';
-import { startLocalS3, type LocalS3 } from '../local/helpers';
-import { quarantineReasonSchema, type OcrBatchFile, type PendingTextractJob } from '../../../src/contracts/objects';
-import { ocrCacheKey, ocrResultKey } from '../../../src/contracts/s3-layout';
-import { ocrDocumentSchema } from '../../../src/contracts/ocr-document';
+import { getJson, putJson } from '../../../../src/aws/s3-objects';
+import { collectTextractJobs, TEXTRACT_JOB_TIMEOUT_SECONDS } from '../../../../src/steps/collect-textract-jobs/step';
+import { readOcrBatchFile, textractJobToken } from '../../../../src/steps/ocr-batch/step';
+import { startLocalS3, type LocalS3 } from '../../local/helpers';
+import { quarantineReasonSchema, type OcrBatchFile, type PendingTextractJob } from '../../../../src/contracts/objects';
+import { ocrCacheKey, ocrResultKey } from '../../../../src/contracts/s3-layout';
+import { ocrDocumentSchema } from '../../../../src/contracts/ocr-document';
 
 const BUCKET = 'collect-jobs-test';
 const RUN = 'collect-1';

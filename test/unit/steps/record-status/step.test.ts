@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { failureFromCaught, recordRunStatus, statusChangeFor } from '../../../src/steps/record-status/step';
-import type { RunStore, StatusChange } from '../../../src/status/run-store';
+import { failureFromCaught, recordRunStatus, statusChangeFor } from '../../../../src/steps/record-status/step';
+import type { RunStore, StatusChange } from '../../../../src/status/run-store';
 
 const AT = '2026-03-14T09:00:00.000Z';
 

@@ -1,10 +1,10 @@
 import { DescribeTrainingJobCommand, SageMakerClient, type DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { costLedger } from '../../../src/cost/ledger';
-import { DEFAULT_PRICE_TABLE } from '../../../src/contracts/prices';
-import { finalMetrics, finalizeRun } from '../../../src/steps/finalize-run/step';
-import type { RunStore, StatusChange } from '../../../src/status/run-store';
+import { costLedger } from '../../../../src/cost/ledger';
+import { DEFAULT_PRICE_TABLE } from '../../../../src/contracts/prices';
+import { finalMetrics, finalizeRun } from '../../../../src/steps/finalize-run/step';
+import type { RunStore, StatusChange } from '../../../../src/status/run-store';
 
 const job = (overrides: Partial<DescribeTrainingJobResponse> = {}): DescribeTrainingJobResponse =>
   ({

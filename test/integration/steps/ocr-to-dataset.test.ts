@@ -14,7 +14,7 @@ import { buildDatasetStep } from '../../../src/steps/build-dataset/step';
 import { ocrBatch, sha256 } from '../../../src/steps/ocr-batch/step';
 import { planBatches } from '../../../src/steps/plan-batches/step';
 import { ocrDocumentSchema } from '../../../src/textract';
-import { startLocalS3, type LocalS3 } from '../local/helpers';
+import { startLocalS3, type LocalS3 } from '../../unit/local/helpers';
 import {
   batchFileSchema,
   datasetLabelsSchema,

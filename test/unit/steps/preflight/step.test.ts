@@ -10,9 +10,9 @@ import {
 } from '@aws-sdk/client-service-quotas';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InstancePlanEntry } from '../../../src/contracts/instance-plan';
-import { InstanceQuotaError, ThrottlingError, TrainingImageNotFoundError } from '../../../src/contracts/errors';
-import { parseImageReference, runPreflight, trainingQuotaName } from '../../../src/steps/preflight/step';
+import type { InstancePlanEntry } from '../../../../src/contracts/instance-plan';
+import { InstanceQuotaError, ThrottlingError, TrainingImageNotFoundError } from '../../../../src/contracts/errors';
+import { parseImageReference, runPreflight, trainingQuotaName } from '../../../../src/steps/preflight/step';
 
 const ecr = mockClient(ECRClient);
 const quotas = mockClient(ServiceQuotasClient);

@@ -6,15 +6,15 @@ import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb';
-import { loadServerlessProject } from '../../../local/serverless-project';
-import { createTableInput } from '../../../local/services';
-import { readDeploymentSettings, resolveRunConfig } from '../../../src/steps/validate-input/step';
-import type { TrainingConfig } from '../../../src/contracts/training-config';
-import { InstancePlanExhaustedError } from '../../../src/contracts/errors';
-import { RunStore } from '../../../src/status/run-store';
-import { trainingAttemptEventSchema } from '../../../src/steps/training-attempt/schema';
-import { trainingAttemptStep } from '../../../src/steps/training-attempt/step';
+import { startLocalDynamoDB, type LocalDynamoDB } from '../../../../local/dynamodb';
+import { loadServerlessProject } from '../../../../local/serverless-project';
+import { createTableInput } from '../../../../local/services';
+import { readDeploymentSettings, resolveRunConfig } from '../../../../src/steps/validate-input/step';
+import type { TrainingConfig } from '../../../../src/contracts/training-config';
+import { InstancePlanExhaustedError } from '../../../../src/contracts/errors';
+import { RunStore } from '../../../../src/status/run-store';
+import { trainingAttemptEventSchema } from '../../../../src/steps/training-attempt/schema';
+import { trainingAttemptStep } from '../../../../src/steps/training-attempt/step';
 
 const TABLE = 'doctrain-attempts';
 const EXECUTION = 'exec-1';
@@ -43,7 +43,7 @@ const step = (event: Record<string, unknown>): Promise<TrainingConfig> =>
 beforeAll(async () => {
   server = await startLocalDynamoDB();
   raw = new DynamoDBClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
-  await raw.send(new CreateTableCommand(createTableInput(TABLE, loadServerlessProject(path.resolve(import.meta.dirname, '../../..')).tableProperties)));
+  await raw.send(new CreateTableCommand(createTableInput(TABLE, loadServerlessProject(path.resolve(import.meta.dirname, '../../../..')).tableProperties)));
   store = new RunStore(DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }), TABLE);
 });
 

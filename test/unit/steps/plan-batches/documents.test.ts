@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunk, pairDocuments } from '../../../src/steps/plan-batches/documents';
+import { chunk, pairDocuments } from '../../../../src/steps/plan-batches/documents';
 
 const PREFIX = 'documents/';
 

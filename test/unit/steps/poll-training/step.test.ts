@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DescribeTrainingJobCommand, SageMakerClient, type DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DEFAULT_PRICE_TABLE } from '../../../src/contracts/prices';
-import { checkpointWarning, continuationName, pollTraining, transitionProgressKey } from '../../../src/steps/poll-training/step';
-import type { RunStore, StatusChange } from '../../../src/status/run-store';
-import { runIdOfExecution } from '../../../src/steps/stop-ended-run/step';
+import { DEFAULT_PRICE_TABLE } from '../../../../src/contracts/prices';
+import { checkpointWarning, continuationName, pollTraining, transitionProgressKey } from '../../../../src/steps/poll-training/step';
+import type { RunStore, StatusChange } from '../../../../src/status/run-store';
+import { runIdOfExecution } from '../../../../src/steps/stop-ended-run/step';
 
 const now = new Date('2026-03-14T12:00:00Z');
 const minutesAgo = (m: number): Date => new Date(now.getTime() - m * 60_000);
