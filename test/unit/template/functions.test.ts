@@ -1,0 +1,49 @@
+/** The packaged functions: runtime, environment, and the ES module each zip ships. */
+import path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { packagedStages, type Json, type Template, referencedId, resourcesOfType, type Packaged, type Stage } from './packaged';
+
+let packaged: Record<Stage, Packaged>;
+beforeAll(async () => {
+  packaged = await packagedStages();
+}, 600_000);
+
+describe.each(['dev', 'prod'] as const)('functions: sls package --stage %s', (stage) => {
+  const template = (): Template => packaged[stage].template;
+
+  it('runs every function on nodejs22.x, with the stack resources in its environment', () => {
+    // Act
+    const functions = resourcesOfType(template(), 'AWS::Lambda::Function');
+    // Assess
+    expect(functions.map(([id]) => id).sort()).toEqual(
+      ['BuildDataset', 'CollectTextractJobs', 'FinalizeRun', 'OcrBatch', 'PlanBatches', 'PollTraining', 'Preflight', 'RecordStatus', 'StopEndedRun', 'TrainingAttempt', 'ValidateInput'].map(
+        (f) => `${f}LambdaFunction`,
+      ),
+    );
+    for (const [id, fn] of functions) {
+      expect(fn.Properties['Runtime'], id).toBe('nodejs22.x');
+      const variables = (fn.Properties['Environment'] as { Variables: Json }).Variables;
+      // Deployed functions reference this stack's resources, never the local defaults.
+      expect(variables['DOCTRAIN_BUCKET'], id).toEqual({ Ref: 'DocumentsBucket' });
+      expect(variables['DOCTRAIN_TABLE'], id).toEqual({ Ref: 'RunsTable' });
+      expect(referencedId(variables['DOCTRAIN_SAGEMAKER_ROLE_ARN']), id).toBe('SageMakerExecutionRole');
+      expect(JSON.stringify(variables['DOCTRAIN_TRAINING_IMAGE']), id).toContain('TrainingImageRepository');
+    }
+  });
+
+  it('ships each handler as an ES module (.mjs) in its zip', () => {
+    // Prepare
+    const { dir } = packaged[stage];
+    for (const [fn, folder] of [
+      ['validateInput', 'validate-input'],
+      ['ocrBatch', 'ocr-batch'],
+    ] as const) {
+      // Act: zip entry names are stored uncompressed.
+      const zip = path.join(dir, `${fn}.zip`);
+      expect(existsSync(zip), zip).toBe(true);
+      // Assess
+      expect(readFileSync(zip).includes(`functions/${folder}/handler.mjs`), fn).toBe(true);
+    }
+  });
+});
