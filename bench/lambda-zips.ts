@@ -1,7 +1,7 @@
 /**
  * The Lambda zips that `sls package` writes, as the deployed stack sees them: which zip belongs to which
  * function (from the packaged CloudFormation template), what each zip holds, and which AWS SDK clients a
- * bundle carries. Shared by bench/lambdas.ts and test/unit/template/lambda-bundles.test.ts.
+ * bundle carries. Shared by bench/lambdas.ts and test/unit/template/package-after-invoke.test.ts.
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';

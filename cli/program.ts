@@ -119,7 +119,7 @@ export const buildProgram = (setExitCode: (code: number) => void): Command => {
     .option('--prefix <prefix>', 'key prefix in the bucket (default documents/)')
     .option('--images <dir>', 'ground-truth: where the manifest\'s s3:// images were downloaded')
     .option('--label-attribute <name>', 'ground-truth: the label attribute, when the manifest has several')
-    .addHelpText('after', `\nFormats:\n${formatHelp()}\nSee README "Import formats".`)
+    .addHelpText('after', `\nFormats:\n${formatHelp()}\nSee the README, "Import formats".`)
     .action(async (format, source, options) => {
       setExitCode(await importCommand(format, source, options));
     });

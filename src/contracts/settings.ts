@@ -3,10 +3,10 @@
  * the functions read it from, its type (parsing the string Lambda hands over), its default and a doc line.
  * `deploymentSettingsSchema` is derived from these definitions, and so is the local runtime's environment
  * (local/services.ts). serverless.yml cannot import TypeScript, so test/unit/contracts/settings-drift.test.ts
- * checks it (defaults, environment mapping) and the README's configuration table against this module.
+ * checks it (defaults, environment mapping) and the configuration table of docs/CONFIGURATION.md against this module.
  *
  * Adding a setting: one entry below, its key under custom.doctrain.defaults, its env line in
- * provider.environment, its README row; the drift test names whichever is missing.
+ * provider.environment, its docs/CONFIGURATION.md row; the drift test names whichever is missing.
  */
 import * as z from 'zod';
 import { DEFAULT_LOOP_HISTORY_BUDGET, HISTORY_EVENT_LIMIT, MIN_MAX_POLL_SECONDS, MIN_POLL_SECONDS } from './poll-pace';
@@ -84,7 +84,7 @@ export const s3UriSchema = z
   .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'an s3:// URI (s3://bucket/key-or-prefix)');
 /** A Textract TPS quota override; empty or absent: the region's default quota. */
 const envTps = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().positive().max(10_000).optional());
-const TPS_DOC = "TPS quota of the account ('' or absent: the region's default, see the README)";
+const TPS_DOC = "TPS quota of the account ('' or absent: the region's default, see docs/CONFIGURATION.md)";
 
 /** Every environment variable the functions are configured with, by name. */
 export const DEPLOYMENT_SETTINGS = {

@@ -6,7 +6,7 @@
  * holds exactly one handler file, the `.mjs` one.
  *
  * The same zips are the deployed functions, so what each must (not) carry is asserted here too: its one
- * bundle, no source map, and only the AWS SDK clients the function uses (README "Benchmarks", Lambda zips).
+ * bundle, no source map, and only the AWS SDK clients the function uses (bench/README.md "Lean Lambdas").
  */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';

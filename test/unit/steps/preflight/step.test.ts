@@ -1,4 +1,4 @@
-/** Pre-flight (src/preflight/) against mocked ECR and Service Quotas clients. */
+/** Pre-flight (src/steps/preflight/) against mocked ECR and Service Quotas clients. */
 import { DescribeImagesCommand, ECRClient, ImageNotFoundException, RepositoryNotFoundException } from '@aws-sdk/client-ecr';
 import {
   AccessDeniedException,
