@@ -37,8 +37,8 @@ export default defineConfig(
         { prefer: 'type-imports', fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
       ],
       '@typescript-eslint/no-floating-promises': 'error',
-      // tsc already reports unused locals and parameters (noUnusedLocals / noUnusedParameters).
-      '@typescript-eslint/no-unused-vars': 'off',
+      // Beside tsc's noUnusedLocals / noUnusedParameters: also unused catch bindings and destructured rests.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'all', ignoreRestSiblings: true }],
       eqeqeq: ['error', 'always'],
       'no-console': 'off',
     },

@@ -9,10 +9,7 @@ import * as z from 'zod';
 import yauzl from 'yauzl';
 
 const templateSchema = z.object({
-  Resources: z.record(
-    z.string(),
-    z.object({ Type: z.string(), Properties: z.record(z.string(), z.unknown()).optional() }),
-  ),
+  Resources: z.record(z.string(), z.object({ Type: z.string(), Properties: z.record(z.string(), z.unknown()).optional() })),
 });
 
 const functionPropertiesSchema = z.object({

@@ -186,8 +186,15 @@ const main = async (): Promise<void> => {
         samples: { bundled: row.bundled, unbundled: row.unbundled },
       };
     });
-    console.log(`\n## Lambda zips and cold imports (${ROUNDS} rounds, median; node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
-    console.log('| function | zip KB | <= 350 KB | SDK clients | import ms bundled / unbundled | ratio | <= 0.4x | CPU ms bundled / unbundled | CPU ratio |');
+    console.log(
+      `\n## Lambda zips and cold imports (${ROUNDS} rounds, median; node ${process.version}, ${os.cpus().length} CPUs, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')})\n`,
+    );
+    console.log(
+      '| function | zip KB | <= 350 KB | SDK clients | import ms bundled / unbundled | ratio | <= 0.4x | CPU ms bundled / unbundled | CPU ratio |',
+    );
     console.log('| --- | ---: | :---: | --- | ---: | ---: | :---: | ---: | ---: |');
     for (const s of summary) {
       console.log(

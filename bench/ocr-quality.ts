@@ -49,7 +49,6 @@ const { values: args } = parseArgs({
   },
 });
 
-
 interface Receipt {
   id: string;
   imagePath: string;
@@ -109,12 +108,7 @@ const mapLimit = <T, R>(items: readonly T[], limit: number, task: (item: T) => P
   return Promise.all(items.map((item) => limited(() => task(item))));
 };
 
-const score = (
-  engine: string,
-  receipts: readonly Receipt[],
-  outputs: readonly (PageText | Error)[],
-  seconds: number,
-): EngineRun => {
+const score = (engine: string, receipts: readonly Receipt[], outputs: readonly (PageText | Error)[], seconds: number): EngineRun => {
   let truthWords = 0;
   let ocrWords = 0;
   let exact = 0;
@@ -142,10 +136,7 @@ const score = (
     if (ocr.words.length === 0) emptyPages.push(receipt.id);
     else if (ocr.words.length < truth.words.length / 5) nearEmptyPages.push(receipt.id);
   });
-  const normalisedTruth = receipts.reduce(
-    (n, r) => n + r.truth.words.map(normaliseWord).filter((w) => w.length > 0).length,
-    0,
-  );
+  const normalisedTruth = receipts.reduce((n, r) => n + r.truth.words.map(normaliseWord).filter((w) => w.length > 0).length, 0);
   return {
     engine,
     pages: receipts.length,
@@ -173,10 +164,7 @@ const hasNativeTesseract = async (): Promise<string | undefined> => {
 };
 
 const main = async (): Promise<void> => {
-  const datasetDir = path.resolve(
-    ROOT,
-    args.dataset ?? process.env['SROIE_DIR'] ?? path.join('..', 'shared', 'datasets', 'sroie-dev'),
-  );
+  const datasetDir = path.resolve(ROOT, args.dataset ?? process.env['SROIE_DIR'] ?? path.join('..', 'shared', 'datasets', 'sroie-dev'));
   if (!existsSync(path.join(datasetDir, 'img')) || !existsSync(path.join(datasetDir, 'box'))) {
     console.log(`SKIPPED: no SROIE dataset at ${datasetDir} (needs img/ and box/; set SROIE_DIR or --dataset)`);
     return;
@@ -238,7 +226,8 @@ const main = async (): Promise<void> => {
     console.log('native tesseract not installed (apt-get install -y tesseract-ocr): peer skipped');
   }
 
-  const header = '| engine | pages | pages/s | word recall (exact) | word recall (normalised) | precision | CER | empty | near-empty | failed |';
+  const header =
+    '| engine | pages | pages/s | word recall (exact) | word recall (normalised) | precision | CER | empty | near-empty | failed |';
   console.log(`\n${header}\n|${'---|'.repeat(10)}`);
   for (const r of runs) {
     console.log(
@@ -255,9 +244,7 @@ const main = async (): Promise<void> => {
         }
       : undefined;
   if (ratios !== undefined) {
-    console.log(
-      `\nlocal / native: speed ${ratios.speed}x, exact recall ${ratios.recallExact}x, CER ${ratios.cer}x (lower CER is better)`,
-    );
+    console.log(`\nlocal / native: speed ${ratios.speed}x, exact recall ${ratios.recallExact}x, CER ${ratios.cer}x (lower CER is better)`);
   }
   for (const r of runs) {
     if (r.emptyPages.length + r.nearEmptyPages.length + r.failedPages.length > 0) {

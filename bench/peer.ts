@@ -77,7 +77,9 @@ const TEXT_BLOCKS = new Set(['PAGE', 'LINE', 'WORD']);
 /** Each fixture page's PAGE/LINE/WORD blocks, in fixture (file name) then page order. */
 const loadSourcePages = (): RawBlock[][] => {
   const pages: RawBlock[][] = [];
-  for (const name of readdirSync(FIXTURE_DIR).filter((n) => n.endsWith('.json')).sort()) {
+  for (const name of readdirSync(FIXTURE_DIR)
+    .filter((n) => n.endsWith('.json'))
+    .sort()) {
     const blocks = (JSON.parse(readFileSync(path.join(FIXTURE_DIR, name), 'utf8')) as { Blocks: RawBlock[] }).Blocks;
     const byPage = new Map<number, RawBlock[]>();
     for (const block of blocks) {
@@ -127,9 +129,7 @@ const toUnit = (v: number): number => Math.min(1000, Math.max(0, Math.round(v * 
 const loadConverter = async (impl: Impl): Promise<(response: Response) => PageRecord[]> => {
   if (impl === 'doctrain' || impl === 'baseline') {
     const { blocksToOcrDocument } = (
-      impl === 'baseline' && BASELINE !== undefined
-        ? await import(path.resolve(BASELINE))
-        : await import('../src/textract/document')
+      impl === 'baseline' && BASELINE !== undefined ? await import(path.resolve(BASELINE)) : await import('../src/textract/document')
     ) as typeof import('../src/textract/document');
     return (response) =>
       blocksToOcrDocument(response.Blocks).pages.map((page) => ({
@@ -213,7 +213,18 @@ const speedChild = async (impl: Impl, size: number) => {
     if (out.length !== responses.length) throw new Error('unreachable');
   }
   const msPerPass = median(times);
-  return { impl, size, responses: responses.length, pages, words, moduleLoadMs, coldMs, msPerPass, passes: times.length, pagesPerSecond: (pages * 1000) / msPerPass };
+  return {
+    impl,
+    size,
+    responses: responses.length,
+    pages,
+    words,
+    moduleLoadMs,
+    coldMs,
+    msPerPass,
+    passes: times.length,
+    pagesPerSecond: (pages * 1000) / msPerPass,
+  };
 };
 
 /**
@@ -327,11 +338,16 @@ const main = async (): Promise<number> => {
     'speed ratio: doctrain pages/s over TRP pages/s (> 1: doctrain faster). memory ratio: TRP peak over doctrain peak (> 1: doctrain',
     'smaller). Peak: resident memory above the input while converting once in a fresh process (kernel peak-RSS mark).',
     `Load: importing the converter's modules; cold: its first conversion in that fresh process (what a Lambda converting one response pays). Node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}.`,
-    problems.length === 0 ? 'All converters emit the same number of words at every size.' : problems.map((p) => `CHECK FAILED: ${p}`).join('\n'),
+    problems.length === 0
+      ? 'All converters emit the same number of words at every size.'
+      : problems.map((p) => `CHECK FAILED: ${p}`).join('\n'),
   );
   console.log(lines.join('\n'));
   await mkdir(path.dirname(OUT_FILE), { recursive: true });
-  writeFileSync(OUT_FILE, `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rows, problems }, null, 2)}\n`);
+  writeFileSync(
+    OUT_FILE,
+    `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rows, problems }, null, 2)}\n`,
+  );
   console.log(`results: ${OUT_FILE}`);
   return problems.length === 0 ? 0 : 1;
 };

@@ -84,9 +84,13 @@ const measureLoop = async () => {
       transitionsPerPoll: loopEvents.filter((e) => e.type === 'StateEntered').length / polls,
       historyEventsPerPoll: historyEventCount(loopEvents) / polls,
       transitionsPerHandOver:
-        handOvers === 0 ? 0 : (handOverEvents.filter((e) => e.type === 'StateEntered').length + entryEvents.filter((e) => e.type === 'StateEntered').length) / handOvers,
+        handOvers === 0
+          ? 0
+          : (handOverEvents.filter((e) => e.type === 'StateEntered').length + entryEvents.filter((e) => e.type === 'StateEntered').length) /
+            handOvers,
       // + the old execution's ExecutionSucceeded and the new one's ExecutionStarted.
-      historyEventsPerHandOver: handOvers === 0 ? 0 : (historyEventCount(handOverEvents) + historyEventCount(entryEvents) + 2 * handOvers) / handOvers,
+      historyEventsPerHandOver:
+        handOvers === 0 ? 0 : (historyEventCount(handOverEvents) + historyEventCount(entryEvents) + 2 * handOvers) / handOvers,
       pollLambdaMedianMs: median(pollMs),
     };
   } finally {
@@ -148,9 +152,24 @@ const main = async (): Promise<void> => {
     );
     return {
       hours,
-      adaptive: { ...adaptive, transitionsPerHour: adaptive.transitions / hours, historyEventsPerHour: adaptive.historyEvents / hours, costUsd: adaptiveCost },
-      fixed30s: { ...old, transitionsPerHour: old.transitions / hours, historyEventsPerHour: old.historyEvents / hours, executionsNeeded: Math.ceil(old.historyEvents / 25_000), costUsd: oldCost },
-      ratio: { transitions: old.transitions / adaptive.transitions, historyEvents: old.historyEvents / adaptive.historyEvents, cost: oldCost.totalUsd / adaptiveCost.totalUsd },
+      adaptive: {
+        ...adaptive,
+        transitionsPerHour: adaptive.transitions / hours,
+        historyEventsPerHour: adaptive.historyEvents / hours,
+        costUsd: adaptiveCost,
+      },
+      fixed30s: {
+        ...old,
+        transitionsPerHour: old.transitions / hours,
+        historyEventsPerHour: old.historyEvents / hours,
+        executionsNeeded: Math.ceil(old.historyEvents / 25_000),
+        costUsd: oldCost,
+      },
+      ratio: {
+        transitions: old.transitions / adaptive.transitions,
+        historyEvents: old.historyEvents / adaptive.historyEvents,
+        cost: oldCost.totalUsd / adaptiveCost.totalUsd,
+      },
     };
   });
 
@@ -162,16 +181,23 @@ const main = async (): Promise<void> => {
   console.log(
     `${measured.transitionsPerPoll.toFixed(2)} transitions and ${measured.historyEventsPerPoll.toFixed(2)} history events a poll; a continue-as-new hand-over ${measured.transitionsPerHandOver.toFixed(1)} transitions, ${measured.historyEventsPerHandOver.toFixed(1)} events; PollTraining median ${measured.pollLambdaMedianMs} ms locally (used as its billed duration).\n`,
   );
-  console.log('| job | adaptive: polls / transitions per h / events per h / executions | fixed 30 s: transitions per h / events per h / executions | ratio transitions | orchestration $ per retrain (adaptive vs fixed) |');
+  console.log(
+    '| job | adaptive: polls / transitions per h / events per h / executions | fixed 30 s: transitions per h / events per h / executions | ratio transitions | orchestration $ per retrain (adaptive vs fixed) |',
+  );
   console.log('|---|---|---|---:|---|');
   for (const row of rows) {
     console.log(
       `| ${row.hours} h | ${row.adaptive.polls} / ${row.adaptive.transitionsPerHour.toFixed(1)} / ${row.adaptive.historyEventsPerHour.toFixed(0)} / ${row.adaptive.executions} | ${row.fixed30s.transitionsPerHour.toFixed(0)} / ${row.fixed30s.historyEventsPerHour.toFixed(0)} / ${row.fixed30s.executionsNeeded} | ${row.ratio.transitions.toFixed(1)}x | ${usd(row.adaptive.costUsd.totalUsd)} vs ${usd(row.fixed30s.costUsd.totalUsd)} (${row.ratio.cost.toFixed(1)}x) |`,
     );
   }
-  console.log(`\nPrices: ${JSON.stringify(PRICES)}; a retrain = ${BATCHES} OCR batches + the loop; the fixed loop's "executions" is how many a single execution would need (it had no continue-as-new: it failed at 25,000 events).`);
+  console.log(
+    `\nPrices: ${JSON.stringify(PRICES)}; a retrain = ${BATCHES} OCR batches + the loop; the fixed loop's "executions" is how many a single execution would need (it had no continue-as-new: it failed at 25,000 events).`,
+  );
   await mkdir(path.dirname(OUT_FILE), { recursive: true });
-  await writeFile(OUT_FILE, `${JSON.stringify({ node: process.version, cpus: os.cpus().length, prices: PRICES, batches: BATCHES, measured, rows }, null, 2)}\n`);
+  await writeFile(
+    OUT_FILE,
+    `${JSON.stringify({ node: process.version, cpus: os.cpus().length, prices: PRICES, batches: BATCHES, measured, rows }, null, 2)}\n`,
+  );
   console.log(`\nJSON: ${path.relative(ROOT, OUT_FILE)}`);
 };
 

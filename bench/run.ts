@@ -76,9 +76,7 @@ const naiveBlocksToPages: Converter = (blocks) => {
     words.push({ text, box, confidence: block.Confidence ?? 0 });
     pages.set(page, words);
   }
-  return [...pages.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([page, words]) => ({ page, width: 1000, height: 1000, words }));
+  return [...pages.entries()].sort(([a], [b]) => a - b).map(([page, words]) => ({ page, width: 1000, height: 1000, words }));
 };
 
 const candidateBlocksToPages: Converter = (blocks) => blocksToPages(blocks);
@@ -214,7 +212,11 @@ const benchOcrCache = async () => {
     const pass = async (documents: DocumentRef[]) => {
       const index = passIndex++;
       const runId = `bench-${index}`;
-      await putJson(deps.s3, { bucket, key: batchKey(runPrefix(runId), 0) }, { schemaVersion: 1, batchIndex: 0, documents } satisfies BatchFile);
+      await putJson(deps.s3, { bucket, key: batchKey(runPrefix(runId), 0) }, {
+        schemaVersion: 1,
+        batchIndex: 0,
+        documents,
+      } satisfies BatchFile);
       const start = performance.now();
       const summary = await ocrBatch(deps, { bucket, runId, runPrefix: runPrefix(runId), batchIndex: 0 });
       return { ms: performance.now() - start, summary };
@@ -230,7 +232,10 @@ const benchOcrCache = async () => {
     const problems: string[] = [];
     const expect = (ok: boolean, message: string): void => void (ok || problems.push(message));
     expect(warmup.summary.documents === 1 && warmup.summary.quarantined === 0, `warm-up: ${JSON.stringify(warmup.summary)}`);
-    expect(miss.summary.documents === OCR_DOCS && miss.summary.quarantined === 0, `miss pass quarantined documents: ${JSON.stringify(miss.summary)}`);
+    expect(
+      miss.summary.documents === OCR_DOCS && miss.summary.quarantined === 0,
+      `miss pass quarantined documents: ${JSON.stringify(miss.summary)}`,
+    );
     expect(miss.summary.pagesBilled === OCR_DOCS, `miss pass billed ${miss.summary.pagesBilled} pages, expected ${OCR_DOCS}`);
     expect(miss.summary.cacheHits === 0, `miss pass had ${miss.summary.cacheHits} cache hits, expected 0`);
     for (const hit of hits) {
@@ -308,7 +313,9 @@ const markdown = (results: { ocrCache?: OcrResult; textractConversion?: Textract
       `| heap retained by output (MiB) | ${fmt(t.baseline.heapRetainedDeltaMiB)} | ${fmt(t.candidate.heapRetainedDeltaMiB)} | |`,
       '',
       `Process peak RSS after this bench: ${fmt(t.peakRssMiB)} MiB.` +
-        (t.wordCountMismatches.length > 0 ? ` Word count differs on: ${t.wordCountMismatches.map((m) => m.fixture).join(', ')}.` : ' Both emit the same words.'),
+        (t.wordCountMismatches.length > 0
+          ? ` Word count differs on: ${t.wordCountMismatches.map((m) => m.fixture).join(', ')}.`
+          : ' Both emit the same words.'),
       '',
     );
   }

@@ -25,20 +25,36 @@ const HISTORY_LIMIT = 25_000;
 
 const main = async (): Promise<void> => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'doctrain-bench-scale-'));
-  const pipeline = await startLocalPipeline({ root: ROOT, dataDir, stage: 'local', waitMs: 50, retryTimeScale: 0.01, sagemaker: { trainer: fakeTrainer(ROOT) } });
+  const pipeline = await startLocalPipeline({
+    root: ROOT,
+    dataDir,
+    stage: 'local',
+    waitMs: 50,
+    retryTimeScale: 0.01,
+    sagemaker: { trainer: fakeTrainer(ROOT) },
+  });
   try {
     const uploadStarted = performance.now();
     await uploadScaleDocuments(pipeline.services.clients.s3, pipeline.services.bucket, { count: DOCUMENTS });
     const uploadSeconds = (performance.now() - uploadStarted) / 1000;
     const figures = await measureScaleRun(pipeline, 'bench-scale', { training: { hyperparameters: { epochs: 1 } } });
-    const result = { measuredAt: new Date().toISOString(), machine: `${os.cpus().length} cores (shared, under load)`, uploadSeconds, ...figures };
+    const result = {
+      measuredAt: new Date().toISOString(),
+      machine: `${os.cpus().length} cores (shared, under load)`,
+      uploadSeconds,
+      ...figures,
+    };
     await mkdir(path.dirname(OUT_FILE), { recursive: true });
     await writeFile(OUT_FILE, `${JSON.stringify(result, null, 2)}\n`);
     const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
     console.log(
       [
         `bench:scale: ${figures.documents} documents in ${figures.batches} batches: ${figures.status}${figures.error === undefined ? '' : ` (${figures.error}: ${figures.cause ?? ''})`}`,
-        `  upload + OCR cache seeding: ${uploadSeconds.toFixed(1)} s; execution: ${figures.executionSeconds.toFixed(1)} s (${Object.entries(figures.stepSeconds).map(([step, seconds]) => `${step} ${seconds.toFixed(1)} s`).join(', ')})`,
+        `  upload + OCR cache seeding: ${uploadSeconds.toFixed(1)} s; execution: ${figures.executionSeconds.toFixed(1)} s (${Object.entries(
+          figures.stepSeconds,
+        )
+          .map(([step, seconds]) => `${step} ${seconds.toFixed(1)} s`)
+          .join(', ')})`,
         `  largest state output: ${kib(figures.largestStateOutput.bytes)} (${figures.largestStateOutput.state}), limit ${kib(figures.largestStateOutput.limit)}`,
         `  history events: execution ${figures.historyEvents}; ${figures.childExecutions} child executions, largest ${figures.maxChildHistoryEvents}; one inline Map would hold ${figures.inlineMapHistoryEvents} (limit ${HISTORY_LIMIT})`,
         `  dataset: ${JSON.stringify(figures.dataset)}`,

@@ -46,4 +46,3 @@ export const matchedWords = (truth: readonly string[], ocr: readonly string[]): 
 };
 
 export const pageString = (lines: readonly string[]): string => lines.join(' ').replace(/\s+/g, ' ').trim();
-

@@ -57,7 +57,9 @@ const main = async (): Promise<void> => {
   // The pipeline's own SROIE importer (whitespace collapsed, empty values left out, orphans reported).
   const quarantined: QuarantineEntry[] = [];
   const receipts = [];
-  for await (const receipt of readSroieFolder(dir, { onSkip: (item, reason) => quarantined.push({ documentKey: item, reason, stage: 'plan' }) })) {
+  for await (const receipt of readSroieFolder(dir, {
+    onSkip: (item, reason) => quarantined.push({ documentKey: item, reason, stage: 'plan' }),
+  })) {
     receipts.push(receipt);
   }
   const selected = receipts.slice(0, limit);
@@ -93,7 +95,8 @@ const main = async (): Promise<void> => {
         annotation,
         pages: ocr.pages,
       });
-      if ((index + 1) % 20 === 0) console.error(`${index + 1}/${selected.length} receipts (${Math.round((Date.now() - started) / 1000)} s)`);
+      if ((index + 1) % 20 === 0)
+        console.error(`${index + 1}/${selected.length} receipts (${Math.round((Date.now() - started) / 1000)} s)`);
     }
   } finally {
     await engine.close();
@@ -107,13 +110,23 @@ const main = async (): Promise<void> => {
     pagesBilled: selected.length - cacheHits,
   });
   for (const file of built.files) {
-    const folder = file.name.startsWith('train-') ? 'train' : file.name.startsWith('validation-') ? 'validation' : file.name === 'labels.json' ? 'labels' : '';
+    const folder = file.name.startsWith('train-')
+      ? 'train'
+      : file.name.startsWith('validation-')
+        ? 'validation'
+        : file.name === 'labels.json'
+          ? 'labels'
+          : '';
     await mkdir(path.join(out, folder), { recursive: true });
     await writeFile(path.join(out, folder, file.name), file.body);
   }
   const { counts, entityCounts } = built.manifest;
   console.log(
-    JSON.stringify({ out, fingerprint: built.fingerprint, counts, entityCounts, ocrCacheHits: cacheHits, seconds: (Date.now() - started) / 1000 }, null, 2),
+    JSON.stringify(
+      { out, fingerprint: built.fingerprint, counts, entityCounts, ocrCacheHits: cacheHits, seconds: (Date.now() - started) / 1000 },
+      null,
+      2,
+    ),
   );
 };
 

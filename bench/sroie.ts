@@ -165,7 +165,9 @@ const main = async (): Promise<number> => {
   for (const doc of documents) {
     for (const field of Object.keys(doc.annotation.fields)) annotated[field] = (annotated[field] ?? 0) + 1;
   }
-  console.log(`SROIE folder ${dir}: ${all.length} receipts with key fields, measuring ${documents.length}${limit === undefined ? '' : ` (seed ${seed})`}`);
+  console.log(
+    `SROIE folder ${dir}: ${all.length} receipts with key fields, measuring ${documents.length}${limit === undefined ? '' : ` (seed ${seed})`}`,
+  );
   for (const entry of skipped) console.log(`  skipped ${entry.path}: ${entry.reason}`);
 
   // A fresh local AWS: S3 (with its OCR cache) and the run table start empty, so OCR is measured.
@@ -194,7 +196,8 @@ const main = async (): Promise<number> => {
     const finished = Date.now();
     const { record } = await pipeline.runRecord(runId);
     const manifestBytes = await getBytesIfExists(s3, { bucket, key: runManifestKey(runPrefix(runId)) });
-    const manifest = manifestBytes === undefined ? undefined : datasetManifestSchema.parse(JSON.parse(Buffer.from(manifestBytes).toString('utf8')));
+    const manifest =
+      manifestBytes === undefined ? undefined : datasetManifestSchema.parse(JSON.parse(Buffer.from(manifestBytes).toString('utf8')));
     const metrics = record?.metrics ?? {};
     const fieldExact = Object.fromEntries(
       Object.entries(metrics)
@@ -277,12 +280,18 @@ const main = async (): Promise<number> => {
     console.log(`documents in:        ${documents.length}`);
     console.log(`quarantined:         ${manifest === undefined ? '- (no dataset manifest)' : manifest.quarantined.length}`);
     for (const entry of manifest?.quarantined ?? []) console.log(`  ${entry.documentKey} [${entry.stage ?? '-'}]: ${entry.reason}`);
-    console.log('fields aligned / annotated (in the dataset; over every document in; of the aligned, how many with OCR misreads tolerated):');
+    console.log(
+      'fields aligned / annotated (in the dataset; over every document in; of the aligned, how many with OCR misreads tolerated):',
+    );
     for (const [field, f] of [...Object.entries(perField), ['all', totals] as const]) {
-      console.log(`  ${field.padEnd(10)} ${`${f.aligned} / ${f.annotatedInDataset}`.padStart(11)} ${percent(f.aligned, f.annotatedInDataset).padStart(7)};  ${`${f.aligned} / ${f.annotatedAll}`.padStart(11)} ${percent(f.aligned, f.annotatedAll).padStart(7)};  ${String(f.ocrTolerant).padStart(4)} OCR-tolerant`);
+      console.log(
+        `  ${field.padEnd(10)} ${`${f.aligned} / ${f.annotatedInDataset}`.padStart(11)} ${percent(f.aligned, f.annotatedInDataset).padStart(7)};  ${`${f.aligned} / ${f.annotatedAll}`.padStart(11)} ${percent(f.aligned, f.annotatedAll).padStart(7)};  ${String(f.ocrTolerant).padStart(4)} OCR-tolerant`,
+      );
     }
     if (ocr) {
-      console.log(`OCR vs box/:         word recall ${(100 * ocr.wordRecall).toFixed(1)}% (${ocr.wordsFound} / ${ocr.groundTruthWords} words), CER ${(100 * ocr.characterErrorRate).toFixed(1)}% over ${ocr.documents} receipts`);
+      console.log(
+        `OCR vs box/:         word recall ${(100 * ocr.wordRecall).toFixed(1)}% (${ocr.wordsFound} / ${ocr.groundTruthWords} words), CER ${(100 * ocr.characterErrorRate).toFixed(1)}% over ${ocr.documents} receipts`,
+      );
     } else {
       console.log('OCR vs box/:         - (no box/ ground truth or no OCR results)');
     }
@@ -294,10 +303,16 @@ const main = async (): Promise<number> => {
         `alignment on box/:   ${entries.map(([field, f]) => `${field} ${f.aligned}/${f.annotated}`).join(', ')}; all ${aligned}/${annotatedAll} ${percent(aligned, annotatedAll)} (the same alignment on the ground-truth text: what OCR errors cost is the difference)`,
       );
     }
-    const exactLine = Object.entries(fieldExact).map(([field, value]) => `${field} ${value.toFixed(3)}`).join(', ');
+    const exactLine = Object.entries(fieldExact)
+      .map(([field, value]) => `${field} ${value.toFixed(3)}`)
+      .join(', ');
     console.log(`field exact match:   ${metrics['val_field_exact']?.toFixed(4) ?? '-'} (${exactLine || 'no per-field metrics'})`);
-    console.log(`validation F1:       ${metrics['val_f1']?.toFixed(4) ?? '-'} (precision ${metrics['val_precision']?.toFixed(4) ?? '-'}, recall ${metrics['val_recall']?.toFixed(4) ?? '-'})`);
-    console.log(`time:                OCR + dataset ${seconds(figures.timeMs.ocrAndDataset ?? undefined)}, training ${seconds(figures.timeMs.training ?? undefined)}, total ${seconds(figures.timeMs.total)} (wall clock, under whatever load the machine had)`);
+    console.log(
+      `validation F1:       ${metrics['val_f1']?.toFixed(4) ?? '-'} (precision ${metrics['val_precision']?.toFixed(4) ?? '-'}, recall ${metrics['val_recall']?.toFixed(4) ?? '-'})`,
+    );
+    console.log(
+      `time:                OCR + dataset ${seconds(figures.timeMs.ocrAndDataset ?? undefined)}, training ${seconds(figures.timeMs.training ?? undefined)}, total ${seconds(figures.timeMs.total)} (wall clock, under whatever load the machine had)`,
+    );
     console.log(`figures:             ${path.relative(ROOT, outFile)}`);
     return record?.status === 'COMPLETED' ? 0 : 1;
   } finally {

@@ -33,7 +33,9 @@ export const runDemo = async (options: DemoOptions): Promise<number> => {
       const keys = await phase('render + upload receipts', () =>
         uploadSyntheticReceipts(pipeline.services.clients.s3, pipeline.services.bucket, { count: options.documents, seed: options.seed }),
       );
-      log(`uploaded ${keys.length} synthetic receipts (+ annotations) to ${s3Uri({ bucket: pipeline.services.bucket, key: DEFAULT_DOCUMENTS_PREFIX })}`);
+      log(
+        `uploaded ${keys.length} synthetic receipts (+ annotations) to ${s3Uri({ bucket: pipeline.services.bucket, key: DEFAULT_DOCUMENTS_PREFIX })}`,
+      );
       return {};
     },
   });

@@ -34,7 +34,9 @@ export const importInto = async (
     },
   });
   const written = await writeDocumentsLayout(documents, sink);
-  log(`imported ${written.length} document(s) with their annotations (${format}) to ${sink.where}${skipped > 0 ? `; ${skipped} item(s) skipped, reasons above` : ''}`);
+  log(
+    `imported ${written.length} document(s) with their annotations (${format}) to ${sink.where}${skipped > 0 ? `; ${skipped} item(s) skipped, reasons above` : ''}`,
+  );
   return { written, skipped };
 };
 
@@ -50,7 +52,9 @@ export const importCommand = async (
     throw new InvalidInputError('--prefix goes with --bucket');
   }
   const sink =
-    options.bucket === undefined ? folderSink(options.out ?? '.') : s3Sink(createS3Client(), options.bucket, asPrefix(options.prefix ?? DEFAULT_DOCUMENTS_PREFIX));
+    options.bucket === undefined
+      ? folderSink(options.out ?? '.')
+      : s3Sink(createS3Client(), options.bucket, asPrefix(options.prefix ?? DEFAULT_DOCUMENTS_PREFIX));
   const { written } = await importInto(format, source, sink, options);
   return written.length > 0 ? 0 : 1;
 };

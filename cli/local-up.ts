@@ -14,10 +14,21 @@ export const localUp = async (options: { root: string; portBase: number; dataDir
     ports: { s3: options.portBase, dynamodb: options.portBase + 1, textract: options.portBase + 2, sagemaker: options.portBase + 3 },
   });
   const envFile = path.join(options.dataDir, 'local.env');
-  await writeFile(envFile, Object.entries(services.env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  await writeFile(
+    envFile,
+    Object.entries(services.env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+  );
   console.log(`local AWS is up (data in ${options.dataDir}); environment written to ${envFile}:`);
-  console.log(Object.entries(services.env).map(([k, v]) => `  export ${k}=${v}`).join('\n'));
-  console.log(`\ntry:\n  aws --endpoint-url ${services.endpoints.s3} s3 ls s3://${services.bucket}/ --recursive\n  aws --endpoint-url ${services.endpoints.dynamodb} dynamodb scan --table-name ${services.tableName}\nCtrl-C to stop.`);
+  console.log(
+    Object.entries(services.env)
+      .map(([k, v]) => `  export ${k}=${v}`)
+      .join('\n'),
+  );
+  console.log(
+    `\ntry:\n  aws --endpoint-url ${services.endpoints.s3} s3 ls s3://${services.bucket}/ --recursive\n  aws --endpoint-url ${services.endpoints.dynamodb} dynamodb scan --table-name ${services.tableName}\nCtrl-C to stop.`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

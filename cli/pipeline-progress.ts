@@ -94,7 +94,9 @@ export const runNarrated = async (options: NarratedRunOptions): Promise<number> 
     }),
   );
   try {
-    log(`local AWS up: S3 ${pipeline.services.endpoints.s3}, DynamoDB ${pipeline.services.endpoints.dynamodb}, Textract ${pipeline.services.endpoints.textract}, SageMaker ${pipeline.services.endpoints.sagemaker}`);
+    log(
+      `local AWS up: S3 ${pipeline.services.endpoints.s3}, DynamoDB ${pipeline.services.endpoints.dynamodb}, Textract ${pipeline.services.endpoints.textract}, SageMaker ${pipeline.services.endpoints.sagemaker}`,
+    );
     const { documentsPrefix } = await options.prepare(pipeline, { log, phase });
 
     const runId = `${options.runIdPrefix}-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
@@ -104,7 +106,9 @@ export const runNarrated = async (options: NarratedRunOptions): Promise<number> 
     const jobLog = path.join(options.dataDir, 'sagemaker', trainingJobName(runId, 1), 'logs.txt');
     const showNewMetricLines = (): void => {
       if (!existsSync(jobLog)) return;
-      const lines = readFileSync(jobLog, 'utf8').split('\n').filter((line) => line.includes('[metric]'));
+      const lines = readFileSync(jobLog, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('[metric]'));
       for (const line of lines.slice(metricLinesShown)) log(`  ${line.slice(line.indexOf('[metric]'))}`);
       metricLinesShown = lines.length;
     };
@@ -114,13 +118,15 @@ export const runNarrated = async (options: NarratedRunOptions): Promise<number> 
         if (!QUIET_STATES.has(event.stateName)) log(`-> ${event.stateName}`);
       }
       if (event.type === 'StateExited' && event.stateName === 'DescribeTrainingJob') {
-        const poll = (event.output as { training?: { poll?: { TrainingJobStatus?: string; SecondaryStatus?: string } } } | undefined)?.training?.poll;
+        const poll = (event.output as { training?: { poll?: { TrainingJobStatus?: string; SecondaryStatus?: string } } } | undefined)
+          ?.training?.poll;
         const now = `${poll?.TrainingJobStatus}/${poll?.SecondaryStatus}`;
         if (now !== lastTraining) log(`   training job: ${now}`);
         lastTraining = now;
         showNewMetricLines();
       }
-      if (event.type === 'StateFailed' || event.type === 'ExecutionFailed') log(`!! ${event.stateName ?? 'execution'}: ${event.error} ${event.cause ?? ''}`);
+      if (event.type === 'StateFailed' || event.type === 'ExecutionFailed')
+        log(`!! ${event.stateName ?? 'execution'}: ${event.error} ${event.cause ?? ''}`);
     };
     const input = {
       runId,
@@ -143,14 +149,22 @@ export const runNarrated = async (options: NarratedRunOptions): Promise<number> 
     console.log(`\n=== ${options.title} summary ===`);
     console.log(`run:              ${runId} (execution ${outcome.status})`);
     console.log(`status:           ${record?.status ?? 'no run record'}`);
-    console.log(`status history:   ${events.map((event) => (event.progressKey ? `${event.status}(${event.progressKey})` : event.status)).join(' -> ')}`);
-    console.log(`dataset:          ${show(record?.datasetUri)} (train ${counts['train'] ?? '-'}, validation ${counts['validation'] ?? '-'}, quarantined ${counts['quarantined'] ?? '-'})`);
+    console.log(
+      `status history:   ${events.map((event) => (event.progressKey ? `${event.status}(${event.progressKey})` : event.status)).join(' -> ')}`,
+    );
+    console.log(
+      `dataset:          ${show(record?.datasetUri)} (train ${counts['train'] ?? '-'}, validation ${counts['validation'] ?? '-'}, quarantined ${counts['quarantined'] ?? '-'})`,
+    );
     for (const line of await datasetReport(pipeline.services.clients.s3, pipeline.services.bucket, runId)) console.log(line);
-    console.log(`validation F1:    ${metrics['val_f1'] === undefined ? '-' : metrics['val_f1'].toFixed(4)} (precision ${metrics['val_precision']?.toFixed(4) ?? '-'}, recall ${metrics['val_recall']?.toFixed(4) ?? '-'})`);
+    console.log(
+      `validation F1:    ${metrics['val_f1'] === undefined ? '-' : metrics['val_f1'].toFixed(4)} (precision ${metrics['val_precision']?.toFixed(4) ?? '-'}, recall ${metrics['val_recall']?.toFixed(4) ?? '-'})`,
+    );
     console.log(`model artifact:   ${show(record?.modelArtifactUri)}`);
     console.log(`                  (on disk: ${path.join(options.dataDir, 's3', pipeline.services.bucket)}/...)`);
     const cost = record?.cost;
-    console.log(`cost:             ${cost ? `$${cost.totalUsd.toFixed(4)} (${cost.stage === 'final' ? 'final' : 'so far'}, itemised below)` : '- (no ledger on the run record)'}`);
+    console.log(
+      `cost:             ${cost ? `$${cost.totalUsd.toFixed(4)} (${cost.stage === 'final' ? 'final' : 'so far'}, itemised below)` : '- (no ledger on the run record)'}`,
+    );
     if (cost) for (const line of ledgerLines(cost)) console.log(`                ${line}`);
     if (outcome.status === 'FAILED') console.log(`failure:          ${outcome.error}: ${outcome.cause}`);
     phases.push(['total', Date.now() - started]);

@@ -30,10 +30,7 @@ export const PREDICT_USAGE =
   'predict --model <model.tar.gz|dir|s3://…> (--document <image|s3://…> | --textract <response.json|s3://…>) [--python PATH]';
 
 /** What `python -m doctrain_trainer predict` prints for one document. */
-export const predictedFieldsSchema = z.record(
-  z.string(),
-  z.strictObject({ value: z.string(), confidence: z.number().min(0).max(1) }),
-);
+export const predictedFieldsSchema = z.record(z.string(), z.strictObject({ value: z.string(), confidence: z.number().min(0).max(1) }));
 export type PredictedFields = z.infer<typeof predictedFieldsSchema>;
 
 /** Contract 3's record (one page of the document), the part a model reads. */

@@ -96,12 +96,15 @@ export const buildProgram = (setExitCode: (code: number) => void): Command => {
   program
     .command('run')
     .description('the whole pipeline on your own documents, on the embedded local runtime with a persistent local stage')
-    .argument('<source>', 'a folder in the documents layout (image + <id>.json beside it), what --format reads, or s3://doctrain-local/<prefix>/ of the stage')
+    .argument(
+      '<source>',
+      'a folder in the documents layout (image + <id>.json beside it), what --format reads, or s3://doctrain-local/<prefix>/ of the stage',
+    )
     .option('--format <format>', `import the source first (${importFormatNames().join(', ')})`)
     .option('--stage <name>', 'the local stage: its data lives in .doctrain/stages/<name>/', 'local')
     .option('--data-dir <dir>', 'the stage data somewhere else than .doctrain/stages/<name>/')
     .option('--prefix <prefix>', 'where the folder is uploaded in the stage S3 (default uploads/<folder name>/)')
-    .option('--images <dir>', 'ground-truth: where the manifest\'s s3:// images were downloaded')
+    .option('--images <dir>', "ground-truth: where the manifest's s3:// images were downloaded")
     .option('--label-attribute <name>', 'ground-truth: the label attribute, when the manifest has several')
     .option('--hyperparameters <json>', 'training hyperparameters, e.g. \'{"epochs": 10}\'', hyperparameters, {})
     .option('--budget-usd <usd>', "the run's cost budget: the training job is stopped when the projected cost passes it", positiveNumber)
@@ -111,13 +114,13 @@ export const buildProgram = (setExitCode: (code: number) => void): Command => {
 
   program
     .command('import')
-    .description('turn a labelling tool\'s output into the documents layout (image + <id>.json), in a folder or under an S3 prefix')
+    .description("turn a labelling tool's output into the documents layout (image + <id>.json), in a folder or under an S3 prefix")
     .addArgument(new Argument('<format>', 'the annotation format').choices(importFormatNames()))
     .argument('<path>', 'the manifest, folder or file to import')
     .option('--out <dir>', 'write to this local folder')
     .option('--bucket <name>', 'write to this S3 bucket (AWS, or the local S3 through AWS_ENDPOINT_URL_S3)')
     .option('--prefix <prefix>', 'key prefix in the bucket (default documents/)')
-    .option('--images <dir>', 'ground-truth: where the manifest\'s s3:// images were downloaded')
+    .option('--images <dir>', "ground-truth: where the manifest's s3:// images were downloaded")
     .option('--label-attribute <name>', 'ground-truth: the label attribute, when the manifest has several')
     .addHelpText('after', `\nFormats:\n${formatHelp()}\nSee the README, "Import formats".`)
     .action(async (format, source, options) => {
@@ -181,7 +184,7 @@ export const buildProgram = (setExitCode: (code: number) => void): Command => {
     .option('--model <model>', 'model.tar.gz, a model directory, or s3://…/model.tar.gz')
     .option('--document <document>', 'an image or PDF, local or s3://… (OCR by Textract, local or AWS by endpoint)')
     .option('--textract <response>', 'a saved Textract DetectDocumentText response instead of --document')
-    .option('--python <path>', 'the Python with the trainer\'s dependencies (default $DOCTRAIN_PYTHON, then .venv/bin/python)')
+    .option('--python <path>', "the Python with the trainer's dependencies (default $DOCTRAIN_PYTHON, then .venv/bin/python)")
     .action(async (options) => {
       setExitCode(await runPredictCommand(options, root, { s3: () => awsClients().s3, textract: () => awsClients().textract }));
     });

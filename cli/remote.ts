@@ -34,7 +34,9 @@ export const printStatus = async (runId: string, table?: string): Promise<number
   console.log(JSON.stringify(record, null, 2));
   if (record.cost) console.log(['cost:', ...ledgerLines(record.cost)].join('\n'));
   for (const event of await store.listEvents(runId)) {
-    console.log(`${event.at}  ${event.status}${event.progressKey ? ` ${event.progressKey}` : ''}${event.detail ? `  ${JSON.stringify(event.detail)}` : ''}`);
+    console.log(
+      `${event.at}  ${event.status}${event.progressKey ? ` ${event.progressKey}` : ''}${event.detail ? `  ${JSON.stringify(event.detail)}` : ''}`,
+    );
   }
   return 0;
 };

@@ -56,7 +56,8 @@ const uploadFolder = async (s3: S3Client, dir: string, bucket: string, prefix: s
 };
 
 export const runOnFolder = async (options: RunFolderOptions): Promise<number> => {
-  if (!STAGE_NAME.test(options.stage)) throw new InvalidInputError(`--stage must be letters, digits, "-" or "_" (at most 64), got "${options.stage}"`);
+  if (!STAGE_NAME.test(options.stage))
+    throw new InvalidInputError(`--stage must be letters, digits, "-" or "_" (at most 64), got "${options.stage}"`);
   const fromS3 = options.source.startsWith('s3://') ? parseS3Uri(options.source) : undefined;
   if (fromS3 !== undefined && options.format !== undefined) {
     throw new InvalidInputError('--format imports local files; an s3:// prefix of the local stage is read as it is (documents layout)');
@@ -64,7 +65,9 @@ export const runOnFolder = async (options: RunFolderOptions): Promise<number> =>
   if (fromS3 === undefined) {
     if (!existsSync(options.source)) throw new InvalidInputError(`${options.source} does not exist`);
     if (options.format === undefined && !statSync(options.source).isDirectory()) {
-      throw new InvalidInputError(`${options.source} is not a folder: give a folder in the documents layout, or --format FORMAT to import it`);
+      throw new InvalidInputError(
+        `${options.source} is not a folder: give a folder in the documents layout, or --format FORMAT to import it`,
+      );
     }
     if (options.format !== undefined) importFormat(options.format); // unknown formats fail before anything starts
   }
@@ -85,7 +88,8 @@ export const runOnFolder = async (options: RunFolderOptions): Promise<number> =>
         if (fromS3.bucket !== bucket) throw new InvalidInputError(`the local stage has one bucket, ${bucket}; got s3://${fromS3.bucket}/`);
         const prefix = asPrefix(fromS3.key);
         const keys = await listKeys(s3, bucket, prefix);
-        if (keys.length === 0) throw new InvalidInputError(`nothing under s3://${bucket}/${prefix} in local stage "${options.stage}" (${dataDir})`);
+        if (keys.length === 0)
+          throw new InvalidInputError(`nothing under s3://${bucket}/${prefix} in local stage "${options.stage}" (${dataDir})`);
         log(`reading ${keys.length} object(s) already under s3://${bucket}/${prefix}`);
         return { documentsPrefix: prefix };
       }
@@ -103,7 +107,9 @@ export const runOnFolder = async (options: RunFolderOptions): Promise<number> =>
       const kept = new Set(written);
       const stale = before.filter((key) => !kept.has(key));
       for (const key of stale) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-      log(`uploaded ${written.length} file(s) to s3://${bucket}/${prefix}${stale.length > 0 ? ` (removed ${stale.length} left from an earlier upload)` : ''}`);
+      log(
+        `uploaded ${written.length} file(s) to s3://${bucket}/${prefix}${stale.length > 0 ? ` (removed ${stale.length} left from an earlier upload)` : ''}`,
+      );
       return { documentsPrefix: prefix };
     },
   });

@@ -75,7 +75,11 @@ export const inlineDistributedMaps = (definition: StateNode): DistributedMapTran
         refuse(name, 'only an ItemReader reading a JSON array with arn:aws:states:::s3:getObject runs locally');
       }
       if (state['ItemBatcher'] !== undefined) refuse(name, 'ItemBatcher does not run locally');
-      if (state['ToleratedFailureCount'] !== undefined || state['ToleratedFailureCountPath'] !== undefined || state['ToleratedFailurePercentagePath'] !== undefined) {
+      if (
+        state['ToleratedFailureCount'] !== undefined ||
+        state['ToleratedFailureCountPath'] !== undefined ||
+        state['ToleratedFailurePercentagePath'] !== undefined
+      ) {
         refuse(name, 'only ToleratedFailurePercentage 0 runs locally (an inline Map fails on its first failed iteration)');
       }
       if ((state['ToleratedFailurePercentage'] ?? 0) !== 0) refuse(name, 'only ToleratedFailurePercentage 0 runs locally');
@@ -85,7 +89,12 @@ export const inlineDistributedMaps = (definition: StateNode): DistributedMapTran
       const readerState = `${name}ItemReader`;
       if (states[readerState]) refuse(name, `a state named ${readerState} already exists`);
       const maxItems = readerConfig['MaxItems'];
-      translations.push({ mapState: name, readerState, childStates: stateNames(processor), maxItems: typeof maxItems === 'number' ? maxItems : undefined });
+      translations.push({
+        mapState: name,
+        readerState,
+        childStates: stateNames(processor),
+        maxItems: typeof maxItems === 'number' ? maxItems : undefined,
+      });
       redirect(level, name, readerState);
       states[readerState] = {
         Type: 'Task',
@@ -121,7 +130,9 @@ export const itemReaderHandler =
     if (typeof bucket !== 'string' || typeof key !== 'string') {
       throw new Error(`Local runtime: ${translation.readerState} needs string Bucket and Key, got ${JSON.stringify(input)}`);
     }
-    const items = await getJson(s3, { bucket, key }).catch((error: unknown) => readerFailed(`s3://${bucket}/${key}: ${(error as Error).message}`));
+    const items = await getJson(s3, { bucket, key }).catch((error: unknown) =>
+      readerFailed(`s3://${bucket}/${key}: ${(error as Error).message}`),
+    );
     if (!Array.isArray(items)) return readerFailed(`s3://${bucket}/${key} is no JSON array: the ItemReader's InputType JSON needs one`);
     store[translation.mapState] = (translation.maxItems === undefined ? items : items.slice(0, translation.maxItems)) as Json[];
     return {};

@@ -45,7 +45,11 @@ export const matchesPattern = (pattern: Record<string, unknown>, event: Record<s
     const actual = event[key];
     if (Array.isArray(expected)) return expected.some((value) => value === actual);
     if (expected !== null && typeof expected === 'object') {
-      return actual !== null && typeof actual === 'object' && matchesPattern(expected as Record<string, unknown>, actual as Record<string, unknown>);
+      return (
+        actual !== null &&
+        typeof actual === 'object' &&
+        matchesPattern(expected as Record<string, unknown>, actual as Record<string, unknown>)
+      );
     }
     return false;
   });
@@ -86,7 +90,11 @@ export class LocalStepFunctions {
     return [...this.byName.values()];
   }
 
-  public start(stateMachineName: string, input: Json, options: { executionName?: string; onEvent?: (event: ExecutionEvent) => void } = {}): LocalExecution {
+  public start(
+    stateMachineName: string,
+    input: Json,
+    options: { executionName?: string; onEvent?: (event: ExecutionEvent) => void } = {},
+  ): LocalExecution {
     const machine = this.machines.get(LocalStepFunctions.stateMachineArn(stateMachineName));
     if (machine === undefined) throw new Error(`Local Step Functions: no state machine ${stateMachineName}`);
     const executionName = options.executionName ?? randomUUID();
@@ -148,7 +156,12 @@ export class LocalStepFunctions {
     const request = (input ?? {}) as { StateMachineArn?: unknown; Name?: unknown; Input?: unknown };
     const machine = typeof request.StateMachineArn === 'string' ? this.machines.get(request.StateMachineArn) : undefined;
     if (machine === undefined) {
-      return Promise.reject(new TaskError('StepFunctions.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${String(request.StateMachineArn)}'`));
+      return Promise.reject(
+        new TaskError(
+          'StepFunctions.StateMachineDoesNotExistException',
+          `State Machine Does Not Exist: '${String(request.StateMachineArn)}'`,
+        ),
+      );
     }
     const executionInput = (typeof request.Input === 'string' ? JSON.parse(request.Input) : (request.Input ?? {})) as Json;
     const name = typeof request.Name === 'string' ? request.Name : randomUUID();
@@ -158,7 +171,9 @@ export class LocalStepFunctions {
       if (JSON.stringify(existing.input) === JSON.stringify(executionInput)) {
         return Promise.resolve({ ExecutionArn: existing.executionArn, StartDate: existing.startDate.toISOString() });
       }
-      return Promise.reject(new TaskError('StepFunctions.ExecutionAlreadyExistsException', `Execution Already Exists: '${existing.executionArn}'`));
+      return Promise.reject(
+        new TaskError('StepFunctions.ExecutionAlreadyExistsException', `Execution Already Exists: '${existing.executionArn}'`),
+      );
     }
     const execution = this.start(machine.name, executionInput, { executionName: name });
     return Promise.resolve({ ExecutionArn: execution.executionArn, StartDate: execution.startDate.toISOString() });

@@ -20,7 +20,19 @@ export interface LocalObservabilityOptions {
 }
 
 /** Keys every Powertools line carries that a reader of one local process does not need on each line. */
-const ROUTINE_KEYS = new Set(['level', 'message', 'timestamp', 'service', 'sampling_rate', 'xray_trace_id', 'cold_start', 'function_arn', 'function_memory_size', 'function_request_id', 'function_name']);
+const ROUTINE_KEYS = new Set([
+  'level',
+  'message',
+  'timestamp',
+  'service',
+  'sampling_rate',
+  'xray_trace_id',
+  'cold_start',
+  'function_arn',
+  'function_memory_size',
+  'function_request_id',
+  'function_name',
+]);
 
 const show = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 

@@ -61,7 +61,8 @@ export const startLocalPipeline = async (
   stepFunctions.register(stateMachineName, definition);
   const store = new RunStore(services.clients.dynamo, services.tableName);
   const start: LocalPipeline['start'] = (input, startOptions = {}) => stepFunctions.start(stateMachineName, input as never, startOptions);
-  const executeChain: LocalPipeline['executeChain'] = (input, chainOptions = {}) => stepFunctions.chain(start(input, chainOptions).executionName);
+  const executeChain: LocalPipeline['executeChain'] = (input, chainOptions = {}) =>
+    stepFunctions.chain(start(input, chainOptions).executionName);
   return {
     services,
     project,

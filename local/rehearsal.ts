@@ -20,7 +20,12 @@ export const fakeTrainer = (root: string): { dir: string; module: string } => ({
 });
 
 /** The local pipeline for rehearsals: the fake trainer on a job clock `timeScale` x the real one, 25 ms Waits, fast retries. */
-export const startRehearsalPipeline = (root: string, dataDir: string, timeScale: number, settings: Record<string, string> = {}): Promise<LocalPipeline> =>
+export const startRehearsalPipeline = (
+  root: string,
+  dataDir: string,
+  timeScale: number,
+  settings: Record<string, string> = {},
+): Promise<LocalPipeline> =>
   startLocalPipeline({
     root,
     dataDir,
@@ -64,7 +69,11 @@ export const createRehearsalRun = async (
         {
           ChannelName: 'train',
           DataSource: {
-            S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${bucket}/datasets/rehearsal/${runId}/train-`, S3DataDistributionType: 'FullyReplicated' },
+            S3DataSource: {
+              S3DataType: 'S3Prefix',
+              S3Uri: `s3://${bucket}/datasets/rehearsal/${runId}/train-`,
+              S3DataDistributionType: 'FullyReplicated',
+            },
           },
         },
       ],
@@ -78,13 +87,23 @@ export const createRehearsalRun = async (
     }),
   );
   for (const status of ['PENDING', 'TRAINING'] as const) {
-    await pipeline.store.writeStatusChange({ runId, executionName: runId, status, at: new Date().toISOString(), attributes: { trainingJobName: jobName } });
+    await pipeline.store.writeStatusChange({
+      runId,
+      executionName: runId,
+      status,
+      at: new Date().toISOString(),
+      attributes: { trainingJobName: jobName },
+    });
   }
   return { runId, jobName, checkpointS3Uri };
 };
 
 /** The input of an execution that enters the poll loop for this run (statemachines/train-pipeline.asl.yml, ContinueAsNew). */
-export const pollLoopInput = (run: RehearsalRun, pollSeconds = 10, options: { budgetUsd?: number; textractPagesBilled?: number } = {}): unknown => ({
+export const pollLoopInput = (
+  run: RehearsalRun,
+  pollSeconds = 10,
+  options: { budgetUsd?: number; textractPagesBilled?: number } = {},
+): unknown => ({
   continuation: {
     config: {
       runId: run.runId,

@@ -103,7 +103,8 @@ const installContinuationTokens = (): void => {
     const result = ctx.body?.ListBucketResult;
     if (result === undefined) return;
     if (token !== undefined) Object.assign(result, { StartAfter: undefined, ContinuationToken: token });
-    if (lastKey !== undefined) Object.assign(result, { IsTruncated: true, NextContinuationToken: Buffer.from(lastKey, 'utf8').toString('base64url') });
+    if (lastKey !== undefined)
+      Object.assign(result, { IsTruncated: true, NextContinuationToken: Buffer.from(lastKey, 'utf8').toString('base64url') });
   };
   tokensInstalled = true;
 };

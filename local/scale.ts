@@ -64,7 +64,11 @@ const receiptOf = (n: number): { annotation: FieldsAnnotation; ocr: OcrDocument 
  * Uploads `count` tiny documents (`<prefix>scale-<n>.png` + `.json`) and seeds the OCR cache with each
  * one's words. Returns their keys.
  */
-export const uploadScaleDocuments = async (s3: S3Client, bucket: string, options: { count: number; prefix?: string; concurrency?: number }): Promise<string[]> => {
+export const uploadScaleDocuments = async (
+  s3: S3Client,
+  bucket: string,
+  options: { count: number; prefix?: string; concurrency?: number },
+): Promise<string[]> => {
   const prefix = options.prefix ?? 'documents/';
   const limit = pLimit(options.concurrency ?? 16);
   return Promise.all(
@@ -120,11 +124,16 @@ export const measureScaleRun = async (pipeline: LocalPipeline, runId: string, in
   }
   const stepSeconds: Record<string, number> = {};
   for (const step of SCALING_STEPS) {
-    const entered = outcome.events.find((event) => event.type === 'StateEntered' && event.stateName === step && event.iteration === undefined);
-    const exited = outcome.events.find((event) => event.type === 'StateExited' && event.stateName === step && event.iteration === undefined);
+    const entered = outcome.events.find(
+      (event) => event.type === 'StateEntered' && event.stateName === step && event.iteration === undefined,
+    );
+    const exited = outcome.events.find(
+      (event) => event.type === 'StateExited' && event.stateName === step && event.iteration === undefined,
+    );
     if (entered && exited) stepSeconds[step] = (exited.timestamp - entered.timestamp) / 1000;
   }
-  const planned = outcome.events.find((event) => event.type === 'StateExited' && event.stateName === 'PlanBatches')?.output as { plan?: unknown } | undefined;
+  const planned = outcome.events.find((event) => event.type === 'StateExited' && event.stateName === 'PlanBatches')?.output as
+    { plan?: unknown } | undefined;
   const plan = planned?.plan === undefined ? undefined : planResultSchema.parse(planned.plan);
   const manifest = await getJson(pipeline.services.clients.s3, { bucket, key: runManifestKey(runPrefix(runId)) })
     .then((json) => datasetManifestSchema.parse(json))

@@ -9,19 +9,34 @@ import { parse, type Tags } from 'yaml';
 
 /** CloudFormation short-form tags, kept as their long form so references stay inspectable. */
 const cloudFormationTags: Tags = [
-  ...['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'ImportValue', 'Base64', 'GetAZs', 'Cidr'].flatMap(
-    (name) => {
-      const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
-      const toLong = (value: unknown): unknown => ({
-        [key]: name === 'GetAtt' && typeof value === 'string' ? value.split('.') : value,
-      });
-      return (['scalar', 'seq', 'map'] as const).map((nodeClass) => ({
-        tag: `!${name}`,
-        collection: nodeClass === 'scalar' ? undefined : nodeClass,
-        resolve: (value: unknown) => toLong(nodeClass === 'scalar' ? value : (value as { toJSON(): unknown }).toJSON()),
-      }));
-    },
-  ),
+  ...[
+    'Ref',
+    'Sub',
+    'GetAtt',
+    'Join',
+    'Select',
+    'Split',
+    'If',
+    'Equals',
+    'Not',
+    'And',
+    'Or',
+    'FindInMap',
+    'ImportValue',
+    'Base64',
+    'GetAZs',
+    'Cidr',
+  ].flatMap((name) => {
+    const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
+    const toLong = (value: unknown): unknown => ({
+      [key]: name === 'GetAtt' && typeof value === 'string' ? value.split('.') : value,
+    });
+    return (['scalar', 'seq', 'map'] as const).map((nodeClass) => ({
+      tag: `!${name}`,
+      collection: nodeClass === 'scalar' ? undefined : nodeClass,
+      resolve: (value: unknown) => toLong(nodeClass === 'scalar' ? value : (value as { toJSON(): unknown }).toJSON()),
+    }));
+  }),
 ] as unknown as Tags;
 
 export const parseYaml = (text: string): unknown => parse(text, { customTags: cloudFormationTags, merge: true, maxAliasCount: -1 });

@@ -9,7 +9,14 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { createS3Client, destroyAwsClients, type AwsClients } from '../src/aws/clients';
-import { STAGE_SETTINGS, TEMPLATE_ENVIRONMENT, deploymentSettingsSchema, type DeploymentSettingName, type DeploymentSettings, type StackSettingName } from '../src/contracts/settings';
+import {
+  STAGE_SETTINGS,
+  TEMPLATE_ENVIRONMENT,
+  deploymentSettingsSchema,
+  type DeploymentSettingName,
+  type DeploymentSettings,
+  type StackSettingName,
+} from '../src/contracts/settings';
 import { parseImageReference } from '../src/steps/preflight/step';
 import { parseOrThrow } from '../src/validation';
 import { LOCAL_REGION, localAwsClients, localClientEnvironment, localS3Config, type LocalEndpoints } from './clients';
@@ -145,7 +152,13 @@ export const startLocalServices = async (options: LocalServicesOptions): Promise
     const image = parseImageReference(LOCAL_TRAINING_IMAGE);
     const ecr = await startLocalEcr({
       account: LOCAL_ACCOUNT,
-      images: [{ repository: image.repository, tag: image.tag ?? 'latest', digest: await trainerSourceDigest(path.join(options.root, 'training-image')) }],
+      images: [
+        {
+          repository: image.repository,
+          tag: image.tag ?? 'latest',
+          digest: await trainerSourceDigest(path.join(options.root, 'training-image')),
+        },
+      ],
     });
     closers.push(() => ecr.close());
     const serviceQuotas = await startLocalServiceQuotas({ account: LOCAL_ACCOUNT, region: LOCAL_REGION });

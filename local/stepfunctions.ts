@@ -69,7 +69,10 @@ export const serviceIntegrationHandler = (resource: string, clients: Integration
   if (match && service === 'states' && !pattern) {
     // Step Functions' own integrations need the executions of this runtime: LocalStepFunctions
     // (local/executions.ts) serves them; a machine prepared without it fails only if it reaches one.
-    return () => Promise.reject(new TaskError('States.Runtime', `Local runtime: ${resource} needs the local Step Functions service (local/executions.ts)`));
+    return () =>
+      Promise.reject(
+        new TaskError('States.Runtime', `Local runtime: ${resource} needs the local Step Functions service (local/executions.ts)`),
+      );
   }
   const sdk = SDK_MODULES[service];
   if (!match || !sdk) throw new Error(`Local runtime: no route for Task resource ${resource}`);
@@ -276,7 +279,8 @@ const historyWeight = (event: ExecutionEvent): number => {
   }
 };
 
-export const historyEventCount = (events: readonly ExecutionEvent[]): number => events.reduce((count, event) => count + historyWeight(event), 0);
+export const historyEventCount = (events: readonly ExecutionEvent[]): number =>
+  events.reduce((count, event) => count + historyWeight(event), 0);
 
 /**
  * The histories AWS keeps for these local events where the definition had Distributed Maps: the parent
@@ -298,7 +302,9 @@ export const executionHistories = (
       event.iteration === undefined
         ? undefined
         : event.mapStateName !== undefined
-          ? maps.has(event.mapStateName) ? event.mapStateName : undefined
+          ? maps.has(event.mapStateName)
+            ? event.mapStateName
+            : undefined
           : childStates.get(event.stateName ?? '');
     if (childOf !== undefined) {
       const child = `${childOf}#${event.iteration}`;
@@ -354,11 +360,15 @@ export const startExecution = (prepared: PreparedStateMachine, input: Json, opti
   const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
   // The items each Distributed Map iterates over, read by its reader state (local/distributed-map.ts).
   const items: LocalItemStore = {};
-  const readers = Object.fromEntries(prepared.distributedMaps.map((map) => [map.readerState, itemReaderHandler(prepared.itemReaderS3, items, map)]));
+  const readers = Object.fromEntries(
+    prepared.distributedMaps.map((map) => [map.readerState, itemReaderHandler(prepared.itemReaderS3, items, map)]),
+  );
   const execution = machine.run(input, {
     overrides: {
       taskResourceLocalHandlers: { ...prepared.handlers, ...readers },
-      ...(options.waitMs === undefined ? {} : { waitTimeOverrides: Object.fromEntries(prepared.waitStates.map((n) => [n, options.waitMs as number])) }),
+      ...(options.waitMs === undefined
+        ? {}
+        : { waitTimeOverrides: Object.fromEntries(prepared.waitStates.map((n) => [n, options.waitMs as number])) }),
     },
     context: {
       Execution: {
@@ -367,7 +377,10 @@ export const startExecution = (prepared: PreparedStateMachine, input: Json, opti
         Input: input,
         StartTime: new Date().toISOString(),
       },
-      StateMachine: { Id: `arn:aws:states:us-east-1:000000000000:stateMachine:${options.stateMachineName}`, Name: options.stateMachineName },
+      StateMachine: {
+        Id: `arn:aws:states:us-east-1:000000000000:stateMachine:${options.stateMachineName}`,
+        Name: options.stateMachineName,
+      },
       [LOCAL_ITEMS_CONTEXT_KEY]: items,
     },
     noThrowOnAbort: true,
@@ -411,7 +424,9 @@ export const startExecution = (prepared: PreparedStateMachine, input: Json, opti
     }
   })();
   const outcome = (async (): Promise<ExecutionOutcome> => {
-    const ended = (result: Omit<ExecutionOutcome, 'executionName' | 'events' | 'historyEvents' | 'childHistoryEvents'>): ExecutionOutcome => {
+    const ended = (
+      result: Omit<ExecutionOutcome, 'executionName' | 'events' | 'historyEvents' | 'childHistoryEvents'>,
+    ): ExecutionOutcome => {
       const histories = executionHistories(events, prepared.distributedMaps);
       return { executionName, ...result, events, historyEvents: histories.parent, childHistoryEvents: histories.children };
     };

@@ -26,6 +26,9 @@ export const createBuildDatasetHandler = (deps: BuildDatasetDeps) =>
     deps,
   );
 
-export const buildDatasetDepsFromEnv = (env: LambdaEnvironment): BuildDatasetDeps => ({ s3: createS3Client(), ...observabilityFromEnv(env) });
+export const buildDatasetDepsFromEnv = (env: LambdaEnvironment): BuildDatasetDeps => ({
+  s3: createS3Client(),
+  ...observabilityFromEnv(env),
+});
 
 export const handler = createBuildDatasetHandler(buildDatasetDepsFromEnv(process.env));

@@ -6,7 +6,12 @@ import { collectTextractJobs } from '../../src/steps/collect-textract-jobs/step'
 
 export const createCollectTextractJobsHandler = (deps: OcrBatchDeps) =>
   defineHandler(
-    { name: 'CollectTextractJobs', eventSchema: ocrBatchEventSchema, run: (event) => collectTextractJobs(deps, event), metrics: ocrBatchMetrics },
+    {
+      name: 'CollectTextractJobs',
+      eventSchema: ocrBatchEventSchema,
+      run: (event) => collectTextractJobs(deps, event),
+      metrics: ocrBatchMetrics,
+    },
     deps,
   );
 

@@ -5,7 +5,10 @@ import { ocrBatchDepsFromEnv, ocrBatchMetrics, type OcrBatchDeps } from '../../s
 import { ocrBatch } from '../../src/steps/ocr-batch/step';
 
 export const createOcrBatchHandler = (deps: OcrBatchDeps) =>
-  defineHandler({ name: 'OcrBatch', eventSchema: ocrBatchEventSchema, run: (event) => ocrBatch(deps, event), metrics: ocrBatchMetrics }, deps);
+  defineHandler(
+    { name: 'OcrBatch', eventSchema: ocrBatchEventSchema, run: (event) => ocrBatch(deps, event), metrics: ocrBatchMetrics },
+    deps,
+  );
 
 export { ocrBatchDepsFromEnv };
 

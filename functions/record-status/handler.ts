@@ -7,7 +7,11 @@ import { recordRunStatus } from '../../src/steps/record-status/step';
 
 export const createRecordStatusHandler = (deps: RunStoreDeps) =>
   defineHandler(
-    { name: 'RecordStatus', eventSchema: recordStatusEventSchema, run: (event) => recordRunStatus({ store: runStoreOf(deps), now: deps.now }, event) },
+    {
+      name: 'RecordStatus',
+      eventSchema: recordStatusEventSchema,
+      run: (event) => recordRunStatus({ store: runStoreOf(deps), now: deps.now }, event),
+    },
     deps,
   );
 

@@ -47,7 +47,12 @@ export const trainerSourceDigest = async (trainerDir: string): Promise<string> =
       if (entry.name.startsWith('.') || entry.name === '__pycache__' || entry.name === 'tests' || entry.name === 'bench') continue;
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) hash.update(path.relative(trainerDir, full)).update('\0').update(await readFile(full)).update('\0');
+      else if (entry.isFile())
+        hash
+          .update(path.relative(trainerDir, full))
+          .update('\0')
+          .update(await readFile(full))
+          .update('\0');
     }
   };
   await walk(trainerDir);
@@ -87,7 +92,9 @@ export const startLocalEcr = async (options: { port?: number; account?: string; 
           imageDetails: ids.map((id) => {
             const tag = id.imageTag ?? undefined;
             const digest = id.imageDigest ?? undefined;
-            const found = images.find((i) => i.repository === repository && (tag === undefined || i.tag === tag) && (digest === undefined || i.digest === digest));
+            const found = images.find(
+              (i) => i.repository === repository && (tag === undefined || i.tag === tag) && (digest === undefined || i.digest === digest),
+            );
             if (found === undefined) {
               throw new JsonProtocolError(
                 'ImageNotFoundException',

@@ -101,8 +101,7 @@ const listTrainingJobsSchema = z.looseObject({
   NextToken: z.string().nullish(),
 });
 const epoch = (d: Date | undefined): number | undefined => (d === undefined ? undefined : d.getTime() / 1000);
-const defined = (o: Record<string, unknown>): JsonObject =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+const defined = (o: Record<string, unknown>): JsonObject => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 const dockerAvailable = async (): Promise<boolean> => {
   try {
@@ -120,11 +119,7 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
   const workDir = path.resolve(options.workDir);
   await mkdir(workDir, { recursive: true });
   const runnerKind =
-    options.runner === 'process' || options.runner === 'docker'
-      ? options.runner
-      : (await dockerAvailable())
-        ? 'docker'
-        : 'process';
+    options.runner === 'process' || options.runner === 'docker' ? options.runner : (await dockerAvailable()) ? 'docker' : 'process';
   let faults: LocalSageMakerFaults = structuredClone(options.faults ?? {});
   const jobs = new Map<string, TrainingJob>();
 
@@ -159,7 +154,8 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
     const seconds = job.trainingSeconds;
     // The job's clock: real durations x timeScale, meeting the real clock now.
     const now = Date.now();
-    const epoch = (d: Date | undefined): number | undefined => (d === undefined ? undefined : (now - (now - d.getTime()) * timeScale) / 1000);
+    const epoch = (d: Date | undefined): number | undefined =>
+      d === undefined ? undefined : (now - (now - d.getTime()) * timeScale) / 1000;
     return defined({
       TrainingJobName: request.name,
       TrainingJobArn: job.arn,

@@ -205,7 +205,9 @@ export class TrainingJob {
       this.trainingStartTime = new Date();
       await this.prepare();
       const checkpointSync =
-        this.request.checkpoint !== undefined ? new FolderSync(this.settings.s3, path.join(this.optMl, 'checkpoints'), this.request.checkpoint) : undefined;
+        this.request.checkpoint !== undefined
+          ? new FolderSync(this.settings.s3, path.join(this.optMl, 'checkpoints'), this.request.checkpoint)
+          : undefined;
 
       let exit: ExitInfo | undefined;
       let interrupted = false;
@@ -363,7 +365,9 @@ export class TrainingJob {
       TRAINING_JOB_ARN: this.arn,
       AWS_REGION: this.settings.region,
       PYTHONUNBUFFERED: '1',
-      ...Object.fromEntries(request.channels.map((c) => [`SM_CHANNEL_${c.ChannelName.toUpperCase()}`, `${root}/input/data/${c.ChannelName}`])),
+      ...Object.fromEntries(
+        request.channels.map((c) => [`SM_CHANNEL_${c.ChannelName.toUpperCase()}`, `${root}/input/data/${c.ChannelName}`]),
+      ),
     };
   }
 
@@ -408,17 +412,18 @@ export class TrainingJob {
         if (stream !== null) createInterface({ input: stream, crlfDelay: Infinity }).on('line', (l) => this.onLine(l));
       }
       if (checkpointSync !== undefined) {
-        timers.push(
-          setInterval(() => void checkpointSync.sync().catch(() => undefined), this.settings.checkpointSyncSeconds * 1000),
-        );
+        timers.push(setInterval(() => void checkpointSync.sync().catch(() => undefined), this.settings.checkpointSyncSeconds * 1000));
       }
       const started = this.trainingStartTime?.getTime() ?? Date.now();
       const remainingMs = started + this.realMs(this.request.maxRuntimeSeconds) - Date.now();
       timers.push(
-        setTimeout(() => {
-          this.maxRuntimeHit = true;
-          this.terminate();
-        }, Math.max(0, remainingMs)),
+        setTimeout(
+          () => {
+            this.maxRuntimeHit = true;
+            this.terminate();
+          },
+          Math.max(0, remainingMs),
+        ),
       );
       const after = this.settings.spotInterruptAfterSeconds;
       if (this.request.spot && mayInterrupt && after !== undefined) {
@@ -479,7 +484,13 @@ const hasCompleteCheckpoint = async (dir: string): Promise<boolean> => {
   for (const entry of entries) {
     // The trainer's slots (training-image/doctrain_trainer/checkpoint.py): manifest.json is written last.
     if (!entry.startsWith('slot-')) continue;
-    if (await stat(path.join(dir, entry, 'manifest.json')).then(() => true, () => false)) return true;
+    if (
+      await stat(path.join(dir, entry, 'manifest.json')).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
   }
   return false;
 };

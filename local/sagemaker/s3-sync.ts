@@ -43,8 +43,7 @@ export const downloadPrefix = async (s3: S3Client, loc: S3Location, dir: string)
 };
 
 /** A checkpoint "folder" URI as a key prefix that ends with '/' (so `ckpt` does not match `ckpt-old/`). */
-export const folderPrefix = (loc: S3Location): string =>
-  loc.key === '' || loc.key.endsWith('/') ? loc.key : `${loc.key}/`;
+export const folderPrefix = (loc: S3Location): string => (loc.key === '' || loc.key.endsWith('/') ? loc.key : `${loc.key}/`);
 
 export const downloadFolder = async (s3: S3Client, loc: S3Location, dir: string): Promise<number> => {
   const prefix = folderPrefix(loc);

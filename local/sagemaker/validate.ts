@@ -50,15 +50,23 @@ export const validationError = (message: string): JsonProtocolError => new JsonP
 const NOT_NULL = 'Member must not be null';
 const pattern = (regex: RegExp): string => `Member must satisfy regular expression pattern: ${regex.source}`;
 /** Absent: "must not be null"; another type: "must be <what>". */
-const typeError = (what: string) => (issue: { input: unknown }) => (issue.input === undefined || issue.input === null ? NOT_NULL : `Member must be ${what}`);
+const typeError = (what: string) => (issue: { input: unknown }) =>
+  issue.input === undefined || issue.input === null ? NOT_NULL : `Member must be ${what}`;
 
 const member = (max: number, min = 1) => {
   const length = `Member must have length between ${min} and ${max}`;
-  return z.string({ error: typeError('a string') }).min(min, length).max(max, length);
+  return z
+    .string({ error: typeError('a string') })
+    .min(min, length)
+    .max(max, length);
 };
 const int = (min: number, max: number) => {
   const range = `Member must have value between ${min} and ${max}`;
-  return z.number({ error: typeError('a number') }).int(range).min(min, range).max(max, range);
+  return z
+    .number({ error: typeError('a number') })
+    .int(range)
+    .min(min, range)
+    .max(max, range);
 };
 const object = <S extends z.core.$ZodLooseShape>(shape: S) => z.looseObject(shape, { error: typeError('a structure') });
 const stringMap = (maxKey: number, maxValue: number) =>
@@ -103,7 +111,10 @@ const createTrainingJobSchema = object({
     .refine((map) => Object.keys(map).length <= 100, 'Member must have length less than or equal to 100')
     .default({}),
   Environment: stringMap(512, 512).default({}),
-  InputDataConfig: z.array(channelSchema, { error: typeError('a list') }).max(20, 'Member must have length between 1 and 20').default([]),
+  InputDataConfig: z
+    .array(channelSchema, { error: typeError('a list') })
+    .max(20, 'Member must have length between 1 and 20')
+    .default([]),
   CheckpointConfig: object({ S3Uri: s3UriMember }).nullish(),
 });
 
@@ -121,7 +132,10 @@ const memberPath = (path: readonly PropertyKey[]): string =>
     .join('.');
 
 const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown =>
-  path.reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined), input);
+  path.reduce<unknown>(
+    (value, key) => (typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined),
+    input,
+  );
 
 /** Only s3:// URIs are read by the local SageMaker; `s3://bucket` is the bucket's root. */
 const s3Location = (uri: string, path: string): S3Location => {
@@ -140,13 +154,19 @@ export const validateCreateTrainingJob = (input: JsonObject): TrainingJobRequest
     const path = issue?.path ?? [];
     const value = valueAt(input, path);
     const shown = typeof value === 'string' ? `'${value}' ` : value === undefined ? 'null ' : '';
-    throw validationError(`1 validation error detected: Value ${shown}at '${memberPath(path)}' failed to satisfy constraint: ${issue?.message ?? NOT_NULL}`);
+    throw validationError(
+      `1 validation error detected: Value ${shown}at '${memberPath(path)}' failed to satisfy constraint: ${issue?.message ?? NOT_NULL}`,
+    );
   }
   const request = parsed.data;
   const algorithm = request.AlgorithmSpecification;
   // What the local SageMaker does not do (valid requests for SageMaker, refused here).
-  if (algorithm.AlgorithmName !== undefined) throw validationError('AlgorithmName is not supported by the local SageMaker: use TrainingImage');
-  if (algorithm.TrainingImage === undefined) throw validationError(`1 validation error detected: Value null at 'algorithmSpecification.trainingImage' failed to satisfy constraint: ${NOT_NULL}`);
+  if (algorithm.AlgorithmName !== undefined)
+    throw validationError('AlgorithmName is not supported by the local SageMaker: use TrainingImage');
+  if (algorithm.TrainingImage === undefined)
+    throw validationError(
+      `1 validation error detected: Value null at 'algorithmSpecification.trainingImage' failed to satisfy constraint: ${NOT_NULL}`,
+    );
   if (algorithm.TrainingInputMode === 'Pipe') throw validationError('TrainingInputMode Pipe is not supported by the local SageMaker');
   if (request.ResourceConfig.InstanceCount !== 1) throw validationError('The local SageMaker runs one instance: InstanceCount must be 1');
   for (const metric of algorithm.MetricDefinitions) {
@@ -168,19 +188,27 @@ export const validateCreateTrainingJob = (input: JsonObject): TrainingJobRequest
     if (seen.has(channel.ChannelName)) throw validationError(`Channel names must be unique: ${channel.ChannelName}`);
     seen.add(channel.ChannelName);
     const source = channel.DataSource.S3DataSource;
-    if (source.S3DataType !== 'S3Prefix') throw validationError(`S3DataType ${source.S3DataType} is not supported by the local SageMaker: use S3Prefix`);
+    if (source.S3DataType !== 'S3Prefix')
+      throw validationError(`S3DataType ${source.S3DataType} is not supported by the local SageMaker: use S3Prefix`);
     return {
       ChannelName: channel.ChannelName,
       s3: s3Location(source.S3Uri, `inputDataConfig.${i + 1}.member.dataSource.s3DataSource.s3Uri`),
       ...(channel.ContentType === undefined ? {} : { ContentType: channel.ContentType }),
     };
   });
-  const checkpoint = request.CheckpointConfig === undefined || request.CheckpointConfig === null ? undefined : s3Location(request.CheckpointConfig.S3Uri, 'checkpointConfig.s3Uri');
+  const checkpoint =
+    request.CheckpointConfig === undefined || request.CheckpointConfig === null
+      ? undefined
+      : s3Location(request.CheckpointConfig.S3Uri, 'checkpointConfig.s3Uri');
   const metricDefinitions = algorithm.MetricDefinitions.map(({ Name, Regex }) => ({ Name, Regex }));
 
   const echo: JsonObject = {
     ...input,
-    AlgorithmSpecification: { ...algorithm, MetricDefinitions: metricDefinitions, EnableSageMakerMetricsTimeSeries: algorithm['EnableSageMakerMetricsTimeSeries'] ?? false },
+    AlgorithmSpecification: {
+      ...algorithm,
+      MetricDefinitions: metricDefinitions,
+      EnableSageMakerMetricsTimeSeries: algorithm['EnableSageMakerMetricsTimeSeries'] ?? false,
+    },
     // The parsed members carry SageMaker's defaults (InstanceCount, MaxRuntimeInSeconds).
     ResourceConfig: request.ResourceConfig,
     StoppingCondition: request.StoppingCondition,

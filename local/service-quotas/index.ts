@@ -33,7 +33,9 @@ const PAGE = 100;
 /** Local quota codes: stable, shaped like AWS's (`L-` + 8 hex digits), not AWS's own. */
 const quotaCode = (name: string): string => `L-${createHash('sha256').update(name).digest('hex').slice(0, 8).toUpperCase()}`;
 
-export const startLocalServiceQuotas = async (options: { port?: number; region?: string; account?: string } = {}): Promise<LocalServiceQuotas> => {
+export const startLocalServiceQuotas = async (
+  options: { port?: number; region?: string; account?: string } = {},
+): Promise<LocalServiceQuotas> => {
   const region = options.region ?? 'us-east-1';
   const account = options.account ?? '000000000000';
   const defaults = new Map<string, number>(
@@ -70,8 +72,16 @@ export const startLocalServiceQuotas = async (options: { port?: number; region?:
       if (denied) throw new JsonProtocolError('AccessDeniedException', 'You do not have sufficient access to perform this action.');
     },
     handlers: {
-      ListServiceQuotas: (input) => page([...applied].map(([name, value]) => quota(name, value)), input),
-      ListAWSDefaultServiceQuotas: (input) => page([...defaults].map(([name, value]) => quota(name, value)), input),
+      ListServiceQuotas: (input) =>
+        page(
+          [...applied].map(([name, value]) => quota(name, value)),
+          input,
+        ),
+      ListAWSDefaultServiceQuotas: (input) =>
+        page(
+          [...defaults].map(([name, value]) => quota(name, value)),
+          input,
+        ),
       GetServiceQuota: (input) => {
         const request = parseRequest(getQuotaSchema, input);
         const name = [...defaults.keys()].find((n) => quotaCode(n) === request.QuotaCode);

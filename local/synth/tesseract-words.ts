@@ -2,17 +2,19 @@ import type { OcrPage, OcrWord } from '../../src/contracts/ocr-document';
 
 /** Structural subset of tesseract.js's `Page` (recognize(..., { blocks: true })). */
 export interface TesseractPageLike {
-  readonly blocks: readonly {
-    readonly paragraphs: readonly {
-      readonly lines: readonly {
-        readonly words: readonly {
-          readonly text: string;
-          readonly confidence: number;
-          readonly bbox: { readonly x0: number; readonly y0: number; readonly x1: number; readonly y1: number };
+  readonly blocks:
+    | readonly {
+        readonly paragraphs: readonly {
+          readonly lines: readonly {
+            readonly words: readonly {
+              readonly text: string;
+              readonly confidence: number;
+              readonly bbox: { readonly x0: number; readonly y0: number; readonly x1: number; readonly y1: number };
+            }[];
+          }[];
         }[];
-      }[];
-    }[];
-  }[] | null;
+      }[]
+    | null;
 }
 
 /** tesseract.js output as a contract-2 page (tesseract's block/line order is its reading order). */

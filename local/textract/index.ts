@@ -65,10 +65,16 @@ const s3ObjectSchema = z.looseObject({ Bucket: z.string().min(1), Name: z.string
 type S3ObjectMember = z.output<typeof s3ObjectSchema>;
 const documentSchema = z
   .looseObject({
-    Bytes: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not valid base64').optional(),
+    Bytes: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not valid base64')
+      .optional(),
     S3Object: s3ObjectSchema.nullish(),
   })
-  .refine((document) => (document.Bytes === undefined) !== (document.S3Object === undefined || document.S3Object === null), 'specify either Bytes or S3Object');
+  .refine(
+    (document) => (document.Bytes === undefined) !== (document.S3Object === undefined || document.S3Object === null),
+    'specify either Bytes or S3Object',
+  );
 const detectSchema = z.looseObject({ Document: documentSchema });
 const analyzeSchema = detectSchema.extend({ FeatureTypes: z.array(z.enum(FEATURE_TYPES)).min(1) });
 const startDetectionSchema = z.looseObject({
@@ -106,8 +112,7 @@ const readS3Object = async (s3: S3Client, { Bucket: bucket, Name: name, Version:
 const readDocument = async (s3: S3Client, document: z.output<typeof documentSchema>): Promise<Buffer> =>
   document.Bytes !== undefined ? Buffer.from(document.Bytes, 'base64') : readS3Object(s3, s3ObjectSchema.parse(document.S3Object));
 
-const encodeToken = (jobId: string, offset: number): string =>
-  Buffer.from(JSON.stringify({ j: jobId, o: offset })).toString('base64url');
+const encodeToken = (jobId: string, offset: number): string => Buffer.from(JSON.stringify({ j: jobId, o: offset })).toString('base64url');
 
 const decodeToken = (token: string, jobId: string): number => {
   try {

@@ -88,17 +88,29 @@ export const mergeReadings = (primary: readonly TextractBlock[], secondary: read
     words = [...words.filter((w) => !removed.has(w.Id)), ...lineWords];
     // In reading order, as Textract lists lines: where the words it replaces were, else before the first
     // line below it.
-    const at = removed.size > 0 ? lines.findIndex((l) => childIds(l).some((id) => removed.has(id))) : lines.findIndex((l) => centreY(l) > centreY(line));
+    const at =
+      removed.size > 0
+        ? lines.findIndex((l) => childIds(l).some((id) => removed.has(id)))
+        : lines.findIndex((l) => centreY(l) > centreY(line));
     lines = [...lines.slice(0, at < 0 ? lines.length : at), line, ...lines.slice(at < 0 ? lines.length : at)].flatMap((l) => {
       if (l === line) return [l];
       const ids = childIds(l).filter((id) => !removed.has(id));
       if (ids.length === 0) return [];
-      return ids.length === childIds(l).length ? [l] : [shrunkLine(l, ids.flatMap((id) => words.find((w) => w.Id === id) ?? []))];
+      return ids.length === childIds(l).length
+        ? [l]
+        : [
+            shrunkLine(
+              l,
+              ids.flatMap((id) => words.find((w) => w.Id === id) ?? []),
+            ),
+          ];
     });
   }
   const byId = new Map(words.map((w) => [w.Id, w]));
   const pageBlock: TextractBlock[] =
-    page === undefined ? [] : [{ ...page, ...(lines.length > 0 ? { Relationships: [{ Type: 'CHILD' as const, Ids: lines.map((l) => l.Id) }] } : {}) }];
+    page === undefined
+      ? []
+      : [{ ...page, ...(lines.length > 0 ? { Relationships: [{ Type: 'CHILD' as const, Ids: lines.map((l) => l.Id) }] } : {}) }];
   // Words in the order of their lines, as Textract lists them.
   return [...pageBlock, ...lines, ...lines.flatMap((l) => childIds(l).flatMap((id) => byId.get(id) ?? []))];
 };

@@ -32,7 +32,6 @@ import { meanConfidence, mergeReadings } from './merge-readings';
 import { decodePage, fitScale, toGrayPgm, type DecodedPage, type QuarterTurns } from './preprocess';
 import { PoolClosedError, PoolJobTimeoutError, WorkerPool } from './pool';
 
-
 export interface OcrEngineOptions {
   /** tesseract.js workers (each one thread, one page at a time). Default: DOCTRAIN_OCR_WORKERS or the CPU count. */
   workers?: number;
@@ -61,8 +60,7 @@ const SECOND_PSM = PSM.AUTO;
 const plausibility = (blocks: readonly TextractBlock[]): number => {
   const words = blocks.filter((b) => b.BlockType === 'WORD');
   if (words.length === 0) return 0;
-  const meanLength =
-    words.reduce((sum, w) => sum + (w.Text ?? '').replace(/[^\p{L}\p{N}]/gu, '').length, 0) / words.length;
+  const meanLength = words.reduce((sum, w) => sum + (w.Text ?? '').replace(/[^\p{L}\p{N}]/gu, '').length, 0) / words.length;
   return meanConfidence(blocks) * Math.min(1, meanLength / 3);
 };
 const TURN_BELOW_SCORE = 45;
@@ -114,12 +112,7 @@ const geometry = (bbox: Bbox, width: number, height: number, turns: QuarterTurns
   const top = clamp01(bbox.y0 / height);
   const right = clamp01(bbox.x1 / width);
   const bottom = clamp01(bbox.y1 / height);
-  const polygon = [
-    unturn(left, top, turns),
-    unturn(right, top, turns),
-    unturn(right, bottom, turns),
-    unturn(left, bottom, turns),
-  ];
+  const polygon = [unturn(left, top, turns), unturn(right, top, turns), unturn(right, bottom, turns), unturn(left, bottom, turns)];
   const xs = polygon.map((p) => p.X);
   const ys = polygon.map((p) => p.Y);
   return {
@@ -197,7 +190,6 @@ const medianTextHeight = (blocks: readonly TextractBlock[], acrossPx: number): n
   return (heights[Math.floor(heights.length / 2)] ?? 0) * acrossPx;
 };
 
-
 interface PooledWorker {
   worker: Worker;
   psm: PSM | undefined;
@@ -209,8 +201,7 @@ export class OcrEngine {
 
   public constructor(options: OcrEngineOptions = {}) {
     const size = options.workers ?? positiveInteger(process.env['DOCTRAIN_OCR_WORKERS']) ?? os.availableParallelism();
-    const pageTimeoutMs =
-      options.pageTimeoutMs ?? positiveInteger(process.env['DOCTRAIN_OCR_PAGE_TIMEOUT_MS']) ?? DEFAULT_PAGE_TIMEOUT_MS;
+    const pageTimeoutMs = options.pageTimeoutMs ?? positiveInteger(process.env['DOCTRAIN_OCR_PAGE_TIMEOUT_MS']) ?? DEFAULT_PAGE_TIMEOUT_MS;
     // Tesseract writes its diagnostics (tprintf) to `debug_file`, else to stderr; /dev/null exists in the
     // wasm core's file system.
     this.config = Object.entries({ ...options.tesseractParameters, debug_file: '/dev/null' })
@@ -238,15 +229,20 @@ export class OcrEngine {
 
   private async startWorker(): Promise<PooledWorker> {
     try {
-      const worker = await createWorker('eng', OEM.LSTM_ONLY, {
-        langPath: langPath(),
-        workerPath: WORKER_PATH,
-        gzip: true,
-        cacheMethod: 'none',
-        logger: () => undefined,
-        // Without a handler tesseract.js rethrows job errors as uncaught exceptions; the job promise rejects anyway.
-        errorHandler: () => undefined,
-      }, this.config);
+      const worker = await createWorker(
+        'eng',
+        OEM.LSTM_ONLY,
+        {
+          langPath: langPath(),
+          workerPath: WORKER_PATH,
+          gzip: true,
+          cacheMethod: 'none',
+          logger: () => undefined,
+          // Without a handler tesseract.js rethrows job errors as uncaught exceptions; the job promise rejects anyway.
+          errorHandler: () => undefined,
+        },
+        this.config,
+      );
       return { worker, psm: undefined };
     } catch (error) {
       throw new JsonProtocolError('InternalServerError', `The OCR engine could not start: ${String(error)}`, 500);
@@ -276,9 +272,7 @@ export class OcrEngine {
     if (wordCount(best) > 0 && plausibility(best) < TURN_BELOW_SCORE) {
       // Garbage-level reading: the page may lie sideways or upside down with nothing saying so.
       const candidates = [1, 2, 3] as const;
-      const turned = await Promise.all(
-        candidates.map((t) => this.recognize(page, PRIMARY_PSM, pageNumber, scale, t)),
-      );
+      const turned = await Promise.all(candidates.map((t) => this.recognize(page, PRIMARY_PSM, pageNumber, scale, t)));
       turned.forEach((candidate, i) => {
         if (plausibility(candidate) >= plausibility(best) + TURN_MIN_GAIN) {
           best = candidate;

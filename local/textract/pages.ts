@@ -52,14 +52,20 @@ export const openDocumentPages = async (bytes: Buffer, api: TextractApi): Promis
     throw new JsonProtocolError('UnsupportedDocumentException', 'Request has unsupported document format');
   }
   if (pages > TEXTRACT_LIMITS.async.maxPages) {
-    throw new JsonProtocolError('UnsupportedDocumentException', `Request has unsupported document format (more than ${TEXTRACT_LIMITS.async.maxPages} pages)`);
+    throw new JsonProtocolError(
+      'UnsupportedDocumentException',
+      `Request has unsupported document format (more than ${TEXTRACT_LIMITS.async.maxPages} pages)`,
+    );
   }
   if (image) return { type, pageCount: 1, page: () => Promise.resolve(bytes), close: () => Promise.resolve() };
   return type === 'pdf' ? openPdf(bytes, pages) : openTiff(bytes, pages);
 };
 
 const badPage = (pageNumber: number, error: unknown): JsonProtocolError =>
-  new JsonProtocolError('BadDocumentException', `Unable to read page ${pageNumber} of the document: ${(error as Error).message ?? String(error)}`);
+  new JsonProtocolError(
+    'BadDocumentException',
+    `Unable to read page ${pageNumber} of the document: ${(error as Error).message ?? String(error)}`,
+  );
 
 const pdfjsAssets = (): string => {
   const require = createRequire(import.meta.url);
@@ -68,7 +74,10 @@ const pdfjsAssets = (): string => {
 
 /** The part of pdfjs' Node canvas factory (an @napi-rs/canvas underneath) used here; pdfjs types it as Object. */
 interface PdfjsCanvasFactory {
-  create(width: number, height: number): { canvas: PdfjsCanvas; context: { fillStyle: string; fillRect(x: number, y: number, w: number, h: number): void } };
+  create(
+    width: number,
+    height: number,
+  ): { canvas: PdfjsCanvas; context: { fillStyle: string; fillRect(x: number, y: number, w: number, h: number): void } };
   destroy(entry: { canvas: PdfjsCanvas; context: unknown }): void;
 }
 interface PdfjsCanvas {

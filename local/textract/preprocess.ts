@@ -55,11 +55,7 @@ export const fitScale = (width: number, height: number, wanted = 1): number =>
 export type QuarterTurns = 0 | 1 | 2 | 3;
 
 /** The page at `scale`, turned `turns` quarter turns clockwise, on white, as 8-bit grayscale PGM (P5) bytes. */
-export const toGrayPgm = (
-  page: DecodedPage,
-  scale = 1,
-  turns: QuarterTurns = 0,
-): { pgm: Buffer; width: number; height: number } => {
+export const toGrayPgm = (page: DecodedPage, scale = 1, turns: QuarterTurns = 0): { pgm: Buffer; width: number; height: number } => {
   const w = Math.max(1, Math.round(page.width * scale));
   const h = Math.max(1, Math.round(page.height * scale));
   const [width, height] = turns % 2 === 0 ? [w, h] : [h, w];

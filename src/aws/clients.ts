@@ -26,7 +26,15 @@ import { createServiceQuotasClient } from './service-quotas-client';
 import { createSfnClient } from './sfn-client';
 import { createTextractClient } from './textract-client';
 
-export { createDynamoDocumentClient, createEcrClient, createS3Client, createSageMakerClient, createServiceQuotasClient, createSfnClient, createTextractClient };
+export {
+  createDynamoDocumentClient,
+  createEcrClient,
+  createS3Client,
+  createSageMakerClient,
+  createServiceQuotasClient,
+  createSfnClient,
+  createTextractClient,
+};
 
 /** Every client the system uses, built by the factories above with one config each. */
 export interface AwsClients {

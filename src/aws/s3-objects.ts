@@ -1,12 +1,5 @@
 /** Small typed helpers over S3 used by every pipeline step; all take the client so tests can inject one. */
-import {
-  CopyObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  NoSuchKey,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 export interface S3Location {
   bucket: string;
@@ -45,12 +38,7 @@ export const getBytesIfExists = async (s3: S3Client, location: S3Location): Prom
 export const getJson = async (s3: S3Client, location: S3Location): Promise<unknown> =>
   JSON.parse(Buffer.from(await getBytes(s3, location)).toString('utf8')) as unknown;
 
-export const putBody = async (
-  s3: S3Client,
-  { bucket, key }: S3Location,
-  body: string | Uint8Array,
-  contentType: string,
-): Promise<void> => {
+export const putBody = async (s3: S3Client, { bucket, key }: S3Location, body: string | Uint8Array, contentType: string): Promise<void> => {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
 };
 

@@ -53,8 +53,18 @@ export const executionInputSchema = z.strictObject({
         .string()
         .regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 hex digits>')
         .optional(),
-      maxRuntimeSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
-      maxWaitSeconds: z.number().int().min(60).max(28 * 24 * 3600).optional(),
+      maxRuntimeSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(28 * 24 * 3600)
+        .optional(),
+      maxWaitSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(28 * 24 * 3600)
+        .optional(),
       volumeSizeGb: z.number().int().min(1).max(512).optional(),
       /** Checked against the trainer's schema and SageMaker's limits (src/contracts/hyperparameters.ts). */
       hyperparameters: z.record(hyperparameterName, hyperparameterValue).superRefine(checkHyperparameters).optional(),

@@ -97,10 +97,7 @@ const unknownKeyMessage = (key: string): string => {
  * Adds one issue per bad entry (path: the key) to `ctx`: unknown keys, values the trainer rejects, and
  * SageMaker's limits on the stringified request. Used as a zod superRefine on the input's record.
  */
-export const checkHyperparameters = (
-  hyperparameters: Readonly<Record<string, string | number | boolean>>,
-  ctx: z.RefinementCtx,
-): void => {
+export const checkHyperparameters = (hyperparameters: Readonly<Record<string, string | number | boolean>>, ctx: z.RefinementCtx): void => {
   const entries = Object.entries(hyperparameters);
   const limits = SAGEMAKER_HYPERPARAMETER_LIMITS;
   if (entries.length > limits.maxEntries) {

@@ -84,7 +84,8 @@ export const quarantinePrefix = (runId: string): string => `quarantine/${runId}/
 export const quarantinedDocumentKey = (runId: string, documentKey: string): string => `${quarantinePrefix(runId)}${documentKey}`;
 
 /** The reason file beside the copy. */
-export const quarantineReasonKey = (runId: string, documentKey: string): string => `${quarantinedDocumentKey(runId, documentKey)}.reason.json`;
+export const quarantineReasonKey = (runId: string, documentKey: string): string =>
+  `${quarantinedDocumentKey(runId, documentKey)}.reason.json`;
 
 // ---- Datasets: datasets/<fingerprint>/ ------------------------------------------------------------
 

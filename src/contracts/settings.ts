@@ -55,7 +55,12 @@ const stage = <S extends z.ZodType>(
   type: S,
   defaultValue: z.util.NoUndefined<z.output<S>>,
   doc: string,
-): SettingDefinition<z.ZodDefault<S>> => ({ source: { from: 'stage', key }, schema: type.default(defaultValue), default: defaultValue, doc });
+): SettingDefinition<z.ZodDefault<S>> => ({
+  source: { from: 'stage', key },
+  schema: type.default(defaultValue),
+  default: defaultValue,
+  doc,
+});
 
 /** A stage setting whose absence means something (its type is optional; serverless.yml writes ''). */
 const optionalStage = <S extends z.ZodType>(key: string, type: S, doc: string): SettingDefinition<S> => ({
@@ -65,7 +70,12 @@ const optionalStage = <S extends z.ZodType>(key: string, type: S, doc: string): 
   doc,
 });
 
-const stack = <S extends z.ZodType>(type: S, doc: string): SettingDefinition<S> => ({ source: { from: 'stack' }, schema: type, default: undefined, doc });
+const stack = <S extends z.ZodType>(type: S, doc: string): SettingDefinition<S> => ({
+  source: { from: 'stack' },
+  schema: type,
+  default: undefined,
+  doc,
+});
 
 /** A setting serverless.yml writes as is; the value is also its default (a function without it behaves the same). */
 const template = (value: string, doc: string): SettingDefinition<z.ZodDefault<z.ZodString>> => ({
@@ -118,11 +128,27 @@ export const DEPLOYMENT_SETTINGS = {
   ),
   DOCTRAIN_TRAINING_IMAGE_DIGEST: optionalStage(
     'imageDigest',
-    z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 hex digits>').optional()),
+    z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z
+        .string()
+        .regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 hex digits>')
+        .optional(),
+    ),
     "pin the training image to this digest (sha256:...) instead of resolving imageTag at pre-flight; '' = resolve the tag",
   ),
-  DOCTRAIN_MAX_RUNTIME_SECONDS: stage('maxRuntimeSeconds', z.coerce.number().int().min(60), 4 * 3600, 'StoppingCondition.MaxRuntimeInSeconds'),
-  DOCTRAIN_MAX_WAIT_SECONDS: stage('maxWaitSeconds', z.coerce.number().int().min(60), 8 * 3600, 'MaxWaitTimeInSeconds (spot only; >= max runtime)'),
+  DOCTRAIN_MAX_RUNTIME_SECONDS: stage(
+    'maxRuntimeSeconds',
+    z.coerce.number().int().min(60),
+    4 * 3600,
+    'StoppingCondition.MaxRuntimeInSeconds',
+  ),
+  DOCTRAIN_MAX_WAIT_SECONDS: stage(
+    'maxWaitSeconds',
+    z.coerce.number().int().min(60),
+    8 * 3600,
+    'MaxWaitTimeInSeconds (spot only; >= max runtime)',
+  ),
   DOCTRAIN_POLL_SECONDS: stage(
     'pollSeconds',
     z.coerce.number().int().min(MIN_POLL_SECONDS).max(3600),
@@ -137,7 +163,11 @@ export const DEPLOYMENT_SETTINGS = {
   ),
   DOCTRAIN_LOOP_HISTORY_BUDGET: stage(
     'loopHistoryBudget',
-    z.coerce.number().int().min(100).max(HISTORY_EVENT_LIMIT - 5_000),
+    z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(HISTORY_EVENT_LIMIT - 5_000),
     DEFAULT_LOOP_HISTORY_BUDGET,
     `history events one execution may spend polling before it continues as a new execution (limit ${HISTORY_EVENT_LIMIT}; the rest is for the steps before the loop)`,
   ),
@@ -160,7 +190,11 @@ export const DEPLOYMENT_SETTINGS = {
     envTps,
     `StartDocumentTextDetection ${TPS_DOC}`,
   ),
-  DOCTRAIN_TEXTRACT_TPS_GET_DOCUMENT_TEXT_DETECTION: optionalStage('textractTpsGetDocumentTextDetection', envTps, `GetDocumentTextDetection ${TPS_DOC}`),
+  DOCTRAIN_TEXTRACT_TPS_GET_DOCUMENT_TEXT_DETECTION: optionalStage(
+    'textractTpsGetDocumentTextDetection',
+    envTps,
+    `GetDocumentTextDetection ${TPS_DOC}`,
+  ),
   DOCTRAIN_OCR_MAX_CONCURRENCY: stage(
     'ocrMaxConcurrency',
     z.coerce.number().int().min(1).max(40),
@@ -175,7 +209,12 @@ export const DEPLOYMENT_SETTINGS = {
     0.25,
     'largest share of quarantined documents before the run fails (1: never fails)',
   ),
-  DOCTRAIN_PAGE_IMAGES: stage('pageImages', envBoolean, false, 'copy each one-page PNG/JPEG to the dataset as its page image (LayoutLMv3 images channel)'),
+  DOCTRAIN_PAGE_IMAGES: stage(
+    'pageImages',
+    envBoolean,
+    false,
+    'copy each one-page PNG/JPEG to the dataset as its page image (LayoutLMv3 images channel)',
+  ),
   DOCTRAIN_MODEL_CHANNEL_URI: optionalStage(
     'modelChannelUri',
     z.preprocess((v) => (v === '' ? undefined : v), s3UriSchema.optional()),

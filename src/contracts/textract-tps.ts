@@ -4,12 +4,7 @@
  */
 import * as z from 'zod';
 
-export const TEXTRACT_APIS = [
-  'DetectDocumentText',
-  'AnalyzeDocument',
-  'StartDocumentTextDetection',
-  'GetDocumentTextDetection',
-] as const;
+export const TEXTRACT_APIS = ['DetectDocumentText', 'AnalyzeDocument', 'StartDocumentTextDetection', 'GetDocumentTextDetection'] as const;
 export type TextractApi = (typeof TEXTRACT_APIS)[number];
 
 const tps = z.number().positive().max(10_000);

@@ -10,7 +10,11 @@ import { datasetLabelsSchema, datasetRecordSchema } from './objects';
 export const TRAINER_SCHEMA_DIR = 'training-image/doctrain_trainer/schemas';
 
 const emitted = (id: string, title: string, schema: z.ZodType): string => {
-  const json = { ...z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'throw' }), $id: `doctrain_trainer/schemas/${id}`, title };
+  const json = {
+    ...z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'throw' }),
+    $id: `doctrain_trainer/schemas/${id}`,
+    title,
+  };
   return `${JSON.stringify(json, null, 2)}\n`;
 };
 
@@ -21,5 +25,9 @@ export const trainerSchemaFiles = (): Record<string, string> => ({
     'doctrain dataset record: one line of train-*.jsonl / validation-*.jsonl (docs/CONTRACTS.md section 3)',
     datasetRecordSchema,
   ),
-  [`${TRAINER_SCHEMA_DIR}/labels.schema.json`]: emitted('labels.schema.json', 'doctrain labels.json: the BIO class list, index = class id', datasetLabelsSchema),
+  [`${TRAINER_SCHEMA_DIR}/labels.schema.json`]: emitted(
+    'labels.schema.json',
+    'doctrain labels.json: the BIO class list, index = class id',
+    datasetLabelsSchema,
+  ),
 });

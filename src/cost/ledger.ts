@@ -44,7 +44,8 @@ export interface LedgerInput {
   at: string;
 }
 
-const elapsed = (from: Date | undefined, to: Date): number => (from === undefined ? 0 : Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000)));
+const elapsed = (from: Date | undefined, to: Date): number =>
+  from === undefined ? 0 : Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000));
 
 /** A job as DescribeTrainingJob reports it: training time so far (or in all), billable time once it ended. */
 export const jobUsage = (job: DescribeTrainingJobResponse, now: Date): JobUsage => ({
@@ -108,7 +109,9 @@ export const costLedger = (input: LedgerInput, prices: PriceTable, stage: CostLe
   const trainingUsd = roundUsd(training.reduce((sum, line) => sum + line.usd, 0));
   const textractUsd = roundUsd(input.textractPages * prices.textractUsdPerPage);
   const transitions = input.polls * TRANSITIONS_PER_POLL;
-  const orchestrationUsd = roundUsd(transitions * prices.orchestration.stateTransitionUsd + input.polls * prices.orchestration.lambdaRequestUsd);
+  const orchestrationUsd = roundUsd(
+    transitions * prices.orchestration.stateTransitionUsd + input.polls * prices.orchestration.lambdaRequestUsd,
+  );
   const totalUsd = roundUsd(trainingUsd + textractUsd + orchestrationUsd);
   return {
     currency: 'USD',
@@ -129,9 +132,13 @@ export const costLedger = (input: LedgerInput, prices: PriceTable, stage: CostLe
  * The poll-time ledger: the cost so far, and the projection to the next poll (the running job's rate x
  * `horizonSeconds`, the loop's next wait). `budgetExceeded` compares the projection with the budget.
  */
-export const projectedLedger = (input: LedgerInput & { running: JobUsage | undefined; horizonSeconds: number }, prices: PriceTable): CostLedger => {
+export const projectedLedger = (
+  input: LedgerInput & { running: JobUsage | undefined; horizonSeconds: number },
+  prices: PriceTable,
+): CostLedger => {
   const ledger = costLedger({ ...input, jobs: input.running === undefined ? input.jobs : [...input.jobs, input.running] }, prices, 'poll');
-  const rate = input.running === undefined ? 0 : (hourlyRate(input.running, prices) ?? 0) * (input.running.spot ? 1 - prices.spotSavingsAssumed : 1);
+  const rate =
+    input.running === undefined ? 0 : (hourlyRate(input.running, prices) ?? 0) * (input.running.spot ? 1 - prices.spotSavingsAssumed : 1);
   const projectedUsd = roundUsd(ledger.totalUsd + (rate * Math.max(0, input.horizonSeconds)) / 3600);
   return { ...ledger, projectedUsd, budgetExceeded: input.budgetUsd !== null && projectedUsd > input.budgetUsd };
 };

@@ -23,10 +23,18 @@ export interface AlignAnnotationOptions extends RegionAlignOptions {
   readonly minSimilarity?: number;
 }
 
-export function alignAnnotation(pages: readonly OcrPage[], annotation: Annotation, options: AlignAnnotationOptions = {}): AnnotationAlignment {
+export function alignAnnotation(
+  pages: readonly OcrPage[],
+  annotation: Annotation,
+  options: AlignAnnotationOptions = {},
+): AnnotationAlignment {
   if ('fields' in annotation) {
     const words = pages.flatMap((page) => page.words);
-    const result = alignFields(words, annotation.fields, options.minSimilarity === undefined ? {} : { minSimilarity: options.minSimilarity });
+    const result = alignFields(
+      words,
+      annotation.fields,
+      options.minSimilarity === undefined ? {} : { minSimilarity: options.minSimilarity },
+    );
     return { labels: result.labels, aligned: result.spans, unaligned: result.unaligned };
   }
   if ('boxes' in annotation) return alignBoxes(pages, annotation.boxes, options);

@@ -150,7 +150,12 @@ const describeBox = (index: number, page: number, b: PageBox): string =>
  * BIO tags from word ownership: a word starts an entity unless the word before it in reading order
  * belongs to the same entity group.
  */
-function bioTags(count: number, owners: readonly (number | undefined)[], labelOf: (owner: number) => string, groupOf: (owner: number, wordIndex: number) => string): string[] {
+function bioTags(
+  count: number,
+  owners: readonly (number | undefined)[],
+  labelOf: (owner: number) => string,
+  groupOf: (owner: number, wordIndex: number) => string,
+): string[] {
   const labels = new Array<string>(count).fill('O');
   for (let i = 0; i < count; i++) {
     const owner = owners[i];

@@ -370,7 +370,9 @@ function findDate(page: Page, matches: (found: ParsedDate) => boolean): Scored[]
       const word = page.texts[end - 1] as string;
       const from = text.length === 0 ? 0 : text.length + 1;
       text = text.length === 0 ? word : `${text} ${word}`;
-      const hit = findDates(text).some((found) => found.index < (page.texts[start] as string).length && found.index + found.length > from && matches(found));
+      const hit = findDates(text).some(
+        (found) => found.index < (page.texts[start] as string).length && found.index + found.length > from && matches(found),
+      );
       if (hit) {
         out.push({ start, end, score: 1 });
         break;
@@ -498,7 +500,8 @@ function findDigitsOff(page: Page, target: Target): Scored[] {
     // Read with a currency prefix stripped (`rm12.50`), and with every letter kept in place, look-alikes as
     // digits (`e710`: the E is a misread 3, not a currency).
     const digits = [asDigits(norm), norm.replace(/[a-z]/g, (c) => asDigits(c))];
-    if (digits.some((d) => d.length === want.length && /[0-9]/.test(d) && levenshtein(d, want) === 1)) out.push({ start, end, score: TOLERANT_SCORE });
+    if (digits.some((d) => d.length === want.length && /[0-9]/.test(d) && levenshtein(d, want) === 1))
+      out.push({ start, end, score: TOLERANT_SCORE });
   };
   page.texts.forEach((text, start) => {
     consider(text, start, start + 1);
@@ -517,7 +520,13 @@ function findDateOff(page: Page, target: Target, date: ParsedDate): Scored[] {
   const want = date.printed;
   if (digitCount(want) < TOLERANT_MIN_DIGITS) return [];
   const parsed = findDate(page, (found) => found.printed !== want && levenshtein(found.printed, want) === 1);
-  const printed = findConcatenated(page.norms, target.tokenCount, (text) => (levenshtein(text, target.normalized) === 1 ? 1 : 0), 1, target.normalized.length + 1);
+  const printed = findConcatenated(
+    page.norms,
+    target.tokenCount,
+    (text) => (levenshtein(text, target.normalized) === 1 ? 1 : 0),
+    1,
+    target.normalized.length + 1,
+  );
   const seen = new Set(parsed.map((s) => `${s.start}:${s.end}`));
   return [...parsed, ...printed.filter((s) => !seen.has(`${s.start}:${s.end}`))].map((s) => ({ ...s, score: TOLERANT_SCORE }));
 }

@@ -82,9 +82,7 @@ export interface PageWords {
  * documents' pages.
  */
 export function documentPages(pages: readonly OcrPage[]): PageWords[] {
-  return [...pages]
-    .sort((a, b) => a.page - b.page)
-    .map((p) => ({ number: p.page, width: p.width, height: p.height, words: p.words }));
+  return [...pages].sort((a, b) => a.page - b.page).map((p) => ({ number: p.page, width: p.width, height: p.height, words: p.words }));
 }
 
 /**

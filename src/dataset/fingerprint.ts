@@ -24,9 +24,7 @@ export const FINGERPRINT_LENGTH = 16;
  * whatever the input order, so an unchanged corpus maps onto the existing `datasets/<fingerprint>/`.
  */
 export function datasetFingerprint(input: FingerprintInput): string {
-  const documents = [...input.documents]
-    .sort((a, b) => compareStrings(a.id, b.id))
-    .map((d) => [d.id, d.contentHash, d.annotationHash]);
+  const documents = [...input.documents].sort((a, b) => compareStrings(a.id, b.id)).map((d) => [d.id, d.contentHash, d.annotationHash]);
   const canonical = canonicalJson({ schemaVersion: input.schemaVersion, documents, labelling: input.labelling });
   return createHash('sha256').update(canonical).digest('hex').slice(0, FINGERPRINT_LENGTH);
 }

@@ -32,13 +32,7 @@ export { alignAnnotation } from './align-annotation';
 export type { AnnotationAlignment, AlignAnnotationOptions, UnalignedAnnotation } from './align-annotation';
 export { alignBoxes, alignWords, DEFAULT_MIN_BOX_COVERAGE, DEFAULT_MIN_WORD_TEXT_SIMILARITY } from './align-regions';
 export type { AlignedRegion, RegionAlignOptions, RegionAlignment, RegionUnalignedReason, UnalignedRegion } from './align-regions';
-export {
-  bioLabels,
-  buildDataset,
-  documentPages,
-  DEFAULT_MAX_RECORDS_PER_SHARD,
-  LABELLING_VERSION,
-} from './build';
+export { bioLabels, buildDataset, documentPages, DEFAULT_MAX_RECORDS_PER_SHARD, LABELLING_VERSION } from './build';
 export type { BuildDatasetInput, BuiltDataset, DatasetDocument, DatasetFile, PageWords } from './build';
 export { canonicalJson, datasetFingerprint, FINGERPRINT_LENGTH } from './fingerprint';
 export type { FingerprintDocument, FingerprintInput } from './fingerprint';

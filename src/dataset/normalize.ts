@@ -120,7 +120,18 @@ export function amountsEqual(annotated: Amount, printed: Amount): boolean {
 // ---------------------------------------------------------------------------------------------------
 
 const MONTH_NAMES: readonly string[] = [
-  'january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december',
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
 ];
 
 /** `jan`, `Jan.`, `JANUARY`, `sept` -> 1..12; anything else undefined. */
@@ -157,7 +168,10 @@ const iso = (y: number, m: number, d: number): string => `${y}-${String(m).padSt
 /** Digits, or digits with look-alike letters (`2O18`), of a date component. */
 const NUM = String.raw`[0-9oOilIzZsSbB]*[0-9][0-9oOilIzZsSbB]*`;
 const SEP = String.raw`\s*[\/\-.]\s*`;
-const DATE_PATTERNS: readonly { regex: RegExp; read: (m: RegExpExecArray) => { printed: number[]; readings: [number, number, number][] } | undefined }[] = [
+const DATE_PATTERNS: readonly {
+  regex: RegExp;
+  read: (m: RegExpExecArray) => { printed: number[]; readings: [number, number, number][] } | undefined;
+}[] = [
   {
     // 2018-03-10, 2018/3/10
     regex: new RegExp(String.raw`(?<![0-9])(${NUM})${SEP}(${NUM})${SEP}(${NUM})(?![0-9])`, 'g'),
@@ -169,7 +183,13 @@ const DATE_PATTERNS: readonly { regex: RegExp; read: (m: RegExpExecArray) => { p
       }
       if (a.length > 2 || b.length > 2 || (c.length !== 2 && c.length !== 4)) return undefined;
       const y = fullYear(c);
-      return { printed: [Number(a), Number(b), y], readings: [[y, Number(b), Number(a)], [y, Number(a), Number(b)]] };
+      return {
+        printed: [Number(a), Number(b), y],
+        readings: [
+          [y, Number(b), Number(a)],
+          [y, Number(a), Number(b)],
+        ],
+      };
     },
   },
   {

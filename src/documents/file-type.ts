@@ -35,7 +35,10 @@ const FOREIGN_SIGNATURES: readonly { readonly name: string; readonly test: (byte
   { name: 'a GIF image', test: (b) => startsWith(b, ascii('GIF8')) },
   { name: 'a BMP image', test: (b) => startsWith(b, ascii('BM')) && b.length >= 14 },
   { name: 'a WebP image', test: (b) => startsWith(b, ascii('RIFF')) && startsWith(b, ascii('WEBP'), 8) },
-  { name: 'a HEIC/HEIF image', test: (b) => startsWith(b, ascii('ftyp'), 4) && /^(heic|heix|mif1|msf1)$/.test(Buffer.from(b.subarray(8, 12)).toString('latin1')) },
+  {
+    name: 'a HEIC/HEIF image',
+    test: (b) => startsWith(b, ascii('ftyp'), 4) && /^(heic|heix|mif1|msf1)$/.test(Buffer.from(b.subarray(8, 12)).toString('latin1')),
+  },
   { name: 'a JPEG 2000 image', test: (b) => startsWith(b, [0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20]) },
   { name: 'a ZIP archive (or an Office document)', test: (b) => startsWith(b, [0x50, 0x4b, 0x03, 0x04]) },
   { name: 'a gzip archive', test: (b) => startsWith(b, [0x1f, 0x8b]) },

@@ -87,7 +87,11 @@ const inspectPdf = async (bytes: Uint8Array): Promise<DocumentInspection> => {
     const { PDFDocument } = await import('pdf-lib');
     const pdf = await PDFDocument.load(bytes, { updateMetadata: false, ignoreEncryption: true });
     if (pdf.isEncrypted) {
-      return bad('pdf', 'encrypted', 'the PDF is encrypted (password protected); Textract does not read encrypted PDFs: save an unprotected copy');
+      return bad(
+        'pdf',
+        'encrypted',
+        'the PDF is encrypted (password protected); Textract does not read encrypted PDFs: save an unprotected copy',
+      );
     }
     const pages = pdf.getPageCount();
     if (pages < 1) return bad('pdf', 'corrupt', 'the PDF has no pages');
@@ -97,8 +101,7 @@ const inspectPdf = async (bytes: Uint8Array): Promise<DocumentInspection> => {
   }
 };
 
-const tagNumbers = (value: unknown): number[] =>
-  Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : [];
+const tagNumbers = (value: unknown): number[] => (Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : []);
 
 const inspectTiff = async (bytes: Uint8Array): Promise<DocumentInspection> => {
   const { default: utif } = await import('utif2');
@@ -140,6 +143,10 @@ export const inspectDocument = async (bytes: Uint8Array): Promise<DocumentInspec
     case 'tiff':
       return inspectTiff(bytes);
     case 'unknown':
-      return bad(type, 'unsupported-type', `the file's content is ${describeUnsupportedBytes(bytes)}, not a PNG, JPEG, TIFF or PDF document`);
+      return bad(
+        type,
+        'unsupported-type',
+        `the file's content is ${describeUnsupportedBytes(bytes)}, not a PNG, JPEG, TIFF or PDF document`,
+      );
   }
 };

@@ -7,12 +7,7 @@ import { copyObject, isNoSuchKey, putJson } from '../aws/s3-objects';
 import type { QuarantineEntry, QuarantineReason } from '../contracts/objects';
 import { quarantinedDocumentKey, quarantineReasonKey } from '../contracts/s3-layout';
 
-export const quarantine = async (
-  s3: S3Client,
-  bucket: string,
-  runId: string,
-  entries: readonly QuarantineEntry[],
-): Promise<void> => {
+export const quarantine = async (s3: S3Client, bucket: string, runId: string, entries: readonly QuarantineEntry[]): Promise<void> => {
   for (const entry of entries) {
     const target = quarantinedDocumentKey(runId, entry.documentKey);
     try {

@@ -22,11 +22,18 @@ export type TextractRoute = { readonly ok: true; readonly api: TextractApi } | {
 
 const size = (bytes: number): string => (bytes >= MB ? `${(bytes / MB).toFixed(1)} MB` : `${bytes} bytes`);
 
-export const routeForTextract = (document: { readonly type: DocumentFileType; readonly pages: number; readonly byteLength: number }): TextractRoute => {
+export const routeForTextract = (document: {
+  readonly type: DocumentFileType;
+  readonly pages: number;
+  readonly byteLength: number;
+}): TextractRoute => {
   const { type, pages, byteLength } = document;
   if (type === 'png' || type === 'jpeg') {
     if (byteLength > TEXTRACT_LIMITS.sync.maxBytes) {
-      return { ok: false, reason: `the ${type.toUpperCase()} image is ${size(byteLength)}, over Textract's 10 MB limit for images: downscale or recompress it` };
+      return {
+        ok: false,
+        reason: `the ${type.toUpperCase()} image is ${size(byteLength)}, over Textract's 10 MB limit for images: downscale or recompress it`,
+      };
     }
     return { ok: true, api: 'sync' };
   }

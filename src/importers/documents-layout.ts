@@ -75,7 +75,9 @@ export async function writeDocumentsLayout(
     seen.set(document.id, document.documentPath);
     const annotation = annotationSchema.safeParse(document.annotation);
     if (!annotation.success) {
-      throw new InvalidInputError(`the annotation imported for ${document.documentPath} breaks the contract: ${describeIssues(annotation.error.issues)}`);
+      throw new InvalidInputError(
+        `the annotation imported for ${document.documentPath} breaks the contract: ${describeIssues(annotation.error.issues)}`,
+      );
     }
     const extension = path.extname(document.documentPath).toLowerCase();
     const key = documentKey('', document.id, extension);

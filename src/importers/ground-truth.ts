@@ -70,7 +70,9 @@ function chooseLabelAttribute(lines: readonly Line[], manifest: string): string 
       `${manifest}: no bounding-box label attribute found (a key holding "annotations" and "image_size", with "<key>-metadata".type "${GROUND_TRUTH_BOX_TYPE}"); is this a Ground Truth bounding-box output manifest?`,
     );
   }
-  throw new InvalidInputError(`${manifest}: several bounding-box label attributes (${found.join(', ')}); choose one with --label-attribute`);
+  throw new InvalidInputError(
+    `${manifest}: several bounding-box label attributes (${found.join(', ')}); choose one with --label-attribute`,
+  );
 }
 
 const S3_URI = /^s3:\/\/([^/]+)\/(.+)$/;
@@ -122,7 +124,12 @@ export async function* readGroundTruthManifest(manifestPath: string, options: Im
     if (!line.success) skip(where, `not a manifest line: ${describeIssues(line.error.issues)}`);
     else parsed.push({ number: index + 1, line: line.data });
   });
-  const attribute = options.labelAttribute ?? chooseLabelAttribute(parsed.map((p) => p.line), manifest);
+  const attribute =
+    options.labelAttribute ??
+    chooseLabelAttribute(
+      parsed.map((p) => p.line),
+      manifest,
+    );
   const inS3 = parsed.map((p) => String(p.line['source-ref'])).find((ref) => S3_URI.test(ref));
   if (inS3 !== undefined && options.imagesDir === undefined) throw new InvalidInputError(downloadInstruction(inS3));
   const labelKeys = new LabelKeys();

@@ -29,7 +29,9 @@ export class LabelKeys {
     const key = labelKeyFor(name);
     const earlier = this.names.get(key);
     if (earlier !== undefined && earlier !== name) {
-      throw new InvalidInputError(`labels ${JSON.stringify(earlier)} and ${JSON.stringify(name)} both become the label key "${key}"; rename one of them`);
+      throw new InvalidInputError(
+        `labels ${JSON.stringify(earlier)} and ${JSON.stringify(name)} both become the label key "${key}"; rename one of them`,
+      );
     }
     this.names.set(key, name);
     return key;

@@ -81,10 +81,12 @@ function readCsv(text: string, file: string): Map<string, RawWord[]> {
   }
   const header = rows[0] === undefined ? [] : Object.keys(rows[0]);
   const unknown = header.filter((column) => !CSV_COLUMNS.includes(column));
-  if (unknown.length > 0) throw new InvalidInputError(`${file}: unknown column(s) ${unknown.join(', ')}; the columns are ${CSV_COLUMNS.join(', ')}`);
+  if (unknown.length > 0)
+    throw new InvalidInputError(`${file}: unknown column(s) ${unknown.join(', ')}; the columns are ${CSV_COLUMNS.join(', ')}`);
   const hasRatios = RATIO_COLUMNS.some((column) => header.includes(column));
   const hasPixels = PIXEL_COLUMNS.some((column) => header.includes(column));
-  if (hasRatios && hasPixels) throw new InvalidInputError(`${file}: give boxes either as left,top,width,height (ratios) or as x0,y0,x1,y1 (pixels), not both`);
+  if (hasRatios && hasPixels)
+    throw new InvalidInputError(`${file}: give boxes either as left,top,width,height (ratios) or as x0,y0,x1,y1 (pixels), not both`);
 
   const byDocument = new Map<string, RawWord[]>();
   rows.forEach((raw, index) => {
@@ -155,7 +157,10 @@ export async function* readLabelledWords(file: string, options: ImportOptions = 
       try {
         size = await imagePixelSize(documentPath);
       } catch (error) {
-        skip(document, `${(error as Error).message}; pixel boxes need an image (PNG, JPEG, TIFF): give ratios (left,top,width,height) instead`);
+        skip(
+          document,
+          `${(error as Error).message}; pixel boxes need an image (PNG, JPEG, TIFF): give ratios (left,top,width,height) instead`,
+        );
         continue;
       }
     }

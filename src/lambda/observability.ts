@@ -23,5 +23,8 @@ export const observabilityFromEnv = (env: Readonly<Record<string, string | undef
   const settings = observabilitySettingsSchema.parse(env);
   const logger = new Logger({ serviceName: settings.POWERTOOLS_SERVICE_NAME });
   // Metrics' own warnings (e.g. an invocation with no metric to publish) go through the same JSON logger.
-  return { logger, metrics: new Metrics({ serviceName: settings.POWERTOOLS_SERVICE_NAME, namespace: settings.POWERTOOLS_METRICS_NAMESPACE, logger }) };
+  return {
+    logger,
+    metrics: new Metrics({ serviceName: settings.POWERTOOLS_SERVICE_NAME, namespace: settings.POWERTOOLS_METRICS_NAMESPACE, logger }),
+  };
 };

@@ -14,7 +14,8 @@ export interface RunStoreDeps extends Observability {
 }
 
 /** The run store on the deployment's table (a light object: the client is the deps' own). */
-export const runStoreOf = (deps: Pick<RunStoreDeps, 'dynamo' | 'settings'>): RunStore => new RunStore(deps.dynamo, deps.settings().DOCTRAIN_TABLE);
+export const runStoreOf = (deps: Pick<RunStoreDeps, 'dynamo' | 'settings'>): RunStore =>
+  new RunStore(deps.dynamo, deps.settings().DOCTRAIN_TABLE);
 
 /** RunStoreDeps as on Lambda: the DynamoDB client from the SDK's environment lookup, settings and Logger/Metrics from `env`. */
 export const runStoreDepsFromEnv = (env: LambdaEnvironment): RunStoreDeps => ({

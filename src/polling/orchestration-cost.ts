@@ -20,7 +20,8 @@ export interface OrchestrationCost {
 export const orchestrationCost = (use: OrchestrationUse, prices: OrchestrationPrices = DEFAULT_ORCHESTRATION_PRICES): OrchestrationCost => {
   const stepFunctionsUsd = use.transitions * prices.stateTransitionUsd;
   const lambdaUsd = use.lambdaCalls.reduce(
-    (sum, call) => sum + call.count * (prices.lambdaRequestUsd + (call.memoryMb / 1024) * (call.billedMs / 1000) * prices.lambdaGbSecondUsd),
+    (sum, call) =>
+      sum + call.count * (prices.lambdaRequestUsd + (call.memoryMb / 1024) * (call.billedMs / 1000) * prices.lambdaGbSecondUsd),
     0,
   );
   return { stepFunctionsUsd, lambdaUsd, totalUsd: stepFunctionsUsd + lambdaUsd };

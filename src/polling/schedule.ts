@@ -1,5 +1,11 @@
 /** The poll loop's schedule and history count, from the pace and history budget in src/contracts/poll-pace.ts. */
-import { TRANSITIONS_PER_POLL, HISTORY_EVENTS_PER_POLL, BUDGETED_EVENTS_PER_POLL, DEFAULT_LOOP_HISTORY_BUDGET, POLL_GROWTH } from '../contracts/poll-pace';
+import {
+  TRANSITIONS_PER_POLL,
+  HISTORY_EVENTS_PER_POLL,
+  BUDGETED_EVENTS_PER_POLL,
+  DEFAULT_LOOP_HISTORY_BUDGET,
+  POLL_GROWTH,
+} from '../contracts/poll-pace';
 
 export interface PollSchedule {
   /** The first (shortest) wait, seconds. */
@@ -22,7 +28,8 @@ export const nextPollSeconds = (schedule: PollSchedule, elapsedSeconds: number, 
 };
 
 /** How many polls one execution may make before it continues as new. */
-export const pollsPerExecution = (loopHistoryBudget: number): number => Math.max(1, Math.floor(loopHistoryBudget / BUDGETED_EVENTS_PER_POLL));
+export const pollsPerExecution = (loopHistoryBudget: number): number =>
+  Math.max(1, Math.floor(loopHistoryBudget / BUDGETED_EVENTS_PER_POLL));
 
 export interface LoopCount {
   polls: number;
@@ -45,7 +52,11 @@ export const CONTINUE_EVENTS = 18;
  * the wait before each poll, and the hand-overs its executions need.
  */
 
-export const countLoop = (jobSeconds: number, waitFor: (elapsedSeconds: number) => number, loopHistoryBudget = DEFAULT_LOOP_HISTORY_BUDGET): LoopCount => {
+export const countLoop = (
+  jobSeconds: number,
+  waitFor: (elapsedSeconds: number) => number,
+  loopHistoryBudget = DEFAULT_LOOP_HISTORY_BUDGET,
+): LoopCount => {
   let elapsed = 0;
   let polls = 0;
   while (elapsed < jobSeconds) {

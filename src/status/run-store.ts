@@ -8,9 +8,25 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RunConflictError, StatusRegressionError } from '../contracts/errors';
-import { RUN_SK, STORE_KEYS, eventSk, runEventItemSchema, runPk, runRecordSchema, type RunAttributes, type RunRecord } from '../contracts/run-record';
+import {
+  RUN_SK,
+  STORE_KEYS,
+  eventSk,
+  runEventItemSchema,
+  runPk,
+  runRecordSchema,
+  type RunAttributes,
+  type RunRecord,
+} from '../contracts/run-record';
 import { parseOrThrow } from '../validation';
-import { RUN_STATUSES, TRANSITION_CONDITION, isTerminal, statusRank, transitionConditionValues, type RunStatus } from '../contracts/run-status';
+import {
+  RUN_STATUSES,
+  TRANSITION_CONDITION,
+  isTerminal,
+  statusRank,
+  transitionConditionValues,
+  type RunStatus,
+} from '../contracts/run-status';
 
 export interface StatusChange {
   runId: string;
@@ -94,7 +110,8 @@ export class RunStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         const current = await this.getRun(change.runId);
-        const owner = current !== undefined && (current.executionName === change.executionName || current.continuedBy === change.executionName);
+        const owner =
+          current !== undefined && (current.executionName === change.executionName || current.continuedBy === change.executionName);
         if (current !== undefined && !owner) {
           throw new RunConflictError(
             `Run ${change.runId} already exists (status ${current.status}) and belongs to execution ${current.executionName}; start this execution with another runId, or leave runId out to use the execution name`,
@@ -138,7 +155,10 @@ export class RunStore {
    * Asks the run's poll loop to stop its training job (`doctrain stop`): an attribute on the record, written
    * only while the run is not terminal; the loop reads it on its next poll. Idempotent (the first request stays).
    */
-  public async requestStop(runId: string, request: { at: string; by: string; reason?: string }): Promise<'requested' | 'already-requested' | 'terminal' | 'unknown'> {
+  public async requestStop(
+    runId: string,
+    request: { at: string; by: string; reason?: string },
+  ): Promise<'requested' | 'already-requested' | 'terminal' | 'unknown'> {
     try {
       const result = await this.db.send(
         new UpdateCommand({
@@ -212,4 +232,3 @@ export class RunStore {
 
 export const isRunStatus = (value: unknown): value is RunStatus =>
   typeof value === 'string' && (RUN_STATUSES as readonly string[]).includes(value);
-

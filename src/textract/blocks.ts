@@ -22,8 +22,7 @@ export interface TextractBlock {
   readonly Confidence?: number | undefined;
   readonly Page?: number | undefined;
   readonly Geometry?:
-    | { readonly BoundingBox?: TextractBoundingBox | undefined; readonly Polygon?: readonly TextractPoint[] | undefined }
-    | undefined;
+    { readonly BoundingBox?: TextractBoundingBox | undefined; readonly Polygon?: readonly TextractPoint[] | undefined } | undefined;
   readonly Relationships?: readonly { readonly Type?: string | undefined; readonly Ids?: readonly string[] | undefined }[] | undefined;
 }
 
@@ -71,9 +70,7 @@ export function blocksToPages(blocks: readonly TextractBlock[], pageSizes: PageS
     if (list === undefined) byPage.set(page, [block]);
     else list.push(block);
   }
-  return [...byPage.keys()]
-    .sort((a, b) => a - b)
-    .map((page) => convertPage(page, byPage.get(page) ?? [], pageSizes[page]));
+  return [...byPage.keys()].sort((a, b) => a - b).map((page) => convertPage(page, byPage.get(page) ?? [], pageSizes[page]));
 }
 
 function convertPage(page: number, blocks: readonly TextractBlock[], size: PageSize | undefined): OcrPage {
@@ -207,8 +204,7 @@ function dominantAngle(dxs: Float64Array, dys: Float64Array): number {
   let best = 0;
   let bestScore = -1;
   for (let i = 0; i < bins.length; i++) {
-    const score =
-      (bins[(i + bins.length - 1) % bins.length] ?? 0) + (bins[i] ?? 0) + (bins[(i + 1) % bins.length] ?? 0);
+    const score = (bins[(i + bins.length - 1) % bins.length] ?? 0) + (bins[i] ?? 0) + (bins[(i + 1) % bins.length] ?? 0);
     if (score > bestScore) {
       bestScore = score;
       best = i;
@@ -265,8 +261,7 @@ function uprightFrame(words: readonly RawWord[], scale: Pt): Frame {
   const minY = Math.min(...imageYs);
   const width = Math.max(...imageXs) - minX;
   const height = Math.max(...imageYs) - minY;
-  const norm = (v: number, lo: number, span: number): number =>
-    Math.min(1000, Math.max(0, Math.round(((v - lo) / span) * 1000)));
+  const norm = (v: number, lo: number, span: number): number => Math.min(1000, Math.max(0, Math.round(((v - lo) / span) * 1000)));
   return {
     width,
     height,

@@ -124,12 +124,10 @@ export class TextractLimiter {
     const parsed = textractTpsSchema.parse(tps);
     const gate = (api: TextractApi): Gate => {
       // One call per 1/tps seconds, strictly: no burst above the share in any window.
-      const throttled = pThrottle({ limit: 1, interval: 1000 / parsed[api], strict: true })(
-        (task: () => Promise<unknown>) => {
-          this.attempts[api] += 1;
-          return task();
-        },
-      );
+      const throttled = pThrottle({ limit: 1, interval: 1000 / parsed[api], strict: true })((task: () => Promise<unknown>) => {
+        this.attempts[api] += 1;
+        return task();
+      });
       return <T>(task: () => Promise<T>) => throttled(task) as Promise<T>;
     };
     this.gates = {

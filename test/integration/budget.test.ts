@@ -58,7 +58,9 @@ describe('budget stop on the local runtime', () => {
     expect(stopEvents).toHaveLength(1);
     const stopEvent = stopEvents[0];
     expect(record?.budgetStop).toMatchObject({ budgetUsd });
-    const decision = /^projected cost \$(\d+\.\d{4}) \(spent \$(\d+\.\d{4})\) passes the budget of \$10\.00/.exec(String(stopEvent?.detail?.['message']));
+    const decision = /^projected cost \$(\d+\.\d{4}) \(spent \$(\d+\.\d{4})\) passes the budget of \$10\.00/.exec(
+      String(stopEvent?.detail?.['message']),
+    );
     expect(decision, String(stopEvent?.detail?.['message'])).not.toBeNull();
     // The rule: stopped at a poll whose projection passed the budget. (That the spend was still within it
     // holds where the wait between polls is the projection's horizon, as on AWS; here every Wait is 25 real
@@ -68,7 +70,11 @@ describe('budget stop on the local runtime', () => {
 
     // Assess: the final ledger bills the job's reported billable time, the pages and the polls, and its total is their sum.
     const ledger = costLedgerSchema.parse(record?.cost);
-    expect(ledger).toMatchObject({ stage: 'final', budgetUsd, textract: { pages: textractPagesBilled, usd: expect.closeTo(0.939, 6) as number } });
+    expect(ledger).toMatchObject({
+      stage: 'final',
+      budgetUsd,
+      textract: { pages: textractPagesBilled, usd: expect.closeTo(0.939, 6) as number },
+    });
     expect(ledger.training).toHaveLength(1);
     const line = ledger.training[0];
     expect(line).toMatchObject({ jobName: run.jobName, billable: 'reported', billableSeconds: job.BillableTimeInSeconds, spot: false });

@@ -39,7 +39,10 @@ beforeAll(async () => {
     ['TOTAL 42.00', 'THANK YOU'],
   ]);
   await upload('invoice-4711.pdf', pdf, { company: 'HARBOUR SUPPLIES LTD', total: '42.00' });
-  await upload('scan-0002.tiff', multiPageTiff([['NORTH FOX DELI', 'CARROTS 1.20'], ['TOTAL DUE 12.40']]), { company: 'NORTH FOX DELI', total: '12.40' });
+  await upload('scan-0002.tiff', multiPageTiff([['NORTH FOX DELI', 'CARROTS 1.20'], ['TOTAL DUE 12.40']]), {
+    company: 'NORTH FOX DELI',
+    total: '12.40',
+  });
   // The bad kinds: zero bytes, truncated, a text file under a document's name, encrypted, over the limits.
   await upload('zero.png', new Uint8Array(0), { total: '1.00' });
   await upload('truncated.pdf', pdf.subarray(0, pdf.length - 400), { total: '1.00' });
@@ -74,13 +77,22 @@ describe('every common document type on the local pipeline', () => {
     // Assess: one record per page, with document id and page number
     const bucket = pipeline.services.bucket;
     const fingerprint = String(record?.['datasetFingerprint']);
-    const manifest = datasetManifestSchema.parse(await getJson(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/manifest.json` }));
+    const manifest = datasetManifestSchema.parse(
+      await getJson(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/manifest.json` }),
+    );
     expect(manifest).toMatchObject({ recordLayout: 'page', counts: { documents: 4, pages: 2 + 3 + 2 } });
     expect(manifest.textractPagesBilled).toBe(7);
     const records: { id: string; documentId: string; page: { number: number }; words: string[]; labels: string[] }[] = [];
     for (const name of [...manifest.files.train, ...manifest.files.validation]) {
-      const body = Buffer.from(await getBytes(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/${name}` })).toString('utf8');
-      records.push(...body.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as (typeof records)[number]));
+      const body = Buffer.from(await getBytes(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/${name}` })).toString(
+        'utf8',
+      );
+      records.push(
+        ...body
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => JSON.parse(line) as (typeof records)[number]),
+      );
     }
     expect(records.filter((r) => r.documentId === 'invoice-4711').map((r) => [r.id, r.page.number])).toEqual([
       ['invoice-4711#1', 1],
@@ -101,7 +113,10 @@ describe('every common document type on the local pipeline', () => {
       'documents/poster.png': expect.stringMatching(/over Textract's 10 MB limit/),
     });
     for (const key of Object.keys(reasons)) {
-      expect(await getJson(pipeline.services.clients.s3, { bucket, key: `quarantine/${RUN_ID}/${key}.reason.json` })).toMatchObject({ documentKey: key, stage: 'ocr' });
+      expect(await getJson(pipeline.services.clients.s3, { bucket, key: `quarantine/${RUN_ID}/${key}.reason.json` })).toMatchObject({
+        documentKey: key,
+        stage: 'ocr',
+      });
     }
   });
 });

@@ -31,7 +31,12 @@ beforeAll(async () => {
   await uploadSyntheticReceipts(pipeline.services.clients.s3, bucket, { count: 10, seed: 11 });
   // Two bad inputs that must be quarantined, not fatal: bytes that are no image, and a stray file type.
   await putBody(pipeline.services.clients.s3, { bucket, key: 'documents/broken-scan.png' }, 'this is not a png', 'image/png');
-  await putBody(pipeline.services.clients.s3, { bucket, key: 'documents/broken-scan.json' }, JSON.stringify({ schemaVersion: 1, fields: { total: '1.00' } }), 'application/json');
+  await putBody(
+    pipeline.services.clients.s3,
+    { bucket, key: 'documents/broken-scan.json' },
+    JSON.stringify({ schemaVersion: 1, fields: { total: '1.00' } }),
+    'application/json',
+  );
   await putBody(pipeline.services.clients.s3, { bucket, key: 'documents/notes.txt' }, 'scanner notes', 'text/plain');
 });
 
@@ -75,11 +80,15 @@ describe('train pipeline on the local runtime', () => {
         `datasets/${fingerprint}/manifest.json`,
       ]),
     );
-    const manifest = datasetManifestSchema.parse(await getJson(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/manifest.json` }));
+    const manifest = datasetManifestSchema.parse(
+      await getJson(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/manifest.json` }),
+    );
     expect(manifest.fingerprint).toBe(fingerprint);
     expect(manifest.counts.documents).toBe(10);
     expect(manifest.quarantined.map((entry) => entry.documentKey).sort()).toEqual(['documents/broken-scan.png', 'documents/notes.txt']);
-    const firstLine = Buffer.from(await getBytes(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/train-00000.jsonl` }))
+    const firstLine = Buffer.from(
+      await getBytes(pipeline.services.clients.s3, { bucket, key: `datasets/${fingerprint}/train-00000.jsonl` }),
+    )
       .toString('utf8')
       .split('\n')[0];
     const doc = datasetRecordSchema.parse(JSON.parse(firstLine ?? '{}'));
@@ -94,9 +103,14 @@ describe('train pipeline on the local runtime', () => {
     // Assess: quarantined documents are kept with their reasons, originals untouched
     const quarantineKeys = await listKeys(pipeline.services.clients.s3, bucket, `quarantine/${runId}/`);
     expect(quarantineKeys).toEqual(
-      expect.arrayContaining(['quarantine/e2e-complete/documents/broken-scan.png.reason.json', 'quarantine/e2e-complete/documents/notes.txt.reason.json']),
+      expect.arrayContaining([
+        'quarantine/e2e-complete/documents/broken-scan.png.reason.json',
+        'quarantine/e2e-complete/documents/notes.txt.reason.json',
+      ]),
     );
-    const reason = quarantineReasonSchema.parse(await getJson(pipeline.services.clients.s3, { bucket, key: 'quarantine/e2e-complete/documents/broken-scan.png.reason.json' }));
+    const reason = quarantineReasonSchema.parse(
+      await getJson(pipeline.services.clients.s3, { bucket, key: 'quarantine/e2e-complete/documents/broken-scan.png.reason.json' }),
+    );
     expect(reason.reason).toMatch(/content is plain text, not a PNG, JPEG, TIFF or PDF document \(its name ends in .png/);
 
     // Assess: the model artifact is a real model.tar.gz with the trainer's outputs
@@ -121,13 +135,23 @@ describe('train pipeline on the local runtime', () => {
     });
     for (const name of await readdir(modelDir, { recursive: true })) {
       const file = path.join(modelDir, name);
-      if ((await stat(file)).isFile()) await putBody(pipeline.services.clients.s3, { bucket, key: `pretrained/tiny-layoutlmv3/${name}` }, await readFile(file), 'application/octet-stream');
+      if ((await stat(file)).isFile())
+        await putBody(
+          pipeline.services.clients.s3,
+          { bucket, key: `pretrained/tiny-layoutlmv3/${name}` },
+          await readFile(file),
+          'application/octet-stream',
+        );
     }
     const hyperparameters = { backend: 'hf', epochs: 2, max_seq_len: 128, learning_rate: 0.003 };
 
     // Act
     const outcome = await pipeline.execute(
-      { runId, dataset: { pageImages: true }, training: { hyperparameters, modelChannelUri: `s3://${bucket}/pretrained/tiny-layoutlmv3/` } },
+      {
+        runId,
+        dataset: { pageImages: true },
+        training: { hyperparameters, modelChannelUri: `s3://${bucket}/pretrained/tiny-layoutlmv3/` },
+      },
       { executionName: runId },
     );
 
@@ -145,7 +169,9 @@ describe('train pipeline on the local runtime', () => {
     expect(members).not.toContain('model.pt');
     // The job got the images and model channels, and the model was trained with page images.
     const jobDir = path.join(dataDir, 'sagemaker', `doctrain-${runId}-a1`);
-    const channels = JSON.parse(await readFile(path.join(jobDir, 'opt', 'ml', 'input', 'config', 'inputdataconfig.json'), 'utf8')) as object;
+    const channels = JSON.parse(
+      await readFile(path.join(jobDir, 'opt', 'ml', 'input', 'config', 'inputdataconfig.json'), 'utf8'),
+    ) as object;
     expect(Object.keys(channels).sort()).toEqual(['images', 'labels', 'model', 'train', 'validation']);
     const images = await readdir(path.join(jobDir, 'opt', 'ml', 'input', 'data', 'images'));
     expect(images.length).toBeGreaterThanOrEqual(2);
@@ -180,7 +206,9 @@ describe('train pipeline on the local runtime', () => {
     expect(outcome.cause).toContain('pollSeconds');
     // Hyperparameters the trainer would reject fail here, before OCR, with the trainer's own schema.
     // (the cause is the error as JSON, so its quotes are escaped)
-    expect(outcome.cause).toContain(String.raw`training.hyperparameters.learning_rat: unknown hyperparameter \"learning_rat\" (did you mean \"learning_rate\"?)`);
+    expect(outcome.cause).toContain(
+      String.raw`training.hyperparameters.learning_rat: unknown hyperparameter \"learning_rat\" (did you mean \"learning_rate\"?)`,
+    );
     expect(outcome.cause).toContain('training.hyperparameters.epochs: must be in [1, 100000]');
     const entered = outcome.events.filter((event) => event.type === 'StateEntered').map((event) => event.stateName);
     expect(entered).toEqual(['EnterPipeline', 'ValidateInput', 'InputRejected']);
@@ -193,7 +221,10 @@ describe('train pipeline on the local runtime', () => {
     const jobsBefore = await trainingJobNames();
 
     // Act
-    const outcome = await pipeline.execute({ runId: 'e2e-quarantine', dataset: { maxQuarantineShare: 0.1 } }, { executionName: 'e2e-quarantine' });
+    const outcome = await pipeline.execute(
+      { runId: 'e2e-quarantine', dataset: { maxQuarantineShare: 0.1 } },
+      { executionName: 'e2e-quarantine' },
+    );
 
     // Assess
     expect(outcome.status).toBe('FAILED');
@@ -215,10 +246,12 @@ describe('train pipeline on the local runtime', () => {
     pipeline.services.setSageMakerFaults({ spotInterruptAfterFirstCheckpoint: true });
 
     // Act
-    const outcome = await pipeline.execute(
-      { runId, training: { hyperparameters: { ...SMALL_TRAINING, epochs: 100, checkpoint_every_steps: 2 } } },
-      { executionName: runId },
-    ).finally(() => pipeline.services.setSageMakerFaults({}));
+    const outcome = await pipeline
+      .execute(
+        { runId, training: { hyperparameters: { ...SMALL_TRAINING, epochs: 100, checkpoint_every_steps: 2 } } },
+        { executionName: runId },
+      )
+      .finally(() => pipeline.services.setSageMakerFaults({}));
 
     // Assess
     expect(outcome, `${outcome.error}: ${outcome.cause}`).toMatchObject({ status: 'SUCCEEDED' });
@@ -257,7 +290,7 @@ describe('train pipeline on the local runtime', () => {
     expect(await trainingJobNames()).toEqual(jobsBefore);
   });
 
-  it('records FAILED with the trainer\'s reason when the training job fails', async () => {
+  it("records FAILED with the trainer's reason when the training job fails", async () => {
     // Prepare: a rule between keys only the trainer checks (hidden_size divisible by num_heads) is a
     // user error there (exit 2 + failure file); ValidateInput lets each value through.
     const runId = 'e2e-train-fails';

@@ -60,7 +60,8 @@ const createTrainingRun = (runId: string, options: Parameters<typeof createRehea
   createRehearsalRun(pipeline, runId, options);
 const loopInput = (run: RehearsalRun): unknown => pollLoopInput(run);
 
-const describeJob = (name: string): Promise<DescribeTrainingJobResponse> => pipeline.services.clients.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
+const describeJob = (name: string): Promise<DescribeTrainingJobResponse> =>
+  pipeline.services.clients.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
 
 const until = async <T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
@@ -171,7 +172,11 @@ describe('training poll loop on the local runtime', () => {
     // Prepare: a job of 60 real seconds.
     const run = await createTrainingRun('poll-aborted', { epochs: 100, epochSeconds: 0.6 });
     const execution = pipeline.start(loopInput(run), { executionName: run.runId });
-    await until(() => pipeline.runRecord(run.runId), ({ record }) => record?.['secondaryStatus'] === 'Training', 'the loop to see Training');
+    await until(
+      () => pipeline.runRecord(run.runId),
+      ({ record }) => record?.['secondaryStatus'] === 'Training',
+      'the loop to see Training',
+    );
 
     // Act: StopExecution
     execution.abort();
@@ -180,7 +185,12 @@ describe('training poll loop on the local runtime', () => {
 
     // Assess
     expect(outcome.status).toBe('ABORTED');
-    const job = await until(() => describeJob(run.jobName), (d) => d.TrainingJobStatus === 'Stopped', 'the job to stop', 60_000);
+    const job = await until(
+      () => describeJob(run.jobName),
+      (d) => d.TrainingJobStatus === 'Stopped',
+      'the job to stop',
+      60_000,
+    );
     expect(job.SecondaryStatus).toBe('Stopped');
     const { record, events } = await pipeline.runRecord(run.runId);
     expect(record?.status).toBe('STOPPED');
@@ -192,7 +202,11 @@ describe('training poll loop on the local runtime', () => {
     // Prepare
     const run = await createTrainingRun('poll-stop-request', { epochs: 100, epochSeconds: 0.6 });
     const execution = pipeline.start(loopInput(run), { executionName: run.runId });
-    await until(() => pipeline.runRecord(run.runId), ({ record }) => record?.['secondaryStatus'] === 'Training', 'the loop to see Training');
+    await until(
+      () => pipeline.runRecord(run.runId),
+      ({ record }) => record?.['secondaryStatus'] === 'Training',
+      'the loop to see Training',
+    );
 
     // Act
     expect(await pipeline.store.requestStop(run.runId, { at: new Date().toISOString(), by: 'test' })).toBe('requested');
@@ -222,7 +236,17 @@ describe('training poll loop on the local runtime', () => {
     expect(outcome, `${outcome.error}: ${outcome.cause}`).toMatchObject({ status: 'SUCCEEDED', output: { status: 'COMPLETED' } });
     const job = await describeJob(run.jobName);
     const statuses = job.SecondaryStatusTransitions?.map((t) => t.Status) ?? [];
-    expect(statuses).toEqual(['Starting', 'Downloading', 'Training', 'Interrupted', 'Starting', 'Downloading', 'Training', 'Uploading', 'Completed']);
+    expect(statuses).toEqual([
+      'Starting',
+      'Downloading',
+      'Training',
+      'Interrupted',
+      'Starting',
+      'Downloading',
+      'Training',
+      'Uploading',
+      'Completed',
+    ]);
 
     // Assess: resumed from the newest checkpoint; every completed epoch ran once (only the partial one was lost).
     const log = await readFile(path.join(dataDir, 'sagemaker', run.jobName, 'logs.txt'), 'utf8');

@@ -20,7 +20,10 @@ let pipeline: LocalPipeline;
 let dataDir: string;
 
 const jobsOf = async (runId: string): Promise<string[]> =>
-  ((await pipeline.services.clients.sagemaker.send(new ListTrainingJobsCommand({ NameContains: runId, MaxResults: 100 }))).TrainingJobSummaries ?? [])
+  (
+    (await pipeline.services.clients.sagemaker.send(new ListTrainingJobsCommand({ NameContains: runId, MaxResults: 100 })))
+      .TrainingJobSummaries ?? []
+  )
     .map((job) => job.TrainingJobName ?? '')
     .sort();
 
@@ -80,7 +83,9 @@ describe('pre-flight on the local runtime', () => {
       // Assess
       expect(outcome.status).toBe('FAILED');
       expect(outcome.error).toBe('InstanceQuotaError');
-      expect(outcome.cause).toMatch(/aws service-quotas request-service-quota-increase --service-code sagemaker --quota-code L-[0-9A-F]{8} --desired-value 1 --region us-east-1/);
+      expect(outcome.cause).toMatch(
+        /aws service-quotas request-service-quota-increase --service-code sagemaker --quota-code L-[0-9A-F]{8} --desired-value 1 --region us-east-1/,
+      );
       expect(pipeline.services.textractStats().requests).toBe(textractBefore);
       const { record } = await pipeline.runRecord(runId);
       expect(record?.status).toBe('FAILED');
@@ -121,8 +126,16 @@ describe('capacity fallback on the local runtime', () => {
     // Assess: the cost ledger bills the jobs that ran (a1 never did), the last at its reported billable time, on-demand.
     const cost = costLedgerSchema.parse(record?.cost);
     expect(cost.stage).toBe('final');
-    expect(cost.training.map((line) => line.jobName).every((name) => [`doctrain-${runId}-a2`, `doctrain-${runId}-a3`].includes(name))).toBe(true);
-    expect(cost.training.at(-1)).toMatchObject({ jobName: `doctrain-${runId}-a3`, instanceType: 'ml.g5.xlarge', spot: false, billable: 'reported', billableSeconds: attempts[2]?.['billableSeconds'] });
+    expect(cost.training.map((line) => line.jobName).every((name) => [`doctrain-${runId}-a2`, `doctrain-${runId}-a3`].includes(name))).toBe(
+      true,
+    );
+    expect(cost.training.at(-1)).toMatchObject({
+      jobName: `doctrain-${runId}-a3`,
+      instanceType: 'ml.g5.xlarge',
+      spot: false,
+      billable: 'reported',
+      billableSeconds: attempts[2]?.['billableSeconds'],
+    });
     expect(cost.totalUsd).toBeCloseTo(cost.trainingUsd + cost.textract.usd + cost.orchestration.usd, 6);
     // Assess: the jobs: a1 never existed; a2 and a3 share the checkpoint URI and run the pinned image.
     expect(await jobsOf(runId)).toEqual([`doctrain-${runId}-a2`, `doctrain-${runId}-a3`]);

@@ -22,7 +22,14 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'doctrain-scale-'));
-  pipeline = await startLocalPipeline({ root, dataDir, stage: 'local', waitMs: 50, retryTimeScale: 0.01, sagemaker: { trainer: fakeTrainer(root) } });
+  pipeline = await startLocalPipeline({
+    root,
+    dataDir,
+    stage: 'local',
+    waitMs: 50,
+    retryTimeScale: 0.01,
+    sagemaker: { trainer: fakeTrainer(root) },
+  });
   await uploadScaleDocuments(pipeline.services.clients.s3, pipeline.services.bucket, { count: DOCUMENTS });
 }, 600_000);
 
@@ -34,7 +41,10 @@ afterAll(async () => {
 describe(`${DOCUMENTS} documents through the local pipeline`, () => {
   it('completes with every document in the dataset, no state output over 256 KiB and no history near its limit', async () => {
     // Act
-    const figures = await measureScaleRun(pipeline, 'scale', { dataset: { batchSize: BATCH_SIZE }, training: { hyperparameters: { epochs: 1 } } });
+    const figures = await measureScaleRun(pipeline, 'scale', {
+      dataset: { batchSize: BATCH_SIZE },
+      training: { hyperparameters: { epochs: 1 } },
+    });
 
     // Assess: the run, and every document accounted for (all from the OCR cache: nothing billed).
     expect(figures.status, `${figures.error}: ${figures.cause}`).toBe('SUCCEEDED');

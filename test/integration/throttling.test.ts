@@ -60,11 +60,15 @@ const prepareUntilDataset = (): PreparedStateMachine => {
 };
 
 const run = (runId: string): Promise<ExecutionOutcome> =>
-  runExecution(untilDataset, { runId, dataset: { batchSize: 2 } }, {
-    stateMachineName: 'doctrain-local-train-pipeline',
-    executionName: runId,
-    retryTimeScale: 0.01,
-  });
+  runExecution(
+    untilDataset,
+    { runId, dataset: { batchSize: 2 } },
+    {
+      stateMachineName: 'doctrain-local-train-pipeline',
+      executionName: runId,
+      retryTimeScale: 0.01,
+    },
+  );
 
 /** Empties the OCR cache, so the next run sends every document to Textract again. */
 const clearOcrCache = async (): Promise<void> => {
@@ -116,7 +120,9 @@ describe('Textract throttling on the local pipeline', () => {
     expect(dataset.fingerprint).toBe(reference.fingerprint);
     expect(dataset.counts).toEqual(reference.counts);
     const bucket = pipeline.services.bucket;
-    const manifest = datasetManifestSchema.parse(await getJson(pipeline.services.clients.s3, { bucket, key: `datasets/${dataset.fingerprint}/manifest.json` }));
+    const manifest = datasetManifestSchema.parse(
+      await getJson(pipeline.services.clients.s3, { bucket, key: `datasets/${dataset.fingerprint}/manifest.json` }),
+    );
     expect(manifest.counts).toMatchObject({ documents: DOCUMENTS, quarantined: 0 });
     expect(await listKeys(pipeline.services.clients.s3, bucket, 'quarantine/throttle-30/')).toEqual([]);
   });
@@ -128,16 +134,20 @@ describe('Textract throttling on the local pipeline', () => {
     const events: string[] = [];
 
     // Act
-    const outcome = await runExecution(untilDataset, { runId: 'throttle-burst', dataset: { batchSize: 2 } }, {
-      stateMachineName: 'doctrain-local-train-pipeline',
-      executionName: 'throttle-burst',
-      retryTimeScale: 0.01,
-      onEvent: (event) => {
-        if (event.error !== undefined) events.push(event.error);
-        // The first failed attempt of an OcrBatch ends the outage.
-        if (event.error === 'ThrottlingError') pipeline.services.setTextractFaults({});
+    const outcome = await runExecution(
+      untilDataset,
+      { runId: 'throttle-burst', dataset: { batchSize: 2 } },
+      {
+        stateMachineName: 'doctrain-local-train-pipeline',
+        executionName: 'throttle-burst',
+        retryTimeScale: 0.01,
+        onEvent: (event) => {
+          if (event.error !== undefined) events.push(event.error);
+          // The first failed attempt of an OcrBatch ends the outage.
+          if (event.error === 'ThrottlingError') pipeline.services.setTextractFaults({});
+        },
       },
-    }).finally(() => pipeline.services.setTextractFaults({}));
+    ).finally(() => pipeline.services.setTextractFaults({}));
 
     // Assess
     expect(events).toContain('ThrottlingError');

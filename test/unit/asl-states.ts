@@ -27,7 +27,8 @@ export const lambdaTasks = (states: Record<string, AslState>): LambdaTask[] => {
   const visit = (level: Record<string, AslState>, itemSelector?: Json): void => {
     for (const [name, state] of Object.entries(level)) {
       const logicalId = (state.Resource as { 'Fn::GetAtt'?: unknown[] } | undefined)?.['Fn::GetAtt']?.[0];
-      if (state.Type === 'Task' && typeof logicalId === 'string') found.push({ name, state, logicalId, parameters: state.Parameters ?? itemSelector });
+      if (state.Type === 'Task' && typeof logicalId === 'string')
+        found.push({ name, state, logicalId, parameters: state.Parameters ?? itemSelector });
       if (state.ItemProcessor) visit(state.ItemProcessor.States, state.ItemSelector);
     }
   };

@@ -44,31 +44,39 @@ export const buildDatasetStep = async (s3: S3Client, params: BuildDatasetEvent):
   const { bucket } = params;
   const limit = pLimit(READ_CONCURRENCY);
   const batches = await Promise.all(
-    Array.from({ length: params.batchCount }, (_, batchIndex) => limit(async () => {
-      const key = ocrResultKey(params.runPrefix, batchIndex);
-      const bytes = await getBytesIfExists(s3, { bucket, key });
-      if (bytes === undefined) throw new Error(`OCR result ${key} is missing: batch ${batchIndex} did not finish`);
-      const file = parseOrThrow(ocrBatchFileSchema, JSON.parse(Buffer.from(bytes).toString('utf8')), key);
-      if (file.pending.length > 0) throw new Error(`OCR result ${key} still has ${file.pending.length} Textract job(s) pending`);
-      return file;
-    })),
+    Array.from({ length: params.batchCount }, (_, batchIndex) =>
+      limit(async () => {
+        const key = ocrResultKey(params.runPrefix, batchIndex);
+        const bytes = await getBytesIfExists(s3, { bucket, key });
+        if (bytes === undefined) throw new Error(`OCR result ${key} is missing: batch ${batchIndex} did not finish`);
+        const file = parseOrThrow(ocrBatchFileSchema, JSON.parse(Buffer.from(bytes).toString('utf8')), key);
+        if (file.pending.length > 0) throw new Error(`OCR result ${key} still has ${file.pending.length} Textract job(s) pending`);
+        return file;
+      }),
+    ),
   );
   const quarantined: QuarantineEntry[] = [
-    ...parseOrThrow(planQuarantineFileSchema, await getJson(s3, { bucket, key: planQuarantineKey(params.runPrefix) }), planQuarantineKey(params.runPrefix)),
+    ...parseOrThrow(
+      planQuarantineFileSchema,
+      await getJson(s3, { bucket, key: planQuarantineKey(params.runPrefix) }),
+      planQuarantineKey(params.runPrefix),
+    ),
     ...batches.flatMap((batch) => batch.quarantined),
   ];
   const documents = await Promise.all(
     batches
       .flatMap((batch) => batch.documents)
-      .map((doc) => limit(async () => ({
-        id: doc.id,
-        key: doc.key,
-        source: s3Uri({ bucket, key: doc.key }),
-        contentHash: doc.contentHash,
-        annotationHash: doc.annotationHash,
-        annotation: doc.annotation,
-        pages: ocrDocumentSchema.parse(await getJson(s3, { bucket, key: doc.ocrKey })).pages,
-      }))),
+      .map((doc) =>
+        limit(async () => ({
+          id: doc.id,
+          key: doc.key,
+          source: s3Uri({ bucket, key: doc.key }),
+          contentHash: doc.contentHash,
+          annotationHash: doc.annotationHash,
+          annotation: doc.annotation,
+          pages: ocrDocumentSchema.parse(await getJson(s3, { bucket, key: doc.ocrKey })).pages,
+        })),
+      ),
   );
   if (documents.length < 2) {
     throw new EmptyDatasetError(
@@ -84,7 +92,12 @@ export const buildDatasetStep = async (s3: S3Client, params: BuildDatasetEvent):
   });
   // Plan and OCR quarantined theirs already; only what the build itself rejected is new here.
   const rejectedByBuild = built.manifest.quarantined.filter((entry) => entry.stage === 'dataset');
-  await quarantine(s3, bucket, params.runId, rejectedByBuild.map((entry) => ({ ...entry, stage: 'dataset' as const })));
+  await quarantine(
+    s3,
+    bucket,
+    params.runId,
+    rejectedByBuild.map((entry) => ({ ...entry, stage: 'dataset' as const })),
+  );
   const prefix = datasetPrefix(built.fingerprint);
   const manifestFile = built.files.find((file) => file.name === DATASET_MANIFEST_FILE);
   // Too much of the input quarantined: fail before anything trains. This run's manifest is still written

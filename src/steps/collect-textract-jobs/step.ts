@@ -37,7 +37,10 @@ export const collectTextractJobs = async (
       if (result.status === 'IN_PROGRESS') {
         const runningSeconds = (now.getTime() - Date.parse(startedAt)) / 1000;
         if (runningSeconds > TEXTRACT_JOB_TIMEOUT_SECONDS) {
-          throw new BadDocumentError(`the Textract job ${jobId} was still running after ${Math.round(runningSeconds / 60)} minutes; given up`, job.key);
+          throw new BadDocumentError(
+            `the Textract job ${jobId} was still running after ${Math.round(runningSeconds / 60)} minutes; given up`,
+            job.key,
+          );
         }
         stillPending.push(job);
         continue;

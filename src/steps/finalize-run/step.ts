@@ -32,7 +32,10 @@ export const finalizeRun = async (
   const overBudget = trainingJobStatus === 'Stopped' && !stopped && budgetStop !== undefined;
   const cost = costLedger(
     {
-      jobs: [...earlierJobs(run?.attempts, params.trainingJobName), jobUsage({ ...job, TrainingJobName: params.trainingJobName }, deps.now())],
+      jobs: [
+        ...earlierJobs(run?.attempts, params.trainingJobName),
+        jobUsage({ ...job, TrainingJobName: params.trainingJobName }, deps.now()),
+      ],
       textractPages: lastPoll?.textract.pages ?? 0,
       polls: lastPoll?.orchestration.polls ?? 0,
       budgetUsd: lastPoll?.budgetUsd ?? null,
@@ -84,7 +87,9 @@ export const finalizeRun = async (
       metrics,
       modelArtifactUri: outcome.modelArtifactUri,
       failure:
-        failureReason === undefined || stopped ? undefined : { error: overBudget ? 'BudgetExceeded' : 'TrainingJobFailed', message: failureReason },
+        failureReason === undefined || stopped
+          ? undefined
+          : { error: overBudget ? 'BudgetExceeded' : 'TrainingJobFailed', message: failureReason },
       billableSeconds: jobCost?.billableSeconds,
       trainingSeconds: jobCost?.trainingSeconds,
       spotSavingsPercent: jobCost?.spotSavingsPercent,

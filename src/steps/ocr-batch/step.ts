@@ -79,7 +79,13 @@ const readAnnotation = async (s3: S3Client, bucket: string, ref: DocumentRef) =>
 };
 
 /** The cache entry for an OCR'd document; a document without a single word is quarantined instead. */
-export const storeOcrDocument = async (s3: S3Client, bucket: string, documentKey: string, ocrKey: string, document: OcrDocument): Promise<void> => {
+export const storeOcrDocument = async (
+  s3: S3Client,
+  bucket: string,
+  documentKey: string,
+  ocrKey: string,
+  document: OcrDocument,
+): Promise<void> => {
   const wordCount = document.pages.reduce((sum, page) => sum + page.words.length, 0);
   if (wordCount === 0) {
     const pages = document.pages.length > 1 ? ` (none on any of its ${document.pages.length} pages)` : '';
@@ -114,7 +120,8 @@ const ocrWithCache = async (
   // Checked before Textract is paid: type by content, defects, then the API's size and page limits.
   const inspection = await inspectDocument(bytes);
   if (!inspection.ok) {
-    const named = inspection.problem === 'unsupported-type' ? ` (its name ends in ${path.extname(ref.key) || 'nothing'}; the content decides)` : '';
+    const named =
+      inspection.problem === 'unsupported-type' ? ` (its name ends in ${path.extname(ref.key) || 'nothing'}; the content decides)` : '';
     throw new BadDocumentError(`${inspection.reason}${named}`, ref.key);
   }
   const route = routeForTextract(inspection);
@@ -163,7 +170,13 @@ export const ocrBatch = async (
     }
     try {
       const ocr = await ocrWithCache({ ...deps, limiter }, params.bucket, params.runId, ref);
-      const common = { ...ref, contentHash: ocr.contentHash, annotationHash: annotation.annotationHash, ocrKey: ocr.ocrKey, annotation: annotation.annotation };
+      const common = {
+        ...ref,
+        contentHash: ocr.contentHash,
+        annotationHash: annotation.annotationHash,
+        ocrKey: ocr.ocrKey,
+        annotation: annotation.annotation,
+      };
       if (ocr.kind === 'pending') {
         result.pending.push({ ...common, jobId: ocr.jobId, pages: ocr.pages, startedAt: (deps.now?.() ?? new Date()).toISOString() });
         continue;

@@ -45,7 +45,8 @@ export const continuationName = (executions: readonly string[]): string => {
   return `${first.slice(0, EXECUTION_NAME_MAX - suffix.length)}${suffix}`;
 };
 
-const seconds = (from: Date | undefined, to: Date): number => (from === undefined ? 0 : Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000)));
+const seconds = (from: Date | undefined, to: Date): number =>
+  from === undefined ? 0 : Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000));
 
 /** The folder a checkpoint URI names: its key as a prefix ending in '/', or '' for the bucket's root. */
 const checkpointFolder = (uri: string): { bucket: string; prefix: string } => {
@@ -124,7 +125,9 @@ const pollLedger = (
       running,
       // The wait the loop would take next (not the short one of a stop in progress): both it and the
       // cost so far only grow, so a run once over its budget stays over it.
-      horizonSeconds: TERMINAL_JOB_STATUSES.has(job.TrainingJobStatus ?? '') ? 0 : nextPollSeconds({ pollSeconds: params.pollSeconds, maxPollSeconds: settings.maxPollSeconds }, at.elapsedSeconds),
+      horizonSeconds: TERMINAL_JOB_STATUSES.has(job.TrainingJobStatus ?? '')
+        ? 0
+        : nextPollSeconds({ pollSeconds: params.pollSeconds, maxPollSeconds: settings.maxPollSeconds }, at.elapsedSeconds),
       textractPages: params.textractPagesBilled,
       polls: runPolls(settings, params.polling, at.pollCount),
       budgetUsd: params.budgetUsd,
@@ -151,8 +154,9 @@ const describeJob = async (sagemaker: SageMakerClient, name: string): Promise<De
  * The progress key of a poll: one run event per secondary-status transition (`003-Training`), however
  * often the loop polls; zero-padded so the keys sort in the order of the transitions.
  */
-export const transitionProgressKey = (job: Partial<Pick<DescribeTrainingJobResponse, 'SecondaryStatus' | 'SecondaryStatusTransitions'>>): string =>
-  `${String((job.SecondaryStatusTransitions ?? []).length).padStart(3, '0')}-${job.SecondaryStatus ?? 'Unknown'}`;
+export const transitionProgressKey = (
+  job: Partial<Pick<DescribeTrainingJobResponse, 'SecondaryStatus' | 'SecondaryStatusTransitions'>>,
+): string => `${String((job.SecondaryStatusTransitions ?? []).length).padStart(3, '0')}-${job.SecondaryStatus ?? 'Unknown'}`;
 
 export const pollTraining = async (
   deps: {
@@ -197,7 +201,12 @@ export const pollTraining = async (
   const overBudget = (decided !== undefined || ledger.budgetExceeded) && !terminal;
   const budgetStop: BudgetStop | undefined =
     overBudget && decided === undefined
-      ? { at: now.toISOString(), projectedUsd: ledger.projectedUsd ?? ledger.totalUsd, spentUsd: ledger.totalUsd, budgetUsd: ledger.budgetUsd ?? 0 }
+      ? {
+          at: now.toISOString(),
+          projectedUsd: ledger.projectedUsd ?? ledger.totalUsd,
+          spentUsd: ledger.totalUsd,
+          budgetUsd: ledger.budgetUsd ?? 0,
+        }
       : undefined;
   let progressRecorded = true;
   try {
@@ -249,7 +258,9 @@ export const pollTraining = async (
       ...(job.BillableTimeInSeconds === undefined ? {} : { BillableTimeInSeconds: job.BillableTimeInSeconds }),
     },
     elapsedSeconds,
-    waitSeconds: nextPollSeconds({ pollSeconds: params.pollSeconds, maxPollSeconds: deps.settings.maxPollSeconds }, elapsedSeconds, { stopping }),
+    waitSeconds: nextPollSeconds({ pollSeconds: params.pollSeconds, maxPollSeconds: deps.settings.maxPollSeconds }, elapsedSeconds, {
+      stopping,
+    }),
     stopRequested: stopRequestedOnRecord && status === 'InProgress',
     budgetExceeded: overBudget && status === 'InProgress',
     progressRecorded,

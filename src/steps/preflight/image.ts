@@ -49,7 +49,9 @@ const repositoryUri = (ref: ImageReference): string => (ref.registry === '' ? re
 export const pushCommands = (ref: ImageReference, region: string): string => {
   const target = `${repositoryUri(ref)}:${ref.tag ?? 'latest'}`;
   return [
-    ...(ref.registry === '' ? [] : [`aws ecr get-login-password --region ${region} | docker login --username AWS --password-stdin ${ref.registry}`]),
+    ...(ref.registry === ''
+      ? []
+      : [`aws ecr get-login-password --region ${region} | docker login --username AWS --password-stdin ${ref.registry}`]),
     'docker build -t doctrain-trainer training-image',
     `docker tag doctrain-trainer ${target}`,
     `docker push ${target}`,

@@ -38,12 +38,18 @@ export const requestIncreaseCommand = (quotaCode: string, region: string): strin
   `aws service-quotas request-service-quota-increase --service-code ${SAGEMAKER_SERVICE_CODE} --quota-code ${quotaCode} --desired-value 1 --region ${region}`;
 
 /** Quota name -> {code, value}, applied values over defaults. */
-const readQuotas = async (client: ServiceQuotasClient, names: ReadonlySet<string>): Promise<Map<string, { code: string; value: number }>> => {
+const readQuotas = async (
+  client: ServiceQuotasClient,
+  names: ReadonlySet<string>,
+): Promise<Map<string, { code: string; value: number }>> => {
   const found = new Map<string, { code: string; value: number }>();
-  const collect = (quotas: { QuotaName?: string | undefined; QuotaCode?: string | undefined; Value?: number | undefined }[] | undefined): void => {
+  const collect = (
+    quotas: { QuotaName?: string | undefined; QuotaCode?: string | undefined; Value?: number | undefined }[] | undefined,
+  ): void => {
     for (const quota of quotas ?? []) {
       if (quota.QuotaName === undefined || quota.QuotaCode === undefined || quota.Value === undefined) continue;
-      if (names.has(quota.QuotaName) && !found.has(quota.QuotaName)) found.set(quota.QuotaName, { code: quota.QuotaCode, value: quota.Value });
+      if (names.has(quota.QuotaName) && !found.has(quota.QuotaName))
+        found.set(quota.QuotaName, { code: quota.QuotaCode, value: quota.Value });
     }
   };
   for await (const page of paginateListServiceQuotas({ client }, { ServiceCode: SAGEMAKER_SERVICE_CODE })) collect(page.Quotas);
@@ -67,7 +73,9 @@ export const checkInstanceQuotas = async (
       return {
         plan: [...params.plan],
         quotas: [],
-        warnings: [`SageMaker training quotas not checked (${error.name}: ${error.message}); a zero quota will show as ResourceLimitExceeded at CreateTrainingJob`],
+        warnings: [
+          `SageMaker training quotas not checked (${error.name}: ${error.message}); a zero quota will show as ResourceLimitExceeded at CreateTrainingJob`,
+        ],
       };
     }
     throw error;
@@ -93,7 +101,9 @@ export const checkInstanceQuotas = async (
     );
   }
   for (const { entry, command } of zero) {
-    warnings.push(`Quota "${trainingQuotaName(entry)}" is 0: ${formatPlanEntry(entry)} dropped from the instance plan; to use it: ${command}`);
+    warnings.push(
+      `Quota "${trainingQuotaName(entry)}" is 0: ${formatPlanEntry(entry)} dropped from the instance plan; to use it: ${command}`,
+    );
   }
   return { plan, quotas, warnings };
 };

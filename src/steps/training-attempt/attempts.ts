@@ -148,7 +148,8 @@ export interface EndedJob {
 /** The current job ended for capacity (the poll loop's Choice said so): record it, take the next entry. */
 export const afterCapacityFailure = (training: TrainingConfig, runId: string, job: EndedJob): AttemptOutcome => {
   // The ASL's Choice and this rule must agree (test/unit/steps/training-attempt/attempts.test.ts compares them).
-  if (!isCapacityFailure(job)) throw new RangeError(`${training.jobName} did not end for capacity (${job.TrainingJobStatus}: ${job.FailureReason ?? ''})`);
+  if (!isCapacityFailure(job))
+    throw new RangeError(`${training.jobName} did not end for capacity (${job.TrainingJobStatus}: ${job.FailureReason ?? ''})`);
   const reason = job.FailureReason ?? job.SecondaryStatus ?? job.TrainingJobStatus;
   const status = job.TrainingJobStatus === 'Stopped' ? 'Stopped' : 'Failed';
   const ended = updateCurrent(training, {

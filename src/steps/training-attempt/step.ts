@@ -10,7 +10,6 @@ import type { RunAttributes } from '../../contracts/run-record';
 import { isRunStatus, type RunStore } from '../../status/run-store';
 import { afterCapacityFailure, afterCreateFailure, attemptStarted, firstAttempt, type AttemptOutcome } from './attempts';
 
-
 /** What the run record shows of the current attempt, beside the list. */
 const currentAttempt = (training: TrainingConfig): RunAttributes => ({
   attempts: training.attempts,
@@ -20,7 +19,11 @@ const currentAttempt = (training: TrainingConfig): RunAttributes => ({
 });
 
 /** Records the attempts on the run as it is now (the status unchanged: a fallback is no status change). */
-const recordAttempts = async (deps: { store: RunStore; now: () => Date }, event: TrainingAttemptEvent, training: TrainingConfig): Promise<void> => {
+const recordAttempts = async (
+  deps: { store: RunStore; now: () => Date },
+  event: TrainingAttemptEvent,
+  training: TrainingConfig,
+): Promise<void> => {
   const run = await deps.store.getRun(event.runId);
   const status = isRunStatus(run?.status) ? run.status : 'PREPARING';
   await deps.store.writeStatusChange({
@@ -34,7 +37,10 @@ const recordAttempts = async (deps: { store: RunStore; now: () => Date }, event:
   });
 };
 
-export const trainingAttemptStep = async (deps: { store: RunStore; now: () => Date }, event: TrainingAttemptEvent): Promise<TrainingConfig> => {
+export const trainingAttemptStep = async (
+  deps: { store: RunStore; now: () => Date },
+  event: TrainingAttemptEvent,
+): Promise<TrainingConfig> => {
   switch (event.action) {
     case 'first':
       return firstAttempt(event.training, event.plan, event.runId);

@@ -47,11 +47,7 @@ export const textractQuotas = (settings: DeploymentSettings): TextractTps => {
   };
 };
 
-export const resolveRunConfig = (
-  settings: DeploymentSettings,
-  rawInput: unknown,
-  executionName: string,
-): RunConfig => {
+export const resolveRunConfig = (settings: DeploymentSettings, rawInput: unknown, executionName: string): RunConfig => {
   const input = parseOrThrow(executionInputSchema, rawInput ?? {}, 'execution input');
   const runId = input.runId ?? runIdFromExecutionName(executionName);
   const modelName = input.modelName ?? settings.DOCTRAIN_MODEL_NAME;
@@ -68,9 +64,7 @@ export const resolveRunConfig = (
     );
   }
   const [first] = plan as [(typeof plan)[number], ...typeof plan];
-  const hyperparameters = Object.fromEntries(
-    Object.entries(input.training?.hyperparameters ?? {}).map(([k, v]) => [k, String(v)]),
-  );
+  const hyperparameters = Object.fromEntries(Object.entries(input.training?.hyperparameters ?? {}).map(([k, v]) => [k, String(v)]));
   const bucket = settings.DOCTRAIN_BUCKET;
   const textractTps = textractQuotas(settings);
   const ocrConcurrency = ocrConcurrencyFor(textractTps, settings.DOCTRAIN_OCR_MAX_CONCURRENCY);

@@ -24,7 +24,8 @@ let textract: LocalTextract;
 let textractClient: TextractClient;
 let receipts: SyntheticReceipt[];
 
-const put = (key: string, body: string | Uint8Array): Promise<unknown> => s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+const put = (key: string, body: string | Uint8Array): Promise<unknown> =>
+  s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 
 /** Uploads the receipts with the given annotations under `prefix` and runs the data preparation steps. */
 const prepare = async (runId: string, prefix: string, annotationOf: (receipt: SyntheticReceipt) => Annotation) => {
@@ -34,8 +35,16 @@ const prepare = async (runId: string, prefix: string, annotationOf: (receipt: Sy
   }
   const params = { bucket: BUCKET, runId, runPrefix: `runs/${runId}/` };
   const plan = await planBatches(s3.client, { ...params, documentsPrefix: prefix, batchSize: 10 });
-  for (let batchIndex = 0; batchIndex < plan.batchCount; batchIndex += 1) await ocrBatch({ s3: s3.client, textract: textractClient }, { ...params, batchIndex });
-  const dataset = await buildDatasetStep(s3.client, { ...params, batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.25, pageImages: false, modelChannelUri: null });
+  for (let batchIndex = 0; batchIndex < plan.batchCount; batchIndex += 1)
+    await ocrBatch({ s3: s3.client, textract: textractClient }, { ...params, batchIndex });
+  const dataset = await buildDatasetStep(s3.client, {
+    ...params,
+    batchCount: plan.batchCount,
+    validationFraction: 0.34,
+    maxQuarantineShare: 0.25,
+    pageImages: false,
+    modelChannelUri: null,
+  });
   const records = new Map<string, DatasetRecord>();
   for (const uri of [dataset.trainS3Uri, dataset.validationS3Uri]) {
     const { key } = parseS3Uri(uri);
@@ -88,18 +97,30 @@ describe('annotation kinds through the data preparation steps', { timeout: 60_00
       const record = reference.records.get(receipt.id) as DatasetRecord;
       const boxes: LabelledBox[] = (spansOf.get(receipt.id) ?? []).map(([label, indexes]) => {
         const boxes = indexes.map((i) => record.bboxes[i] as number[]);
-        const union = [Math.min(...boxes.map((b) => b[0] as number)), Math.min(...boxes.map((b) => b[1] as number)), Math.max(...boxes.map((b) => b[2] as number)), Math.max(...boxes.map((b) => b[3] as number))];
+        const union = [
+          Math.min(...boxes.map((b) => b[0] as number)),
+          Math.min(...boxes.map((b) => b[1] as number)),
+          Math.max(...boxes.map((b) => b[2] as number)),
+          Math.max(...boxes.map((b) => b[3] as number)),
+        ];
         return { label, box: ratios(union, 2) };
       });
       return { schemaVersion: 1, boxes };
     };
-    const wordsOf = (withBoxes: boolean) => (receipt: SyntheticReceipt): Annotation => {
-      const record = reference.records.get(receipt.id) as DatasetRecord;
-      const words: LabelledWord[] = (spansOf.get(receipt.id) ?? []).flatMap(([label, indexes], entity) =>
-        indexes.map((i) => ({ text: record.words[i] as string, label, entity, ...(withBoxes ? { box: ratios(record.bboxes[i] as number[]) } : {}) })),
-      );
-      return { schemaVersion: 1, words };
-    };
+    const wordsOf =
+      (withBoxes: boolean) =>
+      (receipt: SyntheticReceipt): Annotation => {
+        const record = reference.records.get(receipt.id) as DatasetRecord;
+        const words: LabelledWord[] = (spansOf.get(receipt.id) ?? []).flatMap(([label, indexes], entity) =>
+          indexes.map((i) => ({
+            text: record.words[i] as string,
+            label,
+            entity,
+            ...(withBoxes ? { box: ratios(record.bboxes[i] as number[]) } : {}),
+          })),
+        );
+        return { schemaVersion: 1, words };
+      };
 
     // Act
     const boxes = await prepare('kinds-boxes', 'boxes/', boxesOf);

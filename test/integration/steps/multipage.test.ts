@@ -34,7 +34,11 @@ const put = (key: string, body: string | Uint8Array): Promise<unknown> =>
 beforeAll(async () => {
   s3 = await startLocalS3(BUCKET);
   textract = await startLocalTextract({ s3: s3.client });
-  client = new TextractClient({ endpoint: textract.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+  client = new TextractClient({
+    endpoint: textract.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  });
   const [receipt] = await generateReceipts({ count: 1, seed: 5 });
   if (!receipt) throw new Error('no receipt');
   const pdf = await multiPagePdf([['HARBOUR SUPPLIES LTD', 'INVOICE 4711'], ['ROPE 12.00', 'NETS 30.00'], ['TOTAL 42.00']]);
@@ -92,7 +96,9 @@ describe('multi-page documents through OcrBatch and CollectTextractJobs', { time
       'huge.png': expect.stringMatching(/over Textract's 10 MB limit for images/),
     });
     for (const key of Object.keys(reasons)) {
-      expect(await getJson(s3.client, { bucket: BUCKET, key: `quarantine/${RUN}/${PREFIX}${key}.reason.json` })).toMatchObject({ stage: 'ocr' });
+      expect(await getJson(s3.client, { bucket: BUCKET, key: `quarantine/${RUN}/${PREFIX}${key}.reason.json` })).toMatchObject({
+        stage: 'ocr',
+      });
     }
     // The async results are in the content-addressed cache, page by page
     const invoice = file.documents.find((d) => d.id === 'invoice');
@@ -102,7 +108,14 @@ describe('multi-page documents through OcrBatch and CollectTextractJobs', { time
     expect(cached.pages[2]?.words.map((w) => w.text)).toEqual(expect.arrayContaining(['TOTAL', '42.00']));
 
     // Act: the dataset
-    const dataset = await buildDatasetStep(s3.client, { ...params, batchCount: 1, validationFraction: 0.25, maxQuarantineShare: 1, pageImages: true, modelChannelUri: 's3://models-elsewhere/layoutlmv3-base/' });
+    const dataset = await buildDatasetStep(s3.client, {
+      ...params,
+      batchCount: 1,
+      validationFraction: 0.25,
+      maxQuarantineShare: 1,
+      pageImages: true,
+      modelChannelUri: 's3://models-elsewhere/layoutlmv3-base/',
+    });
 
     // Assess: one record per page, each with its document id and page number
     const manifest = datasetManifestSchema.parse(await getJson(s3.client, { bucket: BUCKET, key: `runs/${RUN}/dataset-manifest.json` }));
@@ -111,13 +124,30 @@ describe('multi-page documents through OcrBatch and CollectTextractJobs', { time
     const prefix = `datasets/${dataset.fingerprint}/`;
     const lines: { id: string; documentId: string; page: { number: number }; labels: string[] }[] = [];
     for (const name of [...manifest.files.train, ...manifest.files.validation]) {
-      const body = Buffer.from(await (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}${name}` }))).Body!.transformToByteArray()).toString('utf8');
-      lines.push(...body.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as (typeof lines)[number]));
+      const body = Buffer.from(
+        await (await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}${name}` }))).Body!.transformToByteArray(),
+      ).toString('utf8');
+      lines.push(
+        ...body
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as (typeof lines)[number]),
+      );
     }
     const pagesOf = (documentId: string) => lines.filter((l) => l.documentId === documentId).map((l) => [l.id, l.page.number]);
-    expect(pagesOf('invoice')).toEqual([['invoice#1', 1], ['invoice#2', 2], ['invoice#3', 3]]);
-    expect(pagesOf('scan')).toEqual([['scan#1', 1], ['scan#2', 2]]);
-    expect(pagesOf('misnamed')).toEqual([['misnamed#1', 1], ['misnamed#2', 2]]);
+    expect(pagesOf('invoice')).toEqual([
+      ['invoice#1', 1],
+      ['invoice#2', 2],
+      ['invoice#3', 3],
+    ]);
+    expect(pagesOf('scan')).toEqual([
+      ['scan#1', 1],
+      ['scan#2', 2],
+    ]);
+    expect(pagesOf('misnamed')).toEqual([
+      ['misnamed#1', 1],
+      ['misnamed#2', 2],
+    ]);
     expect(pagesOf(String(file.documents.find((d) => d.key.endsWith('receipt.png'))?.id))).toEqual([['receipt', 1]]);
     // Page images: the PNG receipt's own bytes under its record id; none for the PDF/TIFF pages.
     const imageKeys = await listKeys(s3.client, BUCKET, `${prefix}images/`);

@@ -25,7 +25,15 @@ import {
   planQuarantineFileSchema,
   quarantineReasonSchema,
 } from '../../../src/contracts/objects';
-import { runManifestKey, ocrCacheKey, ocrResultKey, batchKey, planQuarantineKey, ocrMapItemsKey, ocrMapResultsPrefix } from '../../../src/contracts/s3-layout';
+import {
+  runManifestKey,
+  ocrCacheKey,
+  ocrResultKey,
+  batchKey,
+  planQuarantineKey,
+  ocrMapItemsKey,
+  ocrMapResultsPrefix,
+} from '../../../src/contracts/s3-layout';
 import { datasetPointersSchema, type DatasetPointers } from '../../../src/steps/build-dataset/schema';
 import { ocrBatchSummarySchema, type OcrBatchSummary } from '../../../src/steps/ocr-batch/schema';
 import { planResultSchema, type PlanResult } from '../../../src/steps/plan-batches/schema';
@@ -104,17 +112,28 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
       quarantinedCount: 3,
     });
     const items = await read(plan.itemsKey, ocrMapItemsFileSchema);
-    expect(items).toEqual([{ batchIndex: 0, documents: 2 }, { batchIndex: 1, documents: 2 }, { batchIndex: 2, documents: 1 }]);
+    expect(items).toEqual([
+      { batchIndex: 0, documents: 2 },
+      { batchIndex: 1, documents: 2 },
+      { batchIndex: 2, documents: 1 },
+    ]);
     batches = items.map((item) => item.batchIndex);
     expect(batchKey(`runs/${RUN}/`, 2)).toBe(`runs/${RUN}/batches/batch-00002.json`);
     expect(await listKeys(s3.client, BUCKET, `runs/${RUN}/batches/`)).toEqual(batches.map((i) => batchKey(`runs/${RUN}/`, i)));
-    const batchFiles = await Promise.all(
-      batches.map((i) => read(batchKey(`runs/${RUN}/`, i), batchFileSchema)),
-    );
-    expect(batchFiles.map((f) => [f.schemaVersion, f.batchIndex])).toEqual([[1, 0], [1, 1], [1, 2]]);
+    const batchFiles = await Promise.all(batches.map((i) => read(batchKey(`runs/${RUN}/`, i), batchFileSchema)));
+    expect(batchFiles.map((f) => [f.schemaVersion, f.batchIndex])).toEqual([
+      [1, 0],
+      [1, 1],
+      [1, 2],
+    ]);
     const batchDocs = batchFiles.map((f) => f.documents);
     expect(batchDocs.map((docs) => docs.length)).toEqual([2, 2, 1]);
-    expect(batchDocs.flat().map((d) => d.id).sort()).toEqual(['bad-annotation', 'corrupt', ...receiptIds].sort());
+    expect(
+      batchDocs
+        .flat()
+        .map((d) => d.id)
+        .sort(),
+    ).toEqual(['bad-annotation', 'corrupt', ...receiptIds].sort());
     const planQuarantine = await read(planQuarantineKey(`runs/${RUN}/`), planQuarantineFileSchema);
     expect(planQuarantine.map((q) => q.documentKey).sort()).toEqual([`${PREFIX}lonely.png`, `${PREFIX}notes.txt`, `${PREFIX}orphan.json`]);
     // Each rejected file is copied under quarantine/<runId>/ with its reason beside it.
@@ -124,10 +143,11 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     expect(await getText(`quarantine/${RUN}/${PREFIX}notes.txt`)).toBe('not a document');
   });
 
-  it('OcrBatch quarantines a corrupt PNG and a bad annotation with reasons while the rest is OCR\'d', async () => {
+  it("OcrBatch quarantines a corrupt PNG and a bad annotation with reasons while the rest is OCR'd", async () => {
     // Act
     summaries = [];
-    for (const batchIndex of batches) summaries.push(ocrBatchSummarySchema.parse(await ocrBatch(deps(), { ...runParams(RUN), batchIndex })));
+    for (const batchIndex of batches)
+      summaries.push(ocrBatchSummarySchema.parse(await ocrBatch(deps(), { ...runParams(RUN), batchIndex })));
     // Assess
     expect(summaries.map((s) => [s.batchIndex, s.resultKey])).toEqual(batches.map((i) => [i, ocrResultKey(`runs/${RUN}/`, i)]));
     const total = (key: keyof OcrBatchSummary) => summaries.reduce((sum, s) => sum + Number(s[key]), 0);
@@ -201,7 +221,14 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
   it('BuildDataset writes the contract-3 files under datasets/<fingerprint>/', async () => {
     // Act
     dataset = datasetPointersSchema.parse(
-      await buildDatasetStep(s3.client, { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null }),
+      await buildDatasetStep(s3.client, {
+        ...runParams(RUN),
+        batchCount: plan.batchCount,
+        validationFraction: 0.34,
+        maxQuarantineShare: 1,
+        pageImages: false,
+        modelChannelUri: null,
+      }),
     );
     // Assess: pointers
     const prefix = `datasets/${dataset.fingerprint}/`;
@@ -239,7 +266,8 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
       const record = datasetRecordSchema.parse(JSON.parse(line));
       expect(Object.keys(record).sort()).toEqual(['bboxes', 'documentId', 'fields', 'id', 'labels', 'page', 'source', 'words']);
       // The annotated values travel with the record: every labelled entity type is one of its fields.
-      for (const tag of record.labels.filter((t) => t.startsWith('B-'))) expect(Object.keys(record.fields ?? {})).toContain(tag.slice(2).toLowerCase());
+      for (const tag of record.labels.filter((t) => t.startsWith('B-')))
+        expect(Object.keys(record.fields ?? {})).toContain(tag.slice(2).toLowerCase());
       expect(receiptIds).toContain(record.id);
       // One-page documents: the record id is the document id, on page 1.
       expect(record.documentId).toBe(record.id);
@@ -280,20 +308,34 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     const prefix = `datasets/${dataset.fingerprint}/`;
     const trainBefore = await getText(`${prefix}train-00000.jsonl`);
     // Act: run-2 OCR'd the same documents (all from the cache).
-    const again = await buildDatasetStep(s3.client, { ...runParams(RUN2), batchCount: 1, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
+    const again = await buildDatasetStep(s3.client, {
+      ...runParams(RUN2),
+      batchCount: 1,
+      validationFraction: 0.34,
+      maxQuarantineShare: 1,
+      pageImages: false,
+      modelChannelUri: null,
+    });
     // Assess
     expect(again.fingerprint).toBe(dataset.fingerprint);
     expect(again.prefix).toBe(dataset.prefix);
     expect(await getText(`${prefix}train-00000.jsonl`)).toBe(trainBefore);
   });
 
-  it('BuildDataset never rewrites an existing dataset: its manifest keeps the first run\'s provenance, the run gets its own', async () => {
+  it("BuildDataset never rewrites an existing dataset: its manifest keeps the first run's provenance, the run gets its own", async () => {
     // Prepare
     const prefix = `datasets/${dataset.fingerprint}/`;
     const manifestBefore = await getText(`${prefix}manifest.json`);
     const keysBefore = await listKeys(s3.client, BUCKET, prefix);
     // Act: run-2 (all cache hits, nothing billed) builds the same fingerprint again.
-    const again = await buildDatasetStep(s3.client, { ...runParams(RUN2), batchCount: 1, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
+    const again = await buildDatasetStep(s3.client, {
+      ...runParams(RUN2),
+      batchCount: 1,
+      validationFraction: 0.34,
+      maxQuarantineShare: 1,
+      pageImages: false,
+      modelChannelUri: null,
+    });
     // Assess: the dataset's files are untouched (the manifest still says run-1 billed 3 pages)...
     expect(await getText(`${prefix}manifest.json`)).toBe(manifestBefore);
     expect(await listKeys(s3.client, BUCKET, prefix)).toEqual(keysBefore);
@@ -312,14 +354,30 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     // Prepare: run-1 kept 3 documents and quarantined 5 (62.5%).
     await remove(runManifestKey(`runs/${RUN}/`));
     // Act
-    const attempt = buildDatasetStep(s3.client, { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.6, pageImages: false, modelChannelUri: null });
+    const attempt = buildDatasetStep(s3.client, {
+      ...runParams(RUN),
+      batchCount: plan.batchCount,
+      validationFraction: 0.34,
+      maxQuarantineShare: 0.6,
+      pageImages: false,
+      modelChannelUri: null,
+    });
     // Assess: a typed error whose message says what happened and what to do; the run manifest still lists the reasons.
     await expect(attempt).rejects.toBeInstanceOf(QuarantineShareExceededError);
-    await expect(attempt).rejects.toThrow(/^5 of 8 documents were quarantined \(62\.5%\), more than dataset\.maxQuarantineShare 0\.6 allows; the run stops before training/);
+    await expect(attempt).rejects.toThrow(
+      /^5 of 8 documents were quarantined \(62\.5%\), more than dataset\.maxQuarantineShare 0\.6 allows; the run stops before training/,
+    );
     const runManifest = await read(runManifestKey(`runs/${RUN}/`), datasetManifestSchema);
     expect(runManifest.quarantined).toHaveLength(5);
     // At the limit exactly, the run goes on.
-    const atLimit = await buildDatasetStep(s3.client, { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 0.625, pageImages: false, modelChannelUri: null });
+    const atLimit = await buildDatasetStep(s3.client, {
+      ...runParams(RUN),
+      batchCount: plan.batchCount,
+      validationFraction: 0.34,
+      maxQuarantineShare: 0.625,
+      pageImages: false,
+      modelChannelUri: null,
+    });
     expect(atLimit.fingerprint).toBe(dataset.fingerprint);
   });
 
@@ -328,8 +386,22 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     const leftover = ocrResultKey(`runs/${RUN}/`, 7);
     await put(leftover, 'not even JSON');
     // Act
-    const rebuilt = await buildDatasetStep(s3.client, { ...runParams(RUN), batchCount: plan.batchCount, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
-    const missing = buildDatasetStep(s3.client, { ...runParams(RUN), batchCount: plan.batchCount + 1, validationFraction: 0.34, maxQuarantineShare: 1, pageImages: false, modelChannelUri: null });
+    const rebuilt = await buildDatasetStep(s3.client, {
+      ...runParams(RUN),
+      batchCount: plan.batchCount,
+      validationFraction: 0.34,
+      maxQuarantineShare: 1,
+      pageImages: false,
+      modelChannelUri: null,
+    });
+    const missing = buildDatasetStep(s3.client, {
+      ...runParams(RUN),
+      batchCount: plan.batchCount + 1,
+      validationFraction: 0.34,
+      maxQuarantineShare: 1,
+      pageImages: false,
+      modelChannelUri: null,
+    });
     // Assess
     expect(rebuilt.fingerprint).toBe(dataset.fingerprint);
     expect(rebuilt.counts).toEqual(dataset.counts);
@@ -364,7 +436,11 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
     // Every rejected file was quarantined with its reason, and the plan's quarantine list was written.
     for (const key of junk) {
       expect(await getText(`quarantine/run-junk/${key}`)).toBe(`content of ${key}`);
-      expect(await read(`quarantine/run-junk/${key}.reason.json`, quarantineReasonSchema)).toMatchObject({ documentKey: key, stage: 'plan', runId: 'run-junk' });
+      expect(await read(`quarantine/run-junk/${key}.reason.json`, quarantineReasonSchema)).toMatchObject({
+        documentKey: key,
+        stage: 'plan',
+        runId: 'run-junk',
+      });
     }
     const listed = await read(planQuarantineKey('runs/run-junk/'), planQuarantineFileSchema);
     expect(listed.map((q) => q.documentKey).sort()).toEqual(junk);

@@ -61,7 +61,9 @@ const validate = (requests: readonly ApiRequest[]): Record<string, string[]> => 
 
 /** JSON for the validator: Uint8Array members (blobs) as {"$base64": ...}. */
 const toJson = (value: unknown): Json =>
-  JSON.parse(JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? { $base64: Buffer.from(v).toString('base64') } : v))) as Json;
+  JSON.parse(
+    JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? { $base64: Buffer.from(v).toString('base64') } : v)),
+  ) as Json;
 
 // ---------- the ASL's SageMaker requests ----------
 
@@ -71,7 +73,8 @@ const definition = loadServerlessProject(ROOT).stateMachines['trainPipeline'] as
 const SAGEMAKER_TASK = /^arn:aws:states:::(?:aws-sdk:)?sagemaker:([a-zA-Z]+)$/;
 /** Every Task state that calls SageMaker, with the API operation it calls. */
 const sageMakerTasks = [...walkStates(definition)].flatMap(([name, state]) => {
-  const action = state['Type'] === 'Task' && typeof state['Resource'] === 'string' ? SAGEMAKER_TASK.exec(state['Resource'])?.[1] : undefined;
+  const action =
+    state['Type'] === 'Task' && typeof state['Resource'] === 'string' ? SAGEMAKER_TASK.exec(state['Resource'])?.[1] : undefined;
   return action === undefined ? [] : [{ name, state, operation: `${action.charAt(0).toUpperCase()}${action.slice(1)}` }];
 });
 
@@ -89,7 +92,9 @@ const renderRequest = async (name: string, state: StateNode, input: Json, execut
         },
       },
     },
-    context: { Execution: { Id: `arn:aws:states:us-east-1:123456789012:execution:doctrain:${executionName}`, Name: executionName, Input: input } },
+    context: {
+      Execution: { Id: `arn:aws:states:us-east-1:123456789012:execution:doctrain:${executionName}`, Name: executionName, Input: input },
+    },
   });
   await execution.result;
   if (rendered === undefined) throw new Error(`state ${name} rendered no request`);
@@ -149,7 +154,10 @@ const extremeInput = (instanceType: string): Json => {
   const { maxEntries, maxKeyLength, maxValueLength } = SAGEMAKER_HYPERPARAMETER_LIMITS;
   // Keys the trainer ignores (^sagemaker_) take any value: 100 keys of 256 characters, values of 2,500.
   const hyperparameters = Object.fromEntries(
-    Array.from({ length: maxEntries }, (_, i) => [`sagemaker_${String(i).padStart(3, '0')}_`.padEnd(maxKeyLength, 'x'), 'v'.repeat(maxValueLength)]),
+    Array.from({ length: maxEntries }, (_, i) => [
+      `sagemaker_${String(i).padStart(3, '0')}_`.padEnd(maxKeyLength, 'x'),
+      'v'.repeat(maxValueLength),
+    ]),
   );
   return {
     runId: longName(48),
@@ -182,12 +190,19 @@ const EXTREME_ENV = {
 
 describe('SageMaker requests rendered from the ASL', () => {
   it('finds the SageMaker tasks the pipeline needs', () => {
-    expect(new Set(sageMakerTasks.map((t) => t.operation))).toEqual(new Set(['CreateTrainingJob', 'DescribeTrainingJob', 'StopTrainingJob']));
+    expect(new Set(sageMakerTasks.map((t) => t.operation))).toEqual(
+      new Set(['CreateTrainingJob', 'DescribeTrainingJob', 'StopTrainingJob']),
+    );
   });
 
   const cases: { label: string; env: Record<string, string>; input: Json; executionName: string }[] = [
     { label: 'defaults', env: {}, input: {}, executionName: '6f1c2e0a-3b5d-4c7e-9f8a-1b2c3d4e5f60' },
-    { label: 'on-demand, no channels but the required ones', env: { DOCTRAIN_SPOT: 'false' }, input: { training: { spot: false } }, executionName: 'manual-1' },
+    {
+      label: 'on-demand, no channels but the required ones',
+      env: { DOCTRAIN_SPOT: 'false' },
+      input: { training: { spot: false } },
+      executionName: 'manual-1',
+    },
     ...G5_INSTANCE_TYPES.map((instanceType) => ({
       label: `extreme input on ${instanceType}`,
       env: EXTREME_ENV,
@@ -223,7 +238,13 @@ describe('SageMaker requests rendered from the ASL', () => {
     const label = `CreateTrainingJob (${sageMakerTasks.find((t) => t.operation === 'CreateTrainingJob')?.name}), extreme input on ml.g5.48xlarge`;
     const request = rendered[label] as { [key: string]: Json } | undefined;
     expect(request).toBeDefined();
-    expect((request?.['InputDataConfig'] as { ChannelName: string }[]).map((c) => c.ChannelName)).toEqual(['train', 'validation', 'labels', 'images', 'model']);
+    expect((request?.['InputDataConfig'] as { ChannelName: string }[]).map((c) => c.ChannelName)).toEqual([
+      'train',
+      'validation',
+      'labels',
+      'images',
+      'model',
+    ]);
     expect(Object.keys(request?.['HyperParameters'] as object)).toHaveLength(SAGEMAKER_HYPERPARAMETER_LIMITS.maxEntries);
     expect(request?.['TrainingJobName']).toBe(`doctrain-${longName(48)}-a1`);
     expect((request?.['TrainingJobName'] as string).length).toBeLessThanOrEqual(63);
@@ -249,7 +270,9 @@ describe('SageMaker requests rendered from the ASL', () => {
       ResourceConfig: { ...(request['ResourceConfig'] as { [key: string]: Json }), InstanceType: 'ml.g5.huge' },
     };
     // Act
-    const errors = (validate([{ label: 'bad', service: 'sagemaker', operation: 'CreateTrainingJob', params: bad }])['bad'] ?? []).join('\n');
+    const errors = (validate([{ label: 'bad', service: 'sagemaker', operation: 'CreateTrainingJob', params: bad }])['bad'] ?? []).join(
+      '\n',
+    );
     // Assess
     expect(errors).toContain('Missing required parameter in input: "RoleArn"');
     expect(errors).toMatch(/TrainingJobName: .* does not match the model's pattern/);
@@ -272,7 +295,12 @@ describe('Textract requests built by the OCR step', () => {
       .resolvesOnce({ JobStatus: 'SUCCEEDED', Blocks: [], NextToken: nextToken, DocumentMetadata: { Pages: 3000 } })
       .resolves({ JobStatus: 'SUCCEEDED', Blocks: [] });
     const client = new TextractClient({ region: 'us-east-1' });
-    const limiter = new TextractLimiter({ DetectDocumentText: 1000, AnalyzeDocument: 1000, StartDocumentTextDetection: 1000, GetDocumentTextDetection: 1000 });
+    const limiter = new TextractLimiter({
+      DetectDocumentText: 1000,
+      AnalyzeDocument: 1000,
+      StartDocumentTextDetection: 1000,
+      GetDocumentTextDetection: 1000,
+    });
     const bucket = EXTREME_ENV.DOCTRAIN_BUCKET;
     // S3 keys: at most 1,024 bytes (of UTF-8).
     const longestKey = `documents/${'k'.repeat(1010)}.pdf`;
@@ -281,12 +309,22 @@ describe('Textract requests built by the OCR step', () => {
     await detectWords(client, 'documents/one.png', new Uint8Array(1), limiter);
     await detectWords(client, 'documents/largest.png', new Uint8Array(TEXTRACT_LIMITS.sync.maxBytes), limiter);
     await startTextDetection(client, { bucket: 'doc', key: 'a.pdf' }, textractJobToken('r', 'h'), limiter);
-    await startTextDetection(client, { bucket, key: longestKey, versionId: 'v'.repeat(1024) }, textractJobToken(longName(48), 'e'.repeat(64)), limiter);
+    await startTextDetection(
+      client,
+      { bucket, key: longestKey, versionId: 'v'.repeat(1024) },
+      textractJobToken(longName(48), 'e'.repeat(64)),
+      limiter,
+    );
     await getTextDetection(client, 'a'.repeat(64), longestKey, limiter);
     // Assess
     const requests: ApiRequest[] = textract.calls().map((call, i) => {
       const command = call.args[0] as { constructor: { name: string }; input: unknown };
-      return { label: `${i}`, service: 'textract', operation: command.constructor.name.replace(/Command$/, ''), params: toJson(command.input) };
+      return {
+        label: `${i}`,
+        service: 'textract',
+        operation: command.constructor.name.replace(/Command$/, ''),
+        params: toJson(command.input),
+      };
     });
     expect(requests.map((r) => r.operation)).toEqual([
       'DetectDocumentText',

@@ -34,7 +34,18 @@ describe('doctrain import', () => {
   it('turns a FUNSD folder into the documents layout and reports what it left out', async () => {
     // Prepare
     const image = await fixture.png('funsd/images/f1.png', 500, 1000);
-    const form = { form: [{ id: 0, label: 'question', text: 'Date:', box: [50, 100, 120, 120], words: [{ text: 'Date:', box: [50, 100, 120, 120] }], linking: [] }] };
+    const form = {
+      form: [
+        {
+          id: 0,
+          label: 'question',
+          text: 'Date:',
+          box: [50, 100, 120, 120],
+          words: [{ text: 'Date:', box: [50, 100, 120, 120] }],
+          linking: [],
+        },
+      ],
+    };
     await fixture.text('funsd/annotations/f1.json', JSON.stringify(form));
     await fixture.text('funsd/annotations/f2.json', JSON.stringify(form));
 
@@ -44,13 +55,18 @@ describe('doctrain import', () => {
     // Assess
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('skipped annotations/f2.json: no image images/f2');
-    expect(result.stdout).toContain(`imported 1 document(s) with their annotations (funsd) to ${fixture.dir}/documents/; 1 item(s) skipped`);
+    expect(result.stdout).toContain(
+      `imported 1 document(s) with their annotations (funsd) to ${fixture.dir}/documents/; 1 item(s) skipped`,
+    );
     expect(await readFile(`${fixture.dir}/documents/f1.png`)).toEqual(await readFile(image));
     const annotation = annotationSchema.parse(JSON.parse(await readFile(`${fixture.dir}/documents/f1.json`, 'utf8')));
-    expect(annotation).toEqual({ schemaVersion: 1, words: [{ text: 'Date:', label: 'question', entity: 0, box: { left: 0.1, top: 0.1, width: 0.14, height: 0.02 } }] });
+    expect(annotation).toEqual({
+      schemaVersion: 1,
+      words: [{ text: 'Date:', label: 'question', entity: 0, box: { left: 0.1, top: 0.1, width: 0.14, height: 0.02 } }],
+    });
   });
 
-  it('fails with what to do when a manifest\'s images are only in S3', async () => {
+  it("fails with what to do when a manifest's images are only in S3", async () => {
     // Prepare
     const manifest = await fixture.text(
       'output.manifest',

@@ -83,7 +83,9 @@ describe('doctrain predict', () => {
     // Prepare
     s3Mock.on(GetObjectCommand, { Bucket: 'bucket', Key: 'models/receipts/run-1/output/model.tar.gz' }).resolves({
       // The part of the SDK's streaming body that getBytes reads.
-      Body: { transformToByteArray: () => Promise.resolve(new Uint8Array(Buffer.from('tarball bytes'))) } as unknown as NonNullable<GetObjectCommandOutput['Body']>,
+      Body: { transformToByteArray: () => Promise.resolve(new Uint8Array(Buffer.from('tarball bytes'))) } as unknown as NonNullable<
+        GetObjectCommandOutput['Body']
+      >,
     });
     const runner = recordingRunner();
 

@@ -31,9 +31,17 @@ const run = async (args: string[]): Promise<{ code: number; errors: string[]; lo
 describe('doctrain run: arguments', () => {
   it.each([
     ['a folder that does not exist', () => [path.join(work, 'nowhere')], 'does not exist'],
-    ['a file without --format', () => [path.join(work, 'labels.csv')], 'is not a folder: give a folder in the documents layout, or --format FORMAT to import it'],
+    [
+      'a file without --format',
+      () => [path.join(work, 'labels.csv')],
+      'is not a folder: give a folder in the documents layout, or --format FORMAT to import it',
+    ],
     ['--format with an s3:// prefix', () => ['s3://doctrain-local/uploads/x/', '--format', 'words'], '--format imports local files'],
-    ['an unknown --format', () => [work, '--format', 'labelbox'], `unknown import format "labelbox": known are ${importFormatNames().join(', ')}`],
+    [
+      'an unknown --format',
+      () => [work, '--format', 'labelbox'],
+      `unknown import format "labelbox": known are ${importFormatNames().join(', ')}`,
+    ],
     ['a stage name that is a path', () => [work, '--stage', '../prod'], '--stage must be letters, digits'],
   ])('refuses %s before starting the local AWS', async (_name, args, message) => {
     // Act

@@ -29,8 +29,16 @@ describe('S3 layout', () => {
     ['runManifestKey', layout.runManifestKey(RUN_PREFIX), 'runs/weekly-2026-03-14/dataset-manifest.json'],
     ['ocrCacheKey', layout.ocrCacheKey(HASH), `ocr-cache/${HASH}.json`],
     ['quarantinePrefix', layout.quarantinePrefix(RUN), 'quarantine/weekly-2026-03-14/'],
-    ['quarantinedDocumentKey', layout.quarantinedDocumentKey(RUN, 'documents/shop/a.png'), 'quarantine/weekly-2026-03-14/documents/shop/a.png'],
-    ['quarantineReasonKey', layout.quarantineReasonKey(RUN, 'documents/shop/a.png'), 'quarantine/weekly-2026-03-14/documents/shop/a.png.reason.json'],
+    [
+      'quarantinedDocumentKey',
+      layout.quarantinedDocumentKey(RUN, 'documents/shop/a.png'),
+      'quarantine/weekly-2026-03-14/documents/shop/a.png',
+    ],
+    [
+      'quarantineReasonKey',
+      layout.quarantineReasonKey(RUN, 'documents/shop/a.png'),
+      'quarantine/weekly-2026-03-14/documents/shop/a.png.reason.json',
+    ],
     ['datasetPrefix', DATASET, 'datasets/a1b2c3d4e5f6/'],
     ['datasetShardName', layout.datasetShardName('validation', 3), 'validation-00003.jsonl'],
     ['datasetFileKey', layout.datasetFileKey(DATASET, layout.datasetShardName('train', 0)), 'datasets/a1b2c3d4e5f6/train-00000.jsonl'],
@@ -74,7 +82,11 @@ describe('S3 layout', () => {
 
   it('the training job URIs built from the layout parse back to the layout keys', () => {
     const bucket = 'doctrain-dev-bucket';
-    for (const key of [layout.checkpointPrefix('receipts', RUN), layout.modelOutputPrefix('receipts'), layout.datasetSplitPrefix(DATASET, 'train')]) {
+    for (const key of [
+      layout.checkpointPrefix('receipts', RUN),
+      layout.modelOutputPrefix('receipts'),
+      layout.datasetSplitPrefix(DATASET, 'train'),
+    ]) {
       expect(parseS3Uri(s3Uri({ bucket, key }))).toEqual({ bucket, key });
     }
   });
@@ -105,7 +117,11 @@ describe('the documents layout written by an import is the one PlanBatches reads
     };
     // Act
     await writeDocumentsLayout(
-      ids.map((id, i) => ({ id, documentPath: path.join(dir, files[i] ?? ''), annotation: { schemaVersion: 1, fields: { total: '1.00' } } })),
+      ids.map((id, i) => ({
+        id,
+        documentPath: path.join(dir, files[i] ?? ''),
+        annotation: { schemaVersion: 1, fields: { total: '1.00' } },
+      })),
       sink,
     );
     const listing = pairDocuments([...written.keys()].sort(), prefix);

@@ -48,7 +48,9 @@ const functionEnvironments = Object.entries(template.functions).map(
 const readmeRows = (): { setting: string; env: string; defaultValue: string }[] => {
   const lines = readFileSync(path.join(ROOT, 'docs/CONFIGURATION.md'), 'utf8').split('\n');
   const header = lines.findIndex((line) => /^\|\s*Setting \(serverless\.yml\)\s*\|\s*Env\s*\|/.test(line));
-  expect(header, 'docs/CONFIGURATION.md: the configuration table (header "| Setting (serverless.yml) | Env | ...")').toBeGreaterThanOrEqual(0);
+  expect(header, 'docs/CONFIGURATION.md: the configuration table (header "| Setting (serverless.yml) | Env | ...")').toBeGreaterThanOrEqual(
+    0,
+  );
   const cells = (line: string): string[] =>
     line
       .split('|')
@@ -110,21 +112,24 @@ describe('settings.ts against serverless.yml', () => {
     expect(bad).toEqual([]);
   });
 
-  it.each(functionEnvironments)("function %s: every setting's env var is in its environment, from the setting's source", (_name, environment) => {
-    // Act
-    const expected = Object.fromEntries(
-      settings.flatMap(([env, { source }]): [string, string][] => {
-        if (source.from === 'stage') return [[env, `\${self:custom.config.${source.key}}`]];
-        if (source.from === 'stack') return [[env, `\${self:custom.target.${env}}`]];
-        if (source.from === 'template') return [[env, source.value]];
-        return [];
-      }),
-    );
-    const runtimeSet = settings.filter(([env, { source }]) => source.from === 'runtime' && env in environment).map(([env]) => env);
-    // Assess
-    expect(environment).toMatchObject(expected);
-    expect(runtimeSet, 'set by Lambda, never by serverless.yml').toEqual([]);
-  });
+  it.each(functionEnvironments)(
+    "function %s: every setting's env var is in its environment, from the setting's source",
+    (_name, environment) => {
+      // Act
+      const expected = Object.fromEntries(
+        settings.flatMap(([env, { source }]): [string, string][] => {
+          if (source.from === 'stage') return [[env, `\${self:custom.config.${source.key}}`]];
+          if (source.from === 'stack') return [[env, `\${self:custom.target.${env}}`]];
+          if (source.from === 'template') return [[env, source.value]];
+          return [];
+        }),
+      );
+      const runtimeSet = settings.filter(([env, { source }]) => source.from === 'runtime' && env in environment).map(([env]) => env);
+      // Assess
+      expect(environment).toMatchObject(expected);
+      expect(runtimeSet, 'set by Lambda, never by serverless.yml').toEqual([]);
+    },
+  );
 
   it.each(Object.keys(template.custom.targets))('target %s: gives every stack setting, and nothing else named DOCTRAIN_*', (target) => {
     // Arrange
@@ -173,7 +178,7 @@ describe('settings.ts against the local runtime', () => {
   });
 });
 
-describe("settings.ts against the configuration table of docs/CONFIGURATION.md", () => {
+describe('settings.ts against the configuration table of docs/CONFIGURATION.md', () => {
   const rows = readmeRows();
 
   it.each(STAGE_SETTINGS.map((s) => [s.key, s] as const))('%s: a row with its env var and its default', (key, { env, setting }) => {
@@ -182,7 +187,8 @@ describe("settings.ts against the configuration table of docs/CONFIGURATION.md",
     // Assess
     expect(row, `docs/CONFIGURATION.md row for ${key}`).toBeDefined();
     expect(row?.env).toBe(env);
-    if (setting.default !== undefined) expect(row?.defaultValue).toBe(String(z.union([z.string(), z.number(), z.boolean()]).parse(setting.default)));
+    if (setting.default !== undefined)
+      expect(row?.defaultValue).toBe(String(z.union([z.string(), z.number(), z.boolean()]).parse(setting.default)));
   });
 
   it.each(templateSettings)('%s: a row, with no env var', (key) => {

@@ -27,13 +27,27 @@ import { trainingConfigSchema } from '../../../src/contracts/training-config';
 import { lambdaTasks, type AslState } from '../asl-states';
 
 /** Every step's schemas, and the run config they share (src/steps/<step>/schema.ts, src/contracts/run-config.ts). */
-const events = { ...runConfig, ...validateInput, ...planBatches, ...ocrBatch, ...buildDataset, ...recordStatus, ...finalizeRun, ...preflight, ...trainingAttempt, ...pollTraining };
+const events = {
+  ...runConfig,
+  ...validateInput,
+  ...planBatches,
+  ...ocrBatch,
+  ...buildDataset,
+  ...recordStatus,
+  ...finalizeRun,
+  ...preflight,
+  ...trainingAttempt,
+  ...pollTraining,
+};
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const definition = loadServerlessProject(ROOT).stateMachines['trainPipeline'] as { States: Record<string, AslState> };
 
 /** Each function (by its logical id): its event schema, its output schema and where the ASL puts the output. */
-const STEPS: Record<string, { event: z.ZodObject | z.ZodDiscriminatedUnion<z.ZodObject[]>; output: z.ZodType; resultPath: string | null | undefined }> = {
+const STEPS: Record<
+  string,
+  { event: z.ZodObject | z.ZodDiscriminatedUnion<z.ZodObject[]>; output: z.ZodType; resultPath: string | null | undefined }
+> = {
   ValidateInputLambdaFunction: { event: events.validateInputEventSchema, output: events.validateInputOutputSchema, resultPath: undefined },
   PlanBatchesLambdaFunction: { event: events.planBatchesEventSchema, output: events.planResultSchema, resultPath: '$.plan' },
   OcrBatchLambdaFunction: { event: events.ocrBatchEventSchema, output: events.ocrBatchSummarySchema, resultPath: '$.ocr' },
@@ -43,7 +57,11 @@ const STEPS: Record<string, { event: z.ZodObject | z.ZodDiscriminatedUnion<z.Zod
   FinalizeRunLambdaFunction: { event: events.finalizeRunEventSchema, output: events.runOutcomeSchema, resultPath: '$.outcome' },
   PreflightLambdaFunction: { event: events.preflightEventSchema, output: events.preflightResultSchema, resultPath: '$.preflight' },
   PollTrainingLambdaFunction: { event: events.pollTrainingEventSchema, output: events.pollResultSchema, resultPath: '$.polling' },
-  TrainingAttemptLambdaFunction: { event: events.trainingAttemptEventSchema, output: trainingConfigSchema, resultPath: '$.config.training' },
+  TrainingAttemptLambdaFunction: {
+    event: events.trainingAttemptEventSchema,
+    output: trainingConfigSchema,
+    resultPath: '$.config.training',
+  },
 };
 
 /** The state fields the ASL reads (what each holds at the point it is read). */
@@ -64,7 +82,8 @@ const pathsRead = (states: Record<string, AslState>): { where: string; path: str
     if (Array.isArray(value)) value.forEach((item) => fromObject(where, item));
     else if (typeof value === 'object' && value !== null) {
       for (const [key, inner] of Object.entries(value)) {
-        if ((key.endsWith('.$') || key === 'Variable' || (key.endsWith('Path') && key !== 'ResultPath')) && typeof inner === 'string') paths.push({ where: `${where}.${key}`, path: inner });
+        if ((key.endsWith('.$') || key === 'Variable' || (key.endsWith('Path') && key !== 'ResultPath')) && typeof inner === 'string')
+          paths.push({ where: `${where}.${key}`, path: inner });
         else if (key !== 'ResultSelector' && key !== 'ItemProcessor') fromObject(`${where}.${key}`, inner);
       }
     }
@@ -103,7 +122,9 @@ const fieldAt = (schema: z.ZodType, segments: readonly string[]): z.ZodType | un
 const eventShapeFor = (schema: z.ZodObject | z.ZodDiscriminatedUnion<z.ZodObject[]>, parameters: Record<string, unknown>): z.ZodObject => {
   if (schema instanceof z.ZodObject) return schema;
   const discriminator = schema.def.discriminator;
-  const option = schema.options.find((o) => (o.shape as Record<string, z.ZodType>)[discriminator]?.safeParse(parameters[discriminator]).success);
+  const option = schema.options.find(
+    (o) => (o.shape as Record<string, z.ZodType>)[discriminator]?.safeParse(parameters[discriminator]).success,
+  );
   if (option === undefined) throw new Error(`no ${discriminator} option for ${JSON.stringify(parameters[discriminator])}`);
   return option;
 };
@@ -120,29 +141,42 @@ describe('step events and outputs against the state machine', () => {
     expect([...new Set(tasks.map((task) => task.logicalId))].sort()).toEqual(Object.keys(STEPS).sort());
   });
 
-  it.each(tasks.map((task) => [task.name, task] as const))('%s sends exactly its function\'s event keys', (_name, task) => {
+  it.each(tasks.map((task) => [task.name, task] as const))("%s sends exactly its function's event keys", (_name, task) => {
     const step = STEPS[task.logicalId];
     if (!step) throw new Error(`no contract for ${task.logicalId}`);
     const parameters = task.parameters ?? {};
-    const sent = Object.keys(parameters).map((key) => key.replace(/\.\$$/, '')).sort();
+    const sent = Object.keys(parameters)
+      .map((key) => key.replace(/\.\$$/, ''))
+      .sort();
     const event = eventShapeFor(step.event, parameters);
     const declared = Object.keys(event.shape).sort();
-    expect(sent.filter((key) => !declared.includes(key)), 'keys the ASL sends that the event schema does not declare').toEqual([]);
-    expect(requiredKeys(event).filter((key) => !sent.includes(key)), 'required keys the ASL does not send').toEqual([]);
+    expect(
+      sent.filter((key) => !declared.includes(key)),
+      'keys the ASL sends that the event schema does not declare',
+    ).toEqual([]);
+    expect(
+      requiredKeys(event).filter((key) => !sent.includes(key)),
+      'required keys the ASL does not send',
+    ).toEqual([]);
   });
 
-  it.each(tasks.map((task) => [task.name, task] as const))('%s puts its output where the ASL reads it, and selects only output fields', (_name, task) => {
-    const step = STEPS[task.logicalId];
-    if (!step) throw new Error(`no contract for ${task.logicalId}`);
-    expect(task.state.ResultPath).toBe(step.resultPath);
-    for (const [key, value] of Object.entries(task.state.ResultSelector ?? {})) {
-      expect(typeof value === 'string' && value.startsWith('$.'), `${key}: ${String(value)}`).toBe(true);
-      expect(fieldAt(step.output, String(value).slice(2).split('.')), `ResultSelector ${key}: ${String(value)}`).toBeDefined();
-    }
-  });
+  it.each(tasks.map((task) => [task.name, task] as const))(
+    '%s puts its output where the ASL reads it, and selects only output fields',
+    (_name, task) => {
+      const step = STEPS[task.logicalId];
+      if (!step) throw new Error(`no contract for ${task.logicalId}`);
+      expect(task.state.ResultPath).toBe(step.resultPath);
+      for (const [key, value] of Object.entries(task.state.ResultSelector ?? {})) {
+        expect(typeof value === 'string' && value.startsWith('$.'), `${key}: ${String(value)}`).toBe(true);
+        expect(fieldAt(step.output, String(value).slice(2).split('.')), `ResultSelector ${key}: ${String(value)}`).toBeDefined();
+      }
+    },
+  );
 
   it('every state field the ASL reads is a field of the step output that wrote it', () => {
-    const read = pathsRead(definition.States).filter(({ path: p }) => /^\$\.(config|plan|ocr|dataset|outcome|preflight|polling)(\.|$)/.test(p));
+    const read = pathsRead(definition.States).filter(({ path: p }) =>
+      /^\$\.(config|plan|ocr|dataset|outcome|preflight|polling)(\.|$)/.test(p),
+    );
     expect(read.length).toBeGreaterThan(30);
     const missing = read.filter(({ path: p }) => {
       const [field = '', ...rest] = p.slice(2).split('.');
@@ -161,7 +195,7 @@ describe('step events and outputs against the state machine', () => {
     for (const { path: p } of itemPaths) expect(fieldAt(item, p.split('.').slice(4)), p).toBeDefined();
   });
 
-  it('ValidateInput\'s output is what every later state reads under $.config', () => {
+  it("ValidateInput's output is what every later state reads under $.config", () => {
     expect(fieldAt(events.validateInputOutputSchema, ['config'])).toBe(events.runConfigSchema);
   });
 });

@@ -23,6 +23,16 @@ describe('trainer schemas emitted from the zod contracts', () => {
     const json = JSON.parse(file?.[1] ?? '{}') as { additionalProperties?: unknown; required?: unknown };
     expect(json.additionalProperties).toBe(false);
     expect(json.required).toEqual(['id', 'documentId', 'words', 'bboxes', 'labels', 'page', 'source']);
-    expect(datasetRecordSchema.safeParse({ id: 'a', documentId: 'a', words: [], bboxes: [[0, 0, 0, 1001]], labels: [], page: { number: 1, width: 1, height: 1 }, source: 's' }).success).toBe(false);
+    expect(
+      datasetRecordSchema.safeParse({
+        id: 'a',
+        documentId: 'a',
+        words: [],
+        bboxes: [[0, 0, 0, 1001]],
+        labels: [],
+        page: { number: 1, width: 1, height: 1 },
+        source: 's',
+      }).success,
+    ).toBe(false);
   });
 });

@@ -22,7 +22,13 @@ describe('trainingLine', () => {
     // Act
     const line = trainingLine(job(), DEFAULT_PRICE_TABLE);
     // Assess
-    expect(line).toMatchObject({ billable: 'reported', billableSeconds: 1200, trainingSeconds: 3600, spotSavingsPercent: 66.7, usdPerHour: XLARGE });
+    expect(line).toMatchObject({
+      billable: 'reported',
+      billableSeconds: 1200,
+      trainingSeconds: 3600,
+      spotSavingsPercent: 66.7,
+      usdPerHour: XLARGE,
+    });
     expect(line.usd).toBeCloseTo((1200 / 3600) * XLARGE, 8);
   });
 
@@ -70,10 +76,21 @@ describe('costLedger', () => {
       ['doctrain-r1-a2', expect.closeTo(2 * 1.515, 8)],
     ]);
     expect(ledger.textract).toEqual({ pages: 626, usdPerPage: 0.0015, usd: expect.closeTo(textract, 8) as number });
-    expect(ledger.orchestration).toEqual({ polls: 40, transitions: 120, lambdaRequests: 40, usd: expect.closeTo(orchestration, 8) as number });
+    expect(ledger.orchestration).toEqual({
+      polls: 40,
+      transitions: 120,
+      lambdaRequests: 40,
+      usd: expect.closeTo(orchestration, 8) as number,
+    });
     expect(ledger.trainingUsd).toBeCloseTo(training, 6);
     expect(ledger.totalUsd).toBeCloseTo(training + textract + orchestration, 6);
-    expect(ledger).toMatchObject({ currency: 'USD', stage: 'final', budgetUsd: null, budgetExceeded: false, prices: { region: 'us-east-1' } });
+    expect(ledger).toMatchObject({
+      currency: 'USD',
+      stage: 'final',
+      budgetUsd: null,
+      budgetExceeded: false,
+      prices: { region: 'us-east-1' },
+    });
     expect(costLedgerSchema.parse(ledger)).toEqual(ledger);
   });
 
@@ -131,21 +148,45 @@ describe('jobUsage and earlierJobs', () => {
     const runningJob = jobUsage(describe, now);
     const endedJob = jobUsage({ ...describe, TrainingTimeInSeconds: 3000, BillableTimeInSeconds: 900 }, now);
     // Assess
-    expect(runningJob).toEqual({ jobName: 'doctrain-r1-a1', instanceType: 'ml.g5.2xlarge', instanceCount: 1, spot: true, trainingSeconds: 2700, billableSeconds: undefined });
+    expect(runningJob).toEqual({
+      jobName: 'doctrain-r1-a1',
+      instanceType: 'ml.g5.2xlarge',
+      instanceCount: 1,
+      spot: true,
+      trainingSeconds: 2700,
+      billableSeconds: undefined,
+    });
     expect(endedJob).toMatchObject({ trainingSeconds: 3000, billableSeconds: 900 });
   });
 
   it("takes the run record's other attempts that ran a job, and none when the record has none", () => {
     // Prepare
     const attempts: AttemptRecord[] = [
-      { attempt: 1, jobName: 'doctrain-r1-a1', instanceType: 'ml.g5.xlarge', spot: true, status: 'CreateFailed', failureReason: 'ResourceLimitExceeded' },
-      { attempt: 2, jobName: 'doctrain-r1-a2', instanceType: 'ml.g5.2xlarge', spot: true, status: 'Failed', billableSeconds: 500, trainingSeconds: 800 },
+      {
+        attempt: 1,
+        jobName: 'doctrain-r1-a1',
+        instanceType: 'ml.g5.xlarge',
+        spot: true,
+        status: 'CreateFailed',
+        failureReason: 'ResourceLimitExceeded',
+      },
+      {
+        attempt: 2,
+        jobName: 'doctrain-r1-a2',
+        instanceType: 'ml.g5.2xlarge',
+        spot: true,
+        status: 'Failed',
+        billableSeconds: 500,
+        trainingSeconds: 800,
+      },
       { attempt: 3, jobName: 'doctrain-r1-a3', instanceType: 'ml.g5.xlarge', spot: false, status: 'InProgress' },
     ];
     // Act
     const jobs = earlierJobs(attempts, 'doctrain-r1-a3');
     // Assess
-    expect(jobs).toEqual([{ jobName: 'doctrain-r1-a2', instanceType: 'ml.g5.2xlarge', spot: true, trainingSeconds: 800, billableSeconds: 500 }]);
+    expect(jobs).toEqual([
+      { jobName: 'doctrain-r1-a2', instanceType: 'ml.g5.2xlarge', spot: true, trainingSeconds: 800, billableSeconds: 500 },
+    ]);
     expect(earlierJobs(undefined, 'y')).toEqual([]);
   });
 });
@@ -153,7 +194,11 @@ describe('jobUsage and earlierJobs', () => {
 describe('the price table setting', () => {
   it('merges JSON overrides key by key over the defaults', () => {
     // Act
-    const prices = priceTable(envPriceOverridesSchema.parse('{"region":"eu-west-1","trainingUsdPerHour":{"ml.g5.xlarge":1.58},"orchestration":{"lambdaRequestUsd":0}}'));
+    const prices = priceTable(
+      envPriceOverridesSchema.parse(
+        '{"region":"eu-west-1","trainingUsdPerHour":{"ml.g5.xlarge":1.58},"orchestration":{"lambdaRequestUsd":0}}',
+      ),
+    );
     // Assess
     expect(prices.region).toBe('eu-west-1');
     expect(prices.trainingUsdPerHour['ml.g5.xlarge']).toBe(1.58);
@@ -164,7 +209,12 @@ describe('the price table setting', () => {
 
   it('rejects bad JSON, unknown keys and negative prices, naming the setting', () => {
     // Prepare
-    const env = { DOCTRAIN_BUCKET: 'bkt', DOCTRAIN_TABLE: 'tbl', DOCTRAIN_TRAINING_IMAGE: 'img', DOCTRAIN_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/r' };
+    const env = {
+      DOCTRAIN_BUCKET: 'bkt',
+      DOCTRAIN_TABLE: 'tbl',
+      DOCTRAIN_TRAINING_IMAGE: 'img',
+      DOCTRAIN_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/r',
+    };
     // Act
     const bad = ['{not json', '{"trainingUsdPerHour":{"ml.g5.xlarge":-1}}', '{"currency":"EUR"}'].map(
       (DOCTRAIN_PRICES) => deploymentSettingsSchema.safeParse({ ...env, DOCTRAIN_PRICES }).error?.issues[0]?.path,
@@ -179,7 +229,12 @@ describe('the price table setting', () => {
 describe('ledgerLines', () => {
   it('prints one line per attempt, Textract, the poll loop and the total against the budget', () => {
     // Act
-    const lines = ledgerLines(projectedLedger({ jobs: [], running: job({ billableSeconds: undefined }), textractPages: 10, polls: 2, horizonSeconds: 60, budgetUsd: 1, at }, DEFAULT_PRICE_TABLE));
+    const lines = ledgerLines(
+      projectedLedger(
+        { jobs: [], running: job({ billableSeconds: undefined }), textractPages: 10, polls: 2, horizonSeconds: 60, budgetUsd: 1, at },
+        DEFAULT_PRICE_TABLE,
+      ),
+    );
     // Assess
     expect(lines).toHaveLength(4);
     expect(lines[0]).toContain('doctrain-r1-a1: ml.g5.xlarge spot, 3600 s billed (estimated)');

@@ -13,7 +13,12 @@ const page = (pageNo: number, words: Placed[]): OcrPage => ({
 });
 
 /** Page ratios from 0..1000 coordinates, to write boxes the way the contract does. */
-const ratioBox = (x0: number, y0: number, x1: number, y1: number) => ({ left: x0 / 1000, top: y0 / 1000, width: (x1 - x0) / 1000, height: (y1 - y0) / 1000 });
+const ratioBox = (x0: number, y0: number, x1: number, y1: number) => ({
+  left: x0 / 1000,
+  top: y0 / 1000,
+  width: (x1 - x0) / 1000,
+  height: (y1 - y0) / 1000,
+});
 
 // A receipt: company on the first line, two item lines, a total line, a footer.
 const receipt = page(1, [
@@ -125,7 +130,10 @@ describe('alignBoxes', () => {
       ['DUE', 230, 400, 300, 430],
       ['7.70', 310, 400, 380, 430],
     ]);
-    const boxes: LabelledBox[] = [{ label: 'total', box: ratioBox(90, 390, 225, 440) }, { label: 'total', box: ratioBox(305, 390, 390, 440) }];
+    const boxes: LabelledBox[] = [
+      { label: 'total', box: ratioBox(90, 390, 225, 440) },
+      { label: 'total', box: ratioBox(305, 390, 390, 440) },
+    ];
 
     // Act
     const result = alignBoxes([line], boxes);
@@ -264,7 +272,13 @@ describe('alignAnnotation', () => {
     // Act
     const fields = alignAnnotation([receipt], { schemaVersion: 1, fields: { total: '7.70', company: 'NOWHERE LTD' } });
     const boxes = alignAnnotation([receipt], { schemaVersion: 1, boxes: [{ label: 'total', box: ratioBox(690, 390, 790, 440) }] });
-    const words = alignAnnotation([receipt], { schemaVersion: 1, words: [{ text: 'THANK', label: 'footer' }, { text: 'YOU', label: 'footer' }] });
+    const words = alignAnnotation([receipt], {
+      schemaVersion: 1,
+      words: [
+        { text: 'THANK', label: 'footer' },
+        { text: 'YOU', label: 'footer' },
+      ],
+    });
 
     // Assess
     expect(fields.labels[9]).toBe('B-TOTAL');

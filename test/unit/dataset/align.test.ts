@@ -24,10 +24,20 @@ describe('alignFields', () => {
 
     // Assess
     expect(tagged(ws, labels)).toEqual([
-      'Blue/B-COMPANY', 'Heron/I-COMPANY', 'Market/I-COMPANY',
-      '12/B-ADDRESS', 'HARBOUR/I-ADDRESS', 'ST,/I-ADDRESS', 'PORTSMOUTH/I-ADDRESS',
-      'OAT/B-ITEM_NAME', 'MILK/I-ITEM_NAME', '$3.20/B-ITEM_PRICE',
-      'SUBTOTAL/O', '3.20/B-SUBTOTAL', 'TOTAL/O', '3.20/B-TOTAL',
+      'Blue/B-COMPANY',
+      'Heron/I-COMPANY',
+      'Market/I-COMPANY',
+      '12/B-ADDRESS',
+      'HARBOUR/I-ADDRESS',
+      'ST,/I-ADDRESS',
+      'PORTSMOUTH/I-ADDRESS',
+      'OAT/B-ITEM_NAME',
+      'MILK/I-ITEM_NAME',
+      '$3.20/B-ITEM_PRICE',
+      'SUBTOTAL/O',
+      '3.20/B-SUBTOTAL',
+      'TOTAL/O',
+      '3.20/B-TOTAL',
     ]);
     expect(unaligned).toEqual([]);
   });
@@ -141,11 +151,14 @@ describe('alignFields on real-receipt shapes', () => {
     ['22/12/2017', 'Dale: 23/12/2017 12:00', ['O', 'B-DATE', 'O']],
     ['14 MAR 2018', 'UNIHAKKA 14 Mar 2618 18:40', ['O', 'B-DATE', 'I-DATE', 'I-DATE', 'O']],
     ['09/03/2018', 'Data: 00/03/2018', ['O', 'B-DATE']],
-  ])('places the date %s on its print with one digit misread in "%s" (after the field name, or the only such date)', (value, text, expected) => {
-    const { labels, spans } = alignFields(words(text), { date: value });
-    expect(labels).toEqual(expected);
-    expect(spans.map((s) => s.match)).toEqual(['ocr_tolerant']);
-  });
+  ])(
+    'places the date %s on its print with one digit misread in "%s" (after the field name, or the only such date)',
+    (value, text, expected) => {
+      const { labels, spans } = alignFields(words(text), { date: value });
+      expect(labels).toEqual(expected);
+      expect(spans.map((s) => s.match)).toEqual(['ocr_tolerant']);
+    },
+  );
 
   it.each([
     ['9.00', 'TOTAL RM 9.0', ['O', 'O', 'B-TOTAL']],
@@ -204,7 +217,10 @@ describe('alignFields on real-receipt shapes', () => {
 
   it('follows a skewed printed line word by word to the field name', () => {
     // Prepare: each word sits 2 units higher than the one before; "Total" and the amount share no height.
-    const ws = ['Total', 'Sales', '(Inclusive', 'of', 'GST)', ':', '100.80'].map((text, i) => ({ text, box: [i * 50, 560 - 2 * i, i * 50 + 40, 569 - 2 * i] }));
+    const ws = ['Total', 'Sales', '(Inclusive', 'of', 'GST)', ':', '100.80'].map((text, i) => ({
+      text,
+      box: [i * 50, 560 - 2 * i, i * 50 + 40, 569 - 2 * i],
+    }));
 
     // Act
     const { spans } = alignFields(ws, { total: '100.90' });
@@ -246,7 +262,14 @@ describe('alignFields on real-receipt shapes', () => {
   });
 
   it('finds an amount split into three words at its decimal point', () => {
-    expect(alignFields(words('Grand Total m39 . 00 (Bill'), { total: 'RM39.00' }).labels).toEqual(['O', 'O', 'B-TOTAL', 'I-TOTAL', 'I-TOTAL', 'O']);
+    expect(alignFields(words('Grand Total m39 . 00 (Bill'), { total: 'RM39.00' }).labels).toEqual([
+      'O',
+      'O',
+      'B-TOTAL',
+      'I-TOTAL',
+      'I-TOTAL',
+      'O',
+    ]);
   });
 
   it('reads a long text value with OCR misreads at the lower tolerant similarity, short ones only exactly', () => {
@@ -288,9 +311,11 @@ describe('alignFields on real-receipt shapes', () => {
     const { labels, unaligned } = alignFields(ws, { address: 'NO.23 BATU 10, TAMAN SENTOSA, JALAN KAPAR, 42200 KLANG, SELANGOR.' });
     // Assess
     expect(unaligned).toEqual([]);
-    expect(tagged(ws, labels).filter((t) => !t.endsWith('/O')).map((t) => t.split('/')[0])).toEqual([
-      'JALAN', 'KAPAR,', '42200', 'KLANG,', 'NO.23', 'BATU', '10,', 'TAMAN', 'SENTOSA',
-    ]);
+    expect(
+      tagged(ws, labels)
+        .filter((t) => !t.endsWith('/O'))
+        .map((t) => t.split('/')[0]),
+    ).toEqual(['JALAN', 'KAPAR,', '42200', 'KLANG,', 'NO.23', 'BATU', '10,', 'TAMAN', 'SENTOSA']);
     expect(labels[2]).toBe('B-ADDRESS');
   });
 

@@ -71,12 +71,32 @@ describe('annotationSchema: boxes and words', () => {
   });
 
   it.each([
-    ['two kinds at once', { ...boxes, fields: { total: '1' } }, '(root): an annotation needs exactly one of "fields", "boxes" or "words"; it has "fields" and "boxes"'],
+    [
+      'two kinds at once',
+      { ...boxes, fields: { total: '1' } },
+      '(root): an annotation needs exactly one of "fields", "boxes" or "words"; it has "fields" and "boxes"',
+    ],
     ['no kind', { schemaVersion: 1 }, '(root): an annotation needs exactly one of "fields", "boxes" or "words"; it has none'],
-    ['a box past the right edge', { schemaVersion: 1, boxes: [{ label: 'total', box: { left: 0.7, top: 0, width: 0.4, height: 0.1 } }] }, 'boxes.0.box: box must lie within the page'],
-    ['a box in pixels', { schemaVersion: 1, boxes: [{ label: 'total', box: { left: 120, top: 30, width: 40, height: 10 } }] }, 'boxes.0.box.left'],
-    ['a zero-width box', { schemaVersion: 1, boxes: [{ label: 'total', box: { left: 0.1, top: 0.1, width: 0, height: 0.1 } }] }, 'boxes.0.box.width'],
-    ['a label with a space', { schemaVersion: 1, boxes: [{ label: 'Total Amount', box: { left: 0, top: 0, width: 0.1, height: 0.1 } }] }, 'boxes.0.label: labels must match'],
+    [
+      'a box past the right edge',
+      { schemaVersion: 1, boxes: [{ label: 'total', box: { left: 0.7, top: 0, width: 0.4, height: 0.1 } }] },
+      'boxes.0.box: box must lie within the page',
+    ],
+    [
+      'a box in pixels',
+      { schemaVersion: 1, boxes: [{ label: 'total', box: { left: 120, top: 30, width: 40, height: 10 } }] },
+      'boxes.0.box.left',
+    ],
+    [
+      'a zero-width box',
+      { schemaVersion: 1, boxes: [{ label: 'total', box: { left: 0.1, top: 0.1, width: 0, height: 0.1 } }] },
+      'boxes.0.box.width',
+    ],
+    [
+      'a label with a space',
+      { schemaVersion: 1, boxes: [{ label: 'Total Amount', box: { left: 0, top: 0, width: 0.1, height: 0.1 } }] },
+      'boxes.0.label: labels must match',
+    ],
     ['page 0', { schemaVersion: 1, words: [{ text: 'x', label: 'q', page: 0 }] }, 'words.0.page'],
     ['a blank word', { schemaVersion: 1, words: [{ text: '  ', label: 'q' }] }, 'words.0.text: word text must not be blank'],
     ['an unknown key in a word', { schemaVersion: 1, words: [{ text: 'x', label: 'q', bbox: [1, 2, 3, 4] }] }, 'words.0.bbox: unknown key'],

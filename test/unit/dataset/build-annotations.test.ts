@@ -35,7 +35,13 @@ describe('buildDataset with boxes and words', () => {
           { label: 'company', box: { left: 0.5, top: 0.9, width: 0.1, height: 0.05 } },
         ],
       }),
-      doc('words', { schemaVersion: 1, words: [{ text: 'ACME', label: 'company' }, { text: 'STORE', label: 'company' }] }),
+      doc('words', {
+        schemaVersion: 1,
+        words: [
+          { text: 'ACME', label: 'company' },
+          { text: 'STORE', label: 'company' },
+        ],
+      }),
       doc('fields', { schemaVersion: 1, fields: { total: '8.32' } }),
     ];
 
@@ -55,9 +61,17 @@ describe('buildDataset with boxes and words', () => {
     expect(records.get('words')).toEqual(['B-COMPANY', 'I-COMPANY', 'O', 'O']);
     expect(records.get('fields')).toEqual(['O', 'O', 'O', 'B-TOTAL']);
     expect(built.manifest.unaligned).toEqual([
-      { id: 'boxes', fields: [{ field: 'company', value: 'box 2 on page 1 (left 0.500, top 0.900, width 0.100, height 0.050)', reason: 'no_words_in_box' }] },
+      {
+        id: 'boxes',
+        fields: [
+          { field: 'company', value: 'box 2 on page 1 (left 0.500, top 0.900, width 0.100, height 0.050)', reason: 'no_words_in_box' },
+        ],
+      },
     ]);
-    expect(built.manifest.entityCounts).toEqual({ COMPANY: { aligned: 2, ocrTolerant: 0, unaligned: 1 }, TOTAL: { aligned: 2, ocrTolerant: 0, unaligned: 0 } });
+    expect(built.manifest.entityCounts).toEqual({
+      COMPANY: { aligned: 2, ocrTolerant: 0, unaligned: 1 },
+      TOTAL: { aligned: 2, ocrTolerant: 0, unaligned: 0 },
+    });
   });
 });
 

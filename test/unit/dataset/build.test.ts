@@ -15,7 +15,14 @@ function page(text: string, pageNo = 1, width = 600, height = 900): OcrPage {
 }
 
 function doc(id: string, pages: OcrPage[], fields: Record<string, string | string[]>): DatasetDocument {
-  return { id, source: `s3://bucket/documents/${id}.png`, contentHash: `c-${id}`, annotationHash: `a-${id}`, pages, annotation: { schemaVersion: 1, fields } };
+  return {
+    id,
+    source: `s3://bucket/documents/${id}.png`,
+    contentHash: `c-${id}`,
+    annotationHash: `a-${id}`,
+    pages,
+    annotation: { schemaVersion: 1, fields },
+  };
 }
 
 function input(overrides: Partial<BuildDatasetInput> = {}): BuildDatasetInput {
@@ -102,7 +109,13 @@ describe('buildDataset', () => {
     const base = input();
     const r7: DatasetDocument = {
       ...doc('r7', [page('GAMMA MART TOTAL 4.00')], {}),
-      annotation: { schemaVersion: 1, words: [{ text: 'GAMMA', label: 'company' }, { text: 'MART', label: 'company' }] },
+      annotation: {
+        schemaVersion: 1,
+        words: [
+          { text: 'GAMMA', label: 'company' },
+          { text: 'MART', label: 'company' },
+        ],
+      },
     };
 
     // Act
@@ -143,7 +156,13 @@ describe('buildDataset', () => {
     // Act
     const built = buildDataset({
       ...input(),
-      documents: [...input().documents, doc('r6', [page('ACME STORE'), { page: 2, width: 1000, height: 1000, words: [] }, page('TOTAL 3.00', 3)], { company: 'ACME STORE', total: '3.00' })],
+      documents: [
+        ...input().documents,
+        doc('r6', [page('ACME STORE'), { page: 2, width: 1000, height: 1000, words: [] }, page('TOTAL 3.00', 3)], {
+          company: 'ACME STORE',
+          total: '3.00',
+        }),
+      ],
     });
 
     // Assess

@@ -41,7 +41,11 @@ describe('inspectDocument', () => {
     expect(await inspectDocument(png)).toEqual({ ok: true, type: 'png', pages: 1, byteLength: png.length });
     expect(await inspectDocument(jpeg)).toMatchObject({ ok: true, type: 'jpeg', pages: 1 });
     expect(await inspectDocument(await multiPagePdf([['A'], ['B'], ['C']]))).toMatchObject({ ok: true, type: 'pdf', pages: 3 });
-    expect(await inspectDocument(multiPageTiff([['A'], ['B']], { width: 40, height: 20 }))).toMatchObject({ ok: true, type: 'tiff', pages: 2 });
+    expect(await inspectDocument(multiPageTiff([['A'], ['B']], { width: 40, height: 20 }))).toMatchObject({
+      ok: true,
+      type: 'tiff',
+      pages: 2,
+    });
   });
 
   it('finds empty, truncated, encrypted, corrupt and foreign files', async () => {
@@ -71,7 +75,7 @@ describe('truncation checks on real-world shapes', () => {
     expect(await inspectDocument(Buffer.concat([jpeg, Buffer.alloc(4096, 1)]))).toMatchObject({ ok: true, type: 'jpeg' });
   });
 
-  it('is not fooled by an EXIF thumbnail\'s end marker when the main image is cut', async () => {
+  it("is not fooled by an EXIF thumbnail's end marker when the main image is cut", async () => {
     // SOI, an APP1 segment holding a tiny "thumbnail" (FFD8 ... FFD9), then the real image's segments.
     const thumbnail = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
     const app1Body = Buffer.concat([Buffer.from('Exif\u0000\u0000', 'latin1'), thumbnail]);
@@ -95,9 +99,21 @@ describe('routeForTextract', () => {
   });
 
   it('refuses what is over the limits, saying which', () => {
-    expect(routeForTextract({ type: 'png', pages: 1, byteLength: 10 * MB + 1 })).toMatchObject({ ok: false, reason: expect.stringMatching(/10 MB limit for images/) });
-    expect(routeForTextract({ type: 'pdf', pages: 3001, byteLength: MB })).toMatchObject({ ok: false, reason: expect.stringMatching(/3001 pages.*3,000/) });
-    expect(routeForTextract({ type: 'tiff', pages: 2, byteLength: 500 * MB + 1 })).toMatchObject({ ok: false, reason: expect.stringMatching(/500 MB/) });
-    expect(TEXTRACT_LIMITS).toEqual({ sync: { maxBytes: 10 * MB, maxPages: 1 }, async: { maxBytes: 500 * MB, maxPages: 3000, maxImageBytes: 10 * MB } });
+    expect(routeForTextract({ type: 'png', pages: 1, byteLength: 10 * MB + 1 })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/10 MB limit for images/),
+    });
+    expect(routeForTextract({ type: 'pdf', pages: 3001, byteLength: MB })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/3001 pages.*3,000/),
+    });
+    expect(routeForTextract({ type: 'tiff', pages: 2, byteLength: 500 * MB + 1 })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/500 MB/),
+    });
+    expect(TEXTRACT_LIMITS).toEqual({
+      sync: { maxBytes: 10 * MB, maxPages: 1 },
+      async: { maxBytes: 500 * MB, maxPages: 3000, maxImageBytes: 10 * MB },
+    });
   });
 });

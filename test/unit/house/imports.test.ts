@@ -81,7 +81,11 @@ describe('the import graph', () => {
     const trainerSchemas = path.join(ROOT, 'training-image/doctrain_trainer') + path.sep;
     const outside = [...graph.entries()]
       .filter(([file]) => file.startsWith(contracts))
-      .flatMap(([file, imports]) => imports.filter((target) => !target.startsWith(contracts) && !(target.startsWith(trainerSchemas) && target.endsWith('.json'))).map((target) => `${rel(file)} -> ${rel(target)}`));
+      .flatMap(([file, imports]) =>
+        imports
+          .filter((target) => !target.startsWith(contracts) && !(target.startsWith(trainerSchemas) && target.endsWith('.json')))
+          .map((target) => `${rel(file)} -> ${rel(target)}`),
+      );
     // Assess
     expect(outside).toEqual([]);
   });

@@ -64,7 +64,11 @@ describe('writeDocumentsLayout', () => {
   });
 
   it.each([
-    ['an annotation outside the contract', { id: 'a', annotation: { schemaVersion: 1, boxes: [{ label: 'Total', box: { left: 0, top: 0, width: 1, height: 1 } }] } }, /breaks the contract: boxes\.0\.label/],
+    [
+      'an annotation outside the contract',
+      { id: 'a', annotation: { schemaVersion: 1, boxes: [{ label: 'Total', box: { left: 0, top: 0, width: 1, height: 1 } }] } },
+      /breaks the contract: boxes\.0\.label/,
+    ],
     ['an id that climbs out of the folder', { id: '../a', annotation: { schemaVersion: 1, words: [] } }, /cannot name a file/],
   ])('refuses %s', async (_name, document, message) => {
     // Prepare
@@ -85,7 +89,13 @@ describe('writeDocumentsLayout', () => {
     const annotation = { schemaVersion: 1 as const, words: [] };
 
     // Act
-    const result = writeDocumentsLayout(from([{ id: 'a', documentPath: a, annotation }, { id: 'a', documentPath: b, annotation }]), memorySink());
+    const result = writeDocumentsLayout(
+      from([
+        { id: 'a', documentPath: a, annotation },
+        { id: 'a', documentPath: b, annotation },
+      ]),
+      memorySink(),
+    );
 
     // Assess
     await expect(result).rejects.toThrow(/two documents would both be "a"/);

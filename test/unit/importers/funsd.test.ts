@@ -18,9 +18,26 @@ const form = {
       ],
       linking: [[0, 1]],
     },
-    { id: 1, text: '3/14', box: [200, 100, 260, 120], label: 'answer', words: [{ text: '3/14', box: [200, 100, 260, 120] }], linking: [[0, 1]] },
+    {
+      id: 1,
+      text: '3/14',
+      box: [200, 100, 260, 120],
+      label: 'answer',
+      words: [{ text: '3/14', box: [200, 100, 260, 120] }],
+      linking: [[0, 1]],
+    },
     { id: 2, text: '1996', box: [265, 100, 320, 120], label: 'answer', words: [{ text: '1996', box: [265, 100, 320, 120] }], linking: [] },
-    { id: 3, text: 'page 2', box: [400, 950, 480, 970], label: 'other', words: [{ text: 'page', box: [400, 950, 440, 970] }, { text: '2', box: [445, 950, 480, 970] }], linking: [] },
+    {
+      id: 3,
+      text: 'page 2',
+      box: [400, 950, 480, 970],
+      label: 'other',
+      words: [
+        { text: 'page', box: [400, 950, 440, 970] },
+        { text: '2', box: [445, 950, 480, 970] },
+      ],
+      linking: [],
+    },
     { id: 4, text: '', box: [0, 0, 10, 10], label: 'header', words: [{ text: ' ', box: [0, 0, 10, 10] }], linking: [] },
   ],
 };
@@ -109,6 +126,8 @@ describe('readFunsdFolder', () => {
     const result = collect(readFunsdFolder(fixture.dir));
 
     // Assess
-    await expect(result).rejects.toThrow(`is not a FUNSD folder: it needs annotations/ and images/ (point at one split instead: ${fixture.dir}/training_data)`);
+    await expect(result).rejects.toThrow(
+      `is not a FUNSD folder: it needs annotations/ and images/ (point at one split instead: ${fixture.dir}/training_data)`,
+    );
   });
 });

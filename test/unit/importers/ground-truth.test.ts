@@ -145,7 +145,9 @@ describe('readGroundTruthManifest', () => {
 
     // Assess
     await expect(result).rejects.toThrow(InvalidInputError);
-    await expect(result).rejects.toThrow(/aws s3 sync s3:\/\/my-labels\/jobs\/receipts\/img\/ \.\/gt-images\/jobs\/receipts\/img\/[\s\S]*--images \.\/gt-images/);
+    await expect(result).rejects.toThrow(
+      /aws s3 sync s3:\/\/my-labels\/jobs\/receipts\/img\/ \.\/gt-images\/jobs\/receipts\/img\/[\s\S]*--images \.\/gt-images/,
+    );
   });
 
   it('finds downloaded S3 images under --images by key, then by file name', async () => {
@@ -185,7 +187,14 @@ describe('readGroundTruthManifest', () => {
     await fixture.png('a.png', 800, 1000);
     const manifest = await fixture.text(
       'output.manifest',
-      line('a.png', [{ class_id: 0, left: 0, top: 0, width: 10, height: 10 }, { class_id: 1, left: 20, top: 0, width: 10, height: 10 }], { '0': 'Total', '1': 'total' }),
+      line(
+        'a.png',
+        [
+          { class_id: 0, left: 0, top: 0, width: 10, height: 10 },
+          { class_id: 1, left: 20, top: 0, width: 10, height: 10 },
+        ],
+        { '0': 'Total', '1': 'total' },
+      ),
     );
 
     // Act

@@ -92,14 +92,17 @@ describe('readLabelledWords (CSV)', () => {
 });
 
 describe('readLabelledWords (JSON)', () => {
-  it('reads documents with words in the annotation contract\'s shape', async () => {
+  it("reads documents with words in the annotation contract's shape", async () => {
     // Prepare
     await fixture.png('r1.png', 400, 1000);
     const file = await fixture.text(
       'labels.json',
       JSON.stringify({
         documents: [
-          { document: 'r1.png', words: [{ text: 'TOTAL', label: 'Total Key', entity: 1, box: { left: 0.25, top: 0.4, width: 0.125, height: 0.02 } }] },
+          {
+            document: 'r1.png',
+            words: [{ text: 'TOTAL', label: 'Total Key', entity: 1, box: { left: 0.25, top: 0.4, width: 0.125, height: 0.02 } }],
+          },
         ],
       }),
     );
@@ -112,14 +115,20 @@ describe('readLabelledWords (JSON)', () => {
       {
         id: 'r1',
         documentPath: `${fixture.dir}/r1.png`,
-        annotation: { schemaVersion: 1, words: [{ text: 'TOTAL', label: 'total_key', entity: 1, box: { left: 0.25, top: 0.4, width: 0.125, height: 0.02 } }] },
+        annotation: {
+          schemaVersion: 1,
+          words: [{ text: 'TOTAL', label: 'total_key', entity: 1, box: { left: 0.25, top: 0.4, width: 0.125, height: 0.02 } }],
+        },
       },
     ]);
   });
 
   it('names the bad field of a JSON file', async () => {
     // Prepare
-    const file = await fixture.text('labels.json', JSON.stringify({ documents: [{ document: 'r1.png', words: [{ text: 'A', lable: 'x' }] }] }));
+    const file = await fixture.text(
+      'labels.json',
+      JSON.stringify({ documents: [{ document: 'r1.png', words: [{ text: 'A', lable: 'x' }] }] }),
+    );
 
     // Act
     const result = collect(readLabelledWords(file));

@@ -32,6 +32,9 @@ describe('s3Sink', () => {
     expect(written).toEqual([{ id: 'scans/r1', documentKey: 'scans/r1.png', annotationKey: 'scans/r1.json' }]);
     expect(await listKeys(s3.client, BUCKET, 'imports/')).toEqual(['imports/scans/r1.json', 'imports/scans/r1.png']);
     expect(Buffer.from(await getBytes(s3.client, { bucket: BUCKET, key: 'imports/scans/r1.png' }))).toEqual(await readFile(image));
-    expect(await getJson(s3.client, { bucket: BUCKET, key: 'imports/scans/r1.json' })).toEqual({ schemaVersion: 1, words: [{ text: 'TOTAL', label: 'total' }] });
+    expect(await getJson(s3.client, { bucket: BUCKET, key: 'imports/scans/r1.json' })).toEqual({
+      schemaVersion: 1,
+      words: [{ text: 'TOTAL', label: 'total' }],
+    });
   });
 });

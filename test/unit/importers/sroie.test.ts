@@ -97,7 +97,9 @@ describe('readSroieFolder', () => {
 
     // Act / Assess
     await expect(readAll(dir)).rejects.toThrow(/007\.json: not JSON/);
-    await expect(readAll(path.join(dir, 'img'))).rejects.toThrow(/is not a SROIE folder: expected images under img\/ and key fields under key\//);
+    await expect(readAll(path.join(dir, 'img'))).rejects.toThrow(
+      /is not a SROIE folder: expected images under img\/ and key fields under key\//,
+    );
   });
 });
 

@@ -42,7 +42,12 @@ describe('defineHandler', () => {
     expect(result).toEqual({ ok: true, batchIndex: 2 });
     expect(calls).toEqual([event]);
     expect(observability.logger.lines.map((line) => line['message'])).toEqual(['TestStep started', 'TestStep finished']);
-    expect(observability.logger.lines[0]).toMatchObject({ runId: 'run-1', batch: 2, function_name: 'doctrain-test-step', function_request_id: 'req-1' });
+    expect(observability.logger.lines[0]).toMatchObject({
+      runId: 'run-1',
+      batch: 2,
+      function_name: 'doctrain-test-step',
+      function_request_id: 'req-1',
+    });
     expect(observability.metrics.published.at(-1)).toMatchObject({ Batches: 2, runId: 'run-1', batch: '2' });
   });
 
@@ -84,9 +89,17 @@ describe('defineHandler', () => {
     // Prepare
     const boom = new RangeError('domain failure');
     const failing = capturingObservability();
-    const handlerThatFails = defineHandler({ name: 'Failing', eventSchema: z.object({ runId: z.string() }), run: () => Promise.reject(boom) }, failing);
+    const handlerThatFails = defineHandler(
+      { name: 'Failing', eventSchema: z.object({ runId: z.string() }), run: () => Promise.reject(boom) },
+      failing,
+    );
     // Act / Assess
     await expect(handlerThatFails({ runId: 'run-9' }, context)).rejects.toBe(boom);
-    expect(failing.logger.lines.at(-1)).toMatchObject({ level: 'ERROR', message: 'Failing failed', runId: 'run-9', error: { name: 'RangeError', message: 'domain failure' } });
+    expect(failing.logger.lines.at(-1)).toMatchObject({
+      level: 'ERROR',
+      message: 'Failing failed',
+      runId: 'run-9',
+      error: { name: 'RangeError', message: 'domain failure' },
+    });
   });
 });

@@ -57,9 +57,19 @@ describe('events/ sample events', () => {
       expect(existsSync(path.join(ROOT, 'src', 'steps', fn.step, 'step.ts')), `src/steps/${fn.step}/step.ts`).toBe(true);
     }
     expect(readdirSync(path.join(ROOT, 'events')).sort()).toEqual(project.functions.map((fn) => `${fn.step}.json`).sort());
-    expect(project.functions.map((fn) => fn.key).sort()).toEqual(
-      ['buildDataset', 'collectTextractJobs', 'finalizeRun', 'ocrBatch', 'planBatches', 'pollTraining', 'preflight', 'recordStatus', 'stopEndedRun', 'trainingAttempt', 'validateInput'],
-    );
+    expect(project.functions.map((fn) => fn.key).sort()).toEqual([
+      'buildDataset',
+      'collectTextractJobs',
+      'finalizeRun',
+      'ocrBatch',
+      'planBatches',
+      'pollTraining',
+      'preflight',
+      'recordStatus',
+      'stopEndedRun',
+      'trainingAttempt',
+      'validateInput',
+    ]);
   });
 
   // Functions EventBridge invokes get an event their pattern matches instead (below).
@@ -81,7 +91,10 @@ describe('events/ sample events', () => {
     // Act
     const matching = sent.filter(({ shape }) => canonical(eventShape(event, shape)) === canonical(shape));
     // Assess
-    expect(matching.map((m) => m.state), `event keys ${JSON.stringify(Object.keys(event))}`).not.toEqual([]);
+    expect(
+      matching.map((m) => m.state),
+      `event keys ${JSON.stringify(Object.keys(event))}`,
+    ).not.toEqual([]);
   });
 
   it('agree with each other on the run they describe', () => {
@@ -90,10 +103,12 @@ describe('events/ sample events', () => {
     const validate = read('validateInput') as { input: { runId: string }; executionName: string };
     const runId = validate.input.runId;
     // Assess
-    for (const key of ['recordStatus', 'planBatches', 'ocrBatch', 'buildDataset', 'finalizeRun', 'pollTraining', 'trainingAttempt']) expect(read(key)['runId'], key).toBe(runId);
+    for (const key of ['recordStatus', 'planBatches', 'ocrBatch', 'buildDataset', 'finalizeRun', 'pollTraining', 'trainingAttempt'])
+      expect(read(key)['runId'], key).toBe(runId);
     for (const key of ['planBatches', 'ocrBatch', 'buildDataset']) expect(read(key)['runPrefix'], key).toBe(`runs/${runId}/`);
     // Both writers of the run record act for the execution validateInput resolved the run for.
-    for (const key of ['recordStatus', 'finalizeRun', 'pollTraining', 'trainingAttempt']) expect(read(key)['executionName'], key).toBe(validate.executionName);
+    for (const key of ['recordStatus', 'finalizeRun', 'pollTraining', 'trainingAttempt'])
+      expect(read(key)['executionName'], key).toBe(validate.executionName);
     expect((read('stopEndedRun')['detail'] as Json)['name']).toBe(validate.executionName);
     // ocrBatch OCRs the first (and, at planBatches' batchSize, only) batch; buildDataset reads exactly that many.
     expect(read('ocrBatch')['batchIndex']).toBe(0);

@@ -47,6 +47,11 @@ describe('logStep middleware', () => {
     const attempt = handler({ runId: 'r1' }, context);
     // Assess
     await expect(attempt).rejects.toBe(boom);
-    expect(logger.lines.at(-1)).toMatchObject({ level: 'ERROR', message: 'OcrBatch failed', runId: 'r1', error: { name: 'ThrottlingException' } });
+    expect(logger.lines.at(-1)).toMatchObject({
+      level: 'ERROR',
+      message: 'OcrBatch failed',
+      runId: 'r1',
+      error: { name: 'ThrottlingException' },
+    });
   });
 });

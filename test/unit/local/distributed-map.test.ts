@@ -98,7 +98,11 @@ describe('inlineDistributedMaps', () => {
     ['ItemBatcher', { ItemBatcher: { MaxItemsPerBatch: 10 } }, /ItemBatcher/],
     ['a tolerated failure share', { ToleratedFailurePercentage: 5 }, /ToleratedFailurePercentage 0/],
     ['a tolerated failure count', { ToleratedFailureCount: 1 }, /ToleratedFailurePercentage 0/],
-    ['a CSV reader', { ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'CSV' }, Parameters: {} } }, /JSON array/],
+    [
+      'a CSV reader',
+      { ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'CSV' }, Parameters: {} } },
+      /JSON array/,
+    ],
     ['ResultWriter results in the state', { ResultPath: '$.results' }, /ResultPath null/],
   ])('refuses what it would not run as AWS does: %s', (_what, fields, message) => {
     expect(() => inlineDistributedMaps(definition(fields))).toThrow(message);
@@ -112,7 +116,9 @@ describe('a Distributed Map on the local runtime', () => {
       localIntegration: () => (event) => {
         seen.push(event);
         const failing = (event as { n?: number } | null)?.n === failOn;
-        return failing ? Promise.reject(Object.assign(new Error(`batch ${failOn} failed`), { name: 'BatchFailed' })) : Promise.resolve('ok');
+        return failing
+          ? Promise.reject(Object.assign(new Error(`batch ${failOn} failed`), { name: 'BatchFailed' }))
+          : Promise.resolve('ok');
       },
     });
     const outcome = await runExecution(prepared, input, { stateMachineName: 'distributed' });
@@ -142,9 +148,13 @@ describe('a Distributed Map on the local runtime', () => {
     expect(historyEventCount(outcome.events) - 5).toBe(outcome.historyEvents + 25 * 9);
   });
 
-  it('fails the Map on one failed iteration (no tolerated failures), into the Map\'s catcher', async () => {
+  it("fails the Map on one failed iteration (no tolerated failures), into the Map's catcher", async () => {
     // Prepare
-    await putJson(s3.client, { bucket: BUCKET, key: 'plan/five.json' }, Array.from({ length: 5 }, (_, n) => ({ n })));
+    await putJson(
+      s3.client,
+      { bucket: BUCKET, key: 'plan/five.json' },
+      Array.from({ length: 5 }, (_, n) => ({ n })),
+    );
 
     // Act
     const { outcome } = await run({ bucket: BUCKET, itemsKey: 'plan/five.json', concurrency: 1, runId: 'r3' }, 2);
@@ -156,7 +166,7 @@ describe('a Distributed Map on the local runtime', () => {
     expect(outcome.events.some((event) => event.type === 'StateEntered' && event.stateName === 'Done')).toBe(false);
   });
 
-  it('fails the Map with States.ItemReaderFailed where the item object is missing, into the Map\'s catcher', async () => {
+  it("fails the Map with States.ItemReaderFailed where the item object is missing, into the Map's catcher", async () => {
     // Act
     const { outcome, seen } = await run({ bucket: BUCKET, itemsKey: 'plan/absent.json', concurrency: 4, runId: 'r2' });
 

@@ -38,12 +38,16 @@ describe('local ECR', () => {
     // Assess
     expect(byTag.imageDetails?.[0]).toMatchObject({ imageDigest: DIGEST, imageTags: ['local'], repositoryName: 'doctrain-trainer' });
     expect(byDigest.imageDetails?.[0]?.imageDigest).toBe(DIGEST);
-    await expect(ecr.send(new DescribeImagesCommand({ repositoryName: 'doctrain-trainer', imageIds: [{ imageTag: 'v2' }] }))).rejects.toMatchObject({
+    await expect(
+      ecr.send(new DescribeImagesCommand({ repositoryName: 'doctrain-trainer', imageIds: [{ imageTag: 'v2' }] })),
+    ).rejects.toMatchObject({
       name: 'ImageNotFoundException',
     });
-    await expect(ecr.send(new DescribeImagesCommand({ repositoryName: 'other', imageIds: [{ imageTag: 'local' }] }))).rejects.toMatchObject({
-      name: 'RepositoryNotFoundException',
-    });
+    await expect(ecr.send(new DescribeImagesCommand({ repositoryName: 'other', imageIds: [{ imageTag: 'local' }] }))).rejects.toMatchObject(
+      {
+        name: 'RepositoryNotFoundException',
+      },
+    );
     expect(ecrServer.localReference(`doctrain-trainer@${DIGEST}`)).toBe('doctrain-trainer:local');
   });
 });

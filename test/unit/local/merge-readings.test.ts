@@ -18,7 +18,14 @@ const reading = (prefix: string, lines: { top: number; words: [string, number][]
   lines.forEach((line, l) => {
     const ids = line.words.map(([text, confidence], w) => {
       const id = `${prefix}-w${l}.${w}`;
-      wordBlocks.push({ BlockType: 'WORD', Id: id, Text: text, Confidence: confidence, Geometry: geometry(0.1 + w * 0.2, line.top, 0.15, 0.05), Page: 1 });
+      wordBlocks.push({
+        BlockType: 'WORD',
+        Id: id,
+        Text: text,
+        Confidence: confidence,
+        Geometry: geometry(0.1 + w * 0.2, line.top, 0.15, 0.05),
+        Page: 1,
+      });
       return id;
     });
     lineBlocks.push({
@@ -42,15 +49,38 @@ const reading = (prefix: string, lines: { top: number; words: [string, number][]
 };
 
 const words = (blocks: readonly TextractBlock[]): string[] =>
-  blocks.filter((b) => b.BlockType === 'WORD').map((b) => b.Text ?? '').sort();
+  blocks
+    .filter((b) => b.BlockType === 'WORD')
+    .map((b) => b.Text ?? '')
+    .sort();
 
 describe('mergeReadings', () => {
   it('adds a line the first reading missed and keeps the first reading elsewhere', () => {
     // Prepare: mode 6 lost the shop name; mode 3 read it, and read the total worse.
-    const primary = reading('a', [{ top: 0.3, words: [['TOTAL', 90], ['9.00', 92]] }]);
+    const primary = reading('a', [
+      {
+        top: 0.3,
+        words: [
+          ['TOTAL', 90],
+          ['9.00', 92],
+        ],
+      },
+    ]);
     const secondary = reading('b', [
-      { top: 0.1, words: [['TEO', 80], ['HENG', 85]] },
-      { top: 0.3, words: [['TOTAL', 70], ['9.08', 60]] },
+      {
+        top: 0.1,
+        words: [
+          ['TEO', 80],
+          ['HENG', 85],
+        ],
+      },
+      {
+        top: 0.3,
+        words: [
+          ['TOTAL', 70],
+          ['9.08', 60],
+        ],
+      },
     ]);
 
     // Act
@@ -68,8 +98,24 @@ describe('mergeReadings', () => {
 
   it('replaces the words of a line the second reading read more confidently', () => {
     // Prepare
-    const primary = reading('a', [{ top: 0.1, words: [['FOFULAR', 40], ['BODE.', 35]] }]);
-    const secondary = reading('b', [{ top: 0.1, words: [['POPULAR', 88], ['BOOK', 86]] }]);
+    const primary = reading('a', [
+      {
+        top: 0.1,
+        words: [
+          ['FOFULAR', 40],
+          ['BODE.', 35],
+        ],
+      },
+    ]);
+    const secondary = reading('b', [
+      {
+        top: 0.1,
+        words: [
+          ['POPULAR', 88],
+          ['BOOK', 86],
+        ],
+      },
+    ]);
 
     // Act
     const merged = mergeReadings(primary, secondary);
@@ -99,10 +145,26 @@ describe('mergeReadings', () => {
     expect(merged.filter((b) => b.BlockType === 'LINE').map((b) => b.Text)).toEqual(['SHOP', 'POPULAR', 'TOTAL']);
   });
 
-  it('keeps the first reading where a word of it runs out of the second reading\'s line', () => {
+  it("keeps the first reading where a word of it runs out of the second reading's line", () => {
     // Prepare: mode 3 read "TOTAL 30." more confidently but cut the amount; "30.19" runs out of its line.
-    const primary = reading('a', [{ top: 0.3, words: [['TOTAL', 80], ['30.19', 80]] }]);
-    const secondary = reading('b', [{ top: 0.3, words: [['TOTAL', 95], ['30.', 95]] }]);
+    const primary = reading('a', [
+      {
+        top: 0.3,
+        words: [
+          ['TOTAL', 80],
+          ['30.19', 80],
+        ],
+      },
+    ]);
+    const secondary = reading('b', [
+      {
+        top: 0.3,
+        words: [
+          ['TOTAL', 95],
+          ['30.', 95],
+        ],
+      },
+    ]);
     const amount = secondary.find((b) => b.Text === '30.');
     const line = secondary.find((b) => b.BlockType === 'LINE');
     if (amount === undefined || line === undefined) throw new Error('fixture');
@@ -118,8 +180,25 @@ describe('mergeReadings', () => {
 
   it('shrinks a first-reading line that lost some of its words to its remaining words', () => {
     // Prepare: the second reading covers only the first two words of a three-word line.
-    const primary = reading('a', [{ top: 0.1, words: [['C0.', 30], ['(N)', 30], ['SDN', 95]] }]);
-    const secondary = reading('b', [{ top: 0.1, words: [['CO.', 90], ['(M)', 90]] }]);
+    const primary = reading('a', [
+      {
+        top: 0.1,
+        words: [
+          ['C0.', 30],
+          ['(N)', 30],
+          ['SDN', 95],
+        ],
+      },
+    ]);
+    const secondary = reading('b', [
+      {
+        top: 0.1,
+        words: [
+          ['CO.', 90],
+          ['(M)', 90],
+        ],
+      },
+    ]);
 
     // Act
     const merged = mergeReadings(primary, secondary);

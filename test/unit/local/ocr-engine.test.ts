@@ -67,8 +67,7 @@ const sidewaysJpeg = async (png: Buffer, exif: boolean): Promise<Buffer> => {
   return Buffer.concat([jpeg.subarray(0, 2), app1, payload, jpeg.subarray(2)]);
 };
 
-const words = (blocks: readonly TextractBlock[]): string[] =>
-  blocks.filter((b) => b.BlockType === 'WORD').map((b) => b.Text ?? '');
+const words = (blocks: readonly TextractBlock[]): string[] => blocks.filter((b) => b.BlockType === 'WORD').map((b) => b.Text ?? '');
 
 const RECEIPTS = [
   ['BLUE HERON MARKET', 'OAT MILK 3.20', 'TOTAL 8.32'],
@@ -192,7 +191,9 @@ describe('tesseract output', { timeout: 60_000 }, () => {
         'eng',
         OEM.LSTM_ONLY,
         { langPath, gzip: true, cacheMethod: 'none' },
-        Object.entries(DIAGNOSTIC).map(([k, v]) => `${k} ${v}`).join('\n'),
+        Object.entries(DIAGNOSTIC)
+          .map(([k, v]) => `${k} ${v}`)
+          .join('\n'),
       );
       await worker.recognize(RECEIPTS[2]?.png);
       await worker.terminate();

@@ -88,7 +88,8 @@ describe('local S3 keys', () => {
     // ...and is listed under it, with prefixes working as on S3.
     const listed = (await client.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents?.map((o) => o.Key) ?? [];
     expect([...listed].sort()).toEqual([...TRICKY_KEYS].sort());
-    const documents = (await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'documents/' }))).Contents?.map((o) => o.Key) ?? [];
+    const documents =
+      (await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'documents/' }))).Contents?.map((o) => o.Key) ?? [];
     expect([...documents].sort()).toEqual(TRICKY_KEYS.filter((key) => key.startsWith('documents/')).sort());
   });
 });
@@ -98,20 +99,33 @@ describe('local S3 listings', () => {
     // Prepare: 1,205 keys under one prefix (s3rver's own DES tokens fail on OpenSSL 3).
     const keys = Array.from({ length: 1205 }, (_, n) => `many/key-${String(n).padStart(5, '0')}.txt`);
     for (let start = 0; start < keys.length; start += 50) {
-      await Promise.all(keys.slice(start, start + 50).map((key) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: key }))));
+      await Promise.all(
+        keys.slice(start, start + 50).map((key) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: key }))),
+      );
     }
 
     // Act
     const pages: { keys: string[]; truncated: boolean; token: string | undefined }[] = [];
     let token: string | undefined;
     do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'many/', MaxKeys: 500, ...(token === undefined ? {} : { ContinuationToken: token }) }));
+      const page = await client.send(
+        new ListObjectsV2Command({
+          Bucket: BUCKET,
+          Prefix: 'many/',
+          MaxKeys: 500,
+          ...(token === undefined ? {} : { ContinuationToken: token }),
+        }),
+      );
       token = page.NextContinuationToken;
       pages.push({ keys: (page.Contents ?? []).map((o) => o.Key ?? ''), truncated: page.IsTruncated ?? false, token });
     } while (token !== undefined);
 
     // Assess: three pages, every key once, in order.
-    expect(pages.map((page) => [page.keys.length, page.truncated])).toEqual([[500, true], [500, true], [205, false]]);
+    expect(pages.map((page) => [page.keys.length, page.truncated])).toEqual([
+      [500, true],
+      [500, true],
+      [205, false],
+    ]);
     expect(pages.flatMap((page) => page.keys)).toEqual(keys);
   });
 });

@@ -81,7 +81,10 @@ const request = (name: string, overrides: Partial<CreateTrainingJobCommandInput>
   ...overrides,
 });
 
-const waitFor = async (name: string, done = (d: DescribeTrainingJobCommandOutput) => !['InProgress', 'Stopping'].includes(d.TrainingJobStatus ?? '')) => {
+const waitFor = async (
+  name: string,
+  done = (d: DescribeTrainingJobCommandOutput) => !['InProgress', 'Stopping'].includes(d.TrainingJobStatus ?? ''),
+) => {
   const deadline = Date.now() + 15_000;
   for (;;) {
     const d = await client.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
@@ -146,10 +149,13 @@ describe('local SageMaker', { timeout: 120_000 }, () => {
       name: 'ValidationException',
       message: expect.stringContaining("at 'trainingJobName'"),
     });
-    await expect(create(request('no-role', { RoleArn: 'not-an-arn-but-long-enough' }))).rejects.toMatchObject({ name: 'ValidationException' });
-    await expect(
-      create({ ...request('no-output'), OutputDataConfig: undefined }),
-    ).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('outputDataConfig') });
+    await expect(create(request('no-role', { RoleArn: 'not-an-arn-but-long-enough' }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
+    await expect(create({ ...request('no-output'), OutputDataConfig: undefined })).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('outputDataConfig'),
+    });
     await expect(
       create(request('hp-number', { HyperParameters: { epochs: 3 } as unknown as Record<string, string> })),
     ).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('hyperParameters.epochs') });
@@ -208,14 +214,21 @@ describe('local SageMaker', { timeout: 120_000 }, () => {
     // Prepare (setFaults replaces every fault: keep the suite's spot interruption for the later tests)
     const gpu = { InstanceType: 'ml.g5.2xlarge' as const, InstanceCount: 1, VolumeSizeInGB: 30 };
     sagemaker.setFaults({ spotInterruptAfterSeconds: 0.6, createCapacityErrors: { 'ml.g5.2xlarge': 1 }, lostCreateResponses: 1 });
-    const once = new SageMakerClient({ endpoint: sagemaker.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, maxAttempts: 1 });
+    const once = new SageMakerClient({
+      endpoint: sagemaker.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+      maxAttempts: 1,
+    });
     try {
       // Act / Assess: refused, no job exists; then created but the answer is a 500; a retry meets ResourceInUse.
       await expect(once.send(new CreateTrainingJobCommand(request('job-refused-1', { ResourceConfig: gpu })))).rejects.toMatchObject({
         name: 'ResourceLimitExceeded',
         message: expect.stringContaining("'ml.g5.2xlarge for training job usage' is 0 Instances"),
       });
-      await expect(client.send(new DescribeTrainingJobCommand({ TrainingJobName: 'job-refused-1' }))).rejects.toMatchObject({ name: 'ValidationException' });
+      await expect(client.send(new DescribeTrainingJobCommand({ TrainingJobName: 'job-refused-1' }))).rejects.toMatchObject({
+        name: 'ValidationException',
+      });
       await expect(once.send(new CreateTrainingJobCommand(request('job-lost-1')))).rejects.toMatchObject({ name: 'InternalFailure' });
       await expect(once.send(new CreateTrainingJobCommand(request('job-lost-1')))).rejects.toMatchObject({ name: 'ResourceInUse' });
       expect((await waitFor('job-lost-1')).TrainingJobStatus).toBe('Completed');
@@ -289,7 +302,10 @@ describe('local SageMaker', { timeout: 120_000 }, () => {
   it('stops a job that exceeds MaxRuntimeInSeconds', async () => {
     await client.send(
       new CreateTrainingJobCommand(
-        request('job-timeout', { HyperParameters: { epochs: '1000', epoch_seconds: '0.1' }, StoppingCondition: { MaxRuntimeInSeconds: 1 } }),
+        request('job-timeout', {
+          HyperParameters: { epochs: '1000', epoch_seconds: '0.1' },
+          StoppingCondition: { MaxRuntimeInSeconds: 1 },
+        }),
       ),
     );
     const d = await waitFor('job-timeout');
@@ -299,13 +315,17 @@ describe('local SageMaker', { timeout: 120_000 }, () => {
 
   it('close() kills running trainers promptly', async () => {
     const other = await startLocalSageMaker({
-    s3: s3.client,
+      s3: s3.client,
       workDir: path.join(workDir, 'other'),
       trainerDir: FIXTURES,
       module: 'fake_trainer',
       runner: 'process',
     });
-    const c = new SageMakerClient({ endpoint: other.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const c = new SageMakerClient({
+      endpoint: other.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     await c.send(new CreateTrainingJobCommand(request('job-close', { HyperParameters: { epochs: '1000', epoch_seconds: '0.1' } })));
     for (;;) {
       const d = await c.send(new DescribeTrainingJobCommand({ TrainingJobName: 'job-close' }));
@@ -322,7 +342,9 @@ describe('local SageMaker', { timeout: 120_000 }, () => {
   });
 
   it('lists jobs with filters and pagination', async () => {
-    const all = await client.send(new ListTrainingJobsCommand({ MaxResults: 100, NameContains: 'job-capacity', SortBy: 'Name', SortOrder: 'Ascending' }));
+    const all = await client.send(
+      new ListTrainingJobsCommand({ MaxResults: 100, NameContains: 'job-capacity', SortBy: 'Name', SortOrder: 'Ascending' }),
+    );
     expect(all.TrainingJobSummaries?.map((s) => s.TrainingJobName)).toEqual(['job-capacity-1', 'job-capacity-2']);
     const page1 = await client.send(new ListTrainingJobsCommand({ MaxResults: 2 }));
     expect(page1.TrainingJobSummaries).toHaveLength(2);

@@ -1,7 +1,14 @@
 /** The local runtime's generic Task routing, on small definitions (the full pipeline is in test/integration). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamoDB, type LocalDynamoDB } from '../../../local/dynamodb';
-import { MAX_STATE_PAYLOAD_BYTES, historyEventCount, prepareStateMachine, runExecution, scaleRetryTimes, serviceIntegrationHandler } from '../../../local/stepfunctions';
+import {
+  MAX_STATE_PAYLOAD_BYTES,
+  historyEventCount,
+  prepareStateMachine,
+  runExecution,
+  scaleRetryTimes,
+  serviceIntegrationHandler,
+} from '../../../local/stepfunctions';
 import { lambdaLogicalId, type FunctionEntry } from '../../../local/serverless-project';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { destroyAwsClients, type AwsClients } from '../../../src/aws/clients';
@@ -32,7 +39,14 @@ let deps: LocalHandlerDeps;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamoDB();
-  clients = localAwsClients({ s3: UNUSED, dynamodb: dynamo.endpoint, textract: UNUSED, sagemaker: UNUSED, ecr: UNUSED, serviceQuotas: UNUSED });
+  clients = localAwsClients({
+    s3: UNUSED,
+    dynamodb: dynamo.endpoint,
+    textract: UNUSED,
+    sagemaker: UNUSED,
+    ecr: UNUSED,
+    serviceQuotas: UNUSED,
+  });
   const settings = deploymentSettingsSchema.parse(localSettingsEnvironment(loadServerlessProject(ROOT).stageConfig('local')));
   deps = localHandlerDeps(clients, settings, localObservability());
   await clients.dynamo.send(
@@ -68,7 +82,10 @@ describe('prepareStateMachine', () => {
   });
 
   it('refuses a reference to a function serverless.yml does not have, naming the state', () => {
-    const definition = { StartAt: 'A', States: { A: { Type: 'Task', Resource: { 'Fn::GetAtt': ['GhostLambdaFunction', 'Arn'] }, End: true } } };
+    const definition = {
+      StartAt: 'A',
+      States: { A: { Type: 'Task', Resource: { 'Fn::GetAtt': ['GhostLambdaFunction', 'Arn'] }, End: true } },
+    };
     expect(() => prepareStateMachine(definition, [validateInput], deps)).toThrow(/state A references GhostLambdaFunction/);
   });
 
@@ -84,7 +101,9 @@ describe('prepareStateMachine', () => {
   it('names integration patterns it cannot run instead of calling real AWS', () => {
     expect(() => serviceIntegrationHandler('arn:aws:states:::sagemaker:createTrainingJob.sync', clients)).toThrow(/\.sync/);
     expect(() => serviceIntegrationHandler('arn:aws:states:::sns:publish', clients)).toThrow(/no route/);
-    expect(() => serviceIntegrationHandler('arn:aws:states:::aws-sdk:sagemaker:describeNothing', clients)).toThrow(/DescribeNothingCommand/);
+    expect(() => serviceIntegrationHandler('arn:aws:states:::aws-sdk:sagemaker:describeNothing', clients)).toThrow(
+      /DescribeNothingCommand/,
+    );
   });
 });
 
@@ -108,7 +127,12 @@ describe('runExecution', () => {
           ResultSelector: { 'pk.$': '$.Item.pk.S' },
           Next: 'Missing',
         },
-        Missing: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:getItem', Parameters: { TableName: 'nope', Key: { pk: { S: 'x' } } }, End: true },
+        Missing: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::dynamodb:getItem',
+          Parameters: { TableName: 'nope', Key: { pk: { S: 'x' } } },
+          End: true,
+        },
       },
     };
     const prepared = prepareStateMachine(definition, [], deps);
@@ -162,21 +186,35 @@ describe('runExecution: Step Functions payload quota', () => {
   });
 
   it('lets a state output just under the quota through', async () => {
-    const outcome = await runExecution(prepareStateMachine(passing(MAX_STATE_PAYLOAD_BYTES - 64), [], deps), {}, { stateMachineName: 'quota' });
+    const outcome = await runExecution(
+      prepareStateMachine(passing(MAX_STATE_PAYLOAD_BYTES - 64), [], deps),
+      {},
+      { stateMachineName: 'quota' },
+    );
     expect(outcome.status).toBe('SUCCEEDED');
   });
 });
 
 describe('runExecution: Retry backoff in scaled time', () => {
-  it('scales every retrier\'s IntervalSeconds and MaxDelaySeconds, Map iterations included, and nothing else', () => {
+  it("scales every retrier's IntervalSeconds and MaxDelaySeconds, Map iterations included, and nothing else", () => {
     // Prepare
-    const retry = { ErrorEquals: ['ThrottlingError'], IntervalSeconds: 2, MaxAttempts: 8, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' };
+    const retry = {
+      ErrorEquals: ['ThrottlingError'],
+      IntervalSeconds: 2,
+      MaxAttempts: 8,
+      BackoffRate: 2,
+      MaxDelaySeconds: 60,
+      JitterStrategy: 'FULL',
+    };
     const definition = {
       StartAt: 'M',
       States: {
         M: {
           Type: 'Map',
-          ItemProcessor: { StartAt: 'Inner', States: { Inner: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:getItem', Retry: [retry], End: true } } },
+          ItemProcessor: {
+            StartAt: 'Inner',
+            States: { Inner: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:getItem', Retry: [retry], End: true } },
+          },
           Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2 }],
           End: true,
         },
@@ -201,13 +239,25 @@ describe('runExecution: Retry backoff in scaled time', () => {
           Type: 'Task',
           Resource: 'arn:aws:states:::dynamodb:getItem',
           Parameters: { TableName: 'missing', Key: { pk: { S: 'x' } } },
-          Retry: [{ ErrorEquals: ['DynamoDB.ResourceNotFoundException'], IntervalSeconds: 1, BackoffRate: 3, MaxAttempts: 4, JitterStrategy: 'NONE' }],
+          Retry: [
+            {
+              ErrorEquals: ['DynamoDB.ResourceNotFoundException'],
+              IntervalSeconds: 1,
+              BackoffRate: 3,
+              MaxAttempts: 4,
+              JitterStrategy: 'NONE',
+            },
+          ],
           End: true,
         },
       },
     };
     // Act
-    const outcome = await runExecution(prepareStateMachine(definition, [], deps), {}, { stateMachineName: 'backoff', retryTimeScale: 0.01 });
+    const outcome = await runExecution(
+      prepareStateMachine(definition, [], deps),
+      {},
+      { stateMachineName: 'backoff', retryTimeScale: 0.01 },
+    );
     // Assess: 10, 30, 90, 270 ms at least before each retry (timers never fire early; a loaded machine only adds).
     expect(outcome.status).toBe('FAILED');
     const entered = outcome.events.find((event) => event.type === 'StateEntered')?.timestamp ?? NaN;

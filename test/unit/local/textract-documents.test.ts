@@ -110,7 +110,9 @@ describe('local Textract with PDF and TIFF', { timeout: 60_000 }, () => {
 
   it('refuses encrypted, truncated and empty documents with the service exception names', async () => {
     const detect = (Bytes: Uint8Array) => client.send(new DetectDocumentTextCommand({ Document: { Bytes } }));
-    await expect(detect(withEncryptMarker(await multiPagePdf([['SECRET']])))).rejects.toMatchObject({ name: 'UnsupportedDocumentException' });
+    await expect(detect(withEncryptMarker(await multiPagePdf([['SECRET']])))).rejects.toMatchObject({
+      name: 'UnsupportedDocumentException',
+    });
     await expect(detect(tiff.subarray(0, tiff.length - 1000))).rejects.toMatchObject({ name: 'BadDocumentException' });
     await expect(detect(pdf.subarray(0, pdf.length - 200))).rejects.toMatchObject({ name: 'BadDocumentException' });
     await expect(

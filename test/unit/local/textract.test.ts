@@ -129,9 +129,9 @@ describe('local Textract', { timeout: 120_000 }, () => {
     await expect(client.send(new GetDocumentTextDetectionCommand({ JobId: 'f'.repeat(64) }))).rejects.toMatchObject({
       name: 'InvalidJobIdException',
     });
-    await expect(
-      client.send(new GetDocumentTextDetectionCommand({ JobId, NextToken: 'bogus' })),
-    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(client.send(new GetDocumentTextDetectionCommand({ JobId, NextToken: 'bogus' }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+    });
   });
 
   it('refuses a document it cannot read when the async job starts', async () => {
@@ -153,7 +153,9 @@ describe('local Textract', { timeout: 120_000 }, () => {
       await new Promise((r) => setTimeout(r, 1000)); // let the window empty
       // A burst with retries: every request eventually reaches the service (which then rejects the bytes).
       const retried = await Promise.allSettled([1, 2, 3].map(() => retrying.send(new DetectDocumentTextCommand(garbage))));
-      const errors = retried.map((r) => (r.status === 'rejected' ? (r.reason as { name: string; $metadata: { attempts?: number } }) : undefined));
+      const errors = retried.map((r) =>
+        r.status === 'rejected' ? (r.reason as { name: string; $metadata: { attempts?: number } }) : undefined,
+      );
       expect(errors.map((e) => e?.name)).toEqual(Array(3).fill('UnsupportedDocumentException'));
       expect(Math.max(...errors.map((e) => e?.$metadata.attempts ?? 0))).toBeGreaterThan(1);
     } finally {

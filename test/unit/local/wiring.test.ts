@@ -66,7 +66,10 @@ describe('the local runtime', () => {
     const { functions } = loadServerlessProject(ROOT);
     // Act
     const exported = await Promise.all(
-      functions.map(async (fn) => [fn.factoryName, typeof ((await import(pathToFileURL(fn.modulePath).href)) as Record<string, unknown>)[fn.factoryName]]),
+      functions.map(async (fn) => [
+        fn.factoryName,
+        typeof ((await import(pathToFileURL(fn.modulePath).href)) as Record<string, unknown>)[fn.factoryName],
+      ]),
     );
     // Assess
     expect(Object.fromEntries(exported)).toEqual(Object.fromEntries(Object.keys(FACTORIES).map((name) => [name, 'function'])));
@@ -89,7 +92,11 @@ describe('the local runtime', () => {
     // Assess
     const failed = logLines.find((line) => line.includes('PlanBatches failed'));
     expect(failed).toMatch(/^\d\d:\d\d:\d\d\.\d{3} ERROR doctrain-local-planBatches PlanBatches failed runId=wiring-empty error=/);
-    expect(logLines).toContainEqual(expect.stringMatching(/ INFO  doctrain-local-recordStatus RecordStatus finished runId=wiring-empty execution=wiring-empty durationMs=\d+$/));
+    expect(logLines).toContainEqual(
+      expect.stringMatching(
+        / INFO  doctrain-local-recordStatus RecordStatus finished runId=wiring-empty execution=wiring-empty durationMs=\d+$/,
+      ),
+    );
     // Pre-flight reached the local ECR and Service Quotas through the clients the local runtime built.
     expect(logLines).toContainEqual(expect.stringMatching(/ INFO  doctrain-local-preflight Preflight finished durationMs=\d+$/));
   });

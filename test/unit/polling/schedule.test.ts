@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEPLOYMENT_SETTINGS } from '../../../src/contracts/settings';
-import { BUDGETED_EVENTS_PER_POLL, DEFAULT_LOOP_HISTORY_BUDGET, HISTORY_EVENT_LIMIT, MIN_MAX_POLL_SECONDS, MIN_POLL_SECONDS } from '../../../src/contracts/poll-pace';
+import {
+  BUDGETED_EVENTS_PER_POLL,
+  DEFAULT_LOOP_HISTORY_BUDGET,
+  HISTORY_EVENT_LIMIT,
+  MIN_MAX_POLL_SECONDS,
+  MIN_POLL_SECONDS,
+} from '../../../src/contracts/poll-pace';
 import { countLoop, nextPollSeconds, pollsPerExecution } from '../../../src/polling/schedule';
 
 const HOUR = 3600;
@@ -58,7 +64,10 @@ describe('the loop per training hour', () => {
     const worst: { pair: string; perHour: number }[] = [];
     for (const pollSeconds of [MIN_POLL_SECONDS, 11, 15, 20, 30, 45, 60, 90, 120, 239, 240, 600, 3600]) {
       for (const maxPollSeconds of [MIN_MAX_POLL_SECONDS, 241, 300, 600, 1800, 3600]) {
-        const pace = { pollSeconds: parse('DOCTRAIN_POLL_SECONDS', pollSeconds), maxPollSeconds: parse('DOCTRAIN_MAX_POLL_SECONDS', maxPollSeconds) };
+        const pace = {
+          pollSeconds: parse('DOCTRAIN_POLL_SECONDS', pollSeconds),
+          maxPollSeconds: parse('DOCTRAIN_MAX_POLL_SECONDS', maxPollSeconds),
+        };
         for (let hours = 1; hours <= 24; hours += 1) {
           const perHour = countLoop(hours * HOUR, (elapsed) => nextPollSeconds(pace, elapsed)).transitions / hours;
           if (perHour > 60) worst.push({ pair: `${pollSeconds}/${maxPollSeconds} over ${hours} h`, perHour });

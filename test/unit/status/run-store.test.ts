@@ -182,9 +182,7 @@ describe('RunStore.writeStatusChange', () => {
     await record({ runId, status: 'COMPLETED', at: at(1), detail: { trainingJobStatus: 'Completed' } });
     // Assess
     expect((await store.getRun(runId))?.status).toBe('COMPLETED');
-    expect(await store.listEvents(runId)).toEqual([
-      { status: 'COMPLETED', at: at(0), detail: { trainingJobStatus: 'Completed' } },
-    ]);
+    expect(await store.listEvents(runId)).toEqual([{ status: 'COMPLETED', at: at(0), detail: { trainingJobStatus: 'Completed' } }]);
   });
 
   it('keeps a terminal record final: its owner writing the same terminal status again changes nothing', async () => {
@@ -192,7 +190,11 @@ describe('RunStore.writeStatusChange', () => {
       // Prepare: FinalizeRun's one terminal write, with its metrics and model.
       const runId = newRunId();
       await record({ runId, status: 'TRAINING', at: at(0), attributes: { trainingJobName: 'doctrain-job-1' } });
-      const first = { metrics: { f1: 0.79 }, modelArtifactS3Uri: 's3://bucket/models/receipts/doctrain-job-1/output/model.tar.gz', costUsd: 1.5 };
+      const first = {
+        metrics: { f1: 0.79 },
+        modelArtifactS3Uri: 's3://bucket/models/receipts/doctrain-job-1/output/model.tar.gz',
+        costUsd: 1.5,
+      };
       expect(await record({ runId, status, at: at(1), attributes: first, detail: { n: 1 } })).toBe('written');
       const before = await itemsOf(runId);
 
@@ -219,7 +221,12 @@ describe('RunStore.writeStatusChange', () => {
     expect(await record({ runId, status: 'BUDGET_EXCEEDED', at: at(3), attributes: { billableSeconds: 9 } })).toBe('written');
     // Assess: a later STOPPED (the execution aborted afterwards) cannot replace the terminal status either.
     await expect(record({ runId, status: 'STOPPED', at: at(4) })).rejects.toBeInstanceOf(StatusRegressionError);
-    expect(await store.getRun(runId)).toMatchObject({ status: 'BUDGET_EXCEEDED', billableSeconds: 9, attempts: [{ jobName: 'a' }, { jobName: 'b' }], updatedAt: at(3) });
+    expect(await store.getRun(runId)).toMatchObject({
+      status: 'BUDGET_EXCEEDED',
+      billableSeconds: 9,
+      attempts: [{ jobName: 'a' }, { jobName: 'b' }],
+      updatedAt: at(3),
+    });
   });
 
   it('keeps the event history append-only: a retry never rewrites an earlier event', async () => {
@@ -453,9 +460,19 @@ describe('RunStore.listRunsByStatus (byStatus index)', () => {
       { runId: `${prefix}-c`, minute: 30 },
     ];
     for (const { runId, minute } of runs) {
-      await store.writeStatusChange({ executionName: EXECUTION, runId, status: 'SKIPPED', at: new Date(Date.UTC(2030, 0, 1, 0, minute)).toISOString() });
+      await store.writeStatusChange({
+        executionName: EXECUTION,
+        runId,
+        status: 'SKIPPED',
+        at: new Date(Date.UTC(2030, 0, 1, 0, minute)).toISOString(),
+      });
     }
-    await store.writeStatusChange({ executionName: EXECUTION, runId: `${prefix}-d`, status: 'COMPLETED', at: new Date(Date.UTC(2030, 0, 1)).toISOString() });
+    await store.writeStatusChange({
+      executionName: EXECUTION,
+      runId: `${prefix}-d`,
+      status: 'COMPLETED',
+      at: new Date(Date.UTC(2030, 0, 1)).toISOString(),
+    });
     // Act
     const all = await store.listRunsByStatus('SKIPPED');
     const newest = await store.listRunsByStatus('SKIPPED', 2);
@@ -469,10 +486,20 @@ describe('RunStore.listRunsByStatus (byStatus index)', () => {
   it('moves a run between index partitions as its status changes', async () => {
     // Prepare
     const runId = newRunId();
-    await store.writeStatusChange({ executionName: EXECUTION, runId, status: 'PREPARING', at: new Date(Date.UTC(2031, 0, 1)).toISOString() });
+    await store.writeStatusChange({
+      executionName: EXECUTION,
+      runId,
+      status: 'PREPARING',
+      at: new Date(Date.UTC(2031, 0, 1)).toISOString(),
+    });
     expect((await store.listRunsByStatus('PREPARING')).map((run) => run.runId)).toContain(runId);
     // Act
-    await store.writeStatusChange({ executionName: EXECUTION, runId, status: 'TRAINING', at: new Date(Date.UTC(2031, 0, 2)).toISOString() });
+    await store.writeStatusChange({
+      executionName: EXECUTION,
+      runId,
+      status: 'TRAINING',
+      at: new Date(Date.UTC(2031, 0, 2)).toISOString(),
+    });
     // Assess
     expect((await store.listRunsByStatus('PREPARING')).map((run) => run.runId)).not.toContain(runId);
     expect((await store.listRunsByStatus('TRAINING'))[0]?.runId).toBe(runId);

@@ -17,9 +17,19 @@ describe.each(['dev', 'prod'] as const)('functions: sls package --stage %s', (st
     const functions = resourcesOfType(template(), 'AWS::Lambda::Function');
     // Assess
     expect(functions.map(([id]) => id).sort()).toEqual(
-      ['BuildDataset', 'CollectTextractJobs', 'FinalizeRun', 'OcrBatch', 'PlanBatches', 'PollTraining', 'Preflight', 'RecordStatus', 'StopEndedRun', 'TrainingAttempt', 'ValidateInput'].map(
-        (f) => `${f}LambdaFunction`,
-      ),
+      [
+        'BuildDataset',
+        'CollectTextractJobs',
+        'FinalizeRun',
+        'OcrBatch',
+        'PlanBatches',
+        'PollTraining',
+        'Preflight',
+        'RecordStatus',
+        'StopEndedRun',
+        'TrainingAttempt',
+        'ValidateInput',
+      ].map((f) => `${f}LambdaFunction`),
     );
     for (const [id, fn] of functions) {
       expect(fn.Properties['Runtime'], id).toBe('nodejs22.x');

@@ -1,13 +1,38 @@
 /** Least privilege in the packaged template: each function's and the state machine's role hold exactly what their code and states call (both stages). */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkpointPrefix, datasetPrefix, modelOutputPrefix, ocrCacheKey, ocrMapItemsKey, ocrMapResultsPrefix, runPrefix } from '../../../src/contracts/s3-layout';
-import { packagedStages, type Json, type State, type Statement, type Template, actionsOf, asList, functionRole, lambdaOf, onlyResourceOfType, referencedId, resource, resourcesOfType, stateMachine, statementsOf, type Packaged, type Stage } from './packaged';
+import {
+  checkpointPrefix,
+  datasetPrefix,
+  modelOutputPrefix,
+  ocrCacheKey,
+  ocrMapItemsKey,
+  ocrMapResultsPrefix,
+  runPrefix,
+} from '../../../src/contracts/s3-layout';
+import {
+  packagedStages,
+  type Json,
+  type State,
+  type Statement,
+  type Template,
+  actionsOf,
+  asList,
+  functionRole,
+  lambdaOf,
+  onlyResourceOfType,
+  referencedId,
+  resource,
+  resourcesOfType,
+  stateMachine,
+  statementsOf,
+  type Packaged,
+  type Stage,
+} from './packaged';
 
 let packaged: Record<Stage, Packaged>;
 beforeAll(async () => {
   packaged = await packagedStages();
 }, 600_000);
-
 
 /** A RunStore user's grants on the runs table (src/status/run-store.ts: conditional update, event put, get). */
 const RUN_RECORD = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
@@ -26,9 +51,15 @@ const FUNCTION_GRANTS: Record<string, { actions: string[]; writes: string[] }> =
     actions: [...OBJECTS_READ_LIST, 's3:PutObject', 'textract:DetectDocumentText', 'textract:StartDocumentTextDetection'],
     writes: ['ocr-cache/*', 'runs/*', 'quarantine/*'],
   },
-  CollectTextractJobs: { actions: [...OBJECTS_READ_LIST, 's3:PutObject', 'textract:GetDocumentTextDetection'], writes: ['ocr-cache/*', 'runs/*', 'quarantine/*'] },
+  CollectTextractJobs: {
+    actions: [...OBJECTS_READ_LIST, 's3:PutObject', 'textract:GetDocumentTextDetection'],
+    writes: ['ocr-cache/*', 'runs/*', 'quarantine/*'],
+  },
   BuildDataset: { actions: [...OBJECTS_READ_LIST, 's3:PutObject'], writes: ['datasets/*', 'runs/*', 'quarantine/*'] },
-  Preflight: { actions: ['ecr:DescribeImages', 'servicequotas:ListAWSDefaultServiceQuotas', 'servicequotas:ListServiceQuotas'], writes: [] },
+  Preflight: {
+    actions: ['ecr:DescribeImages', 'servicequotas:ListAWSDefaultServiceQuotas', 'servicequotas:ListServiceQuotas'],
+    writes: [],
+  },
   PollTraining: { actions: [...RUN_RECORD, 's3:ListBucket', 'sagemaker:DescribeTrainingJob'], writes: [] },
   FinalizeRun: { actions: [...RUN_RECORD, 'sagemaker:DescribeTrainingJob'], writes: [] },
   StopEndedRun: { actions: [...RUN_RECORD, 'sagemaker:StopTrainingJob'], writes: [] },
@@ -48,7 +79,12 @@ const keyPatternOf = (grant: unknown): string | undefined => {
 
 /** Does an IAM key pattern (`*` any run of characters) match the key? */
 const covers = (pattern: string, key: string): boolean =>
-  new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(key);
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(key);
 
 /** Every state of a definition, Map and Parallel bodies included. */
 const allStates = (states: Record<string, State>): State[] =>
@@ -65,7 +101,13 @@ const allStates = (states: Record<string, State>): State[] =>
  */
 const OPTIMIZED_INTEGRATION_ACTIONS: Record<string, string[]> = {
   // Request-response CreateTrainingJob: the job, its tags, and passing the execution role.
-  'sagemaker:createTrainingJob': ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags', 'iam:PassRole'],
+  'sagemaker:createTrainingJob': [
+    'sagemaker:CreateTrainingJob',
+    'sagemaker:DescribeTrainingJob',
+    'sagemaker:StopTrainingJob',
+    'sagemaker:AddTags',
+    'iam:PassRole',
+  ],
   'states:startExecution': ['states:StartExecution'],
   // Distributed Map ItemReader (JSON file) and ResultWriter (multipart uploads).
   's3:getObject': ['s3:GetObject'],
@@ -139,7 +181,10 @@ describe.each(['dev', 'prod'] as const)('least privilege: sls package --stage %s
   it('lets OcrBatch start (and run) Textract and CollectTextractJobs collect the async jobs', () => {
     // Act
     const textractActions = (fn: string): string[] =>
-      statementsOf(functionRole(template(), fn)).flatMap(actionsOf).filter((a) => a.startsWith('textract:')).sort();
+      statementsOf(functionRole(template(), fn))
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('textract:'))
+        .sort();
     // Assess
     expect(textractActions('OcrBatchLambdaFunction')).toEqual(['textract:DetectDocumentText', 'textract:StartDocumentTextDetection']);
     expect(textractActions('CollectTextractJobsLambdaFunction')).toEqual(['textract:GetDocumentTextDetection']);
@@ -185,7 +230,7 @@ describe.each(['dev', 'prod'] as const)('least privilege: sls package --stage %s
     expect(offending).toEqual([]);
   });
 
-  it('gives every function a role of its own, assumable by Lambda only; the framework\'s shared role is gone', () => {
+  it("gives every function a role of its own, assumable by Lambda only; the framework's shared role is gone", () => {
     // Act
     const roles = functionIds().map((id) => referencedId(resource(template(), id).Properties['Role']));
     // Assess
@@ -196,21 +241,31 @@ describe.each(['dev', 'prod'] as const)('least privilege: sls package --stage %s
       const role = functionRole(template(), id);
       expect(role.Type, id).toBe('AWS::IAM::Role');
       expect(JSON.stringify(role.Properties['AssumeRolePolicyDocument']), id).toBe(
-        JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] }] }),
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] }],
+        }),
       );
       expect(role.Properties['ManagedPolicyArns'] ?? [], id).toEqual([]);
     }
   });
 
   it('grants each function exactly the actions its code calls, and logs on its own log group only', () => {
-    expect(Object.keys(FUNCTION_GRANTS).map((f) => `${f}LambdaFunction`).sort()).toEqual(functionIds().sort());
+    expect(
+      Object.keys(FUNCTION_GRANTS)
+        .map((f) => `${f}LambdaFunction`)
+        .sort(),
+    ).toEqual(functionIds().sort());
     for (const [name, expected] of Object.entries(FUNCTION_GRANTS)) {
       // Act
       const statements = statementsOf(functionRole(template(), `${name}LambdaFunction`));
       const logStatements = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
       const others = statements.filter((s) => !logStatements.includes(s));
       // Assess
-      expect(statements.every((s) => s.Effect === 'Allow' && s.NotAction === undefined), name).toBe(true);
+      expect(
+        statements.every((s) => s.Effect === 'Allow' && s.NotAction === undefined),
+        name,
+      ).toBe(true);
       expect([...new Set(others.flatMap(actionsOf))].sort(), name).toEqual([...expected.actions].sort());
       expect(logStatements.flatMap(actionsOf).sort(), name).toEqual(LOG_ACTIONS);
       const logGroup = `log-group:/aws/lambda/doctrain-${stage}-${name.charAt(0).toLowerCase()}${name.slice(1)}:`;
@@ -220,7 +275,10 @@ describe.each(['dev', 'prod'] as const)('least privilege: sls package --stage %s
         expect(asList(s.Resource).map(referencedId), name).toEqual(['RunsTable']);
       }
       for (const s of others.filter((st) => actionsOf(st).some((a) => a.startsWith('sagemaker:')))) {
-        expect(asList(s.Resource).map((r) => JSON.stringify(r)), name).toEqual([expect.stringContaining('training-job/doctrain-*')]);
+        expect(
+          asList(s.Resource).map((r) => JSON.stringify(r)),
+          name,
+        ).toEqual([expect.stringContaining('training-job/doctrain-*')]);
       }
     }
   });
@@ -242,8 +300,14 @@ describe.each(['dev', 'prod'] as const)('least privilege: sls package --stage %s
         .filter((s) => actionsOf(s).some((a) => /^s3:(PutObject|DeleteObject|\*)/.test(a)))
         .flatMap((s) => asList(s.Resource).map(keyPatternOf));
       // Assess
-      expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('s3:Delete')), name).toEqual([]);
-      expect(writes.every((w) => w !== undefined), name).toBe(true);
+      expect(
+        statements.flatMap(actionsOf).filter((a) => a.startsWith('s3:Delete')),
+        name,
+      ).toEqual([]);
+      expect(
+        writes.every((w) => w !== undefined),
+        name,
+      ).toBe(true);
       expect([...(writes as string[])].sort(), name).toEqual([...expected.writes].sort());
       for (const pattern of writes as string[]) {
         expect(covers(pattern, model), `${name} may write ${model}`).toBe(false);
@@ -275,7 +339,9 @@ describe.each(['dev', 'prod'] as const)('least privilege: sls package --stage %s
     // Act
     const statements = statementsOf(resource(template(), referencedId(properties['RoleArn']) ?? ''));
     const granted = new Set(statements.flatMap(actionsOf));
-    const invokable = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction')).flatMap((s) => asList(s.Resource).map(referencedId));
+    const invokable = statements
+      .filter((s) => actionsOf(s).includes('lambda:InvokeFunction'))
+      .flatMap((s) => asList(s.Resource).map(referencedId));
     // Assess
     expect(statements.every((s) => s.Effect === 'Allow' && s.NotAction === undefined)).toBe(true);
     expect([...granted].sort()).toEqual([...needed].sort());
@@ -302,7 +368,11 @@ describe.each(['dev', 'prod'] as const)('least privilege: sls package --stage %s
     // Prepare
     const { properties } = stateMachine(template());
     // Act
-    const logging = properties['LoggingConfiguration'] as { Level: string; IncludeExecutionData: boolean; Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: unknown } }[] };
+    const logging = properties['LoggingConfiguration'] as {
+      Level: string;
+      IncludeExecutionData: boolean;
+      Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: unknown } }[];
+    };
     const logGroup = resource(template(), referencedId(logging.Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn) ?? '');
     // Assess
     expect(['ERROR', 'ALL']).toContain(logging.Level);
@@ -324,7 +394,9 @@ describe.each(['dev', 'prod'] as const)('least privilege: sls package --stage %s
     // Prepare
     const statements = statementsOf(resource(template(), 'SageMakerExecutionRole'));
     const patterns = (action: string): string[] =>
-      statements.filter((s) => actionsOf(s).includes(action)).flatMap((s) => asList(s.Resource).map((r) => keyPatternOf(r) ?? JSON.stringify(r)));
+      statements
+        .filter((s) => actionsOf(s).includes(action))
+        .flatMap((s) => asList(s.Resource).map((r) => keyPatternOf(r) ?? JSON.stringify(r)));
     // Act
     const reads = patterns('s3:GetObject');
     const writes = patterns('s3:PutObject');
@@ -336,6 +408,11 @@ describe.each(['dev', 'prod'] as const)('least privilege: sls package --stage %s
     expect(deletes).toEqual(['checkpoints/*']);
     expect(lists).toHaveLength(1);
     expect(lists[0]?.Condition).toEqual({ StringLike: { 's3:prefix': ['datasets/*', 'checkpoints/*', 'models/*', 'pretrained/*'] } });
-    expect([...new Set(statements.flatMap(actionsOf).filter((a) => a.startsWith('s3:')))].sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect([...new Set(statements.flatMap(actionsOf).filter((a) => a.startsWith('s3:')))].sort()).toEqual([
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
   });
 });

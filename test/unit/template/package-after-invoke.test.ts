@@ -23,7 +23,18 @@ import { CREDENTIAL_CHAIN_SERVICE_IDS, readPackagedLambdas, sdkServiceIds, zipEn
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 // The functions bundle the trainer's hyperparameter schema (src/contracts/hyperparameters.ts) from training-image/.
-const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'statemachines', 'functions', 'src', 'scripts/esbuild-plugins.cjs', 'scripts/tidy-function-roles.cjs', 'events', 'training-image/doctrain_trainer/hyperparameters.schema.json'];
+const SERVICE_FILES = [
+  'serverless.yml',
+  'package.json',
+  'tsconfig.json',
+  'statemachines',
+  'functions',
+  'src',
+  'scripts/esbuild-plugins.cjs',
+  'scripts/tidy-function-roles.cjs',
+  'events',
+  'training-image/doctrain_trainer/hyperparameters.schema.json',
+];
 const SLS_ENV = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
 
 const execFileAsync = promisify(execFile);
@@ -99,7 +110,7 @@ describe('sls package after sls invoke local', () => {
     }
   });
 
-  it('leaves pdf-lib\'s standard font metrics and PNG decoder out of the bundles, and PDFs are still inspected', async () => {
+  it("leaves pdf-lib's standard font metrics and PNG decoder out of the bundles, and PDFs are still inspected", async () => {
     // Prepare: OcrBatch inspects PDFs; the plugin's error message marks a bundle built without the metrics.
     const ocrBatch = (await readPackagedLambdas(packageDir)).find((l) => l.functionName === 'ocrBatch');
     expect(ocrBatch).toBeDefined();
@@ -109,7 +120,16 @@ describe('sls package after sls invoke local', () => {
     // Act: the inspection module bundled with the same plugins, on a 3-page PDF.
     const plugins = createRequire(import.meta.url)(path.join(ROOT, 'scripts', 'esbuild-plugins.cjs')) as esbuild.Plugin[];
     const outfile = path.join(workDir, 'inspect.mjs');
-    await esbuild.build({ entryPoints: [path.join(ROOT, 'src/documents/inspect.ts')], outfile, bundle: true, platform: 'node', format: 'esm', mainFields: ['module', 'main'], plugins, logLevel: 'error' });
+    await esbuild.build({
+      entryPoints: [path.join(ROOT, 'src/documents/inspect.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      mainFields: ['module', 'main'],
+      plugins,
+      logLevel: 'error',
+    });
     const bundled = (await import(pathToFileURL(outfile).href)) as { inspectDocument: typeof inspectDocument };
     const pdf = await PDFDocument.create();
     for (let i = 0; i < 3; i++) pdf.addPage();

@@ -22,7 +22,18 @@ import { expect } from 'vitest';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 // The functions bundle the trainer's hyperparameter schema (src/contracts/hyperparameters.ts) from training-image/.
-const SERVICE_FILES = ['serverless.yml', 'package.json', 'package-lock.json', 'tsconfig.json', 'statemachines', 'functions', 'src', 'scripts/esbuild-plugins.cjs', 'scripts/tidy-function-roles.cjs', 'training-image/doctrain_trainer/hyperparameters.schema.json'];
+const SERVICE_FILES = [
+  'serverless.yml',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'statemachines',
+  'functions',
+  'src',
+  'scripts/esbuild-plugins.cjs',
+  'scripts/tidy-function-roles.cjs',
+  'training-image/doctrain_trainer/hyperparameters.schema.json',
+];
 const STAGES = ['dev', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
 const CACHE = path.join(ROOT, '.doctrain', 'packaged');
@@ -33,19 +44,29 @@ export const execFileAsync = promisify(execFile);
 const filesUnder = (entry: string): string[] => {
   const full = path.join(ROOT, entry);
   if (!existsSync(full)) return [];
-  return statSync(full).isDirectory() ? readdirSync(full).sort().flatMap((name) => filesUnder(path.join(entry, name))) : [entry];
+  return statSync(full).isDirectory()
+    ? readdirSync(full)
+        .sort()
+        .flatMap((name) => filesUnder(path.join(entry, name)))
+    : [entry];
 };
 
 /** What the packages are built from: every service file's path and bytes. */
 const serviceHash = (): string => {
   const hash = createHash('sha256');
-  for (const file of SERVICE_FILES.flatMap(filesUnder)) hash.update(file).update('\0').update(readFileSync(path.join(ROOT, file))).update('\0');
+  for (const file of SERVICE_FILES.flatMap(filesUnder))
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(path.join(ROOT, file)))
+      .update('\0');
   return hash.digest('hex').slice(0, 16);
 };
 
 const packageStage = async (workDir: string, stage: Stage, out: string): Promise<void> => {
   const service = path.join(workDir, `service-${stage}`);
-  for (const entry of SERVICE_FILES) if (existsSync(path.join(ROOT, entry))) cpSync(path.join(ROOT, entry), path.join(service, entry), { recursive: true });
+  for (const entry of SERVICE_FILES)
+    if (existsSync(path.join(ROOT, entry))) cpSync(path.join(ROOT, entry), path.join(service, entry), { recursive: true });
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(service, 'node_modules'), 'dir');
   try {
     await execFileAsync('npx', ['sls', 'package', '--stage', stage, '--region', 'us-east-1', '--package', out], {
@@ -68,7 +89,8 @@ const build = async (dir: string): Promise<void> => {
   try {
     const staged = path.join(workDir, 'out');
     await Promise.all(STAGES.map((stage) => packageStage(workDir, stage, path.join(staged, stage))));
-    for (const stale of existsSync(CACHE) ? readdirSync(CACHE) : []) if (!stale.endsWith('.lock')) rmSync(path.join(CACHE, stale), { recursive: true, force: true });
+    for (const stale of existsSync(CACHE) ? readdirSync(CACHE) : [])
+      if (!stale.endsWith('.lock')) rmSync(path.join(CACHE, stale), { recursive: true, force: true });
     renameSync(staged, dir);
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -105,7 +127,10 @@ export const packagedStages = async (): Promise<Record<Stage, Packaged>> => {
       }
     }
   }
-  const read = (stage: Stage): Packaged => ({ template: JSON.parse(readFileSync(path.join(dir, stage, TEMPLATE_FILE), 'utf8')) as Template, dir: path.join(dir, stage) });
+  const read = (stage: Stage): Packaged => ({
+    template: JSON.parse(readFileSync(path.join(dir, stage, TEMPLATE_FILE), 'utf8')) as Template,
+    dir: path.join(dir, stage),
+  });
   return { dev: read('dev'), prod: read('prod') };
 };
 
@@ -213,4 +238,3 @@ export const asList = (value: unknown): unknown[] => (Array.isArray(value) ? val
 /** The role a function runs with (its `Role: Fn::GetAtt`). */
 export const functionRole = (template: Template, functionId: string): Resource =>
   resource(template, referencedId(resource(template, functionId).Properties['Role']) ?? '');
-

@@ -1,6 +1,17 @@
 /** The documents bucket in the packaged template: public access blocked, encryption, TLS only. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { packagedStages, type Json, type Statement, type Template, actionsOf, referencedId, resource, resourcesOfType, type Packaged, type Stage } from './packaged';
+import {
+  packagedStages,
+  type Json,
+  type Statement,
+  type Template,
+  actionsOf,
+  referencedId,
+  resource,
+  resourcesOfType,
+  type Packaged,
+  type Stage,
+} from './packaged';
 
 let packaged: Record<Stage, Packaged>;
 beforeAll(async () => {
@@ -31,9 +42,7 @@ describe.each(['dev', 'prod'] as const)('documents bucket: sls package --stage %
     );
     expect(policies).toHaveLength(1);
     const statements = (policies[0]?.[1].Properties['PolicyDocument'] as { Statement: Statement[] }).Statement;
-    const denyHttp = statements.filter(
-      (s) => s.Effect === 'Deny' && String(s.Condition?.['Bool']?.['aws:SecureTransport']) === 'false',
-    );
+    const denyHttp = statements.filter((s) => s.Effect === 'Deny' && String(s.Condition?.['Bool']?.['aws:SecureTransport']) === 'false');
     expect(denyHttp).toHaveLength(1);
     expect(denyHttp[0]?.Principal).toBe('*');
     expect(actionsOf(denyHttp[0] as Statement)).toEqual(['s3:*']);

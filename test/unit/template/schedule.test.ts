@@ -1,6 +1,17 @@
 /** The scheduled retrain in the packaged template: the EventBridge rule, its rate, its state per stage and its input. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { packagedStages, type Resource, type Template, referencedId, resource, resourcesOfType, stateMachine, statementsOf, type Packaged, type Stage } from './packaged';
+import {
+  packagedStages,
+  type Resource,
+  type Template,
+  referencedId,
+  resource,
+  resourcesOfType,
+  stateMachine,
+  statementsOf,
+  type Packaged,
+  type Stage,
+} from './packaged';
 
 let packaged: Record<Stage, Packaged>;
 beforeAll(async () => {

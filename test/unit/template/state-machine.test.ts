@@ -1,6 +1,21 @@
 /** The packaged state machine: its states, their order, retries and catches, the Distributed Map, the poll loop and continue-as-new (read from the template `sls package` produces, both stages). */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { packagedStages, type Json, type Resource, type State, type Template, actionsOf, asList, lambdaOf, referencedId, resourcesOfType, stateMachine, statementsOf, type Packaged, type Stage } from './packaged';
+import {
+  packagedStages,
+  type Json,
+  type Resource,
+  type State,
+  type Template,
+  actionsOf,
+  asList,
+  lambdaOf,
+  referencedId,
+  resourcesOfType,
+  stateMachine,
+  statementsOf,
+  type Packaged,
+  type Stage,
+} from './packaged';
 
 let packaged: Record<Stage, Packaged>;
 beforeAll(async () => {
@@ -60,7 +75,7 @@ describe.each(['dev', 'prod'] as const)('state machine: sls package --stage %s',
     expect(reads.some((r) => r.includes('/pretrained/*'))).toBe(true);
   });
 
-  it('retries only throttling at CreateTrainingJob, reads SageMaker\'s errors in AfterCreateFailure, and stops a possibly created job on any other', () => {
+  it("retries only throttling at CreateTrainingJob, reads SageMaker's errors in AfterCreateFailure, and stops a possibly created job on any other", () => {
     // Prepare
     const { definition, vars } = stateMachine(template());
     // Act
@@ -90,7 +105,11 @@ describe.each(['dev', 'prod'] as const)('state machine: sls package --stage %s',
     expect(choice?.Choices?.map((c) => c.Next)).toEqual(['AdoptTrainingJob']);
     expect(definition.States['AdoptTrainingJob']?.Resource).toBe('arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob');
     expect(definition.States['AdoptTrainingJob']?.Next).toBe('RecordTraining');
-    expect(definition.States[choice?.Default ?? '']).toMatchObject({ Type: 'Wait', SecondsPath: '$.config.training.waitSeconds', Next: 'CreateTrainingJob' });
+    expect(definition.States[choice?.Default ?? '']).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.config.training.waitSeconds',
+      Next: 'CreateTrainingJob',
+    });
     const stop = definition.States['StopTrainingAfterError'];
     expect(stop?.Resource).toBe('arn:aws:states:::aws-sdk:sagemaker:stopTrainingJob');
     expect(stop?.Next).toBe('RecordFailure');
@@ -124,23 +143,23 @@ describe.each(['dev', 'prod'] as const)('state machine: sls package --stage %s',
     const { definition, vars } = stateMachine(template());
     // Act
     const writers = Object.entries(definition.States).filter(([, s]) =>
-      ['RecordStatusLambdaFunction', 'FinalizeRunLambdaFunction', 'TrainingAttemptLambdaFunction', 'PollTrainingLambdaFunction'].includes(lambdaOf(s, vars) ?? ''),
+      ['RecordStatusLambdaFunction', 'FinalizeRunLambdaFunction', 'TrainingAttemptLambdaFunction', 'PollTrainingLambdaFunction'].includes(
+        lambdaOf(s, vars) ?? '',
+      ),
     );
     // Assess
-    expect(writers.map(([name]) => name).sort()).toEqual(
-      [
-        'AfterCreateFailure',
-        'FinalizeRun',
-        'FirstTrainingAttempt',
-        'NextTrainingAttempt',
-        'PollTraining',
-        'RecordContinuation',
-        'RecordFailure',
-        'RecordPending',
-        'RecordPreparing',
-        'RecordTraining',
-      ],
-    );
+    expect(writers.map(([name]) => name).sort()).toEqual([
+      'AfterCreateFailure',
+      'FinalizeRun',
+      'FirstTrainingAttempt',
+      'NextTrainingAttempt',
+      'PollTraining',
+      'RecordContinuation',
+      'RecordFailure',
+      'RecordPending',
+      'RecordPreparing',
+      'RecordTraining',
+    ]);
     for (const [name, state] of writers) {
       expect(state.Parameters?.['executionName.$'], name).toBe('$$.Execution.Name');
       expect(state.Parameters?.['runId.$'], name).toBe('$.config.runId');
@@ -151,7 +170,7 @@ describe.each(['dev', 'prod'] as const)('state machine: sls package --stage %s',
     expect(Object.keys(attributes ?? {}).filter((key) => key.startsWith('executionName'))).toEqual([]);
   });
 
-  it('fans the OCR out as a Distributed Map over the item list in S3, passing only a batch index and the iteration\'s Textract TPS share, and the batch count to BuildDataset', () => {
+  it("fans the OCR out as a Distributed Map over the item list in S3, passing only a batch index and the iteration's Textract TPS share, and the batch count to BuildDataset", () => {
     // Prepare
     const { definition } = stateMachine(template());
     // Act
@@ -208,7 +227,11 @@ describe.each(['dev', 'prod'] as const)('state machine: sls package --stage %s',
     expect(preflight && lambdaOf(preflight, vars)).toBe('PreflightLambdaFunction');
     expect(preflight?.Next).toBe('PlanBatches');
     expect(preflight?.ResultPath).toBe('$.preflight');
-    expect(preflight?.Catch?.[0]).toEqual({ ErrorEquals: ['TrainingImageNotFoundError', 'InstanceQuotaError'], ResultPath: '$.error', Next: 'RecordFailure' });
+    expect(preflight?.Catch?.[0]).toEqual({
+      ErrorEquals: ['TrainingImageNotFoundError', 'InstanceQuotaError'],
+      ResultPath: '$.error',
+      Next: 'RecordFailure',
+    });
     expect(preflight?.Retry?.some((r) => r.ErrorEquals.includes('ThrottlingError'))).toBe(true);
     // The job runs the digest pre-flight resolved.
     const create = definition.States['CreateTrainingJob'];
@@ -231,7 +254,14 @@ describe.each(['dev', 'prod'] as const)('state machine: sls package --stage %s',
     expect(poll?.ResultPath).toBe('$.polling');
     expect(choice?.Type).toBe('Choice');
     expect(choice?.Default).toBe('WaitForTraining');
-    expect(choice?.Choices?.map((c) => c.Next)).toEqual(['NextTrainingAttempt', 'NextTrainingAttempt', 'TrainingJobFailed', 'FinalizeRun', 'StopRequestedJob', 'RecordContinuation']);
+    expect(choice?.Choices?.map((c) => c.Next)).toEqual([
+      'NextTrainingAttempt',
+      'NextTrainingAttempt',
+      'TrainingJobFailed',
+      'FinalizeRun',
+      'StopRequestedJob',
+      'RecordContinuation',
+    ]);
     // A job ended for capacity goes to the next instance plan entry (same checkpoint URI); any other Failed job leaves the loop by one state.
     expect(states['NextTrainingAttempt']?.Next).toBe('CreateTrainingJob');
     expect(states['TrainingJobFailed']?.Next).toBe('FinalizeRun');

@@ -14,7 +14,13 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BadDocumentError, ThrottlingError } from '../../../src/contracts/errors';
-import { detectWords, getTextDetection, MAX_BLOCKS_PER_RESPONSE, startTextDetection, TEXTRACT_ASYNC_ENGINE } from '../../../src/textract/api';
+import {
+  detectWords,
+  getTextDetection,
+  MAX_BLOCKS_PER_RESPONSE,
+  startTextDetection,
+  TEXTRACT_ASYNC_ENGINE,
+} from '../../../src/textract/api';
 import { OCR_SCHEMA_VERSION, TEXTRACT_ENGINE, ocrDocumentSchema } from '../../../src/textract';
 import { TextractLimiter, defaultTextractQuotas } from '../../../src/textract/throughput';
 
@@ -84,7 +90,10 @@ describe('detectWords', () => {
   });
 
   it.each([
-    ['ProvisionedThroughputExceededException', () => new ProvisionedThroughputExceededException({ message: 'Provisioned rate exceeded', $metadata: {} })],
+    [
+      'ProvisionedThroughputExceededException',
+      () => new ProvisionedThroughputExceededException({ message: 'Provisioned rate exceeded', $metadata: {} }),
+    ],
     ['ThrottlingException', () => new ThrottlingException({ message: 'Slow down', $metadata: {} })],
   ])('maps %s to an unwrapped ThrottlingError (the ASL retries it by name)', async (name, make) => {
     // Prepare
@@ -102,7 +111,10 @@ describe('detectWords', () => {
   });
 
   it.each([
-    ['UnsupportedDocumentException', () => new UnsupportedDocumentException({ message: 'Request has unsupported document format', $metadata: {} })],
+    [
+      'UnsupportedDocumentException',
+      () => new UnsupportedDocumentException({ message: 'Request has unsupported document format', $metadata: {} }),
+    ],
     ['BadDocumentException', () => new BadDocumentException({ message: 'Unable to decode', $metadata: {} })],
   ])('maps %s to a BadDocumentError naming the document', async (name, make) => {
     // Prepare
@@ -160,7 +172,10 @@ describe('async text detection', () => {
 
   it('reports a running job as IN_PROGRESS and a failed one with its message', async () => {
     // Prepare
-    textract.on(GetDocumentTextDetectionCommand).resolvesOnce({ JobStatus: 'IN_PROGRESS' }).resolvesOnce({ JobStatus: 'FAILED', StatusMessage: 'UNSUPPORTED_DOCUMENT' });
+    textract
+      .on(GetDocumentTextDetectionCommand)
+      .resolvesOnce({ JobStatus: 'IN_PROGRESS' })
+      .resolvesOnce({ JobStatus: 'FAILED', StatusMessage: 'UNSUPPORTED_DOCUMENT' });
     // Act / Assess
     expect(await getTextDetection(client, 'job-1', KEY, limiter)).toEqual({ status: 'IN_PROGRESS' });
     expect(await getTextDetection(client, 'job-1', KEY, limiter)).toEqual({ status: 'FAILED', message: 'UNSUPPORTED_DOCUMENT' });
@@ -192,7 +207,11 @@ describe('async text detection', () => {
     if (result.status !== 'SUCCEEDED') return;
     expect(result.pages).toBe(3);
     expect(result.document.engine).toBe(TEXTRACT_ASYNC_ENGINE);
-    expect(ocrDocumentSchema.parse(result.document).pages.map((p) => [p.page, p.words.length])).toEqual([[1, 600], [2, 600], [3, 600]]);
+    expect(ocrDocumentSchema.parse(result.document).pages.map((p) => [p.page, p.words.length])).toEqual([
+      [1, 600],
+      [2, 600],
+      [3, 600],
+    ]);
     expect(result.document.pages[2]?.words[0]?.text).toBe('W3-0');
   });
 
@@ -216,7 +235,9 @@ describe('async text detection', () => {
       .on(GetDocumentTextDetectionCommand)
       .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }))
       .rejectsOnce(new InvalidJobIdException({ message: 'Job not found', $metadata: {} }));
-    textract.on(StartDocumentTextDetectionCommand).rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
+    textract
+      .on(StartDocumentTextDetectionCommand)
+      .rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
     // Act
     const throttled = await caught(getTextDetection(client, 'job-1', KEY, limiter));
     const unknown = await caught(getTextDetection(client, 'job-1', KEY, limiter));

@@ -9,7 +9,15 @@ import {
 } from '../../../src/textract/index';
 import { loadBlocks } from './fixtures';
 
-function wordBlock(id: string, text: string, x0: number, y0: number, x1: number, y1: number, extra: Partial<TextractBlock> = {}): TextractBlock {
+function wordBlock(
+  id: string,
+  text: string,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  extra: Partial<TextractBlock> = {},
+): TextractBlock {
   return {
     BlockType: 'WORD',
     Id: id,
@@ -46,7 +54,7 @@ function pairUnique(a: readonly OcrWord[], b: readonly OcrWord[]): [OcrWord, Ocr
 
 /** Least-squares fit of b = k*a + c on one axis of the box centres; returns slope and residuals. */
 function fitAxis(pairs: readonly [OcrWord, OcrWord][], axis: 0 | 1): { slope: number; residuals: number[] } {
-  const centre = (w: OcrWord) => ((w.box[axis]) + (w.box[axis + 2] as number)) / 2;
+  const centre = (w: OcrWord) => (w.box[axis] + (w.box[axis + 2] as number)) / 2;
   const xs = pairs.map(([r]) => centre(r));
   const ys = pairs.map(([, s]) => centre(s));
   const n = xs.length;
@@ -202,7 +210,13 @@ describe('blocksToPages on hand-made blocks', () => {
     const blocks: TextractBlock[] = [
       wordBlock('a', 'EDGE', -0.02, 0.1, 0.2, 0.15),
       wordBlock('b', '   ', 0.3, 0.1, 0.4, 0.15),
-      { BlockType: 'WORD', Id: 'c', Text: 'BOXED', Confidence: 77, Geometry: { BoundingBox: { Left: 0.5, Top: 0.1, Width: 0.2, Height: 0.05 } } },
+      {
+        BlockType: 'WORD',
+        Id: 'c',
+        Text: 'BOXED',
+        Confidence: 77,
+        Geometry: { BoundingBox: { Left: 0.5, Top: 0.1, Width: 0.2, Height: 0.05 } },
+      },
       wordBlock('d', 'FAR', 0.9, 0.95, 1.04, 1.01),
     ];
 

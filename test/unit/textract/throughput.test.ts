@@ -13,7 +13,13 @@ import {
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ThrottlingError } from '../../../src/contracts/errors';
 import { TEXTRACT_APIS, type TextractTps } from '../../../src/contracts/textract-tps';
-import { TextractLimiter, defaultTextractQuotas, mapTextractThrottling, ocrConcurrencyFor, splitTextractTps } from '../../../src/textract/throughput';
+import {
+  TextractLimiter,
+  defaultTextractQuotas,
+  mapTextractThrottling,
+  ocrConcurrencyFor,
+  splitTextractTps,
+} from '../../../src/textract/throughput';
 
 const tpsOf = (detect: number, analyze: number, start: number, get: number): TextractTps => ({
   DetectDocumentText: detect,
@@ -177,12 +183,10 @@ describe('TextractLimiter', () => {
       const { client, seen } = scriptedTextract([exception], 3);
       const limiter = new TextractLimiter(tpsOf(10, 10, 10, 10));
       // Act
-      const pending = limiter
-        .send(client, 'GetDocumentTextDetection', new GetDocumentTextDetectionCommand({ JobId: 'job-1' }))
-        .then(
-          () => undefined,
-          (error: unknown) => error,
-        );
+      const pending = limiter.send(client, 'GetDocumentTextDetection', new GetDocumentTextDetectionCommand({ JobId: 'job-1' })).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       const error = await settle(pending);
       // Assess: exactly our typed error, one level over the SDK's own exception
       expect(seen).toHaveLength(3);

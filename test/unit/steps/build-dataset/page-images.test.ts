@@ -46,7 +46,11 @@ describe('writePageImages', () => {
 
     expect(result).toEqual({ written: 3, skipped: ['letter', 'fax'] });
     expect(await listKeys(s3.client, BUCKET, `${DATASET}images/`)).toEqual(
-      [pageImageKey(DATASET, 'misnamed', 'png'), pageImageKey(DATASET, 'photo', 'jpg'), pageImageKey(DATASET, 'shop/receipt 7', 'png')].sort(),
+      [
+        pageImageKey(DATASET, 'misnamed', 'png'),
+        pageImageKey(DATASET, 'photo', 'jpg'),
+        pageImageKey(DATASET, 'shop/receipt 7', 'png'),
+      ].sort(),
     );
     expect(pageImageKey(DATASET, 'shop/receipt 7', 'png')).toBe(`${DATASET}images/shop/receipt 7.png`);
     const read = async (key: string) => Buffer.from(await getBytes(s3.client, { bucket: BUCKET, key }));

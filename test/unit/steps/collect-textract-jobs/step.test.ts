@@ -45,7 +45,12 @@ const word = (page: number, text: string): Block => ({
   Confidence: 95,
   Geometry: { BoundingBox: { Left: 0.1, Top: 0.1 * page, Width: 0.2, Height: 0.05 } },
 });
-const pageBlock = (page: number): Block => ({ BlockType: 'PAGE', Id: `p${page}`, Page: page, Geometry: { BoundingBox: { Left: 0, Top: 0, Width: 1, Height: 1 } } });
+const pageBlock = (page: number): Block => ({
+  BlockType: 'PAGE',
+  Id: `p${page}`,
+  Page: page,
+  Geometry: { BoundingBox: { Left: 0, Top: 0, Width: 1, Height: 1 } },
+});
 
 const writeBatch = (pending: PendingTextractJob[]): Promise<void> =>
   putJson(s3.client, { bucket: BUCKET, key: ocrResultKey(params.runPrefix, 0) }, {
@@ -72,10 +77,18 @@ describe('collectTextractJobs', () => {
   it('keeps running jobs pending, caches finished ones, quarantines failed, blank and overdue ones', async () => {
     // Prepare: 'overdue' started longer ago than the limit; the others a minute before this look.
     const overdueStart = new Date(STARTED.getTime() - (TEXTRACT_JOB_TIMEOUT_SECONDS + 60) * 1000).toISOString();
-    await writeBatch([job('running', 1), job('done', 2), job('failed', 3), job('blank', 4), { ...job('overdue', 5), startedAt: overdueStart }]);
+    await writeBatch([
+      job('running', 1),
+      job('done', 2),
+      job('failed', 3),
+      job('blank', 4),
+      { ...job('overdue', 5), startedAt: overdueStart },
+    ]);
     textract.on(GetDocumentTextDetectionCommand, { JobId: 'job-running' }).resolves({ JobStatus: 'IN_PROGRESS' });
     textract.on(GetDocumentTextDetectionCommand, { JobId: 'job-overdue' }).resolves({ JobStatus: 'IN_PROGRESS' });
-    textract.on(GetDocumentTextDetectionCommand, { JobId: 'job-failed' }).resolves({ JobStatus: 'FAILED', StatusMessage: 'UNSUPPORTED_DOCUMENT' });
+    textract
+      .on(GetDocumentTextDetectionCommand, { JobId: 'job-failed' })
+      .resolves({ JobStatus: 'FAILED', StatusMessage: 'UNSUPPORTED_DOCUMENT' });
     textract
       .on(GetDocumentTextDetectionCommand, { JobId: 'job-blank' })
       .resolves({ JobStatus: 'SUCCEEDED', DocumentMetadata: { Pages: 2 }, Blocks: [pageBlock(1), pageBlock(2)] });
@@ -100,8 +113,13 @@ describe('collectTextractJobs', () => {
       'docs/overdue.pdf': expect.stringMatching(/still running after \d+ minutes; given up/),
     });
     const cached = ocrDocumentSchema.parse(await getJson(s3.client, { bucket: BUCKET, key: ocrCacheKey(hash(2)) }));
-    expect(cached.pages.map((p) => [p.page, p.words.map((w) => w.text)])).toEqual([[1, ['HELLO']], [2, ['TOTAL', '1.00']]]);
-    expect(quarantineReasonSchema.parse(await getJson(s3.client, { bucket: BUCKET, key: `quarantine/${RUN}/docs/failed.pdf.reason.json` }))).toMatchObject({ stage: 'ocr', runId: RUN });
+    expect(cached.pages.map((p) => [p.page, p.words.map((w) => w.text)])).toEqual([
+      [1, ['HELLO']],
+      [2, ['TOTAL', '1.00']],
+    ]);
+    expect(
+      quarantineReasonSchema.parse(await getJson(s3.client, { bucket: BUCKET, key: `quarantine/${RUN}/docs/failed.pdf.reason.json` })),
+    ).toMatchObject({ stage: 'ocr', runId: RUN });
   });
 
   it('fails the look with ThrottlingError (the ASL retries it) and leaves the batch file as it was', async () => {
@@ -116,7 +134,7 @@ describe('collectTextractJobs', () => {
     expect(file).toMatchObject({ polls: 0, pending: [expect.objectContaining({ id: 'a' })] });
   });
 
-  it('derives the async job token from run and content, within Textract\'s 64-character pattern', () => {
+  it("derives the async job token from run and content, within Textract's 64-character pattern", () => {
     const token = textractJobToken(RUN, hash(1));
     expect(token).toMatch(/^[a-zA-Z0-9-_]{1,64}$/);
     expect(textractJobToken(RUN, hash(1))).toBe(token);

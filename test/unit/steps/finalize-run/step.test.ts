@@ -51,8 +51,14 @@ describe('finalizeRun', () => {
   afterEach(() => sagemaker.reset());
   const deps = () => {
     const changes: StatusChange[] = [];
-    const store = { writeStatusChange: (change: StatusChange) => Promise.resolve(void changes.push(change)), getRun: () => Promise.resolve(undefined) } as unknown as RunStore;
-    return { changes, deps: { sagemaker: new SageMakerClient({ region: 'us-east-1' }), store, now: () => new Date('2026-03-14T10:00:00Z') } };
+    const store = {
+      writeStatusChange: (change: StatusChange) => Promise.resolve(void changes.push(change)),
+      getRun: () => Promise.resolve(undefined),
+    } as unknown as RunStore;
+    return {
+      changes,
+      deps: { sagemaker: new SageMakerClient({ region: 'us-east-1' }), store, now: () => new Date('2026-03-14T10:00:00Z') },
+    };
   };
   /** deps() whose store holds this run record. */
   const depsWith = (run: Record<string, unknown>) => {
@@ -62,7 +68,13 @@ describe('finalizeRun', () => {
   /** The ledger PollTraining left on the run record at its last poll. */
   const pollLedger = (budgetUsd: number | null, budgetExceeded: boolean) => ({
     ...costLedger(
-      { jobs: [{ jobName: 'doctrain-r1-a1', instanceType: 'ml.g5.xlarge', spot: true, trainingSeconds: 1800 }], textractPages: 40, polls: 12, budgetUsd, at: '2026-03-14T09:59:00Z' },
+      {
+        jobs: [{ jobName: 'doctrain-r1-a1', instanceType: 'ml.g5.xlarge', spot: true, trainingSeconds: 1800 }],
+        textractPages: 40,
+        polls: 12,
+        budgetUsd,
+        at: '2026-03-14T09:59:00Z',
+      },
       DEFAULT_PRICE_TABLE,
       'poll',
     ),
@@ -75,7 +87,13 @@ describe('finalizeRun', () => {
     sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: 'doctrain-r1-a1' }).resolves(job());
     const { changes, deps: d } = deps();
     // Act
-    const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', datasetFingerprint: 'fp', prices: DEFAULT_PRICE_TABLE });
+    const outcome = await finalizeRun(d, {
+      runId: 'r1',
+      executionName: 'exec-1',
+      trainingJobName: 'doctrain-r1-a1',
+      datasetFingerprint: 'fp',
+      prices: DEFAULT_PRICE_TABLE,
+    });
     // Assess
     expect(outcome).toEqual({
       status: 'COMPLETED',
@@ -102,12 +120,19 @@ describe('finalizeRun', () => {
 
   it('records FAILED with the job failure reason and no artifact', async () => {
     // Prepare
-    sagemaker.on(DescribeTrainingJobCommand).resolves(
-      job({ TrainingJobStatus: 'Failed', FailureReason: 'AlgorithmError: hyperparameter epochs=0 must be between 1 and 100000' }),
-    );
+    sagemaker
+      .on(DescribeTrainingJobCommand)
+      .resolves(
+        job({ TrainingJobStatus: 'Failed', FailureReason: 'AlgorithmError: hyperparameter epochs=0 must be between 1 and 100000' }),
+      );
     const { changes, deps: d } = deps();
     // Act
-    const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
+    const outcome = await finalizeRun(d, {
+      runId: 'r1',
+      executionName: 'exec-1',
+      trainingJobName: 'doctrain-r1-a1',
+      prices: DEFAULT_PRICE_TABLE,
+    });
     // Assess
     expect(outcome.status).toBe('FAILED');
     expect(outcome.failureReason).toContain('AlgorithmError');
@@ -123,12 +148,17 @@ describe('finalizeRun', () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves(job({ TrainingJobStatus: 'Stopped', FailureReason: undefined }));
     const { deps: d } = deps();
     // Act
-    const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
+    const outcome = await finalizeRun(d, {
+      runId: 'r1',
+      executionName: 'exec-1',
+      trainingJobName: 'doctrain-r1-a1',
+      prices: DEFAULT_PRICE_TABLE,
+    });
     // Assess
     expect(outcome).toMatchObject({ status: 'FAILED', failureReason: 'Training job doctrain-r1-a1 ended Stopped' });
   });
 
-  it('records the final ledger: reported billable time, the poll ledger\'s Textract pages and polls, the total', async () => {
+  it("records the final ledger: reported billable time, the poll ledger's Textract pages and polls, the total", async () => {
     // Prepare
     sagemaker.on(DescribeTrainingJobCommand).resolves(job());
     const { changes, deps: d } = depsWith({ runId: 'r1', status: 'TRAINING', cost: pollLedger(null, false) });
@@ -137,9 +167,16 @@ describe('finalizeRun', () => {
     // Assess: 1,200 s billed of 3,600 at $1.408/h, 40 pages at $0.0015, 12 polls x (3 transitions + 1 request)
     const cost = changes[0]?.attributes?.['cost'] as ReturnType<typeof costLedger>;
     expect(cost).toMatchObject({ stage: 'final', budgetUsd: null, budgetExceeded: false, textract: { pages: 40, usd: 0.06 } });
-    expect(cost.training).toEqual([expect.objectContaining({ billable: 'reported', billableSeconds: 1200, trainingSeconds: 3600, spotSavingsPercent: 66.7 })]);
+    expect(cost.training).toEqual([
+      expect.objectContaining({ billable: 'reported', billableSeconds: 1200, trainingSeconds: 3600, spotSavingsPercent: 66.7 }),
+    ]);
     expect(cost.training[0]?.usd).toBeCloseTo((1200 / 3600) * 1.408, 6);
-    expect(cost.orchestration).toEqual({ polls: 12, transitions: 36, lambdaRequests: 12, usd: expect.closeTo(36 * 0.000025 + 12 * 0.0000002, 8) as number });
+    expect(cost.orchestration).toEqual({
+      polls: 12,
+      transitions: 36,
+      lambdaRequests: 12,
+      usd: expect.closeTo(36 * 0.000025 + 12 * 0.0000002, 8) as number,
+    });
     expect(cost.totalUsd).toBeCloseTo(cost.trainingUsd + 0.06 + cost.orchestration.usd, 6);
   });
 
@@ -150,16 +187,43 @@ describe('finalizeRun', () => {
     // Prepare: the last poll (job Stopped, nothing more to project) was back under the budget: the decision still holds.
     sagemaker.on(DescribeTrainingJobCommand).resolves(job({ TrainingJobStatus: 'Stopped', FailureReason: undefined }));
     const overBudget = depsWith({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, false), budgetStop });
-    const requested = depsWith({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true), budgetStop, stopRequested: { at: '2026-03-14T09:58:00Z', by: 'me' } });
+    const requested = depsWith({
+      runId: 'r1',
+      status: 'TRAINING',
+      cost: pollLedger(0.5, true),
+      budgetStop,
+      stopRequested: { at: '2026-03-14T09:58:00Z', by: 'me' },
+    });
     const noDecision = depsWith({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true) });
     // Act
-    const budget = await finalizeRun(overBudget.deps, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
-    const stopped = await finalizeRun(requested.deps, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
-    const other = await finalizeRun(noDecision.deps, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
+    const budget = await finalizeRun(overBudget.deps, {
+      runId: 'r1',
+      executionName: 'exec-1',
+      trainingJobName: 'doctrain-r1-a1',
+      prices: DEFAULT_PRICE_TABLE,
+    });
+    const stopped = await finalizeRun(requested.deps, {
+      runId: 'r1',
+      executionName: 'exec-1',
+      trainingJobName: 'doctrain-r1-a1',
+      prices: DEFAULT_PRICE_TABLE,
+    });
+    const other = await finalizeRun(noDecision.deps, {
+      runId: 'r1',
+      executionName: 'exec-1',
+      trainingJobName: 'doctrain-r1-a1',
+      prices: DEFAULT_PRICE_TABLE,
+    });
     // Assess
-    expect(budget).toMatchObject({ status: 'BUDGET_EXCEEDED', failureReason: expect.stringContaining('projected cost $0.6200 passed the run\'s budget of $0.50') as string });
+    expect(budget).toMatchObject({
+      status: 'BUDGET_EXCEEDED',
+      failureReason: expect.stringContaining("projected cost $0.6200 passed the run's budget of $0.50") as string,
+    });
     expect(other.status).toBe('FAILED');
-    expect(overBudget.changes[0]).toMatchObject({ status: 'BUDGET_EXCEEDED', attributes: { failure: { error: 'BudgetExceeded' }, cost: { budgetUsd: 0.5, stage: 'final' } } });
+    expect(overBudget.changes[0]).toMatchObject({
+      status: 'BUDGET_EXCEEDED',
+      attributes: { failure: { error: 'BudgetExceeded' }, cost: { budgetUsd: 0.5, stage: 'final' } },
+    });
     expect(stopped.status).toBe('STOPPED');
   });
 
@@ -168,7 +232,12 @@ describe('finalizeRun', () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves(job());
     const { deps: d } = depsWith({ runId: 'r1', status: 'TRAINING', cost: pollLedger(0.5, true), budgetStop });
     // Act
-    const outcome = await finalizeRun(d, { runId: 'r1', executionName: 'exec-1', trainingJobName: 'doctrain-r1-a1', prices: DEFAULT_PRICE_TABLE });
+    const outcome = await finalizeRun(d, {
+      runId: 'r1',
+      executionName: 'exec-1',
+      trainingJobName: 'doctrain-r1-a1',
+      prices: DEFAULT_PRICE_TABLE,
+    });
     // Assess
     expect(outcome.status).toBe('COMPLETED');
   });

@@ -26,10 +26,17 @@ describe('pairDocuments', () => {
     ]);
   });
 
-  it('pairs PDF and TIFF documents with their annotations: a PDF\'s annotation is no orphan', () => {
+  it("pairs PDF and TIFF documents with their annotations: a PDF's annotation is no orphan", () => {
     // Act
     const listing = pairDocuments(
-      ['documents/scan.pdf', 'documents/scan.json', 'documents/fax.TIF', 'documents/fax.json', 'documents/pages.tiff', 'documents/pages.json'],
+      [
+        'documents/scan.pdf',
+        'documents/scan.json',
+        'documents/fax.TIF',
+        'documents/fax.json',
+        'documents/pages.tiff',
+        'documents/pages.json',
+      ],
       PREFIX,
     );
     // Assess

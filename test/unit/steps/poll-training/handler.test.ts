@@ -58,7 +58,9 @@ const trainingWithCheckpoint = (checkpointAge: number) => {
     CreationTime: minutesAgo(130),
     SecondaryStatusTransitions: [{ Status: 'Training', StartTime: minutesAgo(120) }],
   });
-  s3Mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'checkpoints/receipts/run-stale/ckpt.pt', LastModified: minutesAgo(checkpointAge) }] });
+  s3Mock
+    .on(ListObjectsV2Command)
+    .resolves({ Contents: [{ Key: 'checkpoints/receipts/run-stale/ckpt.pt', LastModified: minutesAgo(checkpointAge) }] });
   dynamoMock.onAnyCommand().resolves({});
   const observability = capturingObservability();
   const handler = createPollTrainingHandler({ sagemaker, s3, dynamo, settings: () => settings, now: () => NOW, ...observability });
@@ -82,8 +84,15 @@ describe('PollTraining handler', () => {
     // Assess
     expect(result).toMatchObject({ checkpointStale: true, pollCount: 1 });
     expect(metrics.published).toHaveLength(1);
-    const emf = metrics.published[0] as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] } };
-    expect(emf).toMatchObject({ [CHECKPOINT_METRICS.stale]: 1, [CHECKPOINT_METRICS.ageSeconds]: 6000, modelName: settings.DOCTRAIN_MODEL_NAME, runId: 'run-stale' });
+    const emf = metrics.published[0] as Record<string, unknown> & {
+      _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+    };
+    expect(emf).toMatchObject({
+      [CHECKPOINT_METRICS.stale]: 1,
+      [CHECKPOINT_METRICS.ageSeconds]: 6000,
+      modelName: settings.DOCTRAIN_MODEL_NAME,
+      runId: 'run-stale',
+    });
     expect(emf._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'modelName']]);
     const warning = logger.lines.find((line) => line['level'] === 'WARN');
     expect(warning).toMatchObject({ runId: 'run-stale', ageSeconds: 6000, thresholdSeconds: 1800 });

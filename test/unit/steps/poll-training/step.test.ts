@@ -57,7 +57,9 @@ describe('continuationName', () => {
 
 describe('runIdOfExecution', () => {
   it("reads a continuation's run id, an input's runId, else derives it from the execution name", () => {
-    expect(runIdOfExecution({ executionName: 'x-c1', status: 'ABORTED', input: JSON.stringify({ continuation: { config: { runId: 'r1' } } }) })).toBe('r1');
+    expect(
+      runIdOfExecution({ executionName: 'x-c1', status: 'ABORTED', input: JSON.stringify({ continuation: { config: { runId: 'r1' } } }) }),
+    ).toBe('r1');
     expect(runIdOfExecution({ executionName: 'x', status: 'ABORTED', input: JSON.stringify({ runId: 'r2' }) })).toBe('r2');
     expect(runIdOfExecution({ executionName: 'Nightly_Run', status: 'TIMED_OUT', input: '{}' })).toBe('nightly-run');
     expect(runIdOfExecution({ executionName: 'n', status: 'ABORTED', input: 'not json' })).toBe('n');
@@ -82,7 +84,10 @@ describe('pollTraining: the budget', () => {
   /** A run store holding one record; every write is kept. */
   const storeWith = (run: Record<string, unknown>) => {
     const changes: StatusChange[] = [];
-    const store = { writeStatusChange: (change: StatusChange) => Promise.resolve(void changes.push(change)), getRun: () => Promise.resolve(run) } as unknown as RunStore;
+    const store = {
+      writeStatusChange: (change: StatusChange) => Promise.resolve(void changes.push(change)),
+      getRun: () => Promise.resolve(run),
+    } as unknown as RunStore;
     return { changes, store };
   };
   const poll = (store: RunStore, budgetUsd: number | null) =>
@@ -92,9 +97,24 @@ describe('pollTraining: the budget', () => {
         s3: new S3Client({ region: 'us-east-1' }),
         store,
         now: () => now,
-        settings: { pollSeconds: 60, maxPollSeconds: 600, loopHistoryBudget: 15_000, checkpointIntervalSeconds: 900, checkpointStaleFactor: 3 },
+        settings: {
+          pollSeconds: 60,
+          maxPollSeconds: 600,
+          loopHistoryBudget: 15_000,
+          checkpointIntervalSeconds: 900,
+          checkpointStaleFactor: 3,
+        },
       },
-      { runId: 'r1', executionName: 'r1', trainingJobName: 'doctrain-r1-a1', pollSeconds: 60, polling: { pollCount: 4, executions: ['r1'] }, budgetUsd, textractPagesBilled: 100, prices: DEFAULT_PRICE_TABLE },
+      {
+        runId: 'r1',
+        executionName: 'r1',
+        trainingJobName: 'doctrain-r1-a1',
+        pollSeconds: 60,
+        polling: { pollCount: 4, executions: ['r1'] },
+        budgetUsd,
+        textractPagesBilled: 100,
+        prices: DEFAULT_PRICE_TABLE,
+      },
     );
 
   it('stops a running job whose projection passes the budget, recording the decision once', async () => {
@@ -109,15 +129,28 @@ describe('pollTraining: the budget', () => {
     expect(within).toMatchObject({ budgetExceeded: false, stopRequested: false, waitSeconds: 600 });
     expect(under.changes[0]?.attributes?.['budgetStop']).toBeUndefined();
     expect(past).toMatchObject({ budgetExceeded: true, waitSeconds: 60 });
-    expect(over.changes[0]?.attributes?.['budgetStop']).toMatchObject({ budgetUsd: 1.7, spentUsd: expect.closeTo(1.558, 2) as number, projectedUsd: expect.closeTo(1.793, 2) as number });
+    expect(over.changes[0]?.attributes?.['budgetStop']).toMatchObject({
+      budgetUsd: 1.7,
+      spentUsd: expect.closeTo(1.558, 2) as number,
+      projectedUsd: expect.closeTo(1.793, 2) as number,
+    });
     expect(over.changes[0]?.progressKey).toMatch(/-budget-exceeded$/);
-    expect(over.changes[0]?.attributes?.['cost']).toMatchObject({ stage: 'poll', budgetUsd: 1.7, budgetExceeded: true, textract: { pages: 100 } });
+    expect(over.changes[0]?.attributes?.['cost']).toMatchObject({
+      stage: 'poll',
+      budgetUsd: 1.7,
+      budgetExceeded: true,
+      textract: { pages: 100 },
+    });
   });
 
   it('keeps a recorded decision while the job stops, though the projection falls back under the budget', async () => {
     // Prepare: the job is Stopping; the record holds the decision; a large budget the ledger alone would not pass.
     sagemaker.on(DescribeTrainingJobCommand).resolves(describeJob({ TrainingJobStatus: 'Stopping', SecondaryStatus: 'Stopping' }));
-    const { changes, store } = storeWith({ runId: 'r1', status: 'TRAINING', budgetStop: { at: now.toISOString(), projectedUsd: 1.8, spentUsd: 1.5, budgetUsd: 1.7 } });
+    const { changes, store } = storeWith({
+      runId: 'r1',
+      status: 'TRAINING',
+      budgetStop: { at: now.toISOString(), projectedUsd: 1.8, spentUsd: 1.5, budgetUsd: 1.7 },
+    });
     // Act
     const result = await poll(store, 100);
     // Assess: polled at the short pace, no second decision written, nothing stopped again (the job is not InProgress).
@@ -128,7 +161,17 @@ describe('pollTraining: the budget', () => {
 
   it('never stops without a budget, and not a job that has ended', async () => {
     // Prepare
-    sagemaker.on(DescribeTrainingJobCommand).resolvesOnce(describeJob()).resolves(describeJob({ TrainingJobStatus: 'Completed', SecondaryStatus: 'Completed', TrainingTimeInSeconds: 3600, BillableTimeInSeconds: 3600 }));
+    sagemaker
+      .on(DescribeTrainingJobCommand)
+      .resolvesOnce(describeJob())
+      .resolves(
+        describeJob({
+          TrainingJobStatus: 'Completed',
+          SecondaryStatus: 'Completed',
+          TrainingTimeInSeconds: 3600,
+          BillableTimeInSeconds: 3600,
+        }),
+      );
     // Act
     const none = await poll(storeWith({ runId: 'r1', status: 'TRAINING' }).store, null);
     const ended = storeWith({ runId: 'r1', status: 'TRAINING' });

@@ -32,9 +32,17 @@ const params = (overrides: Partial<Parameters<typeof runPreflight>[1]> = {}) => 
   region: 'eu-west-1',
   ...overrides,
 });
-const quota = (entry: InstancePlanEntry, value: number, code: string) => ({ QuotaName: trainingQuotaName(entry), QuotaCode: code, Value: value });
+const quota = (entry: InstancePlanEntry, value: number, code: string) => ({
+  QuotaName: trainingQuotaName(entry),
+  QuotaCode: code,
+  Value: value,
+});
 /** The rejection (a resolved pre-flight gives its result, which the instanceOf assertions then reject). */
-const caught = (promise: Promise<unknown>): Promise<Error> => promise.then((result) => result as Error, (error: unknown) => error as Error);
+const caught = (promise: Promise<unknown>): Promise<Error> =>
+  promise.then(
+    (result) => result as Error,
+    (error: unknown) => error as Error,
+  );
 
 afterEach(() => {
   ecr.reset();
@@ -61,7 +69,11 @@ describe('runPreflight', () => {
     ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: DIGEST, imageTags: ['latest'] }] });
     quotas.on(ListServiceQuotasCommand).resolves({ Quotas: [quota(PLAN[0] as InstancePlanEntry, 2, 'L-AAAA0001')] });
     quotas.on(ListAWSDefaultServiceQuotasCommand).resolves({
-      Quotas: [quota(PLAN[0] as InstancePlanEntry, 0, 'L-AAAA0001'), quota(PLAN[1] as InstancePlanEntry, 1, 'L-AAAA0002'), quota(PLAN[2] as InstancePlanEntry, 1, 'L-AAAA0003')],
+      Quotas: [
+        quota(PLAN[0] as InstancePlanEntry, 0, 'L-AAAA0001'),
+        quota(PLAN[1] as InstancePlanEntry, 1, 'L-AAAA0002'),
+        quota(PLAN[2] as InstancePlanEntry, 1, 'L-AAAA0003'),
+      ],
     });
     // Act
     const result = await runPreflight(deps(), params());
@@ -118,7 +130,11 @@ describe('runPreflight', () => {
     // Prepare
     ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: DIGEST }] });
     quotas.on(ListServiceQuotasCommand).resolves({
-      Quotas: [quota(PLAN[0] as InstancePlanEntry, 0, 'L-SPOT0001'), quota(PLAN[1] as InstancePlanEntry, 4, 'L-SPOT0002'), quota(PLAN[2] as InstancePlanEntry, 1, 'L-OD000001')],
+      Quotas: [
+        quota(PLAN[0] as InstancePlanEntry, 0, 'L-SPOT0001'),
+        quota(PLAN[1] as InstancePlanEntry, 4, 'L-SPOT0002'),
+        quota(PLAN[2] as InstancePlanEntry, 1, 'L-OD000001'),
+      ],
     });
     // Act
     const result = await runPreflight(deps(), params());
@@ -138,7 +154,8 @@ describe('runPreflight', () => {
     const failure = await caught(runPreflight(deps(), params()));
     // Assess
     expect(failure).toBeInstanceOf(InstanceQuotaError);
-    for (const code of ['L-ZER00000', 'L-ZER00001', 'L-ZER00002']) expect(failure.message).toContain(`--quota-code ${code} --desired-value 1`);
+    for (const code of ['L-ZER00000', 'L-ZER00001', 'L-ZER00002'])
+      expect(failure.message).toContain(`--quota-code ${code} --desired-value 1`);
   });
 
   it.each([

@@ -38,7 +38,13 @@ afterEach(() => sagemakerMock.reset());
 const deps = () => ({ sagemaker: new SageMakerClient({ region: 'us-east-1' }), store, now: () => new Date('2026-03-14T10:00:00Z') });
 const training = async (runId: string, executionName: string, attributes: Record<string, unknown> = {}): Promise<void> => {
   for (const status of ['PENDING', 'TRAINING'] as const) {
-    await store.writeStatusChange({ runId, executionName, status, at: '2026-03-14T09:00:00Z', attributes: { trainingJobName: `doctrain-${runId}-a1`, ...attributes } });
+    await store.writeStatusChange({
+      runId,
+      executionName,
+      status,
+      at: '2026-03-14T09:00:00Z',
+      attributes: { trainingJobName: `doctrain-${runId}-a1`, ...attributes },
+    });
   }
 };
 
@@ -70,7 +76,9 @@ describe('stopEndedRun', () => {
   it('records STOPPED when no job was created yet (SageMaker: not found)', async () => {
     // Prepare
     await training('r-early', 'r-early');
-    sagemakerMock.on(StopTrainingJobCommand).rejects(Object.assign(new Error('Requested resource not found.'), { name: 'ValidationException' }));
+    sagemakerMock
+      .on(StopTrainingJobCommand)
+      .rejects(Object.assign(new Error('Requested resource not found.'), { name: 'ValidationException' }));
     // Act
     const result = await stopEndedRun(deps(), { executionName: 'r-early', status: 'ABORTED', input: '{}' });
     // Assess

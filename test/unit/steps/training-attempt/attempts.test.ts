@@ -40,9 +40,25 @@ describe('classifyCreateError', () => {
     [{ Error: 'SageMaker.ResourceLimitExceededException', Cause: 'x' }, 'capacity'],
     [{ Error: 'SageMaker.ThrottlingException', Cause: 'Rate exceeded' }, 'throttled'],
     // The optimized integration's catch-all name: the code is in the Cause.
-    [{ Error: 'SageMaker.AmazonSageMakerException', Cause: 'Rate exceeded (Service: AmazonSageMaker; Status Code: 400; Error Code: ThrottlingException)' }, 'throttled'],
-    [{ Error: 'SageMaker.AmazonSageMakerException', Cause: "The account-level service limit 'ml.g5.xlarge for spot training job usage' is 0 Instances (Error Code: ResourceLimitExceeded)" }, 'capacity'],
-    [{ Error: 'SageMaker.AmazonSageMakerException', Cause: 'a training job with this name already exists (Error Code: ResourceInUse)' }, 'exists'],
+    [
+      {
+        Error: 'SageMaker.AmazonSageMakerException',
+        Cause: 'Rate exceeded (Service: AmazonSageMaker; Status Code: 400; Error Code: ThrottlingException)',
+      },
+      'throttled',
+    ],
+    [
+      {
+        Error: 'SageMaker.AmazonSageMakerException',
+        Cause:
+          "The account-level service limit 'ml.g5.xlarge for spot training job usage' is 0 Instances (Error Code: ResourceLimitExceeded)",
+      },
+      'capacity',
+    ],
+    [
+      { Error: 'SageMaker.AmazonSageMakerException', Cause: 'a training job with this name already exists (Error Code: ResourceInUse)' },
+      'exists',
+    ],
     [{ Error: 'SageMaker.AmazonSageMakerException', Cause: '1 validation error detected (Error Code: ValidationException)' }, 'rejected'],
     [{ Error: 'SageMaker.ValidationException', Cause: 'bad' }, 'rejected'],
   ] as const)('%j -> %s', (error, kind) => {
@@ -57,7 +73,9 @@ describe('isCapacityFailure', () => {
     expect(isCapacityFailure({ SecondaryStatus: 'MaxWaitTimeExceeded' })).toBe(true);
     expect(isCapacityFailure({ FailureReason: 'AlgorithmError: exit code 1' })).toBe(false);
     expect(isCapacityFailure({})).toBe(false);
-    expect(() => afterCapacityFailure(training(), RUN, { TrainingJobStatus: 'Failed', FailureReason: 'AlgorithmError: exit code 1' })).toThrow(RangeError);
+    expect(() =>
+      afterCapacityFailure(training(), RUN, { TrainingJobStatus: 'Failed', FailureReason: 'AlgorithmError: exit code 1' }),
+    ).toThrow(RangeError);
   });
 });
 
@@ -81,8 +99,17 @@ describe('the instance plan', () => {
     // Act
     const first = training();
     // Assess
-    expect(first).toMatchObject({ attempt: 1, planIndex: 0, jobName: `doctrain-${RUN}-a1`, instanceType: 'ml.g5.xlarge', spot: true, next: 'create' });
-    expect(first.attempts).toEqual([{ attempt: 1, jobName: `doctrain-${RUN}-a1`, instanceType: 'ml.g5.xlarge', spot: true, status: 'Creating' }]);
+    expect(first).toMatchObject({
+      attempt: 1,
+      planIndex: 0,
+      jobName: `doctrain-${RUN}-a1`,
+      instanceType: 'ml.g5.xlarge',
+      spot: true,
+      next: 'create',
+    });
+    expect(first.attempts).toEqual([
+      { attempt: 1, jobName: `doctrain-${RUN}-a1`, instanceType: 'ml.g5.xlarge', spot: true, status: 'Creating' },
+    ]);
     expect(attemptStarted(first).attempts[0]?.status).toBe('InProgress');
   });
 
@@ -113,7 +140,8 @@ describe('the instance plan', () => {
   it('ends with InstancePlanExhaustedError after the last entry, keeping every attempt', () => {
     // Prepare
     let current = training();
-    for (let i = 0; i < 2; i += 1) current = continued(afterCreateFailure(current, RUN, { Error: 'SageMaker.ResourceLimitExceededException' }));
+    for (let i = 0; i < 2; i += 1)
+      current = continued(afterCreateFailure(current, RUN, { Error: 'SageMaker.ResourceLimitExceededException' }));
     // Act
     const outcome = afterCreateFailure(current, RUN, { Error: 'SageMaker.ResourceLimitExceededException', Cause: 'none left' });
     // Assess
@@ -148,7 +176,10 @@ describe('the instance plan', () => {
 
   it('does not retry a validation error', () => {
     // Act
-    const outcome = afterCreateFailure(training(), RUN, { Error: 'SageMaker.AmazonSageMakerException', Cause: 'Error Code: ValidationException' });
+    const outcome = afterCreateFailure(training(), RUN, {
+      Error: 'SageMaker.AmazonSageMakerException',
+      Cause: 'Error Code: ValidationException',
+    });
     // Assess
     expect(outcome.kind === 'stop' && outcome.error).toBeInstanceOf(TrainingJobRejectedError);
     expect(outcome.training.attempts[0]?.status).toBe('CreateFailed');

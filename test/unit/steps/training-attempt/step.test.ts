@@ -43,7 +43,11 @@ const step = (event: Record<string, unknown>): Promise<TrainingConfig> =>
 beforeAll(async () => {
   server = await startLocalDynamoDB();
   raw = new DynamoDBClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
-  await raw.send(new CreateTableCommand(createTableInput(TABLE, loadServerlessProject(path.resolve(import.meta.dirname, '../../../..')).tableProperties)));
+  await raw.send(
+    new CreateTableCommand(
+      createTableInput(TABLE, loadServerlessProject(path.resolve(import.meta.dirname, '../../../..')).tableProperties),
+    ),
+  );
   store = new RunStore(DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }), TABLE);
 });
 
@@ -61,15 +65,31 @@ describe('TrainingAttempt', () => {
     // Act: first -> create refused -> second started -> it ends for capacity -> plan exhausted
     const first = await step({ action: 'first', runId, training: config, plan: config.plan });
     const afterFirst = (await store.getRun(runId))?.['attempts'];
-    const second = await step({ action: 'createFailed', runId, training: first, error: { Error: 'SageMaker.ResourceLimitExceededException', Cause: 'quota 0' } });
+    const second = await step({
+      action: 'createFailed',
+      runId,
+      training: first,
+      error: { Error: 'SageMaker.ResourceLimitExceededException', Cause: 'quota 0' },
+    });
     const statusAfterFallback = (await store.getRun(runId))?.status;
     const started = await step({ action: 'started', runId, training: second, attributes: { trainingJobArn: 'arn:job-a2' } });
     const running = await store.getRun(runId);
-    const exhausted = step({ action: 'jobFailed', runId, training: started, job: { TrainingJobStatus: 'Failed', FailureReason: 'CapacityError: none', BillableTimeInSeconds: 7 } });
+    const exhausted = step({
+      action: 'jobFailed',
+      runId,
+      training: started,
+      job: { TrainingJobStatus: 'Failed', FailureReason: 'CapacityError: none', BillableTimeInSeconds: 7 },
+    });
     // Assess
     expect(afterFirst).toBeUndefined(); // the first attempt writes nothing until its job exists
     expect(statusAfterFallback).toBe('PREPARING');
-    expect(running).toMatchObject({ status: 'TRAINING', trainingJobName: `doctrain-${runId}-a2`, instanceType: 'ml.g5.2xlarge', spot: true, trainingJobArn: 'arn:job-a2' });
+    expect(running).toMatchObject({
+      status: 'TRAINING',
+      trainingJobName: `doctrain-${runId}-a2`,
+      instanceType: 'ml.g5.2xlarge',
+      spot: true,
+      trainingJobArn: 'arn:job-a2',
+    });
     await expect(exhausted).rejects.toBeInstanceOf(InstancePlanExhaustedError);
     const attempts = (await store.getRun(runId))?.['attempts'] as Record<string, unknown>[];
     expect(attempts.map((a) => [a['jobName'], a['status'], a['billableSeconds']])).toEqual([
@@ -86,7 +106,12 @@ describe('TrainingAttempt', () => {
     const config = configFor(runId, '');
     const first = await step({ action: 'first', runId, training: config, plan: config.plan });
     // Act
-    const adopt = await step({ action: 'createFailed', runId, training: first, error: { Error: 'SageMaker.ResourceInUseException', Cause: 'exists' } });
+    const adopt = await step({
+      action: 'createFailed',
+      runId,
+      training: first,
+      error: { Error: 'SageMaker.ResourceInUseException', Cause: 'exists' },
+    });
     // Assess
     expect(adopt).toMatchObject({ next: 'adopt', jobName: `doctrain-${runId}-a1`, attempt: 1 });
     expect((await store.getRun(runId))?.['attempts']).toBeUndefined();

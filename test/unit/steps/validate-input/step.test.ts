@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { readDeploymentSettings, resolveRunConfig, runIdFromExecutionName, trainingJobName } from '../../../../src/steps/validate-input/step';
+import {
+  readDeploymentSettings,
+  resolveRunConfig,
+  runIdFromExecutionName,
+  trainingJobName,
+} from '../../../../src/steps/validate-input/step';
 import { G5_INSTANCE_TYPES, deploymentSettingsSchema, type DeploymentSettings } from '../../../../src/contracts/settings';
 import { InvalidInputError } from '../../../../src/contracts/errors';
 import { DEFAULT_PRICE_TABLE } from '../../../../src/contracts/prices';
@@ -13,8 +18,7 @@ const ENV = {
   DOCTRAIN_TRAINING_IMAGE: '123456789012.dkr.ecr.us-east-1.amazonaws.com/doctrain-dev-trainer:latest',
   DOCTRAIN_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/doctrain-dev-sagemaker',
 };
-const settings = (overrides: Record<string, string> = {}): DeploymentSettings =>
-  readDeploymentSettings({ ...ENV, ...overrides });
+const settings = (overrides: Record<string, string> = {}): DeploymentSettings => readDeploymentSettings({ ...ENV, ...overrides });
 
 /** Runs `fn`, expecting an InvalidInputError, and returns it. */
 const invalid = (fn: () => unknown): InvalidInputError => {
@@ -94,7 +98,12 @@ describe('resolveRunConfig', () => {
         ocrConcurrency: 10,
         // us-east-1's default quotas, split over the 10 iterations of the OCR Map.
         textractTps: { DetectDocumentText: 25, AnalyzeDocument: 10, StartDocumentTextDetection: 15, GetDocumentTextDetection: 15 },
-        textractTpsPerBatch: { DetectDocumentText: 2.5, AnalyzeDocument: 1, StartDocumentTextDetection: 1.5, GetDocumentTextDetection: 1.5 },
+        textractTpsPerBatch: {
+          DetectDocumentText: 2.5,
+          AnalyzeDocument: 1,
+          StartDocumentTextDetection: 1.5,
+          GetDocumentTextDetection: 1.5,
+        },
         maxQuarantineShare: 0.25,
         pageImages: false,
       },
@@ -147,7 +156,11 @@ describe('resolveRunConfig', () => {
 
   it("fixes the run's price table from the prices setting over the defaults", () => {
     // Act
-    const config = resolveRunConfig(settings({ DOCTRAIN_PRICES: '{"region":"eu-west-1","trainingUsdPerHour":{"ml.g5.xlarge":1.58}}' }), {}, 'run-f');
+    const config = resolveRunConfig(
+      settings({ DOCTRAIN_PRICES: '{"region":"eu-west-1","trainingUsdPerHour":{"ml.g5.xlarge":1.58}}' }),
+      {},
+      'run-f',
+    );
     // Assess
     expect(config.prices).toMatchObject({ region: 'eu-west-1', trainingUsdPerHour: { 'ml.g5.xlarge': 1.58, 'ml.g5.2xlarge': 1.515 } });
   });
@@ -274,11 +287,7 @@ describe('resolveRunConfig', () => {
 
   it('gives on-demand training a StoppingCondition without MaxWaitTimeInSeconds, whatever maxWait says', () => {
     // Act
-    const config = resolveRunConfig(
-      settings(),
-      { training: { spot: false, maxRuntimeSeconds: 7200, maxWaitSeconds: 60 } },
-      'exec',
-    );
+    const config = resolveRunConfig(settings(), { training: { spot: false, maxRuntimeSeconds: 7200, maxWaitSeconds: 60 } }, 'exec');
     // Assess
     expect(config.training.spot).toBe(false);
     expect(config.training.stoppingCondition).toEqual({ MaxRuntimeInSeconds: 7200 });
@@ -287,7 +296,11 @@ describe('resolveRunConfig', () => {
 
   it('builds the instance plan: instanceType/spot first, then the fallbacks, each entry once', () => {
     // Act
-    const fromSetting = resolveRunConfig(settings({ DOCTRAIN_INSTANCE_FALLBACKS: 'ml.g5.xlarge:spot,ml.g5.4xlarge:on-demand' }), {}, 'exec');
+    const fromSetting = resolveRunConfig(
+      settings({ DOCTRAIN_INSTANCE_FALLBACKS: 'ml.g5.xlarge:spot,ml.g5.4xlarge:on-demand' }),
+      {},
+      'exec',
+    );
     const fromInput = resolveRunConfig(
       settings(),
       { training: { instanceType: 'ml.g5.2xlarge', instanceFallbacks: [{ instanceType: 'ml.g5.4xlarge', spot: false }] } },
@@ -313,9 +326,9 @@ describe('resolveRunConfig', () => {
     // Assess
     expect(badPlan.message).toContain('DOCTRAIN_INSTANCE_FALLBACKS');
     expect(badDigest.message).toContain('training.imageDigest');
-    expect(resolveRunConfig(settings({ DOCTRAIN_TRAINING_IMAGE_DIGEST: `sha256:${'a'.repeat(64)}` }), {}, 'exec').training.imageDigest).toBe(
-      `sha256:${'a'.repeat(64)}`,
-    );
+    expect(
+      resolveRunConfig(settings({ DOCTRAIN_TRAINING_IMAGE_DIGEST: `sha256:${'a'.repeat(64)}` }), {}, 'exec').training.imageDigest,
+    ).toBe(`sha256:${'a'.repeat(64)}`);
   });
 
   it('stringifies hyperparameters (SageMaker takes only strings)', () => {
@@ -390,7 +403,10 @@ describe('resolveRunConfig', () => {
       expect(invalid(() => withHyperparameters(many)).message).toContain(
         "training.hyperparameters: at most 100 hyperparameters (SageMaker's limit), got 101",
       );
-      expect(withHyperparameters(Object.fromEntries(Object.entries(many).slice(0, 100))).training.hyperparameters).toHaveProperty('sagemaker_k99', '1');
+      expect(withHyperparameters(Object.fromEntries(Object.entries(many).slice(0, 100))).training.hyperparameters).toHaveProperty(
+        'sagemaker_k99',
+        '1',
+      );
     });
 
     it('accepts a valid set, numbers and the string forms the trainer parses', () => {
@@ -411,7 +427,13 @@ describe('resolveRunConfig', () => {
         sagemaker_program: 'train.py',
       });
       // Assess: passed on unchanged, as strings
-      expect(config.training.hyperparameters).toMatchObject({ backend: 'HF', epochs: ' 12 ', learning_rate: '5e-5', max_steps: '0', max_seq_len: '256' });
+      expect(config.training.hyperparameters).toMatchObject({
+        backend: 'HF',
+        epochs: ' 12 ',
+        learning_rate: '5e-5',
+        max_steps: '0',
+        max_seq_len: '256',
+      });
     });
 
     it('accepts an absolute local model path and the largest values', () => {
@@ -422,12 +444,20 @@ describe('resolveRunConfig', () => {
 
   it('layers dataset.pageImages and training.modelChannelUri: stage setting < execution input; rejects a URI that is not s3://', () => {
     const stage = settings({ DOCTRAIN_PAGE_IMAGES: 'true', DOCTRAIN_MODEL_CHANNEL_URI: 's3://models/layoutlmv3-base/' });
-    expect(resolveRunConfig(stage, {}, 'exec')).toMatchObject({ dataset: { pageImages: true }, training: { modelChannelUri: 's3://models/layoutlmv3-base/' } });
+    expect(resolveRunConfig(stage, {}, 'exec')).toMatchObject({
+      dataset: { pageImages: true },
+      training: { modelChannelUri: 's3://models/layoutlmv3-base/' },
+    });
     const input = { dataset: { pageImages: false }, training: { modelChannelUri: 's3://other-bucket/v3.tar.gz' } };
-    expect(resolveRunConfig(stage, input, 'exec')).toMatchObject({ dataset: { pageImages: false }, training: { modelChannelUri: 's3://other-bucket/v3.tar.gz' } });
+    expect(resolveRunConfig(stage, input, 'exec')).toMatchObject({
+      dataset: { pageImages: false },
+      training: { modelChannelUri: 's3://other-bucket/v3.tar.gz' },
+    });
     // An empty stage setting is "no model channel".
     expect(resolveRunConfig(settings({ DOCTRAIN_MODEL_CHANNEL_URI: '' }), {}, 'exec').training.modelChannelUri).toBeNull();
-    expect(invalid(() => resolveRunConfig(settings(), { training: { modelChannelUri: 'https://example.com/model' } }, 'exec')).message).toContain('modelChannelUri');
+    expect(
+      invalid(() => resolveRunConfig(settings(), { training: { modelChannelUri: 'https://example.com/model' } }, 'exec')).message,
+    ).toContain('modelChannelUri');
   });
 
   it('accepts every g5 instance type', () => {
