@@ -1,15 +1,8 @@
 /** The runs table in the packaged template. */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { packagedStages, type Template, onlyResourceOfType, type Packaged, type Stage } from './packaged';
+import { expect, it } from 'vitest';
+import { describeEachStage, onlyResourceOfType } from './packaged';
 
-let packaged: Record<Stage, Packaged>;
-beforeAll(async () => {
-  packaged = await packagedStages();
-}, 600_000);
-
-describe.each(['dev', 'prod'] as const)('runs table: sls package --stage %s', (stage) => {
-  const template = (): Template => packaged[stage].template;
-
+describeEachStage('runs table', (template) => {
   it('defines the runs table on demand, with point-in-time recovery, encryption and the byStatus index', () => {
     // Act
     const [, table] = onlyResourceOfType(template(), 'AWS::DynamoDB::Table');

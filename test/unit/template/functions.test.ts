@@ -1,17 +1,10 @@
 /** The packaged functions: runtime, environment, and the ES module each zip ships. */
 import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { packagedStages, type Json, type Template, referencedId, resourcesOfType, type Packaged, type Stage } from './packaged';
+import { expect, it } from 'vitest';
+import { describeEachStage, type Json, referencedId, resourcesOfType } from './packaged';
 
-let packaged: Record<Stage, Packaged>;
-beforeAll(async () => {
-  packaged = await packagedStages();
-}, 600_000);
-
-describe.each(['dev', 'prod'] as const)('functions: sls package --stage %s', (stage) => {
-  const template = (): Template => packaged[stage].template;
-
+describeEachStage('functions', (template, _stage, packaged) => {
   it('runs every function on nodejs22.x, with the stack resources in its environment', () => {
     // Act
     const functions = resourcesOfType(template(), 'AWS::Lambda::Function');
@@ -44,7 +37,7 @@ describe.each(['dev', 'prod'] as const)('functions: sls package --stage %s', (st
 
   it('ships each handler as an ES module (.mjs) in its zip', () => {
     // Prepare
-    const { dir } = packaged[stage];
+    const { dir } = packaged();
     for (const [fn, folder] of [
       ['validateInput', 'validate-input'],
       ['ocrBatch', 'ocr-batch'],

@@ -1,5 +1,5 @@
 /** Least privilege in the packaged template: each function's and the state machine's role hold exactly what their code and states call (both stages). */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   checkpointPrefix,
   datasetPrefix,
@@ -10,11 +10,10 @@ import {
   runPrefix,
 } from '../../../src/contracts/s3-layout';
 import {
-  packagedStages,
+  describeEachStage,
   type Json,
   type State,
   type Statement,
-  type Template,
   actionsOf,
   asList,
   functionRole,
@@ -25,14 +24,7 @@ import {
   resourcesOfType,
   stateMachine,
   statementsOf,
-  type Packaged,
-  type Stage,
 } from './packaged';
-
-let packaged: Record<Stage, Packaged>;
-beforeAll(async () => {
-  packaged = await packagedStages();
-}, 600_000);
 
 /** A RunStore user's grants on the runs table (src/status/run-store.ts: conditional update, event put, get). */
 const RUN_RECORD = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
@@ -136,8 +128,7 @@ const integrationActions = (resourceArn: string): string[] => {
   return actions;
 };
 
-describe.each(['dev', 'prod'] as const)('least privilege: sls package --stage %s', (stage) => {
-  const template = (): Template => packaged[stage].template;
+describeEachStage('least privilege', (template, stage) => {
   const functionIds = (): string[] => resourcesOfType(template(), 'AWS::Lambda::Function').map(([id]) => id);
 
   it('lets the pipeline role run the Distributed Map: start its child executions, read the item list, write the results, nothing wider', () => {

@@ -8,45 +8,17 @@
  * The same zips are the deployed functions, so what each must (not) carry is asserted here too: its one
  * bundle, no source map, and only the AWS SDK clients the function uses (bench/README.md "Lean Lambdas").
  */
-import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { inspectDocument } from '../../../src/documents/inspect';
+import { ROOT, copyService, sls } from './packaged';
 import { CREDENTIAL_CHAIN_SERVICE_IDS, readPackagedLambdas, sdkServiceIds, zipEntryBytes, zipEntries } from '../../../bench/lambda-zips';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-// The functions bundle the trainer's hyperparameter schema (src/contracts/hyperparameters.ts) from training-image/.
-const SERVICE_FILES = [
-  'serverless.yml',
-  'package.json',
-  'tsconfig.json',
-  'statemachines',
-  'functions',
-  'src',
-  'scripts/esbuild-plugins.cjs',
-  'scripts/tidy-function-roles.cjs',
-  'events',
-  'training-image/doctrain_trainer/hyperparameters.schema.json',
-];
-const SLS_ENV = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
-
-const execFileAsync = promisify(execFile);
-
-const sls = async (cwd: string, args: string[]): Promise<void> => {
-  try {
-    await execFileAsync('npx', ['sls', ...args], { cwd, timeout: 120_000, maxBuffer: 16 * 1024 * 1024, env: SLS_ENV });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`sls ${args.join(' ')} failed:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
-  }
-};
 
 /** The SDK clients (by serviceId) each function calls; a function that starts calling another one adds it here. */
 const SDK_CLIENTS_PER_FUNCTION: Record<string, string[]> = {
@@ -69,8 +41,7 @@ let packageDir: string;
 beforeAll(async () => {
   workDir = mkdtempSync(path.join(os.tmpdir(), 'doctrain-package-after-invoke-'));
   const service = path.join(workDir, 'service');
-  for (const entry of SERVICE_FILES) cpSync(path.join(ROOT, entry), path.join(service, entry), { recursive: true });
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(service, 'node_modules'), 'dir');
+  copyService(service, ['events']);
   const common = ['--stage', 'dev', '--region', 'us-east-1'];
   await sls(service, ['invoke', 'local', '-f', 'validateInput', '--path', 'events/validate-input.json', ...common, '--param=target=local']);
   packageDir = path.join(workDir, 'package');

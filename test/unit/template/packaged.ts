@@ -18,11 +18,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { expect } from 'vitest';
+import { beforeAll, describe, expect } from 'vitest';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 // The functions bundle the trainer's hyperparameter schema (src/contracts/hyperparameters.ts) from training-image/.
-const SERVICE_FILES = [
+export const SERVICE_FILES = [
   'serverless.yml',
   'package.json',
   'package-lock.json',
@@ -40,6 +40,24 @@ const CACHE = path.join(ROOT, '.doctrain', 'packaged');
 const TEMPLATE_FILE = 'cloudformation-template-update-stack.json';
 
 export const execFileAsync = promisify(execFile);
+const SLS_ENV = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
+
+/** Runs `sls <args>` in `cwd`; a failure carries the command's output. */
+export const sls = async (cwd: string, args: string[]): Promise<void> => {
+  try {
+    await execFileAsync('npx', ['sls', ...args], { cwd, timeout: 180_000, maxBuffer: 16 * 1024 * 1024, env: SLS_ENV });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`sls ${args.join(' ')} failed:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
+  }
+};
+
+/** A copy of the service in `service` (its files, and `extra` ones), node_modules symlinked. */
+export const copyService = (service: string, extra: readonly string[] = []): void => {
+  for (const entry of [...SERVICE_FILES, ...extra])
+    if (existsSync(path.join(ROOT, entry))) cpSync(path.join(ROOT, entry), path.join(service, entry), { recursive: true });
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(service, 'node_modules'), 'dir');
+};
 
 const filesUnder = (entry: string): string[] => {
   const full = path.join(ROOT, entry);
@@ -65,20 +83,8 @@ const serviceHash = (): string => {
 
 const packageStage = async (workDir: string, stage: Stage, out: string): Promise<void> => {
   const service = path.join(workDir, `service-${stage}`);
-  for (const entry of SERVICE_FILES)
-    if (existsSync(path.join(ROOT, entry))) cpSync(path.join(ROOT, entry), path.join(service, entry), { recursive: true });
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(service, 'node_modules'), 'dir');
-  try {
-    await execFileAsync('npx', ['sls', 'package', '--stage', stage, '--region', 'us-east-1', '--package', out], {
-      cwd: service,
-      timeout: 180_000,
-      maxBuffer: 16 * 1024 * 1024,
-      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-    });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`sls package --stage ${stage} failed:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
-  }
+  copyService(service);
+  await sls(service, ['package', '--stage', stage, '--region', 'us-east-1', '--package', out]);
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -238,3 +244,24 @@ export const asList = (value: unknown): unknown[] => (Array.isArray(value) ? val
 /** The role a function runs with (its `Role: Fn::GetAtt`). */
 export const functionRole = (template: Template, functionId: string): Resource =>
   resource(template, referencedId(resource(template, functionId).Properties['Role']) ?? '');
+
+/**
+ * One describe per stage over that stage's packaged template: `template()` inside a test is the stage's
+ * template, `packaged()` its whole package (the function zips beside it).
+ */
+export const describeEachStage = (
+  title: string,
+  body: (template: () => Template, stage: Stage, packaged: () => Packaged) => void,
+): void => {
+  describe.each(STAGES)(`${title}: sls package --stage %s`, (stage) => {
+    let stages: Record<Stage, Packaged> | undefined;
+    beforeAll(async () => {
+      stages = await packagedStages();
+    }, 600_000);
+    const packaged = (): Packaged => {
+      if (stages === undefined) throw new Error('the packages are not built yet (read them inside a test)');
+      return stages[stage];
+    };
+    body(() => packaged().template, stage, packaged);
+  });
+};

@@ -1,26 +1,8 @@
 /** The documents bucket in the packaged template: public access blocked, encryption, TLS only. */
-import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  packagedStages,
-  type Json,
-  type Statement,
-  type Template,
-  actionsOf,
-  referencedId,
-  resource,
-  resourcesOfType,
-  type Packaged,
-  type Stage,
-} from './packaged';
+import { expect, it } from 'vitest';
+import { describeEachStage, type Json, type Statement, actionsOf, referencedId, resource, resourcesOfType } from './packaged';
 
-let packaged: Record<Stage, Packaged>;
-beforeAll(async () => {
-  packaged = await packagedStages();
-}, 600_000);
-
-describe.each(['dev', 'prod'] as const)('documents bucket: sls package --stage %s', (stage) => {
-  const template = (): Template => packaged[stage].template;
-
+describeEachStage('documents bucket', (template) => {
   it('blocks public access to the documents bucket, encrypts it and denies plain HTTP', () => {
     // Prepare
     const bucket = resource(template(), 'DocumentsBucket');

@@ -1,26 +1,8 @@
 /** The scheduled retrain in the packaged template: the EventBridge rule, its rate, its state per stage and its input. */
-import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  packagedStages,
-  type Resource,
-  type Template,
-  referencedId,
-  resource,
-  resourcesOfType,
-  stateMachine,
-  statementsOf,
-  type Packaged,
-  type Stage,
-} from './packaged';
+import { expect, it } from 'vitest';
+import { describeEachStage, type Resource, referencedId, resource, resourcesOfType, stateMachine, statementsOf } from './packaged';
 
-let packaged: Record<Stage, Packaged>;
-beforeAll(async () => {
-  packaged = await packagedStages();
-}, 600_000);
-
-describe.each(['dev', 'prod'] as const)('schedule: sls package --stage %s', (stage) => {
-  const template = (): Template => packaged[stage].template;
-
+describeEachStage('schedule', (template, stage) => {
   it(`schedules the pipeline every 7 days, ${stage === 'prod' ? 'ENABLED' : 'DISABLED'} in ${stage}, with {trigger: schedule}`, () => {
     // Prepare
     const { logicalId } = stateMachine(template());

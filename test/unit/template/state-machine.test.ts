@@ -1,11 +1,10 @@
 /** The packaged state machine: its states, their order, retries and catches, the Distributed Map, the poll loop and continue-as-new (read from the template `sls package` produces, both stages). */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
-  packagedStages,
+  describeEachStage,
   type Json,
   type Resource,
   type State,
-  type Template,
   actionsOf,
   asList,
   lambdaOf,
@@ -13,18 +12,9 @@ import {
   resourcesOfType,
   stateMachine,
   statementsOf,
-  type Packaged,
-  type Stage,
 } from './packaged';
 
-let packaged: Record<Stage, Packaged>;
-beforeAll(async () => {
-  packaged = await packagedStages();
-}, 600_000);
-
-describe.each(['dev', 'prod'] as const)('state machine: sls package --stage %s', (stage) => {
-  const template = (): Template => packaged[stage].template;
-
+describeEachStage('state machine', (template, stage) => {
   it('has one state machine starting at ValidateInput (a continued execution: the poll loop), run by the pipeline role', () => {
     // Act
     const { definition, properties } = stateMachine(template());
