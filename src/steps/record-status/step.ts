@@ -1,6 +1,6 @@
 /**
  * The status-writer step: turns what the state machine knows at a point (a status and its attributes, a
- * caught error) into one RunStore change. Training progress is PollTraining's (./poll-training.ts).
+ * caught error) into one RunStore change. Training progress is PollTraining's (src/steps/poll-training/step.ts).
  */
 import type { RunAttributes } from '../../contracts/run-record';
 import { lambdaErrorCauseSchema, type CaughtError } from '../../contracts/step-common';
