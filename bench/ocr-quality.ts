@@ -4,6 +4,7 @@
  *   npm run bench:ocr                       all receipts of ../shared/datasets/sroie-dev
  *   npm run bench:ocr -- --limit 20         the first 20
  *   npm run bench:ocr -- --dataset DIR --concurrency 4 --native-psm 3 --no-native
+ *   npm run bench:ocr -- --engines native --second-reading always   one engine, every page read twice
  *
  * Environment: SROIE_DIR (the dataset folder, instead of --dataset), DOCTRAIN_OCR_WORKERS (engine pool size),
  * BENCH_OUT (default .doctrain/bench/ocr-quality.json). Skips with a message when the dataset is absent.
@@ -19,7 +20,10 @@
  *   box, then left), joined with one space, every whitespace run collapsed to one space;
  * - empty pages (no word) and near-empty pages (fewer OCR words than a fifth of the ground-truth words);
  * - pages/s over the whole set (wall clock, after one warm-up page; the engine at its default pool size, the
- *   native peer as that many concurrent single-threaded processes).
+ *   native peer as that many concurrent single-threaded processes);
+ * - for the local engine: the pages it read a second time (reading-signs.ts) and what that bought: the
+ *   normalised recall of those pages before and after the merge.
+ * The local engine runs once per engine in --engines (default: native where installed, and wasm).
  * Nothing here asserts a figure.
  */
 import { execFile } from 'node:child_process';
@@ -33,7 +37,9 @@ import { parseArgs, promisify } from 'node:util';
 import { distance } from 'fastest-levenshtein';
 import pLimit from 'p-limit';
 import type { TextractBlock } from '../local/textract/blocks';
-import { OcrEngine } from '../local/textract/ocr';
+import { OcrEngine, type PageOutcome } from '../local/textract/ocr';
+import { parseSecondReadingMode, type ReadingSigns } from '../local/textract/reading-signs';
+import { probeNativeTesseract, type OcrEngineChoice } from '../local/textract/readers';
 import { matchedWords, pageString, parseBoxCsv, type PageText } from './sroie-box';
 
 const execFileAsync = promisify(execFile);
@@ -46,6 +52,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string' },
     'native-psm': { type: 'string', default: '6' },
     'no-native': { type: 'boolean', default: false },
+    engines: { type: 'string' },
+    'second-reading': { type: 'string', default: 'auto' },
   },
 });
 
@@ -69,6 +77,15 @@ interface EngineRun {
   emptyPages: string[];
   nearEmptyPages: string[];
   failedPages: { id: string; error: string }[];
+  /** The local engine only: pages read a second time, and their normalised recall before and after the merge. */
+  secondReading?: { mode: string; pages: number; recallBefore: number; recallAfter: number };
+}
+
+interface PageRecord {
+  id: string;
+  signs: ReadingSigns;
+  recallFirst: number;
+  recallMerged?: number;
 }
 
 const round = (value: number, digits = 4): number => Number(value.toFixed(digits));
@@ -106,6 +123,17 @@ const textFromTsv = (tsv: string): PageText => {
 const mapLimit = <T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> => {
   const limited = pLimit(Math.max(1, limit));
   return Promise.all(items.map((item) => limited(() => task(item))));
+};
+
+/** Normalised word recall of one page's words against its ground truth. */
+const pageRecall = (truth: PageText, words: readonly string[]): number => {
+  const want = truth.words.map(normaliseWord).filter((w) => w.length > 0);
+  return (
+    matchedWords(
+      want,
+      words.map(normaliseWord).filter((w) => w.length > 0),
+    ) / Math.max(1, want.length)
+  );
 };
 
 const score = (engine: string, receipts: readonly Receipt[], outputs: readonly (PageText | Error)[], seconds: number): EngineRun => {
@@ -187,21 +215,54 @@ const main = async (): Promise<void> => {
   console.log(`${receipts.length} receipts from ${datasetDir}; ${concurrency} at once; ${os.cpus().length} CPUs`);
 
   const runs: EngineRun[] = [];
-  const engine = new OcrEngine();
-  try {
-    const first = receipts[0];
-    if (first !== undefined) await engine.detect(await readFile(first.imagePath)); // warm-up: workers start
-    const start = performance.now();
-    const outputs = await mapLimit(receipts, concurrency, async (r) => {
-      try {
-        return textFromBlocks(await engine.detect(await readFile(r.imagePath)));
-      } catch (error) {
-        return error instanceof Error ? error : new Error(String(error));
-      }
-    });
-    runs.push(score('local Textract (tesseract.js)', receipts, outputs, (performance.now() - start) / 1000));
-  } finally {
-    await engine.close();
+  const pageRecords: Record<string, PageRecord[]> = {};
+  const mode = parseSecondReadingMode(args['second-reading']);
+  const engines = (args.engines?.split(',') ?? ['version' in probeNativeTesseract('tesseract') ? 'native' : undefined, 'wasm']).filter(
+    (e): e is OcrEngineChoice => e === 'native' || e === 'wasm',
+  );
+  for (const choice of engines) {
+    // Each detect's result is the very array onPage saw: that ties a page's outcome to its receipt.
+    const outcomes = new WeakMap<TextractBlock[], PageOutcome>();
+    const engine = new OcrEngine({ engine: choice, secondReading: mode, onPage: (page) => outcomes.set(page.merged ?? page.first, page) });
+    try {
+      const first = receipts[0];
+      if (first !== undefined) await engine.detect(await readFile(first.imagePath)); // warm-up: workers start
+      const before = engine.stats;
+      const records: PageRecord[] = [];
+      const start = performance.now();
+      const outputs = await mapLimit(receipts, concurrency, async (r) => {
+        try {
+          const blocks = await engine.detect(await readFile(r.imagePath));
+          const outcome = outcomes.get(blocks);
+          if (outcome !== undefined) {
+            records.push({
+              id: r.id,
+              signs: outcome.signs,
+              recallFirst: pageRecall(r.truth, textFromBlocks(outcome.first).words),
+              ...(outcome.merged === undefined ? {} : { recallMerged: pageRecall(r.truth, textFromBlocks(outcome.merged).words) }),
+            });
+          }
+          return textFromBlocks(blocks);
+        } catch (error) {
+          return error instanceof Error ? error : new Error(String(error));
+        }
+      });
+      const seconds = (performance.now() - start) / 1000;
+      const twice = records.filter((p) => p.recallMerged !== undefined);
+      const mean = (values: number[]): number => round(values.reduce((a, b) => a + b, 0) / Math.max(1, values.length));
+      runs.push({
+        ...score(`local Textract: ${engine.engine}`, receipts, outputs, seconds),
+        secondReading: {
+          mode,
+          pages: engine.stats.readTwice - before.readTwice,
+          recallBefore: mean(twice.map((p) => p.recallFirst)),
+          recallAfter: mean(twice.map((p) => p.recallMerged ?? 0)),
+        },
+      });
+      pageRecords[engine.engine] = records.sort((a, b) => (a.id < b.id ? -1 : 1));
+    } finally {
+      await engine.close();
+    }
   }
 
   const native = args['no-native'] ? undefined : await hasNativeTesseract();
@@ -234,7 +295,8 @@ const main = async (): Promise<void> => {
       `| ${r.engine} | ${r.pages} | ${r.pagesPerSecond} | ${r.recallExact} | ${r.recallNormalised} | ${r.precisionExact} | ${r.cer} | ${r.emptyPages.length} | ${r.nearEmptyPages.length} | ${r.failedPages.length} |`,
     );
   }
-  const [local, peer] = runs;
+  const local = runs[0];
+  const peer = runs.find((r) => r.engine.startsWith('native '));
   const ratios =
     local !== undefined && peer !== undefined
       ? {
@@ -244,7 +306,17 @@ const main = async (): Promise<void> => {
         }
       : undefined;
   if (ratios !== undefined) {
-    console.log(`\nlocal / native: speed ${ratios.speed}x, exact recall ${ratios.recallExact}x, CER ${ratios.cer}x (lower CER is better)`);
+    console.log(
+      `\n${local?.engine} / native peer: speed ${ratios.speed}x, exact recall ${ratios.recallExact}x, CER ${ratios.cer}x (lower CER is better)`,
+    );
+  }
+  for (const r of runs) {
+    if (r.secondReading !== undefined) {
+      const { mode: m, pages, recallBefore, recallAfter } = r.secondReading;
+      console.log(
+        `${r.engine}: second reading (${m}) on ${pages} of ${r.pages} pages; their normalised recall ${recallBefore} -> ${recallAfter}`,
+      );
+    }
   }
   for (const r of runs) {
     if (r.emptyPages.length + r.nearEmptyPages.length + r.failedPages.length > 0) {
@@ -257,7 +329,7 @@ const main = async (): Promise<void> => {
   await mkdir(path.dirname(outFile), { recursive: true });
   await writeFile(
     outFile,
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, concurrency, datasetDir, runs, ratios }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, concurrency, datasetDir, runs, ratios, pageRecords }, null, 2)}\n`,
   );
   console.log(`\nwritten: ${path.relative(ROOT, outFile)}`);
 };

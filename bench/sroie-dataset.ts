@@ -78,7 +78,7 @@ const main = async (): Promise<void> => {
       const cacheFile = path.join(cacheDir, `${contentHash}.json`);
       let ocr = await readCache(cacheFile);
       if (ocr === undefined) {
-        ocr = blocksToOcrDocument(await engine.detect(bytes));
+        ocr = blocksToOcrDocument(await engine.detect(bytes), {}, `local ${engine.engine}`);
         await writeFile(cacheFile, JSON.stringify(ocr));
       } else {
         cacheHits++;
@@ -90,6 +90,7 @@ const main = async (): Promise<void> => {
       documents.push({
         id,
         source: `s3://sroie-dev/${documentKey}`,
+        ocrEngine: ocr.engine,
         contentHash,
         annotationHash: sha256(JSON.stringify(annotation)),
         annotation,

@@ -49,11 +49,12 @@ export interface LocalTextractStats {
 }
 
 export type LocalTextract = LocalServer & {
+  /** The OCR engine reading the pages, e.g. `tesseract 5.3.0 (native)` (readers.ts). */
+  readonly engine: string;
   setFaults(faults: LocalTextractFaults): void;
   stats(): LocalTextractStats;
 };
 
-const MODEL_VERSION = '1.0';
 const MAX_RESULTS = 1000;
 const FEATURE_TYPES = ['TABLES', 'FORMS', 'QUERIES', 'SIGNATURES', 'LAYOUT'] as const;
 
@@ -129,6 +130,9 @@ const decodeToken = (token: string, jobId: string): number => {
 
 export const startLocalTextract = async (options: LocalTextractOptions): Promise<LocalTextract> => {
   const ocr = new OcrEngine();
+  // Textract answers with its model version (`1.0`); the local one names the engine that read the page, which
+  // the OCR cache document and the dataset manifest then report (ocrEngines).
+  const MODEL_VERSION = `local ${ocr.engine}`;
   const jobs = new Map<string, AsyncJob>();
   const jobsByToken = new Map<string, string>();
   const recent = new Map<string, number[]>(); // operation -> request times in the last second
@@ -245,5 +249,5 @@ export const startLocalTextract = async (options: LocalTextractOptions): Promise
       },
     },
   });
-  return { ...server, setFaults, stats: () => ({ ...stats }) };
+  return { ...server, engine: ocr.engine, setFaults, stats: () => ({ ...stats }) };
 };

@@ -1,6 +1,7 @@
 /**
- * OCR for the local Textract: tesseract.js workers in a pool sized to the machine, one page per job, the
- * result mapped to Textract PAGE/LINE/WORD blocks.
+ * OCR for the local Textract: tesseract (native where installed, else tesseract.js: readers.ts) reading pages
+ * side by side, as many at once as the process has cores (cpu-budget.ts), the result mapped to Textract
+ * PAGE/LINE/WORD blocks.
  *
  * Per page: the limits are checked on the header (limits.ts: an oversized image never reaches tesseract),
  * the image is decoded upright and grayscale (preprocess.ts), and recognised with page segmentation mode 6
@@ -8,33 +9,43 @@
  * again as sparse text (mode 11), which finds text that mode 6 loses on pages with scattered fragments,
  * photos or large margins; a reading that looks like garbage (see `plausibility`) is tried again with the page
  * turned by 90, 180 and 270 degrees, since Textract reads pages in any rotation; a page with small text is read
- * again enlarged (SMALL_TEXT_PX). Every page with words is then read a second time with automatic layout analysis
- * (mode 3) and the two readings are merged line by line, keeping the more confident one (merge-readings.ts): on
- * the 200 SROIE receipts this took normalised word recall from 0.744 to 0.754 and found the shop names mode 6
- * drops, for twice the OCR time. A job that fails or hangs destroys its worker (pool.ts), so no request can break
- * the requests after it. Tesseract's diagnostics ("Line cannot be recognized", "Image too small to scale")
- * are sent to /dev/null inside the wasm core, and leptonica's ("Error in boxClipToRectangle") are filtered in
- * the worker thread (tesseract-worker.cjs): nothing reaches the terminal.
+ * again enlarged (SMALL_TEXT_PX). A page whose reading shows the signs of it (reading-signs.ts: low-confidence
+ * lines, no words in the heading band, a noise-like reading) is then read a second time with automatic layout
+ * analysis (mode 3) and the two readings are merged line by line, keeping the more confident one
+ * (merge-readings.ts), which finds the shop names mode 6 drops. A job that fails or hangs destroys its worker
+ * (pool.ts), so no request can break the requests after it. Tesseract's diagnostics never reach the terminal
+ * (wasm: `debug_file` /dev/null and leptonica's messages filtered in tesseract-worker.cjs; native: stderr kept
+ * for the error of a failed page).
  *
- * Options (or environment): workers (DOCTRAIN_OCR_WORKERS, default os.availableParallelism()), pageTimeoutMs
+ * Options (or environment): engine (DOCTRAIN_OCR_ENGINE: auto, native, wasm), workers (DOCTRAIN_OCR_WORKERS, default
+ * the CPU budget), secondReading (DOCTRAIN_OCR_SECOND_READING: auto, always, never), pageTimeoutMs
  * (DOCTRAIN_OCR_PAGE_TIMEOUT_MS, default 120 s).
  */
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createWorker, OEM, PSM, type Bbox, type Page, type Worker } from 'tesseract.js';
 import { JsonProtocolError } from '../http/json-protocol-server';
 import type { Point, TextractBlock } from './blocks';
+import { cpuBudget } from './cpu-budget';
 import { checkImageLimits } from './limits';
 import { meanConfidence, mergeReadings } from './merge-readings';
+import {
+  parseSecondReadingMode,
+  plausibility,
+  readingSigns,
+  wantsSecondReading,
+  type ReadingSigns,
+  type SecondReadingMode,
+} from './reading-signs';
 import { decodePage, fitScale, toGrayPgm, type DecodedPage, type QuarterTurns } from './preprocess';
-import { PoolClosedError, PoolJobTimeoutError, WorkerPool } from './pool';
+import { PoolClosedError, PoolJobTimeoutError } from './pool';
+import { createReader, parseEngineChoice, type OcrEngineChoice, type PageReader, type PageReading, type Psm } from './readers';
 
 export interface OcrEngineOptions {
-  /** tesseract.js workers (each one thread, one page at a time). Default: DOCTRAIN_OCR_WORKERS or the CPU count. */
+  /** Pages read at once (each one thread). Default: DOCTRAIN_OCR_WORKERS or the cores this process may use (cpu-budget.ts). */
   workers?: number;
+  /** Which tesseract (readers.ts). Default: DOCTRAIN_OCR_ENGINE or `auto` (native where installed, else wasm). */
+  engine?: OcrEngineChoice;
+  /** The native binary. Default: DOCTRAIN_TESSERACT or `tesseract` on the PATH. */
+  tesseractBinary?: string;
   /** A page still being recognised after this long fails (BadDocumentException) and its worker is replaced. */
   pageTimeoutMs?: number;
   /**
@@ -42,27 +53,27 @@ export interface OcrEngineOptions {
    * tests; the engine's own `debug_file` cannot be overridden.
    */
   tesseractParameters?: Record<string, string>;
+  /** When to read a page a second time (reading-signs.ts). Default: DOCTRAIN_OCR_SECOND_READING or `auto`. */
+  secondReading?: SecondReadingMode;
+  /** Called once a page is read: its first reading's signs, and the first and merged readings when it was read twice. */
+  onPage?: (page: PageOutcome) => void;
+}
+
+export interface PageOutcome {
+  signs: ReadingSigns;
+  first: TextractBlock[];
+  /** The merged reading, when the page was read a second time. */
+  merged?: TextractBlock[];
 }
 
 const DEFAULT_PAGE_TIMEOUT_MS = 120_000;
-const PRIMARY_PSM = PSM.SINGLE_BLOCK;
-const FALLBACK_PSM = PSM.SPARSE_TEXT;
-/** The second reading of every page, merged line by line with the first (merge-readings.ts). */
-const SECOND_PSM = PSM.AUTO;
+const PRIMARY_PSM: Psm = 6;
+const FALLBACK_PSM: Psm = 11;
+/** The second reading, merged line by line with the first (merge-readings.ts). */
+const SECOND_PSM: Psm = 3;
 
-/**
- * How plausible a reading is: the mean word confidence, scaled down when the mean word has fewer than 3
- * letters or digits (text read sideways comes back as a scatter of 1-2 character "words", sometimes with
- * middling confidence). Upright real receipts score 51-79 here; sideways or upside-down ones 19-39. Below
- * TURN_BELOW_SCORE the page is also read turned by 90, 180 and 270 degrees, and a turn replaces the reading
- * when it scores at least TURN_MIN_GAIN more.
- */
-const plausibility = (blocks: readonly TextractBlock[]): number => {
-  const words = blocks.filter((b) => b.BlockType === 'WORD');
-  if (words.length === 0) return 0;
-  const meanLength = words.reduce((sum, w) => sum + (w.Text ?? '').replace(/[^\p{L}\p{N}]/gu, '').length, 0) / words.length;
-  return meanConfidence(blocks) * Math.min(1, meanLength / 3);
-};
+/** Below this plausibility (reading-signs.ts) the page is also read turned by 90, 180 and 270 degrees, and a turn
+ * replaces the reading when it scores at least TURN_MIN_GAIN more. */
 const TURN_BELOW_SCORE = 45;
 /**
  * Tesseract reads best at an x-height of about 20 px; on receipts scanned at 150 dpi or less its word boxes
@@ -84,14 +95,6 @@ const positiveInteger = (value: string | undefined): number | undefined => {
   return n;
 };
 
-const langPath = (): string => {
-  const require = createRequire(import.meta.url);
-  return path.join(path.dirname(require.resolve('@tesseract.js-data/eng/package.json')), '4.0.0_best_int');
-};
-
-/** The worker thread script: tesseract.js's own, with leptonica's stderr messages filtered (tesseract-worker.cjs). */
-const WORKER_PATH = fileURLToPath(new URL('./tesseract-worker.cjs', import.meta.url));
-
 const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
 
 /** A point of the turned image (page ratios) back in the page as decoded (the inverse of `turns` clockwise quarter turns). */
@@ -107,7 +110,12 @@ const unturn = (u: number, v: number, turns: QuarterTurns): Point => {
  * decoded: the polygon starts at the text's own top-left corner and goes clockwise around the text, so on a
  * page read turned it is rotated as Textract reports rotated text; the bounding box is axis-aligned.
  */
-const geometry = (bbox: Bbox, width: number, height: number, turns: QuarterTurns): TextractBlock['Geometry'] => {
+const geometry = (
+  bbox: { x0: number; y0: number; x1: number; y1: number },
+  width: number,
+  height: number,
+  turns: QuarterTurns,
+): TextractBlock['Geometry'] => {
   const left = clamp01(bbox.x0 / width);
   const top = clamp01(bbox.y0 / height);
   const right = clamp01(bbox.x1 / width);
@@ -126,40 +134,35 @@ const geometry = (bbox: Bbox, width: number, height: number, turns: QuarterTurns
   };
 };
 
-/** Tesseract's page (pixel boxes on a `width` x `height` image) as Textract blocks: PAGE, then LINEs, then WORDs. */
-const toBlocks = (data: Page, width: number, height: number, turns: QuarterTurns, pageNumber: number): TextractBlock[] => {
+/** A reading (pixel boxes on a `width` x `height` image) as Textract blocks: PAGE, then LINEs, then WORDs. */
+const toBlocks = (reading: PageReading, width: number, height: number, turns: QuarterTurns, pageNumber: number): TextractBlock[] => {
   const lines: TextractBlock[] = [];
   const words: TextractBlock[] = [];
-  for (const block of data.blocks ?? []) {
-    for (const paragraph of block.paragraphs) {
-      for (const line of paragraph.lines) {
-        const lineWords = line.words.filter((w) => w.text.trim().length > 0);
-        if (lineWords.length === 0) continue;
-        const wordBlocks: TextractBlock[] = lineWords.map((w) => ({
-          BlockType: 'WORD',
-          Id: randomUUID(),
-          Confidence: w.confidence,
-          Text: w.text.trim(),
-          TextType: 'PRINTED',
-          Geometry: geometry(w.bbox, width, height, turns),
-          Page: pageNumber,
-        }));
-        const x0 = Math.min(...lineWords.map((w) => w.bbox.x0));
-        const y0 = Math.min(...lineWords.map((w) => w.bbox.y0));
-        const x1 = Math.max(...lineWords.map((w) => w.bbox.x1));
-        const y1 = Math.max(...lineWords.map((w) => w.bbox.y1));
-        lines.push({
-          BlockType: 'LINE',
-          Id: randomUUID(),
-          Confidence: meanConfidence(wordBlocks),
-          Text: wordBlocks.map((w) => w.Text).join(' '),
-          Geometry: geometry({ x0, y0, x1, y1 }, width, height, turns),
-          Relationships: [{ Type: 'CHILD', Ids: wordBlocks.map((w) => w.Id) }],
-          Page: pageNumber,
-        });
-        words.push(...wordBlocks);
-      }
-    }
+  for (const lineWords of reading) {
+    if (lineWords.length === 0) continue;
+    const wordBlocks: TextractBlock[] = lineWords.map((w) => ({
+      BlockType: 'WORD',
+      Id: randomUUID(),
+      Confidence: w.confidence,
+      Text: w.text,
+      TextType: 'PRINTED',
+      Geometry: geometry(w.bbox, width, height, turns),
+      Page: pageNumber,
+    }));
+    const x0 = Math.min(...lineWords.map((w) => w.bbox.x0));
+    const y0 = Math.min(...lineWords.map((w) => w.bbox.y0));
+    const x1 = Math.max(...lineWords.map((w) => w.bbox.x1));
+    const y1 = Math.max(...lineWords.map((w) => w.bbox.y1));
+    lines.push({
+      BlockType: 'LINE',
+      Id: randomUUID(),
+      Confidence: meanConfidence(wordBlocks),
+      Text: wordBlocks.map((w) => w.Text).join(' '),
+      Geometry: geometry({ x0, y0, x1, y1 }, width, height, turns),
+      Relationships: [{ Type: 'CHILD', Ids: wordBlocks.map((w) => w.Id) }],
+      Page: pageNumber,
+    });
+    words.push(...wordBlocks);
   }
   const page: TextractBlock = {
     BlockType: 'PAGE',
@@ -190,63 +193,44 @@ const medianTextHeight = (blocks: readonly TextractBlock[], acrossPx: number): n
   return (heights[Math.floor(heights.length / 2)] ?? 0) * acrossPx;
 };
 
-interface PooledWorker {
-  worker: Worker;
-  psm: PSM | undefined;
-}
-
 export class OcrEngine {
-  private readonly pool: WorkerPool<PooledWorker>;
-  private readonly config: string;
+  private readonly reader: PageReader;
+  private readonly secondReading: SecondReadingMode;
+  private readonly onPage: ((page: PageOutcome) => void) | undefined;
+  private readonly counts = { pages: 0, readTwice: 0, sparse: 0, turned: 0, enlarged: 0 };
 
   public constructor(options: OcrEngineOptions = {}) {
-    const size = options.workers ?? positiveInteger(process.env['DOCTRAIN_OCR_WORKERS']) ?? os.availableParallelism();
+    const size = options.workers ?? positiveInteger(process.env['DOCTRAIN_OCR_WORKERS']) ?? cpuBudget();
     const pageTimeoutMs = options.pageTimeoutMs ?? positiveInteger(process.env['DOCTRAIN_OCR_PAGE_TIMEOUT_MS']) ?? DEFAULT_PAGE_TIMEOUT_MS;
-    // Tesseract writes its diagnostics (tprintf) to `debug_file`, else to stderr; /dev/null exists in the
-    // wasm core's file system.
-    this.config = Object.entries({ ...options.tesseractParameters, debug_file: '/dev/null' })
-      .map(([k, v]) => `${k} ${v}`)
-      .join('\n');
-    this.pool = new WorkerPool<PooledWorker>({
+    const choice = options.engine ?? parseEngineChoice(process.env['DOCTRAIN_OCR_ENGINE']);
+    const binary = options.tesseractBinary ?? (process.env['DOCTRAIN_TESSERACT'] || 'tesseract');
+    this.reader = createReader(choice, binary, {
       size,
       jobTimeoutMs: pageTimeoutMs,
-      create: () => this.startWorker(),
-      destroy: async ({ worker }) => {
-        await worker.terminate();
-      },
+      tesseractParameters: options.tesseractParameters ?? {},
     });
+    this.secondReading = options.secondReading ?? parseSecondReadingMode(process.env['DOCTRAIN_OCR_SECOND_READING']);
+    this.onPage = options.onPage;
   }
 
-  /** How many tesseract workers this engine runs at most. */
+  /** Pages read so far; how many of them a second time (merged), read again sparse, turned or enlarged. */
+  public get stats(): { pages: number; readTwice: number; sparse: number; turned: number; enlarged: number } {
+    return { ...this.counts };
+  }
+
+  /** What reads the pages, e.g. `tesseract 5.3.0 (native)` or `tesseract.js 6.0.1 (wasm)`. */
+  public get engine(): string {
+    return this.reader.engine;
+  }
+
+  /** How many pages this engine reads at once at most. */
   public get workers(): number {
-    return this.pool.size;
+    return this.reader.size;
   }
 
-  /** Workers alive now (started and not destroyed). */
+  /** Workers alive now (wasm: started and not destroyed; native: processes running). */
   public get liveWorkers(): number {
-    return this.pool.liveWorkers;
-  }
-
-  private async startWorker(): Promise<PooledWorker> {
-    try {
-      const worker = await createWorker(
-        'eng',
-        OEM.LSTM_ONLY,
-        {
-          langPath: langPath(),
-          workerPath: WORKER_PATH,
-          gzip: true,
-          cacheMethod: 'none',
-          logger: () => undefined,
-          // Without a handler tesseract.js rethrows job errors as uncaught exceptions; the job promise rejects anyway.
-          errorHandler: () => undefined,
-        },
-        this.config,
-      );
-      return { worker, psm: undefined };
-    } catch (error) {
-      throw new JsonProtocolError('InternalServerError', `The OCR engine could not start: ${String(error)}`, 500);
-    }
+    return this.reader.liveWorkers;
   }
 
   /** OCR one single-page PNG or JPEG document (DetectDocumentText's `Document.Bytes`); PDF/TIFF pages are decoded first (pages.ts). */
@@ -266,11 +250,13 @@ export class OcrEngine {
     let best = await this.recognize(page, PRIMARY_PSM, pageNumber, scale);
     let turns: QuarterTurns = 0;
     if (wordCount(best) === 0) {
+      this.counts.sparse += 1;
       const sparse = await this.recognize(page, FALLBACK_PSM, pageNumber, scale);
       if (wordCount(sparse) > 0) best = sparse;
     }
     if (wordCount(best) > 0 && plausibility(best) < TURN_BELOW_SCORE) {
       // Garbage-level reading: the page may lie sideways or upside down with nothing saying so.
+      this.counts.turned += 1;
       const candidates = [1, 2, 3] as const;
       const turned = await Promise.all(candidates.map((t) => this.recognize(page, PRIMARY_PSM, pageNumber, scale, t)));
       turned.forEach((candidate, i) => {
@@ -286,6 +272,7 @@ export class OcrEngine {
     if (wordCount(best) > 0 && textPx < SMALL_TEXT_PX) {
       const up = fitScale(page.width, page.height, Math.min(MAX_UPSCALE, (scale * UPSCALED_TEXT_PX) / textPx));
       if (up >= scale * 1.25) {
+        this.counts.enlarged += 1;
         const enlarged = await this.recognize(page, PRIMARY_PSM, pageNumber, up, turns);
         if (meanConfidence(enlarged) >= meanConfidence(best)) {
           best = enlarged;
@@ -293,28 +280,31 @@ export class OcrEngine {
         }
       }
     }
-    // Headings in another font or size: read again with layout analysis, keep the more confident line.
-    if (wordCount(best) === 0) return best;
-    return mergeReadings(best, await this.recognize(page, SECOND_PSM, pageNumber, bestScale, turns));
+    // Headings in another font or size: read again with layout analysis, keep the more confident line; only
+    // where the first reading shows the signs of it (reading-signs.ts).
+    this.counts.pages += 1;
+    const signs = readingSigns(best);
+    if (wordCount(best) === 0 || !wantsSecondReading(signs, this.secondReading)) {
+      this.onPage?.({ signs, first: best });
+      return best;
+    }
+    this.counts.readTwice += 1;
+    const merged = mergeReadings(best, await this.recognize(page, SECOND_PSM, pageNumber, bestScale, turns));
+    this.onPage?.({ signs, first: best, merged });
+    return merged;
   }
 
   private async recognize(
     page: DecodedPage,
-    psm: PSM,
+    psm: Psm,
     pageNumber: number,
     scale: number,
     turns: QuarterTurns = 0,
   ): Promise<TextractBlock[]> {
     const { pgm, width, height } = toGrayPgm(page, scale, turns);
-    let data: Page;
+    let reading: PageReading;
     try {
-      data = await this.pool.run(async (pooled) => {
-        if (pooled.psm !== psm) {
-          await pooled.worker.setParameters({ tessedit_pageseg_mode: psm });
-          pooled.psm = psm;
-        }
-        return (await pooled.worker.recognize(pgm, {}, { blocks: true, text: false })).data;
-      });
+      reading = await this.reader.read(pgm, psm);
     } catch (error) {
       if (error instanceof JsonProtocolError) throw error;
       if (error instanceof PoolClosedError) throw new JsonProtocolError('InternalServerError', 'Textract is shutting down', 500);
@@ -324,11 +314,11 @@ export class OcrEngine {
       // Leptonica or tesseract gave up on the pixels; the worker that saw it has been replaced.
       throw new JsonProtocolError('BadDocumentException', `Unable to read the document image: ${String(error)}`);
     }
-    return toBlocks(data, width, height, turns, pageNumber);
+    return toBlocks(reading, width, height, turns, pageNumber);
   }
 
   /** Let queued pages finish, then stop every worker. */
   public close(): Promise<void> {
-    return this.pool.close();
+    return this.reader.close();
   }
 }

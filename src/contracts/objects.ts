@@ -186,5 +186,7 @@ export const datasetManifestSchema = z.strictObject({
   documentsWithoutEntities: z.array(z.string()),
   ocrCacheHits: count,
   textractPagesBilled: count,
+  /** Documents per OCR engine that read them (the OCR cache document's `engine`: the API and Textract's model version, or the local engine). */
+  ocrEngines: z.record(z.string(), count),
 });
 export type DatasetManifest = z.infer<typeof datasetManifestSchema>;

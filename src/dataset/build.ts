@@ -28,6 +28,8 @@ export interface DatasetDocument {
   readonly contentHash: string;
   readonly annotationHash: string;
   readonly pages: readonly OcrPage[];
+  /** What read the pages (the OCR cache document's `engine`). */
+  readonly ocrEngine: string;
   /** Key fields, labelled boxes or labelled words (contract 1). */
   readonly annotation: Annotation;
 }
@@ -44,6 +46,13 @@ export interface BuildDatasetInput {
   /** ISO time for the manifest; defaults to now. Not part of the fingerprint. */
   readonly createdAt?: string;
 }
+
+/** How many times each value occurs, keys sorted (the manifest is written byte for byte the same for the same input). */
+const countBy = (values: readonly string[]): Record<string, number> => {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return Object.fromEntries([...counts.entries()].sort(([a], [b]) => compareStrings(a, b)));
+};
 
 export interface DatasetFile {
   readonly name: string;
@@ -240,6 +249,7 @@ export function buildDataset(input: BuildDatasetInput): BuiltDataset {
     documentsWithoutEntities: withoutEntities,
     ocrCacheHits: input.ocrCacheHits,
     textractPagesBilled: input.pagesBilled,
+    ocrEngines: countBy(input.documents.map((d) => d.ocrEngine)),
   };
 
   const files: DatasetFile[] = [

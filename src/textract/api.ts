@@ -14,6 +14,7 @@ import {
   type TextractClient,
 } from '@aws-sdk/client-textract';
 import { BadDocumentError } from '../contracts/errors';
+import { TEXTRACT_ENGINE } from '../contracts/ocr-constants';
 import { blocksToOcrDocument, type OcrDocument } from './';
 import type { S3Location } from '../aws/s3-objects';
 import type { TextractLimiter } from './throughput';
@@ -30,6 +31,9 @@ const DOCUMENT_REFUSED = new Set([
 ]);
 
 export const TEXTRACT_ASYNC_ENGINE = 'textract:StartDocumentTextDetection';
+
+/** The OCR cache document's `engine`: the API, and the model version Textract answered with (`… 1.0`). */
+const engineName = (api: string, modelVersion: string | undefined): string => (modelVersion ? `${api} ${modelVersion}` : api);
 /** GetDocumentTextDetection's page size: the most blocks one response may hold. */
 export const MAX_BLOCKS_PER_RESPONSE = 1000;
 
@@ -55,7 +59,7 @@ export const detectWords = async (
   const response = await call(documentKey, () =>
     limiter.send(textract, 'DetectDocumentText', new DetectDocumentTextCommand({ Document: { Bytes: bytes } })),
   );
-  return blocksToOcrDocument(response.Blocks ?? []);
+  return blocksToOcrDocument(response.Blocks ?? [], {}, engineName(TEXTRACT_ENGINE, response.DetectDocumentTextModelVersion));
 };
 
 /**
@@ -122,7 +126,7 @@ export const getTextDetection = async (
   }
   return {
     status: 'SUCCEEDED',
-    document: blocksToOcrDocument(blocks, {}, TEXTRACT_ASYNC_ENGINE),
+    document: blocksToOcrDocument(blocks, {}, engineName(TEXTRACT_ASYNC_ENGINE, first.DetectDocumentTextModelVersion)),
     pages: first.DocumentMetadata?.Pages ?? 1,
     warnings,
   };

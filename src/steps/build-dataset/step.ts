@@ -9,7 +9,7 @@ import pLimit from 'p-limit';
 import { getBytesIfExists, getJson, putBody, s3Uri } from '../../aws/s3-objects';
 import { EmptyDatasetError, QuarantineShareExceededError } from '../../contracts/errors';
 import { buildDataset } from '../../dataset';
-import { ocrDocumentSchema } from '../../textract';
+import { ocrDocumentSchema, type OcrDocument } from '../../textract';
 import { ocrBatchFileSchema, planQuarantineFileSchema, type QuarantineEntry } from '../../contracts/objects';
 import {
   DATASET_MANIFEST_FILE,
@@ -34,6 +34,8 @@ import { trainingChannels } from './training-channels';
  * Share of the run's input that was quarantined: quarantine entries (documents, and annotations without
  * a document) over those plus the documents in the dataset. 0 when there was no input at all.
  */
+const ocrOf = (document: OcrDocument): { pages: OcrDocument['pages']; ocrEngine: string } => ({ pages: document.pages, ocrEngine: document.engine });
+
 export const quarantineShare = (quarantined: number, kept: number): number =>
   quarantined + kept === 0 ? 0 : quarantined / (quarantined + kept);
 
@@ -74,7 +76,7 @@ export const buildDatasetStep = async (s3: S3Client, params: BuildDatasetEvent):
           contentHash: doc.contentHash,
           annotationHash: doc.annotationHash,
           annotation: doc.annotation,
-          pages: ocrDocumentSchema.parse(await getJson(s3, { bucket, key: doc.ocrKey })).pages,
+          ...ocrOf(ocrDocumentSchema.parse(await getJson(s3, { bucket, key: doc.ocrKey }))),
         })),
       ),
   );

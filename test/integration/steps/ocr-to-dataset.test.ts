@@ -288,6 +288,8 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
       counts: { documents: 3, train: dataset.counts.train, validation: dataset.counts.validation, quarantined: 5 },
     });
     expect(manifest.counts['words']).toBeGreaterThan(30);
+    // The engine that read each document: the API and the model version the (local) Textract answered with.
+    expect(manifest.ocrEngines).toEqual({ [`textract:DetectDocumentText local ${textract.engine}`]: 3 });
     expect(Date.parse(manifest.createdAt)).not.toBeNaN();
     expect(manifest.quarantined.map((q) => [q.documentKey, q.stage]).sort()).toEqual(
       [

@@ -18,6 +18,7 @@ const ocr: OcrPage = {
 const doc = (id: string, annotation: Annotation): DatasetDocument => ({
   id,
   source: `s3://bucket/documents/${id}.png`,
+  ocrEngine: 'textract:DetectDocumentText 1.0',
   contentHash: `c-${id}`,
   annotationHash: `a-${id}`,
   pages: [ocr],

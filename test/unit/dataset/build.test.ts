@@ -18,6 +18,7 @@ function doc(id: string, pages: OcrPage[], fields: Record<string, string | strin
   return {
     id,
     source: `s3://bucket/documents/${id}.png`,
+    ocrEngine: 'textract:DetectDocumentText 1.0',
     contentHash: `c-${id}`,
     annotationHash: `a-${id}`,
     pages,

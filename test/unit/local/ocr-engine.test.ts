@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { checkImageLimits, MAX_IMAGE_SIDE_PX } from '../../../local/textract/limits';
 import type { TextractBlock } from '../../../local/textract/blocks';
 import { OcrEngine } from '../../../local/textract/ocr';
+import { NativeTesseractMissingError, parseEngineChoice, probeNativeTesseract, readingFromTsv } from '../../../local/textract/readers';
 import { renderReceipt } from './helpers';
 
 /** A valid PNG of any size, 1-bit grayscale, all white: a few KB on disk however many pixels it has. */
@@ -75,8 +76,9 @@ const RECEIPTS = [
   ['HARBOUR CAFE', 'FLAT WHITE 3.80', 'TOTAL 3.80'],
 ].map((lines) => ({ lines, png: renderReceipt(lines, { width: 640, height: 300 }).png }));
 
-const engine = new OcrEngine({ workers: 2 });
-afterAll(() => engine.close());
+/** Both tesseracts pass the same tests; native only where installed (npm test's setup installs it: CI always has it). */
+const NATIVE = probeNativeTesseract('tesseract');
+const ENGINES = 'version' in NATIVE ? (['native', 'wasm'] as const) : (['wasm'] as const);
 
 describe('Textract limits', () => {
   it('accepts 10000 pixels on a side and refuses one more, from the header alone', () => {
@@ -94,7 +96,16 @@ describe('Textract limits', () => {
   });
 });
 
-describe('OcrEngine', { timeout: 60_000 }, () => {
+describe.each(ENGINES)('OcrEngine (%s)', { timeout: 60_000 }, (choice) => {
+  const engine = new OcrEngine({ workers: 2, engine: choice });
+  afterAll(() => engine.close());
+
+  it('says which engine reads the pages', () => {
+    expect(engine.engine).toMatch(
+      choice === 'native' ? /^tesseract \d+\.\d+(\.\d+)? \(native, eng 4\.0\.0_best_int\)$/ : /^tesseract\.js \d+\.\d+\.\d+ \(wasm\)$/,
+    );
+  });
+
   it('refuses a 12000x12000 image between good receipts, and every good receipt still gets its words', async () => {
     const huge = whitePng(12_000, 12_000);
     expect(huge.length).toBeLessThan(10 * 1024 * 1024);
@@ -224,8 +235,8 @@ describe('tesseract output', { timeout: 60_000 }, () => {
     expect(stderr).toBe('a real problem\n');
   });
 
-  it('the engine prints nothing, with the same diagnostic on', async () => {
-    const quiet = new OcrEngine({ workers: 1, tesseractParameters: DIAGNOSTIC });
+  it.each(ENGINES)('the engine (%s) prints nothing, with the same diagnostic on', async (choice) => {
+    const quiet = new OcrEngine({ workers: 1, tesseractParameters: DIAGNOSTIC, engine: choice });
     let found: string[] = [];
     const output = await captureOutput(async () => {
       found = words(await quiet.detect(RECEIPTS[2]?.png as Buffer));
@@ -233,5 +244,52 @@ describe('tesseract output', { timeout: 60_000 }, () => {
     });
     expect(found).toContain('HARBOUR');
     expect(output).toBe('');
+  });
+});
+
+describe('engine choice', { timeout: 60_000 }, () => {
+  it('falls back to the wasm engine when the native binary is absent, and reads the page the same', async () => {
+    // Prepare
+    const engine = new OcrEngine({ workers: 1, engine: 'auto', tesseractBinary: '/nonexistent/tesseract' });
+    try {
+      // Act
+      const found = words(await engine.detect(RECEIPTS[0]?.png as Buffer));
+      // Assess
+      expect(engine.engine).toMatch(/\(wasm\)$/);
+      expect(found).toEqual(expect.arrayContaining(['BLUE', 'HERON', 'MARKET']));
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('refuses native when asked for it and it is absent, naming the install command', () => {
+    expect(() => new OcrEngine({ engine: 'native', tesseractBinary: '/nonexistent/tesseract' })).toThrow(NativeTesseractMissingError);
+    expect(() => new OcrEngine({ engine: 'native', tesseractBinary: '/nonexistent/tesseract' })).toThrow(
+      /apt-get install -y tesseract-ocr tesseract-ocr-eng/,
+    );
+  });
+
+  it('reads DOCTRAIN_OCR_ENGINE strictly', () => {
+    expect(parseEngineChoice(undefined)).toBe('auto');
+    expect(parseEngineChoice(' Native ')).toBe('native');
+    expect(() => parseEngineChoice('gpu')).toThrow(/auto, native, wasm/);
+  });
+
+  it("groups native tesseract's TSV words into lines in order, keeping each word's box and confidence", () => {
+    const tsv = [
+      'level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext',
+      '4\t1\t1\t1\t1\t0\t10\t5\t90\t12\t-1\t',
+      '5\t1\t1\t1\t1\t1\t10\t5\t40\t12\t96.5\tBLUE',
+      '5\t1\t1\t1\t1\t2\t60\t5\t40\t12\t91\tHERON',
+      '5\t1\t1\t1\t1\t3\t105\t5\t4\t12\t95\t ',
+      '5\t1\t1\t1\t2\t1\t10\t30\t30\t12\t88\t8.32',
+    ].join('\n');
+    expect(readingFromTsv(tsv)).toEqual([
+      [
+        { text: 'BLUE', confidence: 96.5, bbox: { x0: 10, y0: 5, x1: 50, y1: 17 } },
+        { text: 'HERON', confidence: 91, bbox: { x0: 60, y0: 5, x1: 100, y1: 17 } },
+      ],
+      [{ text: '8.32', confidence: 88, bbox: { x0: 10, y0: 30, x1: 40, y1: 42 } }],
+    ]);
   });
 });

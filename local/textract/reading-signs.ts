@@ -1,0 +1,67 @@
+/**
+ * What a first reading of a page says about whether a second one (layout analysis, merged line by line:
+ * merge-readings.ts) can help, measured on the reading itself rather than decided per document type:
+ * - low-confidence lines: tesseract's mode 6 garbles headings in another font or size, and those lines come
+ *   back with low confidence;
+ * - a heading band with no words: mode 6 drops the shop name printed large above the text, so the first
+ *   line it found starts well below the top of the text the page holds;
+ * - a noise-like reading (low plausibility: short "words" at middling confidence).
+ * The thresholds are calibrated on real receipts (bench:ocr prints how many pages took the second reading
+ * and what it bought); DOCTRAIN_OCR_SECOND_READING=always|never overrides the decision.
+ */
+import type { TextractBlock } from './blocks';
+import { meanConfidence } from './merge-readings';
+
+/**
+ * How plausible a reading is: the mean word confidence, scaled down when the mean word has fewer than 3
+ * letters or digits (text read sideways comes back as a scatter of 1-2 character "words", sometimes with
+ * middling confidence). Upright real receipts score 51-79 here; sideways or upside-down ones 19-39.
+ */
+export const plausibility = (blocks: readonly TextractBlock[]): number => {
+  const words = blocks.filter((b) => b.BlockType === 'WORD');
+  if (words.length === 0) return 0;
+  const meanLength = words.reduce((sum, w) => sum + (w.Text ?? '').replace(/[^\p{L}\p{N}]/gu, '').length, 0) / words.length;
+  return meanConfidence(blocks) * Math.min(1, meanLength / 3);
+};
+
+export interface ReadingSigns {
+  /** Share of the reading's lines whose confidence is below LOW_LINE_CONFIDENCE. */
+  lowConfidenceLines: number;
+  /** Where the first line starts, as a share of the page height (its top edge: 0). */
+  firstLineTop: number;
+  plausibility: number;
+}
+
+export const LOW_LINE_CONFIDENCE = 70;
+
+export const readingSigns = (blocks: readonly TextractBlock[]): ReadingSigns => {
+  const lines = blocks.filter((b) => b.BlockType === 'LINE');
+  return {
+    lowConfidenceLines: lines.length === 0 ? 0 : lines.filter((l) => (l.Confidence ?? 0) < LOW_LINE_CONFIDENCE).length / lines.length,
+    firstLineTop: Math.min(1, ...lines.map((l) => l.Geometry.BoundingBox.Top)),
+    plausibility: plausibility(blocks),
+  };
+};
+
+export const SECOND_READING_MODES = ['auto', 'always', 'never'] as const;
+export type SecondReadingMode = (typeof SECOND_READING_MODES)[number];
+
+export const parseSecondReadingMode = (value: string | undefined): SecondReadingMode => {
+  const mode = (value ?? '').trim().toLowerCase() || 'auto';
+  if (!(SECOND_READING_MODES as readonly string[]).includes(mode)) {
+    throw new RangeError(`DOCTRAIN_OCR_SECOND_READING must be one of ${SECOND_READING_MODES.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return mode as SecondReadingMode;
+};
+
+/** The thresholds of the `auto` decision (calibrated with bench:ocr on the SROIE receipts; see bench/README.md). */
+export const SECOND_READING_WHEN = { lowConfidenceLinesAbove: 0.5, firstLineTopAbove: 0.1, plausibilityBelow: 60 } as const;
+
+export const wantsSecondReading = (signs: ReadingSigns, mode: SecondReadingMode): boolean => {
+  if (mode !== 'auto') return mode === 'always';
+  return (
+    signs.lowConfidenceLines > SECOND_READING_WHEN.lowConfidenceLinesAbove ||
+    signs.firstLineTop > SECOND_READING_WHEN.firstLineTopAbove ||
+    signs.plausibility < SECOND_READING_WHEN.plausibilityBelow
+  );
+};
