@@ -48,7 +48,11 @@ const datasetReport = async (s3: S3Client, bucket: string, runId: string): Promi
   const lines = [
     `report:           ${s3Uri({ bucket, key })} (every quarantined document and unaligned annotation, with its reason)`,
     `unaligned:        ${unaligned === 0 ? 'none' : `${unaligned} in ${report.unaligned.length} document(s): ${[...byReason].map(([reason, n]) => `${reason} ${n}`).join(', ')}`}`,
-    `OCR engine:       ${Object.entries(report.ocrEngines).map(([engine, n]) => `${engine} (${n} document${n === 1 ? '' : 's'})`).join(', ') || '-'}`,
+    `OCR engine:       ${
+      Object.entries(report.ocrEngines)
+        .map(([engine, n]) => `${engine} (${n} document${n === 1 ? '' : 's'})`)
+        .join(', ') || '-'
+    }`,
   ];
   for (const entry of report.quarantined.slice(0, 5)) lines.push(`quarantined:      ${entry.documentKey}: ${entry.reason}`);
   if (report.quarantined.length > 5) lines.push(`                  ... and ${report.quarantined.length - 5} more in the report`);

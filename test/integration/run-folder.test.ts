@@ -67,7 +67,9 @@ describe('doctrain run', () => {
       expect(output).toMatch(/report: +s3:\/\/doctrain-local\/runs\/run-\d{14}\/dataset-manifest\.json/);
       expect(output).toMatch(/unaligned: +(none|\d+ in \d+ document\(s\): )/);
       // The OCR engine that read the documents: native tesseract where installed (CI's setup installs it), else tesseract.js.
-      expect(output).toMatch(/OCR engine: +textract:(DetectDocumentText|StartDocumentTextDetection) local tesseract(\.js)? [\d.]+ \((native, eng [\w.]+|wasm)\) \(3 documents\)/);
+      expect(output).toMatch(
+        /OCR engine: +textract:(DetectDocumentText|StartDocumentTextDetection) local tesseract(\.js)? [\d.]+ \((native, eng [\w.]+|wasm)\) \(3 documents\)/,
+      );
       expect(output).toMatch(/timing:\n {2}start local AWS/);
 
       // Assess: the stage is on disk: the uploaded documents (not the hidden file) and the run record

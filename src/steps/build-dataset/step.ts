@@ -34,7 +34,10 @@ import { trainingChannels } from './training-channels';
  * Share of the run's input that was quarantined: quarantine entries (documents, and annotations without
  * a document) over those plus the documents in the dataset. 0 when there was no input at all.
  */
-const ocrOf = (document: OcrDocument): { pages: OcrDocument['pages']; ocrEngine: string } => ({ pages: document.pages, ocrEngine: document.engine });
+const ocrOf = (document: OcrDocument): { pages: OcrDocument['pages']; ocrEngine: string } => ({
+  pages: document.pages,
+  ocrEngine: document.engine,
+});
 
 export const quarantineShare = (quarantined: number, kept: number): number =>
   quarantined + kept === 0 ? 0 : quarantined / (quarantined + kept);
