@@ -103,7 +103,7 @@ describe('multi-page documents through OcrBatch and CollectTextractJobs', { time
     // The async results are in the content-addressed cache, page by page
     const invoice = file.documents.find((d) => d.id === 'invoice');
     const cached = ocrDocumentSchema.parse(await getJson(s3.client, { bucket: BUCKET, key: String(invoice?.ocrKey) }));
-    expect(cached.engine).toBe('textract:StartDocumentTextDetection');
+    expect(cached.engine).toBe(`textract:StartDocumentTextDetection local ${textract.engine}`);
     expect(cached.pages.map((p) => p.page)).toEqual([1, 2, 3]);
     expect(cached.pages[2]?.words.map((w) => w.text)).toEqual(expect.arrayContaining(['TOTAL', '42.00']));
 

@@ -181,7 +181,7 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
       expect(doc.ocrKey).toBe(ocrCacheKey(doc.contentHash));
       const cached = await read(doc.ocrKey, ocrDocumentSchema);
       expect(cached.schemaVersion).toBe(1);
-      expect(cached.engine).toBe('textract:DetectDocumentText');
+      expect(cached.engine).toBe(`textract:DetectDocumentText local ${textract.engine}`);
       expect(cached.pages[0]?.words.length).toBeGreaterThan(10);
       for (const word of cached.pages[0]?.words ?? []) {
         expect(word.box).toHaveLength(4);

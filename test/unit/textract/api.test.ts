@@ -80,6 +80,15 @@ describe('detectWords', () => {
     expect(pages[0]?.words[0]?.box).toEqual([100, 500, 300, 550]);
   });
 
+  it('names the engine with the model version Textract answers with, so the manifest can say what read each document', async () => {
+    // Prepare
+    textract.on(DetectDocumentTextCommand).resolves({ DocumentMetadata: { Pages: 1 }, DetectDocumentTextModelVersion: '1.0' });
+    // Act
+    const document = await detectWords(client, KEY, BYTES, limiter);
+    // Assess
+    expect(document.engine).toBe(`${TEXTRACT_ENGINE} 1.0`);
+  });
+
   it('gives a document with no pages (not an error) when Textract returns no blocks', async () => {
     // Prepare
     textract.on(DetectDocumentTextCommand).resolves({ DocumentMetadata: { Pages: 1 } });
