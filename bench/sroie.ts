@@ -1,6 +1,6 @@
 /**
  * THE benchmark on real receipts: a SROIE folder (`img/` + `key/` + `box/`) through the whole local
- * pipeline (local Textract on tesseract.js, dataset build, the `compact` trainer), fresh local AWS each
+ * pipeline (local Textract: native tesseract where installed, else tesseract.js; dataset build, the `compact` trainer), fresh local AWS each
  * time (no OCR cache carried over), and what happened to every document.
  *
  *   npm run bench:sroie                                  all receipts of ../shared/datasets/sroie-dev
