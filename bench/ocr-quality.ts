@@ -39,7 +39,7 @@ import pLimit from 'p-limit';
 import type { TextractBlock } from '../local/textract/blocks';
 import { OcrEngine, type PageOutcome } from '../local/textract/ocr';
 import { parseSecondReadingMode, type ReadingSigns } from '../local/textract/reading-signs';
-import { probeNativeTesseract, type OcrEngineChoice } from '../local/textract/readers';
+import { probeNativeTesseract, readingFromTsv, type OcrEngineChoice } from '../local/textract/readers';
 import { matchedWords, pageString, parseBoxCsv, type PageText } from './sroie-box';
 
 const execFileAsync = promisify(execFile);
@@ -101,22 +101,10 @@ const textFromBlocks = (blocks: readonly TextractBlock[]): PageText => ({
   lines: blocks.filter((b) => b.BlockType === 'LINE').map((b) => b.Text ?? ''),
 });
 
-/** Native tesseract's TSV (level 5 = word) grouped into lines by (block, paragraph, line). */
+/** Native tesseract's TSV as the page's words and lines (readingFromTsv: the parser the native reader uses). */
 const textFromTsv = (tsv: string): PageText => {
-  const lines = new Map<string, string[]>();
-  const words: string[] = [];
-  for (const row of tsv.split('\n').slice(1)) {
-    const cols = row.split('\t');
-    if (cols[0] !== '5' || cols.length < 12) continue;
-    const text = (cols[11] ?? '').trim();
-    if (text.length === 0) continue;
-    words.push(text);
-    const key = `${cols[2]}.${cols[3]}.${cols[4]}`;
-    const line = lines.get(key) ?? [];
-    line.push(text);
-    lines.set(key, line);
-  }
-  return { words, lines: [...lines.values()].map((l) => l.join(' ')) };
+  const lines = readingFromTsv(tsv);
+  return { words: lines.flat().map((w) => w.text), lines: lines.map((line) => line.map((w) => w.text).join(' ')) };
 };
 
 /** Run `task` over `items` with at most `limit` in flight (results in input order). */
@@ -182,15 +170,6 @@ const score = (engine: string, receipts: readonly Receipt[], outputs: readonly (
   };
 };
 
-const hasNativeTesseract = async (): Promise<string | undefined> => {
-  try {
-    const { stdout, stderr } = await execFileAsync('tesseract', ['--version']);
-    return `${stdout}${stderr}`.split('\n')[0]?.trim();
-  } catch {
-    return undefined;
-  }
-};
-
 const main = async (): Promise<void> => {
   const datasetDir = path.resolve(ROOT, args.dataset ?? process.env['SROIE_DIR'] ?? path.join('..', 'shared', 'datasets', 'sroie-dev'));
   if (!existsSync(path.join(datasetDir, 'img')) || !existsSync(path.join(datasetDir, 'box'))) {
@@ -217,7 +196,8 @@ const main = async (): Promise<void> => {
   const runs: EngineRun[] = [];
   const pageRecords: Record<string, PageRecord[]> = {};
   const mode = parseSecondReadingMode(args['second-reading']);
-  const engines = (args.engines?.split(',') ?? ['version' in probeNativeTesseract('tesseract') ? 'native' : undefined, 'wasm']).filter(
+  const probe = probeNativeTesseract('tesseract');
+  const engines = (args.engines?.split(',') ?? ['version' in probe ? 'native' : undefined, 'wasm']).filter(
     (e): e is OcrEngineChoice => e === 'native' || e === 'wasm',
   );
   for (const choice of engines) {
@@ -265,7 +245,7 @@ const main = async (): Promise<void> => {
     }
   }
 
-  const native = args['no-native'] ? undefined : await hasNativeTesseract();
+  const native = args['no-native'] || !('version' in probe) ? undefined : `tesseract ${probe.version}`;
   if (native !== undefined) {
     const psm = args['native-psm'];
     const ocrNative = async (r: Receipt): Promise<PageText | Error> => {
@@ -284,7 +264,9 @@ const main = async (): Promise<void> => {
     const outputs = await mapLimit(receipts, concurrency, ocrNative);
     runs.push(score(`native ${native} --psm ${psm}`, receipts, outputs, (performance.now() - start) / 1000));
   } else if (!args['no-native']) {
-    console.log('native tesseract not installed (apt-get install -y tesseract-ocr): peer skipped');
+    console.log(
+      `native tesseract not usable (${'missing' in probe ? probe.missing : ''}; apt-get install -y tesseract-ocr tesseract-ocr-eng): peer skipped`,
+    );
   }
 
   const header =

@@ -49,7 +49,7 @@ export interface LocalTextractStats {
 }
 
 export type LocalTextract = LocalServer & {
-  /** The OCR engine reading the pages, e.g. `tesseract 5.3.0 (native)` (readers.ts). */
+  /** The OCR engine reading the pages, e.g. `tesseract 5.3.0 (native, eng 4.0.0_best_int)` (readers.ts). */
   readonly engine: string;
   setFaults(faults: LocalTextractFaults): void;
   stats(): LocalTextractStats;

@@ -218,7 +218,7 @@ export class OcrEngine {
     return { ...this.counts };
   }
 
-  /** What reads the pages, e.g. `tesseract 5.3.0 (native)` or `tesseract.js 6.0.1 (wasm)`. */
+  /** What reads the pages, e.g. `tesseract 5.3.0 (native, eng 4.0.0_best_int)` or `tesseract.js 7.0.0 (wasm)`. */
   public get engine(): string {
     return this.reader.engine;
   }

@@ -39,7 +39,7 @@ export interface WordReading {
 export type PageReading = WordReading[][];
 
 export interface PageReader {
-  /** What read the page, e.g. `tesseract 5.3.0 (native)`: reported on the run (the OCR engine of each document). */
+  /** What read the page, e.g. `tesseract 5.3.0 (native, eng 4.0.0_best_int)`: reported on the run (the OCR engine of each document). */
   readonly engine: string;
   /** Pages read at once at most. */
   readonly size: number;
@@ -91,8 +91,19 @@ const nativeTessdata = (): { dir: string; model: string } => {
 
 // ---- native ------------------------------------------------------------------------------------------
 
-/** `tesseract --version`'s version when the binary runs, is 4 or later and has the eng model; else why not. */
+const probes = new Map<string, { version: string } | { missing: string }>();
+
+/**
+ * `tesseract --version`'s version when the binary runs, is 4 or later and has the eng model; else why not.
+ * Asked once per binary and process (two short runs of the binary).
+ */
 export const probeNativeTesseract = (binary: string): { version: string } | { missing: string } => {
+  const known = probes.get(binary) ?? askNativeTesseract(binary);
+  probes.set(binary, known);
+  return known;
+};
+
+const askNativeTesseract = (binary: string): { version: string } | { missing: string } => {
   try {
     const version = /tesseract v?(\d+\.\d+(?:\.\d+)?)/i.exec(
       execFileSync(binary, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 }),
@@ -113,7 +124,7 @@ export const readingFromTsv = (tsv: string): PageReading => {
   for (const row of tsv.split('\n').slice(1)) {
     const cols = row.split('\t');
     if (cols[0] !== '5' || cols.length < 12) continue;
-    const text = (cols.slice(11).join('\t') ?? '').trim();
+    const text = cols.slice(11).join('\t').trim();
     if (text.length === 0) continue;
     const [left, top, width, height, conf] = cols.slice(6, 11).map(Number) as [number, number, number, number, number];
     const key = `${cols[2]}.${cols[3]}.${cols[4]}`;
@@ -196,24 +207,27 @@ class NativeReader implements PageReader {
           this.running += 1;
           const out: Buffer[] = [];
           const err: Buffer[] = [];
+          // A spawn failure emits 'error' and then 'close': the job settles, and the process is counted off, once.
+          let settled = false;
+          const settle = (outcome: () => void): void => {
+            if (settled) return;
+            settled = true;
+            this.running -= 1;
+            slot.child = undefined;
+            outcome();
+          };
           child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
           child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-          child.on('error', (error) => {
-            this.running -= 1;
-            slot.child = undefined;
-            reject(error);
-          });
-          child.on('close', (code, signal) => {
-            this.running -= 1;
-            slot.child = undefined;
-            if (code === 0) resolve(readingFromTsv(Buffer.concat(out).toString('utf8')));
-            else
-              reject(
-                new Error(
-                  `tesseract exited ${code ?? signal}: ${Buffer.concat(err).toString('utf8').trim().split('\n').slice(-3).join(' | ')}`,
-                ),
-              );
-          });
+          child.on('error', (error) => settle(() => reject(error)));
+          child.on('close', (code, signal) =>
+            settle(() => {
+              if (code === 0) resolve(readingFromTsv(Buffer.concat(out).toString('utf8')));
+              else {
+                const tail = Buffer.concat(err).toString('utf8').trim().split('\n').slice(-3).join(' | ');
+                reject(new Error(`tesseract exited ${code ?? signal}: ${tail}`));
+              }
+            }),
+          );
           // A process that died before reading all of stdin reports through 'close'.
           child.stdin.on('error', () => undefined);
           child.stdin.end(pgm);

@@ -34,6 +34,7 @@ export const TEXTRACT_ASYNC_ENGINE = 'textract:StartDocumentTextDetection';
 
 /** The OCR cache document's `engine`: the API, and the model version Textract answered with (`… 1.0`). */
 const engineName = (api: string, modelVersion: string | undefined): string => (modelVersion ? `${api} ${modelVersion}` : api);
+
 /** GetDocumentTextDetection's page size: the most blocks one response may hold. */
 export const MAX_BLOCKS_PER_RESPONSE = 1000;
 

@@ -9,7 +9,7 @@ import pLimit from 'p-limit';
 import { getBytesIfExists, getJson, putBody, s3Uri } from '../../aws/s3-objects';
 import { EmptyDatasetError, QuarantineShareExceededError } from '../../contracts/errors';
 import { buildDataset } from '../../dataset';
-import { ocrDocumentSchema, type OcrDocument } from '../../textract';
+import { ocrDocumentSchema } from '../../textract';
 import { ocrBatchFileSchema, planQuarantineFileSchema, type QuarantineEntry } from '../../contracts/objects';
 import {
   DATASET_MANIFEST_FILE,
@@ -34,11 +34,6 @@ import { trainingChannels } from './training-channels';
  * Share of the run's input that was quarantined: quarantine entries (documents, and annotations without
  * a document) over those plus the documents in the dataset. 0 when there was no input at all.
  */
-const ocrOf = (document: OcrDocument): { pages: OcrDocument['pages']; ocrEngine: string } => ({
-  pages: document.pages,
-  ocrEngine: document.engine,
-});
-
 export const quarantineShare = (quarantined: number, kept: number): number =>
   quarantined + kept === 0 ? 0 : quarantined / (quarantined + kept);
 
@@ -72,15 +67,19 @@ export const buildDatasetStep = async (s3: S3Client, params: BuildDatasetEvent):
     batches
       .flatMap((batch) => batch.documents)
       .map((doc) =>
-        limit(async () => ({
-          id: doc.id,
-          key: doc.key,
-          source: s3Uri({ bucket, key: doc.key }),
-          contentHash: doc.contentHash,
-          annotationHash: doc.annotationHash,
-          annotation: doc.annotation,
-          ...ocrOf(ocrDocumentSchema.parse(await getJson(s3, { bucket, key: doc.ocrKey }))),
-        })),
+        limit(async () => {
+          const ocr = ocrDocumentSchema.parse(await getJson(s3, { bucket, key: doc.ocrKey }));
+          return {
+            id: doc.id,
+            key: doc.key,
+            source: s3Uri({ bucket, key: doc.key }),
+            contentHash: doc.contentHash,
+            annotationHash: doc.annotationHash,
+            annotation: doc.annotation,
+            pages: ocr.pages,
+            ocrEngine: ocr.engine,
+          };
+        }),
       ),
   );
   if (documents.length < 2) {
