@@ -17,6 +17,7 @@ import {
   runRecordSchema,
   type RunAttributes,
   type RunRecord,
+  type StopRequest,
 } from '../contracts/run-record';
 import { parseOrThrow } from '../validation';
 import {
@@ -155,10 +156,7 @@ export class RunStore {
    * Asks the run's poll loop to stop its training job (`doctrain stop`): an attribute on the record, written
    * only while the run is not terminal; the loop reads it on its next poll. Idempotent (the first request stays).
    */
-  public async requestStop(
-    runId: string,
-    request: { at: string; by: string; reason?: string },
-  ): Promise<'requested' | 'already-requested' | 'terminal' | 'unknown'> {
+  public async requestStop(runId: string, request: StopRequest): Promise<'requested' | 'already-requested' | 'terminal' | 'unknown'> {
     try {
       const result = await this.db.send(
         new UpdateCommand({

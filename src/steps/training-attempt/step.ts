@@ -7,7 +7,7 @@
 import type { TrainingAttemptEvent } from './schema';
 import type { TrainingConfig } from '../../contracts/training-config';
 import type { RunAttributes } from '../../contracts/run-record';
-import { isRunStatus, type RunStore } from '../../status/run-store';
+import type { RunStore } from '../../status/run-store';
 import { afterCapacityFailure, afterCreateFailure, attemptStarted, firstAttempt, type AttemptOutcome } from './attempts';
 
 /** What the run record shows of the current attempt, beside the list. */
@@ -25,7 +25,7 @@ const recordAttempts = async (
   training: TrainingConfig,
 ): Promise<void> => {
   const run = await deps.store.getRun(event.runId);
-  const status = isRunStatus(run?.status) ? run.status : 'PREPARING';
+  const status = run?.status ?? 'PREPARING';
   await deps.store.writeStatusChange({
     runId: event.runId,
     executionName: event.executionName,
