@@ -5,6 +5,9 @@
  *   npm run bench:ocr -- --limit 20         the first 20
  *   npm run bench:ocr -- --dataset DIR --concurrency 4 --native-psm 3 --no-native
  *   npm run bench:ocr -- --engines native --second-reading always   one engine, every page read twice
+ *   npm run bench:ocr -- --engines native --cleanup never           no page clean-up (the figures before it)
+ *   npm run bench:ocr -- --from 100 --limit 20                      receipts 100..119
+ *   npm run bench:ocr -- --ids 013,047                              these receipts
  *
  * Environment: SROIE_DIR (the dataset folder, instead of --dataset), DOCTRAIN_OCR_WORKERS (engine pool size),
  * BENCH_OUT (default .doctrain/bench/ocr-quality.json). Skips with a message when the dataset is absent.
@@ -22,7 +25,12 @@
  * - pages/s over the whole set (wall clock, after one warm-up page; the engine at its default pool size, the
  *   native peer as that many concurrent single-threaded processes);
  * - for the local engine: the pages it read a second time (reading-signs.ts) and what that bought: the
- *   normalised recall of those pages before and after the merge.
+ *   normalised recall of those pages before and after the merge;
+ * - for the local engine, per page: normalised word recall, the worst ten pages (with their reading's
+ *   text-or-noise measures, src/textract/reading-quality.ts) and how many pages fall under 50%; the pages
+ *   it cleaned up and read again (page-cleanup.ts), how many kept the cleaned-up reading, and those pages'
+ *   normalised recall before and after the clean-up (the reading before it and the better one after it, both
+ *   before any turn, enlargement or second reading).
  * The local engine runs once per engine in --engines (default: native where installed, and wasm).
  * Nothing here asserts a figure.
  */
@@ -38,7 +46,9 @@ import { distance } from 'fastest-levenshtein';
 import pLimit from 'p-limit';
 import type { TextractBlock } from '../local/textract/blocks';
 import { OcrEngine, type PageOutcome } from '../local/textract/ocr';
-import { parseSecondReadingMode, type ReadingSigns } from '../local/textract/reading-signs';
+import type { CleanupVariant } from '../local/textract/page-cleanup';
+import { parseCleanupMode, parseSecondReadingMode, readingMeasures, type ReadingSigns } from '../local/textract/reading-signs';
+import { describeMeasures, type ReadingMeasures } from '../src/textract/reading-quality';
 import { probeNativeTesseract, readingFromTsv, type OcrEngineChoice } from '../local/textract/readers';
 import { matchedWords, pageString, parseBoxCsv, type PageText } from './sroie-box';
 
@@ -54,6 +64,10 @@ const { values: args } = parseArgs({
     'no-native': { type: 'boolean', default: false },
     engines: { type: 'string' },
     'second-reading': { type: 'string', default: 'auto' },
+    cleanup: { type: 'string', default: 'auto' },
+    from: { type: 'string', default: '0' },
+    ids: { type: 'string' },
+    help: { type: 'boolean', default: false },
   },
 });
 
@@ -79,6 +93,11 @@ interface EngineRun {
   failedPages: { id: string; error: string }[];
   /** The local engine only: pages read a second time, and their normalised recall before and after the merge. */
   secondReading?: { mode: string; pages: number; recallBefore: number; recallAfter: number };
+  /** The local engine only: pages cleaned up and read again, how many kept the cleaned reading, their recall before and after. */
+  cleanup?: { mode: string; pages: number; won: number; recallBefore: number; recallAfter: number };
+  /** The local engine only: per page normalised recall of the final reading. */
+  pagesUnderHalf?: number;
+  worstPages?: { id: string; recall: number; measures: ReadingMeasures; cleaned: boolean }[];
 }
 
 interface PageRecord {
@@ -86,6 +105,10 @@ interface PageRecord {
   signs: ReadingSigns;
   recallFirst: number;
   recallMerged?: number;
+  /** Normalised recall of what the engine returned for the page. */
+  recall: number;
+  measures: ReadingMeasures;
+  cleanup?: { recallBefore: number; recallAfter: number; measuresBefore: ReadingMeasures; won?: CleanupVariant };
 }
 
 const round = (value: number, digits = 4): number => Number(value.toFixed(digits));
@@ -170,7 +193,24 @@ const score = (engine: string, receipts: readonly Receipt[], outputs: readonly (
   };
 };
 
+const USAGE = `npm run bench:ocr -- [options]
+  --dataset DIR           SROIE folder with img/ and box/ (default ../shared/datasets/sroie-dev, or SROIE_DIR)
+  --from N --limit N      receipts N.. (sorted by id), at most N of them
+  --ids 013,047           these receipts only
+  --engines native,wasm   local engines to run (default: native where installed, and wasm)
+  --second-reading MODE   auto | always | never (DOCTRAIN_OCR_SECOND_READING)
+  --cleanup MODE          auto | always | never: page clean-up and a new reading of noise pages (DOCTRAIN_OCR_CLEANUP)
+  --concurrency N         pages in flight (default: the CPU count)
+  --native-psm N          page segmentation mode of the native peer (default 6); --no-native skips the peer
+Prints per engine: word recall, precision, CER, pages/s, the pages read twice and cleaned up and what that
+bought, the worst ten pages by word recall and how many are under 50%; JSON to BENCH_OUT
+(default .doctrain/bench/ocr-quality.json).`;
+
 const main = async (): Promise<void> => {
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
   const datasetDir = path.resolve(ROOT, args.dataset ?? process.env['SROIE_DIR'] ?? path.join('..', 'shared', 'datasets', 'sroie-dev'));
   if (!existsSync(path.join(datasetDir, 'img')) || !existsSync(path.join(datasetDir, 'box'))) {
     console.log(`SKIPPED: no SROIE dataset at ${datasetDir} (needs img/ and box/; set SROIE_DIR or --dataset)`);
@@ -182,8 +222,9 @@ const main = async (): Promise<void> => {
     .filter((f) => /\.jpe?g$/i.test(f))
     .map((f) => f.replace(/\.[^.]+$/, ''))
     .filter((id) => existsSync(path.join(datasetDir, 'box', `${id}.csv`)))
+    .filter((id) => args.ids === undefined || args.ids.split(',').includes(id))
     .sort()
-    .slice(0, limit);
+    .slice(Number(args.from), Number(args.from) + limit);
   const receipts: Receipt[] = await Promise.all(
     ids.map(async (id) => ({
       id,
@@ -196,6 +237,7 @@ const main = async (): Promise<void> => {
   const runs: EngineRun[] = [];
   const pageRecords: Record<string, PageRecord[]> = {};
   const mode = parseSecondReadingMode(args['second-reading']);
+  const cleanupMode = parseCleanupMode(args.cleanup);
   const probe = probeNativeTesseract('tesseract');
   const engines = (args.engines?.split(',') ?? ['version' in probe ? 'native' : undefined, 'wasm']).filter(
     (e): e is OcrEngineChoice => e === 'native' || e === 'wasm',
@@ -203,7 +245,12 @@ const main = async (): Promise<void> => {
   for (const choice of engines) {
     // Each detect's result is the very array onPage saw: that ties a page's outcome to its receipt.
     const outcomes = new WeakMap<TextractBlock[], PageOutcome>();
-    const engine = new OcrEngine({ engine: choice, secondReading: mode, onPage: (page) => outcomes.set(page.merged ?? page.first, page) });
+    const engine = new OcrEngine({
+      engine: choice,
+      secondReading: mode,
+      cleanup: cleanupMode,
+      onPage: (page) => outcomes.set(page.merged ?? page.first, page),
+    });
     try {
       const first = receipts[0];
       if (first !== undefined) await engine.detect(await readFile(first.imagePath)); // warm-up: workers start
@@ -215,11 +262,24 @@ const main = async (): Promise<void> => {
           const blocks = await engine.detect(await readFile(r.imagePath));
           const outcome = outcomes.get(blocks);
           if (outcome !== undefined) {
+            const { cleanup } = outcome;
             records.push({
               id: r.id,
               signs: outcome.signs,
               recallFirst: pageRecall(r.truth, textFromBlocks(outcome.first).words),
               ...(outcome.merged === undefined ? {} : { recallMerged: pageRecall(r.truth, textFromBlocks(outcome.merged).words) }),
+              recall: pageRecall(r.truth, textFromBlocks(blocks).words),
+              measures: readingMeasures(blocks),
+              ...(cleanup === undefined
+                ? {}
+                : {
+                    cleanup: {
+                      recallBefore: pageRecall(r.truth, textFromBlocks(cleanup.before).words),
+                      recallAfter: pageRecall(r.truth, textFromBlocks(cleanup.after).words),
+                      measuresBefore: cleanup.measuresBefore,
+                      ...(cleanup.won === undefined ? {} : { won: cleanup.won }),
+                    },
+                  }),
             });
           }
           return textFromBlocks(blocks);
@@ -230,6 +290,8 @@ const main = async (): Promise<void> => {
       const seconds = (performance.now() - start) / 1000;
       const twice = records.filter((p) => p.recallMerged !== undefined);
       const mean = (values: number[]): number => round(values.reduce((a, b) => a + b, 0) / Math.max(1, values.length));
+      const cleaned = records.filter((p) => p.cleanup !== undefined);
+      const byRecall = [...records].sort((a, b) => a.recall - b.recall || (a.id < b.id ? -1 : 1));
       runs.push({
         ...score(`local Textract: ${engine.engine}`, receipts, outputs, seconds),
         secondReading: {
@@ -238,6 +300,17 @@ const main = async (): Promise<void> => {
           recallBefore: mean(twice.map((p) => p.recallFirst)),
           recallAfter: mean(twice.map((p) => p.recallMerged ?? 0)),
         },
+        cleanup: {
+          mode: cleanupMode,
+          pages: cleaned.length,
+          won: cleaned.filter((p) => p.cleanup?.won !== undefined).length,
+          recallBefore: mean(cleaned.map((p) => p.cleanup?.recallBefore ?? 0)),
+          recallAfter: mean(cleaned.map((p) => p.cleanup?.recallAfter ?? 0)),
+        },
+        pagesUnderHalf: records.filter((p) => p.recall < 0.5).length,
+        worstPages: byRecall
+          .slice(0, 10)
+          .map((p) => ({ id: p.id, recall: round(p.recall, 3), measures: p.measures, cleaned: p.cleanup?.won !== undefined })),
       });
       pageRecords[engine.engine] = records.sort((a, b) => (a.id < b.id ? -1 : 1));
     } finally {
@@ -298,6 +371,20 @@ const main = async (): Promise<void> => {
       console.log(
         `${r.engine}: second reading (${m}) on ${pages} of ${r.pages} pages; their normalised recall ${recallBefore} -> ${recallAfter}`,
       );
+    }
+  }
+  for (const r of runs) {
+    if (r.cleanup !== undefined) {
+      const { mode: m, pages, won, recallBefore, recallAfter } = r.cleanup;
+      console.log(
+        `${r.engine}: clean-up (${m}) on ${pages} of ${r.pages} pages, the cleaned reading kept on ${won}; their normalised recall ${recallBefore} -> ${recallAfter}`,
+      );
+    }
+    if (r.worstPages !== undefined) {
+      console.log(`${r.engine}: ${r.pagesUnderHalf ?? 0} of ${r.pages} pages under 50% normalised word recall; the worst ten:`);
+      for (const p of r.worstPages) {
+        console.log(`  ${p.id}: ${p.recall}${p.cleaned ? ' (cleaned up)' : ''}; ${describeMeasures(p.measures)}`);
+      }
     }
   }
   for (const r of runs) {

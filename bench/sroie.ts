@@ -6,6 +6,7 @@
  *   npm run bench:sroie                                  all receipts of ../shared/datasets/sroie-dev
  *   npm run bench:sroie -- --limit 20 --seed 7           20 receipts drawn with seed 7
  *   npm run bench:sroie -- --dir /data/sroie --hyperparameters '{"epochs": 10}'
+ *   npm run bench:sroie -- --locale en-MY                the documents' locale (execution input dataset.locale)
  *
  * Prints documents in, quarantined (with reasons), fields aligned / annotated per field, OCR word
  * recall and character error rate against the ground-truth lines in `box/` (when present), the same
@@ -49,6 +50,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     out: { type: 'string' },
     hyperparameters: { type: 'string' },
+    locale: { type: 'string' },
     'data-dir': { type: 'string' },
   },
 });
@@ -170,10 +172,11 @@ const main = async (): Promise<number> => {
   );
   for (const entry of skipped) console.log(`  skipped ${entry.path}: ${entry.reason}`);
 
-  // A fresh local AWS: S3 (with its OCR cache) and the run table start empty, so OCR is measured.
+  // A fresh local AWS: S3 (with its OCR cache) and the run table start empty, so OCR is measured. The
+  // stage is kept on disk afterwards (run records included), so `doctrain report|status|logs` read the run.
   await rm(dataDir, { recursive: true, force: true });
   const started = Date.now();
-  const pipeline = await startLocalPipeline({ root: ROOT, dataDir, stage: 'local', waitMs: 1000 });
+  const pipeline = await startLocalPipeline({ root: ROOT, dataDir, stage: 'local', waitMs: 1000, persistent: true });
   try {
     const s3 = pipeline.services.clients.s3;
     const bucket = pipeline.services.bucket;
@@ -190,7 +193,12 @@ const main = async (): Promise<number> => {
       }
     };
     const outcome = await pipeline.execute(
-      { runId, trigger: 'local', training: { hyperparameters: { seed, ...hyperparameters } } },
+      {
+        runId,
+        trigger: 'local',
+        training: { hyperparameters: { seed, ...hyperparameters } },
+        ...(args.locale !== undefined && { dataset: { locale: args.locale } }),
+      },
       { executionName: runId, onEvent },
     );
     const finished = Date.now();
@@ -314,6 +322,7 @@ const main = async (): Promise<number> => {
       `time:                OCR + dataset ${seconds(figures.timeMs.ocrAndDataset ?? undefined)}, training ${seconds(figures.timeMs.training ?? undefined)}, total ${seconds(figures.timeMs.total)} (wall clock, under whatever load the machine had)`,
     );
     console.log(`figures:             ${path.relative(ROOT, outFile)}`);
+    console.log(`report:              npm run doctrain -- report ${runId} --data-dir ${path.relative(ROOT, dataDir)}`);
     return record?.status === 'COMPLETED' ? 0 : 1;
   } finally {
     await pipeline.close();

@@ -5,7 +5,7 @@
  */
 import { createAwsClients, type AwsClients } from '../src/aws/clients';
 
-export type LocalEndpoints = Record<'s3' | 'dynamodb' | 'textract' | 'sagemaker' | 'ecr' | 'serviceQuotas', string>;
+export type LocalEndpoints = Record<'s3' | 'dynamodb' | 'textract' | 'sagemaker' | 'ecr' | 'serviceQuotas' | 'eventbridge', string>;
 
 export const LOCAL_REGION = 'us-east-1';
 /** s3rver only accepts this key pair; dynalite and the local emulators accept any. */
@@ -26,7 +26,7 @@ export const localS3Config = (endpoint: string) =>
     responseChecksumValidation: 'WHEN_REQUIRED',
   }) as const;
 
-/** The client config for any other local service (dynalite, the local Textract, SageMaker, ECR, Service Quotas). */
+/** The client config for any other local service (dynalite, the local Textract, SageMaker, ECR, Service Quotas, EventBridge). */
 export const localClientConfig = (endpoint: string) => ({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 
 /** Clients for the local services, each at its endpoint. */
@@ -38,7 +38,8 @@ export const localAwsClients = (endpoints: LocalEndpoints): AwsClients =>
     sagemaker: localClientConfig(endpoints.sagemaker),
     ecr: localClientConfig(endpoints.ecr),
     serviceQuotas: localClientConfig(endpoints.serviceQuotas),
-    // The local runtime has no Step Functions endpoint: executions run in-process (local/stepfunctions.ts).
+    eventBridge: localClientConfig(endpoints.eventbridge),
+    // The local runtime's executions run in-process (local/executions.ts); `local up` serves their API (local/sfn/).
     sfn: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
   });
 
@@ -57,6 +58,7 @@ export const localClientEnvironment = (endpoints: LocalEndpoints): Record<string
   AWS_ENDPOINT_URL_SAGEMAKER: endpoints.sagemaker,
   AWS_ENDPOINT_URL_ECR: endpoints.ecr,
   AWS_ENDPOINT_URL_SERVICE_QUOTAS: endpoints.serviceQuotas,
+  AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge,
   AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
   AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
 });

@@ -8,7 +8,9 @@ export interface LocalDynamoDB {
   close(): Promise<void>;
 }
 
-const dynalite = createRequire(import.meta.url)('dynalite') as (options: Record<string, unknown>) => Server;
+/** Loaded on first use: a command that never starts a DynamoDB does not pay for loading it. */
+const dynalite = (options: Record<string, unknown>): Server =>
+  (createRequire(import.meta.url)('dynalite') as (options: Record<string, unknown>) => Server)(options);
 
 export const startLocalDynamoDB = async (options: { port?: number; path?: string } = {}): Promise<LocalDynamoDB> => {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });

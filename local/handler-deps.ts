@@ -4,6 +4,7 @@
  * `create<Fn>Handler`) takes the part it needs; test/unit/local/wiring.test.ts checks that each accepts this.
  */
 import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
@@ -20,6 +21,7 @@ export interface LocalHandlerDeps extends Observability {
   dynamo: DynamoDBDocumentClient;
   ecr: ECRClient;
   serviceQuotas: ServiceQuotasClient;
+  eventBridge: EventBridgeClient;
   settings: () => DeploymentSettings;
   now: () => Date;
 }
@@ -31,6 +33,7 @@ export const localHandlerDeps = (clients: AwsClients, settings: DeploymentSettin
   dynamo: clients.dynamo,
   ecr: clients.ecr,
   serviceQuotas: clients.serviceQuotas,
+  eventBridge: clients.eventBridge,
   settings: () => settings,
   now: () => new Date(),
   ...observability,

@@ -2,7 +2,7 @@
  * Rehearsing the training poll loop on the local runtime without OCR or real training: a training job of
  * the test trainer (test/unit/local/fixtures/fake_trainer: `epochs` x `epoch_seconds`, a checkpoint per
  * epoch, SIGTERM-safe) and its run record as the steps before the loop leave them, then an execution
- * that enters the loop the way a continued execution does (`{continuation: {config, preflight, dataset, polling}}`).
+ * that enters the loop the way a continued execution does (`{continuation: {config, preflight, retrain, dataset, polling}}`).
  * Used by test/integration/polling.test.ts, test/integration/budget.test.ts and bench/polling.ts.
  */
 import path from 'node:path';
@@ -10,6 +10,8 @@ import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { putBody } from '../src/aws/s3-objects';
 import { DEFAULT_PRICE_TABLE } from '../src/contracts/prices';
 import { startLocalPipeline, type LocalPipeline } from './pipeline';
+import { LOCAL_BUCKET } from './services';
+import type { RetrainDecision } from '../src/steps/check-fingerprint/schema';
 
 const DAY = 86_400;
 
@@ -107,14 +109,28 @@ export const pollLoopInput = (
   continuation: {
     config: {
       runId: run.runId,
+      modelName: 'rehearsal',
+      bucket: LOCAL_BUCKET,
+      promotion: { margin: 0.01, fieldTolerance: 0.02 },
       pollSeconds,
       budgetUsd: options.budgetUsd ?? null,
       prices: DEFAULT_PRICE_TABLE,
       training: { jobName: run.jobName, checkpointS3Uri: run.checkpointS3Uri },
+      // One training job per attempt, no tuning job (FinalizeRun reads it).
+      tuning: null,
     },
     // What Preflight returned; the loop only hands it on (a capacity fallback would create its job from it).
     preflight: { image: 'rehearsal', plan: [] },
     dataset: { fingerprint: 'rehearsal', textractPagesBilled: options.textractPagesBilled ?? 0 },
+    // CheckFingerprint's decision: a first run of its lineage (PromoteModel promotes it).
+    retrain: {
+      fingerprint: `rehearsal-${run.runId}`,
+      summary: { decision: 'train', reason: 'a rehearsal', matchedRunId: null, championRunId: null, warmStart: false },
+      champion: null,
+      lineageVersion: 0,
+      hyperparameters: {},
+      listedObjects: 0,
+    } satisfies RetrainDecision,
     polling: { pollCount: 0, executions: [run.runId], waitSeconds: pollSeconds },
   },
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything doctrain needs on a Debian machine, and nothing twice:
 #   - npm packages from package-lock.json (npm ci), when the lockfile changed since the last install;
-#   - Debian packages when missing: fonts-dejavu-core (synthetic receipts), tar, python3-venv;
+#   - Debian packages when missing: fonts-dejavu-core (synthetic receipts), tar, python3-venv, chromium
+#     (headless, for the run report's browser test; DOCTRAIN_CHROMIUM names another Chromium/Chrome), awscli (the README's local walkthrough);
 #   - the project venv .venv (training-image/requirements-dev.txt: pinned trainer requirements, CPU torch,
 #     pytest, ruff, mypy), when the requirements changed since the last install.
 # Usage: scripts/setup.sh [--quiet]
@@ -26,15 +27,19 @@ if [[ ! -f $stamp || "$(cat "$stamp")" != "$lock_hash" ]]; then
   echo "$lock_hash" > "$stamp"
 fi
 
-# Debian packages: fonts for the synthetic receipts, tar for model artifacts, python3-venv for the venv.
+# Debian packages: fonts for the synthetic receipts, tar for model artifacts, python3-venv for the venv,
+# chromium for the run report's test (test/integration/report.test.ts renders a report in headless Chromium).
 missing=()
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
 command -v tar >/dev/null || missing+=(tar)
 command -v python3 >/dev/null || missing+=(python3 python3-venv python3-pip)
 command -v python3 >/dev/null && ! python3 -c 'import venv, ensurepip' 2>/dev/null && missing+=(python3-venv)
+command -v "${DOCTRAIN_CHROMIUM:-chromium}" >/dev/null || missing+=(chromium)
+# the aws CLI for the README's local walkthrough (test/integration/walkthrough.test.ts).
+command -v aws >/dev/null || missing+=(awscli)
 if (( ${#missing[@]} > 0 )); then
   apt_line="apt-get install -y ${missing[*]}"
-  command -v apt-get >/dev/null || die "missing ${missing[*]} and this is no Debian/Ubuntu machine: install Python 3.10+ with venv, tar and the DejaVu fonts by hand"
+  command -v apt-get >/dev/null || die "missing ${missing[*]} and this is no Debian/Ubuntu machine: install Python 3.10+ with venv, tar, the DejaVu fonts and Chromium (or set DOCTRAIN_CHROMIUM to a Chrome/Chromium binary) by hand"
   sudo=""
   if [[ $(id -u) -ne 0 ]]; then
     command -v sudo >/dev/null || die "missing ${missing[*]}: run as root: apt-get update && $apt_line"

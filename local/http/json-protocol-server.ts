@@ -1,5 +1,5 @@
 /**
- * A minimal AWS JSON 1.1 protocol server: `POST /` with `X-Amz-Target: <Service>.<Operation>` and a JSON
+ * A minimal AWS JSON 1.1 (or 1.0: Step Functions) protocol server: `POST /` with `X-Amz-Target: <Service>.<Operation>` and a JSON
  * body, answered with a JSON body. Errors are HTTP 4xx/5xx with `{"__type": "...", "message": "..."}`, which
  * is what the AWS SDK v3 deserialises into its modelled exception classes. That lets the unmodified SDK
  * clients talk to a local emulator by endpoint alone.
@@ -37,6 +37,8 @@ export interface JsonProtocolServerOptions {
   beforeDispatch?: (operation: string) => void;
   /** Extra teardown run by close() after the socket is closed. */
   onClose?: () => Promise<void>;
+  /** The service's AWS JSON protocol version (its model's jsonVersion); default 1.1. */
+  jsonVersion?: '1.0' | '1.1';
 }
 
 export interface LocalServer {
@@ -44,8 +46,6 @@ export interface LocalServer {
   endpoint: string;
   close(): Promise<void>;
 }
-
-const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 const readBody = (req: IncomingMessage, limit: number): Promise<Buffer> =>
   new Promise((resolve, reject) => {
@@ -64,10 +64,10 @@ const readBody = (req: IncomingMessage, limit: number): Promise<Buffer> =>
     req.on('error', reject);
   });
 
-const send = (res: ServerResponse, status: number, body: unknown, requestId: string, errorType?: string): void => {
+const send = (res: ServerResponse, contentType: string, status: number, body: unknown, requestId: string, errorType?: string): void => {
   const payload = JSON.stringify(body ?? {});
   const headers: Record<string, string | number> = {
-    'content-type': CONTENT_TYPE,
+    'content-type': contentType,
     'content-length': Buffer.byteLength(payload),
     'x-amzn-requestid': requestId,
   };
@@ -76,11 +76,12 @@ const send = (res: ServerResponse, status: number, body: unknown, requestId: str
   res.end(payload);
 };
 
-const sendError = (res: ServerResponse, error: JsonProtocolError, requestId: string): void =>
-  send(res, error.statusCode, { __type: error.type, message: error.message }, requestId, error.type);
+const sendError = (res: ServerResponse, contentType: string, error: JsonProtocolError, requestId: string): void =>
+  send(res, contentType, error.statusCode, { __type: error.type, message: error.message }, requestId, error.type);
 
 export const startJsonProtocolServer = async (options: JsonProtocolServerOptions): Promise<LocalServer> => {
   const limit = options.maxBodyBytes ?? 20 * 1024 * 1024;
+  const contentType = `application/x-amz-json-${options.jsonVersion ?? '1.1'}`;
   const server = createServer((req, res) => {
     const requestId = randomUUID();
     void (async () => {
@@ -110,14 +111,14 @@ export const startJsonProtocolServer = async (options: JsonProtocolServerOptions
         }
         options.beforeDispatch?.(operation);
         const output = await handler(input as JsonObject, { operation, requestId });
-        send(res, 200, output ?? {}, requestId);
+        send(res, contentType, 200, output ?? {}, requestId);
       } catch (error) {
         if (error instanceof JsonProtocolError) {
-          sendError(res, error, requestId);
+          sendError(res, contentType, error, requestId);
         } else {
           // An emulator bug, not a modelled error: surface it as a 500 the SDK reports (and retries) as such.
           const message = error instanceof Error ? error.message : String(error);
-          sendError(res, new JsonProtocolError('InternalServerError', message, 500), requestId);
+          sendError(res, contentType, new JsonProtocolError('InternalServerError', message, 500), requestId);
         }
       }
     })();

@@ -4,7 +4,17 @@
  *
  * Ops: CreateTrainingJob, DescribeTrainingJob, StopTrainingJob, ListTrainingJobs. Jobs run the training
  * container contract (docs/CONTRACTS.md section 4) as a local process or a docker container; data, model
- * and checkpoints go through the S3 client it is started with (the local S3).
+ * and checkpoints go through the S3 client it is started with (the local S3). Each job's DescribeTrainingJob
+ * record is kept on disk (./job-store.ts, `<workDir>/training-jobs.json`): a restarted local SageMaker
+ * describes and lists the jobs of earlier processes (one left InProgress comes back Failed), and refuses
+ * their names, as SageMaker does.
+ *
+ * The model registry (./model-registry.ts): CreateModelPackageGroup, DescribeModelPackageGroup,
+ * CreateModelPackage, DescribeModelPackage, ListModelPackages, UpdateModelPackage, kept on disk in
+ * `<workDir>/model-registry.json`.
+ *
+ * Automatic model tuning (./tuning.ts): CreateHyperParameterTuningJob, DescribeHyperParameterTuningJob,
+ * ListTrainingJobsForHyperParameterTuningJob, StopHyperParameterTuningJob; its trials are training jobs here.
  */
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
@@ -12,10 +22,37 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { JsonProtocolError, requestParser, startJsonProtocolServer, type JsonObject, type LocalServer } from '../http/json-protocol-server';
+import { enumMember, int, member, object, validationError } from '../http/aws-validation';
+import {
+  JsonProtocolError,
+  startJsonProtocolServer,
+  type JsonHandler,
+  type JsonObject,
+  type LocalServer,
+} from '../http/json-protocol-server';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { TrainingJob, type RunnerSettings } from './job';
-import { validateCreateTrainingJob, validationError } from './validate';
+import { TrainingJob, type RunnerSettings, type TrainingJobOutput } from './job';
+import { TrainingJobStore, type DescribedJob } from './job-store';
+import { ModelRegistry } from './model-registry';
+import { pageOf } from './pagination';
+import {
+  createModelPackageGroupSchema,
+  createModelPackageSchema,
+  describeModelPackageGroupSchema,
+  describeModelPackageSchema,
+  listModelPackagesSchema,
+  updateModelPackageSchema,
+} from './registry-requests';
+import {
+  SORT_ORDERS,
+  TRAINING_JOB_SORT_BY,
+  TRAINING_JOB_STATUSES,
+  entityName,
+  nameContains,
+  parseSageMakerRequest,
+  validateCreateTrainingJob,
+} from './validate';
+import { localTuning } from './tuning';
 
 export interface LocalSageMakerFaults {
   /** Spot jobs (EnableManagedSpotTraining) are interrupted once, this many job seconds into Training, then resumed. */
@@ -47,9 +84,11 @@ export interface LocalSageMakerOptions {
   s3: S3Client;
   /** The region the jobs report (their ARNs, AWS_REGION in the container); default us-east-1. */
   region?: string;
+  /** The account in the model registry's ARNs; default 000000000000 (a training job's is its role's). */
+  account?: string;
   /** 0 or absent: a free port. */
   port?: number;
-  /** Where each job gets `<workDir>/<jobName>/opt/ml/...` and `logs.txt`. */
+  /** Where each job gets `<workDir>/<jobName>/opt/ml/...` and `logs.txt`, and the model registry its file. */
   workDir: string;
   /** The folder that holds the trainer package (cwd and PYTHONPATH of a process run). */
   trainerDir: string;
@@ -79,28 +118,48 @@ export interface LocalSageMaker extends LocalServer {
   setFaults(faults: LocalSageMakerFaults): void;
   /** Resolves when every job started so far has reached a terminal status. */
   idle(): Promise<void>;
+  /** Requests answered so far, by operation (CreateTrainingJob, DescribeTrainingJob, CreateModelPackage, ...). */
+  requests(): Record<string, number>;
+  /**
+   * Tells `listener` every line of every job's trainer output as it arrives (the line is in the job's
+   * logs.txt by then, or on its way) and every status change; returns the unsubscribe function.
+   */
+  onOutput(listener: (output: TrainingJobOutput) => void): () => void;
 }
+
+export type { TrainingJobOutput } from './job';
 
 /** The project venv's Python (scripts/setup.sh makes it): the repo root is two folders above this module. */
 const PROJECT_VENV_PYTHON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '.venv', 'bin', 'python');
 
-const parseRequest = requestParser('ValidationException');
-const jobNameSchema = z.looseObject({ TrainingJobName: z.string().min(1) });
+/** The training job requests' members the local SageMaker reads, with the model's constraints. */
+const jobNameSchema = object({ TrainingJobName: entityName });
 /** Epoch seconds, as the JSON protocol sends timestamps. */
-const epochSeconds = z.number().nullish();
-const listTrainingJobsSchema = z.looseObject({
-  MaxResults: z.int().min(1).max(100).nullish(),
-  NameContains: z.string().nullish(),
-  StatusEquals: z.string().nullish(),
-  SortBy: z.enum(['Name', 'CreationTime', 'Status']).nullish(),
-  SortOrder: z.enum(['Ascending', 'Descending']).nullish(),
+const epochSeconds = z.number({ error: 'Member must be a timestamp' }).nullish();
+const listTrainingJobsSchema = object({
+  MaxResults: int(1, 100).nullish(),
+  NameContains: nameContains.nullish(),
+  StatusEquals: enumMember(TRAINING_JOB_STATUSES).nullish(),
+  SortBy: enumMember(TRAINING_JOB_SORT_BY).nullish(),
+  SortOrder: enumMember(SORT_ORDERS).nullish(),
   CreationTimeAfter: epochSeconds,
   CreationTimeBefore: epochSeconds,
   LastModifiedTimeAfter: epochSeconds,
   LastModifiedTimeBefore: epochSeconds,
-  NextToken: z.string().nullish(),
+  NextToken: member(8192, 0).nullish(),
 });
 const epoch = (d: Date | undefined): number | undefined => (d === undefined ? undefined : d.getTime() / 1000);
+
+/** ListTrainingJobs' TrainingJobSummary, of a job of this process or a stored one. */
+interface JobSummary {
+  TrainingJobName: string;
+  TrainingJobArn: string;
+  CreationTime: number;
+  TrainingEndTime: number | undefined;
+  LastModifiedTime: number;
+  TrainingJobStatus: string;
+  SecondaryStatus: string;
+}
 const defined = (o: Record<string, unknown>): JsonObject => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 const dockerAvailable = async (): Promise<boolean> => {
@@ -122,6 +181,18 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
     options.runner === 'process' || options.runner === 'docker' ? options.runner : (await dockerAvailable()) ? 'docker' : 'process';
   let faults: LocalSageMakerFaults = structuredClone(options.faults ?? {});
   const jobs = new Map<string, TrainingJob>();
+  const registry = await ModelRegistry.open({ dir: workDir, region, account: options.account ?? '000000000000' });
+  const stored = await TrainingJobStore.open(workDir);
+  /** Each status change of a job of this process is its record on disk (a job's status changes a few times). */
+  const persist = (job: TrainingJob): void => void stored.put(describe(job)).catch(() => undefined);
+  const outputListeners = new Set<(output: TrainingJobOutput) => void>();
+  const tell = (output: TrainingJobOutput): void => {
+    if (output.type === 'status') {
+      const job = jobs.get(output.jobName);
+      if (job !== undefined) persist(job);
+    }
+    for (const listener of outputListeners) listener(output);
+  };
 
   const settingsFor = (): RunnerSettings => ({
     runner: runnerKind,
@@ -138,12 +209,17 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
     ...(options.dockerImage === undefined ? {} : { dockerImage: options.dockerImage }),
     timeScale,
     spotRestartDelaySeconds: faults.spotRestartDelaySeconds ?? 0,
+    onOutput: tell,
   });
 
-  const getJob = (input: JsonObject): TrainingJob => {
-    const job = jobs.get(parseRequest(jobNameSchema, input).TrainingJobName);
-    if (job === undefined) throw notFound();
-    return job;
+  /** A job of this process, or the record of one of an earlier process (it has ended). */
+  const getJob = (input: JsonObject): { live: TrainingJob; record?: undefined } | { live?: undefined; record: DescribedJob } => {
+    const name = parseSageMakerRequest(jobNameSchema, input).TrainingJobName;
+    const live = jobs.get(name);
+    if (live !== undefined) return { live };
+    const record = stored.get(name);
+    if (record === undefined) throw notFound();
+    return { record };
   };
 
   const timeScale = options.timeScale ?? 1;
@@ -182,18 +258,36 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
     });
   };
 
+  const requests: Record<string, number> = {};
+  // Automatic model tuning (./tuning.ts): each trial is created as CreateTrainingJob creates a job.
+  const handlers: Record<string, JsonHandler> = {};
+  const tuning = localTuning({
+    region,
+    account: (roleArn) => /::(\d{12}):/.exec(roleArn)?.[1] ?? '000000000000',
+    createTrainingJob: (input) => {
+      handlers['CreateTrainingJob']?.(input, { operation: 'CreateTrainingJob', requestId: 'tuning' });
+      const job = jobs.get(String(input['TrainingJobName']));
+      if (job === undefined) throw new Error(`trial ${String(input['TrainingJobName'])} was not created`);
+      return job;
+    },
+  });
   const server = await startJsonProtocolServer({
     targetPrefix: 'SageMaker',
     ...(options.port !== undefined ? { port: options.port } : {}),
-    onClose: async () => {
-      await Promise.all([...jobs.values()].map((job) => job.close()));
+    beforeDispatch: (operation) => {
+      requests[operation] = (requests[operation] ?? 0) + 1;
     },
-    handlers: {
+    onClose: async () => {
+      tuning.close();
+      await Promise.all([...jobs.values()].map((job) => job.close()));
+      await stored.flushed();
+    },
+    handlers: Object.assign(handlers, tuning.handlers, {
       CreateTrainingJob: (input) => {
         const request = validateCreateTrainingJob(input);
         const account = /::(\d{12}):/.exec(request.roleArn)?.[1] ?? '000000000000';
         const arn = `arn:aws:sagemaker:${region}:${account}:training-job/${request.name.toLowerCase()}`;
-        if (jobs.has(request.name)) {
+        if (jobs.has(request.name) || stored.get(request.name) !== undefined) {
           throw new JsonProtocolError(
             'ResourceInUse',
             `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
@@ -211,6 +305,7 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
         if (remaining > 0 && faults.capacityErrors !== undefined) faults.capacityErrors[request.instanceType] = remaining - 1;
         const job = new TrainingJob(request, arn, settingsFor(), remaining > 0);
         jobs.set(request.name, job);
+        persist(job);
         job.start();
         if ((faults.lostCreateResponses ?? 0) > 0) {
           faults.lostCreateResponses = (faults.lostCreateResponses ?? 0) - 1;
@@ -218,17 +313,21 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
         }
         return { TrainingJobArn: arn };
       },
-      DescribeTrainingJob: (input) => describe(getJob(input)),
+      DescribeTrainingJob: (input) => {
+        const { live, record } = getJob(input);
+        return live === undefined ? record : describe(live);
+      },
       StopTrainingJob: (input) => {
-        const job = getJob(input);
-        if (job.status !== 'InProgress' && job.status !== 'Stopping') {
-          throw validationError(`The request was rejected because the training job is in status ${job.status}.`);
+        const { live, record } = getJob(input);
+        const status = live?.status ?? record?.TrainingJobStatus;
+        if (live === undefined || (status !== 'InProgress' && status !== 'Stopping')) {
+          throw validationError(`The request was rejected because the training job is in status ${status}.`);
         }
-        job.stop();
+        live.stop();
         return {};
       },
       ListTrainingJobs: (input) => {
-        const request = parseRequest(listTrainingJobsSchema, input);
+        const request = parseSageMakerRequest(listTrainingJobsSchema, input);
         const maxResults = request.MaxResults ?? 10;
         const nameContains = request.NameContains ?? undefined;
         const statusEquals = request.StatusEquals ?? undefined;
@@ -236,40 +335,54 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
         const sortOrder = request.SortOrder ?? 'Descending';
         const [createdAfter, createdBefore] = [request.CreationTimeAfter ?? undefined, request.CreationTimeBefore ?? undefined];
         const [modifiedAfter, modifiedBefore] = [request.LastModifiedTimeAfter ?? undefined, request.LastModifiedTimeBefore ?? undefined];
-        const key = (j: TrainingJob): string | number =>
-          sortBy === 'Name' ? j.request.name : sortBy === 'Status' ? j.status : j.creationTime.getTime();
-        const selected = [...jobs.values()]
-          .filter((j) => nameContains === undefined || j.request.name.toLowerCase().includes(nameContains.toLowerCase()))
-          .filter((j) => statusEquals === undefined || j.status === statusEquals)
-          .filter((j) => createdAfter === undefined || j.creationTime.getTime() / 1000 > createdAfter)
-          .filter((j) => createdBefore === undefined || j.creationTime.getTime() / 1000 < createdBefore)
-          .filter((j) => modifiedAfter === undefined || j.lastModifiedTime.getTime() / 1000 > modifiedAfter)
-          .filter((j) => modifiedBefore === undefined || j.lastModifiedTime.getTime() / 1000 < modifiedBefore)
+        const summaries: JobSummary[] = [
+          ...[...jobs.values()].map((j): JobSummary => ({
+            TrainingJobName: j.request.name,
+            TrainingJobArn: j.arn,
+            CreationTime: j.creationTime.getTime() / 1000,
+            TrainingEndTime: epoch(j.trainingEndTime),
+            LastModifiedTime: j.lastModifiedTime.getTime() / 1000,
+            TrainingJobStatus: j.status,
+            SecondaryStatus: j.secondaryStatus,
+          })),
+          ...stored
+            .list()
+            .filter((record) => !jobs.has(record.TrainingJobName))
+            .map((record): JobSummary => ({
+              TrainingJobName: record.TrainingJobName,
+              TrainingJobArn: record.TrainingJobArn,
+              CreationTime: record.CreationTime,
+              TrainingEndTime: record.TrainingEndTime,
+              LastModifiedTime: record.LastModifiedTime,
+              TrainingJobStatus: record.TrainingJobStatus,
+              SecondaryStatus: record.SecondaryStatus,
+            })),
+        ];
+        const key = (j: JobSummary): string | number =>
+          sortBy === 'Name' ? j.TrainingJobName : sortBy === 'Status' ? j.TrainingJobStatus : j.CreationTime;
+        const selected = summaries
+          .filter((j) => nameContains === undefined || j.TrainingJobName.toLowerCase().includes(nameContains.toLowerCase()))
+          .filter((j) => statusEquals === undefined || j.TrainingJobStatus === statusEquals)
+          .filter((j) => createdAfter === undefined || j.CreationTime > createdAfter)
+          .filter((j) => createdBefore === undefined || j.CreationTime < createdBefore)
+          .filter((j) => modifiedAfter === undefined || j.LastModifiedTime > modifiedAfter)
+          .filter((j) => modifiedBefore === undefined || j.LastModifiedTime < modifiedBefore)
           .sort((a, b) => {
             const [ka, kb] = [key(a), key(b)];
             const c = ka < kb ? -1 : ka > kb ? 1 : 0;
             return sortOrder === 'Ascending' ? c : -c;
           });
-        const token = request.NextToken ?? undefined;
-        const offset = token === undefined ? 0 : Number.parseInt(Buffer.from(token, 'base64url').toString('utf8'), 10);
-        if (!Number.isInteger(offset) || offset < 0) throw validationError('Invalid NextToken');
-        const end = offset + maxResults;
-        return defined({
-          TrainingJobSummaries: selected.slice(offset, end).map((j) =>
-            defined({
-              TrainingJobName: j.request.name,
-              TrainingJobArn: j.arn,
-              CreationTime: epoch(j.creationTime),
-              TrainingEndTime: epoch(j.trainingEndTime),
-              LastModifiedTime: epoch(j.lastModifiedTime),
-              TrainingJobStatus: j.status,
-              SecondaryStatus: j.secondaryStatus,
-            }),
-          ),
-          NextToken: end < selected.length ? Buffer.from(String(end)).toString('base64url') : undefined,
-        });
+        const page = pageOf(selected, maxResults, request.NextToken ?? undefined);
+        return defined({ TrainingJobSummaries: page.items.map((j) => defined({ ...j })), NextToken: page.nextToken });
       },
-    },
+      CreateModelPackageGroup: (input) => registry.createGroup(parseSageMakerRequest(createModelPackageGroupSchema, input)),
+      DescribeModelPackageGroup: (input) =>
+        registry.describeGroup(parseSageMakerRequest(describeModelPackageGroupSchema, input).ModelPackageGroupName),
+      CreateModelPackage: (input) => registry.createPackage(parseSageMakerRequest(createModelPackageSchema, input)),
+      DescribeModelPackage: (input) => registry.describePackage(parseSageMakerRequest(describeModelPackageSchema, input).ModelPackageName),
+      ListModelPackages: (input) => registry.listPackages(parseSageMakerRequest(listModelPackagesSchema, input)),
+      UpdateModelPackage: (input) => registry.updatePackage(parseSageMakerRequest(updateModelPackageSchema, input)),
+    } satisfies Record<string, JsonHandler>),
   });
 
   return {
@@ -278,7 +391,13 @@ export const startLocalSageMaker = async (options: LocalSageMakerOptions): Promi
       faults = structuredClone(next);
     },
     idle: async () => {
+      await tuning.idle();
       await Promise.all([...jobs.values()].map((j) => j.done));
+    },
+    requests: () => ({ ...requests }),
+    onOutput: (listener) => {
+      outputListeners.add(listener);
+      return () => outputListeners.delete(listener);
     },
   };
 };

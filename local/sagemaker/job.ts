@@ -6,13 +6,14 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { downloadFolder, downloadPrefix, FolderSync, isEmptyDir, s3Uri, uploadFile } from './s3-sync';
 import { compileMetricRegex, type TrainingJobRequest } from './validate';
+import { JOB_LOG_FILE, JOB_STATUS_FILE, type JobStatusFile } from './job-log';
 
 const execFileAsync = promisify(execFile);
 
@@ -59,7 +60,14 @@ export interface RunnerSettings {
   timeScale: number;
   /** Job seconds a reclaimed spot job waits for new capacity (Interrupted, not billed) before it restarts. */
   spotRestartDelaySeconds: number;
+  /** Told each line of the trainer's output as it arrives, and each secondary status change, as they happen. */
+  onOutput?: (output: TrainingJobOutput) => void;
 }
+
+/** What a running job tells as it happens (LocalSageMaker.onOutput): a line of the trainer's output, or a status change. */
+export type TrainingJobOutput =
+  | { type: 'line'; jobName: string; line: string }
+  | { type: 'status'; jobName: string; status: TrainingJobStatus; secondaryStatus: SecondaryStatus; message: string };
 
 /** Failures that end the job with exactly this FailureReason. */
 class JobFailure extends Error {}
@@ -96,6 +104,10 @@ export class TrainingJob {
   /** Real milliseconds spent Interrupted (waiting for spot capacity): not billed. */
   private unbilledMs = 0;
   private log: WriteStream | undefined;
+  /** The job folder exists (prepare made it): status.json can be written there. */
+  private jobDirReady = false;
+  /** status.json writes, one after the other, so the newest status is the one left. */
+  private statusWrites: Promise<void> = Promise.resolve();
   private readonly metricRegexes: { name: string; regex: RegExp }[];
 
   public constructor(
@@ -128,6 +140,28 @@ export class TrainingJob {
     this.transitions.push({ Status: status, StartTime: now, StatusMessage: message, ...(TERMINAL.has(status) ? { EndTime: now } : {}) });
     this.secondaryStatus = status;
     this.lastModifiedTime = now;
+    this.settings.onOutput?.({ type: 'status', jobName: this.request.name, status: this.status, secondaryStatus: status, message });
+    // A terminal status is written once the log is complete (run's finally), so a reader that sees it has every line.
+    if (!TERMINAL.has(status)) this.writeStatusFile();
+  }
+
+  /** `<jobDir>/status.json`: the job's status for a reader in another process (job-log.ts, `doctrain logs --follow`). */
+  private writeStatusFile(): void {
+    if (!this.jobDirReady) return;
+    const file: JobStatusFile = {
+      jobName: this.request.name,
+      status: this.status,
+      secondaryStatus: this.secondaryStatus,
+      serverClosed: this.closed,
+      updatedAt: new Date().toISOString(),
+    };
+    const target = path.join(this.jobDir, JOB_STATUS_FILE);
+    this.statusWrites = this.statusWrites
+      .then(async () => {
+        await writeFile(`${target}.tmp`, `${JSON.stringify(file)}\n`);
+        await rename(`${target}.tmp`, target);
+      })
+      .catch(() => undefined);
   }
 
   private finish(status: 'Completed' | 'Failed' | 'Stopped', secondary: SecondaryStatus, message: string): void {
@@ -259,6 +293,8 @@ export class TrainingJob {
     } finally {
       clearTimeout(this.killTimer);
       await new Promise<void>((resolve) => (this.log ? this.log.end(resolve) : resolve()));
+      this.writeStatusFile();
+      await this.statusWrites;
     }
   }
 
@@ -273,7 +309,9 @@ export class TrainingJob {
     this.transition('Downloading', 'Downloading input data');
     await rm(this.jobDir, { recursive: true, force: true }); // a stale folder from an earlier server run
     await mkdir(this.jobDir, { recursive: true });
-    this.log = createWriteStream(path.join(this.jobDir, 'logs.txt'), { flags: 'a' });
+    this.log = createWriteStream(path.join(this.jobDir, JOB_LOG_FILE), { flags: 'a' });
+    this.jobDirReady = true;
+    this.writeStatusFile();
     const configDir = path.join(this.optMl, 'input', 'config');
     await mkdir(configDir, { recursive: true });
     await this.makeInstanceDirs();
@@ -390,6 +428,7 @@ export class TrainingJob {
 
   private onLine(line: string): void {
     this.log?.write(`${line}\n`);
+    this.settings.onOutput?.({ type: 'line', jobName: this.request.name, line });
     for (const { name, regex } of this.metricRegexes) {
       const value = regex.exec(line)?.[1];
       if (value === undefined) continue;

@@ -3,11 +3,27 @@
  * ("1 validation error detected: Value ... at '...' failed to satisfy constraint: ..."), so a request the
  * local emulator accepts is one real SageMaker accepts too (for the features the emulator supports).
  * The constraints are a zod schema (the service model's lengths, ranges and patterns); what the local
- * emulator does not support is refused after it, in plain words.
+ * emulator does not support is refused after it, in plain words. The helpers and the message are
+ * shared with the other local services (local/http/aws-validation.ts).
  */
 import { z } from 'zod';
 import { parseS3Uri, type S3Location } from '../../src/aws/s3-objects';
-import { JsonProtocolError, type JsonObject } from '../http/json-protocol-server';
+import {
+  NOT_NULL,
+  awsRequestParser,
+  enumMember,
+  int,
+  list,
+  member,
+  object,
+  patternMessage,
+  patterned,
+  stringMap,
+  typeError,
+  validationError,
+} from '../http/aws-validation';
+import type { JsonObject } from '../http/json-protocol-server';
+import { TRAINING_INSTANCE_TYPES } from './instance-types';
 
 export interface MetricDefinition {
   Name: string;
@@ -38,67 +54,60 @@ export interface TrainingJobRequest {
   echo: JsonObject;
 }
 
-const NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 const ROLE_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
 const S3_URI_PATTERN = /^(https|s3):\/\/([^/]+)\/?(.*)$/;
 const INSTANCE_TYPE_PATTERN = /^ml\.[a-z0-9]+\.[a-z0-9]+$/;
 const CHANNEL_PATTERN = /^[A-Za-z0-9.\-_]+$/;
 const DEFAULT_MAX_RUNTIME = 86_400;
 
-export const validationError = (message: string): JsonProtocolError => new JsonProtocolError('ValidationException', message);
+/** The map members of SageMaker requests whose keys are the caller's (kept as written in a member path). */
+const MAP_MEMBERS = ['HyperParameters', 'Environment', 'CustomerMetadataProperties'];
 
-const NOT_NULL = 'Member must not be null';
-const pattern = (regex: RegExp): string => `Member must satisfy regular expression pattern: ${regex.source}`;
-/** Absent: "must not be null"; another type: "must be <what>". */
-const typeError = (what: string) => (issue: { input: unknown }) =>
-  issue.input === undefined || issue.input === null ? NOT_NULL : `Member must be ${what}`;
+/** Parses a SageMaker request with its schema, refusing it with SageMaker's own validation message. */
+export const parseSageMakerRequest = awsRequestParser(MAP_MEMBERS);
 
-const member = (max: number, min = 1) => {
-  const length = `Member must have length between ${min} and ${max}`;
-  return z
-    .string({ error: typeError('a string') })
-    .min(min, length)
-    .max(max, length);
-};
-const int = (min: number, max: number) => {
-  const range = `Member must have value between ${min} and ${max}`;
-  return z
-    .number({ error: typeError('a number') })
-    .int(range)
-    .min(min, range)
-    .max(max, range);
-};
-const object = <S extends z.core.$ZodLooseShape>(shape: S) => z.looseObject(shape, { error: typeError('a structure') });
-const stringMap = (maxKey: number, maxValue: number) =>
-  z.record(
-    z.string().min(1, `Map key must have length between 1 and ${maxKey}`).max(maxKey, `Map key must have length between 1 and ${maxKey}`),
+const stringMapOf = (maxKey: number, maxValue: number, maxEntries?: number) =>
+  stringMap(
+    member(maxKey),
     z.string({ error: typeError('a string') }).max(maxValue, `Member must have length less than or equal to ${maxValue}`),
-    { error: typeError('a map of string to string') },
+    maxEntries,
   );
-const s3UriMember = member(1024).regex(S3_URI_PATTERN, pattern(S3_URI_PATTERN));
+/** SageMaker's EntityName pattern, as its model writes it (training job names, model package group names, ...). */
+export const ENTITY_NAME = '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}';
+export const entityName = patterned(63, 1, ENTITY_NAME);
+/** The NameContains filter of SageMaker's List* operations. */
+export const nameContains = patterned(63, 0, '[a-zA-Z0-9\\-]+');
+/** The enums of ListTrainingJobs (botocore's TrainingJobStatus, SortBy, SortOrder; test/unit/local/sagemaker-model.test.ts checks them). */
+export const TRAINING_JOB_STATUSES = ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped', 'Deleting'] as const;
+export const TRAINING_JOB_SORT_BY = ['Name', 'CreationTime', 'Status'] as const;
+export const SORT_ORDERS = ['Ascending', 'Descending'] as const;
+/**
+ * An instance type of another operation (the model registry's inference and transform types, enums of
+ * their own with hundreds of values): checked for its shape (ml.<family>.<size>). A training job's is
+ * checked against TrainingInstanceType itself (./instance-types.ts).
+ */
+export const mlInstanceType = member(64).regex(INSTANCE_TYPE_PATTERN, 'Member must be a valid ML instance type (ml.<family>.<size>)');
+const s3UriMember = member(1024).regex(S3_URI_PATTERN, patternMessage(S3_URI_PATTERN));
 
 const channelSchema = object({
-  ChannelName: member(64).regex(CHANNEL_PATTERN, pattern(CHANNEL_PATTERN)),
+  ChannelName: member(64).regex(CHANNEL_PATTERN, patternMessage(CHANNEL_PATTERN)),
   DataSource: object({ S3DataSource: object({ S3DataType: member(2048), S3Uri: s3UriMember }) }),
   ContentType: z.string().optional(),
 });
 
 /** The members of CreateTrainingJob the local SageMaker reads, with the service's constraints. */
 const createTrainingJobSchema = object({
-  TrainingJobName: member(63).regex(NAME_PATTERN, pattern(NAME_PATTERN)),
+  TrainingJobName: entityName,
   AlgorithmSpecification: object({
     AlgorithmName: z.string().optional(),
     TrainingImage: member(255).optional(),
-    TrainingInputMode: z.enum(['Pipe', 'File', 'FastFile'], { error: 'Member must satisfy enum value set: [Pipe, File, FastFile]' }),
-    MetricDefinitions: z
-      .array(object({ Name: member(255), Regex: member(500) }), { error: typeError('a list') })
-      .max(40, 'Member must have length less than or equal to 40')
-      .default([]),
+    TrainingInputMode: enumMember(['Pipe', 'File', 'FastFile']),
+    MetricDefinitions: list(object({ Name: member(255), Regex: member(500) }), 40).default([]),
   }),
-  RoleArn: member(2048).min(20, pattern(ROLE_PATTERN)).regex(ROLE_PATTERN, pattern(ROLE_PATTERN)),
+  RoleArn: member(2048).min(20, patternMessage(ROLE_PATTERN)).regex(ROLE_PATTERN, patternMessage(ROLE_PATTERN)),
   OutputDataConfig: object({ S3OutputPath: s3UriMember }),
   ResourceConfig: object({
-    InstanceType: member(64).regex(INSTANCE_TYPE_PATTERN, 'Member must be a valid ML instance type (ml.<family>.<size>)'),
+    InstanceType: enumMember(TRAINING_INSTANCE_TYPES),
     InstanceCount: int(1, 1000).default(1),
     VolumeSizeInGB: int(1, 16_384),
   }),
@@ -107,35 +116,11 @@ const createTrainingJobSchema = object({
     MaxWaitTimeInSeconds: int(1, 3_628_800).optional(),
   }),
   EnableManagedSpotTraining: z.boolean({ error: typeError('a boolean') }).default(false),
-  HyperParameters: stringMap(256, 2500)
-    .refine((map) => Object.keys(map).length <= 100, 'Member must have length less than or equal to 100')
-    .default({}),
-  Environment: stringMap(512, 512).default({}),
-  InputDataConfig: z
-    .array(channelSchema, { error: typeError('a list') })
-    .max(20, 'Member must have length between 1 and 20')
-    .default([]),
+  HyperParameters: stringMapOf(256, 2500, 100).default({}),
+  Environment: stringMapOf(512, 512).default({}),
+  InputDataConfig: list(channelSchema, 20).default([]),
   CheckpointConfig: object({ S3Uri: s3UriMember }).nullish(),
 });
-
-/** The maps whose keys are the user's (not member names): kept as written in a member path. */
-const MAP_MEMBERS = new Set(['HyperParameters', 'Environment']);
-
-/** SageMaker's member path: lowerCamelCase names, list items as `<n>.member` counted from 1. */
-const memberPath = (path: readonly PropertyKey[]): string =>
-  path
-    .map((segment, index) => {
-      if (typeof segment === 'number') return `${segment + 1}.member`;
-      const name = String(segment);
-      return MAP_MEMBERS.has(String(path[index - 1])) ? name : `${name.charAt(0).toLowerCase()}${name.slice(1)}`;
-    })
-    .join('.');
-
-const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown =>
-  path.reduce<unknown>(
-    (value, key) => (typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined),
-    input,
-  );
 
 /** Only s3:// URIs are read by the local SageMaker; `s3://bucket` is the bucket's root. */
 const s3Location = (uri: string, path: string): S3Location => {
@@ -147,18 +132,7 @@ const s3Location = (uri: string, path: string): S3Location => {
 export const compileMetricRegex = (regex: string): RegExp => new RegExp(regex.replace(/\(\?P</g, '(?<'));
 
 export const validateCreateTrainingJob = (input: JsonObject): TrainingJobRequest => {
-  const parsed = createTrainingJobSchema.safeParse(input);
-  if (!parsed.success) {
-    // SageMaker reports the first constraint a request breaks.
-    const [issue] = parsed.error.issues;
-    const path = issue?.path ?? [];
-    const value = valueAt(input, path);
-    const shown = typeof value === 'string' ? `'${value}' ` : value === undefined ? 'null ' : '';
-    throw validationError(
-      `1 validation error detected: Value ${shown}at '${memberPath(path)}' failed to satisfy constraint: ${issue?.message ?? NOT_NULL}`,
-    );
-  }
-  const request = parsed.data;
+  const request = parseSageMakerRequest(createTrainingJobSchema, input);
   const algorithm = request.AlgorithmSpecification;
   // What the local SageMaker does not do (valid requests for SageMaker, refused here).
   if (algorithm.AlgorithmName !== undefined)
@@ -168,7 +142,10 @@ export const validateCreateTrainingJob = (input: JsonObject): TrainingJobRequest
       `1 validation error detected: Value null at 'algorithmSpecification.trainingImage' failed to satisfy constraint: ${NOT_NULL}`,
     );
   if (algorithm.TrainingInputMode === 'Pipe') throw validationError('TrainingInputMode Pipe is not supported by the local SageMaker');
-  if (request.ResourceConfig.InstanceCount !== 1) throw validationError('The local SageMaker runs one instance: InstanceCount must be 1');
+  if (request.ResourceConfig.InstanceCount !== 1)
+    throw validationError(
+      `The local SageMaker runs one instance: InstanceCount must be 1, not ${request.ResourceConfig.InstanceCount} (setting instanceCount; several instances are rehearsed by training-image/tests/test_distributed.py, two trainer hosts on one machine)`,
+    );
   for (const metric of algorithm.MetricDefinitions) {
     try {
       compileMetricRegex(metric.Regex);

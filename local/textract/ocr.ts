@@ -12,13 +12,19 @@
  * again enlarged (SMALL_TEXT_PX). A page whose reading shows the signs of it (reading-signs.ts: low-confidence
  * lines, no words in the heading band, a noise-like reading) is then read a second time with automatic layout
  * analysis (mode 3) and the two readings are merged line by line, keeping the more confident one
- * (merge-readings.ts), which finds the shop names mode 6 drops. A job that fails or hangs destroys its worker
+ * (merge-readings.ts), which finds the shop names mode 6 drops. Before the turns, a page whose reading is
+ * noise or gives little text (reading-signs.ts `wantsCleanup`, on the measures of src/textract/reading-quality.ts)
+ * is cleaned up (page-cleanup.ts: dark border painted out, background flattened, contrast stretched on the
+ * paper; then, if still noise, binarised with a local threshold) and read again; the better reading by the
+ * same measures wins, and the later reads of the page (turns, enlarged, second reading) use its pixels.
+ * A job that fails or hangs destroys its worker
  * (pool.ts), so no request can break the requests after it. Tesseract's diagnostics never reach the terminal
  * (wasm: `debug_file` /dev/null and leptonica's messages filtered in tesseract-worker.cjs; native: stderr kept
  * for the error of a failed page).
  *
  * Options (or environment): engine (DOCTRAIN_OCR_ENGINE: auto, native, wasm), workers (DOCTRAIN_OCR_WORKERS, default
- * the CPU budget), secondReading (DOCTRAIN_OCR_SECOND_READING: auto, always, never), pageTimeoutMs
+ * the CPU budget), secondReading (DOCTRAIN_OCR_SECOND_READING: auto, always, never), cleanup
+ * (DOCTRAIN_OCR_CLEANUP: auto, always, never), pageTimeoutMs
  * (DOCTRAIN_OCR_PAGE_TIMEOUT_MS, default 120 s).
  */
 import { randomUUID } from 'node:crypto';
@@ -27,14 +33,20 @@ import type { Point, TextractBlock } from './blocks';
 import { cpuBudget } from './cpu-budget';
 import { checkImageLimits } from './limits';
 import { meanConfidence, mergeReadings } from './merge-readings';
+import { compareReadings, isNoise, type ReadingMeasures } from '../../src/textract/reading-quality';
 import {
+  parseCleanupMode,
   parseSecondReadingMode,
   plausibility,
+  readingMeasures,
   readingSigns,
+  wantsCleanup,
   wantsSecondReading,
+  type CleanupMode,
   type ReadingSigns,
   type SecondReadingMode,
 } from './reading-signs';
+import { CLEANUP_VARIANTS, type CleanupVariant } from './page-cleanup';
 import { decodePage, fitScale, toGrayPgm, type DecodedPage, type QuarterTurns } from './preprocess';
 import { PoolClosedError, PoolJobTimeoutError } from './pool';
 import { createReader, parseEngineChoice, type OcrEngineChoice, type PageReader, type PageReading, type Psm } from './readers';
@@ -55,6 +67,8 @@ export interface OcrEngineOptions {
   tesseractParameters?: Record<string, string>;
   /** When to read a page a second time (reading-signs.ts). Default: DOCTRAIN_OCR_SECOND_READING or `auto`. */
   secondReading?: SecondReadingMode;
+  /** When to clean a page up and read it again (reading-signs.ts). Default: DOCTRAIN_OCR_CLEANUP or `auto`. */
+  cleanup?: CleanupMode;
   /** Called once a page is read: its first reading's signs, and the first and merged readings when it was read twice. */
   onPage?: (page: PageOutcome) => void;
 }
@@ -64,6 +78,17 @@ export interface PageOutcome {
   first: TextractBlock[];
   /** The merged reading, when the page was read a second time. */
   merged?: TextractBlock[];
+  /**
+   * When the page was cleaned up and read again: the reading before and the better reading after (the same
+   * blocks when no clean-up variant won), their measures, and the variant that won.
+   */
+  cleanup?: {
+    before: TextractBlock[];
+    after: TextractBlock[];
+    measuresBefore: ReadingMeasures;
+    measuresAfter: ReadingMeasures;
+    won?: CleanupVariant;
+  };
 }
 
 const DEFAULT_PAGE_TIMEOUT_MS = 120_000;
@@ -196,8 +221,9 @@ const medianTextHeight = (blocks: readonly TextractBlock[], acrossPx: number): n
 export class OcrEngine {
   private readonly reader: PageReader;
   private readonly secondReading: SecondReadingMode;
+  private readonly cleanup: CleanupMode;
   private readonly onPage: ((page: PageOutcome) => void) | undefined;
-  private readonly counts = { pages: 0, readTwice: 0, sparse: 0, turned: 0, enlarged: 0 };
+  private readonly counts = { pages: 0, readTwice: 0, sparse: 0, turned: 0, enlarged: 0, cleaned: 0, cleanupWon: 0 };
 
   public constructor(options: OcrEngineOptions = {}) {
     const size = options.workers ?? positiveInteger(process.env['DOCTRAIN_OCR_WORKERS']) ?? cpuBudget();
@@ -210,11 +236,23 @@ export class OcrEngine {
       tesseractParameters: options.tesseractParameters ?? {},
     });
     this.secondReading = options.secondReading ?? parseSecondReadingMode(process.env['DOCTRAIN_OCR_SECOND_READING']);
+    this.cleanup = options.cleanup ?? parseCleanupMode(process.env['DOCTRAIN_OCR_CLEANUP']);
     this.onPage = options.onPage;
   }
 
-  /** Pages read so far; how many of them a second time (merged), read again sparse, turned or enlarged. */
-  public get stats(): { pages: number; readTwice: number; sparse: number; turned: number; enlarged: number } {
+  /**
+   * Pages read so far; how many of them a second time (merged), read again sparse, turned or enlarged, cleaned
+   * up and read again, and how many of those kept a cleaned-up reading.
+   */
+  public get stats(): {
+    pages: number;
+    readTwice: number;
+    sparse: number;
+    turned: number;
+    enlarged: number;
+    cleaned: number;
+    cleanupWon: number;
+  } {
     return { ...this.counts };
   }
 
@@ -247,18 +285,41 @@ export class OcrEngine {
     checkImageLimits(imageBytes);
     const page = await decodePage(imageBytes);
     const scale = fitScale(page.width, page.height);
-    let best = await this.recognize(page, PRIMARY_PSM, pageNumber, scale);
+    let best = await this.readBlock(page, pageNumber, scale);
     let turns: QuarterTurns = 0;
-    if (wordCount(best) === 0) {
-      this.counts.sparse += 1;
-      const sparse = await this.recognize(page, FALLBACK_PSM, pageNumber, scale);
-      if (wordCount(sparse) > 0) best = sparse;
+    // Noise or little text: clean the page up and read it again; the better reading wins, and its pixels are
+    // the ones read from here on.
+    let cleanup: CleanupVariant | undefined;
+    let cleanupOutcome: PageOutcome['cleanup'];
+    const measuresBefore = readingMeasures(best);
+    if (wantsCleanup(measuresBefore, this.cleanup)) {
+      this.counts.cleaned += 1;
+      const before = best;
+      let measures = measuresBefore;
+      for (const variant of CLEANUP_VARIANTS) {
+        const candidate = await this.readBlock(page, pageNumber, scale, variant);
+        const candidateMeasures = readingMeasures(candidate);
+        if (compareReadings(candidateMeasures, measures) > 0) {
+          best = candidate;
+          measures = candidateMeasures;
+          cleanup = variant;
+        }
+        if (!isNoise(measures)) break;
+      }
+      if (cleanup !== undefined) this.counts.cleanupWon += 1;
+      cleanupOutcome = {
+        before,
+        after: best,
+        measuresBefore,
+        measuresAfter: measures,
+        ...(cleanup === undefined ? {} : { won: cleanup }),
+      };
     }
     if (wordCount(best) > 0 && plausibility(best) < TURN_BELOW_SCORE) {
       // Garbage-level reading: the page may lie sideways or upside down with nothing saying so.
       this.counts.turned += 1;
       const candidates = [1, 2, 3] as const;
-      const turned = await Promise.all(candidates.map((t) => this.recognize(page, PRIMARY_PSM, pageNumber, scale, t)));
+      const turned = await Promise.all(candidates.map((t) => this.recognize(page, PRIMARY_PSM, pageNumber, scale, t, cleanup)));
       turned.forEach((candidate, i) => {
         if (plausibility(candidate) >= plausibility(best) + TURN_MIN_GAIN) {
           best = candidate;
@@ -273,7 +334,7 @@ export class OcrEngine {
       const up = fitScale(page.width, page.height, Math.min(MAX_UPSCALE, (scale * UPSCALED_TEXT_PX) / textPx));
       if (up >= scale * 1.25) {
         this.counts.enlarged += 1;
-        const enlarged = await this.recognize(page, PRIMARY_PSM, pageNumber, up, turns);
+        const enlarged = await this.recognize(page, PRIMARY_PSM, pageNumber, up, turns, cleanup);
         if (meanConfidence(enlarged) >= meanConfidence(best)) {
           best = enlarged;
           bestScale = up;
@@ -284,14 +345,24 @@ export class OcrEngine {
     // where the first reading shows the signs of it (reading-signs.ts).
     this.counts.pages += 1;
     const signs = readingSigns(best);
+    const cleaned = cleanupOutcome === undefined ? {} : { cleanup: cleanupOutcome };
     if (wordCount(best) === 0 || !wantsSecondReading(signs, this.secondReading)) {
-      this.onPage?.({ signs, first: best });
+      this.onPage?.({ signs, first: best, ...cleaned });
       return best;
     }
     this.counts.readTwice += 1;
-    const merged = mergeReadings(best, await this.recognize(page, SECOND_PSM, pageNumber, bestScale, turns));
-    this.onPage?.({ signs, first: best, merged });
+    const merged = mergeReadings(best, await this.recognize(page, SECOND_PSM, pageNumber, bestScale, turns, cleanup));
+    this.onPage?.({ signs, first: best, merged, ...cleaned });
     return merged;
+  }
+
+  /** The page read as one block of text, and again as sparse text when that finds no word. */
+  private async readBlock(page: DecodedPage, pageNumber: number, scale: number, cleanup?: CleanupVariant): Promise<TextractBlock[]> {
+    const block = await this.recognize(page, PRIMARY_PSM, pageNumber, scale, 0, cleanup);
+    if (wordCount(block) > 0) return block;
+    this.counts.sparse += 1;
+    const sparse = await this.recognize(page, FALLBACK_PSM, pageNumber, scale, 0, cleanup);
+    return wordCount(sparse) > 0 ? sparse : block;
   }
 
   private async recognize(
@@ -300,8 +371,9 @@ export class OcrEngine {
     pageNumber: number,
     scale: number,
     turns: QuarterTurns = 0,
+    cleanup?: CleanupVariant,
   ): Promise<TextractBlock[]> {
-    const { pgm, width, height } = toGrayPgm(page, scale, turns);
+    const { pgm, width, height } = toGrayPgm(page, scale, turns, cleanup);
     let reading: PageReading;
     try {
       reading = await this.reader.read(pgm, psm);

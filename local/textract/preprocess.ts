@@ -13,6 +13,7 @@
 import { createCanvas, loadImage, type Image } from '@napi-rs/canvas';
 import { JsonProtocolError } from '../http/json-protocol-server';
 import { isRasterImageComplete } from '../../src/documents/inspect';
+import { cleanPage, type CleanupVariant } from './page-cleanup';
 
 /**
  * Above this many pixels the page is scaled down before OCR: tesseract's time and wasm memory grow with the
@@ -54,8 +55,16 @@ export const fitScale = (width: number, height: number, wanted = 1): number =>
 /** Clockwise quarter turns applied to a page before OCR (0: as decoded). */
 export type QuarterTurns = 0 | 1 | 2 | 3;
 
-/** The page at `scale`, turned `turns` quarter turns clockwise, on white, as 8-bit grayscale PGM (P5) bytes. */
-export const toGrayPgm = (page: DecodedPage, scale = 1, turns: QuarterTurns = 0): { pgm: Buffer; width: number; height: number } => {
+/**
+ * The page at `scale`, turned `turns` quarter turns clockwise, on white, as 8-bit grayscale PGM (P5) bytes;
+ * with `cleanup`, cleaned up first (page-cleanup.ts: same size, so boxes keep their place).
+ */
+export const toGrayPgm = (
+  page: DecodedPage,
+  scale = 1,
+  turns: QuarterTurns = 0,
+  cleanup?: CleanupVariant,
+): { pgm: Buffer; width: number; height: number } => {
   const w = Math.max(1, Math.round(page.width * scale));
   const h = Math.max(1, Math.round(page.height * scale));
   const [width, height] = turns % 2 === 0 ? [w, h] : [h, w];
@@ -71,12 +80,15 @@ export const toGrayPgm = (page: DecodedPage, scale = 1, turns: QuarterTurns = 0)
   ctx.rotate((turns * Math.PI) / 2);
   ctx.drawImage(page.image, 0, 0, w, h);
   const rgba = ctx.getImageData(0, 0, width, height).data;
+  const gray = new Uint8Array(width * height);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 1) {
+    // Integer BT.601 luma: (77 R + 150 G + 29 B) / 256.
+    gray[j] = ((rgba[i] ?? 0) * 77 + (rgba[i + 1] ?? 0) * 150 + (rgba[i + 2] ?? 0) * 29) >> 8;
+  }
+  const pixels = cleanup === undefined ? gray : cleanPage({ width, height, pixels: gray }, cleanup).pixels;
   const header = Buffer.from(`P5\n${width} ${height}\n255\n`, 'latin1');
   const pgm = Buffer.allocUnsafe(header.length + width * height);
   header.copy(pgm, 0);
-  for (let i = 0, j = header.length; i < rgba.length; i += 4, j += 1) {
-    // Integer BT.601 luma: (77 R + 150 G + 29 B) / 256.
-    pgm[j] = ((rgba[i] ?? 0) * 77 + (rgba[i + 1] ?? 0) * 150 + (rgba[i + 2] ?? 0) * 29) >> 8;
-  }
+  pgm.set(pixels, header.length);
   return { pgm, width, height };
 };

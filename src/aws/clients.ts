@@ -12,6 +12,7 @@
  */
 import type { ECRClient, ECRClientConfig } from '@aws-sdk/client-ecr';
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient, EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { SageMakerClient, SageMakerClientConfig } from '@aws-sdk/client-sagemaker';
 import type { ServiceQuotasClient, ServiceQuotasClientConfig } from '@aws-sdk/client-service-quotas';
@@ -20,6 +21,7 @@ import type { TextractClient, TextractClientConfig } from '@aws-sdk/client-textr
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDocumentClient } from './dynamodb-client';
 import { createEcrClient } from './ecr-client';
+import { createEventBridgeClient } from './eventbridge-client';
 import { createS3Client } from './s3-client';
 import { createSageMakerClient } from './sagemaker-client';
 import { createServiceQuotasClient } from './service-quotas-client';
@@ -29,6 +31,7 @@ import { createTextractClient } from './textract-client';
 export {
   createDynamoDocumentClient,
   createEcrClient,
+  createEventBridgeClient,
   createS3Client,
   createSageMakerClient,
   createServiceQuotasClient,
@@ -45,6 +48,7 @@ export interface AwsClients {
   sfn: SFNClient;
   ecr: ECRClient;
   serviceQuotas: ServiceQuotasClient;
+  eventBridge: EventBridgeClient;
 }
 
 /** Per-service client config; absent: the SDK's defaults (region, credentials, endpoints from its environment lookup). */
@@ -56,6 +60,7 @@ export interface AwsClientsConfig {
   sfn?: SFNClientConfig;
   ecr?: ECRClientConfig;
   serviceQuotas?: ServiceQuotasClientConfig;
+  eventBridge?: EventBridgeClientConfig;
 }
 
 export const createAwsClients = (config: AwsClientsConfig = {}): AwsClients => ({
@@ -66,10 +71,11 @@ export const createAwsClients = (config: AwsClientsConfig = {}): AwsClients => (
   sfn: createSfnClient(config.sfn),
   ecr: createEcrClient(config.ecr),
   serviceQuotas: createServiceQuotasClient(config.serviceQuotas),
+  eventBridge: createEventBridgeClient(config.eventBridge),
 });
 
 /** Closes every client's sockets (a long-lived process that is done with them; Lambda never needs it). */
 export const destroyAwsClients = (clients: AwsClients): void => {
-  const { s3, dynamo, textract, sagemaker, sfn, ecr, serviceQuotas } = clients;
-  for (const client of [s3, dynamo, textract, sagemaker, sfn, ecr, serviceQuotas]) client.destroy();
+  const { s3, dynamo, textract, sagemaker, sfn, ecr, serviceQuotas, eventBridge } = clients;
+  for (const client of [s3, dynamo, textract, sagemaker, sfn, ecr, serviceQuotas, eventBridge]) client.destroy();
 };

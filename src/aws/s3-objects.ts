@@ -1,5 +1,5 @@
 /** Small typed helpers over S3 used by every pipeline step; all take the client so tests can inject one. */
-import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 
 export interface S3Location {
   bucket: string;
@@ -55,15 +55,23 @@ export const copyObject = async (s3: S3Client, from: S3Location, to: S3Location)
   );
 };
 
-export const listKeys = async (s3: S3Client, bucket: string, prefix: string): Promise<string[]> => {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
-    );
-    for (const item of page.Contents ?? []) if (item.Key) keys.push(item.Key);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return keys.sort();
+/** One object of a listing: its key, ETag (quotes removed) and size. */
+export interface ListedObject {
+  key: string;
+  etag: string;
+  size: number;
+}
+
+/** Every object under a prefix, in key order (ListObjectsV2 through the SDK's paginator). */
+export const listObjects = async (s3: S3Client, bucket: string, prefix: string): Promise<ListedObject[]> => {
+  const objects: ListedObject[] = [];
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
+    for (const item of page.Contents ?? []) {
+      if (item.Key !== undefined) objects.push({ key: item.Key, etag: (item.ETag ?? '').replaceAll('"', ''), size: item.Size ?? 0 });
+    }
+  }
+  return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 };
+
+export const listKeys = async (s3: S3Client, bucket: string, prefix: string): Promise<string[]> =>
+  (await listObjects(s3, bucket, prefix)).map((object) => object.key);

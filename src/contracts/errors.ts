@@ -17,6 +17,9 @@ export const ERROR_NAMES = [
   'InstanceQuotaError',
   'InstancePlanExhaustedError',
   'TrainingJobRejectedError',
+  'NotificationError',
+  'NoChampionError',
+  'ClassListError',
 ] as const;
 export type DoctrainErrorName = (typeof ERROR_NAMES)[number];
 
@@ -30,6 +33,7 @@ export const ASL_MATCHED_ERRORS: readonly DoctrainErrorName[] = [
   'InstanceQuotaError',
   'InstancePlanExhaustedError',
   'TrainingJobRejectedError',
+  'NotificationError',
 ];
 
 export abstract class DoctrainError extends Error {
@@ -113,4 +117,23 @@ export class InstancePlanExhaustedError extends DoctrainError {
  */
 export class TrainingJobRejectedError extends DoctrainError {
   public override readonly name = 'TrainingJobRejectedError';
+}
+
+/** A run notification could not be put on the bus (the ASL retries it; the run's outcome stands either way). */
+export class NotificationError extends DoctrainError {
+  public override readonly name = 'NotificationError';
+}
+
+/** `doctrain promote|rollback`: the lineage or run cannot be changed as asked (no champion to roll back to, a run that did not complete). */
+export class NoChampionError extends DoctrainError {
+  public override readonly name = 'NoChampionError';
+}
+
+/**
+ * Task classification: the documents' classes cannot train the classifier asked for (a class name not in
+ * `dataset.classes`, a listed class without documents, one class only, class annotations mixed with
+ * others). Raised before the training job.
+ */
+export class ClassListError extends DoctrainError {
+  public override readonly name = 'ClassListError';
 }

@@ -93,6 +93,12 @@ const unknownKeyMessage = (key: string): string => {
   return `unknown hyperparameter "${key}"${hint}; known: ${KNOWN_KEYS.join(', ')}`;
 };
 
+/** Why the trainer would reject `raw` (the string SageMaker passes) for hyperparameter `key`, or null when it accepts it. */
+export const hyperparameterValueProblem = (key: string, raw: string): string | null => {
+  const property = TRAINER_HYPERPARAMETERS[key];
+  return property === undefined ? unknownKeyMessage(key) : problemWith(property, raw);
+};
+
 /**
  * Adds one issue per bad entry (path: the key) to `ctx`: unknown keys, values the trainer rejects, and
  * SageMaker's limits on the stringified request. Used as a zod superRefine on the input's record.

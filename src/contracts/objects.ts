@@ -4,7 +4,8 @@
  * The OCR cache document is in ./ocr-document.ts, the annotation beside each document in ./annotation.ts.
  */
 import * as z from 'zod';
-import { annotationSchema } from './annotation';
+import { annotationSchema, classNameSchema } from './annotation';
+import { taskSchema } from './task';
 
 const hashSchema = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -126,17 +127,36 @@ export const datasetRecordSchema = z.strictObject({
 });
 export type DatasetRecord = z.infer<typeof datasetRecordSchema>;
 
-/** `labels.json`: the BIO class list, index = class id. */
+/**
+ * One line of a classification dataset (task classification): one page of one document, as a token
+ * record without `labels` and `fields`, with the document's `class` (its annotation's), the same on every
+ * page record of the document.
+ */
+export const classRecordSchema = datasetRecordSchema.omit({ labels: true, fields: true }).extend({ class: classNameSchema });
+export type ClassRecord = z.infer<typeof classRecordSchema>;
+
+/** `labels.json`: the BIO class list (or, task classification, the class list), index = class id. */
 export const datasetLabelsSchema = z.strictObject({
   schemaVersion: z.literal(DATASET_SCHEMA_VERSION),
+  /** What the trainer learns (src/contracts/task.ts); absent: token classification. */
+  task: taskSchema.optional(),
   labels: z.array(z.string().min(1)),
 });
+export type DatasetLabels = z.infer<typeof datasetLabelsSchema>;
 
 /** A document left out of the dataset, as the manifest lists it (stage absent: given by a caller outside the pipeline). */
 export const quarantinedDocumentSchema = quarantineEntrySchema.partial({ stage: true });
 export type QuarantinedDocument = z.infer<typeof quarantinedDocumentSchema>;
 
-export const UNALIGNED_REASONS = ['empty_value', 'not_found', 'overlap', 'page_not_found', 'no_words_in_box', 'text_mismatch'] as const;
+export const UNALIGNED_REASONS = [
+  'empty_value',
+  'not_found',
+  'overlap',
+  'ambiguous_date',
+  'page_not_found',
+  'no_words_in_box',
+  'text_mismatch',
+] as const;
 
 /** One annotated value, box or word that labelled no OCR word. */
 export const unalignedAnnotationSchema = z.strictObject({
@@ -188,5 +208,15 @@ export const datasetManifestSchema = z.strictObject({
   textractPagesBilled: count,
   /** Documents per OCR engine that read them (the OCR cache document's `engine`: the API and Textract's model version, or the local engine). */
   ocrEngines: z.record(z.string(), count),
+  /**
+   * Fields of the labels whose `val_exact_<field>` metrics the training job does not publish (SageMaker's 40
+   * MetricDefinitions, src/contracts/metric-line.ts); their figures are still in the model's metrics.json.
+   * Absent from manifests written before it existed.
+   */
+  metricFieldsOmitted: z.array(z.string()).optional(),
+  /** The task the dataset is for; absent: token classification (and manifests written before tasks). */
+  task: taskSchema.optional(),
+  /** Task classification: documents per class of the class list, in all and per split. */
+  classCounts: z.record(z.string(), z.strictObject({ documents: count, train: count, validation: count })).optional(),
 });
 export type DatasetManifest = z.infer<typeof datasetManifestSchema>;

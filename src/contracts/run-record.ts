@@ -2,12 +2,14 @@
  * The run record in DynamoDB (docs/CONTRACTS.md section 5): its keys and the items the run store writes
  * and reads back (parsed with these schemas, never cast). One table, keys `pk`/`sk`; GSI `byStatus`.
  */
+import { tuningRecordSchema } from './tuning';
 import * as z from 'zod';
 import { budgetStopSchema, costLedgerSchema } from './cost-ledger';
 import { instancePlanSchema, quotaReadingSchema } from './instance-plan';
 import { RUN_STATUSES, statusRank, type RunStatus } from './run-status';
 import { TRIGGERS } from './run-config';
 import { attemptRecordSchema } from './training-config';
+import { promotionSchema } from './lineage';
 
 export const RUN_SK = 'RUN';
 export const runPk = (runId: string): string => `RUN#${runId}`;
@@ -22,6 +24,19 @@ export type RunFailure = z.infer<typeof runFailureSchema>;
 /** A stop request on the run (`doctrain stop`): the poll loop stops the job on its next poll. */
 export const stopRequestSchema = z.object({ at: z.string().min(1), by: z.string().min(1), reason: z.string().optional() });
 export type StopRequest = z.infer<typeof stopRequestSchema>;
+
+/** CheckFingerprint's decision as the run record keeps it (and the state's `$.retrain.summary`). */
+export const retrainSummarySchema = z.strictObject({
+  decision: z.enum(['train', 'skip']),
+  reason: z.string().min(1),
+  /** The run whose fingerprint this one equals, or null. */
+  matchedRunId: z.string().nullable(),
+  /** The champion the job is given (scored beside the challenger; warm start), or null: the lineage has none. */
+  championRunId: z.string().nullable(),
+  /** Whether the job starts from the champion's weights. */
+  warmStart: z.boolean(),
+});
+export type RetrainSummary = z.infer<typeof retrainSummarySchema>;
 
 /** The poll loop's checkpoint watchdog finding: the newest checkpoint is older than factor x interval. */
 export const checkpointWarningSchema = z.object({
@@ -75,6 +90,11 @@ export const runRecordShape = {
   modelName: z.string().optional(),
   instancePlan: instancePlanSchema.optional(),
 
+  // RecordPreparing / RecordSkipped: CheckFingerprint's decision (src/steps/check-fingerprint).
+  /** The training fingerprint (src/retrain/fingerprint.ts). */
+  trainingFingerprint: z.string().optional(),
+  retrain: retrainSummarySchema.optional(),
+
   // RecordPreparing: the plan's counts and pre-flight's findings.
   documentCount: z.number().int().min(0).optional(),
   quarantinedAtPlan: z.number().int().min(0).optional(),
@@ -95,6 +115,9 @@ export const runRecordShape = {
   datasetCounts: z.record(z.string(), z.number()).optional(),
   trainingJobArn: z.string().optional(),
 
+  // TuningJob: the run's hyperparameter tuning job (./tuning.ts), its progress and trials (FinalizeRun: all of them).
+  tuning: tuningRecordSchema.optional(),
+
   // PollTraining: the job as polled, the cost so far, the watchdog and budget decisions.
   trainingJobStatus: z.string().optional(),
   secondaryStatus: z.string().optional(),
@@ -114,6 +137,8 @@ export const runRecordShape = {
   trainingSeconds: seconds.optional(),
   spotSavingsPercent: z.number().optional(),
   failure: runFailureSchema.optional(),
+  // PromoteModel: the challenger against the champion (src/retrain/promotion.ts).
+  promotion: promotionSchema.optional(),
   /** StopEndedRun: the execution ended (aborted, timed out, failed) while the run was not terminal. */
   stoppedBecause: z.string().optional(),
 };

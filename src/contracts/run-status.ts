@@ -1,22 +1,35 @@
 /** The run lifecycle. Ranks only grow; terminal statuses share the top rank so none replaces another. */
-export const RUN_STATUSES = ['PENDING', 'PREPARING', 'TRAINING', 'COMPLETED', 'FAILED', 'SKIPPED', 'STOPPED', 'BUDGET_EXCEEDED'] as const;
+export const RUN_STATUSES = [
+  'PENDING',
+  'PREPARING',
+  'TRAINING',
+  'EVALUATING',
+  'COMPLETED',
+  'FAILED',
+  'SKIPPED',
+  'STOPPED',
+  'BUDGET_EXCEEDED',
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 const RANK: Readonly<Record<RunStatus, number>> = {
   PENDING: 0,
   PREPARING: 1,
   TRAINING: 2,
-  COMPLETED: 3,
-  FAILED: 3,
-  SKIPPED: 3,
+  /** The job completed; the challenger is being compared with the champion (PromoteModel). */
+  EVALUATING: 3,
+  COMPLETED: 4,
+  FAILED: 4,
+  /** Nothing changed since the lineage's champion or last COMPLETED run (CheckFingerprint): no OCR, no job. */
+  SKIPPED: 4,
   /** Stopped on purpose: a stop request for the run, or its execution stopped (aborted, timed out). */
-  STOPPED: 3,
+  STOPPED: 4,
   /** The poll loop stopped the training job: its projected cost passed the run's budget (src/cost/ledger.ts). */
-  BUDGET_EXCEEDED: 3,
+  BUDGET_EXCEEDED: 4,
 };
 
 export const statusRank = (status: RunStatus): number => RANK[status];
-export const isTerminal = (status: RunStatus): boolean => RANK[status] === 3;
+export const isTerminal = (status: RunStatus): boolean => RANK[status] === RANK.COMPLETED;
 
 /**
  * May a record at `current` be written with `next`? Forward is allowed, and the same status while the run

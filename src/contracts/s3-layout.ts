@@ -13,6 +13,7 @@
  * runs/<runId>/ocr-map/                           the OCR Distributed Map's ResultWriter (manifest.json, SUCCEEDED_/FAILED_/PENDING_<n>.json)
  * runs/<runId>/ocr/batch-<n>.json                 OcrBatch / CollectTextractJobs: one batch's OCR results
  * runs/<runId>/dataset-manifest.json              BuildDataset: this run's manifest
+ * runs/<runId>/report.html                        `doctrain report <runId>`: the run report (one self-contained HTML page)
  * ocr-cache/<sha256>.json                         OCR words by document content hash
  * quarantine/<runId>/<documentKey>                a copy of each rejected document ...
  * quarantine/<runId>/<documentKey>.reason.json    ... and why
@@ -20,6 +21,7 @@
  * datasets/<fp>/images/<record id>.<ext>          page images (dataset.pageImages)
  * checkpoints/<modelName>/<runId>/                the training job's CheckpointConfig.S3Uri
  * models/<modelName>/                             the training job's S3OutputPath
+ * lineages/<modelName>/<runId>/promotion.json     PromoteModel: the decision and its figures (the model package's ModelQuality statistics; never expires)
  * ```
  */
 import path from 'node:path/posix';
@@ -73,6 +75,9 @@ export const ocrResultKey = (runPrefix: string, batchIndex: number): string => `
 /** This run's dataset manifest (its own cache hits, pages billed and quarantine). */
 export const runManifestKey = (runPrefix: string): string => `${runPrefix}dataset-manifest.json`;
 
+/** The run report (src/report/): one self-contained HTML page, written by `doctrain report <runId>`. */
+export const runReportKey = (runPrefix: string): string => `${runPrefix}report.html`;
+
 // ---- Shared across runs -----------------------------------------------------------------------------
 
 /** OCR words of a document, by the sha256 of its bytes. */
@@ -125,3 +130,6 @@ export const checkpointPrefix = (modelName: string, runId: string): string => `c
 
 /** The job's S3OutputPath: SageMaker writes `<jobName>/output/model.tar.gz` under it. */
 export const modelOutputPrefix = (modelName: string): string => `models/${modelName}/`;
+
+/** A run's promotion decision (lineage.ts promotionSchema): the model package's ModelQuality statistics, kept with the lineage (runs/ expires). */
+export const promotionKey = (modelName: string, runId: string): string => `lineages/${modelName}/${runId}/promotion.json`;

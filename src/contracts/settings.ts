@@ -12,6 +12,10 @@ import * as z from 'zod';
 import { DEFAULT_LOOP_HISTORY_BUDGET, HISTORY_EVENT_LIMIT, MIN_MAX_POLL_SECONDS, MIN_POLL_SECONDS } from './poll-pace';
 import { DEFAULT_DOCUMENTS_PREFIX } from './s3-layout';
 import { envPriceOverridesSchema } from './prices';
+import { envFieldNamesSchema, localeSchema } from './value-rules';
+
+/** The most instances one doctrain training job asks for (SageMaker's own bound is the account's quota). */
+export const MAX_INSTANCE_COUNT = 16;
 
 export const G5_INSTANCE_TYPES = [
   'ml.g5.xlarge',
@@ -85,6 +89,9 @@ const template = (value: string, doc: string): SettingDefinition<z.ZodDefault<z.
   doc,
 });
 
+/** How a retrain starts (execution input training.warmStart, setting warmStart). */
+export const WARM_START_POLICIES = ['none', 'champion'] as const;
+
 const envBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 /** An S3 URI of an object or prefix; at most 1,024 characters, SageMaker's limit on a channel's S3Uri (test/unit/aws/requests.test.ts). */
@@ -120,6 +127,12 @@ export const DEPLOYMENT_SETTINGS = {
   DOCTRAIN_DOCUMENTS_PREFIX: stage('documentsPrefix', z.string(), DEFAULT_DOCUMENTS_PREFIX, 'where documents and annotations are'),
   DOCTRAIN_INSTANCE_TYPE: stage('instanceType', z.enum(G5_INSTANCE_TYPES), 'ml.g5.xlarge', 'training instance type (any ml.g5.*)'),
   DOCTRAIN_SPOT: stage('spot', envBoolean, true, 'managed spot training'),
+  DOCTRAIN_INSTANCE_COUNT: stage(
+    'instanceCount',
+    z.coerce.number().int().min(1).max(MAX_INSTANCE_COUNT),
+    1,
+    'instances per training job (ResourceConfig.InstanceCount); above 1 the trainer runs data-parallel over all their GPUs (torchrun)',
+  ),
   DOCTRAIN_INSTANCE_FALLBACKS: stage(
     'instanceFallbacks',
     z.string().regex(INSTANCE_PLAN_TEXT, 'comma-separated <ml.g5 instance type>:spot|on-demand entries'),
@@ -209,6 +222,16 @@ export const DEPLOYMENT_SETTINGS = {
     0.25,
     'largest share of quarantined documents before the run fails (1: never fails)',
   ),
+  DOCTRAIN_LOCALE: optionalStage(
+    'locale',
+    z.preprocess((v) => (v === '' ? undefined : v), localeSchema.optional()),
+    "the documents' locale (BCP 47, e.g. en-US, de-DE): the day/month order of numeric dates their own dates do not settle; '' = none (such dates are reported ambiguous_date)",
+  ),
+  DOCTRAIN_FIELD_NAMES: optionalStage(
+    'fieldNames',
+    envFieldNamesSchema,
+    'JSON field names added to the value table\'s, per field key (e.g. {"total":["Endsumme"]}); \'\' = none',
+  ),
   DOCTRAIN_PAGE_IMAGES: stage(
     'pageImages',
     envBoolean,
@@ -220,6 +243,52 @@ export const DEPLOYMENT_SETTINGS = {
     z.preprocess((v) => (v === '' ? undefined : v), s3UriSchema.optional()),
     "s3:// URI of a saved pretrained model (or its tar.gz) passed as the training job's model channel; '' = none",
   ),
+  DOCTRAIN_PROMOTION_MARGIN: stage(
+    'promotionMargin',
+    z.coerce.number().min(0).max(1),
+    0.01,
+    'entity F1 a challenger must gain over the champion (on the same validation documents) to be promoted',
+  ),
+  DOCTRAIN_FIELD_TOLERANCE: stage(
+    'fieldTolerance',
+    z.coerce.number().min(0).max(1),
+    0.02,
+    "largest drop of any field's exact-match share a promoted challenger may have against the champion",
+  ),
+  DOCTRAIN_WARM_START: stage(
+    'warmStart',
+    z.enum(WARM_START_POLICIES),
+    'none',
+    "'champion': a retrain starts from the champion's weights (its `champion` channel) with warmStartEpochs; 'none': from scratch",
+  ),
+  DOCTRAIN_WARM_START_EPOCHS: stage(
+    'warmStartEpochs',
+    z.coerce.number().int().min(1).max(100_000),
+    10,
+    'epochs of a warm-started retrain (unless the hyperparameters name epochs)',
+  ),
+  DOCTRAIN_MODEL_APPROVAL: stage(
+    'modelApproval',
+    z.enum(['Approved', 'PendingManualApproval']),
+    'Approved',
+    "ModelApprovalStatus of a promoted model's package in the model registry ('PendingManualApproval': a person approves it)",
+  ),
+  DOCTRAIN_REGISTER_REJECTED: stage(
+    'registerRejected',
+    envBoolean,
+    false,
+    'also register rejected challengers in the model registry (ModelApprovalStatus Rejected)',
+  ),
+  DOCTRAIN_INFERENCE_IMAGE: optionalStage(
+    'inferenceImage',
+    z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).max(255).optional()),
+    "the inference container of registered model packages; '' = the AWS PyTorch inference image of the region (src/retrain/registry.ts)",
+  ),
+  DOCTRAIN_MODEL_PACKAGE_GROUP_PREFIX: stack(
+    z.string().regex(/^[a-zA-Z0-9-]{0,31}$/, 'letters, digits and dashes, at most 31'),
+    "prefix of the lineages' model package groups (<prefix><modelName>): one per stage",
+  ),
+  DOCTRAIN_EVENT_BUS: template('default', 'the EventBridge bus the run notifications go to'),
   DOCTRAIN_BUDGET_USD: optionalStage(
     'budgetUsd',
     z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().positive().optional()),
@@ -273,4 +342,9 @@ export const TEMPLATE_SETTINGS = {
     doc: 'EventBridge schedule of retrains',
   },
   scheduleEnabled: { schema: z.boolean(), default: false, doc: 'whether the schedule is on (prod turns it on)' },
+  notificationEmail: {
+    schema: z.union([z.literal(''), z.email()]),
+    default: '',
+    doc: "an e-mail address subscribed to the run notifications' SNS topic ('' = none)",
+  },
 } as const satisfies Record<string, { schema: z.ZodType; default: unknown; doc: string }>;

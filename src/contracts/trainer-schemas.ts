@@ -4,6 +4,7 @@
  * trainer package (training-image/doctrain_trainer/schemas/); scripts/emit-schemas.ts writes them.
  */
 import * as z from 'zod';
+import { modelPredictionsSchema } from './model-metrics';
 import { datasetLabelsSchema, datasetRecordSchema } from './objects';
 
 /** Repository-relative folder of the emitted schemas. */
@@ -29,5 +30,10 @@ export const trainerSchemaFiles = (): Record<string, string> => ({
     'labels.schema.json',
     'doctrain labels.json: the BIO class list, index = class id',
     datasetLabelsSchema,
+  ),
+  [`${TRAINER_SCHEMA_DIR}/model-predictions.schema.json`]: emitted(
+    'model-predictions.schema.json',
+    "doctrain predictions.json: the written model's BIO tags on its validation records (docs/CONTRACTS.md section 4)",
+    modelPredictionsSchema,
   ),
 });

@@ -5,8 +5,8 @@
  * current job (`$.config.training.jobName`: create, poll, stop, finalize) follows the current attempt.
  */
 import * as z from 'zod';
-import { instancePlanSchema } from './instance-plan';
-import { G5_INSTANCE_TYPES } from './settings';
+import { instancePlanSchema, trainingEnvironmentSchema } from './instance-plan';
+import { G5_INSTANCE_TYPES, MAX_INSTANCE_COUNT, WARM_START_POLICIES } from './settings';
 
 /** One training attempt as the run record keeps it (`attempts`, in order). */
 export const attemptRecordSchema = z.strictObject({
@@ -33,12 +33,23 @@ export const trainingConfigSchema = z.strictObject({
   /** The current attempt's plan entry. */
   instanceType: z.enum(G5_INSTANCE_TYPES),
   spot: z.boolean(),
+  /**
+   * ResourceConfig.InstanceCount: every attempt's (the plan changes the type, not the count). Absent in the
+   * config of an execution started before multi-GPU training (it goes on after a deploy): one instance.
+   */
+  instanceCount: z.number().int().min(1).max(MAX_INSTANCE_COUNT).default(1),
+  /** The job's Environment for the current attempt's instance type: its GPU count, one trainer process each (absent: one). */
+  environment: trainingEnvironmentSchema.default({ DOCTRAIN_NPROC_PER_NODE: '1' }),
   /** Shaped exactly as SageMaker's StoppingCondition: MaxWaitTimeInSeconds only with spot. */
   stoppingCondition: z.strictObject({ MaxRuntimeInSeconds: z.number().int(), MaxWaitTimeInSeconds: z.number().int().optional() }),
   maxRuntimeSeconds: z.number().int().min(60),
   maxWaitSeconds: z.number().int().min(60),
   volumeSizeGb: z.number().int(),
+  /** The hyperparameters as the run was given them; the job's are CheckFingerprint's (`$.retrain.hyperparameters`: warm start added). */
   hyperparameters: z.record(z.string(), z.string()),
+  /** `champion`: start from the lineage champion's weights, for warmStartEpochs (unless hyperparameters name epochs). */
+  warmStart: z.enum(WARM_START_POLICIES),
+  warmStartEpochs: z.number().int().min(1),
   /** The job's `model` channel (a saved pretrained model), or null for none. */
   modelChannelUri: z.string().nullable(),
   checkpointS3Uri: z.string().min(1),
@@ -58,3 +69,13 @@ export const trainingConfigSchema = z.strictObject({
   createRetries: z.number().int().min(0),
 });
 export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
+
+/** The job's hyperparameters: warm start adds `warm_start` and, unless the run names epochs, the warm-start epochs. */
+export const jobHyperparameters = (
+  hyperparameters: Readonly<Record<string, string>>,
+  warmStart: boolean,
+  warmStartEpochs: number,
+): Record<string, string> =>
+  warmStart
+    ? { ...hyperparameters, warm_start: 'true', epochs: hyperparameters['epochs'] ?? String(warmStartEpochs) }
+    : { ...hyperparameters };

@@ -1,6 +1,7 @@
 import type { OcrPage } from '../contracts/ocr-document';
-import { alignFields, type AlignMatch, type UnalignedField } from './align';
+import { alignFields, type AlignMatch, type AlignOptions, type UnalignedField } from './align';
 import type { Annotation } from '../contracts/annotation';
+import { InvalidInputError } from '../contracts/errors';
 import { alignBoxes, alignWords, type AlignedRegion, type RegionAlignOptions, type UnalignedRegion } from './align-regions';
 
 /**
@@ -18,7 +19,7 @@ export interface AnnotationAlignment {
   readonly unaligned: readonly UnalignedAnnotation[];
 }
 
-export interface AlignAnnotationOptions extends RegionAlignOptions {
+export interface AlignAnnotationOptions extends RegionAlignOptions, Pick<AlignOptions, 'dateOrder' | 'fieldNames'> {
   /** Key fields' text similarity (alignFields); also the text threshold for words without a box. */
   readonly minSimilarity?: number;
 }
@@ -30,13 +31,17 @@ export function alignAnnotation(
 ): AnnotationAlignment {
   if ('fields' in annotation) {
     const words = pages.flatMap((page) => page.words);
-    const result = alignFields(
-      words,
-      annotation.fields,
-      options.minSimilarity === undefined ? {} : { minSimilarity: options.minSimilarity },
-    );
+    const result = alignFields(words, annotation.fields, {
+      ...(options.minSimilarity !== undefined && { minSimilarity: options.minSimilarity }),
+      ...(options.dateOrder !== undefined && { dateOrder: options.dateOrder }),
+      ...(options.fieldNames !== undefined && { fieldNames: options.fieldNames }),
+    });
     return { labels: result.labels, aligned: result.spans, unaligned: result.unaligned };
   }
   if ('boxes' in annotation) return alignBoxes(pages, annotation.boxes, options);
+  if ('class' in annotation) {
+    // A class labels the document, not its words (src/dataset/build-classification.ts builds its records).
+    throw new InvalidInputError(`a class annotation ("${annotation.class}") has no words to align`);
+  }
   return alignWords(pages, annotation.words, options);
 }

@@ -1,20 +1,27 @@
 import { labelForField, type Fields } from '../contracts/annotation';
+import { VALUE_RULES, type FieldNames } from '../contracts/value-rules';
+import { nameGrade } from './field-names';
 import {
   amountsEqual,
   asDigits,
-  datesEqual,
+  compareDates,
+  dateOrderOf,
   findDates,
   foldShapes,
+  identifierCore,
   levenshtein,
   normalizeToken,
   parseAmount,
   parseDate,
+  sameAmount,
   similarity,
   valueKind,
   type Amount,
+  type DateOrder,
   type ParsedDate,
   type ValueKind,
 } from './normalize';
+import { VALUE_WORDS, valueWords } from './value-words';
 
 /**
  * Weak labelling: finds each annotated value among the OCR words (in reading order, all lines of a
@@ -49,6 +56,9 @@ import {
  *   one digit apart, the keyword is what says which one is the total;
  * - a date: a printed date one digit edit away from the value's numbers, after a word naming the field,
  *   or the only such date on the page;
+ * - an identifier of TOLERANT_MIN_IDENTIFIER_CHARS or more letters and digits: words whose letters and
+ *   digits are one edit from the value's, after a word naming the field, or (TOLERANT_UNNAMED_IDENTIFIER_CHARS
+ *   or more) the only such print;
  * - text of TOLERANT_MIN_TEXT_CHARS or more characters: the text matchers again at similarity
  *   TOLERANT_MIN_SIMILARITY.
  * Such a span is reported with `match: 'ocr_tolerant'`; the label is the same (the words are where the
@@ -65,19 +75,36 @@ const TOKEN_SIMILARITY = 0.7;
 const DIGITS_ONLY_SCORE = 0.95;
 /** An amount split over two words ranks just below one printed whole. */
 const SPLIT_AMOUNT_SCORE = 0.98;
-/** How many words before a span are searched for the field's name. */
-const KEYWORD_LOOKBACK = 3;
+/**
+ * An identifier printed without the value's prefix (`12345` for `INV-12345`), or with another one, ranks
+ * below one printed with it; one whose span starts with a bare prefix word (`No.` `12345`) lower still.
+ */
+const IDENTIFIER_CORE_SCORE = 0.97;
+const IDENTIFIER_PREFIXED_SCORE = 0.96;
+/**
+ * An amount with decimals printed as a whole number (`1939` for `1939.00`), or a plain number printed as
+ * an amount (`1,939.00` for `1939`): the same number, ranked below every print of its own form and taken
+ * only after a word naming the field (a quantity `9` is not the total `9.00`).
+ */
+const WHOLE_AMOUNT_SCORE = 0.93;
 /** OCR-tolerant pass: text similarity, and the shortest text value (folded characters) it applies to. */
 export const TOLERANT_MIN_SIMILARITY = 0.65;
 const TOLERANT_MIN_TEXT_CHARS = 8;
 /** OCR-tolerant pass: the fewest digits an amount, number or date must have to be matched one digit off. */
 const TOLERANT_MIN_DIGITS = 3;
+
+/** OCR-tolerant pass: the fewest letters and digits an identifier must have to be matched one character off. */
+const TOLERANT_MIN_IDENTIFIER_CHARS = 8;
+/** ... and without a word naming the field before it, the fewest for the only such print on the page. */
+const TOLERANT_UNNAMED_IDENTIFIER_CHARS = 16;
 /** OCR-tolerant spans rank below every exact one. */
 const TOLERANT_SCORE = 0.9;
-/** How many words of the same line before a span are searched for the field's name. */
-const SAME_LINE_LOOKBACK = 8;
 
-export type UnalignedReason = 'empty_value' | 'not_found' | 'overlap';
+/**
+ * Why a value labelled no word: `ambiguous_date` when its date is printed only in a day/month order the
+ * document does not settle (`03/04/2014` for `2014-04-03`, no other date says which, no `dateOrder` set).
+ */
+export type UnalignedReason = 'empty_value' | 'not_found' | 'overlap' | 'ambiguous_date';
 
 export interface UnalignedField {
   readonly field: string;
@@ -108,6 +135,13 @@ export interface Alignment {
 
 export interface AlignOptions {
   readonly minSimilarity?: number;
+  /**
+   * The order numeric dates are printed in where the document's own dates do not say (the user's locale,
+   * setting `dateOrder`); without it, a date printed only ambiguously stays unaligned (`ambiguous_date`).
+   */
+  readonly dateOrder?: DateOrder;
+  /** Field names the user adds to the value table's, per field key (setting `fieldNames`). */
+  readonly fieldNames?: FieldNames;
 }
 
 interface Target {
@@ -141,6 +175,10 @@ interface Page {
   readonly folded: readonly string[];
   /** asDigits(norms): for digit-only values. */
   readonly digits: readonly string[];
+  /** The names of a field (field-names.ts), in wordKey form. */
+  readonly names: (field: string) => readonly string[];
+  /** The day/month order of the document's numeric dates: its own dates' order, else the user's. */
+  readonly dateOrder: DateOrder | undefined;
 }
 
 export interface AlignWord {
@@ -151,12 +189,16 @@ export interface AlignWord {
 export function alignFields(words: readonly AlignWord[], fields: Fields, options: AlignOptions = {}): Alignment {
   const minSimilarity = options.minSimilarity ?? DEFAULT_MIN_SIMILARITY;
   const norms = words.map((w) => normalizeToken(w.text));
+  const texts = words.map((w) => w.text);
+  const lookups = options.fieldNames === undefined ? VALUE_WORDS : valueWords(VALUE_RULES, options.fieldNames);
   const page: Page = {
-    texts: words.map((w) => w.text),
+    texts,
     boxes: words.map((w) => w.box),
     norms,
     folded: norms.map(foldShapes),
     digits: norms.map(asDigits),
+    names: lookups.fieldNames,
+    dateOrder: dateOrderOf(findDates(texts.join(' '))) ?? options.dateOrder,
   };
   const labels = words.map(() => 'O');
   const unaligned: { order: number; entry: UnalignedField }[] = [];
@@ -182,7 +224,7 @@ export function alignFields(words: readonly AlignWord[], fields: Fields, options
   const spans: AlignedSpan[] = [];
   const missed: { target: Target; reason: UnalignedReason }[] = [];
   const place = (target: Target, candidates: readonly Scored[], match: AlignMatch): boolean => {
-    const keywords = fieldKeywords(target.field);
+    const keywords = page.names(target.field);
     const free = candidates
       .filter((c) => !used.slice(c.start, c.end).some(Boolean))
       .map((c) => ({ ...c, keyword: nameGrade(page, c.start, keywords) }));
@@ -200,7 +242,11 @@ export function alignFields(words: readonly AlignWord[], fields: Fields, options
   // Every exact value has its words; what is left is searched again, tolerating OCR misreads.
   for (const { target, reason } of missed) {
     if (!place(target, findTolerant(page, target, minSimilarity), 'ocr_tolerant')) {
-      unaligned.push({ order: target.order, entry: { field: target.field, value: target.value, reason } });
+      const ambiguous = reason === 'not_found' && target.date !== undefined && printedAmbiguously(page, target.date);
+      unaligned.push({
+        order: target.order,
+        entry: { field: target.field, value: target.value, reason: ambiguous ? 'ambiguous_date' : reason },
+      });
     }
   }
 
@@ -221,76 +267,29 @@ function isBetter(a: Candidate, b: Candidate): boolean {
   return a.end - a.start < b.end - b.start;
 }
 
-/** The words of a field's name that may label it on the page (`total_amount` -> total, amount). */
-const fieldKeywords = (field: string): readonly string[] => [...new Set(field.split('_').filter((t) => t.length >= 3))];
-
-/**
- * How plainly a normalised word names the field, given the word before it: 3, a keyword or one OCR edit
- * from a keyword of four or more letters (`total`, `lotal`, `Dale`); 2, a word containing such a keyword
- * (`GRANDTOTAL`, `InvoiceDate`); 1, either of them qualified by `sub` (`SUB TOTAL`, `SUBTOTAL`,
- * `Sub-total`: a part, not the whole); 0, none. Equal prints of a value go to the highest grade, so
- * `SUBTOTAL 9.00 ... TOTAL 9.00` gives the total the second print.
- */
-const SUB = 'sub';
-const wordGrade = (norm: string, before: string, keywords: readonly string[]): number => {
-  if (norm === '') return 0;
-  const plain = keywords.some((k) => norm === k || (k.length >= 4 && Math.abs(norm.length - k.length) <= 1 && levenshtein(norm, k) === 1));
-  if (plain) return before === SUB ? 1 : 3;
-  const compound = keywords.some((k) => k.length >= 4 && norm.includes(k));
-  if (compound) return norm.startsWith(SUB) ? 1 : 2;
-  return 0;
-};
-
-/** Whether two boxes share most of their height: words of one printed line. */
-const sameLine = (a: readonly number[], b: readonly number[]): boolean => {
-  const overlap = Math.min(a[3] ?? 0, b[3] ?? 0) - Math.max(a[1] ?? 0, b[1] ?? 0);
-  const shorter = Math.min((a[3] ?? 0) - (a[1] ?? 0), (b[3] ?? 0) - (b[1] ?? 0));
-  return shorter > 0 && overlap >= shorter / 2;
-};
-
-/**
- * The best grade (wordGrade) of a word naming the field before `start`: among the KEYWORD_LOOKBACK words
- * with content right before it, or, where words have boxes, anywhere earlier on its printed line (`Total
- * Sales (Inclusive of GST) 64.50`).
- */
-function nameGrade(page: Page, start: number, keywords: readonly string[]): number {
-  const gradeAt = (i: number): number => wordGrade(page.norms[i] as string, previousContent(page, i), keywords);
-  let best = 0;
-  let seen = 0;
-  for (let i = start - 1; i >= 0 && seen < KEYWORD_LOOKBACK; i--) {
-    if (page.norms[i] === '') continue;
-    best = Math.max(best, gradeAt(i));
-    seen++;
-  }
-  // Word by word to the left, each beside the next: a skewed scan's line drifts up or down along its length.
-  let next = page.boxes[start];
-  for (let i = start - 1; next !== undefined && i >= 0 && i >= start - SAME_LINE_LOOKBACK; i--) {
-    const box = page.boxes[i];
-    if (box === undefined || !sameLine(box, next) || (box[0] ?? 0) > (next[0] ?? 0)) break;
-    best = Math.max(best, gradeAt(i));
-    next = box;
-  }
-  return best;
-}
-
-/** The normalised text of the nearest word with content before `index` ('' when there is none). */
-function previousContent(page: Page, index: number): string {
-  for (let i = index - 1; i >= 0; i--) if (page.norms[i] !== '') return page.norms[i] as string;
-  return '';
-}
-
 type Scored = Omit<Candidate, 'keyword'>;
 
 function findCandidates(page: Page, target: Target, minSimilarity: number): Scored[] {
   switch (target.kind) {
     case 'amount':
-      return [...(target.amount ? findAmounts(page, target.amount) : []), ...findDigits(page, target, DIGITS_ONLY_SCORE)];
+      return target.amount
+        ? [
+            ...findAmounts(page, target.amount),
+            ...findDigits(page, target, DIGITS_ONLY_SCORE),
+            ...findWholeAmounts(page, target, target.amount),
+          ]
+        : findDigits(page, target, DIGITS_ONLY_SCORE);
     case 'date': {
       const date = target.date;
-      return [...(date ? findDate(page, (found) => datesEqual(date, found)) : []), ...findDigits(page, target, DIGITS_ONLY_SCORE)];
+      const same = (found: ParsedDate): boolean => compareDates(date as ParsedDate, found, page.dateOrder) === 'same';
+      return [...(date ? findDate(page, same) : []), ...findDigits(page, target, DIGITS_ONLY_SCORE)];
     }
-    case 'number':
-      return findDigits(page, target, 1);
+    case 'number': {
+      const plain = parseAmount(target.value);
+      return [...findDigits(page, target, 1), ...(plain ? findWholeAmounts(page, target, plain) : [])];
+    }
+    case 'identifier':
+      return findIdentifier(page, target);
     case 'text':
       return findText(page, target, minSimilarity);
   }
@@ -348,11 +347,63 @@ function findAmounts(page: Page, amount: Amount): Scored[] {
   return out;
 }
 
-/** The words from `start` joined when they print one number split at its decimal point, else undefined. */
+/**
+ * The same number printed in the other form (WHOLE_AMOUNT_SCORE): a whole number for an amount with zero
+ * decimals (`1939` for `1939.00`), or an amount for a plain number (`1,939.00` for `1939`); only after a
+ * word naming the field.
+ */
+function findWholeAmounts(page: Page, target: Target, amount: Amount): Scored[] {
+  if (amount.fraction !== '') return [];
+  const prints: Scored[] = [];
+  page.texts.forEach((text, start) => {
+    const single = parseAmount(text);
+    const split = splitAmount(page, start);
+    const joined = split === undefined ? undefined : parseAmount(split.text);
+    const other = (printed: Amount): boolean => sameAmount(amount, printed) && printed.hasDecimals !== amount.hasDecimals;
+    if (single && other(single)) prints.push({ start, end: start + 1, score: WHOLE_AMOUNT_SCORE });
+    else if (split && joined && other(joined)) prints.push({ start, end: split.end, score: WHOLE_AMOUNT_SCORE });
+  });
+  const names = page.names(target.field);
+  return prints.filter((span) => nameGrade(page, span.start, names) > 0);
+}
+
+/**
+ * An identifier: a span of words whose letters and digits are the value's (look-alike characters folded,
+ * score 1: `INV 2014-0815` for `INV-2014-0815`), or are its letters and digits once an identifier prefix is
+ * dropped from either (`2014-0815`, `#20140815`, `No. 20140815`; IDENTIFIER_CORE_SCORE).
+ */
+function findIdentifier(page: Page, target: Target): Scored[] {
+  const whole = foldShapes(target.normalized);
+  const core = foldShapes(identifierCore(target.value));
+  const prefixes = VALUE_WORDS.identifierPrefixes;
+  return findConcatenated(
+    page.norms,
+    target.tokenCount,
+    (text) => {
+      if (foldShapes(text) === whole) return 1;
+      return foldShapes(identifierCore(text)) === core ? IDENTIFIER_CORE_SCORE : 0;
+    },
+    IDENTIFIER_PREFIXED_SCORE,
+    whole.length + 12,
+  ).map((span) =>
+    span.score < 1 && prefixes.includes(page.norms[span.start] as string) ? { ...span, score: IDENTIFIER_PREFIXED_SCORE } : span,
+  );
+}
+
+/** Whether the date is printed somewhere in an order the document does not settle (compareDates `ambiguous`). */
+function printedAmbiguously(page: Page, date: ParsedDate): boolean {
+  return findDate(page, (found) => compareDates(date, found, page.dateOrder) === 'ambiguous').length > 0;
+}
+
+/**
+ * The words from `start` joined when they print one number split at its decimal point, or at a thousands
+ * space (`1` `939,00`, `EUR 1` `939,-`), else undefined.
+ */
 function splitAmount(page: Page, start: number): { text: string; end: number } | undefined {
   const text = page.texts[start] as string;
   const next = page.texts[start + 1];
   if (next === undefined || !/[0-9]/.test(text)) return undefined;
+  if (/^[^0-9]{0,4}[0-9]{1,3}$/.test(text) && /^[0-9]{3}(?![0-9])/.test(next)) return { text: `${text} ${next}`, end: start + 2 };
   if (/^[.,]$/.test(next)) {
     const after = page.texts[start + 2];
     return after !== undefined && /^[0-9]/.test(after) ? { text: `${text}${next}${after}`, end: start + 3 } : undefined;
@@ -364,7 +415,9 @@ function splitAmount(page: Page, start: number): { text: string; end: number } |
 function findDate(page: Page, matches: (found: ParsedDate) => boolean): Scored[] {
   const out: Scored[] = [];
   for (let start = 0; start < page.texts.length; start++) {
-    if (!/[0-9]/.test(page.texts[start] as string)) continue;
+    const first = page.texts[start] as string;
+    // A date starts with its day or year, or with its month's name (`August 3, 2014`).
+    if (!/[0-9]/.test(first) && VALUE_WORDS.monthNumber(first) === undefined) continue;
     let text = '';
     for (let end = start + 1; end <= Math.min(page.texts.length, start + 5); end++) {
       const word = page.texts[end - 1] as string;
@@ -464,7 +517,7 @@ function findTokenWindows(page: Page, value: string, minSimilarity: number): Sco
  * scored TOLERANT_SCORE (or the text similarity, when lower), never above an exact match.
  */
 function findTolerant(page: Page, target: Target, minSimilarity: number): Scored[] {
-  const keywords = fieldKeywords(target.field);
+  const keywords = page.names(target.field);
   const named = (span: Scored): boolean => nameGrade(page, span.start, keywords) > 0;
   switch (target.kind) {
     case 'amount':
@@ -475,6 +528,15 @@ function findTolerant(page: Page, target: Target, minSimilarity: number): Scored
       const spans = findDateOff(page, target, target.date);
       const withName = spans.filter(named);
       return withName.length > 0 || spans.length !== 1 ? withName : spans;
+    }
+    case 'identifier': {
+      const spans = findIdentifierOff(page, target);
+      const withName = spans.filter(named);
+      // Unnamed, only a long identifier (a near miss of it is no other identifier) printed once (every
+      // candidate span overlaps the first).
+      const long = foldShapes(identifierCore(target.value)).length >= TOLERANT_UNNAMED_IDENTIFIER_CHARS;
+      const onePrint = spans.every((span) => span.start < (spans[0]?.end ?? 0) && span.end > (spans[0]?.start ?? 0));
+      return withName.length > 0 || !long || !onePrint ? withName : spans;
     }
     case 'text': {
       if (foldShapes(target.normalized).length < TOLERANT_MIN_TEXT_CHARS) return [];
@@ -509,6 +571,22 @@ function findDigitsOff(page: Page, target: Target): Scored[] {
     if (split !== undefined) consider(split.text, start, split.end);
   });
   return out;
+}
+
+/**
+ * An identifier of TOLERANT_MIN_IDENTIFIER_CHARS or more letters and digits (prefix dropped) printed with
+ * one of them read wrong, lost or gained (`# BLR WFLD20151000962590` for `#BLR_WFLD20151000982590`).
+ */
+function findIdentifierOff(page: Page, target: Target): Scored[] {
+  const core = foldShapes(identifierCore(target.value));
+  if (core.length < TOLERANT_MIN_IDENTIFIER_CHARS) return [];
+  return findConcatenated(
+    page.norms,
+    target.tokenCount,
+    (text) => (levenshtein(foldShapes(identifierCore(text)), core) === 1 ? TOLERANT_SCORE : 0),
+    TOLERANT_SCORE,
+    foldShapes(target.normalized).length + 12,
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 export { contentTypeFor, folderSink, s3Sink, writeDocumentsLayout } from './documents-layout';
 export type { DocumentsSink, WrittenDocument } from './documents-layout';
+export { readClassDocuments, RVL_CDIP_CLASSES } from './classes';
 export { readFunsdFolder, FUNSD_NO_CLASS } from './funsd';
 export { readGroundTruthManifest, GROUND_TRUTH_BOX_TYPE } from './ground-truth';
 export { LabelKeys, labelKeyFor } from './label-keys';

@@ -4,6 +4,7 @@
  * Importer signature (types.ts).
  */
 import { InvalidInputError } from '../contracts/errors';
+import { readClassDocuments } from './classes';
 import { readFunsdFolder } from './funsd';
 import { readGroundTruthManifest } from './ground-truth';
 import { readLabelledWords } from './labelled-words';
@@ -17,6 +18,11 @@ export interface ImportFormat {
 }
 
 export const IMPORT_FORMATS = {
+  classes: {
+    input:
+      'task classification: a folder of class folders (<class>/<document>) or an RVL-CDIP labels file (<document path> <class or index>)',
+    read: readClassDocuments,
+  },
   'ground-truth': { input: 'a SageMaker Ground Truth bounding-box output manifest (JSON Lines)', read: readGroundTruthManifest },
   funsd: { input: 'a FUNSD-style folder with annotations/*.json and images/', read: readFunsdFolder },
   sroie: { input: 'a SROIE folder: img/<id>.jpg + key/<id>.json (company, date, address, total)', read: readSroieFolder },

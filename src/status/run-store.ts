@@ -5,6 +5,7 @@
  * retried state writes the same event again instead of a duplicate.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { queryByPrefix } from '../aws/dynamodb-client';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RunConflictError, StatusRegressionError } from '../contracts/errors';
@@ -184,29 +185,15 @@ export class RunStore {
   }
 
   public async listEvents(runId: string): Promise<RunEvent[]> {
-    const events: RunEvent[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': runPk(runId), ':prefix': 'EVENT#' },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const raw of page.Items ?? []) {
-        const item = parseOrThrow(runEventItemSchema, raw, `run event ${runId} ${String(raw['sk'])}`);
-        events.push({
-          status: item.eventStatus,
-          at: item.at,
-          ...(item.progressKey === undefined ? {} : { progressKey: item.progressKey }),
-          ...(item.detail === undefined ? {} : { detail: item.detail }),
-        });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const events = (await queryByPrefix(this.db, this.tableName, runPk(runId), 'EVENT#')).map((raw): RunEvent => {
+      const item = parseOrThrow(runEventItemSchema, raw, `run event ${runId} ${String(raw['sk'])}`);
+      return {
+        status: item.eventStatus,
+        at: item.at,
+        ...(item.progressKey === undefined ? {} : { progressKey: item.progressKey }),
+        ...(item.detail === undefined ? {} : { detail: item.detail }),
+      };
+    });
     // Keys group events by status rank; within a rank, time orders them (progress keys are not ordinal).
     return events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   }

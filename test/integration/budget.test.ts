@@ -67,6 +67,19 @@ describe('budget stop on the local runtime', () => {
     // ms and a poll's own real time is hours of job time, so the spend at the decision is not checked.)
     expect(Number(decision?.[1])).toBeGreaterThan(budgetUsd);
     expect(Number(decision?.[1])).toBeGreaterThanOrEqual(Number(decision?.[2]));
+    // Assess: the ending was notified, with the run's failure and cost.
+    const notified = pipeline.services.events().filter((event) => event.detail['runId'] === run.runId);
+    expect(notified).toMatchObject([
+      {
+        source: 'doctrain',
+        'detail-type': 'Budget Exceeded',
+        detail: {
+          status: 'BUDGET_EXCEEDED',
+          reason: expect.stringContaining('budget of $10.00') as string,
+          cost: { totalUsd: record?.cost?.totalUsd, textractPages: textractPagesBilled },
+        },
+      },
+    ]);
 
     // Assess: the final ledger bills the job's reported billable time, the pages and the polls, and its total is their sum.
     const ledger = costLedgerSchema.parse(record?.cost);

@@ -2,7 +2,8 @@
  * Every function of serverless.yml run through `sls invoke local` (osls + serverless-esbuild: the real
  * bundle, in a child process) against the embedded local AWS, with the sample events in events/.
  *
- * What a user runs (two shells, repository root):
+ * What a user runs, every function in order, is the README's "Local walkthrough" (run as written by
+ * walkthrough.test.ts); in short (two shells, repository root):
  *   npm run local:up              # `doctrain local up`: local AWS on fixed ports; writes .doctrain/local/local.env
  *   set -a; . .doctrain/local/local.env; set +a
  *   npx sls invoke local -f planBatches --path events/plan-batches.json --stage dev --region us-east-1 --param="target=local"
@@ -206,7 +207,7 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
     expect(await getJson(`runs/${RUN_ID}/dataset-manifest.json`)).toEqual(manifest);
   });
 
-  it('finalizeRun records the finished training job as COMPLETED with metrics and the model', async () => {
+  it('finalizeRun records the finished training job (EVALUATING, metrics, model), promoteModel makes it the first champion (COMPLETED)', async () => {
     // Prepare: the CreateTrainingJob the state machine would send, to the local SageMaker (a tiny CPU run).
     const { sagemaker } = services.clients;
     const { training } = config;
@@ -216,10 +217,8 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
         AlgorithmSpecification: {
           TrainingImage: training.image,
           TrainingInputMode: 'File',
-          MetricDefinitions: [
-            { Name: 'val_f1', Regex: 'val_f1=([0-9.]+)' },
-            { Name: 'val_loss', Regex: 'val_loss=([0-9.]+)' },
-          ],
+          // BuildDataset's, for this dataset's labels (MetricDefinitions.$: $.dataset.metricDefinitions).
+          MetricDefinitions: dataset.metricDefinitions,
         },
         RoleArn: training.roleArn,
         HyperParameters: training.hyperparameters,
@@ -258,11 +257,17 @@ describe('sls invoke local, function by function', { timeout: 120_000 }, () => {
     expect(outcome.modelArtifactUri).toMatch(new RegExp(`^${training.outputS3Uri}${training.jobName}/output/model\\.tar\\.gz$`));
     const run = await store.getRun(RUN_ID);
     expect(run).toMatchObject({
-      status: 'COMPLETED',
+      status: 'EVALUATING',
       executionName: EXECUTION_NAME,
       trainingJobName: training.jobName,
       modelArtifactUri: outcome.modelArtifactUri,
     });
-    expect((await store.listEvents(RUN_ID)).map((e) => e.status)).toEqual(['PENDING', 'TRAINING', 'COMPLETED']);
+    // Act: the champion/challenger step on events/promote-model.json (the same run and artifact)
+    expect(readEvent('promoteModel')['modelArtifactUri']).toBe(outcome.modelArtifactUri);
+    const promotion = await invokeLocal<{ decision: string; rule: string; championAfter: string | null }>('promoteModel');
+    // Assess: the lineage had no champion: the first model is promoted, and the run is COMPLETED
+    expect(promotion).toMatchObject({ decision: 'promoted', rule: 'first', championAfter: RUN_ID });
+    expect((await store.getRun(RUN_ID))?.status).toBe('COMPLETED');
+    expect((await store.listEvents(RUN_ID)).map((e) => e.status)).toEqual(['PENDING', 'TRAINING', 'EVALUATING', 'COMPLETED']);
   });
 });

@@ -196,6 +196,55 @@ describe('training poll loop on the local runtime', () => {
     expect(record?.status).toBe('STOPPED');
     expect(record?.['stoppedBecause']).toBe(`execution ${run.runId} ABORTED`);
     expect(events.at(-1)?.status).toBe('STOPPED');
+    // ...and StopEndedRun notified it (the aborted execution ran no Notify state).
+    const notified = pipeline.services.events().filter((event) => event.detail['runId'] === run.runId);
+    expect(notified).toMatchObject([{ source: 'doctrain', 'detail-type': 'Run Stopped', detail: { status: 'STOPPED' } }]);
+  }, 120_000);
+
+  it('an execution that fails past every Catch (States.Runtime) has its running job stopped and the run recorded FAILED with the cause', async () => {
+    // Prepare: a job of 60 real seconds, running.
+    const run = await createTrainingRun('poll-runtime-error', { epochs: 100, epochSeconds: 0.6 });
+    expect((await describeJob(run.jobName)).TrainingJobStatus).toBe('InProgress');
+    // A copy of the pipeline whose poll reads a path its input does not have: States.Runtime, which no
+    // Catch (States.ALL included) takes. Registered under the pipeline's own name and logical id, so the
+    // stop rule's Ref still names it; the production definition is registered again afterwards.
+    const { name, logicalId, definition } = pipeline.stateMachine;
+    const broken = structuredClone(definition) as { States: Record<string, { Parameters?: Record<string, unknown> }> };
+    const parameters = broken.States['PollTraining']?.Parameters;
+    if (parameters?.['textractPagesBilled.$'] === undefined) throw new Error('PollTraining no longer reads $.dataset.textractPagesBilled');
+    parameters['textractPagesBilled.$'] = '$.dataset.noSuchCount';
+    pipeline.stepFunctions.register(name, broken, { logicalId });
+    try {
+      // Act
+      const execution = pipeline.start(loopInput(run), { executionName: run.runId });
+      const outcome = await execution.outcome;
+      await pipeline.stepFunctions.settle();
+
+      // Assess: the execution failed without any Catch running (nothing in it stopped the job)...
+      expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+      expect(outcome.cause).toContain('noSuchCount');
+      const entered = outcome.events.filter((e) => e.type === 'StateEntered').map((e) => e.stateName);
+      expect(entered).not.toContain('StopTrainingAfterError');
+      expect(entered).not.toContain('RecordFailure');
+      // ...and StopEndedRun, on the FAILED event, stopped the job and recorded the run FAILED with the cause.
+      const job = await until(
+        () => describeJob(run.jobName),
+        (d) => d.TrainingJobStatus === 'Stopped',
+        'the job to stop',
+        60_000,
+      );
+      expect(job.SecondaryStatus).toBe('Stopped');
+      const { record, events } = await pipeline.runRecord(run.runId);
+      expect(record?.status).toBe('FAILED');
+      expect(record?.failure).toEqual({ error: 'States.Runtime', message: outcome.cause });
+      expect(record?.['stoppedBecause']).toBe(`execution ${run.runId} FAILED`);
+      expect(events.at(-1)).toMatchObject({ status: 'FAILED', detail: { executionStatus: 'FAILED', trainingJobName: run.jobName } });
+      // ...and notified it: the ended execution ran no Notify state.
+      const notified = pipeline.services.events().filter((event) => event.detail['runId'] === run.runId);
+      expect(notified).toMatchObject([{ source: 'doctrain', 'detail-type': 'Run Failed', detail: { status: 'FAILED' } }]);
+    } finally {
+      pipeline.stepFunctions.register(name, definition, { logicalId });
+    }
   }, 120_000);
 
   it('a stop request on the run (doctrain stop) stops the training job and the run ends STOPPED', async () => {
@@ -219,6 +268,8 @@ describe('training poll loop on the local runtime', () => {
     const { record } = await pipeline.runRecord(run.runId);
     expect(record?.status).toBe('STOPPED');
     expect(await pipeline.store.requestStop(run.runId, { at: new Date().toISOString(), by: 'test' })).toBe('terminal');
+    const notified = pipeline.services.events().filter((event) => event.detail['runId'] === run.runId);
+    expect(notified).toMatchObject([{ source: 'doctrain', 'detail-type': 'Run Stopped', detail: { status: 'STOPPED' } }]);
   }, 120_000);
 
   it('a spot interruption mid-training resumes from the checkpoint, losing at most one checkpoint interval, billing only instance time', async () => {

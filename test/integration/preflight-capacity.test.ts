@@ -154,7 +154,7 @@ describe('capacity fallback on the local runtime', () => {
     const runId = 'cap-adopt';
     pipeline.services.setSageMakerFaults({ lostCreateResponses: 1 });
     // Act
-    const outcome = await pipeline.execute({ runId, training: { hyperparameters: SMALL_TRAINING } }, { executionName: runId });
+    const outcome = await pipeline.execute({ runId, force: true, training: { hyperparameters: SMALL_TRAINING } }, { executionName: runId });
     // Assess
     expect(outcome, `${outcome.error}: ${outcome.cause}`).toMatchObject({ status: 'SUCCEEDED' });
     expect(outcome.events.some((e) => e.stateName === 'AdoptTrainingJob' && e.type === 'StateEntered')).toBe(true);

@@ -1,7 +1,9 @@
 """Entry point: `python -m doctrain_trainer train` (SageMaker passes `train` as the first argument).
 
 Exit codes: 0 success, 1 framework error, 2 user error (hyperparameters/data/job setup), 143 stopped by
-SIGTERM after a checkpoint. On 1 and 2 the reason goes to <root>/output/failure for SageMaker."""
+SIGTERM after a checkpoint. On 1 and 2 the reason goes to <root>/output/failure for SageMaker. With several
+GPUs or hosts, `train` launches torchrun, one trainer per GPU (distributed.py), and returns their outcome
+with the same codes."""
 
 from __future__ import annotations
 
@@ -51,10 +53,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Installed before importing torch (seconds) so a stop during start-up still ends as a clean 143.
     stop = StopFlag()
     stop.install()
-    from .train import run_training
+    from .distributed import is_worker, launch_workers, plan_launch
+    from .train import load_config, run_training
 
     try:
-        run_training(resolve_paths(), stop)
+        paths = resolve_paths()
+        if not is_worker(os.environ):
+            # Several GPUs or hosts: torchrun runs one trainer per GPU (distributed.py); one process in all
+            # (one GPU, CPU): this process trains, as it always has.
+            plan = plan_launch(paths, os.environ, load_config(paths).device)
+            if plan.world_size > 1:
+                return launch_workers(plan, stop, failure_file)
+        run_training(paths, stop)
     except TrainingInterrupted as exc:
         log(str(exc))
         return EXIT_SIGTERM

@@ -38,6 +38,7 @@ def write_model(
     seconds: float,
     throughput: dict[str, Any] | None = None,
     single_valued: frozenset[str] = frozenset(),
+    warm_start: dict[str, Any] | None = None,
 ) -> None:
     """Everything inference needs, in model/ (SageMaker tars it to model.tar.gz), including the
     SageMaker inference handler code/inference.py (serving.py)."""
@@ -71,5 +72,40 @@ def write_model(
             "truncated_documents": truncated,
             "seconds": round(seconds, 2),
             "throughput": throughput or {},
+            # Whether training started from the champion (champion.WarmStart.record).
+            "warm_start": warm_start,
+            # The champion scored on the same validation documents (record_champion); null: no champion.
+            "champion": None,
         },
     )
+
+
+def record_champion(model_dir: Path, champion: dict[str, Any]) -> None:
+    """metrics.json's `champion`: the champion scored after the model was written
+    (champion.score_champion)."""
+    path = model_dir / "metrics.json"
+    metrics = json.loads(path.read_text(encoding="utf-8"))
+    _write_json(path, {**metrics, "champion": champion})
+
+
+PREDICTIONS_SCHEMA_FILE = Path(__file__).with_name("schemas") / "model-predictions.schema.json"
+PREDICTIONS_FILE = "predictions.json"
+
+
+def predictions_payload(doc_ids: Sequence[str], tags: Sequence[Sequence[str]]) -> dict[str, Any]:
+    """predictions.json (model-predictions.schema.json, emitted from src/contracts/model-metrics.ts): the
+    written model's tag of each word of the first validation records, as many as the schema's
+    maxProperties allows, validated against that schema before it is written."""
+    import jsonschema
+
+    schema = json.loads(PREDICTIONS_SCHEMA_FILE.read_text(encoding="utf-8"))
+    cap = int(schema["properties"]["records"]["maxProperties"])
+    records = {doc_id: list(doc_tags) for doc_id, doc_tags in list(zip(doc_ids, tags, strict=True))[:cap]}
+    payload = {"schemaVersion": SCHEMA_VERSION, "records": records}
+    jsonschema.Draft202012Validator(schema).validate(payload)
+    return payload
+
+
+def write_predictions(model_dir: Path, doc_ids: Sequence[str], tags: Sequence[Sequence[str]]) -> None:
+    """predictions.json in the model directory, for the run report's validation pages."""
+    _write_json(model_dir / PREDICTIONS_FILE, predictions_payload(doc_ids, tags))

@@ -93,6 +93,7 @@ class TrainConfig:
     early_stopping_patience: int = _default("early_stopping_patience")
     deterministic: bool = _default("deterministic")
     entity_loss_weight: float = _default("entity_loss_weight")
+    warm_start: bool = _default("warm_start")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

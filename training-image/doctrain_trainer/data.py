@@ -6,7 +6,7 @@ import functools
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,9 @@ class Document:
     # The document a page record belongs to (record key "documentId"; the record id when absent): field
     # metrics are scored per document, over all its pages.
     document_id: str = ""
+    # The document's class (record key "class", task classification; tasks.py): every page of a document
+    # carries it. Empty for token classification.
+    doc_class: str = ""
 
     @property
     def document(self) -> str:
@@ -104,12 +107,17 @@ def parse_document(line: str, where: str, known_labels: frozenset[str] | None) -
     """One JSONL line as a Document: the contract's schema (dataset-record.schema.json) for the keys the
     trainer reads, then what a JSON Schema cannot say: equal lengths, BIO labels known to the labels
     file, x0 <= x1 and y0 <= y1. Anything wrong is a UserError naming `where` (file:line)."""
-    import jsonschema
-
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise _fail(where, f"not valid JSON ({exc.msg})") from None
+    return parse_record(obj, where, known_labels)
+
+
+def parse_record(obj: Any, where: str, known_labels: frozenset[str] | None) -> Document:
+    """A parsed JSONL line as a Document (parse_document)."""
+    import jsonschema
+
     error = jsonschema.exceptions.best_match(_record_validator().iter_errors(obj))
     if error is not None:
         raise _fail(where, _schema_problem(obj, error))
@@ -146,6 +154,12 @@ def parse_document(line: str, where: str, known_labels: frozenset[str] | None) -
 def load_channel(channel_dir: Path, channel: str, known_labels: frozenset[str] | None) -> list[Document]:
     """All documents of *.jsonl files under the channel dir, recursively; sorted by file name (shard order
     train-00000, train-00001, ...) then path, so the same data always yields the same order."""
+    return load_records(channel_dir, channel, lambda line, where: parse_document(line, where, known_labels))
+
+
+def load_records(channel_dir: Path, channel: str, parse: Callable[[str, str], Document]) -> list[Document]:
+    """The documents with words of every line of the channel's *.jsonl files (load_channel), each read by
+    `parse(line, "file:line")`."""
     if not channel_dir.is_dir():
         raise UserError(f"channel {channel!r} is missing: no directory {channel_dir}")
     files = sorted((p for p in channel_dir.rglob("*.jsonl") if p.is_file()), key=lambda p: (p.name, str(p)))
@@ -157,7 +171,7 @@ def load_channel(channel_dir: Path, channel: str, known_labels: frozenset[str] |
             for lineno, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
-                doc = parse_document(line, f"{path.name}:{lineno}", known_labels)
+                doc = parse(line, f"{path.name}:{lineno}")
                 if doc.words:  # an empty page teaches nothing; the dataset builder normally quarantines it
                     docs.append(doc)
     if not docs:
@@ -168,8 +182,8 @@ def load_channel(channel_dir: Path, channel: str, known_labels: frozenset[str] |
 # ----------------------------------------------------------------------------------------------- labels
 
 
-def load_label_file(channel_dir: Path) -> list[str] | None:
-    """labels.json from the labels channel, or None when the channel is absent.
+def read_label_file(channel_dir: Path) -> tuple[Path, Any] | None:
+    """The labels channel's labels.json (its path and parsed JSON), or None when the channel is absent.
     SM_CHANNEL_LABELS may also name the file itself."""
     if channel_dir.is_file():
         path = channel_dir
@@ -181,9 +195,17 @@ def load_label_file(channel_dir: Path) -> list[str] | None:
     else:
         return None
     try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
+        return path, json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise UserError(f"labels channel file {path.name} is not valid JSON: {exc.msg}") from None
+
+
+def load_label_file(channel_dir: Path) -> list[str] | None:
+    """The BIO labels of labels.json from the labels channel, or None when the channel is absent."""
+    found = read_label_file(channel_dir)
+    if found is None:
+        return None
+    path, obj = found
     labels = obj.get("labels") if isinstance(obj, dict) else None
     if not isinstance(labels, list) or not labels:
         raise UserError(f'labels channel file {path.name} must be {{"labels": ["O", "B-...", ...]}}')
@@ -251,6 +273,15 @@ class Vocabulary:
         words = [w for w, c in sorted(word_counts.items(), key=lambda kv: (-kv[1], kv[0])) if c >= min_count]
         shapes = [s for s, _ in sorted(shape_counts.items(), key=lambda kv: (-kv[1], kv[0]))]
         return Vocabulary(words=(PAD, UNK, *words), shapes=(PAD, UNK, *shapes))
+
+    def extended(self, other: Vocabulary) -> Vocabulary:
+        """This vocabulary with the words and shapes of `other` it lacks appended (in `other`'s order):
+        every id of this one keeps its meaning (a warm start reuses its embedding rows)."""
+        words, shapes = set(self.words), set(self.shapes)
+        return Vocabulary(
+            words=(*self.words, *(w for w in other.words if w not in words)),
+            shapes=(*self.shapes, *(s for s in other.shapes if s not in shapes)),
+        )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_word_ids", {w: i for i, w in enumerate(self.words)})

@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Sequence
 import torch
 
 from .field_names import Box, name_grades
-from .fields import entity_spans, field_key, normalize_value, value_text
+from .fields import entity_spans, value_text, values_equal
 from .metrics import get_entities, split_tag
 
 NEG_INF = -1e9
@@ -138,15 +138,15 @@ def canonical_prints(
     grades = name_grades(words, bboxes, types)
     taken = [tag != "O" for tag in out]
     for etype, start, end, _ in spans:
-        column, length, key = types.index(etype), end - start + 1, field_key(etype)
+        column, length = types.index(etype), end - start + 1
         texts = [value_text(words[at : at + length]) for at in range(len(words) - length + 1)]
         ranks = [(not _DIGITS_ONLY.match(t), grades[at][column], -at) for at, t in enumerate(texts)]
-        value, digits = normalize_value(key, texts[start]), _NOT_DIGIT.sub("", texts[start])
+        value, digits = texts[start], _NOT_DIGIT.sub("", texts[start])
         best = start
         for at, candidate in enumerate(texts):
             if at == start or any(taken[at : at + length]) or ranks[at] <= ranks[best]:
                 continue
-            if _NOT_DIGIT.sub("", candidate) == digits and normalize_value(key, candidate) == value:
+            if _NOT_DIGIT.sub("", candidate) == digits and values_equal(value, candidate):
                 best = at
         if best != start:
             out[start : end + 1] = ["O"] * length

@@ -5,14 +5,25 @@ The metric line (one per evaluation, stdout):
   val_f1=0.8950 val_field_exact=0.8125 val_field_f1=0.8333 val_exact_company=0.7500 val_exact_total=0.9000 ...
 `val_f1` is entity-level F1; `val_field_exact` the share of annotated field values extracted exactly (after
 normalisation, see fields.py), `val_field_f1` its F1 counting extracted values of unannotated fields too,
-and `val_exact_<field>` the same share per field. The state machine's MetricDefinitions match these names.
+and `val_exact_<field>` the same share per field. The training job's MetricDefinitions are derived from
+the dataset's labels by src/contracts/metric-line.ts, which restates `_metric_name` and `fields.field_key`;
+test/unit/contracts/metric-line.test.ts runs this module to hold the two to each other.
 Entity scores are per record (a page), over all its words; field scores per document (`document_fields`).
+
+With a `champion` channel (champion.py), one more line after the challenger's last one, the champion model
+scored on the same validation documents with its own vocabulary, labels and max_seq_len:
+  [metric] champion_comparable=1 champion_val_f1=0.8800 champion_val_precision=0.8900
+  champion_val_recall=0.8700 champion_val_field_exact=0.8000 champion_val_exact_company=0.7500 ...
+(`champion_val_exact_<field>` named as `val_exact_<field>`), or `[metric] champion_comparable=0` alone when
+the champion cannot be scored (unreadable artifact, other labels, a model that cannot load); the reason is
+logged and kept in metrics.json. Note: a MetricDefinition regex without a left boundary (`val_f1=(...)`)
+also matches `champion_val_f1=`.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,6 +180,17 @@ def evaluate(
         autocast,
         single_valued,
     )
+    return score_tags(tagged, loss_sum, tokens, docs, labels)
+
+
+def score_tags(
+    tagged: Sequence[DocumentTags],
+    loss_sum: float,
+    tokens: int,
+    docs: Sequence[Document],
+    labels: Sequence[str],
+) -> EvalResult:
+    """Entity and field scores of `tag_documents`'s output against the documents' labels and fields."""
     gold = [list(d.labels) for d in docs]
     pred = [t.tags for t in tagged]
     gold_values, pred_values = document_fields(docs, tagged, labels)
@@ -224,12 +246,14 @@ def _metric_name(key: str) -> str:
 
 
 def metrics_entry(epoch: int, step: int, train_loss: float, result: EvalResult) -> dict[str, Any]:
+    return {"epoch": epoch, "step": step, "train_loss": round(train_loss, 6), **score_entry(result)}
+
+
+def score_entry(result: EvalResult) -> dict[str, Any]:
+    """The validation scores of a history entry (metrics_entry less epoch, step and train_loss)."""
     m = result.report.micro
     f = result.fields
     return {
-        "epoch": epoch,
-        "step": step,
-        "train_loss": round(train_loss, 6),
         "val_loss": round(result.loss, 6),
         "val_precision": round(m.precision, 6),
         "val_recall": round(m.recall, 6),
@@ -259,16 +283,34 @@ def metrics_entry(epoch: int, step: int, train_loss: float, result: EvalResult) 
     }
 
 
+def _exact_metrics(per_field: Mapping[str, Mapping[str, Any]], prefix: str = "") -> str:
+    return " ".join(
+        f"{prefix}val_exact_{_metric_name(key)}={scores['exact']:.4f}" for key, scores in per_field.items()
+    )
+
+
 def metric_line(entry: dict[str, Any]) -> str:
     """The contract line for one history entry (see the module docstring)."""
-    per_field = " ".join(
-        f"val_exact_{_metric_name(key)}={scores['exact']:.4f}"
-        for key, scores in entry["val_per_field"].items()
-    )
+    per_field = _exact_metrics(entry["val_per_field"])
     line = (
         f"[metric] epoch={entry['epoch']} step={entry['step']} train_loss={entry['train_loss']:.4f} "
         f"val_loss={entry['val_loss']:.4f} val_precision={entry['val_precision']:.4f} "
         f"val_recall={entry['val_recall']:.4f} val_f1={entry['val_f1']:.4f} "
         f"val_field_exact={entry['val_field_exact']:.4f} val_field_f1={entry['val_field_f1']:.4f}"
     )
+    return f"{line} {per_field}" if per_field else line
+
+
+# The scores of a champion entry (champion.py) its metric line names, `champion_<name>`, in this order.
+CHAMPION_SCORES = ("val_f1", "val_precision", "val_recall", "val_field_exact")
+
+
+def champion_metric_line(champion: Mapping[str, Any]) -> str:
+    """The champion's line (see the module docstring): `champion_comparable=0` alone when it could not
+    be scored."""
+    if not champion["comparable"]:
+        return "[metric] champion_comparable=0"
+    scores = " ".join(f"champion_{key}={champion[key]:.4f}" for key in CHAMPION_SCORES)
+    per_field = _exact_metrics(champion["val_per_field"], "champion_")
+    line = f"[metric] champion_comparable=1 {scores}"
     return f"{line} {per_field}" if per_field else line

@@ -1,44 +1,45 @@
-"""Words that name a field before its value (`TOTAL 9.00`, `Date: 25/12/2018`), graded as the dataset
-builder grades them when it picks which print of a value to label (src/dataset/align.ts, `nameGrade`):
+"""Words that name a field before its value (`TOTAL 9.00`, `Datum: 03.08.2014`, `Jumlah RM 9.00`), graded
+as the dataset builder grades them when it picks which print of a value to label
+(src/dataset/field-names.ts, `wordGrade` and `nameGrade`):
 
-- 3: a word equal to one of the field's keywords, or one OCR edit from a keyword of four or more letters
-  (`total`, `lotal`, `Dale`);
-- 2: a word containing such a keyword (`GRANDTOTAL`, `InvoiceDate`);
-- 1: either of them qualified by `sub` (`SUB TOTAL`, `SUBTOTAL`: a part, not the whole);
+- 3: the word, or the word with the one or two content words before it, is one of the field's names
+  (`TOTAL`, `Grand Total`, `Amount Due`), or the word is one OCR edit from a name of four or more letters
+  (`lotal`, `Dale`);
+- 2: a word containing such a name (`GRANDTOTAL`, `InvoiceDate`, `Rechnungsbetrag`);
+- 1: either of them qualified as a part (`SUB TOTAL`, `SUBTOTAL`, `Zwischensumme`, `Sous-total`);
 - 0: none.
 
-A field's keywords are the words of its label type (`TOTAL_AMOUNT` -> total, amount). The compact model
-gets, per word and per entity type, the best grade among the words right before it and those earlier on
-its printed line, so "the amount after the plainest TOTAL" is an input it can use from the first epoch
-rather than a relation it must learn from a few hundred receipts. The dataset builder labels equal prints
-of a value by the same grades, so the model sees the rule its labels follow.
-
-Written by hand: a mirror of a few lines of the TypeScript aligner, with no library to share them."""
+A field's names are the words of its label type (`TOTAL_AMOUNT` -> total, amount) and the value table's
+words for its key in every language (value-rules.json `fieldNames`: `total` -> Gesamt, Totaal, Montant
+total, Jumlah, ...; value_rules.field_names), plus those the dataset's labels.json adds (the user's
+`fieldNames` setting). The compact model gets, per word and per entity type, the best grade among the
+words right before it and those earlier on its printed line, so "the amount after the plainest TOTAL" is
+an input it can use from the first epoch rather than a relation it must learn from a few hundred receipts.
+The dataset builder labels equal prints of a value by the same grades, so the model sees the rule its
+labels follow; test/fixtures/value-cases.json (`nameGrades`) holds the cases both sides run."""
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-# As in align.ts: content words looked back over, and words looked back along the printed line.
+from .value_rules import PART_QUALIFIERS, field_names, normalize_token
+
+# As in field-names.ts: content words looked back over, words looked back along the printed line, and
+# the words of a name spread over several OCR words.
 KEYWORD_LOOKBACK = 3
 SAME_LINE_LOOKBACK = 8
+PHRASE_WORDS = 3
 MAX_GRADE = 3
-_SUB = "sub"
 
 Box = tuple[int, int, int, int]
 
-
-def normalize_token(text: str) -> str:
-    """Lowercase a-z0-9 only, accents dropped (align.ts `normalizeToken`)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed.lower() if ch.isascii() and ch.isalnum())
+__all__ = ["field_keywords", "name_grades", "normalize_token", "word_grade"]
 
 
-def field_keywords(entity_type: str) -> tuple[str, ...]:
-    """`TOTAL_AMOUNT` -> ("total", "amount"): the words of a label type that may name it on the page."""
-    words = [w for w in entity_type.lower().split("_") if len(w) >= 3]
-    return tuple(dict.fromkeys(words))
+def field_keywords(entity_type: str, extra: Mapping[str, Sequence[str]] | None = None) -> tuple[str, ...]:
+    """`TOTAL_AMOUNT` -> ("total", "amount", ...the table's names of `total_amount`): the names of a label
+    type, normalised."""
+    return field_names(entity_type.lower(), {k: list(v) for k, v in (extra or {}).items()})
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -53,14 +54,19 @@ def _one_edit(a: str, b: str) -> bool:
     return a[i:] == b[i + 1 :] if len(a) < len(b) else a[i + 1 :] == b[i + 1 :]
 
 
-def word_grade(norm: str, before: str, keywords: Sequence[str]) -> int:
-    """How plainly a normalised word names a field with `keywords`, given the content word before it."""
+def word_grade(norm: str, before: Sequence[str], keywords: Sequence[str]) -> int:
+    """How plainly a normalised word names a field with `keywords`, given the content words before it
+    (nearest first; `before[0]` is the one right before)."""
     if not norm:
         return 0
-    if any(norm == k or (len(k) >= 4 and _one_edit(norm, k)) for k in keywords):
-        return 1 if before == _SUB else 3
+    qualified = bool(before) and before[0] in PART_QUALIFIERS
+    phrases = [norm]
+    for word in before[: PHRASE_WORDS - 1]:
+        phrases.append(word + phrases[-1])
+    if any(k in phrases or (len(k) >= 4 and _one_edit(norm, k)) for k in keywords):
+        return 1 if qualified else 3
     if any(len(k) >= 4 and k in norm for k in keywords):
-        return 1 if norm.startswith(_SUB) else 2
+        return 1 if any(norm.startswith(q) for q in PART_QUALIFIERS) else 2
     return 0
 
 
@@ -71,19 +77,22 @@ def _same_line(a: Box, b: Box) -> bool:
 
 
 def name_grades(
-    words: Sequence[str], bboxes: Sequence[Box], entity_types: Sequence[str]
+    words: Sequence[str],
+    bboxes: Sequence[Box],
+    entity_types: Sequence[str],
+    extra: Mapping[str, Sequence[str]] | None = None,
 ) -> list[list[float]]:
     """Per word, per entity type: the best grade (/ MAX_GRADE) of a word naming that type among the
     KEYWORD_LOOKBACK content words before it and the words before it on its printed line (walked word by
     word to the left, each beside the next, so a skewed line is followed)."""
     norms = [normalize_token(w) for w in words]
-    previous: list[str] = []
-    last = ""
+    previous: list[list[str]] = []
+    recent: list[str] = []
     for norm in norms:
-        previous.append(last)
+        previous.append(list(reversed(recent[-(PHRASE_WORDS - 1) :])))
         if norm:
-            last = norm
-    keywords = [field_keywords(t) for t in entity_types]
+            recent.append(norm)
+    keywords = [field_keywords(t, extra) for t in entity_types]
     grades = [[word_grade(norm, previous[i], kws) for kws in keywords] for i, norm in enumerate(norms)]
     out: list[list[float]] = []
     for start in range(len(words)):

@@ -5,9 +5,12 @@ table rule `|`, a lone dot between two words; see `value_text`); when a document
 several entities of one type, the one with the highest confidence (mean probability of its words' tags)
 wins; when it has none, the likeliest span of that type (`likeliest_span`). Repeated fields (annotated
 as a list) are compared as a multiset of all predicted values. Values are compared after normalisation:
-case and whitespace never matter; amounts compare as numbers with two decimals (`RM 9.00` = `9.00` =
-`9,00`); dates compare by day, month and year whatever the separators or a two-digit year (`25/12/18` =
-`25-12-2018` = `25 DEC 2018`), keeping the printed day/month order.
+by the kind of the annotated value, with the dataset builder's rules (value_rules.py, the same table and
+cases as src/dataset/normalize.ts): amounts compare as decimal numbers (`RM 9.00` = `9.00` = `9,00` = `9`;
+`1939.00` = `1.939,00` = `EUR 1.939,-`), dates as calendar dates whatever the separators, month names (any
+language of the table) or two-digit year (`2014-08-03` = `August 3, 2014` = `03.08.2014`; a print that
+reads both day- and month-first counts when one reading is the value's), identifiers with or without their
+prefix (`INV-0042` = `0042`), plain numbers by their digits, and text with case and whitespace ignored.
 Written here, not taken from a library: the measure is the SROIE competition's, which ships as a script.
 """
 
@@ -15,16 +18,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .metrics import Scores, get_entities, scores_of
-
-_AMOUNT_KEYS = re.compile(r"total|subtotal|tax|price|amount|cash|change|rounding|gst|vat|sum|balance")
-_MONTHS = {m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}
-_AMOUNT_RE = re.compile(r"\d[\d,.\s]*")
-_DATE_PARTS_RE = re.compile(r"(\d{1,4}|[A-Z]{3,9})")
+from .value_rules import (
+    Amount,
+    compare_dates,
+    find_dates,
+    identifiers_equal,
+    parse_amount,
+    parse_date,
+    same_amount,
+    value_kind,
+)
 
 
 @dataclass(frozen=True)
@@ -59,55 +66,46 @@ def _text(value: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value)).upper()
 
 
-def _amount(value: str) -> str | None:
-    matches = _AMOUNT_RE.findall(value)
-    if not matches:
-        return None
-    raw = re.sub(r"\s", "", max(matches, key=len)).strip(".,")
-    # The last separator followed by 1-2 digits is the decimal point; other separators group thousands.
-    m = re.match(r"^(.*?)[.,](\d{1,2})$", raw)
-    integer, decimals = (m.group(1), m.group(2)) if m else (raw, "0")
-    integer = re.sub(r"[.,]", "", integer) or "0"
-    try:
-        return f"{int(integer)}.{int(decimals.ljust(2, '0')):02d}"
-    except ValueError:
-        return None
+def _amount_in(text: str) -> Amount | None:
+    """The amount a predicted value prints: the whole text, else its longest word that is one."""
+    whole = parse_amount(text)
+    if whole is not None:
+        return whole
+    words = sorted(text.split(), key=len, reverse=True)
+    return next((a for a in (parse_amount(w) for w in words) if a is not None), None)
 
 
-def _date(value: str) -> str | None:
-    parts = _DATE_PARTS_RE.findall(_text_keep_spaces(value))
-    if len(parts) < 3:
-        return None
-    out: list[int] = []
-    for part in parts[:3]:
-        if part.isdigit():
-            out.append(int(part))
-        elif part[:3] in _MONTHS:
-            out.append(_MONTHS[part[:3]])
-        else:
-            return None
-    first, second, third = out
-    if len(parts[0]) == 4:  # year first: 2018-12-25
-        return f"{first:04d}-{second:02d}-{third:02d}"
-    year = third + 2000 if third < 100 else third
-    return f"{first:02d}-{second:02d}-{year:04d}"
+def values_equal(annotated: str, predicted: str) -> bool:
+    """Whether a predicted value is the annotated one, compared by the annotated value's kind
+    (value_rules.value_kind), as the dataset builder compares a value with its prints."""
+    kind = value_kind(annotated)
+    if kind in ("amount", "number"):
+        gold, guess = parse_amount(annotated), _amount_in(predicted)
+        if gold is not None and guess is not None and (kind == "amount" or guess.has_decimals):
+            return same_amount(gold, guess)
+    if kind == "number":
+        return re.sub(r"[^0-9]", "", annotated) == re.sub(r"[^0-9]", "", predicted)
+    if kind == "date":
+        gold_date = parse_date(annotated)
+        if gold_date is not None:
+            return any(compare_dates(gold_date, found) != "different" for found in find_dates(predicted))
+    if kind == "identifier":
+        return identifiers_equal(annotated, predicted)
+    return _text(annotated) == _text(predicted)
 
 
-def _text_keep_spaces(value: str) -> str:
-    return unicodedata.normalize("NFKC", value).upper()
-
-
-def normalize_value(key: str, value: str) -> str:
-    """The form two values of field `key` are compared in."""
-    if _AMOUNT_KEYS.search(key):
-        amount = _amount(value)
-        if amount is not None:
-            return amount
-    if "date" in key:
-        date = _date(value)
-        if date is not None:
-            return date
-    return _text(value)
+def values_match(annotated: Sequence[str], predicted: Sequence[str]) -> bool:
+    """Whether two lists of values are the same multiset under values_equal (each annotated value paired
+    with its own predicted one)."""
+    if len(annotated) != len(predicted):
+        return False
+    free = list(predicted)
+    for value in annotated:
+        match = next((i for i, guess in enumerate(free) if values_equal(value, guess)), None)
+        if match is None:
+            return False
+        free.pop(match)
+    return True
 
 
 def entity_spans(tags: Sequence[str], confidences: Sequence[float]) -> list[tuple[str, int, int, float]]:
@@ -207,16 +205,16 @@ def field_report(
     for gold_doc, pred_doc in zip(gold, predicted, strict=True):
         for key in {*gold_doc, *pred_doc}:
             c = counts.setdefault(key, [0, 0, 0])
-            annotated = [normalize_value(key, v) for v in gold_doc.get(key, ()) if v.strip()]
+            annotated = [v for v in gold_doc.get(key, ()) if v.strip()]
             values = pred_doc.get(key, ())
             if len(annotated) > 1:
-                guessed = [normalize_value(key, v.value) for v in values]
-                c[0] += int(Counter(guessed) == Counter(annotated))
+                guessed = [v.value for v in values]
+                c[0] += int(values_match(annotated, guessed))
                 c[1] += int(bool(guessed))
                 c[2] += 1
                 continue
-            guess = normalize_value(key, values[0].value) if values else None
-            c[0] += int(guess is not None and bool(annotated) and guess == annotated[0])
+            guess = values[0].value if values else None
+            c[0] += int(guess is not None and bool(annotated) and values_equal(annotated[0], guess))
             c[1] += int(guess is not None)
             c[2] += int(bool(annotated))
     per_field = {key: scores_of(*counts[key]) for key in sorted(counts)}

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Sequence
+import tarfile
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from torch import nn
 
 from .backends import Backend, backend_class
-from .config import parse_hyperparameters
+from .config import TrainConfig, parse_hyperparameters
 from .data import Document, Vocabulary
+from .errors import UserError
 from .evaluation import DocumentTags, tag_documents
 
 # One document's tags, confidences and per-label probabilities (see evaluation.DocumentTags).
@@ -28,10 +31,14 @@ class LoadedModel:
     model: nn.Module
     labels: list[str]
     vocab: Vocabulary
-    max_seq_len: int
+    config: TrainConfig  # the hyperparameters it was trained with (config.json)
     # Entity types kept to one entity per document (config.json "single_valued_types"; none for artifacts
     # written before it existed).
     single_valued: frozenset[str] = frozenset()
+
+    @property
+    def max_seq_len(self) -> int:
+        return self.config.max_seq_len
 
     def tag(self, words: Sequence[str], bboxes: Sequence[Sequence[int]], image: Any = None) -> Tagged:
         """Valid-BIO labels (constrained Viterbi, as in validation), each label's probability and every
@@ -73,4 +80,36 @@ def load_model(model_dir: Path) -> LoadedModel:
     labels = list(read("labels.json")["labels"])
     single_valued = frozenset(config_json.get("single_valued_types", ()))
     backend, model, vocab = backend_class(config.backend).load(model_dir, config_json, config, labels)
-    return LoadedModel(backend, model, labels, vocab, config.max_seq_len, single_valued)
+    return LoadedModel(backend, model, labels, vocab, config, single_valued)
+
+
+@contextlib.contextmanager
+def model_directory(path: Path) -> Iterator[Path]:
+    """A model directory as is, or a model.tar.gz (what SageMaker writes) unpacked to a temp dir."""
+    if path.is_dir():
+        yield path
+        return
+    if not path.is_file():
+        raise UserError(f"model {path} not found (a model directory or a model.tar.gz)")
+    with tempfile.TemporaryDirectory(prefix="doctrain-model-") as tmp:
+        with tarfile.open(path, "r:*") as archive:
+            safe_extract(archive, Path(tmp))
+        yield Path(tmp)
+
+
+def safe_extract(archive: tarfile.TarFile, dest: Path) -> None:
+    """Extract regular files and folders only, never outside `dest`: a member with an absolute name, a
+    `..` segment, or of another kind (link, device) rejects the whole archive (a UserError naming it)
+    before anything is written; tarfile's "data" filter then guards the extraction itself."""
+    root = dest.resolve()
+    for member in archive.getmembers():
+        name = PurePosixPath(member.name)
+        target = (dest / member.name).resolve()
+        if (
+            name.is_absolute()
+            or ".." in name.parts
+            or not (member.isfile() or member.isdir())
+            or not target.is_relative_to(root)
+        ):
+            raise UserError(f"model archive member {member.name!r} is not a plain file inside the archive")
+    archive.extractall(dest, filter="data")

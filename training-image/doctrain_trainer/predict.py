@@ -8,24 +8,26 @@ a PDF or a Textract response (`doctrain predict` does that conversion with the p
                                     [--image page.png]  (an hf LayoutLMv3 model trained with page images)
 
 `--input` holds one record (a JSON object) or several (JSON Lines); the output is one JSON object per
-record, one per line. Exit codes: 0, 2 for bad input (message on stderr), 1 otherwise."""
+record, one per line. A classifier (task classification) reads the records as the pages of documents (by
+`documentId`; records without one are one document each) and prints one object per document:
+`{"class": "invoice", "confidence": 0.93, "scores": {"invoice": 0.93, "receipt": 0.07}, "pages": 2}`.
+Exit codes: 0, 2 for bad input (message on stderr), 1 otherwise."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-import tarfile
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .classification import classify_pages
 from .errors import UserError
 from .fields import best_fields, extract_fields
-from .inference import LoadedModel, load_model
+from .inference import LoadedModel, load_model, model_directory
 from .log import log
+from .tasks import CLASSIFICATION
 
 CONFIDENCE_DIGITS = 4
 
@@ -59,32 +61,19 @@ def predict_fields(model: LoadedModel, record: Any, image: Any = None) -> dict[s
     }
 
 
-@contextmanager
-def model_directory(path: Path) -> Iterator[Path]:
-    """A model directory as is, or a model.tar.gz (what SageMaker writes) unpacked to a temp dir."""
-    if path.is_dir():
-        yield path
-        return
-    if not path.is_file():
-        raise UserError(f"model {path} not found (a model directory or a model.tar.gz)")
-    with tempfile.TemporaryDirectory(prefix="doctrain-model-") as tmp:
-        with tarfile.open(path, "r:*") as archive:
-            _safe_extract(archive, Path(tmp))
-        yield Path(tmp)
-
-
-def _safe_extract(archive: tarfile.TarFile, dest: Path) -> None:
-    """Extract regular files and folders only, never outside `dest` (tarfile's "data" filter where this
-    Python has it, 3.11.4+/3.12+; the same checks by hand before that)."""
-    if hasattr(tarfile, "data_filter"):
-        archive.extractall(dest, filter="data")
-        return
-    root = dest.resolve()
-    for member in archive.getmembers():
-        target = (dest / member.name).resolve()
-        if not (member.isfile() or member.isdir()) or not target.is_relative_to(root):
-            raise UserError(f"model archive member {member.name!r} is not a plain file inside the archive")
-    archive.extractall(dest)  # every member checked above
+def predict_classes(model: LoadedModel, records: Sequence[Any]) -> list[dict[str, Any]]:
+    """One `{"class", "confidence", "scores", "pages"}` per document of `records` (pages grouped by
+    `documentId`, in first-seen order), its pages pooled (classification.classify_pages)."""
+    documents: dict[str, list[tuple[list[str], list[list[int]]]]] = {}
+    for n, record in enumerate(records):
+        key = record.get("documentId") if isinstance(record, Mapping) else None
+        documents.setdefault(key if isinstance(key, str) and key else f"#{n}", []).append(
+            _record_words(record)
+        )
+    return [
+        classify_pages(model.backend, model.model, model.labels, model.vocab, model.max_seq_len, pages)
+        for pages in documents.values()
+    ]
 
 
 def _read_records(text: str) -> list[Any]:
@@ -116,6 +105,10 @@ def main(argv: Sequence[str]) -> int:
         records = _read_records(text)
         with model_directory(args.model) as model_dir:
             model = load_model(model_dir)
+            if model.backend.task == CLASSIFICATION:
+                for document in predict_classes(model, records):
+                    print(json.dumps(document, ensure_ascii=False), flush=True)
+                return 0
             for record in records:
                 print(json.dumps(predict_fields(model, record, args.image), ensure_ascii=False), flush=True)
     except UserError as exc:

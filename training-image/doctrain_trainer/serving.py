@@ -56,15 +56,15 @@ def output_fn(prediction: Any, accept: str) -> str:
 
 
 def write_serving_code(model_dir: Path, requirements: Sequence[str] = ()) -> None:
-    """`code/inference.py` and a copy of this package (its .py files and the JSON schemas it reads at
-    import) under model_dir/code/, plus
+    """`code/inference.py` and a copy of this package (its .py files and the JSON files it reads at
+    import: schemas, the value table) under model_dir/code/, plus
     `code/requirements.txt` when the model needs packages beyond the container's torch (hf: transformers;
     the SageMaker PyTorch inference container pip-installs that file when the endpoint starts)."""
     code = model_dir / "code"
     target = code / "doctrain_trainer"
     if target.exists():
         shutil.rmtree(target)
-    for source in sorted([*PACKAGE_DIR.rglob("*.py"), *PACKAGE_DIR.rglob("*.schema.json")]):
+    for source in sorted([*PACKAGE_DIR.rglob("*.py"), *PACKAGE_DIR.rglob("*.json")]):
         dest = target / source.relative_to(PACKAGE_DIR)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, dest)

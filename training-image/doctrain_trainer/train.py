@@ -16,9 +16,23 @@ import torch
 from torch import nn
 
 from . import SCHEMA_VERSION
-from .artifacts import write_model
-from .backends import Backend, get_backend
+from .artifacts import record_champion, write_model, write_predictions
+from .backends import Backend, backend_class, get_backend
+from .champion import CHANNEL as CHAMPION_CHANNEL
+from .champion import Champion, WarmStart, open_champion, plan_warm_start, score_champion
 from .checkpoint import CheckpointStore, Loaded
+from .classification import SCORE_KEY as CLASS_SCORE_KEY
+from .classification import (
+    PageClassifier,
+    class_champion_metric_line,
+    class_metric_line,
+    class_metrics_entry,
+    dataset_task,
+    evaluate_classes,
+    load_class_file,
+    load_pages,
+    score_class_champion,
+)
 from .config import TrainConfig, parse_hyperparameters
 from .data import (
     Document,
@@ -28,11 +42,21 @@ from .data import (
     load_label_file,
 )
 from .decoding import single_valued_types
+from .distributed import World, check_global_batch, check_resume_world, is_worker, join_world
 from .errors import TrainingInterrupted, UserError
-from .evaluation import EvalResult, evaluate, label_weights, loss_fn, metric_line, metrics_entry
+from .evaluation import (
+    champion_metric_line,
+    evaluate,
+    label_weights,
+    loss_fn,
+    metric_line,
+    metrics_entry,
+    tag_documents,
+)
 from .log import log
 from .paths import SageMakerPaths, read_json_file
 from .stop import StopFlag
+from .tasks import CLASSIFICATION, TOKEN_CLASSIFICATION
 
 WARMUP_FRACTION = 0.1
 WEIGHT_DECAY = 0.01
@@ -74,9 +98,10 @@ def check_job_setup(paths: SageMakerPaths) -> None:
     if paths.resource_config_file.is_file():
         cfg = read_json_file(paths.resource_config_file, "resourceconfig.json")
         hosts = cfg.get("hosts") if isinstance(cfg, dict) else None
-        if isinstance(hosts, list) and len(hosts) > 1:
+        if isinstance(hosts, list) and len(hosts) > 1 and not is_worker(os.environ):
             raise UserError(
-                f"distributed training is not supported ({len(hosts)} hosts); use InstanceCount 1"
+                f"{len(hosts)} hosts but this process was not started by torchrun: run the image's "
+                "entrypoint (python -m doctrain_trainer train), which launches it (distributed.py)"
             )
 
 
@@ -151,6 +176,23 @@ def batches_of(n: int, batch_size: int, generator: torch.Generator | None) -> li
 # ------------------------------------------------------------------------------------------- training
 
 
+@dataclass(frozen=True)
+class Scoring:
+    """How a task scores an evaluation: the validation pass (evaluation.evaluate's signature), its
+    history entry and metric line, and the entry's key the best model is chosen by."""
+
+    evaluate: Callable[..., Any]
+    entry: Callable[[int, int, float, Any], dict[str, Any]]
+    line: Callable[[dict[str, Any]], str]
+    key: str
+
+
+SCORING = {
+    TOKEN_CLASSIFICATION: Scoring(evaluate, metrics_entry, metric_line, "val_f1"),
+    CLASSIFICATION: Scoring(evaluate_classes, class_metrics_entry, class_metric_line, CLASS_SCORE_KEY),
+}
+
+
 @dataclass
 class Prepared:
     config: TrainConfig
@@ -162,24 +204,39 @@ class Prepared:
     resume_state: dict[str, Any] | None
     resume_name: str | None
     store: CheckpointStore
+    warm: WarmStart  # with the champion to start from when a warm start is used (a fresh run only)
+    warm_record: dict[str, Any]  # metrics.json's `warm_start`; a resumed run keeps its first run's
+    task: str = TOKEN_CLASSIFICATION  # the dataset's (labels.json, tasks.py)
+
+    @property
+    def scoring(self) -> Scoring:
+        return SCORING[self.task]
 
 
-def prepare(paths: SageMakerPaths) -> Prepared:
+def prepare(paths: SageMakerPaths, champion: Champion | None = None) -> Prepared:
     config = load_config(paths)
     check_job_setup(paths)
-    backend = get_backend(config.backend, config, paths.channel("model"), paths.channel("images"))
-    file_labels = load_label_file(paths.channel("labels"))
-    known = frozenset(file_labels) if file_labels is not None else None
-    train_docs = load_channel(paths.channel("train"), "train", known)
-    val_docs = load_channel(paths.channel("validation"), "validation", known)
+    architecture_keys = backend_class(config.backend).architecture_keys
+    task = dataset_task(paths.channel("labels"))
+    if task == CLASSIFICATION:
+        file_labels: list[str] | None = load_class_file(paths.channel("labels"))
+        assert file_labels is not None
+        train_docs = load_pages(paths.channel("train"), "train", file_labels)
+        val_docs = load_pages(paths.channel("validation"), "validation", file_labels)
+        dataset_labels = {d.doc_class for d in [*train_docs, *val_docs]}
+    else:
+        file_labels = load_label_file(paths.channel("labels"))
+        known = frozenset(file_labels) if file_labels is not None else None
+        train_docs = load_channel(paths.channel("train"), "train", known)
+        val_docs = load_channel(paths.channel("validation"), "validation", known)
+        dataset_labels = {lab for d in [*train_docs, *val_docs] for lab in d.labels}
     labels = file_labels if file_labels is not None else derive_labels([*train_docs, *val_docs])
-    dataset_labels = {lab for d in [*train_docs, *val_docs] for lab in d.labels}
 
     def compatible(loaded: Loaded) -> None:
         """A verified checkpoint written under another configuration is the user's to fix (exit 2), not a
         corrupt one to skip: resuming it silently or discarding it would both be wrong."""
         name, saved = loaded.ref.name, loaded.state["config"]
-        for key in backend.architecture_keys:
+        for key in architecture_keys:
             if saved.get(key) != getattr(config, key):
                 raise UserError(
                     f"checkpoint {name} was written with {key}={saved.get(key)} but the "
@@ -199,12 +256,35 @@ def prepare(paths: SageMakerPaths) -> Prepared:
     store = CheckpointStore(paths.checkpoint_dir, config.keep_checkpoints, log)
     loaded = store.load_latest(compatible)
     resume_state: dict[str, Any] | None = None
+    model_channel = paths.channel("model")
     if loaded is not None:
         resume_state = loaded.state
         labels = list(resume_state["labels"])
         vocab = Vocabulary.from_json(resume_state["vocab"])  # ids must match the saved embeddings
+        warm = WarmStart(False, f"resumed from checkpoint {loaded.ref.name} (a resume wins over warm start)")
+        if not config.warm_start:
+            warm = _plan_warm_start(task, config, champion, labels)
+        saved_warm = resume_state.get("warm_start")
+        if saved_warm is not None and saved_warm["used"]:
+            # The run began from the champion: that is what its model is, whatever this restart says; its
+            # model source (hf: the champion's tokenizer) again, as in that run.
+            warm_record = saved_warm
+            if champion is not None and champion.model is not None:
+                model_channel = champion.model.backend.warm_source() or model_channel
+        else:
+            warm_record = warm.record()
+        if config.warm_start:
+            log(f"warm start: not used, {warm.reason}")
     else:
+        warm = _plan_warm_start(task, config, champion, labels)
+        warm_record = warm.record()
         vocab = Vocabulary.build(train_docs)
+        if warm.model is not None:
+            vocab = warm.model.vocab.extended(vocab)  # the champion's ids keep their embedding rows
+            model_channel = warm.model.backend.warm_source() or model_channel
+    backend = get_backend(config.backend, config, model_channel, paths.channel("images"))
+    if task == CLASSIFICATION:
+        backend = PageClassifier(backend)  # type: ignore[assignment]  # a Backend by delegation
     return Prepared(
         config,
         backend,
@@ -215,7 +295,18 @@ def prepare(paths: SageMakerPaths) -> Prepared:
         resume_state,
         loaded.ref.name if loaded else None,
         store,
+        warm,
+        warm_record,
+        task,
     )
+
+
+def _plan_warm_start(
+    task: str, config: TrainConfig, champion: Champion | None, labels: list[str]
+) -> WarmStart:
+    if task == CLASSIFICATION:  # champion.py loads and scores token classifiers only
+        return WarmStart(False, "warm start is not available for task classification yet")
+    return plan_warm_start(config, champion, labels, backend_class(config.backend))
 
 
 def _checkpoint_payload(
@@ -224,6 +315,7 @@ def _checkpoint_payload(
     optimizer: torch.optim.Optimizer,
     scheduler: Any,
     st: LoopState,
+    rank_rngs: list[dict[str, Any]],
 ) -> dict[str, Any]:
     return {
         "schemaVersion": SCHEMA_VERSION,
@@ -243,7 +335,12 @@ def _checkpoint_payload(
             "best": st.best,
             "epochs_since_best": st.epochs_since_best,
         },
-        "rng": rng_state(),
+        "rng": rank_rngs[0],
+        # Every rank's random state (rank order) and how many there were: a resume with as many ranks is
+        # exact, another count re-shards (distributed.check_resume_world).
+        "world_size": len(rank_rngs),
+        "rank_rng": rank_rngs,
+        "warm_start": prep.warm_record,
     }
 
 
@@ -266,11 +363,34 @@ def run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None = Non
 
 
 def _run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None) -> dict[str, Any]:
-    out = out if out is not None else sys.stdout
+    with open_champion(paths.channel(CHAMPION_CHANNEL)) as champion:
+        return _train(paths, stop, out if out is not None else sys.stdout, champion)
+
+
+def _train(paths: SageMakerPaths, stop: StopFlag, out: TextIO, champion: Champion | None) -> dict[str, Any]:
     started = time.monotonic()
-    prep = prepare(paths)
+    prep = prepare(paths, champion)
+    device = resolve_device(prep.config)
+    world = join_world(device)
+    try:
+        return _train_in(world, world.device(device), prep, started, paths, stop, out, champion)
+    finally:
+        world.close()
+
+
+def _train_in(
+    world: World,
+    device: torch.device,
+    prep: Prepared,
+    started: float,
+    paths: SageMakerPaths,
+    stop: StopFlag,
+    out: TextIO,
+    champion: Champion | None,
+) -> dict[str, Any]:
     config, backend = prep.config, prep.backend
-    device = resolve_device(config)
+    check_global_batch(config.batch_size, world)
+    world.agree(prep.resume_name, "the checkpoint to resume")
     if config.precision == "bf16" and device.type != "cuda":
         log("precision=bf16 applies to CUDA only; training in fp32 on CPU")
     log(f"precision: {'bf16 autocast' if use_bf16(device, config) else 'fp32'}")
@@ -278,8 +398,10 @@ def _run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None) -> 
         deterministic_algorithms(device)
         log("deterministic algorithms: on")
     label_to_id = {lab: i for i, lab in enumerate(prep.labels)}
-    single_valued = single_valued_types(d.labels for d in prep.train_docs)
-    weights = label_weights(prep.labels, config.entity_loss_weight)
+    scoring = prep.scoring
+    classify = prep.task == CLASSIFICATION
+    single_valued = frozenset() if classify else single_valued_types(d.labels for d in prep.train_docs)
+    weights = None if classify else label_weights(prep.labels, config.entity_loss_weight)
     weights = weights.to(device) if weights is not None else None
     train_enc = backend.encode(prep.train_docs, prep.vocab, label_to_id, config.max_seq_len)
     val_enc = backend.encode(prep.val_docs, prep.vocab, label_to_id, config.max_seq_len)
@@ -287,12 +409,25 @@ def _run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None) -> 
     if truncated:
         log(f"{truncated} documents are longer than max_seq_len={config.max_seq_len} and were truncated")
     log(
-        f"backend={config.backend} device={device} train_docs={len(prep.train_docs)} "
+        f"task={prep.task} backend={config.backend} device={device} train_docs={len(prep.train_docs)} "
         f"validation_docs={len(prep.val_docs)} labels={len(prep.labels)} vocab={len(prep.vocab.words)}"
     )
 
     seed_everything(config.seed)
-    model = backend.build_model(config, prep.vocab, prep.labels).to(device)
+    model = backend.build_model(config, prep.vocab, prep.labels)
+    if prep.warm.model is not None:
+        backend.warm_start(model, prep.warm.model.model)
+        source = prep.warm.model.backend.warm_source()
+        kept = len(prep.warm.model.vocab.words)
+        # hf has no word vocabulary of its own: the champion's hf/ brings its tokenizer.
+        detail = (
+            f"model source {source}" if source else f"{kept} words kept, {len(prep.vocab.words) - kept} new"
+        )
+        log(f"warm start from champion ({detail})")
+    model = model.to(device)
+    if world.distributed:  # the same initial weights on every rank (above), then each its own dropout
+        torch.manual_seed(config.seed + 1_000_003 * world.rank)
+    train_model = world.wrap(model, device)  # DDP on several ranks; `model` itself everywhere else
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=WEIGHT_DECAY)
     steps_per_epoch = math.ceil(len(train_enc) / config.batch_size)
     if len(train_enc) != len(prep.train_docs):
@@ -309,41 +444,65 @@ def _run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None) -> 
         optimizer.load_state_dict(rs["optimizer"])
         scheduler.load_state_dict(rs["scheduler"])
         st = LoopState(**rs["loop"])
-        restore_rng_state(rs["rng"])
+        if check_resume_world(rs, world):
+            restore_rng_state(rs.get("rank_rng", [rs["rng"]])[world.rank])
+        elif not world.distributed:
+            restore_rng_state(rs["rng"])
         log(f"resuming from checkpoint {prep.resume_name} at step {st.step} (epoch {st.epoch})")
     model.train()
 
     def checkpoint() -> str:
-        payload = _checkpoint_payload(prep, model, optimizer, scheduler, st)
-        return prep.store.save(st.step, payload).name
+        """Rank 0 writes (with every rank's random state); the others wait for its name."""
+        rank_rngs = world.gather(rng_state())
+        name = None
+        if world.is_main:
+            name = prep.store.save(
+                st.step, _checkpoint_payload(prep, model, optimizer, scheduler, st, rank_rngs)
+            ).name
+        return str(world.broadcast(name))
 
     def stop_if_requested() -> None:
-        if stop.requested:
+        if world.any(stop.requested):
             name = checkpoint()
             raise TrainingInterrupted(st.step, name)
 
     def capped() -> bool:
         return config.max_steps > 0 and st.step >= config.max_steps
 
-    def validate() -> EvalResult:
-        return evaluate(
-            model,
-            backend,
-            val_enc,
-            prep.val_docs,
-            prep.labels,
-            config.batch_size,
-            lambda batch: to_device(batch, device),
-            lambda: autocast(device, config),
-            single_valued,
-        )
+    # What the validation pass and the predictions pass are given (evaluation.py's signature).
+    validation_args = (
+        model,
+        backend,
+        val_enc,
+        prep.val_docs,
+        prep.labels,
+        config.batch_size,
+        lambda batch: to_device(batch, device),
+        lambda: autocast(device, config),
+        single_valued,
+    )
 
-    def record(result: EvalResult) -> None:
+    def validate() -> Any:
+        return scoring.evaluate(*validation_args)
+
+    def evaluate_and_record() -> None:
+        """Rank 0 evaluates and prints; every rank then holds its history and early-stopping count."""
+        if world.is_main:
+            record(validate())
+        if world.distributed:
+            best_entry = st.best["entry"] if st.best is not None else None
+            st.history, st.epochs_since_best, best_entry = world.broadcast(
+                (st.history, st.epochs_since_best, best_entry)
+            )
+            if not world.is_main:
+                st.best = {"entry": best_entry, "model": None}
+
+    def record(result: Any) -> None:
         train_loss = st.epoch_loss_sum / max(1, st.epoch_loss_count)
-        entry = metrics_entry(st.epoch, st.step, train_loss, result)
-        print(metric_line(entry), file=out, flush=True)
+        entry = scoring.entry(st.epoch, st.step, train_loss, result)
+        print(scoring.line(entry), file=out, flush=True)
         st.history.append(entry)
-        if st.best is None or entry["val_f1"] > st.best["entry"]["val_f1"]:
+        if st.best is None or entry[scoring.key] > st.best["entry"][scoring.key]:
             state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
             st.best = {"entry": entry, "model": state}
             st.epochs_since_best = 0
@@ -366,10 +525,13 @@ def _run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None) -> 
             stop_if_requested()
             step_started = time.perf_counter()
             items = plan[st.batch_in_epoch]
-            batch = to_device(backend.collate([train_enc[i] for i in items]), device)
+            shard = world.shard(items)  # the whole global batch on one process
+            batch = to_device(backend.collate([train_enc[i] for i in shard.items]), device)
             with autocast(device, config):
-                logits = model(batch)
-            loss = loss_fn(logits, batch["labels"], weights)
+                logits = train_model(batch)
+            loss, global_loss = world.global_mean(
+                loss_fn(logits, batch["labels"], weights), batch["labels"], weights, shard
+            )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]  # untyped in torch 1.13's stubs
             torch.nn.utils.clip_grad_norm_(model.parameters(), MAX_GRAD_NORM)
@@ -377,7 +539,7 @@ def _run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None) -> 
             scheduler.step()
             st.step += 1
             st.batch_in_epoch += 1
-            st.epoch_loss_sum += float(loss.detach())  # a host sync: the step is done when timed below
+            st.epoch_loss_sum += global_loss  # a host sync: the step is done when timed below
             st.epoch_loss_count += 1
             train_seconds += time.perf_counter() - step_started
             train_samples += len(items)
@@ -385,7 +547,7 @@ def _run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None) -> 
                 checkpoint()
         if st.batch_in_epoch < len(plan):
             break  # max_steps reached mid-epoch: final evaluation below
-        record(validate())
+        evaluate_and_record()
         log(f"epoch {st.epoch} took {time.monotonic() - epoch_started:.1f}s")
         st.epoch += 1
         st.batch_in_epoch = 0
@@ -395,21 +557,24 @@ def _run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None) -> 
         stop_if_requested()
 
     if not st.history or st.history[-1]["step"] != st.step:
-        record(validate())
+        evaluate_and_record()
     if patience_exhausted():
-        log(f"early stop: val_f1 has not improved for {st.epochs_since_best} evaluations")
+        log(f"early stop: {scoring.key} has not improved for {st.epochs_since_best} evaluations")
     assert st.best is not None
     final: dict[str, Any] = st.best["entry"]
+    if not world.is_main:
+        return final  # rank 0 writes the model and scores the champion
     if final != st.history[-1]:
         # The model written is the best one; its line goes last so the job's final metrics describe it.
         log(
             f"keeping the best model: epoch {final['epoch']} step {final['step']} "
-            f"(val_f1={final['val_f1']:.4f})"
+            f"({scoring.key}={final[scoring.key]:.4f})"
         )
         model.load_state_dict(st.best["model"])
-        print(metric_line(final), file=out, flush=True)
+        print(scoring.line(final), file=out, flush=True)
     write_model(
         paths.model_dir,
+        warm_start=prep.warm_record,
         backend=backend,
         config=config,
         labels=prep.labels,
@@ -427,9 +592,31 @@ def _run_training(paths: SageMakerPaths, stop: StopFlag, out: TextIO | None) -> 
             "samples_per_second": round(train_samples / train_seconds, 2) if train_seconds else 0.0,
         },
     )
+    if not classify:
+        # The written model's tags on the validation records: the run report draws them by the true fields.
+        tagged, _, _ = tag_documents(*validation_args)
+        write_predictions(paths.model_dir, [doc.id for doc in prep.val_docs], [t.tags for t in tagged])
+    if champion is not None:  # after the challenger's last line and its model are out
+        scoring_args = (
+            champion,
+            prep.val_docs,
+            prep.labels,
+            config.batch_size,
+            device,
+            lambda batch: to_device(batch, device),
+            lambda: autocast(device, config),
+        )
+        if classify:
+            compared = score_class_champion(*scoring_args)
+            line = class_champion_metric_line(compared)
+        else:
+            compared = score_champion(*scoring_args, paths.channel("images"))
+            line = champion_metric_line(compared)
+        print(line, file=out, flush=True)
+        record_champion(paths.model_dir, compared)
     rate = train_samples / train_seconds if train_seconds else 0.0
     log(
-        f"done: step {st.step}, val_f1={final['val_f1']:.4f}, {time.monotonic() - started:.1f}s, "
+        f"done: step {st.step}, {scoring.key}={final[scoring.key]:.4f}, {time.monotonic() - started:.1f}s, "
         f"{rate:.1f} training samples/s"
     )
     return final

@@ -92,7 +92,8 @@ def test_encode_carries_ngram_and_line_features_into_the_batch() -> None:
 
 
 def test_amount_features_compare_each_amount_with_the_others_on_the_page() -> None:
-    from doctrain_trainer.backends.compact_features import NUM_AMOUNT_FEATURES, amount_features, parse_amount
+    from doctrain_trainer.backends.compact_features import NUM_AMOUNT_FEATURES, amount_features
+    from doctrain_trainer.backends.compact_features import amount_value as parse_amount
 
     assert parse_amount("RM1,234.50") == 1234.5 and parse_amount("$8.70") == 8.7
     assert parse_amount("12.50-") == 12.5 and parse_amount("9,00") == 9.0

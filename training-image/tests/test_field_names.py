@@ -5,10 +5,13 @@ import pytest
 from doctrain_trainer.field_names import field_keywords, name_grades, normalize_token, word_grade
 
 
-def test_field_keywords_are_the_label_type_words_of_three_or_more_letters() -> None:
-    assert field_keywords("TOTAL") == ("total",)
-    assert field_keywords("TOTAL_AMOUNT") == ("total", "amount")
+def test_field_keywords_are_the_label_type_words_and_the_tables_names_in_every_language() -> None:
+    total = field_keywords("TOTAL")
+    assert total[0] == "total" and {"gesamt", "totaal", "montanttotal", "jumlah", "grandtotal"} <= set(total)
+    assert "zwischensumme" not in total  # a subtotal's name, not a total's
+    assert field_keywords("TOTAL_AMOUNT") == ("total", "amount")  # no table entry: its own words
     assert field_keywords("INVOICE_NO") == ("invoice",)
+    assert field_keywords("INVOICE_NO", {"invoice_no": ["Beleg Nr"]}) == ("invoice", "belegnr")
 
 
 def test_normalize_token_keeps_lowercase_ascii_letters_and_digits() -> None:
@@ -34,7 +37,7 @@ def test_normalize_token_keeps_lowercase_ascii_letters_and_digits() -> None:
     ],
 )
 def test_word_grade_says_how_plainly_a_word_names_the_field(word: str, before: str, grade: int) -> None:
-    assert word_grade(normalize_token(word), before, ("total",)) == grade
+    assert word_grade(normalize_token(word), [before] if before else [], ("total",)) == grade
 
 
 def _row(words: list[str], y: int, x: int = 0) -> list[tuple[str, tuple[int, int, int, int]]]:

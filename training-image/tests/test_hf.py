@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -249,3 +250,30 @@ def test_hf_learning_rate_default_and_model_id_checks() -> None:
     for bad in ("../x", "a b", "org/name/extra", "relative/../../etc"):
         with pytest.raises(UserError, match="model_id"):
             parse_hyperparameters({"backend": "hf", "model_id": bad})
+
+
+def test_warm_start_takes_the_champions_hf_dir_as_model_source(
+    tiny_models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    champion_root = _opt_ml(tmp_path / "champion", _hp(tiny_models["layoutlm"], max_steps="2"), False)
+    _train(champion_root)
+    # No model_id would load (an unreachable hub id): the job can only start from the champion's hf/, and
+    # at a learning rate too small to move anything it writes the champion's weights back.
+    hp = _hp(Path("/unused"), model_id="no-such-org/no-such-model", warm_start="true", learning_rate="1e-8")
+    root = _opt_ml(tmp_path / "job", {**hp, "max_steps": "1"}, False)
+    shutil.copytree(champion_root / "model", root / "input" / "data" / "champion")
+    capsys.readouterr()
+    _train(root)
+    err = capsys.readouterr().err
+    source = root / "input" / "data" / "champion" / "hf"
+    assert f"warm start from champion (model source {source})" in err
+    metrics = json.loads((root / "model" / "metrics.json").read_text())
+    assert metrics["warm_start"] == {"used": True, "reason": None}
+    assert metrics["champion"]["comparable"] is True
+    before = load_file(champion_root / "model" / "hf" / "model.safetensors")
+    after = load_file(root / "model" / "hf" / "model.safetensors")
+    assert before.keys() == after.keys()
+    assert all(torch.allclose(before[k], after[k], atol=1e-5) for k in before)
+    base = load_file(tiny_models["layoutlm"] / "model.safetensors")
+    moved = [k for k in before if k.removeprefix("layoutlm.") in base]
+    assert moved and not all(torch.allclose(before[k], base[k.removeprefix("layoutlm.")]) for k in moved)

@@ -86,14 +86,36 @@ def _third_party_imports() -> dict[str, set[str]]:
     return found
 
 
-def test_base_image_is_an_official_pinned_pytorch_gpu_image() -> None:
+BASE_IMAGE_RE = re.compile(
+    r"pytorch/pytorch:(?P<torch>\d+\.\d+\.\d+)-cuda(?P<cuda>\d+\.\d+)-cudnn(?P<cudnn>\d+)-runtime"
+    r"@sha256:(?P<digest>[0-9a-f]{64})"
+)
+
+
+def _base_image() -> re.Match[str]:
     froms = [args for op, args in _instructions() if op == "FROM"]
     assert len(froms) == 1
-    match = re.fullmatch(r"pytorch/pytorch:(\d+\.\d+\.\d+)-cuda(\d+\.\d+)-cudnn(\d+)-runtime", froms[0])
-    assert match, f"FROM {froms[0]}: expected pytorch/pytorch:<x.y.z>-cuda<x.y>-cudnn<n>-runtime"
-    torch_version = tuple(int(p) for p in match.group(1).split("."))
+    match = BASE_IMAGE_RE.fullmatch(froms[0])
+    assert match, (
+        f"FROM {froms[0]}: expected pytorch/pytorch:<x.y.z>-cuda<x.y>-cudnn<n>-runtime@sha256:<digest>"
+    )
+    return match
+
+
+def test_base_image_is_an_official_pytorch_gpu_image_pinned_by_digest() -> None:
+    match = _base_image()
+    torch_version = tuple(int(p) for p in match.group("torch").split("."))
     assert torch_version >= (2, 1, 0), "bf16 autocast and the transformers pin need torch >= 2.1"
-    assert float(match.group(2)) >= 11.8, "ml.g5 (A10G, Ampere) bf16 needs CUDA >= 11"
+    assert float(match.group("cuda")) >= 11.8, "ml.g5 (A10G, Ampere) bf16 needs CUDA >= 11"
+
+
+def test_the_image_runs_the_torch_the_tests_run() -> None:
+    """The base image's torch (its tag) is the venv's torch and requirements-dev.txt's pin, less the build's
+    local suffix (`+cpu` here, the CUDA build in the image): a test passing here tested the image's torch."""
+    image_torch = _base_image().group("torch")
+    assert _requirements("requirements-dev.txt")["torch"] == image_torch
+    installed = importlib.metadata.version("torch").split("+", 1)[0]
+    assert installed == image_torch, f"the venv runs torch {installed}, the image {image_torch}"
 
 
 def test_dockerfile_installs_the_pinned_requirements_then_the_package() -> None:
@@ -154,16 +176,18 @@ def test_pyproject_dependencies_are_covered_by_the_pins() -> None:
     assert "torch" in dev and not set(dev) & set(pins), "requirements-dev.txt adds to, never re-pins"
 
 
-def test_every_schema_the_package_reads_is_package_data() -> None:
-    """The JSON Schemas read at import (hyperparameters, dataset record, labels) ship in the wheel (and so
-    in the image, which pip-installs the package) and in a model's code/ (serving.write_serving_code)."""
+def test_every_json_file_the_package_reads_is_package_data() -> None:
+    """The JSON files read at import (the hyperparameters, dataset record and labels schemas, the value
+    table) ship in the wheel (and so in the image, which pip-installs the package) and in a model's code/
+    (serving.write_serving_code)."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = pyproject["tool"]["setuptools"]["package-data"][PACKAGE]
-    schemas = sorted((ROOT / PACKAGE).rglob("*.schema.json"))
+    schemas = sorted((ROOT / PACKAGE).rglob("*.json"))
     assert {p.relative_to(ROOT / PACKAGE).as_posix() for p in schemas} >= {
         "hyperparameters.schema.json",
         "schemas/dataset-record.schema.json",
         "schemas/labels.schema.json",
+        "value-rules.json",
     }
     for schema in schemas:
         assert any(schema.relative_to(ROOT / PACKAGE).match(p) for p in patterns), schema

@@ -1,26 +1,13 @@
-"""The metric line and the state machine's MetricDefinitions agree: every definition finds its value."""
+"""The metric line's field names. The MetricDefinitions that read the line are derived from the dataset's
+labels on the TypeScript side (src/contracts/metric-line.ts); test/unit/contracts/metric-line.test.ts
+runs `metric_line` and `_metric_name` from here to check its regexes and naming rule against them."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-from doctrain_trainer.evaluation import metric_line
-
-ASL = Path(__file__).resolve().parents[2] / "statemachines" / "train-pipeline.asl.yml"
+from doctrain_trainer.evaluation import champion_metric_line, metric_line
 
 
 def _entry() -> dict[str, object]:
-    per_field = {
-        key: {"exact": value, "precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 4}
-        for key, value in {
-            "address": 0.25,
-            "company": 0.5,
-            "date": 0.75,
-            "item_name": 0.125,
-            "total": 1.0,
-        }.items()
-    }
     return {
         "epoch": 3,
         "step": 120,
@@ -31,27 +18,33 @@ def _entry() -> dict[str, object]:
         "val_f1": 0.895,
         "val_field_exact": 0.8125,
         "val_field_f1": 0.8333,
-        "val_per_field": per_field,
+        "val_per_field": {},
     }
 
 
-def test_every_metric_definition_reads_its_own_value() -> None:
-    definitions = re.findall(r"- Name: (\w+)\n\s+Regex: '([^']+)'", ASL.read_text(encoding="utf-8"))
-    names = {name for name, _ in definitions}
-    assert {"val_f1", "val_field_exact", "val_field_f1", "val_exact_total", "val_exact_company"} <= names
+def _champion() -> dict[str, object]:
     entry = _entry()
-    line = metric_line(entry)
-    expected = {
-        **{k: v for k, v in entry.items() if isinstance(v, float)},
-        **{f"val_exact_{k}": v["exact"] for k, v in entry["val_per_field"].items()},  # type: ignore[attr-defined]
+    return {
+        "comparable": True,
+        "reason": None,
+        **{
+            k: entry[k] for k in ("val_f1", "val_precision", "val_recall", "val_field_exact", "val_per_field")
+        },
     }
-    for name, regex in definitions:
-        match = re.search(regex, line)
-        assert match is not None, (name, line)
-        assert float(match.group(1)) == round(float(expected[name]), 4), name
 
 
 def test_field_names_become_metric_names() -> None:
     entry = _entry()
     entry["val_per_field"] = {"unit-price": {"exact": 0.5}}
     assert metric_line(entry).endswith(" val_exact_unit_price=0.5000")
+
+
+def test_champion_line_names_its_scores_after_the_challengers() -> None:
+    champion = _champion()
+    champion["val_per_field"] = {"unit-price": {"exact": 0.5}, "total": {"exact": 1.0}}
+    assert champion_metric_line(champion) == (
+        "[metric] champion_comparable=1 champion_val_f1=0.8950 champion_val_precision=0.9012 "
+        "champion_val_recall=0.8890 champion_val_field_exact=0.8125 champion_val_exact_unit_price=0.5000 "
+        "champion_val_exact_total=1.0000"
+    )
+    assert champion_metric_line({"comparable": False, "reason": "x"}) == "[metric] champion_comparable=0"

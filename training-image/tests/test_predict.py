@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from doctrain_trainer.fields import gold_fields, normalize_value
+from doctrain_trainer.fields import gold_fields, values_equal
 from doctrain_trainer.inference import load_model
 from doctrain_trainer.predict import predict_fields
 from tests.conftest import ROOT, make_opt_ml, train_env
@@ -50,11 +50,7 @@ def unseen_receipts(n: int) -> list[dict[str, Any]]:
 
 
 def matches(fields: dict[str, Any], doc: dict[str, Any], keys: tuple[str, ...] = SINGLE_FIELDS) -> int:
-    return sum(
-        key in fields
-        and normalize_value(key, fields[key]["value"]) == normalize_value(key, doc["fields"][key][0])
-        for key in keys
-    )
+    return sum(key in fields and values_equal(doc["fields"][key][0], fields[key]["value"]) for key in keys)
 
 
 def test_artifact_ships_the_inference_handler_and_the_package(trained: Path) -> None:

@@ -58,6 +58,7 @@ def test_full_train_run_writes_model_and_metric_lines(opt_ml: Path) -> None:
         "labels.json",
         "metrics.json",
         "model.pt",
+        "predictions.json",  # the model's tags on the validation records, for the run report
         "vocab.json",
     ]
     saved = json.loads((model_dir / "metrics.json").read_text())
@@ -72,6 +73,39 @@ def test_full_train_run_writes_model_and_metric_lines(opt_ml: Path) -> None:
     assert state["backend"] == "compact" and "head.weight" in state["state_dict"]
     assert latest_complete(opt_ml / "checkpoints") is not None
     assert not (opt_ml / "output" / "failure").exists()
+
+
+def test_predictions_are_the_written_models_tags_on_each_validation_record(opt_ml: Path) -> None:
+    # Prepare
+    result = run_train(opt_ml)
+    assert result.returncode == 0, result.stderr
+    validation = [
+        json.loads(line)
+        for path in sorted((opt_ml / "input" / "data" / "validation").glob("*.jsonl"))
+        for line in path.read_text().splitlines()
+        if line.strip()
+    ]
+    labels = json.loads((opt_ml / "model" / "labels.json").read_text())["labels"]
+
+    # Act
+    predictions = json.loads((opt_ml / "model" / "predictions.json").read_text())
+
+    # Assess: one tag per word of every validation record, from the labels' vocabulary
+    assert predictions["schemaVersion"] == 1
+    assert sorted(predictions["records"]) == sorted(record["id"] for record in validation)
+    for record in validation:
+        tags = predictions["records"][record["id"]]
+        assert len(tags) == len(record["words"]) and set(tags) <= set(labels)
+
+
+def test_predictions_keep_at_most_the_schemas_cap_and_are_validated() -> None:
+    from doctrain_trainer.artifacts import predictions_payload
+
+    many = [f"r{i}" for i in range(250)]
+    payload = predictions_payload(many, [["O"]] * len(many))
+    assert list(payload["records"]) == many[:200]
+    with pytest.raises(Exception, match="too short|minLength|non-empty|should be non-empty"):
+        predictions_payload(["r1"], [[""]])
 
 
 def test_max_steps_caps_training(opt_ml: Path) -> None:

@@ -1,6 +1,10 @@
 /** BuildDataset's event and output. */
 import * as z from 'zod';
 import { count, idSchema, runObjects } from '../../contracts/step-common';
+import { championRefSchema } from '../check-fingerprint/schema';
+import { METRIC_DEFINITION_LIMITS, metricDefinitionSchema } from '../../contracts/metric-line';
+import { fieldNamesSchema, localeSchema } from '../../contracts/value-rules';
+import { classListSchema, taskSchema } from '../../contracts/task';
 
 export const buildDatasetEventSchema = z.strictObject({
   ...runObjects,
@@ -11,8 +15,18 @@ export const buildDatasetEventSchema = z.strictObject({
   maxQuarantineShare: z.number().min(0).max(1),
   /** Write each PNG/JPEG document's page image under the dataset's `images/` (execution input dataset.pageImages). */
   pageImages: z.boolean(),
+  /** The documents' locale (dataset.locale), or null: the day/month order of numeric dates they do not settle. */
+  locale: localeSchema.nullable(),
+  /** Field names added to the value table's (dataset.fieldNames). */
+  fieldNames: fieldNamesSchema,
+  /** What the run trains (task), or null: told by the annotations. */
+  task: taskSchema.nullable(),
+  /** Task classification: the class list the annotations must use (dataset.classes), or null: theirs. */
+  classes: classListSchema.nullable(),
   /** A saved pretrained model for the job's `model` channel (training.modelChannelUri), or null. */
   modelChannelUri: z.string().startsWith('s3://').nullable(),
+  /** The lineage's champion (CheckFingerprint), or null: its model.tar.gz is the job's `champion` channel. */
+  champion: championRefSchema.nullable(),
 });
 export type BuildDatasetEvent = z.infer<typeof buildDatasetEventSchema>;
 
@@ -47,5 +61,9 @@ export const datasetPointersSchema = z.strictObject({
   counts: z.strictObject({ documents: count, train: count, validation: count, quarantined: count }),
   /** Pages Textract billed this run (cache hits bill none): the cost ledger's Textract line. */
   textractPagesBilled: count,
+  /** CreateTrainingJob's MetricDefinitions, derived from the dataset's labels (src/contracts/metric-line.ts). */
+  metricDefinitions: z.array(metricDefinitionSchema).max(METRIC_DEFINITION_LIMITS.maxDefinitions),
+  /** The labels' fields left without MetricDefinitions (past SageMaker's 40); also in the manifest. */
+  metricFieldsOmitted: z.array(z.string()),
 });
 export type DatasetPointers = z.infer<typeof datasetPointersSchema>;

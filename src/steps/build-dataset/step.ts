@@ -5,6 +5,7 @@
  * a rerun only rewrites this run's own manifest under its run prefix.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { dateOrderForLocale } from '../../dataset/value-words';
 import pLimit from 'p-limit';
 import { getBytesIfExists, getJson, putBody, s3Uri } from '../../aws/s3-objects';
 import { EmptyDatasetError, QuarantineShareExceededError } from '../../contracts/errors';
@@ -87,10 +88,15 @@ export const buildDatasetStep = async (s3: S3Client, params: BuildDatasetEvent):
       `Only ${documents.length} usable document(s) after OCR (${quarantined.length} quarantined, reasons under ${s3Uri({ bucket, key: quarantinePrefix(params.runId) })}): at least 2 are needed for a train/validation split`,
     );
   }
+  const dateOrder = dateOrderForLocale(params.locale);
   const built = buildDataset({
     documents,
     quarantined,
     validationFraction: params.validationFraction,
+    ...(dateOrder !== undefined && { dateOrder }),
+    fieldNames: params.fieldNames,
+    ...(params.task !== null && { task: params.task }),
+    ...(params.classes !== null && { classes: params.classes }),
     ocrCacheHits: batches.reduce((sum, batch) => sum + batch.cacheHits, 0),
     pagesBilled: batches.reduce((sum, batch) => sum + batch.pagesBilled, 0),
   });
@@ -149,7 +155,14 @@ export const buildDatasetStep = async (s3: S3Client, params: BuildDatasetEvent):
     manifestS3Uri: s3Uri({ bucket, key: datasetManifestKey(prefix) }),
     runManifestS3Uri: s3Uri({ bucket, key: runManifestKey(params.runPrefix) }),
     imagesS3Uri,
-    inputDataConfig: trainingChannels({ trainS3Uri, validationS3Uri, labelsS3Uri, imagesS3Uri, modelS3Uri: params.modelChannelUri }),
+    inputDataConfig: trainingChannels({
+      trainS3Uri,
+      validationS3Uri,
+      labelsS3Uri,
+      imagesS3Uri,
+      modelS3Uri: params.modelChannelUri,
+      championS3Uri: params.champion?.modelArtifactUri ?? null,
+    }),
     counts: {
       documents: documents.length,
       train: built.manifest.counts.train,
@@ -157,5 +170,7 @@ export const buildDatasetStep = async (s3: S3Client, params: BuildDatasetEvent):
       quarantined: built.manifest.counts.quarantined,
     },
     textractPagesBilled: built.manifest.textractPagesBilled,
+    metricDefinitions: built.metrics.metricDefinitions,
+    metricFieldsOmitted: built.metrics.metricFieldsOmitted,
   };
 };

@@ -1,7 +1,8 @@
 /**
  * The CreateTrainingJob InputDataConfig, computed here because ASL cannot add list items conditionally:
  * train, validation and labels always; `images` when data prep wrote page images; `model` when the run
- * names a saved pretrained model (training.modelChannelUri). Channel names are the trainer's
+ * names a saved pretrained model (training.modelChannelUri); `champion` when the lineage has a champion
+ * (its model.tar.gz: the trainer scores it on the same validation documents, and warm-starts from it). Channel names are the trainer's
  * (training-image/README.md).
  */
 import type { TrainingChannel } from './schema';
@@ -14,6 +15,8 @@ export interface TrainingChannelSources {
   imagesS3Uri: string | null;
   /** An s3:// URI of a saved pretrained model (folder prefix or .tar.gz), or null. */
   modelS3Uri: string | null;
+  /** The lineage champion's model.tar.gz, or null: none yet. */
+  championS3Uri: string | null;
 }
 
 const channel = (name: string, contentType: string, uri: string): TrainingChannel => ({
@@ -28,4 +31,5 @@ export const trainingChannels = (sources: TrainingChannelSources): TrainingChann
   channel('labels', 'application/json', sources.labelsS3Uri),
   ...(sources.imagesS3Uri === null ? [] : [channel('images', 'application/x-image', sources.imagesS3Uri)]),
   ...(sources.modelS3Uri === null ? [] : [channel('model', 'application/octet-stream', sources.modelS3Uri)]),
+  ...(sources.championS3Uri === null ? [] : [channel('champion', 'application/x-gzip', sources.championS3Uri)]),
 ];

@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { priceTableSchema } from '../../contracts/prices';
 import { idSchema } from '../../contracts/step-common';
+import { tuningConfigSchema } from '../../contracts/tuning';
 
 export const finalizeRunEventSchema = z.strictObject({
   runId: idSchema,
@@ -12,6 +13,8 @@ export const finalizeRunEventSchema = z.strictObject({
    * strict, so dropping it would reject the packaged state machine's event (statemachines/ owns that).
    */
   datasetFingerprint: z.string().optional(),
+  /** The run's tuning job (config.tuning), null when the run trained one job per attempt; trainingJobName is then its best trial. */
+  tuning: tuningConfigSchema.nullable().optional(),
   /** The run's price table (config.prices), for the final cost ledger. */
   prices: priceTableSchema,
 });

@@ -1,5 +1,6 @@
 /**
- * FinalizeRun: read the finished training job once and turn it into the run's terminal record:
+ * FinalizeRun: read the finished training job once and turn it into the run's record (terminal, or
+ * EVALUATING for a completed job, which PromoteModel then records COMPLETED):
  * metrics, model artifact, billable time, spot savings and the run's final cost ledger (src/cost/ledger.ts),
  * or the failure reason. A job the poll loop stopped for its budget ends BUDGET_EXCEEDED.
  */
@@ -8,6 +9,8 @@ import { attemptRecordSchema } from '../../contracts/training-config';
 import type { FinalizeRunEvent, RunOutcome } from './schema';
 import { costLedger, earlierJobs, jobUsage } from '../../cost/ledger';
 import type { RunStore } from '../../status/run-store';
+import { tuningTrials } from './tuning-trials';
+import type { TuningTrial } from '../../contracts/tuning';
 
 export const finalMetrics = (job: DescribeTrainingJobResponse): Record<string, number> =>
   Object.fromEntries(
@@ -15,6 +18,11 @@ export const finalMetrics = (job: DescribeTrainingJobResponse): Record<string, n
       .filter((metric) => metric.MetricName !== undefined && metric.Value !== undefined)
       .map((metric) => [metric.MetricName as string, metric.Value as number]),
   );
+
+const objectiveOf = (trials: readonly TuningTrial[], name: string): { objectiveValue?: number } => {
+  const value = trials.find((trial) => trial.trainingJobName === name)?.objectiveValue;
+  return value === undefined ? {} : { objectiveValue: value };
+};
 
 export const finalizeRun = async (
   deps: { sagemaker: SageMakerClient; store: RunStore; now: () => Date },
@@ -29,11 +37,14 @@ export const finalizeRun = async (
   // The poll loop's last ledger (Textract pages, polls, the budget) and its budget stop, if it decided one.
   const lastPoll = run?.cost;
   const budgetStop = run?.budgetStop;
+  // A tuning run: every trial is billed and listed; the run's job is the best one.
+  const tuning = params.tuning ? await tuningTrials(deps.sagemaker, params.tuning, params.trainingJobName, deps.now()) : undefined;
   const overBudget = trainingJobStatus === 'Stopped' && !stopped && budgetStop !== undefined;
   const cost = costLedger(
     {
       jobs: [
         ...earlierJobs(run?.attempts, params.trainingJobName),
+        ...(tuning?.otherJobs ?? []),
         jobUsage({ ...job, TrainingJobName: params.trainingJobName }, deps.now()),
       ],
       textractPages: lastPoll?.textract.pages ?? 0,
@@ -77,7 +88,8 @@ export const finalizeRun = async (
   await deps.store.writeStatusChange({
     runId: params.runId,
     executionName: params.executionName,
-    status: outcome.status,
+    // A completed job's run is EVALUATING until PromoteModel records it COMPLETED with the promotion decision.
+    status: outcome.status === 'COMPLETED' ? 'EVALUATING' : outcome.status,
     at: deps.now().toISOString(),
     attributes: {
       trainingJobName: params.trainingJobName,
@@ -95,6 +107,17 @@ export const finalizeRun = async (
       spotSavingsPercent: jobCost?.spotSavingsPercent,
       cost,
       attempts,
+      tuning:
+        tuning === undefined || run?.tuning === undefined
+          ? undefined
+          : {
+              ...run.tuning,
+              best: {
+                trainingJobName: params.trainingJobName,
+                ...objectiveOf(tuning.trials, params.trainingJobName),
+              },
+              trials: tuning.trials,
+            },
     },
     detail: { trainingJobStatus, ...(failureReason === undefined ? {} : { failureReason }) },
   });

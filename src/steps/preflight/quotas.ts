@@ -34,8 +34,8 @@ export interface QuotaCheck {
   warnings: string[];
 }
 
-export const requestIncreaseCommand = (quotaCode: string, region: string): string =>
-  `aws service-quotas request-service-quota-increase --service-code ${SAGEMAKER_SERVICE_CODE} --quota-code ${quotaCode} --desired-value 1 --region ${region}`;
+export const requestIncreaseCommand = (quotaCode: string, region: string, instances = 1): string =>
+  `aws service-quotas request-service-quota-increase --service-code ${SAGEMAKER_SERVICE_CODE} --quota-code ${quotaCode} --desired-value ${instances} --region ${region}`;
 
 /** Quota name -> {code, value}, applied values over defaults. */
 const readQuotas = async (
@@ -61,8 +61,10 @@ const readQuotas = async (
 
 export const checkInstanceQuotas = async (
   client: ServiceQuotasClient,
-  params: { plan: readonly InstancePlanEntry[]; region: string },
+  params: { plan: readonly InstancePlanEntry[]; region: string; instanceCount?: number | undefined },
 ): Promise<QuotaCheck> => {
+  // A job of `instanceCount` instances (setting instanceCount) needs at least that quota.
+  const instances = params.instanceCount ?? 1;
   const names = new Set(params.plan.map(trainingQuotaName));
   let found: Map<string, { code: string; value: number }>;
   try {
@@ -82,7 +84,8 @@ export const checkInstanceQuotas = async (
   }
   const warnings: string[] = [];
   const quotas: QuotaReading[] = [];
-  const zero: { entry: InstancePlanEntry; command: string }[] = [];
+  const zero: { entry: InstancePlanEntry; value: number; command: string }[] = [];
+  const short = instances === 1 ? '0' : `below ${instances} (instanceCount, instances per job)`;
   const plan = params.plan.filter((entry) => {
     const quotaName = trainingQuotaName(entry);
     const quota = found.get(quotaName);
@@ -91,18 +94,18 @@ export const checkInstanceQuotas = async (
       return true;
     }
     quotas.push({ entry: formatPlanEntry(entry), quotaName, quotaCode: quota.code, value: quota.value });
-    if (quota.value >= 1) return true;
-    zero.push({ entry, command: requestIncreaseCommand(quota.code, params.region) });
+    if (quota.value >= instances) return true;
+    zero.push({ entry, value: quota.value, command: requestIncreaseCommand(quota.code, params.region, instances) });
     return false;
   });
   if (plan.length === 0) {
     throw new InstanceQuotaError(
-      `The account's SageMaker quota is 0 for every entry of the instance plan (${params.plan.map(formatPlanEntry).join(', ')}): nothing was OCR'd or trained. Request a quota (approval can take a day), or plan an instance type the account has quota for (setting instanceType/instanceFallbacks):\n  ${zero.map((z) => z.command).join('\n  ')}`,
+      `The account's SageMaker quota is ${short} for every entry of the instance plan (${params.plan.map(formatPlanEntry).join(', ')}): nothing was OCR'd or trained. Request a quota (approval can take a day), or plan an instance type the account has quota for (setting instanceType/instanceFallbacks):\n  ${zero.map((z) => z.command).join('\n  ')}`,
     );
   }
-  for (const { entry, command } of zero) {
+  for (const { entry, value, command } of zero) {
     warnings.push(
-      `Quota "${trainingQuotaName(entry)}" is 0: ${formatPlanEntry(entry)} dropped from the instance plan; to use it: ${command}`,
+      `Quota "${trainingQuotaName(entry)}" is ${value}${instances === 1 ? '' : ` (the job asks for ${instances} instances)`}: ${formatPlanEntry(entry)} dropped from the instance plan; to use it: ${command}`,
     );
   }
   return { plan, quotas, warnings };

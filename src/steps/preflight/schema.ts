@@ -8,6 +8,8 @@ export const preflightEventSchema = z.strictObject({
   image: idSchema,
   imageDigest: z.string().nullable(),
   plan: instancePlanSchema,
+  /** Instances per job (`config.training.instanceCount`): an entry whose quota is below it cannot run. */
+  instanceCount: z.number().int().min(1).default(1),
 });
 export type PreflightEvent = z.infer<typeof preflightEventSchema>;
 

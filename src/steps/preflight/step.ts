@@ -9,7 +9,7 @@ import type { PreflightEvent, PreflightResult } from './schema';
 import { resolveTrainingImage } from './image';
 import { checkInstanceQuotas } from './quotas';
 
-export type PreflightParams = PreflightEvent & { region: string };
+export type PreflightParams = Omit<PreflightEvent, 'instanceCount'> & { region: string; instanceCount?: number };
 
 export const runPreflight = async (
   deps: { ecr: ECRClient; serviceQuotas: ServiceQuotasClient },
@@ -17,7 +17,7 @@ export const runPreflight = async (
 ): Promise<PreflightResult> => {
   const [image, quotas] = await Promise.all([
     resolveTrainingImage(deps.ecr, { image: params.image, pinnedDigest: params.imageDigest, region: params.region }),
-    checkInstanceQuotas(deps.serviceQuotas, { plan: params.plan, region: params.region }),
+    checkInstanceQuotas(deps.serviceQuotas, { plan: params.plan, region: params.region, instanceCount: params.instanceCount }),
   ]);
   return { ...image, ...quotas };
 };

@@ -10,6 +10,9 @@ export const executionStatusChangeEventSchema = z.looseObject({
     name: idSchema,
     status: idSchema,
     input: z.string().nullish(),
+    /** A FAILED execution's error and cause (the ExecutionFailed event's); absent or null otherwise. */
+    error: z.string().nullish(),
+    cause: z.string().nullish(),
   }),
 });
 export type ExecutionStatusChangeEvent = z.infer<typeof executionStatusChangeEventSchema>;

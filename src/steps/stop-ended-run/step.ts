@@ -1,26 +1,39 @@
 /**
- * StopEndedRun: an execution of the pipeline stopped (aborted, timed out) while its run was not final.
- * Nothing of the state machine runs any more to stop the training job, so this step, triggered by
- * EventBridge's "Step Functions Execution Status Change" event, stops it (no orphan GPU) and records
- * the run STOPPED. Only the execution that owns the run acts: an earlier link of a continue-as-new
- * chain, or an execution whose run id belongs to another one, leaves the run alone.
+ * StopEndedRun: an execution of the pipeline ended without a Catch running while its run was not final:
+ * stopped (aborted, timed out), or failed with an error no Catch takes (States.Runtime, e.g. a JSONPath
+ * that does not resolve). Nothing of the state machine runs any more to stop the training job, so this
+ * step, triggered by EventBridge's "Step Functions Execution Status Change" event, stops it (no orphan
+ * GPU) and records the run STOPPED, or FAILED with the execution's error and cause. A failure the
+ * pipeline caught ends FAILED too, but after RecordFailure made the run final: that run is left alone.
+ * Only the execution that owns the run acts: an earlier link of a continue-as-new chain, or an execution
+ * whose run id belongs to another one, leaves the run alone.
  */
-import { StopTrainingJobCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { StopHyperParameterTuningJobCommand, StopTrainingJobCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import * as z from 'zod';
 import { runIdFromExecutionName } from '../validate-input/step';
 import { isTerminal } from '../../contracts/run-status';
+import type { RunAttributes } from '../../contracts/run-record';
 import type { RunStore } from '../../status/run-store';
+import { failureFromCaught } from '../record-status/step';
 
 export interface EndedExecution {
   executionName: string;
   status: string;
   /** The execution's input, as the event carries it (a JSON string). */
   input: string | null | undefined;
+  /** A FAILED execution's error and cause, as the event carries them. */
+  error?: string | null | undefined;
+  cause?: string | null | undefined;
 }
 
+/** The run's status once its execution ended this way; any other execution status is not this step's. */
+const RUN_STATUS_OF_ENDED = { ABORTED: 'STOPPED', TIMED_OUT: 'STOPPED', FAILED: 'FAILED' } as const;
+type EndedStatus = keyof typeof RUN_STATUS_OF_ENDED;
+const isEndedStatus = (status: string): status is EndedStatus => Object.hasOwn(RUN_STATUS_OF_ENDED, status);
+
 export type StopEndedRunResult =
-  | { action: 'stopped'; runId: string; trainingJobName: string | null }
-  | { action: 'ignored'; runId: string; reason: 'no-run' | 'not-owner' | 'already-final' };
+  | { action: 'stopped'; runId: string; trainingJobName: string | null; runStatus: 'STOPPED' | 'FAILED' }
+  | { action: 'ignored'; runId: string; reason: 'other-status' | 'no-run' | 'not-owner' | 'already-final' };
 
 /** The run id an execution works on: a continuation's config, the input's runId, or the execution name. */
 const inputRunId = z
@@ -46,6 +59,8 @@ export const stopEndedRun = async (
   execution: EndedExecution,
 ): Promise<StopEndedRunResult> => {
   const runId = runIdOfExecution(execution);
+  if (!isEndedStatus(execution.status)) return { action: 'ignored', runId, reason: 'other-status' };
+  const runStatus = RUN_STATUS_OF_ENDED[execution.status];
   const record = await deps.store.getRun(runId);
   if (record === undefined) return { action: 'ignored', runId, reason: 'no-run' };
   if (record['executionName'] !== execution.executionName && record['continuedBy'] !== execution.executionName) {
@@ -61,13 +76,30 @@ export const stopEndedRun = async (
       if ((error as { name?: string }).name !== 'ValidationException') throw error;
     }
   }
+  // A tuning run (src/steps/tuning-job): its tuning job stops its running trials.
+  const tuningJobName = record.tuning?.jobName;
+  if (tuningJobName !== undefined) {
+    try {
+      await deps.sagemaker.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: tuningJobName }));
+    } catch (error) {
+      // Never created, or already ended.
+      if (!['ValidationException', 'ResourceNotFound'].includes((error as { name?: string }).name ?? '')) throw error;
+    }
+  }
+  const stoppedBecause = `execution ${execution.executionName} ${execution.status}`;
+  // The execution's own error (ExecutionFailed when the event names none), its cause as the message.
+  const failure =
+    runStatus === 'FAILED'
+      ? failureFromCaught({ Error: execution.error || 'ExecutionFailed', ...(execution.cause ? { Cause: execution.cause } : {}) })
+      : undefined;
+  const attributes: RunAttributes = failure === undefined ? { stoppedBecause } : { stoppedBecause, failure };
   await deps.store.writeStatusChange({
     runId,
     executionName: execution.executionName,
-    status: 'STOPPED',
+    status: runStatus,
     at: deps.now().toISOString(),
-    attributes: { stoppedBecause: `execution ${execution.executionName} ${execution.status}` },
-    detail: { executionStatus: execution.status, trainingJobName },
+    attributes,
+    detail: { executionStatus: execution.status, trainingJobName, ...failure },
   });
-  return { action: 'stopped', runId, trainingJobName };
+  return { action: 'stopped', runId, trainingJobName, runStatus };
 };

@@ -11,7 +11,7 @@
  * ("... Error Code: ThrottlingException ..."). So the name decides where it can, the Cause otherwise.
  */
 import { trainingJobName } from '../validate-input/step';
-import { stoppingConditionFor } from '../../contracts/instance-plan';
+import { stoppingConditionFor, trainingEnvironmentFor } from '../../contracts/instance-plan';
 import type { AttemptRecord, TrainingConfig } from '../../contracts/training-config';
 import { InstancePlanExhaustedError, ThrottlingError, TrainingJobRejectedError } from '../../contracts/errors';
 
@@ -75,6 +75,7 @@ const onEntry = (training: TrainingConfig, runId: string, attempt: number, planI
     jobName: trainingJobName(runId, attempt),
     instanceType: entry.instanceType,
     spot: entry.spot,
+    environment: trainingEnvironmentFor(entry.instanceType),
     stoppingCondition: stoppingConditionFor(entry.spot, training),
     next: 'create',
     waitSeconds: 0,

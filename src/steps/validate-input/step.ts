@@ -14,8 +14,18 @@ import { checkpointPrefix, modelOutputPrefix, runPrefix } from '../../contracts/
 import { deploymentSettingsSchema, type DeploymentSettings } from '../../contracts/settings';
 import { executionInputSchema } from '../../contracts/execution-input';
 import type { RunConfig } from '../../contracts/run-config';
-import { buildInstancePlan, parseInstancePlanText, stoppingConditionFor } from '../../contracts/instance-plan';
+import {
+  buildInstancePlan,
+  formatPlanEntry,
+  parseInstancePlanText,
+  stoppingConditionFor,
+  trainingEnvironmentFor,
+  widestEntry,
+} from '../../contracts/instance-plan';
 import { priceTable } from '../../contracts/prices';
+import { SAGEMAKER_HYPERPARAMETER_LIMITS, TRAINER_HYPERPARAMETERS } from '../../contracts/hyperparameters';
+import { jobHyperparameters } from '../../contracts/training-config';
+import { resolveTuning } from '../../contracts/tuning';
 
 export const readDeploymentSettings = (env: Readonly<Record<string, string | undefined>>): DeploymentSettings =>
   parseOrThrow(deploymentSettingsSchema, env, 'deployment settings (function environment)');
@@ -47,10 +57,20 @@ export const textractQuotas = (settings: DeploymentSettings): TextractTps => {
   };
 };
 
+/**
+ * A scheduled retrain's run id: the lineage and the schedule time to the minute (`receipts-20261206t1200z`),
+ * so every delivery of one schedule tick (EventBridge retries) is the same run and trains once.
+ */
+export const scheduledRunId = (modelName: string, scheduledAt: string): string => {
+  const iso = new Date(scheduledAt).toISOString(); // UTC, whatever offset the event's time had
+  return `${modelName}-${iso.slice(0, 10).replaceAll('-', '')}t${iso.slice(11, 16).replace(':', '')}z`;
+};
+
 export const resolveRunConfig = (settings: DeploymentSettings, rawInput: unknown, executionName: string): RunConfig => {
   const input = parseOrThrow(executionInputSchema, rawInput ?? {}, 'execution input');
-  const runId = input.runId ?? runIdFromExecutionName(executionName);
   const modelName = input.modelName ?? settings.DOCTRAIN_MODEL_NAME;
+  const runId =
+    input.runId ?? (input.scheduledAt === undefined ? runIdFromExecutionName(executionName) : scheduledRunId(modelName, input.scheduledAt));
   const spot = input.training?.spot ?? settings.DOCTRAIN_SPOT;
   const maxRuntime = input.training?.maxRuntimeSeconds ?? settings.DOCTRAIN_MAX_RUNTIME_SECONDS;
   const maxWait = input.training?.maxWaitSeconds ?? settings.DOCTRAIN_MAX_WAIT_SECONDS;
@@ -65,13 +85,43 @@ export const resolveRunConfig = (settings: DeploymentSettings, rawInput: unknown
   }
   const [first] = plan as [(typeof plan)[number], ...typeof plan];
   const hyperparameters = Object.fromEntries(Object.entries(input.training?.hyperparameters ?? {}).map(([k, v]) => [k, String(v)]));
+  const warmStart = input.training?.warmStart ?? settings.DOCTRAIN_WARM_START;
+  // A warm-started job gets warm_start (and epochs, unless named) besides these: it must still fit SageMaker's limit.
+  const added =
+    warmStart === 'champion' ? Object.keys(jobHyperparameters(hyperparameters, true, 1)).length - Object.keys(hyperparameters).length : 0;
+  if (Object.keys(hyperparameters).length + added > SAGEMAKER_HYPERPARAMETER_LIMITS.maxEntries) {
+    throw new InvalidInputError(
+      `Invalid execution input: training.hyperparameters has ${Object.keys(hyperparameters).length} entries; warm start from the champion adds ${added} (warm_start${added > 1 ? ', epochs' : ''}) and SageMaker takes at most ${SAGEMAKER_HYPERPARAMETER_LIMITS.maxEntries}: remove ${Object.keys(hyperparameters).length + added - SAGEMAKER_HYPERPARAMETER_LIMITS.maxEntries}, or set training.warmStart to none`,
+    );
+  }
+  const instanceCount = input.training?.instanceCount ?? settings.DOCTRAIN_INSTANCE_COUNT;
+  const batchSize = Number(hyperparameters['batch_size'] ?? TRAINER_HYPERPARAMETERS['batch_size']?.default);
+  const widest = widestEntry(plan, instanceCount);
+  if (batchSize < widest.processes) {
+    throw new InvalidInputError(
+      `Invalid execution input: hyperparameter batch_size (${batchSize}) is the global batch, split over every GPU of every instance, and ${formatPlanEntry(widest.entry)} x ${instanceCount} instance(s) runs ${widest.processes} trainer processes: set batch_size to at least ${widest.processes} (and scale learning_rate with it, training-image/README.md "Multi-GPU and multi-instance"), or plan fewer GPUs`,
+    );
+  }
+  // A tuning run's trials get the tuned keys and _tuning_objective_metric besides the static ones.
+  const tunedExtra =
+    input.tuning === undefined ? 0 : Object.keys(input.tuning.ranges).filter((key) => !(key in hyperparameters)).length + 1;
+  if (tunedExtra > 0 && Object.keys(hyperparameters).length + added + tunedExtra > SAGEMAKER_HYPERPARAMETER_LIMITS.maxEntries) {
+    throw new InvalidInputError(
+      `Invalid execution input: each tuning trial gets training.hyperparameters (${Object.keys(hyperparameters).length}), the warm start's (${added}), the tuned ones not among them and _tuning_objective_metric (${tunedExtra}), and SageMaker takes at most ${SAGEMAKER_HYPERPARAMETER_LIMITS.maxEntries}: remove ${Object.keys(hyperparameters).length + added + tunedExtra - SAGEMAKER_HYPERPARAMETER_LIMITS.maxEntries} from training.hyperparameters`,
+    );
+  }
   const bucket = settings.DOCTRAIN_BUCKET;
   const textractTps = textractQuotas(settings);
   const ocrConcurrency = ocrConcurrencyFor(textractTps, settings.DOCTRAIN_OCR_MAX_CONCURRENCY);
   return {
     runId,
-    trigger: input.trigger ?? 'manual',
+    trigger: input.trigger ?? (input.scheduledAt === undefined ? 'manual' : 'schedule'),
     modelName,
+    force: input.force ?? false,
+    promotion: {
+      margin: input.promotion?.margin ?? settings.DOCTRAIN_PROMOTION_MARGIN,
+      fieldTolerance: input.promotion?.fieldTolerance ?? settings.DOCTRAIN_FIELD_TOLERANCE,
+    },
     bucket,
     documentsPrefix: input.documentsPrefix ?? settings.DOCTRAIN_DOCUMENTS_PREFIX,
     runPrefix: runPrefix(runId),
@@ -83,6 +133,10 @@ export const resolveRunConfig = (settings: DeploymentSettings, rawInput: unknown
       textractTpsPerBatch: splitTextractTps(textractTps, ocrConcurrency),
       maxQuarantineShare: input.dataset?.maxQuarantineShare ?? settings.DOCTRAIN_MAX_QUARANTINE_SHARE,
       pageImages: input.dataset?.pageImages ?? settings.DOCTRAIN_PAGE_IMAGES,
+      locale: input.dataset?.locale ?? settings.DOCTRAIN_LOCALE ?? null,
+      fieldNames: input.dataset?.fieldNames ?? settings.DOCTRAIN_FIELD_NAMES ?? {},
+      task: input.task ?? (input.dataset?.classes !== undefined ? 'classification' : null),
+      classes: input.dataset?.classes ?? null,
     },
     training: {
       jobName: trainingJobName(runId, 1),
@@ -91,11 +145,15 @@ export const resolveRunConfig = (settings: DeploymentSettings, rawInput: unknown
       roleArn: settings.DOCTRAIN_SAGEMAKER_ROLE_ARN,
       instanceType: first.instanceType,
       spot: first.spot,
+      instanceCount,
+      environment: trainingEnvironmentFor(first.instanceType),
       stoppingCondition: stoppingConditionFor(first.spot, { maxRuntimeSeconds: maxRuntime, maxWaitSeconds: maxWait }),
       maxRuntimeSeconds: maxRuntime,
       maxWaitSeconds: maxWait,
       volumeSizeGb: input.training?.volumeSizeGb ?? 30,
       hyperparameters,
+      warmStart,
+      warmStartEpochs: settings.DOCTRAIN_WARM_START_EPOCHS,
       modelChannelUri: input.training?.modelChannelUri ?? settings.DOCTRAIN_MODEL_CHANNEL_URI ?? null,
       // One checkpoint prefix per model lineage and run: every attempt of this run (spot restarts,
       // capacity fallbacks) resumes from it; a new run never inherits another dataset's weights.
@@ -109,6 +167,7 @@ export const resolveRunConfig = (settings: DeploymentSettings, rawInput: unknown
       waitSeconds: 0,
       createRetries: 0,
     },
+    tuning: input.tuning === undefined ? null : resolveTuning(runId, input.tuning),
     pollSeconds: input.pollSeconds ?? settings.DOCTRAIN_POLL_SECONDS,
     budgetUsd: input.budgetUsd === undefined ? (settings.DOCTRAIN_BUDGET_USD ?? null) : input.budgetUsd,
     prices: priceTable(settings.DOCTRAIN_PRICES),

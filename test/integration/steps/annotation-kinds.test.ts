@@ -43,7 +43,12 @@ const prepare = async (runId: string, prefix: string, annotationOf: (receipt: Sy
     validationFraction: 0.34,
     maxQuarantineShare: 0.25,
     pageImages: false,
+    locale: null,
+    fieldNames: {},
+    task: null,
+    classes: null,
     modelChannelUri: null,
+    champion: null,
   });
   const records = new Map<string, DatasetRecord>();
   for (const uri of [dataset.trainS3Uri, dataset.validationS3Uri]) {

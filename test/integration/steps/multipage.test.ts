@@ -114,7 +114,12 @@ describe('multi-page documents through OcrBatch and CollectTextractJobs', { time
       validationFraction: 0.25,
       maxQuarantineShare: 1,
       pageImages: true,
+      locale: null,
+      fieldNames: {},
+      task: null,
+      classes: null,
       modelChannelUri: 's3://models-elsewhere/layoutlmv3-base/',
+      champion: null,
     });
 
     // Assess: one record per page, each with its document id and page number

@@ -11,6 +11,7 @@ import { startLocalTextract, type LocalTextract } from '../../../local/textract'
 import { listKeys } from '../../../src/aws/s3-objects';
 import { EmptyDatasetError, QuarantineShareExceededError } from '../../../src/contracts/errors';
 import { buildDatasetStep } from '../../../src/steps/build-dataset/step';
+import { metricDefinitionsForLabels } from '../../../src/contracts/metric-line';
 import { ocrBatch, sha256 } from '../../../src/steps/ocr-batch/step';
 import { planBatches } from '../../../src/steps/plan-batches/step';
 import { ocrDocumentSchema } from '../../../src/textract';
@@ -227,7 +228,12 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
         validationFraction: 0.34,
         maxQuarantineShare: 1,
         pageImages: false,
+        locale: null,
+        fieldNames: {},
+        task: null,
+        classes: null,
         modelChannelUri: null,
+        champion: null,
       }),
     );
     // Assess: pointers
@@ -241,7 +247,14 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
       manifestS3Uri: `s3://${BUCKET}/${prefix}manifest.json`,
       runManifestS3Uri: `s3://${BUCKET}/runs/${RUN}/dataset-manifest.json`,
       counts: { documents: 3, quarantined: 5 },
+      metricFieldsOmitted: [],
     });
+    // The job's MetricDefinitions name this dataset's fields (labels.json), each with its champion figure.
+    const labelList = (await read(`${prefix}labels.json`, datasetLabelsSchema)).labels;
+    expect(dataset.metricDefinitions).toEqual(metricDefinitionsForLabels(labelList).metricDefinitions);
+    expect(dataset.metricDefinitions.map((d) => d.Name)).toEqual(
+      expect.arrayContaining(['val_f1', 'val_exact_total', 'champion_val_exact_total']),
+    );
     expect(runManifestKey(`runs/${RUN}/`)).toBe(`runs/${RUN}/dataset-manifest.json`);
     expect(dataset.counts.train + dataset.counts.validation).toBe(3);
     expect(dataset.counts.train).toBeGreaterThanOrEqual(1);
@@ -316,7 +329,12 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
       validationFraction: 0.34,
       maxQuarantineShare: 1,
       pageImages: false,
+      locale: null,
+      fieldNames: {},
+      task: null,
+      classes: null,
       modelChannelUri: null,
+      champion: null,
     });
     // Assess
     expect(again.fingerprint).toBe(dataset.fingerprint);
@@ -336,7 +354,12 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
       validationFraction: 0.34,
       maxQuarantineShare: 1,
       pageImages: false,
+      locale: null,
+      fieldNames: {},
+      task: null,
+      classes: null,
       modelChannelUri: null,
+      champion: null,
     });
     // Assess: the dataset's files are untouched (the manifest still says run-1 billed 3 pages)...
     expect(await getText(`${prefix}manifest.json`)).toBe(manifestBefore);
@@ -362,7 +385,12 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
       validationFraction: 0.34,
       maxQuarantineShare: 0.6,
       pageImages: false,
+      locale: null,
+      fieldNames: {},
+      task: null,
+      classes: null,
       modelChannelUri: null,
+      champion: null,
     });
     // Assess: a typed error whose message says what happened and what to do; the run manifest still lists the reasons.
     await expect(attempt).rejects.toBeInstanceOf(QuarantineShareExceededError);
@@ -378,7 +406,12 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
       validationFraction: 0.34,
       maxQuarantineShare: 0.625,
       pageImages: false,
+      locale: null,
+      fieldNames: {},
+      task: null,
+      classes: null,
       modelChannelUri: null,
+      champion: null,
     });
     expect(atLimit.fingerprint).toBe(dataset.fingerprint);
   });
@@ -394,7 +427,12 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
       validationFraction: 0.34,
       maxQuarantineShare: 1,
       pageImages: false,
+      locale: null,
+      fieldNames: {},
+      task: null,
+      classes: null,
       modelChannelUri: null,
+      champion: null,
     });
     const missing = buildDatasetStep(s3.client, {
       ...runParams(RUN),
@@ -402,7 +440,12 @@ describe('pipeline steps on local S3 + local Textract', { timeout: 120_000 }, ()
       validationFraction: 0.34,
       maxQuarantineShare: 1,
       pageImages: false,
+      locale: null,
+      fieldNames: {},
+      task: null,
+      classes: null,
       modelChannelUri: null,
+      champion: null,
     });
     // Assess
     expect(rebuilt.fingerprint).toBe(dataset.fingerprint);

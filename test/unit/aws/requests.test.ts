@@ -11,8 +11,6 @@
  * captured from a mocked client.
  */
 import '../../../local/promise-with-resolvers';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -36,34 +34,15 @@ import { TEXTRACT_LIMITS } from '../../../src/documents/textract-limits';
 import { textractJobToken } from '../../../src/steps/ocr-batch/step';
 import { MAX_BLOCKS_PER_RESPONSE, detectWords, getTextDetection, startTextDetection } from '../../../src/textract/api';
 import { trainingChannels } from '../../../src/steps/build-dataset/training-channels';
+import { jobHyperparameters } from '../../../src/contracts/training-config';
+import { bioLabels } from '../../../src/dataset/build';
+import { METRIC_DEFINITION_LIMITS, metricDefinitionsForLabels } from '../../../src/contracts/metric-line';
 import { TextractLimiter } from '../../../src/textract/throughput';
+import { TRAINER_HYPERPARAMETERS } from '../../../src/contracts/hyperparameters';
+import { staticHyperparameters, TUNING_LIMITS } from '../../../src/contracts/tuning';
+import { toJson, validate, type ApiRequest, type Json } from './botocore-validator';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const PYTHON = process.env['DOCTRAIN_PYTHON'] ?? path.join(ROOT, '.venv', 'bin', 'python');
-const VALIDATOR = path.join(ROOT, 'scripts', 'validate_aws_requests.py');
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-interface ApiRequest {
-  label: string;
-  service: 'sagemaker' | 'textract';
-  operation: string;
-  params: Json;
-}
-
-/** botocore's verdict on each request, in one Python process. */
-const validate = (requests: readonly ApiRequest[]): Record<string, string[]> => {
-  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: run npm run setup (it installs botocore into .venv)`);
-  const out = execFileSync(PYTHON, [VALIDATOR], { input: JSON.stringify({ requests }), maxBuffer: 64 * 1024 * 1024 });
-  const { results } = JSON.parse(out.toString('utf8')) as { results: { label: string; errors: string[] }[] };
-  expect(results.map((r) => r.label)).toEqual(requests.map((r) => r.label));
-  return Object.fromEntries(results.map((r) => [r.label, r.errors]));
-};
-
-/** JSON for the validator: Uint8Array members (blobs) as {"$base64": ...}. */
-const toJson = (value: unknown): Json =>
-  JSON.parse(
-    JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? { $base64: Buffer.from(v).toString('base64') } : v)),
-  ) as Json;
 
 // ---------- the ASL's SageMaker requests ----------
 
@@ -108,10 +87,19 @@ const STACK_ENV = {
   DOCTRAIN_TABLE: 'doctrain-dev-RunsTable-ABCDEF123456',
   DOCTRAIN_TRAINING_IMAGE: '123456789012.dkr.ecr.us-east-1.amazonaws.com/doctrain-dev-trainer:latest',
   DOCTRAIN_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/doctrain-dev-SageMakerExecutionRole-1A2B3C4D5E6F',
+  DOCTRAIN_MODEL_PACKAGE_GROUP_PREFIX: 'doctrain-dev-',
 };
 
-/** What BuildDataset returns for this run (its inputDataConfig from the same function it uses). */
-const datasetFor = (config: RunConfig, pageImages: boolean): DatasetPointers => {
+const SROIE_FIELDS = ['company', 'address', 'date', 'total'];
+/**
+ * 30 fields, the first at the longest a field may be for its `champion_val_exact_<field>` Name (255), the
+ * second one character longer: SageMaker's 40 definitions, the longest Name and Regex there can be.
+ */
+const LONGEST_FIELD = 'f'.repeat(METRIC_DEFINITION_LIMITS.maxNameLength - 'champion_val_exact_'.length);
+const MANY_FIELDS = [LONGEST_FIELD, `${LONGEST_FIELD}g`, ...Array.from({ length: 28 }, (_, i) => `field_${i}`)];
+
+/** What BuildDataset returns for this run (its inputDataConfig and metric definitions from the same functions it uses). */
+const datasetFor = (config: RunConfig, pageImages: boolean, fields: readonly string[]): DatasetPointers => {
   const fingerprint = 'f'.repeat(64);
   const prefix = `s3://${config.bucket}/${datasetPrefix(fingerprint)}`;
   const sources = {
@@ -126,21 +114,86 @@ const datasetFor = (config: RunConfig, pageImages: boolean): DatasetPointers => 
     ...sources,
     manifestS3Uri: `${prefix}manifest.json`,
     runManifestS3Uri: `s3://${config.bucket}/${config.runPrefix}dataset-manifest.json`,
-    inputDataConfig: trainingChannels({ ...sources, modelS3Uri: config.training.modelChannelUri }),
+    // The lineage's champion as a channel, at the longest artifact URI of the longest bucket, model name and run id.
+    inputDataConfig: trainingChannels({
+      ...sources,
+      modelS3Uri: config.training.modelChannelUri,
+      championS3Uri: `s3://${config.bucket}/${config.training.outputS3Uri.replace(/^s3:\/\/[^/]+\//, '')}${config.training.jobName.replace(/a1$/, 'a99')}/output/model.tar.gz`,
+    }),
     counts: { documents: 1000, train: 800, validation: 200, quarantined: 0 },
     textractPagesBilled: 1000,
+    ...metricDefinitionsForLabels(bioLabels(fields)),
   };
 };
 
 /** The execution state when the training states run: ValidateInput's config, PlanBatches' plan, BuildDataset's pointers. */
-const trainingState = (env: Record<string, string>, input: Json, executionName: string): { state: Json; config: RunConfig } => {
+const trainingState = (
+  env: Record<string, string>,
+  input: Json,
+  executionName: string,
+  fields: readonly string[] = SROIE_FIELDS,
+): { state: Json; config: RunConfig } => {
   const config = resolveRunConfig(readDeploymentSettings({ ...STACK_ENV, ...env }), input, executionName);
   const plan = { documentCount: 1000, quarantinedCount: 0, batchCount: 100 };
   // Preflight resolves the image to `repository@sha256:<digest>`: the reference CreateTrainingJob runs.
   const digest = `sha256:${'d'.repeat(64)}`;
   const repository = config.training.image.replace(/:[^:/]+$/, '');
   const preflight = { image: `${repository}@${digest}`, imageDigest: digest, plan: config.training.plan, quotas: [], warnings: [] };
-  return { state: toJson({ config, plan, preflight, dataset: datasetFor(config, config.dataset.pageImages) }), config };
+  // CheckFingerprint's decision: the job's hyperparameters are its (warm start adds two).
+  const warmStart = config.training.warmStart === 'champion';
+  const retrain = {
+    fingerprint: 'e'.repeat(64),
+    summary: { decision: 'train', reason: 'changed', matchedRunId: null, championRunId: 'r1', warmStart },
+    champion: { runId: 'r1', modelArtifactUri: 's3://b/m.tar.gz' },
+    lineageVersion: 1,
+    hyperparameters: jobHyperparameters(config.training.hyperparameters, warmStart, config.training.warmStartEpochs),
+    listedObjects: 2000,
+  };
+  // PrepareTuning's output and a poll's (only the tuning states read them).
+  const tuning = {
+    staticHyperParameters: staticHyperparameters(retrain.hyperparameters, config.tuning?.tunedKeys ?? []),
+    poll: {
+      status: 'InProgress',
+      pollCount: 1,
+      waitSeconds: 60,
+      startedAt: '2026-12-07T00:00:00.000Z',
+      bestTrainingJobName: null,
+      failureReason: null,
+      stopRequested: false,
+    },
+  };
+  return {
+    state: toJson({ config, plan, preflight, retrain, dataset: datasetFor(config, config.dataset.pageImages, fields), tuning }),
+    config,
+  };
+};
+
+/** The SageMaker tasks of the tuning states: they run (and are rendered) only for a run with `tuning`. */
+const TUNING_OPERATIONS = new Set(['CreateHyperParameterTuningJob', 'StopHyperParameterTuningJob']);
+const tasksFor = (config: RunConfig): typeof sageMakerTasks =>
+  sageMakerTasks.filter((task) => config.tuning !== null || !TUNING_OPERATIONS.has(task.operation));
+
+/**
+ * The widest `tuning` block ValidateInput accepts: every trainer hyperparameter with bounds over its whole
+ * range (the enums' every value), SageMaker's largest limits, the longest objective metric name there is.
+ */
+const widestTuning = (objectiveMetric: string): Json => {
+  const ranges = Object.fromEntries(
+    Object.entries(TRAINER_HYPERPARAMETERS).flatMap(([key, property]): [string, Json][] => {
+      if (property.type === 'string') return property.enum ? [[key, { values: property.enum }]] : [];
+      const max =
+        property.maximum ?? (property.type === 'number' && property.exclusiveMaximum !== undefined ? property.exclusiveMaximum / 2 : 1e6);
+      return [[key, { min: property.minimum, max, scaling: 'Linear' }]];
+    }),
+  );
+  return {
+    strategy: 'Bayesian',
+    maxJobs: TUNING_LIMITS.maxJobs,
+    maxParallelJobs: TUNING_LIMITS.maxParallelJobs,
+    seed: 2 ** 31 - 1,
+    objective: { metric: objectiveMetric, type: 'Maximize' },
+    ranges,
+  };
 };
 
 /** A string of `length` characters the schemas accept. */
@@ -191,11 +244,17 @@ const EXTREME_ENV = {
 describe('SageMaker requests rendered from the ASL', () => {
   it('finds the SageMaker tasks the pipeline needs', () => {
     expect(new Set(sageMakerTasks.map((t) => t.operation))).toEqual(
-      new Set(['CreateTrainingJob', 'DescribeTrainingJob', 'StopTrainingJob']),
+      new Set([
+        'CreateTrainingJob',
+        'DescribeTrainingJob',
+        'StopTrainingJob',
+        'CreateHyperParameterTuningJob',
+        'StopHyperParameterTuningJob',
+      ]),
     );
   });
 
-  const cases: { label: string; env: Record<string, string>; input: Json; executionName: string }[] = [
+  const cases: { label: string; env: Record<string, string>; input: Json; executionName: string; fields?: string[] }[] = [
     { label: 'defaults', env: {}, input: {}, executionName: '6f1c2e0a-3b5d-4c7e-9f8a-1b2c3d4e5f60' },
     {
       label: 'on-demand, no channels but the required ones',
@@ -208,18 +267,51 @@ describe('SageMaker requests rendered from the ASL', () => {
       env: EXTREME_ENV,
       input: extremeInput(instanceType),
       executionName: LONGEST_EXECUTION_NAME,
+      fields: MANY_FIELDS,
     })),
+    // Data-parallel over 2 instances of 4 GPUs each (InstanceCount and the trainer's processes per instance).
+    {
+      label: 'two ml.g5.12xlarge instances',
+      env: { DOCTRAIN_INSTANCE_COUNT: '2' },
+      input: { training: { instanceType: 'ml.g5.12xlarge' } },
+      executionName: 'multi-instance',
+    },
     // No runId in the input: the run id comes from the longest execution name.
     { label: 'run id from the longest execution name', env: EXTREME_ENV, input: {}, executionName: LONGEST_EXECUTION_NAME },
+    {
+      label: 'tuning with the defaults',
+      env: {},
+      input: { tuning: { ranges: { learning_rate: { min: 0.0001, max: 0.01, scaling: 'Logarithmic' } } } },
+      executionName: 'tune-1',
+    },
+    {
+      label: 'tuning every hyperparameter, the longest names, on-demand',
+      env: EXTREME_ENV,
+      input: { runId: longName(48), modelName: longName(32, 'm'), tuning: widestTuning(`val_exact_${LONGEST_FIELD}`) },
+      executionName: LONGEST_EXECUTION_NAME,
+      fields: MANY_FIELDS,
+    },
+    {
+      label: 'tuning on spot with every channel',
+      env: EXTREME_ENV,
+      input: {
+        ...(extremeInput('ml.g5.48xlarge') as object),
+        training: { ...(extremeInput('ml.g5.48xlarge') as { training: object }).training, hyperparameters: { epochs: 3 } },
+        tuning: { strategy: 'Hyperband', ranges: { dropout: { min: 0, max: 0.5 } } },
+      },
+      executionName: LONGEST_EXECUTION_NAME,
+    },
   ];
 
   let verdicts: Record<string, string[]>;
   const rendered: Record<string, Json> = {};
+  const expected: Record<string, number> = {};
   beforeAll(async () => {
     const requests: ApiRequest[] = [];
     for (const c of cases) {
-      const { state } = trainingState(c.env, c.input, c.executionName);
-      for (const task of sageMakerTasks) {
+      const { state, config } = trainingState(c.env, c.input, c.executionName, c.fields);
+      expected[c.label] = tasksFor(config).length;
+      for (const task of tasksFor(config)) {
         const label = `${task.operation} (${task.name}), ${c.label}`;
         rendered[label] = await renderRequest(task.name, task.state, state, c.executionName);
         requests.push({ label, service: 'sagemaker', operation: task.operation, params: rendered[label] });
@@ -230,7 +322,7 @@ describe('SageMaker requests rendered from the ASL', () => {
 
   it.each(cases.map((c) => c.label))('%s: every request is valid for SageMaker', (label) => {
     const mine = Object.entries(verdicts).filter(([request]) => request.endsWith(`, ${label}`));
-    expect(mine).toHaveLength(sageMakerTasks.length);
+    expect(mine).toHaveLength(expected[label] ?? 0);
     for (const [request, errors] of mine) expect(errors, request).toEqual([]);
   });
 
@@ -244,10 +336,88 @@ describe('SageMaker requests rendered from the ASL', () => {
       'labels',
       'images',
       'model',
+      'champion',
     ]);
     expect(Object.keys(request?.['HyperParameters'] as object)).toHaveLength(SAGEMAKER_HYPERPARAMETER_LIMITS.maxEntries);
     expect(request?.['TrainingJobName']).toBe(`doctrain-${longName(48)}-a1`);
+    // SageMaker's 40 MetricDefinitions, the longest Name among them; the field one character longer left out.
+    const definitions = (request?.['AlgorithmSpecification'] as { MetricDefinitions: { Name: string; Regex: string }[] }).MetricDefinitions;
+    expect(definitions).toHaveLength(METRIC_DEFINITION_LIMITS.maxDefinitions);
+    expect(Math.max(...definitions.map((d) => d.Name.length))).toBe(METRIC_DEFINITION_LIMITS.maxNameLength);
+    expect(definitions.map((d) => d.Name)).toContain(`champion_val_exact_${LONGEST_FIELD}`);
+    expect(definitions.map((d) => d.Name)).not.toContain(`val_exact_${LONGEST_FIELD}g`);
     expect((request?.['TrainingJobName'] as string).length).toBeLessThanOrEqual(63);
+  });
+
+  it("carries the instance count and the instance type's GPU count into CreateTrainingJob", () => {
+    const create = sageMakerTasks.find((t) => t.operation === 'CreateTrainingJob')?.name;
+    const request = rendered[`CreateTrainingJob (${create}), two ml.g5.12xlarge instances`] as { [key: string]: Json } | undefined;
+    expect(request?.['ResourceConfig']).toMatchObject({ InstanceCount: 2, InstanceType: 'ml.g5.12xlarge' });
+    expect(request?.['Environment']).toEqual({ DOCTRAIN_NPROC_PER_NODE: '4' });
+    const defaults = rendered[`CreateTrainingJob (${create}), defaults`] as { [key: string]: Json } | undefined;
+    expect(defaults?.['ResourceConfig']).toMatchObject({ InstanceCount: 1, InstanceType: 'ml.g5.xlarge' });
+    expect(defaults?.['Environment']).toEqual({ DOCTRAIN_NPROC_PER_NODE: '1' });
+    const largest = rendered[`CreateTrainingJob (${create}), extreme input on ml.g5.48xlarge`] as { [key: string]: Json } | undefined;
+    expect(largest?.['Environment']).toEqual({ DOCTRAIN_NPROC_PER_NODE: '8' });
+  });
+
+  it('sends the tuning job the training job definition CreateTrainingJob gets: image, channels, metrics, spot, checkpoints, stopping condition', () => {
+    // Prepare
+    const label = (operation: string, c: string): string =>
+      `${operation} (${sageMakerTasks.find((t) => t.operation === operation)?.name}), ${c}`;
+    const tuning = rendered[label('CreateHyperParameterTuningJob', 'tuning on spot with every channel')] as { [key: string]: Json };
+    const training = rendered[label('CreateTrainingJob', 'tuning on spot with every channel')] as { [key: string]: Json };
+    const definition = tuning['TrainingJobDefinition'] as { [key: string]: Json };
+    // Assess
+    expect(tuning['HyperParameterTuningJobName']).toHaveLength(TUNING_LIMITS.maxNameLength);
+    for (const key of [
+      'AlgorithmSpecification',
+      'RoleArn',
+      'InputDataConfig',
+      'OutputDataConfig',
+      'ResourceConfig',
+      'Environment',
+      'StoppingCondition',
+      'EnableManagedSpotTraining',
+      'CheckpointConfig',
+    ]) {
+      expect(definition[key], key).toEqual(training[key]);
+    }
+    expect(definition['EnableManagedSpotTraining']).toBe(true);
+    expect(definition['StoppingCondition']).toMatchObject({ MaxWaitTimeInSeconds: expect.any(Number) as number });
+    // The tuned key is no static hyperparameter; Hyperband stops trials itself.
+    expect(definition['StaticHyperParameters']).toEqual({ epochs: '3' });
+    expect(tuning['HyperParameterTuningJobConfig']).toMatchObject({ Strategy: 'Hyperband', TrainingJobEarlyStoppingType: 'Off' });
+    const defaults = rendered[label('CreateHyperParameterTuningJob', 'tuning with the defaults')] as { [key: string]: Json };
+    expect(defaults['HyperParameterTuningJobConfig']).toMatchObject({
+      Strategy: 'Bayesian',
+      TrainingJobEarlyStoppingType: 'Auto',
+      HyperParameterTuningJobObjective: { Type: 'Maximize', MetricName: 'val_f1' },
+    });
+    const names = (
+      defaults['TrainingJobDefinition'] as { AlgorithmSpecification: { MetricDefinitions: { Name: string }[] } }
+    ).AlgorithmSpecification.MetricDefinitions.map((d) => d.Name);
+    expect(names).toContain('val_f1');
+  });
+
+  it('catches a tuning job SageMaker would refuse (the validator is not blind)', () => {
+    // Prepare: the defaults' request, its name one character past 32, a bad strategy and no ResourceLimits.
+    const label = `CreateHyperParameterTuningJob (${sageMakerTasks.find((t) => t.operation === 'CreateHyperParameterTuningJob')?.name}), tuning with the defaults`;
+    const request = rendered[label] as { [key: string]: Json };
+    const { ResourceLimits: _limits, ...config } = request['HyperParameterTuningJobConfig'] as { [key: string]: Json };
+    const bad = {
+      ...request,
+      HyperParameterTuningJobName: 'd'.repeat(33),
+      HyperParameterTuningJobConfig: { ...config, Strategy: 'Genetic' },
+    };
+    // Act
+    const errors = (
+      validate([{ label: 'bad', service: 'sagemaker', operation: 'CreateHyperParameterTuningJob', params: bad }])['bad'] ?? []
+    ).join('\n');
+    // Assess
+    expect(errors).toMatch(/HyperParameterTuningJobName: length 33/);
+    expect(errors).toMatch(/Strategy: 'Genetic' is not one of/);
+    expect(errors).toContain('Missing required parameter in HyperParameterTuningJobConfig: "ResourceLimits"');
   });
 
   it('has ValidateInput refuse a model channel URI one character longer than SageMaker allows', () => {
@@ -268,6 +438,14 @@ describe('SageMaker requests rendered from the ASL', () => {
       TrainingJobName: 'doctrain_bad name',
       HyperParameters: { epochs: 'x'.repeat(2501) },
       ResourceConfig: { ...(request['ResourceConfig'] as { [key: string]: Json }), InstanceType: 'ml.g5.huge' },
+      // One definition past SageMaker's 40.
+      AlgorithmSpecification: {
+        ...(request['AlgorithmSpecification'] as { [key: string]: Json }),
+        MetricDefinitions: Array.from({ length: METRIC_DEFINITION_LIMITS.maxDefinitions + 1 }, (_, i) => ({
+          Name: `m${i}`,
+          Regex: 'x=(.*)',
+        })),
+      },
     };
     // Act
     const errors = (validate([{ label: 'bad', service: 'sagemaker', operation: 'CreateTrainingJob', params: bad }])['bad'] ?? []).join(
@@ -278,6 +456,7 @@ describe('SageMaker requests rendered from the ASL', () => {
     expect(errors).toMatch(/TrainingJobName: .* does not match the model's pattern/);
     expect(errors).toMatch(/HyperParameters\.epochs: length 2501/);
     expect(errors).toMatch(/InstanceType: 'ml\.g5\.huge' is not one of/);
+    expect(errors).toMatch(/MetricDefinitions: 41 items, the model allows at most 40/);
   });
 });
 

@@ -81,7 +81,7 @@ describe('doctrain import', () => {
     const result = await doctrain(['import', 'ground-truth', manifest, '--out', `${fixture.dir}/documents`]);
 
     // Assess
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2); // an input the command cannot use: a usage error (cli/exit-codes.ts)
     expect(result.stderr).toContain('aws s3 sync s3://labels/img/ ./gt-images/img/');
     expect(result.stderr).toContain('--images ./gt-images');
   });
@@ -108,7 +108,7 @@ describe('doctrain import', () => {
     const code = await runCli(['import', 'funsd', fixture.dir]).finally(() => stderr.mockRestore());
 
     // Assess
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(errors).toEqual(['doctrain: import needs one destination: --out DIR, or --bucket NAME [--prefix PREFIX]']);
   });
 });

@@ -17,6 +17,8 @@ const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'textract', 'paystub-respons
 const textractMock = mockClient(TextractClient);
 const s3Mock = mockClient(S3Client);
 const clients = { s3: () => new S3Client({ region: 'us-east-1' }), textract: () => new TextractClient({ region: 'us-east-1' }) };
+/** An existing file stands for a model.tar.gz: the recording runner does not unpack it. */
+const MODEL = path.join(ROOT, 'package.json');
 const FIELDS = { company: { value: 'ACME', confidence: 0.93 }, total: { value: '9.00', confidence: 0.88 } };
 
 afterEach(() => {
@@ -45,7 +47,7 @@ describe('doctrain predict', () => {
     const runner = recordingRunner();
 
     // Act
-    const fields = await predictDocument({ model: '/models/m', textract: FIXTURE }, { ...clients, runModel: runner.run });
+    const fields = await predictDocument({ model: MODEL, textract: FIXTURE }, { ...clients, runModel: runner.run });
 
     // Assess
     expect(fields).toEqual(FIELDS);
@@ -56,7 +58,19 @@ describe('doctrain predict', () => {
     expect(records[0]?.words).toEqual(expected[0]?.words.map((w) => w.text));
     expect(records[0]?.bboxes).toEqual(expected[0]?.words.map((w) => w.box));
     expect(records[0]?.words.length).toBeGreaterThan(10);
-    expect(runner.calls[0]?.modelPath).toBe('/models/m');
+    expect(runner.calls[0]?.modelPath).toBe(MODEL);
+  });
+
+  it('returns the class and its scores when the model is a classifier (one answer for the pages of the document)', async () => {
+    // Prepare: the trainer's answer for a classifier (doctrain_trainer/predict.py predict_classes).
+    const answer = { class: 'invoice', confidence: 0.91, scores: { invoice: 0.91, receipt: 0.09 }, pages: 1 };
+    // Act
+    const predicted = await predictDocument(
+      { model: MODEL, textract: FIXTURE },
+      { ...clients, runModel: () => Promise.resolve(`${JSON.stringify(answer)}\n`) },
+    );
+    // Assess
+    expect(predicted).toEqual(answer);
   });
 
   it('OCRs an image with Textract DetectDocumentText, the way the pipeline does', async () => {
@@ -70,7 +84,7 @@ describe('doctrain predict', () => {
     const runner = recordingRunner();
 
     // Act
-    const fields = await predictDocument({ model: '/models/m', document: image }, { ...clients, runModel: runner.run });
+    const fields = await predictDocument({ model: MODEL, document: image }, { ...clients, runModel: runner.run });
 
     // Assess
     expect(fields).toEqual(FIELDS);
@@ -119,14 +133,30 @@ describe('doctrain predict', () => {
   it('refuses a missing or doubled document, a response without Blocks and an output that is not fields', async () => {
     const runner = recordingRunner();
     const deps = { ...clients, runModel: runner.run };
-    await expect(predictDocument({ model: 'm' }, deps)).rejects.toBeInstanceOf(InvalidInputError);
-    await expect(predictDocument({ model: 'm', document: 'a.png', textract: FIXTURE }, deps)).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(predictDocument({ model: MODEL }, deps)).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(predictDocument({ model: MODEL, document: 'a.png', textract: FIXTURE }, deps)).rejects.toBeInstanceOf(InvalidInputError);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'predict-test-'));
     const notTextract = path.join(dir, 'x.json');
     await writeFile(notTextract, '{"Pages": 1}');
-    await expect(predictDocument({ model: 'm', textract: notTextract }, deps)).rejects.toThrow(/not a Textract response/);
+    await expect(predictDocument({ model: MODEL, textract: notTextract }, deps)).rejects.toThrow(/not a Textract response/);
     const bad = recordingRunner('{"total": {"value": 9}}');
-    await expect(predictDocument({ model: 'm', textract: FIXTURE }, { ...clients, runModel: bad.run })).rejects.toThrow();
+    await expect(predictDocument({ model: MODEL, textract: FIXTURE }, { ...clients, runModel: bad.run })).rejects.toThrow();
+    expect(runner.calls).toHaveLength(0);
+  });
+
+  it('names a missing model or document before any OCR (a not-found error, exit code 3)', async () => {
+    // Prepare
+    const runner = recordingRunner();
+    const deps = { ...clients, runModel: runner.run };
+
+    // Act + Assess
+    const noModel = predictDocument({ model: '/nonexistent/model.tar.gz', document: FIXTURE }, deps);
+    await expect(noModel).rejects.toThrow('--model /nonexistent/model.tar.gz does not exist');
+    await expect(noModel).rejects.toMatchObject({ exitCode: 3 });
+    await expect(predictDocument({ model: MODEL, document: '/nonexistent/receipt.jpg' }, deps)).rejects.toThrow(
+      '--document /nonexistent/receipt.jpg does not exist',
+    );
+    expect(textractMock.calls()).toHaveLength(0);
     expect(runner.calls).toHaveLength(0);
   });
 
@@ -135,9 +165,8 @@ describe('doctrain predict', () => {
     const lines: string[] = [];
 
     // Act + Assess
-    await expect(runPredictCommand({ textract: FIXTURE }, ROOT, clients, (l) => lines.push(l))).rejects.toThrow(/needs --model/);
     await expect(
-      runPredictCommand({ model: '/nonexistent', textract: FIXTURE, python: '/nonexistent/python' }, ROOT, clients, (l) => lines.push(l)),
+      runPredictCommand({ model: MODEL, textract: FIXTURE, python: '/nonexistent/python' }, ROOT, clients, (l) => lines.push(l)),
     ).rejects.toThrow(/ENOENT/);
     expect(lines).toEqual([]);
   });
@@ -148,6 +177,7 @@ describe('doctrain predict', () => {
     const run = pythonModelRunner(python, path.join(ROOT, 'training-image'));
     const record: PredictRecord = {
       id: 'document',
+      documentId: 'document',
       words: ['TOTAL'],
       bboxes: [[0, 0, 10, 10]],
       page: { number: 1, width: 1000, height: 1000 },

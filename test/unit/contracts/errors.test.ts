@@ -54,6 +54,9 @@ describe('error names shared by the code and the state machine', () => {
       new errors.InstanceQuotaError('x'),
       new errors.InstancePlanExhaustedError('x'),
       new errors.TrainingJobRejectedError('x'),
+      new errors.NotificationError('x'),
+      new errors.NoChampionError('x'),
+      new errors.ClassListError('x'),
     ];
     expect(instances.map((e) => e.name)).toEqual([...errors.ERROR_NAMES]);
     // A minifier renames the class, never the string: a subclass keeps the name it inherits.

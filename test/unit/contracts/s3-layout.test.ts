@@ -27,6 +27,7 @@ describe('S3 layout', () => {
     ['ocrMapResultsPrefix', layout.ocrMapResultsPrefix(RUN_PREFIX), 'runs/weekly-2026-03-14/ocr-map'],
     ['ocrResultKey', layout.ocrResultKey(RUN_PREFIX, 12), 'runs/weekly-2026-03-14/ocr/batch-00012.json'],
     ['runManifestKey', layout.runManifestKey(RUN_PREFIX), 'runs/weekly-2026-03-14/dataset-manifest.json'],
+    ['runReportKey', layout.runReportKey(RUN_PREFIX), 'runs/weekly-2026-03-14/report.html'],
     ['ocrCacheKey', layout.ocrCacheKey(HASH), `ocr-cache/${HASH}.json`],
     ['quarantinePrefix', layout.quarantinePrefix(RUN), 'quarantine/weekly-2026-03-14/'],
     [

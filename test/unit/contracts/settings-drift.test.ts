@@ -163,6 +163,7 @@ describe('settings.ts against the local runtime', () => {
       DOCTRAIN_TABLE: 'doctrain-local-runs',
       DOCTRAIN_TRAINING_IMAGE: 'doctrain-trainer:local',
       DOCTRAIN_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::000000000000:role/doctrain-local-sagemaker',
+      DOCTRAIN_MODEL_PACKAGE_GROUP_PREFIX: 'doctrain-local-',
     };
     expect(deploymentSettingsSchema.safeParse({ ...environment, ...stackEnvironment }).success).toBe(true);
   });

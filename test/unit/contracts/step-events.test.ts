@@ -7,6 +7,7 @@
  *   `$.ocr…`, `$.dataset…`, `$.outcome…` path the ASL reads, and every ResultSelector path, is a field
  *   of that output's schema (a renamed output field fails here, not in a run on AWS).
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -22,9 +23,13 @@ import * as finalizeRun from '../../../src/steps/finalize-run/schema';
 import * as preflight from '../../../src/steps/preflight/schema';
 import * as trainingAttempt from '../../../src/steps/training-attempt/schema';
 import * as pollTraining from '../../../src/steps/poll-training/schema';
+import * as checkFingerprint from '../../../src/steps/check-fingerprint/schema';
+import * as promoteModel from '../../../src/steps/promote-model/schema';
+import * as notifyRun from '../../../src/steps/notify-run/schema';
+import * as tuningJob from '../../../src/steps/tuning-job/schema';
 import * as objects from '../../../src/contracts/objects';
 import { trainingConfigSchema } from '../../../src/contracts/training-config';
-import { lambdaTasks, type AslState } from '../asl-states';
+import { lambdaTasks, type AslState, type LambdaTask } from '../asl-states';
 
 /** Every step's schemas, and the run config they share (src/steps/<step>/schema.ts, src/contracts/run-config.ts). */
 const events = {
@@ -38,15 +43,26 @@ const events = {
   ...preflight,
   ...trainingAttempt,
   ...pollTraining,
+  ...checkFingerprint,
+  ...promoteModel,
+  ...notifyRun,
+  ...tuningJob,
 };
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const definition = loadServerlessProject(ROOT).stateMachines['trainPipeline'] as { States: Record<string, AslState> };
 
-/** Each function (by its logical id): its event schema, its output schema and where the ASL puts the output. */
+interface StepOutput {
+  output: z.ZodType;
+  resultPath: string | null | undefined;
+}
+/**
+ * Each function (by its logical id): its event schema, its output schema and where the ASL puts the output
+ * (a function whose actions return different outputs: per action, `byAction`).
+ */
 const STEPS: Record<
   string,
-  { event: z.ZodObject | z.ZodDiscriminatedUnion<z.ZodObject[]>; output: z.ZodType; resultPath: string | null | undefined }
+  StepOutput & { event: z.ZodObject | z.ZodDiscriminatedUnion<z.ZodObject[]>; byAction?: Record<string, StepOutput> }
 > = {
   ValidateInputLambdaFunction: { event: events.validateInputEventSchema, output: events.validateInputOutputSchema, resultPath: undefined },
   PlanBatchesLambdaFunction: { event: events.planBatchesEventSchema, output: events.planResultSchema, resultPath: '$.plan' },
@@ -57,11 +73,35 @@ const STEPS: Record<
   FinalizeRunLambdaFunction: { event: events.finalizeRunEventSchema, output: events.runOutcomeSchema, resultPath: '$.outcome' },
   PreflightLambdaFunction: { event: events.preflightEventSchema, output: events.preflightResultSchema, resultPath: '$.preflight' },
   PollTrainingLambdaFunction: { event: events.pollTrainingEventSchema, output: events.pollResultSchema, resultPath: '$.polling' },
+  CheckFingerprintLambdaFunction: {
+    event: events.checkFingerprintEventSchema,
+    output: events.retrainDecisionSchema,
+    resultPath: '$.retrain',
+  },
+  PromoteModelLambdaFunction: {
+    event: events.promoteModelEventSchema,
+    output: events.promoteModelResultSchema,
+    resultPath: '$.outcome.promotion',
+  },
+  NotifyRunLambdaFunction: { event: events.notifyRunEventSchema, output: events.notifyRunResultSchema, resultPath: null },
   TrainingAttemptLambdaFunction: {
     event: events.trainingAttemptEventSchema,
     output: trainingConfigSchema,
     resultPath: '$.config.training',
   },
+  TuningJobLambdaFunction: {
+    event: events.tuningJobEventSchema,
+    output: events.preparedTuningSchema,
+    resultPath: '$.tuning',
+    byAction: { poll: { output: events.tuningPollSchema, resultPath: '$.tuning.poll' } },
+  },
+};
+
+/** Where a task's output goes and what it is: its function's, or its action's where that differs. */
+const outputOf = (task: LambdaTask): StepOutput | undefined => {
+  const step = STEPS[task.logicalId];
+  const action = task.parameters?.['action'];
+  return (typeof action === 'string' ? step?.byAction?.[action] : undefined) ?? step;
 };
 
 /** The state fields the ASL reads (what each holds at the point it is read). */
@@ -73,6 +113,9 @@ const STATE_FIELDS: Record<string, z.ZodType> = {
   outcome: events.runOutcomeSchema,
   preflight: events.preflightResultSchema,
   polling: events.pollResultSchema,
+  retrain: events.retrainDecisionSchema,
+  // PrepareTuning's output, its `poll` replaced by each PollTuning's.
+  tuning: events.preparedTuningSchema.extend({ poll: events.tuningPollSchema }),
 };
 
 /** Every JSONPath the ASL reads from the state (`key.$` values, *Path fields, Choice variables), with where. */
@@ -163,7 +206,7 @@ describe('step events and outputs against the state machine', () => {
   it.each(tasks.map((task) => [task.name, task] as const))(
     '%s puts its output where the ASL reads it, and selects only output fields',
     (_name, task) => {
-      const step = STEPS[task.logicalId];
+      const step = outputOf(task);
       if (!step) throw new Error(`no contract for ${task.logicalId}`);
       expect(task.state.ResultPath).toBe(step.resultPath);
       for (const [key, value] of Object.entries(task.state.ResultSelector ?? {})) {
@@ -175,7 +218,7 @@ describe('step events and outputs against the state machine', () => {
 
   it('every state field the ASL reads is a field of the step output that wrote it', () => {
     const read = pathsRead(definition.States).filter(({ path: p }) =>
-      /^\$\.(config|plan|ocr|dataset|outcome|preflight|polling)(\.|$)/.test(p),
+      /^\$\.(config|plan|ocr|dataset|outcome|preflight|polling|tuning)(\.|$)/.test(p),
     );
     expect(read.length).toBeGreaterThan(30);
     const missing = read.filter(({ path: p }) => {
@@ -197,5 +240,16 @@ describe('step events and outputs against the state machine', () => {
 
   it("ValidateInput's output is what every later state reads under $.config", () => {
     expect(fieldAt(events.validateInputOutputSchema, ['config'])).toBe(events.runConfigSchema);
+  });
+
+  // events/<step>.json is what `sls invoke local` and the README walkthrough send: the function's own schema accepts it.
+  it.each(
+    loadServerlessProject(ROOT)
+      .functions.filter((fn) => fn.logicalId in STEPS && fn.eventPatterns.length === 0)
+      .map((fn) => [fn.step, fn.logicalId] as const),
+  )("events/%s.json parses with its function's event schema", (step, logicalId) => {
+    const event: unknown = JSON.parse(readFileSync(path.join(ROOT, 'events', `${step}.json`), 'utf8'));
+    const parsed = STEPS[logicalId]?.event.safeParse(event);
+    expect(parsed?.success, parsed?.error?.message).toBe(true);
   });
 });

@@ -214,6 +214,7 @@ describe('the price table setting', () => {
       DOCTRAIN_TABLE: 'tbl',
       DOCTRAIN_TRAINING_IMAGE: 'img',
       DOCTRAIN_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/r',
+      DOCTRAIN_MODEL_PACKAGE_GROUP_PREFIX: 'doctrain-dev-',
     };
     // Act
     const bad = ['{not json', '{"trainingUsdPerHour":{"ml.g5.xlarge":-1}}', '{"currency":"EUR"}'].map(

@@ -133,10 +133,23 @@ describe('alignFields on real-receipt shapes', () => {
     ['10 MAR 2018', 'UNIHAKKA 10 Mar 2018 18:40', ['O', 'B-DATE', 'I-DATE', 'I-DATE', 'O']],
     ['25/12/2018', 'DATE 2512/2018', ['O', 'B-DATE']],
     ['2018-01-05', '[Sales]2018-01-05 22:55:25', ['B-DATE', 'O']],
-    ['20180304', 'GST No. : 04/03/2018 15:41:52', ['O', 'O', 'O', 'B-DATE', 'O']],
+    ['20180304', 'GST No. : 04/03/2018 15:41:52 DUE 28/03/2018', ['O', 'O', 'O', 'B-DATE', 'O', 'O', 'O']],
     ['20180304', 'DATE 20180304', ['O', 'B-DATE']],
   ])('finds the date %s in "%s"', (value, text, expected) => {
     expect(alignFields(words(text), { date: value }).labels).toEqual(expected);
+  });
+
+  it('places an ISO date printed day/month-ambiguously by the order the user set, and reports it unplaced without one', () => {
+    // Prepare: the page's only date reads 4 March or 3 April.
+    const ws = words('GST No. : 04/03/2018 15:41:52');
+    // Act
+    const unset = alignFields(ws, { date: '2018-03-04' });
+    const dayFirst = alignFields(ws, { date: '2018-03-04' }, { dateOrder: 'dmy' });
+    const monthFirst = alignFields(ws, { date: '2018-03-04' }, { dateOrder: 'mdy' });
+    // Assess
+    expect(unset.unaligned).toEqual([{ field: 'date', value: '2018-03-04', reason: 'ambiguous_date' }]);
+    expect(dayFirst.labels).toEqual(['O', 'O', 'O', 'B-DATE', 'O']);
+    expect(monthFirst.unaligned).toEqual([{ field: 'date', value: '2018-03-04', reason: 'not_found' }]);
   });
 
   it.each([
@@ -200,6 +213,34 @@ describe('alignFields on real-receipt shapes', () => {
 
     // Assess
     expect(spans.map((s) => [s.start, s.match])).toEqual([[4, 'ocr_tolerant']]);
+  });
+
+  it.each([
+    // (the '#' is punctuation only: never at a span's edge)
+    [
+      '#BLR_WFLD20151000982590',
+      'Invoice No: # BLR WFLD20151000962590 Order ID: OD304175096047380001',
+      ['O', 'O', 'O', 'B-INVOICE_NUMBER', 'I-INVOICE_NUMBER', 'O', 'O', 'O'],
+    ],
+    ['INV-2014-0815', 'Invoice # INV 2014-0B16 Page 1', ['O', 'O', 'B-INVOICE_NUMBER', 'I-INVOICE_NUMBER', 'O', 'O']],
+    ['BLR_WFLD20151000982590', 'Page 1 BLR WFLD20151000962590', ['O', 'O', 'B-INVOICE_NUMBER', 'I-INVOICE_NUMBER']],
+  ])(
+    'places the identifier %s on its print with one character misread in "%s" (named, or long and the only such print)',
+    (value, text, expected) => {
+      const { labels, spans } = alignFields(words(text), { invoice_number: value });
+      expect(labels).toEqual(expected);
+      expect(spans.map((s) => s.match)).toEqual(['ocr_tolerant']);
+    },
+  );
+
+  it.each([
+    ['INV-2014-0815', 'Page 1 INV 2014-0816'],
+    ['INV-0815', 'Invoice # INV-0816'],
+    ['ORDER-2015100011112', 'REF 2015100011113 REF 2015100011114'],
+  ])('never places the identifier %s one character off when short, unnamed or printed twice: "%s"', (value, text) => {
+    expect(alignFields(words(text), { invoice_number: value }).unaligned).toEqual([
+      { field: 'invoice_number', value, reason: 'not_found' },
+    ]);
   });
 
   it('finds the field name earlier on the printed line when the words have boxes', () => {

@@ -74,9 +74,9 @@ describe('annotationSchema: boxes and words', () => {
     [
       'two kinds at once',
       { ...boxes, fields: { total: '1' } },
-      '(root): an annotation needs exactly one of "fields", "boxes" or "words"; it has "fields" and "boxes"',
+      '(root): an annotation needs exactly one of "fields", "boxes", "words" or "class"; it has "fields" and "boxes"',
     ],
-    ['no kind', { schemaVersion: 1 }, '(root): an annotation needs exactly one of "fields", "boxes" or "words"; it has none'],
+    ['no kind', { schemaVersion: 1 }, '(root): an annotation needs exactly one of "fields", "boxes", "words" or "class"; it has none'],
     [
       'a box past the right edge',
       { schemaVersion: 1, boxes: [{ label: 'total', box: { left: 0.7, top: 0, width: 0.4, height: 0.1 } }] },

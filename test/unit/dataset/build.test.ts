@@ -52,6 +52,21 @@ const records = (files: { name: string; body: string }[], prefix: string): Datas
     .map((l) => JSON.parse(l) as DatasetRecord);
 
 describe('buildDataset', () => {
+  it("derives the training job's MetricDefinitions from the labels and lists in the manifest the fields past SageMaker's 40", () => {
+    // Prepare: 16 fields, one word each, on two documents; 15 pairs fit after the 10 core definitions.
+    const fields = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`f${String(i).padStart(2, '0')}`, `V${i}`]));
+    const words = Object.values(fields).join(' ');
+    const documents = [doc('m1', [page(words)], fields), doc('m2', [page(words)], fields)];
+    // Act
+    const { manifest, metrics, files } = buildDataset(input({ documents, quarantined: [] }));
+    // Assess
+    expect(metrics.metricDefinitions).toHaveLength(40);
+    expect(metrics.metricDefinitions.map((d) => d.Name)).toContain('champion_val_exact_f14');
+    expect(metrics.metricFieldsOmitted).toEqual(['f15']);
+    expect(manifest.metricFieldsOmitted).toEqual(['f15']);
+    expect(JSON.parse(file(files, 'manifest.json')!)).toMatchObject({ metricFieldsOmitted: ['f15'] });
+  });
+
   it('writes train/validation shards, labels.json and manifest.json as in contract 3', () => {
     // Act
     const built = buildDataset(input());
@@ -213,6 +228,8 @@ describe('buildDataset', () => {
       TOTAL: { aligned: 3, ocrTolerant: 0, unaligned: 0 },
     });
     expect(manifest).toMatchObject({ ocrCacheHits: 3, textractPagesBilled: 2, createdAt: '2026-03-14T00:00:00.000Z' });
+    // Three fields: every one has its training-job metrics, none is left out.
+    expect(manifest.metricFieldsOmitted).toEqual([]);
   });
 
   it('is deterministic and order-independent; the fingerprint follows content and settings', () => {

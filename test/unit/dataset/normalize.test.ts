@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   amountsEqual,
+  compareDates,
+  dateOrderOf,
   datesEqual,
   findDates,
   foldShapes,
@@ -79,9 +81,7 @@ describe('parseDate / findDates / datesEqual', () => {
     ['05-JAN-2018', '5 Jan 2018'],
     ['10 MAR 2018', '10-Mar-18'],
     ['10 MAR 2018', 'March 10, 2018'],
-    ['2018-03-10', '10/03/2018'],
     ['2018/02/22', '2018-02-22'],
-    ['20180304', '04/03/2018'],
     ['20/12/2018', '2O/12/2O18'],
     ['25/12/2018', 'Date:25/12/2018 20:13'],
     ['2018-01-05', '[Sales]2018-01-05 22:55:25'],
@@ -98,6 +98,24 @@ describe('parseDate / findDates / datesEqual', () => {
     ['20180304', '2018030510100030498', 'digits inside an invoice number'],
   ])('%s is not %s (%s)', (annotated, printed) => {
     expect(sameDate(annotated, printed)).toBe(false);
+  });
+
+  it.each([
+    ['2018-03-10', '10/03/2018', 'dmy'],
+    ['20180304', '04/03/2018', 'dmy'],
+    ['2014-03-04', '03/04/2014', 'mdy'],
+  ] as const)('%s is printed as %s in a %s document, and only ambiguously in a document that does not say', (annotated, printed, order) => {
+    const found = findDates(printed);
+    expect(found.map((d) => compareDates(date(annotated), d, order))).toEqual(['same']);
+    expect(found.map((d) => compareDates(date(annotated), d))).toEqual(['ambiguous']);
+    expect(found.map((d) => compareDates(date(annotated), d, order === 'dmy' ? 'mdy' : 'dmy'))).toEqual(['different']);
+  });
+
+  it("tells a document's day/month order from the dates it prints, and only when they agree", () => {
+    expect(dateOrderOf(findDates('03/04/2014 due 25/04/2014'))).toBe('dmy');
+    expect(dateOrderOf(findDates('03/04/2014 due 04/25/2014'))).toBe('mdy');
+    expect(dateOrderOf(findDates('03/04/2014 2014-04-25 3 April 2014'))).toBeUndefined();
+    expect(dateOrderOf(findDates('25/04/2014 04/25/2014'))).toBeUndefined();
   });
 
   it('knows which calendar dates a print can mean', () => {

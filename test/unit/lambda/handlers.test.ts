@@ -37,6 +37,7 @@ beforeAll(async () => {
     DOCTRAIN_TABLE: TABLE,
     DOCTRAIN_TRAINING_IMAGE: '123456789012.dkr.ecr.us-east-1.amazonaws.com/doctrain-dev-trainer:latest',
     DOCTRAIN_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/doctrain-dev-SageMakerExecutionRole-ABC',
+    DOCTRAIN_MODEL_PACKAGE_GROUP_PREFIX: 'doctrain-dev-',
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',

@@ -24,7 +24,15 @@ let deps: LocalHandlerDeps;
 
 beforeAll(async () => {
   s3 = await startLocalS3(BUCKET);
-  clients = localAwsClients({ s3: s3.endpoint, dynamodb: UNUSED, textract: UNUSED, sagemaker: UNUSED, ecr: UNUSED, serviceQuotas: UNUSED });
+  clients = localAwsClients({
+    s3: s3.endpoint,
+    dynamodb: UNUSED,
+    textract: UNUSED,
+    sagemaker: UNUSED,
+    ecr: UNUSED,
+    serviceQuotas: UNUSED,
+    eventbridge: UNUSED,
+  });
   const settings = deploymentSettingsSchema.parse(localSettingsEnvironment(loadServerlessProject(ROOT).stageConfig('local')));
   deps = localHandlerDeps(clients, settings, localObservability());
 });

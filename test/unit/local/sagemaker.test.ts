@@ -163,6 +163,13 @@ describe('local SageMaker', { timeout: 120_000 }, () => {
       name: 'ValidationException',
       message: expect.stringContaining('MaxWaitTimeInSeconds'),
     });
+    // Several instances: valid for SageMaker (test/unit/aws/requests.test.ts), refused here in plain words.
+    await expect(
+      create(request('two-hosts', { ResourceConfig: { InstanceType: 'ml.g5.12xlarge', InstanceCount: 2, VolumeSizeInGB: 30 } })),
+    ).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('The local SageMaker runs one instance: InstanceCount must be 1, not 2'),
+    });
     await expect(create(request('job-ok'))).rejects.toMatchObject({ name: 'ResourceInUse' });
     await expect(client.send(new DescribeTrainingJobCommand({ TrainingJobName: 'nope' }))).rejects.toMatchObject({
       name: 'ValidationException',

@@ -46,6 +46,7 @@ beforeAll(async () => {
     sagemaker: UNUSED,
     ecr: UNUSED,
     serviceQuotas: UNUSED,
+    eventbridge: UNUSED,
   });
   const settings = deploymentSettingsSchema.parse(localSettingsEnvironment(loadServerlessProject(ROOT).stageConfig('local')));
   deps = localHandlerDeps(clients, settings, localObservability());

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBuildDatasetHandler } from '../../../functions/build-dataset/handler';
 import { createCollectTextractJobsHandler } from '../../../functions/collect-textract-jobs/handler';
@@ -17,16 +18,24 @@ import { createPreflightHandler } from '../../../functions/preflight/handler';
 import { createRecordStatusHandler } from '../../../functions/record-status/handler';
 import { createStopEndedRunHandler } from '../../../functions/stop-ended-run/handler';
 import { createTrainingAttemptHandler } from '../../../functions/training-attempt/handler';
+import { createTuningJobHandler } from '../../../functions/tuning-job/handler';
 import { createValidateInputHandler } from '../../../functions/validate-input/handler';
+import { createCheckFingerprintHandler } from '../../../functions/check-fingerprint/handler';
+import { createNotifyRunHandler } from '../../../functions/notify-run/handler';
+import { createPromoteModelHandler } from '../../../functions/promote-model/handler';
 import type { LocalHandlerDeps } from '../../../local/handler-deps';
 import { startLocalPipeline, type LocalPipeline } from '../../../local/pipeline';
 import { loadServerlessProject } from '../../../local/serverless-project';
+import { readCapturedEvents } from '../../../local/services';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** Every factory takes what the local runtime builds handlers with (a type error here otherwise). */
 const FACTORIES = {
   createBuildDatasetHandler,
+  createCheckFingerprintHandler,
+  createNotifyRunHandler,
+  createPromoteModelHandler,
   createCollectTextractJobsHandler,
   createFinalizeRunHandler,
   createOcrBatchHandler,
@@ -36,6 +45,7 @@ const FACTORIES = {
   createRecordStatusHandler,
   createStopEndedRunHandler,
   createTrainingAttemptHandler,
+  createTuningJobHandler,
   createValidateInputHandler,
 } satisfies Record<string, (deps: LocalHandlerDeps) => unknown>;
 
@@ -99,5 +109,22 @@ describe('the local runtime', () => {
     );
     // Pre-flight reached the local ECR and Service Quotas through the clients the local runtime built.
     expect(logLines).toContainEqual(expect.stringMatching(/ INFO  doctrain-local-preflight Preflight finished durationMs=\d+$/));
+  });
+
+  it('puts events on the local EventBridge with the clients it built; another process reads them from the data dir', async () => {
+    // Prepare
+    const { services } = pipeline;
+    const detail = { runId: 'wiring-events' };
+    // Act
+    const result = await services.clients.eventBridge.send(
+      new PutEventsCommand({ Entries: [{ Source: 'doctrain', DetailType: 'Run Skipped', Detail: JSON.stringify(detail) }] }),
+    );
+    // Assess
+    expect(result.FailedEntryCount).toBe(0);
+    expect(services.env['AWS_ENDPOINT_URL_EVENTBRIDGE']).toBe(services.endpoints.eventbridge);
+    // (The earlier test's run put its own notification on the bus: this test reads its own event.)
+    const own = services.events().filter((event) => event.detail['runId'] === detail.runId);
+    expect(own).toMatchObject([{ source: 'doctrain', 'detail-type': 'Run Skipped', detail, eventBusName: 'default' }]);
+    expect(await readCapturedEvents(dataDir)).toEqual(services.events());
   });
 });

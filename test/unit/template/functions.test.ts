@@ -12,15 +12,19 @@ describeEachStage('functions', (template, _stage, packaged) => {
     expect(functions.map(([id]) => id).sort()).toEqual(
       [
         'BuildDataset',
+        'CheckFingerprint',
         'CollectTextractJobs',
         'FinalizeRun',
+        'NotifyRun',
         'OcrBatch',
         'PlanBatches',
         'PollTraining',
         'Preflight',
+        'PromoteModel',
         'RecordStatus',
         'StopEndedRun',
         'TrainingAttempt',
+        'TuningJob',
         'ValidateInput',
       ].map((f) => `${f}LambdaFunction`),
     );
@@ -32,6 +36,8 @@ describeEachStage('functions', (template, _stage, packaged) => {
       expect(variables['DOCTRAIN_TABLE'], id).toEqual({ Ref: 'RunsTable' });
       expect(referencedId(variables['DOCTRAIN_SAGEMAKER_ROLE_ARN']), id).toBe('SageMakerExecutionRole');
       expect(JSON.stringify(variables['DOCTRAIN_TRAINING_IMAGE']), id).toContain('TrainingImageRepository');
+      // The lineages' model package groups are this stage's (the PromoteModel role is scoped to them).
+      expect(variables['DOCTRAIN_MODEL_PACKAGE_GROUP_PREFIX'], id).toBe(`doctrain-${_stage}-`);
     }
   });
 

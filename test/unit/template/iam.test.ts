@@ -5,6 +5,7 @@ import {
   datasetPrefix,
   modelOutputPrefix,
   ocrCacheKey,
+  promotionKey,
   ocrMapItemsKey,
   ocrMapResultsPrefix,
   runPrefix,
@@ -38,6 +39,7 @@ const FUNCTION_GRANTS: Record<string, { actions: string[]; writes: string[] }> =
   ValidateInput: { actions: [], writes: [] },
   RecordStatus: { actions: RUN_RECORD, writes: [] },
   TrainingAttempt: { actions: RUN_RECORD, writes: [] },
+  TuningJob: { actions: [...RUN_RECORD, 'sagemaker:DescribeHyperParameterTuningJob'], writes: [] },
   PlanBatches: { actions: ['s3:ListBucket', 's3:PutObject'], writes: ['runs/*'] },
   OcrBatch: {
     actions: [...OBJECTS_READ_LIST, 's3:PutObject', 'textract:DetectDocumentText', 'textract:StartDocumentTextDetection'],
@@ -53,8 +55,28 @@ const FUNCTION_GRANTS: Record<string, { actions: string[]; writes: string[] }> =
     writes: [],
   },
   PollTraining: { actions: [...RUN_RECORD, 's3:ListBucket', 'sagemaker:DescribeTrainingJob'], writes: [] },
-  FinalizeRun: { actions: [...RUN_RECORD, 'sagemaker:DescribeTrainingJob'], writes: [] },
-  StopEndedRun: { actions: [...RUN_RECORD, 'sagemaker:StopTrainingJob'], writes: [] },
+  FinalizeRun: {
+    actions: [...RUN_RECORD, 'sagemaker:DescribeTrainingJob', 'sagemaker:ListTrainingJobsForHyperParameterTuningJob'],
+    writes: [],
+  },
+  StopEndedRun: {
+    actions: [...RUN_RECORD, 'events:PutEvents', 'sagemaker:StopHyperParameterTuningJob', 'sagemaker:StopTrainingJob'],
+    writes: [],
+  },
+  // A listing and the lineage item (src/steps/check-fingerprint): never an object read, never a write.
+  CheckFingerprint: { actions: ['dynamodb:GetItem', 's3:ListBucket'], writes: [] },
+  // The lineage and run record, the decision's statistics, the registry (src/retrain/apply-promotion.ts).
+  PromoteModel: {
+    actions: [
+      ...RUN_RECORD,
+      's3:PutObject',
+      'sagemaker:CreateModelPackage',
+      'sagemaker:CreateModelPackageGroup',
+      'sagemaker:DescribeModelPackageGroup',
+    ],
+    writes: ['lineages/*'],
+  },
+  NotifyRun: { actions: ['dynamodb:GetItem', 'events:PutEvents'], writes: [] },
 };
 const LOG_ACTIONS = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'];
 
@@ -97,6 +119,14 @@ const OPTIMIZED_INTEGRATION_ACTIONS: Record<string, string[]> = {
     'sagemaker:CreateTrainingJob',
     'sagemaker:DescribeTrainingJob',
     'sagemaker:StopTrainingJob',
+    'sagemaker:AddTags',
+    'iam:PassRole',
+  ],
+  // Request-response CreateHyperParameterTuningJob: the tuning job, its tags, and passing the execution role.
+  'sagemaker:createHyperParameterTuningJob': [
+    'sagemaker:CreateHyperParameterTuningJob',
+    'sagemaker:DescribeHyperParameterTuningJob',
+    'sagemaker:StopHyperParameterTuningJob',
     'sagemaker:AddTags',
     'iam:PassRole',
   ],
@@ -205,9 +235,9 @@ describeEachStage('least privilege', (template, stage) => {
     const lambdaRoleIds = new Set(
       resourcesOfType(template(), 'AWS::Lambda::Function').map(([, fn]) => referencedId(fn.Properties['Role'])),
     );
-    expect(lambdaRoleIds.size).toBe(11);
+    expect(lambdaRoleIds.size).toBe(15);
     const roleIds = [referencedId(properties['RoleArn']) ?? '', ...lambdaRoleIds].filter((id): id is string => Boolean(id));
-    expect(roleIds).toHaveLength(12);
+    expect(roleIds).toHaveLength(16);
     // Act
     const offending = roleIds.flatMap((roleId) =>
       statementsOf(resource(template(), roleId)).flatMap((s) => [
@@ -225,8 +255,8 @@ describeEachStage('least privilege', (template, stage) => {
     // Act
     const roles = functionIds().map((id) => referencedId(resource(template(), id).Properties['Role']));
     // Assess
-    expect(roles).toHaveLength(11);
-    expect(new Set(roles).size).toBe(11);
+    expect(roles).toHaveLength(15);
+    expect(new Set(roles).size).toBe(15);
     expect(template().Resources['IamRoleLambdaExecution']).toBeUndefined();
     for (const id of functionIds()) {
       const role = functionRole(template(), id);
@@ -265,11 +295,26 @@ describeEachStage('least privilege', (template, stage) => {
       for (const s of others.filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')))) {
         expect(asList(s.Resource).map(referencedId), name).toEqual(['RunsTable']);
       }
+      // Training and tuning jobs only doctrain-*; the registry only this stage's model package groups and packages.
       for (const s of others.filter((st) => actionsOf(st).some((a) => a.startsWith('sagemaker:')))) {
         expect(
           asList(s.Resource).map((r) => JSON.stringify(r)),
           name,
-        ).toEqual([expect.stringContaining('training-job/doctrain-*')]);
+        ).toEqual(
+          actionsOf(s).some((a) => a.includes('ModelPackage'))
+            ? [
+                expect.stringContaining(`model-package-group/doctrain-${stage}-*`),
+                expect.stringContaining(`model-package/doctrain-${stage}-*`),
+              ]
+            : actionsOf(s).some((a) => a.includes('HyperParameterTuningJob'))
+              ? [expect.stringContaining('hyper-parameter-tuning-job/doctrain-*')]
+              : [expect.stringContaining('training-job/doctrain-*')],
+        );
+      }
+      // Notifications only on the default bus, only with source doctrain.
+      for (const s of others.filter((st) => actionsOf(st).includes('events:PutEvents'))) {
+        expect(JSON.stringify(s.Resource), name).toContain('event-bus/default');
+        expect(s['Condition'], name).toEqual({ StringEquals: { 'events:source': 'doctrain' } });
       }
     }
   });
@@ -283,6 +328,7 @@ describeEachStage('least privilege', (template, stage) => {
       'ocr-cache/*': ocrCacheKey('ab12'),
       'quarantine/*': 'quarantine/run-1/documents/a.png',
       'datasets/*': `${datasetPrefix('f00d')}train-00000.jsonl`,
+      'lineages/*': promotionKey('receipts', 'run-1'),
     };
     for (const [name, expected] of Object.entries(FUNCTION_GRANTS)) {
       // Act
@@ -337,7 +383,7 @@ describeEachStage('least privilege', (template, stage) => {
     expect(statements.every((s) => s.Effect === 'Allow' && s.NotAction === undefined)).toBe(true);
     expect([...granted].sort()).toEqual([...needed].sort());
     expect(invokable.sort()).toEqual([...lambdas].sort());
-    expect(lambdas.size).toBe(10);
+    expect(lambdas.size).toBe(14);
     expect(invokable).not.toContain('StopEndedRunLambdaFunction');
   });
 

@@ -23,15 +23,19 @@ import { CREDENTIAL_CHAIN_SERVICE_IDS, readPackagedLambdas, sdkServiceIds, zipEn
 /** The SDK clients (by serviceId) each function calls; a function that starts calling another one adds it here. */
 const SDK_CLIENTS_PER_FUNCTION: Record<string, string[]> = {
   buildDataset: ['S3'],
+  checkFingerprint: ['DynamoDB', 'S3'],
   collectTextractJobs: ['S3', 'Textract'],
   finalizeRun: ['DynamoDB', 'SageMaker'],
+  notifyRun: ['DynamoDB', 'EventBridge'],
   ocrBatch: ['S3', 'Textract'],
   planBatches: ['S3'],
   pollTraining: ['DynamoDB', 'S3', 'SageMaker'],
   preflight: ['ECR', 'Service Quotas'],
+  promoteModel: ['DynamoDB', 'S3', 'SageMaker'],
   recordStatus: ['DynamoDB'],
-  stopEndedRun: ['DynamoDB', 'SageMaker'],
+  stopEndedRun: ['DynamoDB', 'EventBridge', 'SageMaker'],
   trainingAttempt: ['DynamoDB'],
+  tuningJob: ['DynamoDB', 'SageMaker'],
   validateInput: [],
 };
 

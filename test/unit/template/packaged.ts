@@ -21,7 +21,8 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect } from 'vitest';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-// The functions bundle the trainer's hyperparameter schema (src/contracts/hyperparameters.ts) from training-image/.
+// The functions bundle the trainer's hyperparameter schema (src/contracts/hyperparameters.ts) and its value table
+// (src/contracts/value-rules.ts) from training-image/.
 export const SERVICE_FILES = [
   'serverless.yml',
   'package.json',
@@ -32,7 +33,9 @@ export const SERVICE_FILES = [
   'src',
   'scripts/esbuild-plugins.cjs',
   'scripts/tidy-function-roles.cjs',
+  'scripts/invoke-local-target.cjs',
   'training-image/doctrain_trainer/hyperparameters.schema.json',
+  'training-image/doctrain_trainer/value-rules.json',
 ];
 const STAGES = ['dev', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -147,6 +150,7 @@ export interface Resource {
 }
 export interface Template {
   Resources: Record<string, Resource>;
+  Parameters?: Record<string, Json>;
 }
 export interface Statement {
   Sid?: string;

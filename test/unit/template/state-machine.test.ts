@@ -1,6 +1,8 @@
 /** The packaged state machine: its states, their order, retries and catches, the Distributed Map, the poll loop and continue-as-new (read from the template `sls package` produces, both stages). */
 import { expect, it } from 'vitest';
+import { loadServerlessProject } from '../../../local/serverless-project';
 import {
+  ROOT,
   describeEachStage,
   type Json,
   type Resource,
@@ -8,6 +10,7 @@ import {
   actionsOf,
   asList,
   lambdaOf,
+  onlyResourceOfType,
   referencedId,
   resourcesOfType,
   stateMachine,
@@ -65,6 +68,17 @@ describeEachStage('state machine', (template, stage) => {
     expect(reads.some((r) => r.includes('/pretrained/*'))).toBe(true);
   });
 
+  it("passes CreateTrainingJob the MetricDefinitions BuildDataset derived from the dataset's labels, no fixed list", () => {
+    // Prepare
+    const { definition } = stateMachine(template());
+    const create = Object.values(definition.States).find((s) => s.Resource === 'arn:aws:states:::sagemaker:createTrainingJob');
+    // Act
+    const algorithm = create?.Parameters?.['AlgorithmSpecification'] as Json | undefined;
+    // Assess
+    expect(algorithm?.['MetricDefinitions.$']).toBe('$.dataset.metricDefinitions');
+    expect(algorithm?.['MetricDefinitions']).toBeUndefined();
+  });
+
   it("retries only throttling at CreateTrainingJob, reads SageMaker's errors in AfterCreateFailure, and stops a possibly created job on any other", () => {
     // Prepare
     const { definition, vars } = stateMachine(template());
@@ -106,26 +120,59 @@ describeEachStage('state machine', (template, stage) => {
     expect(stop?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'RecordFailure' }]);
   });
 
-  it('ends at RunConflict, before recording anything, when RecordPending finds the run id owned by another execution', () => {
+  it('ends at DuplicateStart (succeeded, nothing recorded or trained) when RecordPending finds the run id owned by another execution', () => {
     // Prepare
     const { definition } = stateMachine(template());
     // Act
     const pending = definition.States['RecordPending'];
-    const conflict = definition.States['RunConflict'];
+    const duplicate = definition.States['DuplicateStart'];
     // Assess: the RunConflictError catcher comes first (the States.ALL one would otherwise take it) and keeps
-    // no ResultPath: the Fail state reads Error and Cause from the error output itself.
-    expect(pending?.Catch?.[0]).toEqual({ ErrorEquals: ['RunConflictError'], Next: 'RunConflict' });
+    // no ResultPath: the execution's output is the error ({Error, Cause}) naming the owning execution.
+    expect(pending?.Catch?.[0]).toEqual({ ErrorEquals: ['RunConflictError'], Next: 'DuplicateStart' });
     expect(pending?.Catch?.[1]).toEqual({ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' });
     expect(pending?.Catch).toHaveLength(2);
-    // (The packager adds QueryLanguage to every state.)
-    expect(conflict).toMatchObject({ Type: 'Fail', ErrorPath: '$.Error', CausePath: '$.Cause' });
-    expect(conflict).not.toHaveProperty('Error');
-    expect(conflict).not.toHaveProperty('Cause');
-    // No other state catches to RunConflict: only the first write can meet another execution's record.
-    const catchingToConflict = Object.entries(definition.States)
-      .filter(([, s]) => s.Catch?.some((c) => c.Next === 'RunConflict'))
+    expect(duplicate).toMatchObject({ Type: 'Succeed' });
+    // No other state catches to DuplicateStart: only the first write can meet another execution's record.
+    const catchingToDuplicate = Object.entries(definition.States)
+      .filter(([, s]) => s.Catch?.some((c) => c.Next === 'DuplicateStart'))
       .map(([name]) => name);
-    expect(catchingToConflict).toEqual(['RecordPending']);
+    expect(catchingToDuplicate).toEqual(['RecordPending']);
+  });
+
+  it('decides train-or-skip after Preflight and before PlanBatches, the first state that writes (no Textract, no SageMaker before it)', () => {
+    const { definition } = stateMachine(template());
+    expect(definition.States['Preflight']?.Next).toBe('CheckFingerprint');
+    expect(definition.States['CheckFingerprint']).toMatchObject({ Type: 'Task', ResultPath: '$.retrain', Next: 'TrainOrSkip' });
+    expect(definition.States['TrainOrSkip']).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.retrain.summary.decision', StringEquals: 'skip', Next: 'RecordSkipped' }],
+      Default: 'PlanBatches',
+    });
+    expect(definition.States['RecordSkipped']).toMatchObject({ Next: 'NotifySkipped' });
+    expect(definition.States['NotifySkipped']).toMatchObject({ Next: 'Skipped' });
+    expect(definition.States['Skipped']).toMatchObject({ Type: 'Succeed' });
+  });
+
+  it('promotes only after a completed job, and notifies on every ending without letting a notification change it', () => {
+    const { definition } = stateMachine(template());
+    const outcome = definition.States['RunOutcome'] as { Choices: { Next: string }[]; Default: string };
+    expect(outcome.Choices.map((choice) => choice.Next)).toEqual(['PromoteModel', 'NotifyStopped', 'NotifyBudgetExceeded']);
+    expect(outcome.Default).toBe('NotifyTrainingFailed');
+    expect(definition.States['PromoteModel']).toMatchObject({ ResultPath: '$.outcome.promotion', Next: 'NotifyCompleted' });
+    const endings: Record<string, string> = {
+      NotifySkipped: 'Skipped',
+      NotifyCompleted: 'Done',
+      NotifyStopped: 'RunStopped',
+      NotifyBudgetExceeded: 'BudgetExceeded',
+      NotifyTrainingFailed: 'TrainingFailed',
+      NotifyFailed: 'PipelineFailed',
+    };
+    for (const [notify, end] of Object.entries(endings)) {
+      const state = definition.States[notify];
+      expect(state, notify).toMatchObject({ Type: 'Task', ResultPath: null, Next: end });
+      expect(state?.Catch, notify).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: end }]);
+    }
+    expect(definition.States['RecordFailure']?.Next).toBe('NotifyFailed');
   });
 
   it('tells every run-record write which execution it acts for', () => {
@@ -133,9 +180,13 @@ describeEachStage('state machine', (template, stage) => {
     const { definition, vars } = stateMachine(template());
     // Act
     const writers = Object.entries(definition.States).filter(([, s]) =>
-      ['RecordStatusLambdaFunction', 'FinalizeRunLambdaFunction', 'TrainingAttemptLambdaFunction', 'PollTrainingLambdaFunction'].includes(
-        lambdaOf(s, vars) ?? '',
-      ),
+      [
+        'RecordStatusLambdaFunction',
+        'FinalizeRunLambdaFunction',
+        'TrainingAttemptLambdaFunction',
+        'PollTrainingLambdaFunction',
+        'TuningJobLambdaFunction',
+      ].includes(lambdaOf(s, vars) ?? ''),
     );
     // Assess
     expect(writers.map(([name]) => name).sort()).toEqual([
@@ -144,11 +195,15 @@ describeEachStage('state machine', (template, stage) => {
       'FirstTrainingAttempt',
       'NextTrainingAttempt',
       'PollTraining',
+      'PollTuning',
+      'PrepareTuning',
       'RecordContinuation',
       'RecordFailure',
       'RecordPending',
       'RecordPreparing',
+      'RecordSkipped',
       'RecordTraining',
+      'RecordTuningStopped',
     ]);
     for (const [name, state] of writers) {
       expect(state.Parameters?.['executionName.$'], name).toBe('$$.Execution.Name');
@@ -203,7 +258,9 @@ describeEachStage('state machine', (template, stage) => {
       ResultPath: '$.error',
       Next: 'RecordFailure',
     });
-    expect(build?.Next).toBe('FirstTrainingAttempt');
+    // A run without `tuning` goes on to its first training attempt; one with it, to the tuning states.
+    expect(build?.Next).toBe('TuneOrTrain');
+    expect(definition.States['TuneOrTrain']?.['Default']).toBe('FirstTrainingAttempt');
     expect(definition.States['FirstTrainingAttempt']?.Next).toBe('CreateTrainingJob');
   });
 
@@ -215,7 +272,8 @@ describeEachStage('state machine', (template, stage) => {
     // Assess
     expect(definition.States['RecordPending']?.Next).toBe('Preflight');
     expect(preflight && lambdaOf(preflight, vars)).toBe('PreflightLambdaFunction');
-    expect(preflight?.Next).toBe('PlanBatches');
+    // Then the train-or-skip decision, still before any OCR.
+    expect(preflight?.Next).toBe('CheckFingerprint');
     expect(preflight?.ResultPath).toBe('$.preflight');
     expect(preflight?.Catch?.[0]).toEqual({
       ErrorEquals: ['TrainingImageNotFoundError', 'InstanceQuotaError'],
@@ -269,7 +327,7 @@ describeEachStage('state machine', (template, stage) => {
     expect(start?.Parameters?.['StateMachineArn.$']).toBe('$$.StateMachine.Id');
     expect(start?.Parameters?.['Name.$']).toBe('$.polling.nextExecutionName');
     const input = start?.Parameters?.['Input'] as Json;
-    expect(Object.keys(input['continuation'] as Json).sort()).toEqual(['config.$', 'dataset.$', 'polling', 'preflight.$']);
+    expect(Object.keys(input['continuation'] as Json).sort()).toEqual(['config.$', 'dataset.$', 'polling', 'preflight.$', 'retrain.$']);
     expect(input['AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$']).toBe('$$.Execution.Id');
     expect(definition.States[start?.Next ?? '']?.Type).toBe('Succeed');
     // A later job of the same execution keeps its poll count (the history budget is per execution).
@@ -277,19 +335,51 @@ describeEachStage('state machine', (template, stage) => {
     expect(definition.States['StartPolling']?.Default).toBe('InitPolling');
   });
 
-  it('stops the training job of an execution stopped from outside (EventBridge -> StopEndedRun)', () => {
+  it("stops the training job of an execution of this stack's machine that ended without a Catch (EventBridge -> StopEndedRun)", () => {
+    // Prepare
+    const { logicalId } = stateMachine(template());
     // Act
-    const rules = resourcesOfType(template(), 'AWS::Events::Rule').filter(([, rule]) => rule.Properties['EventPattern'] !== undefined);
-    // Assess
+    const rules = resourcesOfType(template(), 'AWS::Events::Rule').filter(
+      ([, rule]) => (rule.Properties['EventPattern'] as { source?: string[] } | undefined)?.source?.includes('aws.states') === true,
+    );
+    // Assess: aborted, timed out or failed (States.Runtime escapes every Catch), this stack's state machine only.
     expect(rules).toHaveLength(1);
     const [, rule] = rules[0] as [string, Resource];
     expect(rule.Properties['EventPattern']).toEqual({
       source: ['aws.states'],
       'detail-type': ['Step Functions Execution Status Change'],
-      detail: { status: ['ABORTED', 'TIMED_OUT'] },
+      detail: { status: ['ABORTED', 'TIMED_OUT', 'FAILED'], stateMachineArn: [{ Ref: logicalId }] },
     });
+    // The local runtime gives that Ref the same logical id (local/serverless-project.ts).
+    expect(loadServerlessProject(ROOT).stateMachine('trainPipeline', stage).logicalId).toBe(logicalId);
     const targets = rule.Properties['Targets'] as { Arn: unknown }[];
     expect(targets.map((t) => referencedId(t.Arn))).toEqual(['StopEndedRunLambdaFunction']);
+  });
+
+  it('sends every run notification (source doctrain) to the stack topic, which only that rule may publish to', () => {
+    // Act
+    const rules = resourcesOfType(template(), 'AWS::Events::Rule').filter(
+      ([, rule]) => (rule.Properties['EventPattern'] as { source?: string[] } | undefined)?.source?.includes('doctrain') === true,
+    );
+    // Assess
+    expect(rules).toHaveLength(1);
+    const [ruleId, rule] = rules[0] as [string, Resource];
+    expect(rule.Properties['EventPattern']).toEqual({ source: ['doctrain'] });
+    const targets = rule.Properties['Targets'] as { Arn: unknown }[];
+    expect(targets.map((t) => referencedId(t.Arn))).toEqual(['RunNotificationsTopic']);
+    const [, policy] = onlyResourceOfType(template(), 'AWS::SNS::TopicPolicy');
+    const statements = (policy.Properties['PolicyDocument'] as { Statement: Json[] }).Statement;
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+      }),
+    ]);
+    // The e-mail subscription exists only when the stage names an address (none by default).
+    expect(template().Resources['RunNotificationsEmail']).toMatchObject({ Condition: 'HasNotificationEmail' });
+    expect(template().Parameters?.['NotificationEmail']).toMatchObject({ Default: '' });
   });
 
   it('catches errors on every Task (Map iterations through their Map), the failure recorder included', () => {
@@ -306,9 +396,13 @@ describeEachStage('state machine', (template, stage) => {
     expect(tasks.length).toBeGreaterThanOrEqual(10);
     const recordFailure = definition.States['RecordFailure'];
     expect(recordFailure?.Retry?.length).toBeGreaterThan(0);
-    expect(definition.States[recordFailure?.Next ?? '']?.Type).toBe('Fail');
-    // A failure to record the failure still ends with the original error, kept at $.error.
-    expect(recordFailure?.Catch?.[0]).toMatchObject({ Next: recordFailure?.Next, ResultPath: '$.recordError' });
+    // The failure is notified, then the execution fails with the original error (kept at $.error), even
+    // when the failure could not be recorded or notified.
+    const notify = definition.States[recordFailure?.Next ?? ''];
+    expect(recordFailure?.Next).toBe('NotifyFailed');
+    expect(definition.States[notify?.Next ?? '']?.Type).toBe('Fail');
+    expect(recordFailure?.Catch?.[0]).toMatchObject({ Next: 'NotifyFailed', ResultPath: '$.recordError' });
+    expect(definition.States['PipelineFailed']).toMatchObject({ ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     // Every Catch leads to a state that exists.
     for (const state of Object.values(definition.States)) {
       for (const c of state.Catch ?? []) expect(Object.keys(definition.States)).toContain(c.Next);
@@ -320,6 +414,8 @@ describeEachStage('state machine', (template, stage) => {
     expect(ocrTask?.Retry?.some((r) => r.ErrorEquals.includes('ThrottlingError'))).toBe(true);
     const collect = ocrMap?.ItemProcessor?.States['CollectTextractJobs'];
     expect(collect?.Retry?.some((r) => r.ErrorEquals.includes('ThrottlingError'))).toBe(true);
+    // A batch past the Lambda's timeout is retried (its finished documents are cache hits), not the run failed.
+    for (const task of [ocrTask, collect]) expect(task?.Retry?.some((r) => r.ErrorEquals.includes('States.Timeout'))).toBe(true);
   });
 
   it('waits for async Textract jobs in the ASL (Wait -> CollectTextractJobs -> Choice), not in a Lambda', () => {

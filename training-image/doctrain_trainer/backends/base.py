@@ -33,11 +33,20 @@ class Backend(Protocol):
     # The hyperparameters a checkpoint must have been written with for this backend to resume it (they
     # shape the model or its inputs); a difference is a user error naming the key.
     architecture_keys: tuple[str, ...]
+    # The hyperparameters a champion must share with the job for a warm start from it (champion.py).
+    warm_start_keys: tuple[str, ...]
+    # What the model learns (tasks.py): token classification unless `for_task` said otherwise.
+    task: str
 
     @classmethod
     def create(cls, config: TrainConfig, model_channel: Path | None, images_dir: Path | None) -> Backend:
         """The backend for a training job of `config`; `model_channel` and `images_dir` are the job's
         `model` and `images` channels (which may not exist)."""
+        ...
+
+    def for_task(self, task: str) -> Backend:
+        """This backend for `task` (tasks.py): `build_model` then builds that task's model (classification:
+        logits [B, num_classes] per page), and `save`/`load` keep the task in the artifact."""
         ...
 
     def encode(
@@ -60,6 +69,24 @@ class Backend(Protocol):
     def for_page(self, image: Any) -> Backend:
         """This backend for tagging one page whose image is `image` (a PIL image, a path, or None); a
         backend that reads no page image returns itself."""
+        ...
+
+    def for_images(self, images_dir: Path | None) -> Backend:
+        """This backend reading each document's page image from `images_dir` (an `images` channel, by
+        record id); a backend that reads no page image returns itself."""
+        ...
+
+    def warm_source(self) -> Path | None:
+        """For a loaded artifact's backend: the pretrained-model directory a warm-started job of this
+        backend takes as its model source (hf: the artifact's hf/), None when `warm_start` copies the
+        weights instead (compact)."""
+        ...
+
+    def warm_start(self, model: nn.Module, champion: nn.Module) -> None:
+        """Initialise the freshly built `model` from a champion's model of this backend, same labels and
+        `warm_start_keys`, whose vocabulary ids this job's vocabulary extends (Vocabulary.extended).
+        compact: every parameter copied, of the embedding tables the champion's rows; hf: nothing left to
+        do (build_model loaded the champion's `warm_source`)."""
         ...
 
     def save(

@@ -24,6 +24,7 @@ from ..config import ARCHITECTURE_KEYS, TrainConfig
 from ..data import Document, Vocabulary
 from ..errors import UserError
 from ..field_names import name_grades
+from ..tasks import CLASSIFICATION, TOKEN_CLASSIFICATION
 from .base import IGNORE_INDEX, Backend, Batch
 from .compact_features import (
     MAX_NGRAMS,
@@ -40,7 +41,7 @@ from .compact_features import (
     line_features,
     word_flags,
 )
-from .compact_model import CompactLayoutEncoder
+from .compact_model import CompactLayoutEncoder, CompactPageClassifier
 
 WEIGHTS_FILE = "model.pt"
 VOCAB_FILE = "vocab.json"
@@ -64,10 +65,17 @@ class EncodedDoc:
 class CompactBackend:
     name = "compact"
     architecture_keys: tuple[str, ...] = ARCHITECTURE_KEYS
+    warm_start_keys: tuple[str, ...] = ARCHITECTURE_KEYS  # the champion's layers, as they are
+
+    def __init__(self, task: str = TOKEN_CLASSIFICATION) -> None:
+        self.task = task
 
     @classmethod
     def create(cls, config: TrainConfig, model_channel: Path | None, images_dir: Path | None) -> Backend:
         return cls()  # no pretrained model, no page images
+
+    def for_task(self, task: str) -> Backend:
+        return CompactBackend(task)
 
     def encode(
         self,
@@ -140,11 +148,13 @@ class CompactBackend:
         return batch
 
     def build_model(self, config: TrainConfig, vocab: Vocabulary, labels: Sequence[str]) -> nn.Module:
-        return CompactLayoutEncoder(
+        # A page classifier pools the same encoder's words (labels: the class list; no field names).
+        classify = self.task == CLASSIFICATION
+        return (CompactPageClassifier if classify else CompactLayoutEncoder)(
             vocab_size=len(vocab.words),
             shape_vocab_size=len(vocab.shapes),
             num_labels=len(labels),
-            num_entity_types=len(entity_types(labels)),
+            num_entity_types=0 if classify else len(entity_types(labels)),
             hidden_size=config.hidden_size,
             num_layers=config.num_layers,
             num_heads=config.num_heads,
@@ -157,6 +167,28 @@ class CompactBackend:
 
     def for_page(self, image: Any) -> Backend:
         return self  # reads no page image
+
+    def for_images(self, images_dir: Path | None) -> Backend:
+        return self
+
+    def warm_source(self) -> Path | None:
+        return None  # weights are copied by warm_start
+
+    def warm_start(self, model: nn.Module, champion: nn.Module) -> None:
+        """Copy every parameter of `champion`; a table the extended vocabulary made longer (word, shape
+        embeddings) gets the champion's rows, its new rows keep their fresh init."""
+        target = model.state_dict()  # shares storage with the model's parameters
+        with torch.no_grad():
+            for name, value in champion.state_dict().items():
+                mine = target[name]
+                if value.shape == mine.shape:
+                    mine.copy_(value)
+                elif value.dim() and value.shape[1:] == mine.shape[1:] and value.shape[0] < mine.shape[0]:
+                    mine[: value.shape[0]].copy_(value)
+                else:
+                    raise ValueError(
+                        f"champion parameter {name} {tuple(value.shape)} does not fit {tuple(mine.shape)}"
+                    )
 
     def save(
         self, model: nn.Module, model_dir: Path, labels: Sequence[str], vocab: Vocabulary
@@ -173,7 +205,7 @@ class CompactBackend:
             model_dir / WEIGHTS_FILE,
         )
         (model_dir / VOCAB_FILE).write_text(json.dumps(vocab.to_json(), indent=2) + "\n", encoding="utf-8")
-        return {}
+        return {} if self.task == TOKEN_CLASSIFICATION else {"task": self.task}
 
     def serving_requirements(self) -> list[str]:
         return []  # the inference container's torch is all it needs
@@ -183,7 +215,7 @@ class CompactBackend:
         cls, model_dir: Path, saved: Mapping[str, Any], config: TrainConfig, labels: Sequence[str]
     ) -> tuple[Backend, nn.Module, Vocabulary]:
         vocab = Vocabulary.from_json(json.loads((model_dir / VOCAB_FILE).read_text(encoding="utf-8")))
-        backend = cls()
+        backend = cls(str(saved.get("task", TOKEN_CLASSIFICATION)))
         model = backend.build_model(config, vocab, labels)
         state = torch.load(model_dir / WEIGHTS_FILE, map_location="cpu")
         try:

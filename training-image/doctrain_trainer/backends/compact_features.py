@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Sequence
 
 from ..data import COORD_MAX, normalize_word
+from ..value_rules import ORDINAL_PATTERN, month_number, parse_amount, parse_date
 
 COORD_BUCKETS = 128
 NUM_BOX_FEATURES = 10
@@ -24,11 +25,6 @@ NGRAM_BUCKETS = 4096
 MAX_NGRAMS = 32
 NUM_LINE_FEATURES = 7
 NUM_AMOUNT_FEATURES = 8
-# An amount: optional currency/sign, digits (thousands separators allowed), a decimal separator and two
-# digits, optional trailing noise ("RM12.50", "$8.70", "1,234.50", "12.50-", "*9.00").
-_AMOUNT_RE = re.compile(r"^[^0-9]{0,4}?(\d{1,3}(?:,\d{3})+|\d{1,7})[.,](\d{2})[^0-9]{0,2}$")
-_PRICE_RE = re.compile(r"^[^0-9]{0,3}\d{1,6}[.,]\d{2}[^0-9]{0,2}$")
-_DATE_RE = re.compile(r"^\d{1,4}[-/.]([0-9]{1,2}|[A-Za-z]{3,9})[-/.]\d{2,4}$")
 NUM_FLAG_FEATURES = 10
 
 
@@ -40,8 +36,8 @@ def word_flags(word: str) -> list[float]:
     return [
         float(digits > 0),
         float(digits > 0 and digits == len(w)),
-        float(bool(_PRICE_RE.match(w))),
-        float(bool(_DATE_RE.match(w))),
+        float(amount_value(w) is not None),
+        float(parse_date(w) is not None),
         float(alpha > 0 and w.isupper()),
         float(alpha > 0 and w[:1].isupper() and not w.isupper()),
         float(w.endswith(":")),
@@ -133,12 +129,15 @@ def entity_types(labels: Sequence[str]) -> list[str]:
 
 NUM_DATE_FEATURES = 4
 DATE_SPAN_WORDS = 4
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}"
+# A month's name or abbreviation in any language of the value table (value_rules.month_number).
+_MONTH = r"(?P<mon>[^\W\d_]{3,12})\.?"
+_ORDINAL_RE = re.compile(rf"^(?:{ORDINAL_PATTERN})")
 _DATE_PATTERNS = (
     # 25/12/2018, 25-12-18, 25.12.2018 (and month-first: the features say "a date", not which part is what)
     re.compile(r"^(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?:\d{2}|\d{4})$"),
     re.compile(r"^\d{4}[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})$"),  # 2018-12-25
-    re.compile(rf"^(?P<d>\d{{1,2}})[-/.,]?{_MONTH}[-/.,]?(?:\d{{2}}|\d{{4}})$"),  # 25 Dec 2018, 25-DEC-18
+    # 25 Dec 2018, 25-DEC-18, 3rd August 2014, 02 juillet 2015
+    re.compile(rf"^(?P<d>\d{{1,2}})\.?[-/.,]?{_MONTH}[-/.,]?(?:\d{{2}}|\d{{4}})$"),
     re.compile(rf"^{_MONTH}[-/.,]?(?P<d>\d{{1,2}})[-/.,]*(?:\d{{2}}|\d{{4}})$"),  # Dec 25, 2018
     # 25122018, 20181225: a date whose separators the OCR lost
     re.compile(r"^(?P<d>\d{2})(?P<m>\d{2})(?:19|20)\d{2}$"),
@@ -151,6 +150,12 @@ def _is_date(text: str) -> bool:
         match = pattern.match(text)
         if match is None:
             continue
+        name = match.groupdict().get("mon")
+        if name is not None and month_number(name) is None:
+            # `3rdaugust2014`: the day's ordinal suffix is glued to the month's name.
+            suffix = _ORDINAL_RE.match(name)
+            if suffix is None or month_number(name[suffix.end() :]) is None:
+                continue
         day, month = int(match.group("d")), int(match.groupdict().get("m") or 1)
         if (1 <= day <= 31 and 1 <= month <= 12) or (1 <= month <= 31 and 1 <= day <= 12):
             return True
@@ -181,12 +186,13 @@ def date_features(words: Sequence[str]) -> list[list[float]]:
     return feats
 
 
-def parse_amount(word: str) -> float | None:
-    """The decimal amount a word prints ("RM1,234.50" -> 1234.5), or None."""
-    match = _AMOUNT_RE.match(word.strip())
-    if match is None:
-        return None
-    return float(match.group(1).replace(",", "") + "." + match.group(2))
+def amount_value(word: str) -> float | None:
+    """The decimal amount a word prints with decimals ("RM1,234.50" -> 1234.5, "1.939,-" -> 1939.0), by
+    the dataset builder's rule (value_rules.parse_amount); None for anything else, a whole number too (a
+    quantity or a phone number is no amount to rank)."""
+    amount = parse_amount(word)
+    # A discount printed `12.50-` ranks by its size, as the other prints of 12.50 do.
+    return abs(amount.value) if amount is not None and amount.has_decimals else None
 
 
 def amount_features(words: Sequence[str]) -> list[list[float]]:
@@ -196,7 +202,7 @@ def amount_features(words: Sequence[str]) -> list[list[float]]:
     whether this is the first / the last print of that amount. A document's total is usually among its
     largest amounts and printed more than once (total, cash, rounded total); embeddings of single words
     cannot compare numbers across the page, so these say it directly."""
-    values = [parse_amount(w) for w in words]
+    values = [amount_value(w) for w in words]
     amounts = sorted({v for v in values if v is not None}, reverse=True)
     counts: dict[float, int] = {}
     for v in values:

@@ -196,3 +196,13 @@ class CompactLayoutEncoder(nn.Module):
         for layer in self.layers:
             x = layer(x, bias)
         return self.head(self.final_norm(x))  # type: ignore[no-any-return]
+
+
+class CompactPageClassifier(CompactLayoutEncoder):
+    """One class per page: the encoder's per-word class logits averaged over the page's words ([B, C]).
+    The head is linear, so this is the linear head over the mean of the words' final states."""
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        logits = super().forward(batch)
+        mask = batch["mask"].unsqueeze(-1).to(logits.dtype)
+        return (logits * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1.0)

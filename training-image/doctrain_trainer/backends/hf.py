@@ -33,6 +33,7 @@ from ..config import ARCHITECTURE_KEYS, TrainConfig
 from ..data import Document, Vocabulary
 from ..errors import UserError
 from ..log import log
+from ..tasks import CLASSIFICATION, TOKEN_CLASSIFICATION
 from .base import IGNORE_INDEX, Backend, Batch
 
 ARCHITECTURES = ("layoutlm", "layoutlmv3")
@@ -110,7 +111,8 @@ BLANK_PAGE_SIZE = (224, 224)
 
 
 class HFTokenClassifier(nn.Module):
-    """Maps a doctrain batch to logits [B, T, num_labels] with a transformers token classifier inside."""
+    """Maps a doctrain batch to logits [B, T, num_labels] with a transformers token classifier inside (or
+    [B, num_classes] with a sequence classifier inside, for task classification)."""
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
@@ -131,6 +133,8 @@ class HFTokenClassifier(nn.Module):
 class HFBackend:
     name = "hf"
     architecture_keys: tuple[str, ...] = ARCHITECTURE_KEYS + HF_ARCHITECTURE_KEYS
+    # The champion's hf/ is the model source, whatever its model_id, hidden_size or max_seq_len.
+    warm_start_keys: tuple[str, ...] = ("backend",)
 
     @classmethod
     def create(cls, config: TrainConfig, model_channel: Path | None, images_dir: Path | None) -> Backend:
@@ -149,6 +153,7 @@ class HFBackend:
         from transformers import AutoConfig, AutoTokenizer
 
         self.source = source
+        self.task = TOKEN_CLASSIFICATION  # for_task: classification heads instead
         try:
             self.hf_config = AutoConfig.from_pretrained(source)
             self.tokenizer: Any = AutoTokenizer.from_pretrained(source)  # type: ignore[no-untyped-call]
@@ -287,9 +292,25 @@ class HFBackend:
 
     # ---------------------------------------------------------------------------------------- model
 
-    def _model_class(self) -> Any:
-        from transformers import LayoutLMForTokenClassification, LayoutLMv3ForTokenClassification
+    def for_task(self, task: str) -> HFBackend:
+        """This backend with the task's head: a classification's model is transformers' own sequence
+        classifier (LayoutLMv3ForSequenceClassification / LayoutLMForSequenceClassification)."""
+        other = copy.copy(self)
+        other.task = task
+        return other
 
+    def _model_class(self) -> Any:
+        from transformers import (
+            LayoutLMForSequenceClassification,
+            LayoutLMForTokenClassification,
+            LayoutLMv3ForSequenceClassification,
+            LayoutLMv3ForTokenClassification,
+        )
+
+        if self.task == CLASSIFICATION:
+            if self.architecture == "layoutlmv3":
+                return LayoutLMv3ForSequenceClassification
+            return LayoutLMForSequenceClassification
         if self.architecture == "layoutlmv3":
             return LayoutLMv3ForTokenClassification
         return LayoutLMForTokenClassification
@@ -333,11 +354,29 @@ class HFBackend:
         clone.images = None if image is None else (lambda _record_id: image)
         return clone
 
+    def for_images(self, images_dir: Path | None) -> HFBackend:
+        """This backend reading page images from the `images` channel `images_dir` (as in training)."""
+        clone = copy.copy(self)
+        clone.images = _image_lookup(images_dir) if self.architecture == "layoutlmv3" else None
+        return clone
+
+    def warm_source(self) -> Path | None:
+        return Path(self.source)  # a loaded artifact's hf/ (HFBackend.load)
+
+    def warm_start(self, model: nn.Module, champion: nn.Module) -> None:
+        pass  # build_model loaded the champion's hf/ (warm_source) as the pretrained model
+
     def save(
         self, model: nn.Module, model_dir: Path, labels: Sequence[str], vocab: Vocabulary
     ) -> dict[str, Any]:
         """hf/ (save_pretrained of model, tokenizer, image processor) and config.json's "hf" entry."""
-        info = {"dir": ARTIFACT_SUBDIR, "architecture": self.architecture, "images": self.use_images}
+        info: dict[str, Any] = {
+            "dir": ARTIFACT_SUBDIR,
+            "architecture": self.architecture,
+            "images": self.use_images,
+        }
+        if self.task != TOKEN_CLASSIFICATION:
+            info["task"] = self.task
         self.save_pretrained(model, model_dir / ARTIFACT_SUBDIR, labels)
         return {"hf": info}
 
@@ -355,5 +394,6 @@ class HFBackend:
         info = saved["hf"]
         directory = model_dir / str(info["dir"])
         backend = cls(str(directory), images=None, use_images=bool(info["images"]))
+        backend = backend.for_task(str(info.get("task", TOKEN_CLASSIFICATION)))
         model = HFTokenClassifier(backend._model_class().from_pretrained(directory))
         return backend, model.eval(), Vocabulary((), ())

@@ -5,6 +5,7 @@ const base = {
   trainS3Uri: 's3://b/datasets/f/train-',
   validationS3Uri: 's3://b/datasets/f/validation-',
   labelsS3Uri: 's3://b/datasets/f/labels.json',
+  championS3Uri: null,
 };
 const names = (channels: ReturnType<typeof trainingChannels>) => channels.map((c) => c.ChannelName);
 
@@ -32,5 +33,16 @@ describe('trainingChannels', () => {
     const both = trainingChannels({ ...base, imagesS3Uri: 's3://b/datasets/f/images/', modelS3Uri: model });
     expect(names(both)).toEqual(['train', 'validation', 'labels', 'images', 'model']);
     expect(both[4]?.DataSource.S3DataSource.S3Uri).toBe(model);
+  });
+
+  it("adds the champion channel (the lineage champion's model.tar.gz) last, when the lineage has one", () => {
+    const champion = 's3://b/models/receipts/doctrain-r1-a1/output/model.tar.gz';
+    const channels = trainingChannels({ ...base, imagesS3Uri: null, modelS3Uri: null, championS3Uri: champion });
+    expect(names(channels)).toEqual(['train', 'validation', 'labels', 'champion']);
+    expect(channels[3]).toEqual({
+      ChannelName: 'champion',
+      ContentType: 'application/x-gzip',
+      DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3DataDistributionType: 'FullyReplicated', S3Uri: champion } },
+    });
   });
 });

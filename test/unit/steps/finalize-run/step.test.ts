@@ -82,7 +82,7 @@ describe('finalizeRun', () => {
     budgetExceeded,
   });
 
-  it('records COMPLETED with metrics, artifact and cost for a completed job', async () => {
+  it('records a completed job (EVALUATING until PromoteModel decides) with metrics, artifact and cost; its outcome is COMPLETED', async () => {
     // Prepare
     sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: 'doctrain-r1-a1' }).resolves(job());
     const { changes, deps: d } = deps();
@@ -105,7 +105,7 @@ describe('finalizeRun', () => {
     expect(changes[0]).toMatchObject({
       runId: 'r1',
       executionName: 'exec-1',
-      status: 'COMPLETED',
+      status: 'EVALUATING',
       at: '2026-03-14T10:00:00.000Z',
       attributes: {
         trainingJobName: 'doctrain-r1-a1',

@@ -146,6 +146,24 @@ describe('runPreflight', () => {
     );
   });
 
+  it('drops plan entries whose quota is below the instances per job (instanceCount), asking for that many', async () => {
+    // Prepare: 2 instances per job; quotas 1, 4 and 2.
+    ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: DIGEST }] });
+    quotas.on(ListServiceQuotasCommand).resolves({
+      Quotas: [
+        quota(PLAN[0] as InstancePlanEntry, 1, 'L-SPOT0001'),
+        quota(PLAN[1] as InstancePlanEntry, 4, 'L-SPOT0002'),
+        quota(PLAN[2] as InstancePlanEntry, 2, 'L-OD000001'),
+      ],
+    });
+    // Act
+    const result = await runPreflight(deps(), params({ instanceCount: 2 }));
+    // Assess
+    expect(result.plan).toEqual([PLAN[1], PLAN[2]]);
+    expect(result.warnings).toEqual([expect.stringContaining('is 1 (the job asks for 2 instances): ml.g5.xlarge:spot dropped')]);
+    expect(result.warnings[0]).toContain('--quota-code L-SPOT0001 --desired-value 2 --region eu-west-1');
+  });
+
   it('fails with InstanceQuotaError when every plan entry is at 0, naming each request command', async () => {
     // Prepare
     ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: DIGEST }] });

@@ -25,6 +25,7 @@ const training = (): TrainingConfig => {
     DOCTRAIN_TABLE: 'runs',
     DOCTRAIN_TRAINING_IMAGE: 'repo:latest',
     DOCTRAIN_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/sm',
+    DOCTRAIN_MODEL_PACKAGE_GROUP_PREFIX: 'doctrain-dev-',
   });
   const config = resolveRunConfig(settings, { runId: RUN, training: { maxRuntimeSeconds: 3600, maxWaitSeconds: 7200 } }, RUN).training;
   return firstAttempt(config, config.plan, RUN);
@@ -111,6 +112,33 @@ describe('the instance plan', () => {
       { attempt: 1, jobName: `doctrain-${RUN}-a1`, instanceType: 'ml.g5.xlarge', spot: true, status: 'Creating' },
     ]);
     expect(attemptStarted(first).attempts[0]?.status).toBe('InProgress');
+  });
+
+  it("gives each entry its instance type's GPU count and keeps the instance count along the plan", () => {
+    // Prepare: 2 instances of 8 GPUs, then a 4-GPU type, then a 1-GPU type.
+    const settings = readDeploymentSettings({
+      DOCTRAIN_BUCKET: 'bucket-1',
+      DOCTRAIN_TABLE: 'runs',
+      DOCTRAIN_TRAINING_IMAGE: 'repo:latest',
+      DOCTRAIN_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/sm',
+      DOCTRAIN_MODEL_PACKAGE_GROUP_PREFIX: 'doctrain-dev-',
+      DOCTRAIN_INSTANCE_COUNT: '2',
+      DOCTRAIN_INSTANCE_TYPE: 'ml.g5.48xlarge',
+      DOCTRAIN_INSTANCE_FALLBACKS: 'ml.g5.12xlarge:spot,ml.g5.2xlarge:on-demand',
+    });
+    // 2 x 8 GPUs: a global batch of at least 16 (ValidateInput's rule).
+    const config = resolveRunConfig(settings, { runId: RUN, training: { hyperparameters: { batch_size: 16 } } }, RUN).training;
+    const capacity = { Error: 'SageMaker.ResourceLimitExceededException', Cause: 'quota 0' };
+    // Act
+    const first = firstAttempt(config, config.plan, RUN);
+    const second = continued(afterCreateFailure(first, RUN, capacity));
+    const third = continued(afterCreateFailure(second, RUN, capacity));
+    // Assess
+    expect([first, second, third].map((t) => [t.instanceType, t.instanceCount, t.environment.DOCTRAIN_NPROC_PER_NODE])).toEqual([
+      ['ml.g5.48xlarge', 2, '8'],
+      ['ml.g5.12xlarge', 2, '4'],
+      ['ml.g5.2xlarge', 2, '1'],
+    ]);
   });
 
   it('falls back entry by entry with a new job name, the same checkpoints and a StoppingCondition per spot', () => {

@@ -30,6 +30,7 @@ const configFor = (runId: string, fallbacks: string): TrainingConfig =>
       DOCTRAIN_TABLE: TABLE,
       DOCTRAIN_TRAINING_IMAGE: 'repo:latest',
       DOCTRAIN_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/sm',
+      DOCTRAIN_MODEL_PACKAGE_GROUP_PREFIX: 'doctrain-dev-',
       DOCTRAIN_INSTANCE_FALLBACKS: fallbacks,
     }),
     { runId },

@@ -17,6 +17,7 @@ const ENV = {
   DOCTRAIN_TABLE: 'doctrain-dev-runs',
   DOCTRAIN_TRAINING_IMAGE: '123456789012.dkr.ecr.us-east-1.amazonaws.com/doctrain-dev-trainer:latest',
   DOCTRAIN_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/doctrain-dev-sagemaker',
+  DOCTRAIN_MODEL_PACKAGE_GROUP_PREFIX: 'doctrain-dev-',
 };
 const settings = (overrides: Record<string, string> = {}): DeploymentSettings => readDeploymentSettings({ ...ENV, ...overrides });
 
@@ -50,6 +51,43 @@ describe('readDeploymentSettings', () => {
       DOCTRAIN_VALIDATION_FRACTION: 0.2,
       DOCTRAIN_DOCUMENTS_PREFIX: 'documents/',
     });
+  });
+
+  it('derives a scheduled run id from the lineage and the schedule time (a retried delivery is the same run)', () => {
+    // Act
+    const first = resolveRunConfig(settings(), { trigger: 'schedule', scheduledAt: '2026-12-06T12:00:00Z' }, 'a1b2c3-random');
+    const retried = resolveRunConfig(settings(), { trigger: 'schedule', scheduledAt: '2026-12-06T12:00:00Z' }, 'ffff-other');
+    const offset = resolveRunConfig(settings(), { scheduledAt: '2026-12-06T13:00:00+01:00', modelName: 'invoices' }, 'x');
+    // Assess
+    expect(first.runId).toBe('receipts-20261206t1200z');
+    expect(retried.runId).toBe(first.runId);
+    expect(first.trigger).toBe('schedule');
+    expect(offset).toMatchObject({ runId: 'invoices-20261206t1200z', trigger: 'schedule' });
+    expect(SAGEMAKER_JOB_NAME.test(first.training.jobName)).toBe(true);
+    // A 32-character model name still makes a run id within 48 characters.
+    const long = resolveRunConfig(settings(), { scheduledAt: '2026-12-06T12:00:00Z', modelName: 'a'.repeat(32) }, 'x');
+    expect(long.runId.length).toBeLessThanOrEqual(48);
+    expect(invalid(() => resolveRunConfig(settings(), { scheduledAt: 'yesterday' }, 'x')).message).toContain('scheduledAt');
+  });
+
+  it('resolves force, the promotion rule and warm start from the input over the settings', () => {
+    const config = resolveRunConfig(
+      settings({ DOCTRAIN_PROMOTION_MARGIN: '0.02', DOCTRAIN_WARM_START: 'champion', DOCTRAIN_WARM_START_EPOCHS: '4' }),
+      { force: true, promotion: { fieldTolerance: 0 } },
+      'exec',
+    );
+    expect(config).toMatchObject({ force: true, promotion: { margin: 0.02, fieldTolerance: 0 } });
+    expect(config.training).toMatchObject({ warmStart: 'champion', warmStartEpochs: 4 });
+    expect(
+      resolveRunConfig(settings({ DOCTRAIN_WARM_START: 'champion' }), { training: { warmStart: 'none' } }, 'e').training.warmStart,
+    ).toBe('none');
+    expect(invalid(() => resolveRunConfig(settings(), { training: { warmStart: 'best' } }, 'e')).message).toContain('warmStart');
+    // Warm start adds warm_start and epochs to the job's hyperparameters: 100 given leave no room (SageMaker's limit).
+    const hundred = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`sagemaker_${i}`, 'x']));
+    expect(resolveRunConfig(settings(), { training: { hyperparameters: hundred } }, 'e').training.hyperparameters).toEqual(hundred);
+    expect(
+      invalid(() => resolveRunConfig(settings(), { training: { hyperparameters: hundred, warmStart: 'champion' } }, 'e')).message,
+    ).toContain('warm start from the champion adds 2 (warm_start, epochs) and SageMaker takes at most 100: remove 2');
   });
 
   it('coerces the string environment into typed settings', () => {
@@ -89,6 +127,8 @@ describe('resolveRunConfig', () => {
       runId: 'weekly-2026-03-14',
       trigger: 'manual',
       modelName: 'receipts',
+      force: false,
+      promotion: { margin: 0.01, fieldTolerance: 0.02 },
       bucket: ENV.DOCTRAIN_BUCKET,
       documentsPrefix: 'documents/',
       runPrefix: 'runs/weekly-2026-03-14/',
@@ -106,6 +146,10 @@ describe('resolveRunConfig', () => {
         },
         maxQuarantineShare: 0.25,
         pageImages: false,
+        locale: null,
+        fieldNames: {},
+        task: null,
+        classes: null,
       },
       training: {
         jobName: 'doctrain-weekly-2026-03-14-a1',
@@ -114,11 +158,16 @@ describe('resolveRunConfig', () => {
         roleArn: ENV.DOCTRAIN_SAGEMAKER_ROLE_ARN,
         instanceType: 'ml.g5.xlarge',
         spot: true,
+        // One instance, one GPU: one trainer process (the entrypoint launches no torchrun).
+        instanceCount: 1,
+        environment: { DOCTRAIN_NPROC_PER_NODE: '1' },
         stoppingCondition: { MaxRuntimeInSeconds: 14400, MaxWaitTimeInSeconds: 28800 },
         maxRuntimeSeconds: 14400,
         maxWaitSeconds: 28800,
         volumeSizeGb: 30,
         hyperparameters: {},
+        warmStart: 'none',
+        warmStartEpochs: 10,
         modelChannelUri: null,
         checkpointS3Uri: `s3://${ENV.DOCTRAIN_BUCKET}/checkpoints/receipts/weekly-2026-03-14/`,
         outputS3Uri: `s3://${ENV.DOCTRAIN_BUCKET}/models/receipts/`,
@@ -135,6 +184,7 @@ describe('resolveRunConfig', () => {
         waitSeconds: 0,
         createRetries: 0,
       },
+      tuning: null,
       pollSeconds: 60,
       budgetUsd: null,
       prices: DEFAULT_PRICE_TABLE,
@@ -220,7 +270,7 @@ describe('resolveRunConfig', () => {
     [{ dataset: { batchsize: 5 } }, 'dataset.batchsize'],
     [{ runID: 'x' }, 'runID'],
     // `force` was removed from the execution input: an old caller still sending it is told so.
-    [{ force: true }, 'force'],
+    [{ forced: true }, 'forced'],
   ])('rejects the unknown key in %j and names it', (input, field) => {
     // Act
     const error = invalid(() => resolveRunConfig(settings(), input, 'exec'));
@@ -272,6 +322,24 @@ describe('resolveRunConfig', () => {
     // Assess
     expect(error.message).toContain('training.maxWaitSeconds (3600)');
     expect(error.message).toContain('training.maxRuntimeSeconds (7200)');
+  });
+
+  it('refuses a global batch_size smaller than the processes of the widest plan entry, before any cost', () => {
+    // Prepare: 2 instances of ml.g5.12xlarge (4 GPUs each) is 8 processes; a fallback of 1 GPU is narrower.
+    const training = {
+      instanceType: 'ml.g5.12xlarge',
+      instanceCount: 2,
+      instanceFallbacks: [{ instanceType: 'ml.g5.xlarge', spot: false }],
+    };
+    // Act
+    const error = invalid(() => resolveRunConfig(settings(), { training: { ...training, hyperparameters: { batch_size: 4 } } }, 'exec'));
+    const config = resolveRunConfig(settings(), { training: { ...training, hyperparameters: { batch_size: 8 } } }, 'exec');
+    // Assess
+    expect(error.message).toContain('batch_size (4) is the global batch');
+    expect(error.message).toContain('ml.g5.12xlarge:spot x 2 instance(s) runs 8 trainer processes: set batch_size to at least 8');
+    expect(config.training).toMatchObject({ instanceCount: 2, environment: { DOCTRAIN_NPROC_PER_NODE: '4' } });
+    // The trainer's default batch (8) fits every single-instance plan, ml.g5.48xlarge's 8 GPUs included.
+    expect(() => resolveRunConfig(settings(), { training: { instanceType: 'ml.g5.48xlarge' } }, 'exec')).not.toThrow();
   });
 
   it('applies the maxWait >= maxRuntime rule to the layered values, not only to the input', () => {
@@ -460,6 +528,22 @@ describe('resolveRunConfig', () => {
     ).toContain('modelChannelUri');
   });
 
+  it('layers dataset.locale and dataset.fieldNames: stage setting < execution input; rejects what is no locale or no field names', () => {
+    const stage = settings({ DOCTRAIN_LOCALE: 'en-US', DOCTRAIN_FIELD_NAMES: '{"total":["Endsumme"]}' });
+    expect(resolveRunConfig(stage, {}, 'exec').dataset).toMatchObject({ locale: 'en-US', fieldNames: { total: ['Endsumme'] } });
+    const input = { dataset: { locale: 'de-DE', fieldNames: { date: ['Belegdatum'] } } };
+    expect(resolveRunConfig(stage, input, 'exec').dataset).toMatchObject({ locale: 'de-DE', fieldNames: { date: ['Belegdatum'] } });
+    expect(resolveRunConfig(settings({ DOCTRAIN_LOCALE: '', DOCTRAIN_FIELD_NAMES: '' }), {}, 'exec').dataset).toMatchObject({
+      locale: null,
+      fieldNames: {},
+    });
+    expect(invalid(() => resolveRunConfig(settings(), { dataset: { locale: 'not a locale!' } }, 'exec')).message).toContain('locale');
+    expect(invalid(() => resolveRunConfig(settings(), { dataset: { fieldNames: { Total: ['x'] } } }, 'exec')).message).toContain(
+      'fieldNames',
+    );
+    expect(() => settings({ DOCTRAIN_FIELD_NAMES: '{total' })).toThrow();
+  });
+
   it('accepts every g5 instance type', () => {
     for (const instanceType of G5_INSTANCE_TYPES) {
       expect(resolveRunConfig(settings(), { training: { instanceType } }, 'exec').training.instanceType).toBe(instanceType);
@@ -575,5 +659,27 @@ describe('runIdFromExecutionName', () => {
     const config = resolveRunConfig(settings(), { runId }, 'other');
     // Assess
     expect(config.runId).toBe(runId);
+  });
+});
+
+describe('ValidateInput: task and class list', () => {
+  it('resolves task classification and its class list; a class list alone means classification', () => {
+    // Act
+    const named = resolveRunConfig(settings(), { task: 'classification', dataset: { classes: ['invoice', 'receipt'] } }, 'exec');
+    const implied = resolveRunConfig(settings(), { dataset: { classes: ['invoice', 'receipt'] } }, 'exec');
+    // Assess
+    expect(named.dataset).toMatchObject({ task: 'classification', classes: ['invoice', 'receipt'] });
+    expect(implied.dataset).toMatchObject({ task: 'classification', classes: ['invoice', 'receipt'] });
+    expect(resolveRunConfig(settings(), {}, 'exec').dataset).toMatchObject({ task: null, classes: null });
+  });
+
+  it.each([
+    [{ task: 'sorting' }, 'task'],
+    [{ dataset: { classes: ['invoice'] } }, 'a classifier needs at least two classes'],
+    [{ dataset: { classes: ['invoice', 'invoice'] } }, 'a class is listed twice'],
+    [{ dataset: { classes: ['Invoice', 'receipt'] } }, 'class names must match'],
+    [{ task: 'token-classification', dataset: { classes: ['a', 'b'] } }, 'dataset.classes is the class list of task classification'],
+  ])('refuses %o before anything runs', (input, message) => {
+    expect(invalid(() => resolveRunConfig(settings(), input, 'exec')).message).toContain(message);
   });
 });
