@@ -8,7 +8,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   CreateTrainingJobCommand,
@@ -20,12 +19,12 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientConfig } from '../../../local/clients';
-import { startLocalSageMaker, type LocalSageMaker } from '../../../local/sagemaker';
+import type { LocalSageMaker } from '../../../local/sagemaker';
 import { orphanedFailureReason } from '../../../local/sagemaker/job-store';
+import { removeFakeTrainerCache, startFakeTrainerSageMaker } from './fake-trainer';
 import { startLocalS3, type LocalS3 } from './helpers';
 
 const BUCKET = 'sagemaker-kept';
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 let s3: LocalS3;
 let workDir: string;
@@ -39,11 +38,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await s3?.close();
   rmSync(workDir, { recursive: true, force: true });
-  rmSync(path.join(FIXTURES, 'fake_trainer', '__pycache__'), { recursive: true, force: true });
+  removeFakeTrainerCache();
 });
 
-const startServer = (): Promise<LocalSageMaker> =>
-  startLocalSageMaker({ s3: s3.client, workDir, trainerDir: FIXTURES, module: 'fake_trainer', runner: 'process', stopTimeoutSeconds: 5 });
+const startServer = (): Promise<LocalSageMaker> => startFakeTrainerSageMaker(s3.client, workDir);
 
 const request = (name: string, hyperParameters: Record<string, string>): CreateTrainingJobCommandInput => ({
   TrainingJobName: name,

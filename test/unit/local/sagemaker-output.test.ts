@@ -7,18 +7,17 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalSageMaker, type LocalSageMaker, type TrainingJobOutput } from '../../../local/sagemaker';
+import type { LocalSageMaker, TrainingJobOutput } from '../../../local/sagemaker';
 import { LocalTrainingLogs } from '../../../local/sagemaker/job-log';
 import { localClientConfig } from '../../../local/clients';
 import { followTrainingLogs } from '../../../src/logs/training-log';
+import { removeFakeTrainerCache, startFakeTrainerSageMaker } from './fake-trainer';
 import { startLocalS3, type LocalS3 } from './helpers';
 
 const BUCKET = 'sagemaker-output-test';
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const RUN = 'run-20261206000000001';
 const JOB = `doctrain-${RUN}-a1`;
 
@@ -30,14 +29,8 @@ let workDir: string;
 beforeAll(async () => {
   s3 = await startLocalS3(BUCKET);
   workDir = mkdtempSync(path.join(os.tmpdir(), 'doctrain-sm-out-'));
-  sagemaker = await startLocalSageMaker({
-    s3: s3.client,
-    workDir,
-    trainerDir: FIXTURES,
-    module: 'fake_trainer',
-    runner: 'process',
+  sagemaker = await startFakeTrainerSageMaker(s3.client, workDir, {
     checkpointSyncSeconds: 0.2,
-    stopTimeoutSeconds: 5,
     faults: { spotInterruptAfterSeconds: 0.6 },
   });
   client = new SageMakerClient(localClientConfig(sagemaker.endpoint));
@@ -49,7 +42,7 @@ afterAll(async () => {
   await sagemaker?.close();
   await s3?.close();
   rmSync(workDir, { recursive: true, force: true });
-  rmSync(path.join(FIXTURES, 'fake_trainer', '__pycache__'), { recursive: true, force: true });
+  removeFakeTrainerCache();
 });
 
 describe('local SageMaker output', { timeout: 120_000 }, () => {

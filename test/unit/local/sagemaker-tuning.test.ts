@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   CreateHyperParameterTuningJobCommand,
@@ -19,14 +18,14 @@ import {
   type HyperParameterTrainingJobSummary,
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalSageMaker, type LocalSageMaker } from '../../../local/sagemaker';
+import type { LocalSageMaker } from '../../../local/sagemaker';
 import { drawHyperparameters } from '../../../local/sagemaker/tuning';
 import { mulberry32 } from '../../../local/synth/prng';
 import { localClientConfig } from '../../../local/clients';
+import { removeFakeTrainerCache, startFakeTrainerSageMaker } from './fake-trainer';
 import { startLocalS3, type LocalS3 } from './helpers';
 
 const BUCKET = 'sagemaker-tuning-test';
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 let s3: LocalS3;
 let sagemaker: LocalSageMaker;
@@ -36,15 +35,7 @@ let workDir: string;
 beforeAll(async () => {
   s3 = await startLocalS3(BUCKET);
   workDir = mkdtempSync(path.join(os.tmpdir(), 'doctrain-sm-tuning-'));
-  sagemaker = await startLocalSageMaker({
-    s3: s3.client,
-    workDir,
-    trainerDir: FIXTURES,
-    module: 'fake_trainer',
-    runner: 'process',
-    checkpointSyncSeconds: 0.2,
-    stopTimeoutSeconds: 5,
-  });
+  sagemaker = await startFakeTrainerSageMaker(s3.client, workDir, { checkpointSyncSeconds: 0.2 });
   client = new SageMakerClient(localClientConfig(sagemaker.endpoint));
   const put = (Key: string, Body: string) => s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body }));
   await put('datasets/fp1/train-00000.jsonl', '{"id":"a"}\n');
@@ -57,7 +48,7 @@ afterAll(async () => {
   await sagemaker?.close();
   await s3?.close();
   rmSync(workDir, { recursive: true, force: true });
-  rmSync(path.join(FIXTURES, 'fake_trainer', '__pycache__'), { recursive: true, force: true });
+  removeFakeTrainerCache();
 });
 
 const request = (

@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   CreateTrainingJobCommand,
@@ -15,11 +14,11 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalSageMaker, type LocalSageMaker } from '../../../local/sagemaker';
+import { FAKE_TRAINER_DIR, removeFakeTrainerCache, startFakeTrainerSageMaker } from './fake-trainer';
 import { startLocalS3, type LocalS3 } from './helpers';
 import { localClientConfig } from '../../../local/clients';
 
 const BUCKET = 'sagemaker-test';
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 let s3: LocalS3;
 let sagemaker: LocalSageMaker;
@@ -29,14 +28,8 @@ let workDir: string;
 beforeAll(async () => {
   s3 = await startLocalS3(BUCKET);
   workDir = mkdtempSync(path.join(os.tmpdir(), 'doctrain-sm-'));
-  sagemaker = await startLocalSageMaker({
-    s3: s3.client,
-    workDir,
-    trainerDir: FIXTURES,
-    module: 'fake_trainer',
-    runner: 'process',
+  sagemaker = await startFakeTrainerSageMaker(s3.client, workDir, {
     checkpointSyncSeconds: 0.2,
-    stopTimeoutSeconds: 5,
     faults: { spotInterruptAfterSeconds: 0.6, capacityErrors: { 'ml.g5.xlarge': 1 } },
   });
   client = new SageMakerClient(localClientConfig(sagemaker.endpoint));
@@ -52,7 +45,7 @@ afterAll(async () => {
   await sagemaker?.close();
   await s3?.close();
   rmSync(workDir, { recursive: true, force: true });
-  rmSync(path.join(FIXTURES, 'fake_trainer', '__pycache__'), { recursive: true, force: true });
+  removeFakeTrainerCache();
 });
 
 const request = (name: string, overrides: Partial<CreateTrainingJobCommandInput> = {}): CreateTrainingJobCommandInput => ({
@@ -324,7 +317,7 @@ describe('local SageMaker', { timeout: 120_000 }, () => {
     const other = await startLocalSageMaker({
       s3: s3.client,
       workDir: path.join(workDir, 'other'),
-      trainerDir: FIXTURES,
+      trainerDir: FAKE_TRAINER_DIR,
       module: 'fake_trainer',
       runner: 'process',
     });
