@@ -91,6 +91,8 @@ interface EngineRun {
   emptyPages: string[];
   nearEmptyPages: string[];
   failedPages: { id: string; error: string }[];
+  /** The local engine only: tesseract readings in all (every kind), and the pages read enlarged (text-height.ts). */
+  readings?: { total: number; enlargedPages: number };
   /** The local engine only: pages read a second time, and their normalised recall before and after the merge. */
   secondReading?: { mode: string; pages: number; recallBefore: number; recallAfter: number };
   /** The local engine only: pages cleaned up and read again, how many kept the cleaned reading, their recall before and after. */
@@ -294,6 +296,10 @@ const main = async (): Promise<void> => {
       const byRecall = [...records].sort((a, b) => a.recall - b.recall || (a.id < b.id ? -1 : 1));
       runs.push({
         ...score(`local Textract: ${engine.engine}`, receipts, outputs, seconds),
+        readings: {
+          total: engine.stats.reads - before.reads,
+          enlargedPages: engine.stats.enlarged - before.enlarged,
+        },
         secondReading: {
           mode,
           pages: engine.stats.readTwice - before.readTwice,
@@ -366,6 +372,11 @@ const main = async (): Promise<void> => {
     );
   }
   for (const r of runs) {
+    if (r.readings !== undefined) {
+      console.log(
+        `${r.engine}: ${r.readings.total} tesseract readings for ${r.pages} pages (${round(r.readings.total / Math.max(1, r.pages))} a page; the peer: 1); ${r.readings.enlargedPages} pages read enlarged`,
+      );
+    }
     if (r.secondReading !== undefined) {
       const { mode: m, pages, recallBefore, recallAfter } = r.secondReading;
       console.log(

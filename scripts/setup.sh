@@ -82,7 +82,7 @@ if [[ ! -f $venv_stamp || "$(cat "$venv_stamp")" != "$req_hash" ]]; then
   [[ -n "${DOCTRAIN_TORCH_INDEX:-}" ]] && extra+=(--extra-index-url "$DOCTRAIN_TORCH_INDEX")
   $python -m pip install -q --disable-pip-version-check "${extra[@]}" -r training-image/requirements-dev.txt 2>&1 \
     | grep -v "is ignored: it is neither a file nor a directory" || true
-  $python -c 'import torch, transformers, jsonschema, pytest' \
+  $python -c 'import torch, transformers, jsonschema, jsonschema_rs, pytest' \
     || die "the venv is incomplete; run: .venv/bin/python -m pip install -r training-image/requirements-dev.txt"
   echo "$req_hash" > "$venv_stamp"
 fi

@@ -9,9 +9,9 @@
  * again as sparse text (mode 11), which finds text that mode 6 loses on pages with scattered fragments,
  * photos or large margins; a reading that looks like garbage (see `plausibility`) is tried again with the page
  * turned by 90, 180 and 270 degrees, since Textract reads pages in any rotation; a page with small text is read
- * again enlarged (SMALL_TEXT_PX). A page whose reading shows the signs of it (reading-signs.ts: low-confidence
- * lines, no words in the heading band, a noise-like reading) is then read a second time with automatic layout
- * analysis (mode 3) and the two readings are merged line by line, keeping the more confident one
+ * enlarged (SMALL_TEXT_PX: seen on its pixels before the first reading, text-height.ts, or in that reading).
+ * A page whose reading shows the signs of it (reading-signs.ts: low-confidence lines, no words in the heading
+ * band, a noise-like reading) is then read a second time with automatic layout analysis (mode 3) and the two readings are merged line by line, keeping the more confident one
  * (merge-readings.ts), which finds the shop names mode 6 drops. Before the turns, a page whose reading is
  * noise or gives little text (reading-signs.ts `wantsCleanup`, on the measures of src/textract/reading-quality.ts)
  * is cleaned up (page-cleanup.ts: dark border painted out, background flattened, contrast stretched on the
@@ -47,7 +47,8 @@ import {
   type SecondReadingMode,
 } from './reading-signs';
 import { CLEANUP_VARIANTS, type CleanupVariant } from './page-cleanup';
-import { decodePage, fitScale, toGrayPgm, type DecodedPage, type QuarterTurns } from './preprocess';
+import { decodePage, fitScale, toGray, toGrayPgm, type DecodedPage, type QuarterTurns } from './preprocess';
+import { estimateTextHeight } from './text-height';
 import { PoolClosedError, PoolJobTimeoutError } from './pool';
 import { createReader, parseEngineChoice, type OcrEngineChoice, type PageReader, type PageReading, type Psm } from './readers';
 
@@ -102,16 +103,26 @@ const SECOND_PSM: Psm = 3;
 const TURN_BELOW_SCORE = 45;
 /**
  * Tesseract reads best at an x-height of about 20 px; on receipts scanned at 150 dpi or less its word boxes
- * are 10-15 px high. A page whose median word box is lower than SMALL_TEXT_PX is read again enlarged so that
- * it reaches UPSCALED_TEXT_PX (at most MAX_UPSCALE times), and the more confident reading is kept. Measured
- * on the first 40 SROIE receipts (bench:ocr): exact word recall 0.507 -> 0.529, normalised 0.729 -> 0.749,
- * CER 0.368 -> 0.370, at 0.71x the pages/s. Re-reading every page below 24 px at 36 px cost 3x the time
- * for a smaller gain.
+ * are 10-15 px high. A page whose text, measured on its pixels before any reading (text-height.ts), is
+ * lower than SMALL_TEXT_PX is read enlarged from the start, so that it reaches UPSCALED_TEXT_PX (at most
+ * MAX_UPSCALE times); a page whose first reading still finds its words that small (the pixels said nothing,
+ * or too little) is read again enlarged and the more confident reading is kept. Measured on the first 40
+ * SROIE receipts (bench:ocr, native): reading enlarged only after a first reading, 26 px: normalised word
+ * recall 0.755 at 1.01 pages/s; enlarged from the pixels at 26 px: 0.767 at 0.91 pages/s; at 20 px: 0.771
+ * at 0.98 pages/s (one reading fewer on each enlarged page, a larger one). Re-reading every page below
+ * 24 px at 36 px cost 3x the time for a smaller gain.
  */
 const SMALL_TEXT_PX = 16;
-const UPSCALED_TEXT_PX = 26;
+const UPSCALED_TEXT_PX = 20;
 const MAX_UPSCALE = 3;
 const TURN_MIN_GAIN = 15;
+
+/** The scale at which text `textPx` high at `scale` reaches UPSCALED_TEXT_PX (at most MAX_UPSCALE, within
+ * MAX_OCR_PIXELS); `scale` itself when that enlarges by less than a quarter. */
+const enlargedScale = (page: DecodedPage, scale: number, textPx: number): number => {
+  const up = fitScale(page.width, page.height, Math.min(MAX_UPSCALE, (scale * UPSCALED_TEXT_PX) / textPx));
+  return up >= scale * 1.25 ? up : scale;
+};
 
 const positiveInteger = (value: string | undefined): number | undefined => {
   if (value === undefined || value.trim() === '') return undefined;
@@ -223,7 +234,7 @@ export class OcrEngine {
   private readonly secondReading: SecondReadingMode;
   private readonly cleanup: CleanupMode;
   private readonly onPage: ((page: PageOutcome) => void) | undefined;
-  private readonly counts = { pages: 0, readTwice: 0, sparse: 0, turned: 0, enlarged: 0, cleaned: 0, cleanupWon: 0 };
+  private readonly counts = { pages: 0, reads: 0, readTwice: 0, sparse: 0, turned: 0, enlarged: 0, cleaned: 0, cleanupWon: 0 };
 
   public constructor(options: OcrEngineOptions = {}) {
     const size = options.workers ?? positiveInteger(process.env['DOCTRAIN_OCR_WORKERS']) ?? cpuBudget();
@@ -246,6 +257,8 @@ export class OcrEngine {
    */
   public get stats(): {
     pages: number;
+    /** Readings tesseract made, every kind counted. */
+    reads: number;
     readTwice: number;
     sparse: number;
     turned: number;
@@ -284,7 +297,11 @@ export class OcrEngine {
     if (!Number.isInteger(pageNumber) || pageNumber < 1) throw new RangeError(`page number must be >= 1, got ${pageNumber}`);
     checkImageLimits(imageBytes);
     const page = await decodePage(imageBytes);
-    const scale = fitScale(page.width, page.height);
+    // Small text, seen on the pixels (text-height.ts): read enlarged from the start, once.
+    const fit = fitScale(page.width, page.height);
+    const glyphPx = estimateTextHeight(toGray(page, fit));
+    const scale = glyphPx !== undefined && glyphPx < SMALL_TEXT_PX ? enlargedScale(page, fit, glyphPx) : fit;
+    if (scale > fit) this.counts.enlarged += 1;
     let best = await this.readBlock(page, pageNumber, scale);
     let turns: QuarterTurns = 0;
     // Noise or little text: clean the page up and read it again; the better reading wins, and its pixels are
@@ -327,12 +344,12 @@ export class OcrEngine {
         }
       });
     }
-    // Small text: read again enlarged, and keep the more confident reading.
+    // Small text the pixels did not show: read again enlarged, and keep the more confident reading.
     let bestScale = scale;
     const textPx = medianTextHeight(best, turns % 2 === 0 ? page.height : page.width) * scale;
-    if (wordCount(best) > 0 && textPx < SMALL_TEXT_PX) {
-      const up = fitScale(page.width, page.height, Math.min(MAX_UPSCALE, (scale * UPSCALED_TEXT_PX) / textPx));
-      if (up >= scale * 1.25) {
+    if (wordCount(best) > 0 && textPx < SMALL_TEXT_PX && scale === fit) {
+      const up = enlargedScale(page, scale, textPx);
+      if (up > scale) {
         this.counts.enlarged += 1;
         const enlarged = await this.recognize(page, PRIMARY_PSM, pageNumber, up, turns, cleanup);
         if (meanConfidence(enlarged) >= meanConfidence(best)) {
@@ -375,6 +392,7 @@ export class OcrEngine {
   ): Promise<TextractBlock[]> {
     const { pgm, width, height } = toGrayPgm(page, scale, turns, cleanup);
     let reading: PageReading;
+    this.counts.reads += 1;
     try {
       reading = await this.reader.read(pgm, psm);
     } catch (error) {

@@ -13,7 +13,7 @@
 import { createCanvas, loadImage, type Image } from '@napi-rs/canvas';
 import { JsonProtocolError } from '../http/json-protocol-server';
 import { isRasterImageComplete } from '../../src/documents/inspect';
-import { cleanPage, type CleanupVariant } from './page-cleanup';
+import { cleanPage, type CleanupVariant, type GrayImage } from './page-cleanup';
 
 /**
  * Above this many pixels the page is scaled down before OCR: tesseract's time and wasm memory grow with the
@@ -56,15 +56,10 @@ export const fitScale = (width: number, height: number, wanted = 1): number =>
 export type QuarterTurns = 0 | 1 | 2 | 3;
 
 /**
- * The page at `scale`, turned `turns` quarter turns clockwise, on white, as 8-bit grayscale PGM (P5) bytes;
- * with `cleanup`, cleaned up first (page-cleanup.ts: same size, so boxes keep their place).
+ * The page at `scale`, turned `turns` quarter turns clockwise, on white, as 8-bit grayscale pixels; with
+ * `cleanup`, cleaned up first (page-cleanup.ts: same size, so boxes keep their place).
  */
-export const toGrayPgm = (
-  page: DecodedPage,
-  scale = 1,
-  turns: QuarterTurns = 0,
-  cleanup?: CleanupVariant,
-): { pgm: Buffer; width: number; height: number } => {
+export const toGray = (page: DecodedPage, scale = 1, turns: QuarterTurns = 0, cleanup?: CleanupVariant): GrayImage => {
   const w = Math.max(1, Math.round(page.width * scale));
   const h = Math.max(1, Math.round(page.height * scale));
   const [width, height] = turns % 2 === 0 ? [w, h] : [h, w];
@@ -85,7 +80,18 @@ export const toGrayPgm = (
     // Integer BT.601 luma: (77 R + 150 G + 29 B) / 256.
     gray[j] = ((rgba[i] ?? 0) * 77 + (rgba[i + 1] ?? 0) * 150 + (rgba[i + 2] ?? 0) * 29) >> 8;
   }
-  const pixels = cleanup === undefined ? gray : cleanPage({ width, height, pixels: gray }, cleanup).pixels;
+  const image = { width, height, pixels: gray };
+  return cleanup === undefined ? image : cleanPage(image, cleanup);
+};
+
+/** toGray's pixels as binary PGM (P5) bytes, what the readers hand tesseract. */
+export const toGrayPgm = (
+  page: DecodedPage,
+  scale = 1,
+  turns: QuarterTurns = 0,
+  cleanup?: CleanupVariant,
+): { pgm: Buffer; width: number; height: number } => {
+  const { width, height, pixels } = toGray(page, scale, turns, cleanup);
   const header = Buffer.from(`P5\n${width} ${height}\n255\n`, 'latin1');
   const pgm = Buffer.allocUnsafe(header.length + width * height);
   header.copy(pgm, 0);

@@ -21,6 +21,7 @@ labels follow; test/fixtures/value-cases.json (`nameGrades`) holds the cases bot
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from .value_rules import PART_QUALIFIERS, field_names, normalize_token
 
@@ -39,7 +40,14 @@ __all__ = ["field_keywords", "name_grades", "normalize_token", "word_grade"]
 def field_keywords(entity_type: str, extra: Mapping[str, Sequence[str]] | None = None) -> tuple[str, ...]:
     """`TOTAL_AMOUNT` -> ("total", "amount", ...the table's names of `total_amount`): the names of a label
     type, normalised."""
-    return field_names(entity_type.lower(), {k: list(v) for k, v in (extra or {}).items()})
+    if not extra:
+        return _table_keywords(entity_type)
+    return field_names(entity_type.lower(), {k: list(v) for k, v in extra.items()})
+
+
+@lru_cache(maxsize=256)
+def _table_keywords(entity_type: str) -> tuple[str, ...]:
+    return field_names(entity_type.lower())
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -60,13 +68,28 @@ def word_grade(norm: str, before: Sequence[str], keywords: Sequence[str]) -> int
     if not norm:
         return 0
     qualified = bool(before) and before[0] in PART_QUALIFIERS
-    phrases = [norm]
+    own = _own_grade(norm, tuple(keywords))
+    phrase = norm
     for word in before[: PHRASE_WORDS - 1]:
-        phrases.append(word + phrases[-1])
-    if any(k in phrases or (len(k) >= 4 and _one_edit(norm, k)) for k in keywords):
+        phrase = word + phrase
+        if own != 3 and phrase in keywords:
+            own = 3
+    if own == 3:
         return 1 if qualified else 3
-    if any(len(k) >= 4 and k in norm for k in keywords):
+    if own == 2:
         return 1 if any(norm.startswith(q) for q in PART_QUALIFIERS) else 2
+    return 0
+
+
+@lru_cache(maxsize=1 << 16)
+def _own_grade(norm: str, keywords: tuple[str, ...]) -> int:
+    """The word alone: 3 when it is a name or one OCR edit from a name of four letters or more, 2 when it
+    contains such a name, else 0. Memoised: the trainer grades the same words every epoch (the features
+    once, the validation decode each epoch), and a word's grade against a field's names never changes."""
+    if any(k == norm or (len(k) >= 4 and _one_edit(norm, k)) for k in keywords):
+        return 3
+    if any(len(k) >= 4 and k in norm for k in keywords):
+        return 2
     return 0
 
 
@@ -94,6 +117,7 @@ def name_grades(
             recent.append(norm)
     keywords = [field_keywords(t, extra) for t in entity_types]
     grades = [[word_grade(norm, previous[i], kws) for kws in keywords] for i, norm in enumerate(norms)]
+    graded = [any(row) for row in grades]  # most words name no field: nothing to take from them
     out: list[list[float]] = []
     for start in range(len(words)):
         best = [0] * len(entity_types)
@@ -113,6 +137,7 @@ def name_grades(
             candidates.append(i)
             following = box
         for i in candidates:
-            best = [max(b, g) for b, g in zip(best, grades[i], strict=True)]
+            if graded[i]:
+                best = [max(b, g) for b, g in zip(best, grades[i], strict=True)]
         out.append([b / MAX_GRADE for b in best])
     return out
