@@ -61,6 +61,8 @@ from .tasks import CLASSIFICATION, TOKEN_CLASSIFICATION
 WARMUP_FRACTION = 0.1
 WEIGHT_DECAY = 0.01
 MAX_GRAD_NORM = 1.0
+# The best the model-selection score (an F1 or an accuracy) can be.
+SCORE_CEILING = 1.0
 
 
 @dataclass
@@ -174,6 +176,19 @@ def batches_of(n: int, batch_size: int, generator: torch.Generator | None) -> li
 
 
 # ------------------------------------------------------------------------------------------- training
+
+
+def early_stop(best: float | None, epochs_since_best: int, patience: int) -> str | None:
+    """Why training stops before its last epoch, or None: with patience on (> 0), no better score for
+    `patience` evaluations, or a best score at its ceiling (every validation entity right: no later epoch
+    can beat it, so the epochs patience would wait are skipped)."""
+    if patience <= 0 or best is None:
+        return None
+    if best >= SCORE_CEILING:
+        return f"reached {SCORE_CEILING}, which no later epoch can beat"
+    if epochs_since_best >= patience:
+        return f"has not improved for {epochs_since_best} evaluations"
+    return None
 
 
 @dataclass(frozen=True)
@@ -510,8 +525,8 @@ def _train_in(
             st.epochs_since_best += 1
 
     def patience_exhausted() -> bool:
-        patience = config.early_stopping_patience
-        return patience > 0 and st.epochs_since_best >= patience
+        best = st.best["entry"][scoring.key] if st.best is not None else None
+        return early_stop(best, st.epochs_since_best, config.early_stopping_patience) is not None
 
     # Throughput of this process (not carried over a resume): optimizer steps only, no evaluation/checkpoints.
     train_seconds = 0.0
@@ -558,8 +573,13 @@ def _train_in(
 
     if not st.history or st.history[-1]["step"] != st.step:
         evaluate_and_record()
-    if patience_exhausted():
-        log(f"early stop: {scoring.key} has not improved for {st.epochs_since_best} evaluations")
+    reason = early_stop(
+        st.best["entry"][scoring.key] if st.best is not None else None,
+        st.epochs_since_best,
+        config.early_stopping_patience,
+    )
+    if reason is not None:
+        log(f"early stop: {scoring.key} {reason}")
     assert st.best is not None
     final: dict[str, Any] = st.best["entry"]
     if not world.is_main:

@@ -15,7 +15,7 @@ from doctrain_trainer.checkpoint import MANIFEST_FILE, STATE_FILE, CheckpointRef
 from doctrain_trainer.errors import TrainingInterrupted
 from doctrain_trainer.paths import resolve_paths
 from doctrain_trainer.stop import StopFlag
-from doctrain_trainer.train import run_training
+from doctrain_trainer.train import early_stop, run_training
 from tests.conftest import TINY, make_opt_ml, run_train, set_hyperparameters, start_train
 from tests.test_checkpoint import CORRUPTIONS
 
@@ -290,3 +290,25 @@ def test_corrupt_newest_checkpoint_falls_back_and_finishes_like_uninterrupted(
     wb = torch.load(b / "model" / "model.pt")["state_dict"]
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
     assert sorted(p.name for p in (b / "checkpoints").iterdir()) == ["slot-0", "slot-1"]
+
+
+@pytest.mark.parametrize(
+    ("best", "since", "patience", "reason"),
+    [
+        (None, 0, 10, None),  # nothing evaluated yet
+        (0.93, 3, 10, None),
+        (0.93, 10, 10, "has not improved for 10 evaluations"),
+        (1.0, 0, 10, "reached 1.0, which no later epoch can beat"),  # a perfect score: no need to wait
+        (1.0, 0, 0, None),  # patience off: every epoch runs, perfect or not
+        (0.5, 40, 0, None),
+    ],
+)
+def test_early_stop(best: float | None, since: int, patience: int, reason: str | None) -> None:
+    assert early_stop(best, since, patience) == reason
+
+
+def test_without_patience_a_perfect_score_does_not_stop_training(opt_ml: Path) -> None:
+    set_hyperparameters(opt_ml, {**TINY, "epochs": "6", "early_stopping_patience": "0"})
+    result = run_train(opt_ml)
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads((opt_ml / "model" / "metrics.json").read_text())["history"]) == 6
