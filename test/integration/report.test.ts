@@ -1,6 +1,6 @@
 /**
  * `doctrain report <runId>` on a real run: `doctrain run` trains a tiny model on 6 synthetic receipts on a
- * persistent local stage (3 epochs), then the report command writes the page to the stage bucket and to a
+ * persistent local stage (4 epochs of one-receipt steps), then the report command writes the page to the stage bucket and to a
  * file, and headless Chromium (Debian's `chromium`, installed by scripts/setup.sh; DOCTRAIN_CHROMIUM names
  * another) loads it: the charts are SVGs with data marks, the tables hold the run's figures, the
  * validation documents are drawn with their field boxes. DOCTRAIN_REPORT_SCREENSHOT=<file.png> keeps a
@@ -17,9 +17,10 @@ import { runCli } from '../../cli/program';
 import { LOCAL_BUCKET } from '../../local/services';
 import { generateReceipts } from '../../local/synth';
 
-const EPOCHS = 3;
-// As test/integration/run-folder.test.ts: a model small enough to train in seconds on a CPU.
-const SMALL_TRAINING = { epochs: EPOCHS, hidden_size: 32, num_layers: 1, num_heads: 2 };
+const EPOCHS = 4;
+// As test/integration/run-folder.test.ts: a model small enough to train in seconds on a CPU; every epoch runs
+// (no early stop, not even at a perfect score), so the report shows EPOCHS rows.
+const SMALL_TRAINING = { epochs: EPOCHS, hidden_size: 32, num_layers: 1, num_heads: 2, early_stopping_patience: 0, batch_size: 1 };
 
 const chromiumPath = (): string => {
   const name = process.env['DOCTRAIN_CHROMIUM'] ?? 'chromium';
@@ -59,7 +60,7 @@ describe('doctrain report', () => {
     'renders a completed run as a self-contained page that headless Chromium shows with charts, tables and drawn documents',
     { timeout: 400_000 },
     async () => {
-      // Arrange: a COMPLETED run of 6 receipts with 3 epochs on a local stage
+      // Arrange: a COMPLETED run of 6 receipts with 4 epochs on a local stage
       const folder = path.join(work, 'receipts');
       await mkdir(folder);
       for (const receipt of await generateReceipts({ count: 6, seed: 11 })) {
@@ -165,7 +166,7 @@ describe('doctrain report', () => {
         // ... and the model's predictions (predictions.json in model.tar.gz) on the same words
         expect(doc.fieldHeader).toEqual(['field', 'annotated value', 'predicted (words tagged)']);
       }
-      // A 3-epoch model on 6 receipts finds some of the fields: its dashed boxes are drawn
+      // A 4-epoch model on 6 receipts (one receipt a step) finds some of the fields: its dashed boxes are drawn
       expect(dom.documents.reduce((sum, doc) => sum + doc.predicted, 0)).toBeGreaterThanOrEqual(1);
       expect(requests).toEqual([]);
 
