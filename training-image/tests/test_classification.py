@@ -167,7 +167,9 @@ def test_compact_classifier_trains_scores_documents_and_predicts_a_class(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Prepare
-    root = _opt_ml(tmp_path / "opt_ml", {**TINY, "epochs": "4", "learning_rate": "0.003"})
+    # Every epoch runs: with patience on, a perfect first epoch (these classes differ plainly) ends it.
+    hyperparameters = {**TINY, "epochs": "4", "learning_rate": "0.003", "early_stopping_patience": "0"}
+    root = _opt_ml(tmp_path / "opt_ml", hyperparameters)
     # Act
     final, lines = _train(root, capsys)
     # Assess: one line per epoch (and the best once more when it is not the last), in the contract.
