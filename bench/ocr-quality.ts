@@ -34,7 +34,7 @@
  * The local engine runs once per engine in --engines (default: native where installed, and wasm).
  * Nothing here asserts a figure.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -45,6 +45,7 @@ import { parseArgs, promisify } from 'node:util';
 import { distance } from 'fastest-levenshtein';
 import pLimit from 'p-limit';
 import type { TextractBlock } from '../local/textract/blocks';
+import { DEFAULT_LIBRARY } from '../local/textract/libtesseract';
 import { OcrEngine, type PageOutcome } from '../local/textract/ocr';
 import type { CleanupVariant } from '../local/textract/page-cleanup';
 import { parseCleanupMode, parseSecondReadingMode, readingMeasures, type ReadingSigns } from '../local/textract/reading-signs';
@@ -53,6 +54,16 @@ import { probeNativeTesseract, readingFromTsv, type OcrEngineChoice } from '../l
 import { matchedWords, pageString, parseBoxCsv, type PageText } from './sroie-box';
 
 const execFileAsync = promisify(execFile);
+
+/** The peer: Debian's `tesseract` command, as a user would run it; its version, or why it does not run. */
+const tesseractCli = (): { version: string } | { missing: string } => {
+  try {
+    const version = /tesseract v?(\d+\.\d+(?:\.\d+)?)/i.exec(execFileSync('tesseract', ['--version'], { encoding: 'utf8' }))?.[1];
+    return version === undefined ? { missing: 'tesseract --version printed no version' } : { version };
+  } catch (error) {
+    return { missing: `tesseract did not run (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+  }
+};
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const { values: args } = parseArgs({
@@ -240,7 +251,7 @@ const main = async (): Promise<void> => {
   const pageRecords: Record<string, PageRecord[]> = {};
   const mode = parseSecondReadingMode(args['second-reading']);
   const cleanupMode = parseCleanupMode(args.cleanup);
-  const probe = probeNativeTesseract('tesseract');
+  const probe = probeNativeTesseract(DEFAULT_LIBRARY);
   const engines = (args.engines?.split(',') ?? ['version' in probe ? 'native' : undefined, 'wasm']).filter(
     (e): e is OcrEngineChoice => e === 'native' || e === 'wasm',
   );
@@ -324,7 +335,8 @@ const main = async (): Promise<void> => {
     }
   }
 
-  const native = args['no-native'] || !('version' in probe) ? undefined : `tesseract ${probe.version}`;
+  const cli = args['no-native'] ? undefined : tesseractCli();
+  const native = cli !== undefined && 'version' in cli ? `tesseract ${cli.version}` : undefined;
   if (native !== undefined) {
     const psm = args['native-psm'];
     const ocrNative = async (r: Receipt): Promise<PageText | Error> => {
@@ -344,7 +356,7 @@ const main = async (): Promise<void> => {
     runs.push(score(`native ${native} --psm ${psm}`, receipts, outputs, (performance.now() - start) / 1000));
   } else if (!args['no-native']) {
     console.log(
-      `native tesseract not usable (${'missing' in probe ? probe.missing : ''}; apt-get install -y tesseract-ocr tesseract-ocr-eng): peer skipped`,
+      `native tesseract not usable (${cli !== undefined && 'missing' in cli ? cli.missing : ''}; apt-get install -y tesseract-ocr tesseract-ocr-eng): peer skipped`,
     );
   }
 

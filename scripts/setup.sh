@@ -53,7 +53,8 @@ fi
 
 # Native tesseract for the local Textract (local/textract/readers.ts): about five times the wasm engine's
 # pages/s. Optional: without it the local OCR runs on tesseract.js (the same tests pass on both).
-if ! command -v "${DOCTRAIN_TESSERACT:-tesseract}" >/dev/null || ! "${DOCTRAIN_TESSERACT:-tesseract}" --list-langs 2>/dev/null | grep -qx eng; then
+# The local OCR calls libtesseract5 (which the package brings); bench:ocr's peer runs the command.
+if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx eng; then
   ocr_line="apt-get install -y tesseract-ocr tesseract-ocr-eng"
   if command -v apt-get >/dev/null && { [[ $(id -u) -eq 0 ]] || sudo -n true 2>/dev/null; }; then
     sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo -n"

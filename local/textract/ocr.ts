@@ -47,7 +47,9 @@ import {
   type SecondReadingMode,
 } from './reading-signs';
 import { CLEANUP_VARIANTS, type CleanupVariant } from './page-cleanup';
-import { decodePage, fitScale, toGray, toGrayPgm, type DecodedPage, type QuarterTurns } from './preprocess';
+import { DEFAULT_LIBRARY } from './libtesseract';
+import type { GrayImage } from './page-cleanup';
+import { decodePage, fitScale, toGray, type DecodedPage, type QuarterTurns } from './preprocess';
 import { estimateTextHeight } from './text-height';
 import { PoolClosedError, PoolJobTimeoutError } from './pool';
 import { createReader, parseEngineChoice, type OcrEngineChoice, type PageReader, type PageReading, type Psm } from './readers';
@@ -57,8 +59,8 @@ export interface OcrEngineOptions {
   workers?: number;
   /** Which tesseract (readers.ts). Default: DOCTRAIN_OCR_ENGINE or `auto` (native where installed, else wasm). */
   engine?: OcrEngineChoice;
-  /** The native binary. Default: DOCTRAIN_TESSERACT or `tesseract` on the PATH. */
-  tesseractBinary?: string;
+  /** The native library (libtesseract.ts). Default: DOCTRAIN_LIBTESSERACT or `libtesseract.so.5` where the loader finds it. */
+  tesseractLibrary?: string;
   /** A page still being recognised after this long fails (BadDocumentException) and its worker is replaced. */
   pageTimeoutMs?: number;
   /**
@@ -240,8 +242,8 @@ export class OcrEngine {
     const size = options.workers ?? positiveInteger(process.env['DOCTRAIN_OCR_WORKERS']) ?? cpuBudget();
     const pageTimeoutMs = options.pageTimeoutMs ?? positiveInteger(process.env['DOCTRAIN_OCR_PAGE_TIMEOUT_MS']) ?? DEFAULT_PAGE_TIMEOUT_MS;
     const choice = options.engine ?? parseEngineChoice(process.env['DOCTRAIN_OCR_ENGINE']);
-    const binary = options.tesseractBinary ?? (process.env['DOCTRAIN_TESSERACT'] || 'tesseract');
-    this.reader = createReader(choice, binary, {
+    const library = options.tesseractLibrary ?? (process.env['DOCTRAIN_LIBTESSERACT'] || DEFAULT_LIBRARY);
+    this.reader = createReader(choice, library, {
       size,
       jobTimeoutMs: pageTimeoutMs,
       tesseractParameters: options.tesseractParameters ?? {},
@@ -299,10 +301,11 @@ export class OcrEngine {
     const page = await decodePage(imageBytes);
     // Small text, seen on the pixels (text-height.ts): read enlarged from the start, once.
     const fit = fitScale(page.width, page.height);
-    const glyphPx = estimateTextHeight(toGray(page, fit));
+    const fitGray = toGray(page, fit);
+    const glyphPx = estimateTextHeight(fitGray);
     const scale = glyphPx !== undefined && glyphPx < SMALL_TEXT_PX ? enlargedScale(page, fit, glyphPx) : fit;
     if (scale > fit) this.counts.enlarged += 1;
-    let best = await this.readBlock(page, pageNumber, scale);
+    let best = await this.readBlock(page, pageNumber, scale, undefined, scale === fit ? fitGray : undefined);
     let turns: QuarterTurns = 0;
     // Noise or little text: clean the page up and read it again; the better reading wins, and its pixels are
     // the ones read from here on.
@@ -374,11 +377,19 @@ export class OcrEngine {
   }
 
   /** The page read as one block of text, and again as sparse text when that finds no word. */
-  private async readBlock(page: DecodedPage, pageNumber: number, scale: number, cleanup?: CleanupVariant): Promise<TextractBlock[]> {
-    const block = await this.recognize(page, PRIMARY_PSM, pageNumber, scale, 0, cleanup);
+  private async readBlock(
+    page: DecodedPage,
+    pageNumber: number,
+    scale: number,
+    cleanup?: CleanupVariant,
+    /** The page at `scale` with `cleanup`, where the caller already made it. */
+    gray?: GrayImage,
+  ): Promise<TextractBlock[]> {
+    const pixels = gray ?? toGray(page, scale, 0, cleanup);
+    const block = await this.recognize(page, PRIMARY_PSM, pageNumber, scale, 0, cleanup, pixels);
     if (wordCount(block) > 0) return block;
     this.counts.sparse += 1;
-    const sparse = await this.recognize(page, FALLBACK_PSM, pageNumber, scale, 0, cleanup);
+    const sparse = await this.recognize(page, FALLBACK_PSM, pageNumber, scale, 0, cleanup, pixels);
     return wordCount(sparse) > 0 ? sparse : block;
   }
 
@@ -389,12 +400,14 @@ export class OcrEngine {
     scale: number,
     turns: QuarterTurns = 0,
     cleanup?: CleanupVariant,
+    gray?: GrayImage,
   ): Promise<TextractBlock[]> {
-    const { pgm, width, height } = toGrayPgm(page, scale, turns, cleanup);
+    const image = gray ?? toGray(page, scale, turns, cleanup);
+    const { width, height } = image;
     let reading: PageReading;
     this.counts.reads += 1;
     try {
-      reading = await this.reader.read(pgm, psm);
+      reading = await this.reader.read(image, psm);
     } catch (error) {
       if (error instanceof JsonProtocolError) throw error;
       if (error instanceof PoolClosedError) throw new JsonProtocolError('InternalServerError', 'Textract is shutting down', 500);

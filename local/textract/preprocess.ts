@@ -83,18 +83,3 @@ export const toGray = (page: DecodedPage, scale = 1, turns: QuarterTurns = 0, cl
   const image = { width, height, pixels: gray };
   return cleanup === undefined ? image : cleanPage(image, cleanup);
 };
-
-/** toGray's pixels as binary PGM (P5) bytes, what the readers hand tesseract. */
-export const toGrayPgm = (
-  page: DecodedPage,
-  scale = 1,
-  turns: QuarterTurns = 0,
-  cleanup?: CleanupVariant,
-): { pgm: Buffer; width: number; height: number } => {
-  const { width, height, pixels } = toGray(page, scale, turns, cleanup);
-  const header = Buffer.from(`P5\n${width} ${height}\n255\n`, 'latin1');
-  const pgm = Buffer.allocUnsafe(header.length + width * height);
-  header.copy(pgm, 0);
-  pgm.set(pixels, header.length);
-  return { pgm, width, height };
-};

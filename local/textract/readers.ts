@@ -1,22 +1,21 @@
 /**
- * The two tesseract engines behind the local Textract, one interface: read an upright grayscale page (PGM
- * bytes) with a page segmentation mode and get its lines of words, in tesseract's reading order, with pixel
+ * The two tesseract engines behind the local Textract, one interface: read an upright grayscale page
+ * (pixels) with a page segmentation mode and get its lines of words, in tesseract's reading order, with pixel
  * boxes and confidences. ocr.ts decides what to read and turns readings into Textract blocks.
  *
- * - native: Debian's `tesseract` (5.x), one process per page and per core, `OMP_THREAD_LIMIT=1` (one core
- *   each; tesseract's OpenMP threads only fight each other on a busy machine), the page on stdin, TSV out.
- *   About five times the pages/s of the wasm build on the same core (bench/README.md, "OCR").
+ * - native: Debian's libtesseract (5.x, installed with `tesseract-ocr`) in this process (libtesseract.ts):
+ *   one loaded model per core, each reading one page at a time on one thread, the pixels handed over as
+ *   they are, TSV out. About five times the pages/s of the wasm build on the same core (bench/README.md, "OCR").
  * - wasm: tesseract.js, one worker thread per core; runs wherever Node does, so it is the fallback.
  *
  * Both read with the same model, tesseract.js's `eng` 4.0.0_best_int (the native reader unpacks it once next to
  * the npm package): Debian's own `eng` (tessdata_fast) is 15% faster a page but finds fewer words
  * (bench/README.md). DOCTRAIN_TESSDATA_DIR points the native reader at another tessdata folder instead.
  *
- * Which one runs: DOCTRAIN_OCR_ENGINE = `auto` (default: native when `tesseract` answers with version 4 or
- * later and has the `eng` model, else wasm), `native` (an error, naming the install command, when it is
- * absent) or `wasm`. DOCTRAIN_TESSERACT names the binary (default `tesseract` on the PATH).
+ * Which one runs: DOCTRAIN_OCR_ENGINE = `auto` (default: native when libtesseract loads and is version 4 or
+ * later, else wasm), `native` (an error, naming the install command, when it is absent) or `wasm`.
+ * DOCTRAIN_LIBTESSERACT names the library (default `libtesseract.so.5`, found where the system's loader looks).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -24,7 +23,9 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { createWorker, OEM, PSM, type Page, type Worker } from 'tesseract.js';
 import { JsonProtocolError } from '../http/json-protocol-server';
-import { WorkerPool } from './pool';
+import { loadLibtesseract, TesseractDeadlineError, TesseractHandle, type Libtesseract } from './libtesseract';
+import type { GrayImage } from './page-cleanup';
+import { PoolJobTimeoutError, WorkerPool } from './pool';
 
 /** Tesseract page segmentation modes the engine uses: 3 automatic layout, 6 one uniform block, 11 sparse text. */
 export type Psm = 3 | 6 | 11;
@@ -45,7 +46,7 @@ export interface PageReader {
   readonly size: number;
   /** Workers alive now (wasm: started and not destroyed; native: processes running). */
   readonly liveWorkers: number;
-  read(pgm: Buffer, psm: Psm): Promise<PageReading>;
+  read(image: GrayImage, psm: Psm): Promise<PageReading>;
   close(): Promise<void>;
 }
 
@@ -91,37 +92,19 @@ const nativeTessdata = (): { dir: string; model: string } => {
 
 // ---- native ------------------------------------------------------------------------------------------
 
-const probes = new Map<string, { version: string } | { missing: string }>();
-
 /**
- * `tesseract --version`'s version when the binary runs, is 4 or later and has the eng model; else why not.
- * Asked once per binary and process (two short runs of the binary).
+ * libtesseract's version when the library loads, is 4 or later and the model is there; else why not.
+ * Loaded once per library file and process (libtesseract.ts).
  */
-export const probeNativeTesseract = (binary: string): { version: string } | { missing: string } => {
-  const known = probes.get(binary) ?? askNativeTesseract(binary);
-  probes.set(binary, known);
-  return known;
-};
-
-const askNativeTesseract = (binary: string): { version: string } | { missing: string } => {
-  try {
-    const version = /tesseract v?(\d+\.\d+(?:\.\d+)?)/i.exec(
-      execFileSync(binary, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 }),
-    )?.[1];
-    if (version === undefined) return { missing: `${binary} --version printed no tesseract version` };
-    if (Number(version.split('.')[0]) < 4) return { missing: `${binary} is tesseract ${version}; the LSTM engine needs 4 or later` };
-    const langs = execFileSync(binary, ['--list-langs'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
-    if (!langs.split(/\r?\n/).includes('eng')) return { missing: `${binary} has no English model (tesseract-ocr-eng)` };
-    return { version };
-  } catch (error) {
-    return { missing: `${binary} did not run (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
-  }
+export const probeNativeTesseract = (library: string): { version: string } | { missing: string } => {
+  const loaded = loadLibtesseract(library);
+  return 'version' in loaded ? { version: loaded.version } : loaded;
 };
 
 /** Tesseract's TSV (level 5 = word) as lines of words, lines keyed by (block, paragraph, line) in order of appearance. */
 export const readingFromTsv = (tsv: string): PageReading => {
   const lines = new Map<string, WordReading[]>();
-  for (const row of tsv.split('\n').slice(1)) {
+  for (const row of tsv.split('\n')) {
     const cols = row.split('\t');
     if (cols[0] !== '5' || cols.length < 12) continue;
     const text = cols.slice(11).join('\t').trim();
@@ -135,32 +118,29 @@ export const readingFromTsv = (tsv: string): PageReading => {
   return [...lines.values()];
 };
 
-interface NativeSlot {
-  child: ChildProcess | undefined;
-}
-
 class NativeReader implements PageReader {
   public readonly engine: string;
-  private readonly pool: WorkerPool<NativeSlot>;
-  private running = 0;
+  private readonly pool: WorkerPool<TesseractHandle>;
+  private readonly deadlineMs: number;
 
-  private readonly tessdata: string;
-
-  public constructor(
-    private readonly binary: string,
-    version: string,
-    private readonly options: ReaderOptions,
-  ) {
+  public constructor(api: Libtesseract, version: string, options: ReaderOptions) {
     const { dir, model } = nativeTessdata();
-    this.tessdata = dir;
     this.engine = `tesseract ${version} (native, ${model})`;
-    this.pool = new WorkerPool<NativeSlot>({
+    // Tesseract's own deadline stops the page a little before the pool gives up on it, so the handle is
+    // free again rather than left reading.
+    this.deadlineMs = Math.max(1, Math.floor(options.jobTimeoutMs * 0.9));
+    this.pool = new WorkerPool<TesseractHandle>({
       size: options.size,
       jobTimeoutMs: options.jobTimeoutMs,
-      create: () => Promise.resolve({ child: undefined }),
-      // A job that timed out or failed: its process, if still running, goes with it.
-      destroy: (slot) => {
-        slot.child?.kill('SIGKILL');
+      create: () => {
+        try {
+          return Promise.resolve(new TesseractHandle(api, dir, 'eng', { ...options.tesseractParameters, debug_file: '/dev/null' }));
+        } catch (error) {
+          return Promise.reject(new JsonProtocolError('InternalServerError', `The OCR engine could not start: ${String(error)}`, 500));
+        }
+      },
+      destroy: (handle) => {
+        handle.close();
         return Promise.resolve();
       },
     });
@@ -171,68 +151,19 @@ class NativeReader implements PageReader {
   }
 
   public get liveWorkers(): number {
-    return this.running;
+    return this.pool.liveWorkers;
   }
 
-  public read(pgm: Buffer, psm: Psm): Promise<PageReading> {
-    const settings = Object.entries(this.options.tesseractParameters).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
-    return this.pool.run(
-      (slot) =>
-        new Promise<PageReading>((resolve, reject) => {
-          const child = spawn(
-            this.binary,
-            [
-              'stdin',
-              'stdout',
-              '--tessdata-dir',
-              this.tessdata,
-              '--oem',
-              '1',
-              '--psm',
-              String(psm),
-              '-l',
-              'eng',
-              '-c',
-              'tessedit_create_tsv=1',
-              '-c',
-              'tessedit_create_txt=0',
-              ...settings,
-            ],
-            {
-              env: { ...process.env, OMP_THREAD_LIMIT: '1' },
-              stdio: ['pipe', 'pipe', 'pipe'],
-            },
-          );
-          slot.child = child;
-          this.running += 1;
-          const out: Buffer[] = [];
-          const err: Buffer[] = [];
-          // A spawn failure emits 'error' and then 'close': the job settles, and the process is counted off, once.
-          let settled = false;
-          const settle = (outcome: () => void): void => {
-            if (settled) return;
-            settled = true;
-            this.running -= 1;
-            slot.child = undefined;
-            outcome();
-          };
-          child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-          child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-          child.on('error', (error) => settle(() => reject(error)));
-          child.on('close', (code, signal) =>
-            settle(() => {
-              if (code === 0) resolve(readingFromTsv(Buffer.concat(out).toString('utf8')));
-              else {
-                const tail = Buffer.concat(err).toString('utf8').trim().split('\n').slice(-3).join(' | ');
-                reject(new Error(`tesseract exited ${code ?? signal}: ${tail}`));
-              }
-            }),
-          );
-          // A process that died before reading all of stdin reports through 'close'.
-          child.stdin.on('error', () => undefined);
-          child.stdin.end(pgm);
-        }),
-    );
+  public read(image: GrayImage, psm: Psm): Promise<PageReading> {
+    return this.pool.run(async (handle) => {
+      try {
+        return readingFromTsv(await handle.read(image.pixels, image.width, image.height, psm, this.deadlineMs));
+      } catch (error) {
+        // Tesseract's own deadline, a little before the pool's: the same failure as a page that hangs.
+        if (error instanceof TesseractDeadlineError) throw new PoolJobTimeoutError(error.message, { cause: error });
+        throw error;
+      }
+    });
   }
 
   public close(): Promise<void> {
@@ -326,7 +257,8 @@ class WasmReader implements PageReader {
     );
   }
 
-  public read(pgm: Buffer, psm: Psm): Promise<PageReading> {
+  public read(image: GrayImage, psm: Psm): Promise<PageReading> {
+    const pgm = toPgm(image);
     return this.pool.run(async (pooled) => {
       const mode = WASM_PSM[psm];
       if (pooled.psm !== mode) {
@@ -342,6 +274,15 @@ class WasmReader implements PageReader {
   }
 }
 
+/** Grayscale pixels as binary PGM (P5) bytes: what tesseract.js reads. */
+const toPgm = ({ width, height, pixels }: GrayImage): Buffer => {
+  const header = Buffer.from(`P5\n${width} ${height}\n255\n`, 'latin1');
+  const pgm = Buffer.allocUnsafe(header.length + width * height);
+  header.copy(pgm, 0);
+  pgm.set(pixels, header.length);
+  return pgm;
+};
+
 // ---- choice ------------------------------------------------------------------------------------------
 
 export const parseEngineChoice = (value: string | undefined): OcrEngineChoice => {
@@ -353,11 +294,11 @@ export const parseEngineChoice = (value: string | undefined): OcrEngineChoice =>
 };
 
 /** The reader the choice names: `auto` takes native when it is usable, else wasm. */
-export const createReader = (choice: OcrEngineChoice, binary: string, options: ReaderOptions): PageReader => {
+export const createReader = (choice: OcrEngineChoice, library: string, options: ReaderOptions): PageReader => {
   if (choice === 'wasm') return new WasmReader(options);
-  const probe = probeNativeTesseract(binary);
-  if ('version' in probe) return new NativeReader(binary, probe.version, options);
+  const loaded = loadLibtesseract(library);
+  if ('version' in loaded) return new NativeReader(loaded.api, loaded.version, options);
   if (choice === 'native')
-    throw new NativeTesseractMissingError(`DOCTRAIN_OCR_ENGINE=native, but ${probe.missing}: ${NATIVE_INSTALL_HINT}`);
+    throw new NativeTesseractMissingError(`DOCTRAIN_OCR_ENGINE=native, but ${loaded.missing}: ${NATIVE_INSTALL_HINT}`);
   return new WasmReader(options);
 };

@@ -8,6 +8,7 @@ import { createWorker, OEM } from 'tesseract.js';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { checkImageLimits, MAX_IMAGE_SIDE_PX } from '../../../local/textract/limits';
 import type { TextractBlock } from '../../../local/textract/blocks';
+import { DEFAULT_LIBRARY } from '../../../local/textract/libtesseract';
 import { OcrEngine } from '../../../local/textract/ocr';
 import { NativeTesseractMissingError, parseEngineChoice, probeNativeTesseract, readingFromTsv } from '../../../local/textract/readers';
 import { renderReceipt } from './helpers';
@@ -77,7 +78,7 @@ const RECEIPTS = [
 ].map((lines) => ({ lines, png: renderReceipt(lines, { width: 640, height: 300 }).png }));
 
 /** Both tesseracts pass the same tests; native only where installed (npm test's setup installs it: CI always has it). */
-const NATIVE = probeNativeTesseract('tesseract');
+const NATIVE = probeNativeTesseract(DEFAULT_LIBRARY);
 const ENGINES = 'version' in NATIVE ? (['native', 'wasm'] as const) : (['wasm'] as const);
 
 describe('Textract limits', () => {
@@ -104,6 +105,20 @@ describe.each(ENGINES)('OcrEngine (%s)', { timeout: 60_000 }, (choice) => {
     expect(engine.engine).toMatch(
       choice === 'native' ? /^tesseract \d+\.\d+(\.\d+)? \(native, eng 4\.0\.0_best_int\)$/ : /^tesseract\.js \d+\.\d+\.\d+ \(wasm\)$/,
     );
+  });
+
+  it('fails a page still being read past the page timeout as BadDocumentException, and stops reading it', async () => {
+    // Prepare: a receipt takes well over 30 ms to read on either engine.
+    const hurried = new OcrEngine({ workers: 1, engine: choice, pageTimeoutMs: 30 });
+    try {
+      // Act
+      const outcome = hurried.detect(RECEIPTS[0]?.png as Buffer);
+      // Assess
+      await expect(outcome).rejects.toMatchObject({ name: 'BadDocumentException', message: expect.stringContaining('OCR did not finish') });
+    } finally {
+      await hurried.close();
+    }
+    expect(hurried.liveWorkers).toBe(0);
   });
 
   it('refuses a 12000x12000 image between good receipts, and every good receipt still gets its words', async () => {
@@ -248,9 +263,9 @@ describe('tesseract output', { timeout: 60_000 }, () => {
 });
 
 describe('engine choice', { timeout: 60_000 }, () => {
-  it('falls back to the wasm engine when the native binary is absent, and reads the page the same', async () => {
+  it('falls back to the wasm engine when libtesseract is absent, and reads the page the same', async () => {
     // Prepare
-    const engine = new OcrEngine({ workers: 1, engine: 'auto', tesseractBinary: '/nonexistent/tesseract' });
+    const engine = new OcrEngine({ workers: 1, engine: 'auto', tesseractLibrary: '/nonexistent/libtesseract.so.5' });
     try {
       // Act
       const found = words(await engine.detect(RECEIPTS[0]?.png as Buffer));
@@ -263,8 +278,10 @@ describe('engine choice', { timeout: 60_000 }, () => {
   });
 
   it('refuses native when asked for it and it is absent, naming the install command', () => {
-    expect(() => new OcrEngine({ engine: 'native', tesseractBinary: '/nonexistent/tesseract' })).toThrow(NativeTesseractMissingError);
-    expect(() => new OcrEngine({ engine: 'native', tesseractBinary: '/nonexistent/tesseract' })).toThrow(
+    expect(() => new OcrEngine({ engine: 'native', tesseractLibrary: '/nonexistent/libtesseract.so.5' })).toThrow(
+      NativeTesseractMissingError,
+    );
+    expect(() => new OcrEngine({ engine: 'native', tesseractLibrary: '/nonexistent/libtesseract.so.5' })).toThrow(
       /apt-get install -y tesseract-ocr tesseract-ocr-eng/,
     );
   });
