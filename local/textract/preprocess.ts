@@ -7,12 +7,13 @@
  * words come back as garbage, or as nothing, while the page size the emulator reports is the upright one.
  * Skia applies the orientation, so the page is OCR'd the way a viewer (and Textract) shows it. The page is
  * also flattened onto white (a transparent PNG's text is not lost to a black background), converted to
- * grayscale (ITU-R BT.601 luma) and handed over as a binary PGM, which leptonica reads without any
- * decompression, so a page costs one decode in total.
+ * grayscale (ITU-R BT.601 luma) with white-on-dark bands turned dark-on-white (dark-bands.ts), and handed
+ * over as pixels (the native reader) or a binary PGM (tesseract.js), so a page costs one decode in total.
  */
 import { createCanvas, loadImage, type Image } from '@napi-rs/canvas';
 import { JsonProtocolError } from '../http/json-protocol-server';
 import { isRasterImageComplete } from '../../src/documents/inspect';
+import { invertDarkBands } from './dark-bands';
 import { cleanPage, type CleanupVariant, type GrayImage } from './page-cleanup';
 
 /**
@@ -56,8 +57,9 @@ export const fitScale = (width: number, height: number, wanted = 1): number =>
 export type QuarterTurns = 0 | 1 | 2 | 3;
 
 /**
- * The page at `scale`, turned `turns` quarter turns clockwise, on white, as 8-bit grayscale pixels; with
- * `cleanup`, cleaned up first (page-cleanup.ts: same size, so boxes keep their place).
+ * The page at `scale`, turned `turns` quarter turns clockwise, on white, as 8-bit grayscale pixels, its
+ * white-on-dark bands inverted (dark-bands.ts); with `cleanup`, cleaned up first (page-cleanup.ts: same size,
+ * so boxes keep their place).
  */
 export const toGray = (page: DecodedPage, scale = 1, turns: QuarterTurns = 0, cleanup?: CleanupVariant): GrayImage => {
   const w = Math.max(1, Math.round(page.width * scale));
@@ -81,5 +83,5 @@ export const toGray = (page: DecodedPage, scale = 1, turns: QuarterTurns = 0, cl
     gray[j] = ((rgba[i] ?? 0) * 77 + (rgba[i + 1] ?? 0) * 150 + (rgba[i + 2] ?? 0) * 29) >> 8;
   }
   const image = { width, height, pixels: gray };
-  return cleanup === undefined ? image : cleanPage(image, cleanup);
+  return invertDarkBands(cleanup === undefined ? image : cleanPage(image, cleanup));
 };

@@ -57,6 +57,12 @@ export interface ReaderOptions {
   tesseractParameters: Record<string, string>;
 }
 
+/**
+ * Parameters both readers set: white text on dark is turned upright on the pixels before reading
+ * (dark-bands.ts), so tesseract's own second try of every unsure line inverted is not needed.
+ */
+const TESSERACT_DEFAULTS: Record<string, string> = { tessedit_do_invert: '0' };
+
 export const OCR_ENGINES = ['auto', 'native', 'wasm'] as const;
 export type OcrEngineChoice = (typeof OCR_ENGINES)[number];
 
@@ -134,7 +140,9 @@ class NativeReader implements PageReader {
       jobTimeoutMs: options.jobTimeoutMs,
       create: () => {
         try {
-          return Promise.resolve(new TesseractHandle(api, dir, 'eng', { ...options.tesseractParameters, debug_file: '/dev/null' }));
+          return Promise.resolve(
+            new TesseractHandle(api, dir, 'eng', { ...TESSERACT_DEFAULTS, ...options.tesseractParameters, debug_file: '/dev/null' }),
+          );
         } catch (error) {
           return Promise.reject(new JsonProtocolError('InternalServerError', `The OCR engine could not start: ${String(error)}`, 500));
         }
@@ -211,7 +219,7 @@ class WasmReader implements PageReader {
     this.engine = `tesseract.js ${version} (wasm)`;
     // Tesseract writes its diagnostics (tprintf) to `debug_file`, else to stderr; /dev/null exists in the
     // wasm core's file system.
-    this.config = Object.entries({ ...options.tesseractParameters, debug_file: '/dev/null' })
+    this.config = Object.entries({ ...TESSERACT_DEFAULTS, ...options.tesseractParameters, debug_file: '/dev/null' })
       .map(([k, v]) => `${k} ${v}`)
       .join('\n');
     this.pool = new WorkerPool<PooledWorker>({
