@@ -56,6 +56,9 @@ export interface Libtesseract {
   monitorDeadline: Call<[Handle, number], void>;
 }
 
+/** Leptonica's L_SEVERITY_NONE (environ.h). */
+const LEPTONICA_SEVERITY_NONE = 6;
+
 const gompLoaded = (): boolean => {
   try {
     return readFileSync('/proc/self/maps', 'utf8').includes('libgomp');
@@ -79,6 +82,14 @@ const bind = (file: string): Libtesseract => {
     else process.env['OMP_THREAD_LIMIT'] = before;
   }
   const fn = <A extends unknown[], R>(signature: string): Call<A, R> => lib.func(signature);
+  // Leptonica (tesseract's image library, found through the same handle) prints its errors on stderr,
+  // e.g. `Error in pixScanForForeground: invalid box` for a blank strip of a page; tesseract.js's messages
+  // are filtered the same way (tesseract-worker.cjs). Its lowest level of messages: none.
+  try {
+    fn<[number], number>('int setMsgSeverity(int severity)')(LEPTONICA_SEVERITY_NONE);
+  } catch {
+    // A leptonica without it: its messages stay.
+  }
   return {
     version: fn('const char* TessVersion()'),
     create: fn('void* TessBaseAPICreate()'),

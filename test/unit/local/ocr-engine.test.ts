@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { crc32, deflateSync } from 'node:zlib';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
@@ -259,6 +263,32 @@ describe('tesseract output', { timeout: 60_000 }, () => {
     });
     expect(found).toContain('HARBOUR');
     expect(output).toBe('');
+  });
+});
+
+describe.runIf('version' in NATIVE)('the native engine in a process of its own', { timeout: 60_000 }, () => {
+  // Native code writes to the process's stderr directly, past process.stderr: only a child process shows it.
+  const run = async (mode: 'engine' | 'control'): Promise<{ stdout: string; stderr: string }> => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'native-quiet-'));
+    try {
+      const png = path.join(dir, 'page.png');
+      await writeFile(png, RECEIPTS[2]?.png as Buffer);
+      const script = fileURLToPath(new URL('./fixtures/native-quiet/read-page.ts', import.meta.url));
+      return await promisify(execFile)(process.execPath, ['--import', 'tsx', script, png, mode], { encoding: 'utf8' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  it("prints nothing on stderr, neither tesseract's diagnostics nor leptonica's errors", async () => {
+    const { stdout, stderr } = await run('engine');
+    expect(stdout).toContain('HARBOUR');
+    expect(stderr).toBe('');
+  });
+
+  it("leptonica's error shows without the engine (the control)", async () => {
+    const { stderr } = await run('control');
+    expect(stderr).toMatch(/Error in pixRead/);
   });
 });
 
