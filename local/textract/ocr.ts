@@ -11,8 +11,9 @@
  * turned by 90, 180 and 270 degrees, since Textract reads pages in any rotation; a page with small text is read
  * enlarged (SMALL_TEXT_PX: seen on its pixels before the first reading, text-height.ts, or in that reading).
  * A page whose reading shows the signs of it (reading-signs.ts: low-confidence lines, no words in the heading
- * band, a noise-like reading) is then read a second time with automatic layout analysis (mode 3) and the two readings are merged line by line, keeping the more confident one
- * (merge-readings.ts), which finds the shop names mode 6 drops. Before the turns, a page whose reading is
+ * band, a noise-like reading) is then read a second time with automatic layout analysis (mode 3) and the two
+ * readings are merged line by line, keeping the more confident one (merge-readings.ts), which finds the shop
+ * names mode 6 drops. Before the turns, a page whose reading is
  * noise or gives little text (reading-signs.ts `wantsCleanup`, on the measures of src/textract/reading-quality.ts)
  * is cleaned up (page-cleanup.ts: dark border painted out, background flattened, contrast stretched on the
  * paper; then, if still noise, binarised with a local threshold) and read again; the better reading by the

@@ -524,14 +524,15 @@ def _train_in(
         else:
             st.epochs_since_best += 1
 
-    def patience_exhausted() -> bool:
+    def stop_reason() -> str | None:
+        """Why training stops early now (early_stop), or None."""
         best = st.best["entry"][scoring.key] if st.best is not None else None
-        return early_stop(best, st.epochs_since_best, config.early_stopping_patience) is not None
+        return early_stop(best, st.epochs_since_best, config.early_stopping_patience)
 
     # Throughput of this process (not carried over a resume): optimizer steps only, no evaluation/checkpoints.
     train_seconds = 0.0
     train_samples = 0
-    while st.epoch <= config.epochs and not capped() and not patience_exhausted():
+    while st.epoch <= config.epochs and not capped() and stop_reason() is None:
         # The epoch's order depends only on (seed, epoch), so a resumed epoch replays the same batches.
         gen = torch.Generator().manual_seed(config.seed * 100_003 + st.epoch)
         plan = batches_of(len(train_enc), config.batch_size, gen)
@@ -573,11 +574,7 @@ def _train_in(
 
     if not st.history or st.history[-1]["step"] != st.step:
         evaluate_and_record()
-    reason = early_stop(
-        st.best["entry"][scoring.key] if st.best is not None else None,
-        st.epochs_since_best,
-        config.early_stopping_patience,
-    )
+    reason = stop_reason()
     if reason is not None:
         log(f"early stop: {scoring.key} {reason}")
     assert st.best is not None
