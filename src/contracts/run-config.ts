@@ -48,8 +48,8 @@ export const runConfigSchema = z.strictObject({
   }),
   /** The current training attempt and the instance plan (./training-config.ts). */
   training: trainingConfigSchema,
-  /** The run's hyperparameter tuning job (./tuning.ts), or null: the run trains one job per attempt. */
-  tuning: tuningConfigSchema.nullable(),
+  /** The run's hyperparameter tuning job (./tuning.ts), or null: the run trains one job per attempt (a config from before tuning existed: null). */
+  tuning: tuningConfigSchema.nullable().default(null),
   pollSeconds: z.number().int().min(1),
   /** The run's cost budget in USD, or null: none (src/cost/ledger.ts; the poll loop stops the job past it). */
   budgetUsd: z.number().positive().nullable(),

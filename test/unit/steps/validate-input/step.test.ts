@@ -8,6 +8,7 @@ import {
 import { G5_INSTANCE_TYPES, deploymentSettingsSchema, type DeploymentSettings } from '../../../../src/contracts/settings';
 import { InvalidInputError } from '../../../../src/contracts/errors';
 import { DEFAULT_PRICE_TABLE } from '../../../../src/contracts/prices';
+import { runConfigSchema } from '../../../../src/contracts/run-config';
 
 /** SageMaker's CreateTrainingJob name pattern (API reference, TrainingJobName). */
 const SAGEMAKER_JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
@@ -221,6 +222,17 @@ describe('resolveRunConfig', () => {
     // Assess
     expect(config.runId).toBe('scheduled-run');
     expect(config.trigger).toBe('manual');
+  });
+
+  it('reads a config written before tuning existed (an execution continuing as new across a deploy) as one without tuning', () => {
+    // Prepare: a resolved config less its tuning key.
+    const { tuning, ...older } = resolveRunConfig(settings(), {}, 'older-run');
+    expect(tuning).toBeNull();
+    // Act
+    const parsed = runConfigSchema.parse(older);
+    // Assess
+    expect(parsed.tuning).toBeNull();
+    expect(parsed).toEqual({ ...older, tuning: null });
   });
 
   it('layers defaults < stage settings < execution input, key by key', () => {
