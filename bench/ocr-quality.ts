@@ -23,7 +23,9 @@
  *   box, then left), joined with one space, every whitespace run collapsed to one space;
  * - empty pages (no word) and near-empty pages (fewer OCR words than a fifth of the ground-truth words);
  * - pages/s over the whole set (wall clock, after one warm-up page; the engine at its default pool size, the
- *   native peer as that many concurrent single-threaded processes);
+ *   native peer as that many concurrent single-threaded processes), and CPU seconds a page (the local engine:
+ *   this process, its native threads included; the peer: its processes), which a busy shared machine moves
+ *   less than wall clock;
  * - for the local engine: the pages it read a second time (reading-signs.ts) and what that bought: the
  *   normalised recall of those pages before and after the merge;
  * - for the local engine, per page: normalised word recall, the worst ten pages (with their reading's
@@ -35,7 +37,7 @@
  * Nothing here asserts a figure.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,6 +95,8 @@ interface EngineRun {
   pages: number;
   seconds: number;
   pagesPerSecond: number;
+  /** CPU seconds a page (this process's for the local engine, the peer processes' for the peer); null where not measurable. */
+  cpuPerPage: number | null;
   truthWords: number;
   ocrWords: number;
   recallExact: number;
@@ -160,7 +164,33 @@ const pageRecall = (truth: PageText, words: readonly string[]): number => {
   );
 };
 
-const score = (engine: string, receipts: readonly Receipt[], outputs: readonly (PageText | Error)[], seconds: number): EngineRun => {
+/**
+ * CPU seconds spent so far by this process (`self`) and by its children that have exited (`children`, Linux:
+ * /proc/self/stat's cutime + cstime), for a speed figure a busy shared machine moves less than wall clock.
+ */
+const cpuSeconds = (): { self: number; children: number | null } => {
+  const { user, system } = process.cpuUsage();
+  let children: number | null = null;
+  try {
+    // Fields after the command name (which may hold spaces, inside parentheses): cutime and cstime are 16 and 17.
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(fields[13]) + Number(fields[14]);
+    children = Number.isFinite(ticks) ? ticks / CLOCK_TICKS : null;
+  } catch {
+    children = null;
+  }
+  return { self: (user + system) / 1e6, children };
+};
+/** USER_HZ: clock ticks a second in /proc (100 on every Linux build in use). */
+const CLOCK_TICKS = 100;
+
+const score = (
+  engine: string,
+  receipts: readonly Receipt[],
+  outputs: readonly (PageText | Error)[],
+  seconds: number,
+  cpu: number | null,
+): EngineRun => {
   let truthWords = 0;
   let ocrWords = 0;
   let exact = 0;
@@ -194,6 +224,7 @@ const score = (engine: string, receipts: readonly Receipt[], outputs: readonly (
     pages: receipts.length,
     seconds: round(seconds, 2),
     pagesPerSecond: round(receipts.length / seconds, 3),
+    cpuPerPage: cpu === null ? null : round(cpu / Math.max(1, receipts.length), 3),
     truthWords,
     ocrWords,
     recallExact: round(exact / Math.max(1, truthWords)),
@@ -273,6 +304,7 @@ const main = async (): Promise<void> => {
       const before = engine.stats;
       const records: PageRecord[] = [];
       const start = performance.now();
+      const cpuStart = cpuSeconds().self;
       // Timed: the OCR alone, fed as the local Textract server is (more requests in flight than workers, so
       // one page's decoding overlaps another's reading); the scoring comes after.
       const read = await mapLimit(receipts, concurrency * 2, async (r): Promise<TextractBlock[] | Error> => {
@@ -283,6 +315,7 @@ const main = async (): Promise<void> => {
         }
       });
       const seconds = (performance.now() - start) / 1000;
+      const cpu = cpuSeconds().self - cpuStart;
       const outputs = read.map((blocks, i) => {
         if (blocks instanceof Error) return blocks;
         const r = receipts[i];
@@ -315,7 +348,7 @@ const main = async (): Promise<void> => {
       const cleaned = records.filter((p) => p.cleanup !== undefined);
       const byRecall = [...records].sort((a, b) => a.recall - b.recall || (a.id < b.id ? -1 : 1));
       runs.push({
-        ...score(`local Textract: ${engine.engine}`, receipts, outputs, seconds),
+        ...score(`local Textract: ${engine.engine}`, receipts, outputs, seconds, cpu),
         readings: {
           total: engine.stats.reads - before.reads,
           enlargedPages: engine.stats.enlarged - before.enlarged,
@@ -361,8 +394,11 @@ const main = async (): Promise<void> => {
     };
     if (receipts[0] !== undefined) await ocrNative(receipts[0]);
     const start = performance.now();
+    const cpuStart = cpuSeconds().children;
     const outputs = await mapLimit(receipts, concurrency, ocrNative);
-    runs.push(score(`native ${native} --psm ${psm}`, receipts, outputs, (performance.now() - start) / 1000));
+    const cpuEnd = cpuSeconds().children;
+    const cpu = cpuStart === null || cpuEnd === null ? null : cpuEnd - cpuStart;
+    runs.push(score(`native ${native} --psm ${psm}`, receipts, outputs, (performance.now() - start) / 1000, cpu));
   } else if (!args['no-native']) {
     console.log(
       `native tesseract not usable (${cli !== undefined && 'missing' in cli ? cli.missing : ''}; apt-get install -y tesseract-ocr tesseract-ocr-eng): peer skipped`,
@@ -370,11 +406,11 @@ const main = async (): Promise<void> => {
   }
 
   const header =
-    '| engine | pages | pages/s | word recall (exact) | word recall (normalised) | precision | CER | empty | near-empty | failed |';
-  console.log(`\n${header}\n|${'---|'.repeat(10)}`);
+    '| engine | pages | pages/s | CPU s/page | word recall (exact) | word recall (normalised) | precision | CER | empty | near-empty | failed |';
+  console.log(`\n${header}\n|${'---|'.repeat(11)}`);
   for (const r of runs) {
     console.log(
-      `| ${r.engine} | ${r.pages} | ${r.pagesPerSecond} | ${r.recallExact} | ${r.recallNormalised} | ${r.precisionExact} | ${r.cer} | ${r.emptyPages.length} | ${r.nearEmptyPages.length} | ${r.failedPages.length} |`,
+      `| ${r.engine} | ${r.pages} | ${r.pagesPerSecond} | ${r.cpuPerPage ?? '-'} | ${r.recallExact} | ${r.recallNormalised} | ${r.precisionExact} | ${r.cer} | ${r.emptyPages.length} | ${r.nearEmptyPages.length} | ${r.failedPages.length} |`,
     );
   }
   const local = runs[0];
@@ -383,13 +419,14 @@ const main = async (): Promise<void> => {
     local !== undefined && peer !== undefined
       ? {
           speed: round(local.pagesPerSecond / peer.pagesPerSecond, 3),
+          cpuSpeed: local.cpuPerPage === null || peer.cpuPerPage === null ? null : round(peer.cpuPerPage / local.cpuPerPage, 3),
           recallExact: round(local.recallExact / peer.recallExact, 3),
           cer: round(local.cer / peer.cer, 3),
         }
       : undefined;
   if (ratios !== undefined) {
     console.log(
-      `\n${local?.engine} / native peer: speed ${ratios.speed}x, exact recall ${ratios.recallExact}x, CER ${ratios.cer}x (lower CER is better)`,
+      `\n${local?.engine} / native peer: speed ${ratios.speed}x (per CPU second: ${ratios.cpuSpeed ?? '-'}x), exact recall ${ratios.recallExact}x, CER ${ratios.cer}x (lower CER is better)`,
     );
   }
   for (const r of runs) {
