@@ -1,7 +1,7 @@
 /**
  * White text on a dark band (an invoice's table header, a receipt's "TOTAL" bar, a title strip) turned into
  * dark text on white before tesseract reads the page. Tesseract can try every unsure line again inverted
- * (`tessedit_do_invert`, on by default), which costs about a sixth of the time of every page for the few
+ * (`tessedit_do_invert`, on by default), which costs 6-16% of the time of every page for the few
  * that have such a band (bench/README.md, "OCR"); finding the bands once on the pixels is a few
  * milliseconds, so the readers turn tesseract's own attempt off (readers.ts) and read the bands upright.
  *
@@ -16,7 +16,7 @@
  *
  * Written by hand on plain pixel arrays, like page-cleanup.ts: the image library has no such operation.
  */
-import { otsuThreshold, type GrayImage } from './page-cleanup';
+import { otsuOf, type GrayImage } from './page-cleanup';
 
 const TILE_PX = 8;
 /** A tile this dark belongs to a band (white letters take the rest). */
@@ -83,9 +83,7 @@ const framed = (image: GrayImage, threshold: number, { x0, y0, x1, y1 }: Band): 
 /** The dark bands of a page (see above), in pixels of `image`. */
 export const findDarkBands = (image: GrayImage): Band[] => {
   const { width, height, pixels } = image;
-  const histogram = new Uint32Array(256);
-  for (const p of pixels) histogram[p] = (histogram[p] ?? 0) + 1;
-  const threshold = otsuThreshold(histogram);
+  const threshold = otsuOf(pixels);
   const cols = Math.ceil(width / TILE_PX);
   const rows = Math.ceil(height / TILE_PX);
   const dark = new Uint32Array(cols * rows);

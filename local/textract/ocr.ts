@@ -232,6 +232,27 @@ const medianTextHeight = (blocks: readonly TextractBlock[], acrossPx: number): n
   return (heights[Math.floor(heights.length / 2)] ?? 0) * acrossPx;
 };
 
+/**
+ * A page's renderings for tesseract (preprocess.ts `toGray`: scaled, turned, cleaned up, dark bands inverted),
+ * each made once: the text-height estimate and the first reading share one, and the second reading reads the
+ * pixels of the reading it is merged with.
+ */
+class Renderings {
+  private readonly made = new Map<string, GrayImage>();
+
+  public constructor(public readonly page: DecodedPage) {}
+
+  public get(scale: number, turns: QuarterTurns = 0, cleanup?: CleanupVariant): GrayImage {
+    const key = `${scale}:${turns}:${cleanup ?? ''}`;
+    let image = this.made.get(key);
+    if (image === undefined) {
+      image = toGray(this.page, scale, turns, cleanup);
+      this.made.set(key, image);
+    }
+    return image;
+  }
+}
+
 export class OcrEngine {
   private readonly reader: PageReader;
   private readonly secondReading: SecondReadingMode;
@@ -300,13 +321,13 @@ export class OcrEngine {
     if (!Number.isInteger(pageNumber) || pageNumber < 1) throw new RangeError(`page number must be >= 1, got ${pageNumber}`);
     checkImageLimits(imageBytes);
     const page = await decodePage(imageBytes);
+    const renderings = new Renderings(page);
     // Small text, seen on the pixels (text-height.ts): read enlarged from the start, once.
     const fit = fitScale(page.width, page.height);
-    const fitGray = toGray(page, fit);
-    const glyphPx = estimateTextHeight(fitGray);
+    const glyphPx = estimateTextHeight(renderings.get(fit));
     const scale = glyphPx !== undefined && glyphPx < SMALL_TEXT_PX ? enlargedScale(page, fit, glyphPx) : fit;
     if (scale > fit) this.counts.enlarged += 1;
-    let best = await this.readBlock(page, pageNumber, scale, undefined, scale === fit ? fitGray : undefined);
+    let best = await this.readBlock(renderings, pageNumber, scale);
     let turns: QuarterTurns = 0;
     // Noise or little text: clean the page up and read it again; the better reading wins, and its pixels are
     // the ones read from here on.
@@ -318,7 +339,7 @@ export class OcrEngine {
       const before = best;
       let measures = measuresBefore;
       for (const variant of CLEANUP_VARIANTS) {
-        const candidate = await this.readBlock(page, pageNumber, scale, variant);
+        const candidate = await this.readBlock(renderings, pageNumber, scale, variant);
         const candidateMeasures = readingMeasures(candidate);
         if (compareReadings(candidateMeasures, measures) > 0) {
           best = candidate;
@@ -340,7 +361,7 @@ export class OcrEngine {
       // Garbage-level reading: the page may lie sideways or upside down with nothing saying so.
       this.counts.turned += 1;
       const candidates = [1, 2, 3] as const;
-      const turned = await Promise.all(candidates.map((t) => this.recognize(page, PRIMARY_PSM, pageNumber, scale, t, cleanup)));
+      const turned = await Promise.all(candidates.map((t) => this.recognize(renderings, PRIMARY_PSM, pageNumber, scale, t, cleanup)));
       turned.forEach((candidate, i) => {
         if (plausibility(candidate) >= plausibility(best) + TURN_MIN_GAIN) {
           best = candidate;
@@ -355,7 +376,7 @@ export class OcrEngine {
       const up = enlargedScale(page, scale, textPx);
       if (up > scale) {
         this.counts.enlarged += 1;
-        const enlarged = await this.recognize(page, PRIMARY_PSM, pageNumber, up, turns, cleanup);
+        const enlarged = await this.recognize(renderings, PRIMARY_PSM, pageNumber, up, turns, cleanup);
         if (meanConfidence(enlarged) >= meanConfidence(best)) {
           best = enlarged;
           bestScale = up;
@@ -372,38 +393,29 @@ export class OcrEngine {
       return best;
     }
     this.counts.readTwice += 1;
-    const merged = mergeReadings(best, await this.recognize(page, SECOND_PSM, pageNumber, bestScale, turns, cleanup));
+    const merged = mergeReadings(best, await this.recognize(renderings, SECOND_PSM, pageNumber, bestScale, turns, cleanup));
     this.onPage?.({ signs, first: best, merged, ...cleaned });
     return merged;
   }
 
   /** The page read as one block of text, and again as sparse text when that finds no word. */
-  private async readBlock(
-    page: DecodedPage,
-    pageNumber: number,
-    scale: number,
-    cleanup?: CleanupVariant,
-    /** The page at `scale` with `cleanup`, where the caller already made it. */
-    gray?: GrayImage,
-  ): Promise<TextractBlock[]> {
-    const pixels = gray ?? toGray(page, scale, 0, cleanup);
-    const block = await this.recognize(page, PRIMARY_PSM, pageNumber, scale, 0, cleanup, pixels);
+  private async readBlock(renderings: Renderings, pageNumber: number, scale: number, cleanup?: CleanupVariant): Promise<TextractBlock[]> {
+    const block = await this.recognize(renderings, PRIMARY_PSM, pageNumber, scale, 0, cleanup);
     if (wordCount(block) > 0) return block;
     this.counts.sparse += 1;
-    const sparse = await this.recognize(page, FALLBACK_PSM, pageNumber, scale, 0, cleanup, pixels);
+    const sparse = await this.recognize(renderings, FALLBACK_PSM, pageNumber, scale, 0, cleanup);
     return wordCount(sparse) > 0 ? sparse : block;
   }
 
   private async recognize(
-    page: DecodedPage,
+    renderings: Renderings,
     psm: Psm,
     pageNumber: number,
     scale: number,
     turns: QuarterTurns = 0,
     cleanup?: CleanupVariant,
-    gray?: GrayImage,
   ): Promise<TextractBlock[]> {
-    const image = gray ?? toGray(page, scale, turns, cleanup);
+    const image = renderings.get(scale, turns, cleanup);
     const { width, height } = image;
     let reading: PageReading;
     this.counts.reads += 1;

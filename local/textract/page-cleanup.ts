@@ -25,7 +25,7 @@ export interface GrayImage {
 }
 
 /** Otsu's threshold of a 256-bin histogram: the level that best separates the dark and the bright pixels. */
-export const otsuThreshold = (histogram: ArrayLike<number>): number => {
+const otsuThreshold = (histogram: ArrayLike<number>): number => {
   let total = 0;
   let sum = 0;
   for (let i = 0; i < 256; i++) {
@@ -62,6 +62,9 @@ const histogramOf = (pixels: Uint8Array, mask?: Uint8Array): Uint32Array => {
   return histogram;
 };
 
+/** Otsu's threshold of an image's pixels (of those under `mask` where given): its ink/paper split. */
+export const otsuOf = (pixels: Uint8Array, mask?: Uint8Array): number => otsuThreshold(histogramOf(pixels, mask));
+
 /** The level below which `share` of the histogram's pixels lie. */
 const percentile = (histogram: ArrayLike<number>, share: number): number => {
   let total = 0;
@@ -91,8 +94,7 @@ const MIN_BORDER_CONTRAST = 40;
 export const paperMask = (image: GrayImage): Uint8Array => {
   const { width, height, pixels } = image;
   const mask = new Uint8Array(width * height).fill(1);
-  const histogram = histogramOf(pixels);
-  const threshold = otsuThreshold(histogram);
+  const threshold = otsuOf(pixels);
   const dark = (i: number): boolean => (pixels[i] ?? 255) <= threshold;
   const stack: number[] = [];
   const push = (i: number): void => {

@@ -58,12 +58,12 @@ export interface ReaderOptions {
 }
 
 /**
- * Parameters both readers set: none beyond tesseract's own for now. White text on dark is turned upright on the
- * pixels before reading (dark-bands.ts); turning tesseract's inverted retry of unsure lines off
- * (`tessedit_do_invert: '0'`) would save about a sixth of each page but changes some readings the tests pin
- * (left for a measured change: bench/README.md, "OCR").
+ * Parameters both readers set. Tesseract's inverted retry of every unsure line (`tessedit_do_invert`) is off:
+ * white text on dark is turned upright on the pixels before reading (dark-bands.ts), and the retry cost about
+ * 6-16% of every page's time for the few lines it was for (bench:ocr, first 40 receipts: 0.987 -> 1.05
+ * pages/s in one session, 1.206 -> 1.398 in another; normalised recall 0.7707 -> 0.7684; bench/README.md, "OCR").
  */
-const TESSERACT_DEFAULTS: Record<string, string> = {};
+const TESSERACT_DEFAULTS: Record<string, string> = { tessedit_do_invert: '0' };
 
 export const OCR_ENGINES = ['auto', 'native', 'wasm'] as const;
 export type OcrEngineChoice = (typeof OCR_ENGINES)[number];

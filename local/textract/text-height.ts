@@ -13,7 +13,7 @@
  * Written by hand: the project's image library (Skia) has no connected components, and this is one pass.
  */
 import type { GrayImage } from './page-cleanup';
-import { otsuThreshold } from './page-cleanup';
+import { otsuOf } from './page-cleanup';
 
 const MIN_GLYPH_PX = 4;
 const MAX_GLYPH_ASPECT = 3;
@@ -37,9 +37,7 @@ interface Box {
  */
 export const estimateTextHeight = (image: GrayImage): number | undefined => {
   const { width, height, pixels } = image;
-  const histogram = new Uint32Array(256);
-  for (const p of pixels) histogram[p] = (histogram[p] ?? 0) + 1;
-  const threshold = otsuThreshold(histogram);
+  const threshold = otsuOf(pixels);
   const parent: number[] = [];
   const boxes: Box[] = [];
   const find = (i: number): number => {

@@ -245,6 +245,16 @@ function textSpans(pageWords: readonly PlacedWord[], word: LabelledWord, minSimi
   return spans;
 }
 
+/**
+ * The spans no overlapping span matches better (a higher score, then fewer words): where an OCR slip put a
+ * stray token before the value ("a" "$83.07"), "a $83.07" still matches "$83.07" closely enough, and starts
+ * nearer the cursor, but the exact "$83.07" beside it is the match.
+ */
+function bestOfOverlapping(spans: readonly Span[]): Span[] {
+  const better = (a: Span, b: Span): boolean => a.score > b.score || (a.score === b.score && a.end - a.start < b.end - b.start);
+  return spans.filter((span) => !spans.some((other) => other.start < span.end && span.start < other.end && better(other, span)));
+}
+
 /** Nearest span at or after the cursor (then higher score, then fewer words), else the nearest before it. */
 function nearestSpan(spans: readonly Span[], cursor: number): Span | undefined {
   const rank = (s: Span): number[] => [s.start >= cursor ? 0 : 1, Math.abs(s.start - cursor), -s.score, s.end - s.start];
@@ -308,7 +318,7 @@ export function alignWords(pages: readonly OcrPage[], words: readonly LabelledWo
     if (pageWords === undefined) return;
     const spans = textSpans(pageWords, word, minSimilarity);
     const free = spans.filter((s) => owners.slice(s.start, s.end).every((o) => o === undefined));
-    const best = nearestSpan(free, cursors.get(page) ?? pageWords[0]?.index ?? 0);
+    const best = nearestSpan(bestOfOverlapping(free), cursors.get(page) ?? pageWords[0]?.index ?? 0);
     if (best === undefined) {
       reasons.set(owner, spans.length > 0 ? 'overlap' : 'not_found');
       return;

@@ -130,7 +130,7 @@ describe('scheduled retrains of one lineage', () => {
       championBefore: 'week-3',
       championAfter: 'week-3',
     });
-    expect(record?.promotion?.reason).toMatch(/entity F1 0\.\d{4} vs the champion's 0\.\d{4}/);
+    expect(record?.promotion?.reason).toMatch(/entity F1 [01]\.\d{4} vs the champion's [01]\.\d{4}/);
     expect((await lineage.get(MODEL))?.champion?.runId).toBe('week-3');
     expect(notificationsOf('week-4').map((n) => n.detailType)).toEqual(['Run Completed', 'Promotion Rejected']);
     const history = await lineage.history(MODEL);

@@ -221,6 +221,22 @@ describe('alignWords', () => {
     expect(result.labels).toEqual(['O', 'O', 'B-QUESTION', 'B-ANSWER', 'B-OTHER_NAME']);
   });
 
+  it('takes the exact match over a closer span that starts on a stray OCR token', () => {
+    // Prepare: the OCR read a speck before the amount as "a"; "a $83.07" is close to "$83.07" too
+    const ocr = page(1, [
+      ['SUBTOTAL', 100, 300, 260, 330],
+      ['a', 480, 300, 500, 330],
+      ['$83.07', 700, 300, 790, 330],
+    ]);
+    const words: LabelledWord[] = [{ text: '$83.07', label: 'subtotal' }];
+
+    // Act
+    const result = alignWords([ocr], words);
+
+    // Assess
+    expect(result.labels).toEqual(['O', 'O', 'B-SUBTOTAL']);
+  });
+
   it('groups words into entities by entity id, else by consecutive words of one label', () => {
     // Prepare: two answers side by side (ids 1 and 2); a question in two words without ids
     const ocr = page(1, [
