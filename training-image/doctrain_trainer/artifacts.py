@@ -38,6 +38,7 @@ def write_model(
     seconds: float,
     throughput: dict[str, Any] | None = None,
     single_valued: frozenset[str] = frozenset(),
+    always_present: frozenset[str] = frozenset(),
     warm_start: dict[str, Any] | None = None,
 ) -> None:
     """Everything inference needs, in model/ (SageMaker tars it to model.tar.gz), including the
@@ -57,6 +58,8 @@ def write_model(
             "shape_vocab_size": len(vocab.shapes),
             # Entity types decoded as one entity per document (decoding.single_valued_types).
             "single_valued_types": sorted(single_valued),
+            # ... and those every document holds (decoding.always_present_types).
+            "always_present_types": sorted(always_present),
             "trainer_version": __version__,
             "torch_version": torch.__version__,
             **extra,

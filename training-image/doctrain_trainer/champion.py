@@ -167,6 +167,7 @@ def score_champion(
             to_device,
             autocast,
             loaded.single_valued,
+            loaded.always_present,
         )
     except Exception as exc:  # as in open_champion: the champion's failure is not the job's
         return not_comparable(f"the champion cannot be scored: {type(exc).__name__}: {exc}")

@@ -213,6 +213,7 @@ def evaluate_classes(
     to_device: Callable[[Batch], Batch],
     autocast: Callable[[], contextlib.AbstractContextManager[Any]],
     single_valued: Any = None,
+    always_present: Any = None,
 ) -> ClassEvalResult:
     """Scores per document (pages pooled, see the module docstring); the signature of evaluation.evaluate."""
     probs, loss_sum, labelled = page_probabilities(model, backend, encoded, batch_size, to_device, autocast)

@@ -32,7 +32,7 @@ from torch import nn
 
 from .backends import IGNORE_INDEX, Backend, WordProbs, item_words
 from .data import Document
-from .decoding import BioDecoder, canonical_prints, keep_most_confident
+from .decoding import BioDecoder, canonical_prints, fill_missing, keep_most_confident
 from .fields import FieldReport, FieldValue, extract_fields, field_report, gold_fields
 from .metrics import EntityReport, entity_report
 
@@ -76,12 +76,15 @@ def decode_document(
     labels: Sequence[str],
     single_valued: Collection[str] = frozenset(),
     page: Document | None = None,
+    always_present: Collection[str] = frozenset(),
 ) -> DocumentTags:
     """Valid-BIO tags over the covered words of one document (in order, as one sequence); words no item
     covered (compact beyond max_seq_len) are "O" with confidence 0. An entity type in `single_valued`
     keeps its most confident entity only (decoding.keep_most_confident), and, given the `page`'s words
     and boxes, on the print of its value the dataset builder labels (decoding.canonical_prints), with the
-    confidences the model gave the print it marked; a word that lost its tag has the probability of O."""
+    confidences the model gave the print it marked; a word that lost its tag has the probability of O.
+    A type of `always_present` the path left out is given to its most probable word first
+    (decoding.fill_missing), with that word's probability of its tag."""
     covered = [i for i, row in enumerate(rows) if row is not None]
     outside = [0.0] * len(labels)
     outside[labels.index("O")] = 1.0
@@ -97,6 +100,12 @@ def decode_document(
             tags[word] = labels[label_id]
             confidences[word] = row[label_id]
             probs[word] = row
+    if always_present:
+        filled = fill_missing(tags, probs, labels, always_present)
+        for word, (before, after) in enumerate(zip(tags, filled, strict=True)):
+            if before != after:
+                confidences[word] = probs[word][labels.index(after)]
+        tags = filled
     if single_valued:
         kept = keep_most_confident(tags, confidences, single_valued)
         moved_from: dict[int, int] = {}
@@ -123,10 +132,11 @@ def tag_documents(
     to_device: Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]],
     autocast: Callable[[], contextlib.AbstractContextManager[Any]],
     single_valued: Collection[str] = frozenset(),
+    always_present: Collection[str] = frozenset(),
 ) -> tuple[list[DocumentTags], float, int]:
     """Decoded tags of every document of `docs` from its encoded items (whole documents or
     windows, base.item_words), plus the summed loss and the number of labelled positions. Entity types in
-    `single_valued` keep one entity per document (decode_document)."""
+    `single_valued` keep one entity per document, and those of `always_present` have one (decode_document)."""
     was_training = model.training
     model.eval()
     merged = WordProbs([len(doc.words) for doc in docs])
@@ -150,7 +160,7 @@ def tag_documents(
     model.train(was_training)
     decoder = BioDecoder(labels)
     tagged = [
-        decode_document(doc_rows, decoder, labels, single_valued, doc)
+        decode_document(doc_rows, decoder, labels, single_valued, doc, always_present)
         for doc_rows, doc in zip(merged.rows, docs, strict=True)
     ]
     return tagged, loss_sum, tokens
@@ -166,6 +176,7 @@ def evaluate(
     to_device: Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]],
     autocast: Callable[[], contextlib.AbstractContextManager[Any]],
     single_valued: Collection[str] = frozenset(),
+    always_present: Collection[str] = frozenset(),
 ) -> EvalResult:
     """Entity and field scores over whole documents: every word of every validation document, one tag per
     word (a window merge for hf; the words of a compact document beyond max_seq_len count as "O")."""
@@ -179,6 +190,7 @@ def evaluate(
         to_device,
         autocast,
         single_valued,
+        always_present,
     )
     return score_tags(tagged, loss_sum, tokens, docs, labels)
 

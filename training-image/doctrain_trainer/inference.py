@@ -35,6 +35,9 @@ class LoadedModel:
     # Entity types kept to one entity per document (config.json "single_valued_types"; none for artifacts
     # written before it existed).
     single_valued: frozenset[str] = frozenset()
+    # Entity types every document holds, given to their most probable word when decoding left them out
+    # (config.json "always_present_types"; none for artifacts written before it existed).
+    always_present: frozenset[str] = frozenset()
 
     @property
     def max_seq_len(self) -> int:
@@ -63,6 +66,7 @@ class LoadedModel:
             lambda batch: batch,
             contextlib.nullcontext,
             self.single_valued,
+            self.always_present,
         )
         return tagged[0]
 
@@ -79,8 +83,9 @@ def load_model(model_dir: Path) -> LoadedModel:
     config = parse_hyperparameters({k: str(v) for k, v in config_json["hyperparameters"].items()})
     labels = list(read("labels.json")["labels"])
     single_valued = frozenset(config_json.get("single_valued_types", ()))
+    always_present = frozenset(config_json.get("always_present_types", ()))
     backend, model, vocab = backend_class(config.backend).load(model_dir, config_json, config, labels)
-    return LoadedModel(backend, model, labels, vocab, config, single_valued)
+    return LoadedModel(backend, model, labels, vocab, config, single_valued, always_present)
 
 
 @contextlib.contextmanager

@@ -41,7 +41,7 @@ from .data import (
     load_channel,
     load_label_file,
 )
-from .decoding import single_valued_types
+from .decoding import always_present_types, single_valued_types
 from .distributed import World, check_global_batch, check_resume_world, is_worker, join_world
 from .errors import TrainingInterrupted, UserError
 from .evaluation import (
@@ -416,6 +416,7 @@ def _train_in(
     scoring = prep.scoring
     classify = prep.task == CLASSIFICATION
     single_valued = frozenset() if classify else single_valued_types(d.labels for d in prep.train_docs)
+    always_present = always_present_types((d.labels for d in prep.train_docs), single_valued)
     weights = None if classify else label_weights(prep.labels, config.entity_loss_weight)
     weights = weights.to(device) if weights is not None else None
     train_enc = backend.encode(prep.train_docs, prep.vocab, label_to_id, config.max_seq_len)
@@ -495,6 +496,7 @@ def _train_in(
         lambda batch: to_device(batch, device),
         lambda: autocast(device, config),
         single_valued,
+        always_present,
     )
 
     def validate() -> Any:
@@ -603,6 +605,7 @@ def _train_in(
         truncated=truncated,
         seconds=time.monotonic() - started,
         single_valued=single_valued,
+        always_present=always_present,
         throughput={
             "train_seconds": round(train_seconds, 3),
             "train_samples": train_samples,

@@ -105,6 +105,61 @@ def test_single_valued_decoding_keeps_one_entity_and_its_outside_confidence() ->
     assert one.probs == both.probs
 
 
+def test_an_always_present_type_the_path_left_out_goes_to_its_most_probable_word() -> None:
+    # Prepare: the total is below O on both its prints (the model unsure which), the date is decoded
+    rows = [
+        _row(O=0.9),
+        _row(O=0.6, B_TOTAL=0.3),
+        _row(O=0.5, I_TOTAL=0.4),
+        _row(O=0.7, B_TOTAL=0.2),
+        _row(B_DATE=0.9),
+    ]
+    # Act
+    plain = decode_document(rows, BioDecoder(LABELS), LABELS, frozenset({"TOTAL", "DATE"}))
+    filled = decode_document(
+        rows, BioDecoder(LABELS), LABELS, frozenset({"TOTAL", "DATE"}), None, {"TOTAL", "DATE"}
+    )
+    # Assess
+    assert plain.tags == ["O", "O", "O", "O", "B-DATE"]
+    assert filled.tags == ["O", "B-TOTAL", "O", "O", "B-DATE"]  # I-TOTAL 0.4 < O 0.5: not extended
+    assert filled.confidences[1] == pytest.approx(float(rows[1][1]))
+    assert is_valid_bio(filled.tags)
+
+
+def test_fill_missing_extends_over_likely_inside_words_and_never_below_its_floor() -> None:
+    from doctrain_trainer.decoding import MIN_FILL_PROBABILITY, fill_missing
+
+    def probs(b_total: float, i_total: float) -> list[float]:
+        return [1.0 - b_total - i_total, b_total, i_total, 0.0, 0.0]
+
+    tags = ["O", "O", "O", "B-DATE"]
+    rows = [probs(0.3, 0.0), probs(0.1, 0.6), probs(0.0, 0.2), probs(0.0, 0.9)]
+    # the I- run stops at a word O wins and never enters another entity
+    assert fill_missing(tags, rows, LABELS, {"TOTAL"}) == ["B-TOTAL", "I-TOTAL", "O", "B-DATE"]
+    weak = [probs(MIN_FILL_PROBABILITY / 2, 0.0) for _ in tags]
+    assert fill_missing(tags, weak, LABELS, {"TOTAL"}) == tags
+    # a type already present, or not always present, is left alone
+    assert fill_missing(["B-TOTAL", "O", "O", "B-DATE"], rows, LABELS, {"TOTAL"}) == [
+        "B-TOTAL",
+        "O",
+        "O",
+        "B-DATE",
+    ]
+    assert fill_missing(tags, rows, LABELS, set()) == tags
+
+
+def test_always_present_types_are_the_single_valued_ones_nearly_every_document_holds() -> None:
+    from doctrain_trainer.decoding import always_present_types
+
+    with_both = ["B-TOTAL", "O", "B-DATE"]
+    docs = [with_both] * 19 + [["B-TOTAL", "O", "O"]]  # the date on 19 of 20 (95%), the total on all
+    assert always_present_types(docs, {"TOTAL", "DATE"}) == frozenset({"TOTAL", "DATE"})
+    docs = [with_both] * 18 + [["B-TOTAL", "O", "O"]] * 2  # the date on 90%: not forced
+    assert always_present_types(docs, {"TOTAL", "DATE"}) == frozenset({"TOTAL"})
+    assert always_present_types(docs, {"DATE"}) == frozenset()  # only single-valued types
+    assert always_present_types([], {"TOTAL"}) == frozenset()
+
+
 def test_entity_loss_weight_weighs_entity_words_above_outside_words() -> None:
     from doctrain_trainer.evaluation import label_weights, loss_fn
 
