@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from .field_names import Box, name_grades
-from .fields import entity_spans, value_text, values_equal
+from .fields import entity_spans, likeliest_span, value_text, values_equal
 from .metrics import get_entities, split_tag
 
 NEG_INF = -1e9
@@ -122,33 +122,27 @@ def fill_missing(
     labels: Sequence[str],
     always_present: Collection[str],
 ) -> list[str]:
-    """Valid-BIO tags where a type of `always_present` that no word carries is given to the outside word
-    most probably its B- tag, when that probability is at least MIN_FILL_PROBABILITY, with the outside
-    words after it that are more probably its I- tag than O. A model unsure between the prints of a
-    receipt's total (TOTAL, CASH, ROUNDED) can leave all of them below O; the data says the document
-    holds one (measured on real receipts: bench/README, "SROIE"). Outside words only, so no entity is
-    overwritten, and after an O the Viterbi path never has an I-, so the result stays valid."""
+    """Valid-BIO tags where a type of `always_present` that no word carries is given its likeliest span
+    (fields.likeliest_span: the word most probably its B- tag, and the words after it at least 0.5 its I-
+    tag; what field extraction reports for a field without an entity), when that word is outside every
+    entity and at least MIN_FILL_PROBABILITY its B- tag; the span stops at the first word of another
+    entity. A model unsure between the prints of a receipt's total (TOTAL, CASH, ROUNDED) can leave all of
+    them below O; the data says the document holds one (bench/README.md, "SROIE"). After an O the Viterbi
+    path never has an I-, so the tags stay valid."""
     out = list(tags)
     have = {tag[2:] for tag in out if tag != "O"}
-    outside = labels.index("O")
     for etype in sorted(set(always_present) - have):
-        begin, inside = f"B-{etype}", f"I-{etype}"
-        if begin not in labels:
+        span = likeliest_span(probs, labels, etype)
+        if span is None:
             continue
-        b = labels.index(begin)
-        candidates = [i for i, tag in enumerate(out) if tag == "O"]
-        if not candidates:
+        start, end, _ = span
+        if out[start] != "O" or probs[start][labels.index(f"B-{etype}")] < MIN_FILL_PROBABILITY:
             continue
-        best = max(candidates, key=lambda i: (probs[i][b], -i))
-        if probs[best][b] < MIN_FILL_PROBABILITY:
-            continue
-        out[best] = begin
-        if inside in labels:
-            i_id = labels.index(inside)
-            j = best + 1
-            while j < len(out) and out[j] == "O" and probs[j][i_id] > probs[j][outside]:
-                out[j] = inside
-                j += 1
+        out[start] = f"B-{etype}"
+        for word in range(start + 1, end + 1):
+            if out[word] != "O":
+                break
+            out[word] = f"I-{etype}"
     return out
 
 

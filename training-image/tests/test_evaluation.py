@@ -121,7 +121,7 @@ def test_an_always_present_type_the_path_left_out_goes_to_its_most_probable_word
     )
     # Assess
     assert plain.tags == ["O", "O", "O", "O", "B-DATE"]
-    assert filled.tags == ["O", "B-TOTAL", "O", "O", "B-DATE"]  # I-TOTAL 0.4 < O 0.5: not extended
+    assert filled.tags == ["O", "B-TOTAL", "O", "O", "B-DATE"]  # I-TOTAL 0.4 < 0.5: not extended
     assert filled.confidences[1] == pytest.approx(float(rows[1][1]))
     assert is_valid_bio(filled.tags)
 
@@ -133,8 +133,8 @@ def test_fill_missing_extends_over_likely_inside_words_and_never_below_its_floor
         return [1.0 - b_total - i_total, b_total, i_total, 0.0, 0.0]
 
     tags = ["O", "O", "O", "B-DATE"]
-    rows = [probs(0.3, 0.0), probs(0.1, 0.6), probs(0.0, 0.2), probs(0.0, 0.9)]
-    # the I- run stops at a word O wins and never enters another entity
+    rows = [probs(0.3, 0.0), probs(0.1, 0.6), probs(0.0, 0.4), probs(0.0, 0.9)]
+    # the I- run stops at a word below 0.5 (the likeliest span of field extraction)
     assert fill_missing(tags, rows, LABELS, {"TOTAL"}) == ["B-TOTAL", "I-TOTAL", "O", "B-DATE"]
     weak = [probs(MIN_FILL_PROBABILITY / 2, 0.0) for _ in tags]
     assert fill_missing(tags, weak, LABELS, {"TOTAL"}) == tags
@@ -146,6 +146,16 @@ def test_fill_missing_extends_over_likely_inside_words_and_never_below_its_floor
         "B-DATE",
     ]
     assert fill_missing(tags, rows, LABELS, set()) == tags
+    # ... and never enters another entity
+    into_date = [probs(0.3, 0.0), probs(0.0, 0.9), probs(0.0, 0.9), probs(0.0, 0.9)]
+    assert fill_missing(
+        ["O", "O", "B-DATE", "I-DATE"], into_date, ["O", "B-TOTAL", "I-TOTAL", "B-DATE", "I-DATE"], {"TOTAL"}
+    ) == [
+        "B-TOTAL",
+        "I-TOTAL",
+        "B-DATE",
+        "I-DATE",
+    ]
 
 
 def test_always_present_types_are_the_single_valued_ones_nearly_every_document_holds() -> None:
