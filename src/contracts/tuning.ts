@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { TRAINER_HYPERPARAMETERS, hyperparameterValueProblem } from './hyperparameters';
-import { CORE_METRICS, fieldExactMetric } from './metric-line';
+import { CLASSIFICATION_CORE_METRICS, CORE_METRICS, fieldExactMetric } from './metric-line';
+import type { Task } from './task';
 
 export const TUNING_STRATEGIES = ['Random', 'Bayesian', 'Hyperband'] as const;
 export const OBJECTIVE_TYPES = ['Maximize', 'Minimize'] as const;
@@ -19,9 +20,17 @@ export const TUNING_LIMITS = { maxJobs: 500, maxParallelJobs: 100, maxRanges: 30
 
 /** What a run tunes by default: the validation entity F1 (the trainer's `val_f1=` metric line, the MetricDefinitions' `val_f1`). */
 export const DEFAULT_OBJECTIVE_METRIC = 'val_f1';
+/** ... and a classifier (task classification): its macro-F1 over the classes. */
+export const DEFAULT_CLASSIFICATION_OBJECTIVE_METRIC = 'val_macro_f1';
 export const TUNING_DEFAULTS = { strategy: 'Bayesian', maxJobs: 8, maxParallelJobs: 2 } as const;
 
 const FIELD_EXACT_METRIC = new RegExp(`^${fieldExactMetric('[a-z0-9_]+')}$`);
+
+/** Whether a training job of `task` reports `metric` (its metric line, src/contracts/metric-line.ts). */
+export const taskReportsMetric = (task: Task, metric: string): boolean =>
+  task === 'classification'
+    ? (CLASSIFICATION_CORE_METRICS as readonly string[]).includes(metric)
+    : (CORE_METRICS as readonly string[]).includes(metric) || FIELD_EXACT_METRIC.test(metric);
 
 const numericRangeSchema = z.strictObject({
   min: z.number(),
@@ -78,8 +87,8 @@ export const tuningInputSchema = z
         metric: z
           .string()
           .refine(
-            (name) => (CORE_METRICS as readonly string[]).includes(name) || FIELD_EXACT_METRIC.test(name),
-            `must be one of the trainer's metrics (${CORE_METRICS.join(', ')}, or ${fieldExactMetric('<field>')})`,
+            (name) => taskReportsMetric('token-classification', name) || taskReportsMetric('classification', name),
+            `must be one of the trainer's metrics (${CORE_METRICS.join(', ')}, or ${fieldExactMetric('<field>')}; a classifier: ${CLASSIFICATION_CORE_METRICS.join(', ')})`,
           )
           .optional(),
         type: z.enum(OBJECTIVE_TYPES).optional(),
@@ -164,12 +173,16 @@ export const tuningJobName = (runId: string): string => {
   return `${name.slice(0, TUNING_LIMITS.maxNameLength - 9).replace(/-+$/, '')}-${hash}`;
 };
 
+/** The objective a run of `task` tunes when its input names none. */
+export const defaultObjectiveMetric = (task: Task): string =>
+  task === 'classification' ? DEFAULT_CLASSIFICATION_OBJECTIVE_METRIC : DEFAULT_OBJECTIVE_METRIC;
+
 /** The objective's default direction: losses are minimized, every other metric maximized. */
 const defaultObjectiveType = (metric: string): (typeof OBJECTIVE_TYPES)[number] => (metric.endsWith('_loss') ? 'Minimize' : 'Maximize');
 
 /** The HyperParameterTuningJobConfig for a parsed `tuning` block (the trainer's types decide Integer or Continuous). */
-export const tuningJobConfig = (tuning: TuningInput): TuningJobConfig => {
-  const metric = tuning.objective?.metric ?? DEFAULT_OBJECTIVE_METRIC;
+export const tuningJobConfig = (tuning: TuningInput, task: Task = 'token-classification'): TuningJobConfig => {
+  const metric = tuning.objective?.metric ?? defaultObjectiveMetric(task);
   const strategy = tuning.strategy ?? TUNING_DEFAULTS.strategy;
   const maxJobs = tuning.maxJobs ?? TUNING_DEFAULTS.maxJobs;
   const ranges = Object.entries(tuning.ranges).sort(([a], [b]) => a.localeCompare(b));
@@ -198,11 +211,15 @@ export const tuningJobConfig = (tuning: TuningInput): TuningJobConfig => {
   });
 };
 
-/** The resolved `config.tuning` of an execution input's `tuning` block. */
-export const resolveTuning = (runId: string, tuning: TuningInput): TuningConfig => ({
+/**
+ * The resolved `config.tuning` of an execution input's `tuning` block, for a run of `task` (the input's
+ * `task`, or classification when it names a class list; token classification otherwise: a run that leaves
+ * the task to its annotations is tuned as token classification).
+ */
+export const resolveTuning = (runId: string, tuning: TuningInput, task: Task = 'token-classification'): TuningConfig => ({
   jobName: tuningJobName(runId),
   tunedKeys: Object.keys(tuning.ranges).sort(),
-  jobConfig: tuningJobConfig(tuning),
+  jobConfig: tuningJobConfig(tuning, task),
 });
 
 /** The trials' StaticHyperParameters: the job's hyperparameters (warm start included) less the tuned ones. */

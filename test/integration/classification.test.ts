@@ -82,4 +82,30 @@ describe('task classification on the local runtime', () => {
     ]);
     expect(records.filter((r) => r.class === 'receipt')).toHaveLength(3);
   }, 300_000);
+
+  it('tunes a classifier by its macro-F1: the trials report it, the best one is the run job', async () => {
+    // Prepare: the same documents (their OCR cached), two trials of a random search, no objective named
+    const runId = 'e2e-classify-tuning';
+    const tuning = { strategy: 'Random', maxJobs: 2, maxParallelJobs: 1, seed: 3, ranges: { dropout: { min: 0, max: 0.3 } } };
+
+    // Act
+    const outcome = await pipeline.execute(
+      {
+        runId,
+        force: true,
+        task: 'classification',
+        dataset: { classes: ['receipt', 'text_page'], validationFraction: 0.34 },
+        training: { hyperparameters: SMALL_TRAINING },
+        tuning,
+      },
+      { executionName: runId },
+    );
+
+    // Assess
+    expect(outcome, `${outcome.error}: ${outcome.cause}`).toMatchObject({ status: 'SUCCEEDED' });
+    const { record } = await pipeline.runRecord(runId);
+    expect(record?.status).toBe('COMPLETED');
+    expect(record?.tuning).toMatchObject({ objective: { metric: 'val_macro_f1', type: 'Maximize' }, status: 'Completed' });
+    expect(record?.tuning?.best?.objectiveValue).toBe(record?.metrics?.['val_macro_f1']);
+  }, 300_000);
 });

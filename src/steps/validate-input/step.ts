@@ -25,7 +25,9 @@ import {
 import { priceTable } from '../../contracts/prices';
 import { SAGEMAKER_HYPERPARAMETER_LIMITS, TRAINER_HYPERPARAMETERS } from '../../contracts/hyperparameters';
 import { jobHyperparameters } from '../../contracts/training-config';
-import { resolveTuning } from '../../contracts/tuning';
+import { defaultObjectiveMetric, resolveTuning, taskReportsMetric } from '../../contracts/tuning';
+import { CLASSIFICATION_CORE_METRICS, CORE_METRICS } from '../../contracts/metric-line';
+import { DEFAULT_TASK } from '../../contracts/task';
 
 export const readDeploymentSettings = (env: Readonly<Record<string, string | undefined>>): DeploymentSettings =>
   parseOrThrow(deploymentSettingsSchema, env, 'deployment settings (function environment)');
@@ -110,6 +112,13 @@ export const resolveRunConfig = (settings: DeploymentSettings, rawInput: unknown
       `Invalid execution input: each tuning trial gets training.hyperparameters (${Object.keys(hyperparameters).length}), the warm start's (${added}), the tuned ones not among them and _tuning_objective_metric (${tunedExtra}), and SageMaker takes at most ${SAGEMAKER_HYPERPARAMETER_LIMITS.maxEntries}: remove ${Object.keys(hyperparameters).length + added + tunedExtra - SAGEMAKER_HYPERPARAMETER_LIMITS.maxEntries} from training.hyperparameters`,
     );
   }
+  const task = input.task ?? (input.dataset?.classes !== undefined ? 'classification' : null);
+  const objective = input.tuning?.objective?.metric;
+  if (objective !== undefined && !taskReportsMetric(task ?? DEFAULT_TASK, objective)) {
+    throw new InvalidInputError(
+      `Invalid execution input: tuning.objective.metric ${objective} is not a metric a ${task ?? DEFAULT_TASK} job reports: choose one of ${(task === 'classification' ? CLASSIFICATION_CORE_METRICS : CORE_METRICS).join(', ')}${task === 'classification' ? '' : ', or a field exact metric'}, or leave it out (default ${defaultObjectiveMetric(task ?? DEFAULT_TASK)})${task === null ? '; a classifier names task: classification (or dataset.classes)' : ''}`,
+    );
+  }
   const bucket = settings.DOCTRAIN_BUCKET;
   const textractTps = textractQuotas(settings);
   const ocrConcurrency = ocrConcurrencyFor(textractTps, settings.DOCTRAIN_OCR_MAX_CONCURRENCY);
@@ -135,7 +144,7 @@ export const resolveRunConfig = (settings: DeploymentSettings, rawInput: unknown
       pageImages: input.dataset?.pageImages ?? settings.DOCTRAIN_PAGE_IMAGES,
       locale: input.dataset?.locale ?? settings.DOCTRAIN_LOCALE ?? null,
       fieldNames: input.dataset?.fieldNames ?? settings.DOCTRAIN_FIELD_NAMES ?? {},
-      task: input.task ?? (input.dataset?.classes !== undefined ? 'classification' : null),
+      task,
       classes: input.dataset?.classes ?? null,
     },
     training: {
@@ -167,7 +176,7 @@ export const resolveRunConfig = (settings: DeploymentSettings, rawInput: unknown
       waitSeconds: 0,
       createRetries: 0,
     },
-    tuning: input.tuning === undefined ? null : resolveTuning(runId, input.tuning),
+    tuning: input.tuning === undefined ? null : resolveTuning(runId, input.tuning, task ?? DEFAULT_TASK),
     pollSeconds: input.pollSeconds ?? settings.DOCTRAIN_POLL_SECONDS,
     budgetUsd: input.budgetUsd === undefined ? (settings.DOCTRAIN_BUDGET_USD ?? null) : input.budgetUsd,
     prices: priceTable(settings.DOCTRAIN_PRICES),

@@ -130,6 +130,28 @@ describe('the tuning input', () => {
     expect(message).toContain(expected);
   });
 
+  it("tunes a classifier by its macro-F1 unless told otherwise, and refuses an objective the run's task does not report", () => {
+    // Prepare
+    const ranges = { dropout: { min: 0, max: 0.5 } };
+    const objectiveOf = (input: Record<string, unknown>) =>
+      resolveRunConfig(settings, { ...input, tuning: { ...(input['tuning'] as object), ranges } }, 'tune-task').tuning?.jobConfig
+        .HyperParameterTuningJobObjective;
+    // Act / Assess
+    expect(objectiveOf({ task: 'classification' })).toEqual({ Type: 'Maximize', MetricName: 'val_macro_f1' });
+    expect(objectiveOf({ dataset: { classes: ['invoice', 'receipt'] } })).toEqual({ Type: 'Maximize', MetricName: 'val_macro_f1' });
+    expect(objectiveOf({ task: 'classification', tuning: { objective: { metric: 'val_accuracy' } } })).toEqual({
+      Type: 'Maximize',
+      MetricName: 'val_accuracy',
+    });
+    expect(objectiveOf({ task: 'token-classification' })).toEqual({ Type: 'Maximize', MetricName: 'val_f1' });
+    expect(() => objectiveOf({ task: 'classification', tuning: { objective: { metric: 'val_f1' } } })).toThrow(
+      /tuning\.objective\.metric val_f1 is not a metric a classification job reports: choose one of train_loss, val_loss, val_accuracy, val_macro_f1/,
+    );
+    expect(() => objectiveOf({ tuning: { objective: { metric: 'val_macro_f1' } } })).toThrow(
+      /val_macro_f1 is not a metric a token-classification job reports.*a classifier names task: classification/,
+    );
+  });
+
   it('refuses more ranges than SageMaker searches', () => {
     // Prepare: 31 ranges (over keys the trainer lacks: the limit is reported beside those).
     const ranges = Object.fromEntries(Array.from({ length: TUNING_LIMITS.maxRanges + 1 }, (_, i) => [`sagemaker_${i}`, { values: ['a'] }]));
