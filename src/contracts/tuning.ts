@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { TRAINER_HYPERPARAMETERS, hyperparameterValueProblem } from './hyperparameters';
 import { CLASSIFICATION_CORE_METRICS, CORE_METRICS, fieldExactMetric } from './metric-line';
-import type { Task } from './task';
+import { DEFAULT_TASK, type Task } from './task';
 
 export const TUNING_STRATEGIES = ['Random', 'Bayesian', 'Hyperband'] as const;
 export const OBJECTIVE_TYPES = ['Maximize', 'Minimize'] as const;
@@ -31,6 +31,10 @@ export const taskReportsMetric = (task: Task, metric: string): boolean =>
   task === 'classification'
     ? (CLASSIFICATION_CORE_METRICS as readonly string[]).includes(metric)
     : (CORE_METRICS as readonly string[]).includes(metric) || FIELD_EXACT_METRIC.test(metric);
+
+/** The metrics a job of `task` reports, as a message names them. */
+const reportedMetrics = (task: Task): string =>
+  task === 'classification' ? CLASSIFICATION_CORE_METRICS.join(', ') : `${CORE_METRICS.join(', ')}, or ${fieldExactMetric('<field>')}`;
 
 const numericRangeSchema = z.strictObject({
   min: z.number(),
@@ -88,7 +92,7 @@ export const tuningInputSchema = z
           .string()
           .refine(
             (name) => taskReportsMetric('token-classification', name) || taskReportsMetric('classification', name),
-            `must be one of the trainer's metrics (${CORE_METRICS.join(', ')}, or ${fieldExactMetric('<field>')}; a classifier: ${CLASSIFICATION_CORE_METRICS.join(', ')})`,
+            `must be one of the trainer's metrics (${reportedMetrics('token-classification')}; a classifier: ${reportedMetrics('classification')})`,
           )
           .optional(),
         type: z.enum(OBJECTIVE_TYPES).optional(),
@@ -177,11 +181,17 @@ export const tuningJobName = (runId: string): string => {
 export const defaultObjectiveMetric = (task: Task): string =>
   task === 'classification' ? DEFAULT_CLASSIFICATION_OBJECTIVE_METRIC : DEFAULT_OBJECTIVE_METRIC;
 
+/** Why `metric` cannot be the objective of a run of `task` (a metric its jobs do not report); undefined when it can. */
+export const objectiveProblem = (task: Task, metric: string): string | undefined =>
+  taskReportsMetric(task, metric)
+    ? undefined
+    : `${metric} is not a metric a ${task} job reports: choose one of ${reportedMetrics(task)}, or leave it out (default ${defaultObjectiveMetric(task)})`;
+
 /** The objective's default direction: losses are minimized, every other metric maximized. */
 const defaultObjectiveType = (metric: string): (typeof OBJECTIVE_TYPES)[number] => (metric.endsWith('_loss') ? 'Minimize' : 'Maximize');
 
 /** The HyperParameterTuningJobConfig for a parsed `tuning` block (the trainer's types decide Integer or Continuous). */
-export const tuningJobConfig = (tuning: TuningInput, task: Task = 'token-classification'): TuningJobConfig => {
+export const tuningJobConfig = (tuning: TuningInput, task: Task = DEFAULT_TASK): TuningJobConfig => {
   const metric = tuning.objective?.metric ?? defaultObjectiveMetric(task);
   const strategy = tuning.strategy ?? TUNING_DEFAULTS.strategy;
   const maxJobs = tuning.maxJobs ?? TUNING_DEFAULTS.maxJobs;
@@ -216,7 +226,7 @@ export const tuningJobConfig = (tuning: TuningInput, task: Task = 'token-classif
  * `task`, or classification when it names a class list; token classification otherwise: a run that leaves
  * the task to its annotations is tuned as token classification).
  */
-export const resolveTuning = (runId: string, tuning: TuningInput, task: Task = 'token-classification'): TuningConfig => ({
+export const resolveTuning = (runId: string, tuning: TuningInput, task: Task = DEFAULT_TASK): TuningConfig => ({
   jobName: tuningJobName(runId),
   tunedKeys: Object.keys(tuning.ranges).sort(),
   jobConfig: tuningJobConfig(tuning, task),

@@ -79,18 +79,24 @@ class BioDecoder:
         return out
 
 
-def single_valued_types(documents: Iterable[Sequence[str]]) -> frozenset[str]:
-    """Entity types that no document (a record's tags) holds more than once: a receipt has one company,
-    one date, one total. Learned from the training labels rather than assumed, so a dataset that labels
-    repeated values (item names, every print of an amount) keeps all of them."""
-    seen: set[str] = set()
-    repeated: set[str] = set()
+def _type_counts(documents: Iterable[Sequence[str]]) -> list[dict[str, int]]:
+    """Per document (a record's tags): entity type -> how many entities of it the document holds."""
+    out: list[dict[str, int]] = []
     for tags in documents:
         counts: dict[str, int] = {}
         for etype, _, _ in get_entities(tags):
             counts[etype] = counts.get(etype, 0) + 1
-        seen.update(counts)
-        repeated.update(t for t, n in counts.items() if n > 1)
+        out.append(counts)
+    return out
+
+
+def single_valued_types(documents: Iterable[Sequence[str]]) -> frozenset[str]:
+    """Entity types that no document (a record's tags) holds more than once: a receipt has one company,
+    one date, one total. Learned from the training labels rather than assumed, so a dataset that labels
+    repeated values (item names, every print of an amount) keeps all of them."""
+    counts = _type_counts(documents)
+    seen = {t for c in counts for t in c}
+    repeated = {t for c in counts for t, n in c.items() if n > 1}
     return frozenset(seen - repeated)
 
 
@@ -106,14 +112,12 @@ def always_present_types(
     """The single-valued entity types at least ALWAYS_PRESENT_SHARE of the documents (the training
     labels) hold: a receipt's total and date are printed on nearly every receipt. Learned from the data,
     like single_valued_types, so a type that is often absent (a discount) is never forced."""
-    docs = [list(tags) for tags in documents]
-    if not docs:
+    counts = _type_counts(documents)
+    if not counts:
         return frozenset()
-    present: dict[str, int] = {}
-    for tags in docs:
-        for etype in {etype for etype, _, _ in get_entities(tags)}:
-            present[etype] = present.get(etype, 0) + 1
-    return frozenset(t for t in single_valued if present.get(t, 0) >= ALWAYS_PRESENT_SHARE * len(docs))
+    return frozenset(
+        t for t in single_valued if sum(t in c for c in counts) >= ALWAYS_PRESENT_SHARE * len(counts)
+    )
 
 
 def fill_missing(

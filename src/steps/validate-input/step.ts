@@ -25,8 +25,7 @@ import {
 import { priceTable } from '../../contracts/prices';
 import { SAGEMAKER_HYPERPARAMETER_LIMITS, TRAINER_HYPERPARAMETERS } from '../../contracts/hyperparameters';
 import { jobHyperparameters } from '../../contracts/training-config';
-import { defaultObjectiveMetric, resolveTuning, taskReportsMetric } from '../../contracts/tuning';
-import { CLASSIFICATION_CORE_METRICS, CORE_METRICS } from '../../contracts/metric-line';
+import { objectiveProblem, resolveTuning } from '../../contracts/tuning';
 import { DEFAULT_TASK } from '../../contracts/task';
 
 export const readDeploymentSettings = (env: Readonly<Record<string, string | undefined>>): DeploymentSettings =>
@@ -113,10 +112,13 @@ export const resolveRunConfig = (settings: DeploymentSettings, rawInput: unknown
     );
   }
   const task = input.task ?? (input.dataset?.classes !== undefined ? 'classification' : null);
+  // A run that leaves its task to its annotations is tuned as the default task (known only at BuildDataset).
+  const tunedTask = task ?? DEFAULT_TASK;
   const objective = input.tuning?.objective?.metric;
-  if (objective !== undefined && !taskReportsMetric(task ?? DEFAULT_TASK, objective)) {
+  const problem = objective === undefined ? undefined : objectiveProblem(tunedTask, objective);
+  if (problem !== undefined) {
     throw new InvalidInputError(
-      `Invalid execution input: tuning.objective.metric ${objective} is not a metric a ${task ?? DEFAULT_TASK} job reports: choose one of ${(task === 'classification' ? CLASSIFICATION_CORE_METRICS : CORE_METRICS).join(', ')}${task === 'classification' ? '' : ', or a field exact metric'}, or leave it out (default ${defaultObjectiveMetric(task ?? DEFAULT_TASK)})${task === null ? '; a classifier names task: classification (or dataset.classes)' : ''}`,
+      `Invalid execution input: tuning.objective.metric ${problem}${task === null ? '; a classifier names task: classification (or dataset.classes)' : ''}`,
     );
   }
   const bucket = settings.DOCTRAIN_BUCKET;
@@ -176,7 +178,7 @@ export const resolveRunConfig = (settings: DeploymentSettings, rawInput: unknown
       waitSeconds: 0,
       createRetries: 0,
     },
-    tuning: input.tuning === undefined ? null : resolveTuning(runId, input.tuning, task ?? DEFAULT_TASK),
+    tuning: input.tuning === undefined ? null : resolveTuning(runId, input.tuning, tunedTask),
     pollSeconds: input.pollSeconds ?? settings.DOCTRAIN_POLL_SECONDS,
     budgetUsd: input.budgetUsd === undefined ? (settings.DOCTRAIN_BUDGET_USD ?? null) : input.budgetUsd,
     prices: priceTable(settings.DOCTRAIN_PRICES),
