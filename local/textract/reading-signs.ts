@@ -96,11 +96,21 @@ export const wantsCleanup = (measures: ReadingMeasures, mode: CleanupMode): bool
 /** The thresholds of the `auto` decision (calibrated with bench:ocr on the SROIE receipts; see bench/README.md). */
 export const SECOND_READING_WHEN = { lowConfidenceLinesAbove: 0.5, firstLineTopAbove: 0.1, plausibilityBelow: 60 } as const;
 
-export const wantsSecondReading = (signs: ReadingSigns, mode: SecondReadingMode): boolean => {
-  if (mode !== 'auto') return mode === 'always';
-  return (
+/**
+ * What the second reading covers: nothing, the heading band alone (the rows above the first line: all the
+ * `auto` decision saw was a band with no words, and the rest of the page read confidently), or the whole page.
+ * Reading the band alone finds the shop name mode 6 dropped at the cost of the band's rows (10-25% of a
+ * receipt) rather than the page's (bench:ocr; bench/README.md).
+ */
+export type SecondReading = 'none' | 'heading' | 'page';
+
+export const secondReadingOf = (signs: ReadingSigns, mode: SecondReadingMode): SecondReading => {
+  if (mode !== 'auto') return mode === 'always' ? 'page' : 'none';
+  if (
     signs.lowConfidenceLines > SECOND_READING_WHEN.lowConfidenceLinesAbove ||
-    signs.firstLineTop > SECOND_READING_WHEN.firstLineTopAbove ||
     signs.plausibility < SECOND_READING_WHEN.plausibilityBelow
-  );
+  ) {
+    return 'page';
+  }
+  return signs.firstLineTop > SECOND_READING_WHEN.firstLineTopAbove ? 'heading' : 'none';
 };

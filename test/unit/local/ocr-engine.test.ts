@@ -181,6 +181,39 @@ describe.each(ENGINES)('OcrEngine (%s)', { timeout: 60_000 }, (choice) => {
     expect(first?.Y).toBeCloseTo((box('BLUE')?.BoundingBox.Top ?? 0) + (box('BLUE')?.BoundingBox.Height ?? 0), 5);
   });
 
+  it('reads a heading the first reading dropped from the heading band alone, in its place and once', async () => {
+    // Prepare: a shop name printed three times the size of the text below it, which mode 6 leaves out.
+    const canvas = createCanvas(800, 900);
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, 800, 900);
+    ctx.fillStyle = '#000000';
+    ctx.textBaseline = 'top';
+    ctx.font = 'bold 90px "DejaVu Sans"';
+    ctx.fillText('BLUE HERON', 60, 40);
+    ctx.font = '28px "DejaVu Sans Mono"';
+    const body = ['CASH 10.00 CHANGE 1.68', 'TOTAL 8.32 TAX 0.50', 'ITEM COFFEE 3.20 TEA 2.10', 'THANK YOU PLEASE COME AGAIN'];
+    body.forEach((text, i) => ctx.fillText(text, 60, 300 + i * 50));
+    const png = canvas.toBuffer('image/png');
+    const read = async (secondReading: 'never' | 'auto') => {
+      const one = new OcrEngine({ workers: 1, engine: choice, secondReading, cleanup: 'never' });
+      try {
+        return { blocks: await one.detect(png), stats: one.stats };
+      } finally {
+        await one.close();
+      }
+    };
+    // Act
+    const [once, auto] = [await read('never'), await read('auto')];
+    // Assess: the control misses the heading; the band alone was read a second time and gave it back.
+    expect(words(once.blocks)).not.toContain('HERON');
+    expect(auto.stats).toMatchObject({ readTwice: 1, headingOnly: 1 });
+    const lines = auto.blocks.filter((b) => b.BlockType === 'LINE').map((l) => l.Text);
+    expect(lines[0]).toBe('BLUE HERON');
+    expect(lines.slice(1)).toEqual(body);
+    expect(words(auto.blocks).filter((w) => w === 'TOTAL')).toHaveLength(1);
+  });
+
   it('refuses a truncated image instead of reading it as a blank page', async () => {
     const png = RECEIPTS[1]?.png as Buffer;
     await expect(engine.detect(png.subarray(0, Math.floor(png.length / 2)))).rejects.toMatchObject({

@@ -6,7 +6,7 @@ import {
   readingMeasures,
   readingSigns,
   wantsCleanup,
-  wantsSecondReading,
+  secondReadingOf,
 } from '../../../local/textract/reading-signs';
 import { compareReadings, describeMeasures, isNoise, isWordLike } from '../../../src/textract/reading-quality';
 
@@ -34,16 +34,19 @@ describe('second reading signs', () => {
     const signs = readingSigns(page);
     // Assess
     expect(signs).toMatchObject({ lowConfidenceLines: 0, firstLineTop: 0.02 });
-    expect(wantsSecondReading(signs, 'auto')).toBe(false);
-    expect(wantsSecondReading(signs, 'always')).toBe(true);
+    expect(secondReadingOf(signs, 'auto')).toBe('none');
+    expect(secondReadingOf(signs, 'always')).toBe('page');
   });
 
-  it('asks for a second reading when the heading band holds no words, when most lines are unsure, or when the reading looks like noise', () => {
+  it('reads the heading band alone when it is the only sign, and the whole page when most lines are unsure or the reading looks like noise', () => {
     const headingMissing = [...line(0.3, 92, ['TOTAL', '8.32']), ...line(0.4, 90, ['CASH', '10.00'])];
     const unsure = [...line(0.02, 40, ['BLUE', 'HERON']), ...line(0.1, 45, ['TOTAL', '8.32']), ...line(0.2, 90, ['CASH', '10.00'])];
     const noise = [...line(0.02, 65, ['a', 'b', 'c', 'd'])];
-    for (const page of [headingMissing, unsure, noise]) expect(wantsSecondReading(readingSigns(page), 'auto')).toBe(true);
-    expect(wantsSecondReading(readingSigns(headingMissing), 'never')).toBe(false);
+    const unsureBelowAMissingHeading = [...line(0.3, 40, ['TOTAL', '8.32']), ...line(0.4, 45, ['CASH', '10.00'])];
+    expect(secondReadingOf(readingSigns(headingMissing), 'auto')).toBe('heading');
+    for (const page of [unsure, noise, unsureBelowAMissingHeading]) expect(secondReadingOf(readingSigns(page), 'auto')).toBe('page');
+    expect(secondReadingOf(readingSigns(headingMissing), 'always')).toBe('page');
+    expect(secondReadingOf(readingSigns(headingMissing), 'never')).toBe('none');
   });
 
   it('reads DOCTRAIN_OCR_SECOND_READING strictly', () => {
