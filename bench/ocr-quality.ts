@@ -109,7 +109,7 @@ interface EngineRun {
   /** The local engine only: tesseract readings in all (every kind), and the pages read enlarged (text-height.ts). */
   readings?: { total: number; enlargedPages: number };
   /** The local engine only: pages read a second time, and their normalised recall before and after the merge. */
-  secondReading?: { mode: string; pages: number; headingOnly: number; recallBefore: number; recallAfter: number };
+  secondReading?: { mode: string; pages: number; bandsOnly: number; recallBefore: number; recallAfter: number };
   /** The local engine only: pages cleaned up and read again, how many kept the cleaned reading, their recall before and after. */
   cleanup?: { mode: string; pages: number; won: number; recallBefore: number; recallAfter: number };
   /** The local engine only: per page normalised recall of the final reading. */
@@ -356,7 +356,7 @@ const main = async (): Promise<void> => {
         secondReading: {
           mode,
           pages: engine.stats.readTwice - before.readTwice,
-          headingOnly: engine.stats.headingOnly - before.headingOnly,
+          bandsOnly: engine.stats.bandsOnly - before.bandsOnly,
           recallBefore: mean(twice.map((p) => p.recallFirst)),
           recallAfter: mean(twice.map((p) => p.recallMerged ?? 0)),
         },
@@ -437,9 +437,9 @@ const main = async (): Promise<void> => {
       );
     }
     if (r.secondReading !== undefined) {
-      const { mode: m, pages, headingOnly, recallBefore, recallAfter } = r.secondReading;
+      const { mode: m, pages, bandsOnly, recallBefore, recallAfter } = r.secondReading;
       console.log(
-        `${r.engine}: second reading (${m}) on ${pages} of ${r.pages} pages (${headingOnly} of them the heading band alone); their normalised recall ${recallBefore} -> ${recallAfter}`,
+        `${r.engine}: second reading (${m}) on ${pages} of ${r.pages} pages (${bandsOnly} of them bands of rows alone); their normalised recall ${recallBefore} -> ${recallAfter}`,
       );
     }
   }

@@ -13,9 +13,9 @@
  * A page whose reading shows the signs of it (reading-signs.ts: low-confidence lines, no words in the heading
  * band, a noise-like reading) is then read a second time with automatic layout analysis (mode 3) and the two
  * readings are merged line by line, keeping the more confident one (merge-readings.ts), which finds the shop
- * names mode 6 drops; where the empty heading band is the only sign, the band alone is read again. Before the
- * turns, a page whose reading is
- * noise or gives little text (reading-signs.ts `wantsCleanup`, on the measures of src/textract/reading-quality.ts)
+ * names mode 6 drops; where the signs are an empty heading band or mostly unsure lines, only those rows are
+ * read again (row-bands.ts: the heading band, each unsure line, stacked on white). Before the turns, a page
+ * whose reading is noise or gives little text (reading-signs.ts `wantsCleanup`, on the measures of src/textract/reading-quality.ts)
  * is cleaned up (page-cleanup.ts: dark border painted out, background flattened, contrast stretched on the
  * paper; then, if still noise, binarised with a local threshold) and read again; the better reading by the
  * same measures wins, and the later reads of the page (turns, enlarged, second reading) use its pixels.
@@ -48,11 +48,11 @@ import {
   type ReadingSigns,
   type SecondReadingMode,
 } from './reading-signs';
-import { CLEANUP_VARIANTS, type CleanupVariant } from './page-cleanup';
+import { CLEANUP_VARIANTS, type CleanupVariant, type GrayImage } from './page-cleanup';
 import { DEFAULT_LIBRARY } from './libtesseract';
-import type { GrayImage } from './page-cleanup';
 import { decodePage, fitScale, toGray, type DecodedPage, type QuarterTurns } from './preprocess';
 import { estimateTextHeight } from './text-height';
+import { bandShare, bandsToReread, MOST_OF_THE_PAGE, stackBands, type RowBand } from './row-bands';
 import { PoolClosedError, PoolJobTimeoutError } from './pool';
 import { createReader, parseEngineChoice, type OcrEngineChoice, type PageReader, type PageReading, type Psm } from './readers';
 
@@ -214,22 +214,6 @@ const toBlocks = (reading: PageReading, width: number, height: number, turns: Qu
   return [page, ...lines, ...words];
 };
 
-/**
- * White rows below a heading band, as a share of the page height: cut right under the heading, tesseract's
- * layout analysis misreads its last line (`POPULAR EBOOK` at 63% for `POPULAR BOOK` at 95% on a SROIE receipt);
- * with a white margin below it reads it as on the whole page. Cutting lower instead, into the first line read,
- * costs more and reads no better (bench:ocr, first 60 SROIE receipts).
- */
-const HEADING_BAND_MARGIN = 0.03;
-
-/** The first `rows` rows of a rendering, on HEADING_BAND_MARGIN of white rows. */
-const headingBand = (image: GrayImage, rows: number): GrayImage => {
-  const height = rows + Math.round(image.height * HEADING_BAND_MARGIN);
-  const pixels = new Uint8Array(image.width * height).fill(255);
-  pixels.set(image.pixels.subarray(0, image.width * rows));
-  return { width: image.width, height, pixels };
-};
-
 const wordCount = (blocks: readonly TextractBlock[]): number => blocks.filter((b) => b.BlockType === 'WORD').length;
 
 /**
@@ -279,7 +263,7 @@ export class OcrEngine {
     pages: 0,
     reads: 0,
     readTwice: 0,
-    headingOnly: 0,
+    bandsOnly: 0,
     sparse: 0,
     turned: 0,
     enlarged: 0,
@@ -311,8 +295,8 @@ export class OcrEngine {
     /** Readings tesseract made, every kind counted. */
     reads: number;
     readTwice: number;
-    /** Of the pages read twice, those whose second reading covered the heading band alone. */
-    headingOnly: number;
+    /** Of the pages read twice, those whose second reading covered bands of rows alone (row-bands.ts). */
+    bandsOnly: number;
     sparse: number;
     turned: number;
     enlarged: number;
@@ -417,17 +401,22 @@ export class OcrEngine {
     this.counts.pages += 1;
     const signs = readingSigns(best);
     const cleaned = cleanupOutcome === undefined ? {} : { cleanup: cleanupOutcome };
-    // The heading band alone where nothing else called for it; on a page read turned the band lies elsewhere
-    // in the pixels, and the whole page is read.
-    const kind = wordCount(best) === 0 ? 'none' : secondReadingOf(signs, this.secondReading);
-    if (kind === 'none') {
+    // Bands of rows alone (row-bands.ts) where only they called for it, unless they are most of the page; on a
+    // page read turned the rows lie elsewhere in the pixels, and the whole page is read.
+    const second = wordCount(best) === 0 ? { covers: 'none' as const } : secondReadingOf(signs, this.secondReading);
+    if (second.covers === 'none') {
       this.onPage?.({ signs, first: best, ...cleaned });
       return best;
     }
     this.counts.readTwice += 1;
-    const band = kind === 'heading' && turns === 0 ? signs.firstLineTop : 1;
-    if (band < 1) this.counts.headingOnly += 1;
-    const merged = mergeReadings(best, await this.recognize(renderings, SECOND_PSM, pageNumber, bestScale, turns, cleanup, band));
+    const rows = renderings.get(bestScale, turns, cleanup).height;
+    const bands = second.covers === 'bands' && turns === 0 ? bandsToReread(best, rows, second) : [];
+    const partial = bands.length > 0 && bandShare(bands, rows) <= MOST_OF_THE_PAGE;
+    if (partial) this.counts.bandsOnly += 1;
+    const merged = mergeReadings(
+      best,
+      await this.recognize(renderings, SECOND_PSM, pageNumber, bestScale, turns, cleanup, partial ? bands : undefined),
+    );
     this.onPage?.({ signs, first: best, merged, ...cleaned });
     return merged;
   }
@@ -448,18 +437,16 @@ export class OcrEngine {
     scale: number,
     turns: QuarterTurns = 0,
     cleanup?: CleanupVariant,
-    topShare = 1,
+    bands?: readonly RowBand[],
   ): Promise<TextractBlock[]> {
     const image = renderings.get(scale, turns, cleanup);
     const { width, height } = image;
-    // The rows above `topShare` of the image alone (the heading band), on white rows below it: its pixel boxes
-    // are the image's.
-    const rows = Math.max(1, Math.min(height, Math.floor(height * topShare)));
-    const read = rows === height ? image : headingBand(image, rows);
+    // Bands of rows alone, stacked on white (row-bands.ts); their reading's boxes are moved back to the image's rows.
+    const stacked = bands === undefined ? undefined : stackBands(image, bands);
     let reading: PageReading;
     this.counts.reads += 1;
     try {
-      reading = await this.reader.read(read, psm);
+      reading = stacked === undefined ? await this.reader.read(image, psm) : stacked.unstack(await this.reader.read(stacked.image, psm));
     } catch (error) {
       if (error instanceof JsonProtocolError) throw error;
       if (error instanceof PoolClosedError) throw new JsonProtocolError('InternalServerError', 'Textract is shutting down', 500);

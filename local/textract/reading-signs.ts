@@ -97,20 +97,17 @@ export const wantsCleanup = (measures: ReadingMeasures, mode: CleanupMode): bool
 export const SECOND_READING_WHEN = { lowConfidenceLinesAbove: 0.5, firstLineTopAbove: 0.1, plausibilityBelow: 60 } as const;
 
 /**
- * What the second reading covers: nothing, the heading band alone (the rows above the first line: all the
- * `auto` decision saw was a band with no words, and the rest of the page read confidently), or the whole page.
- * Reading the band alone finds the shop name mode 6 dropped at the cost of the band's rows (10-25% of a
- * receipt) rather than the page's (bench:ocr; bench/README.md).
+ * What the second reading covers: nothing, bands of rows (the heading band above the first line when it holds
+ * no words; the lines the first reading was unsure of, when most were), or the whole page (a noise-like
+ * reading, or `always`). Reading the bands alone (row-bands.ts) finds the shop name mode 6 dropped and reads
+ * the unsure lines again at the cost of their rows rather than the page's (bench:ocr; bench/README.md).
  */
-export type SecondReading = 'none' | 'heading' | 'page';
+export type SecondReading = { covers: 'none' } | { covers: 'page' } | { covers: 'bands'; heading: boolean; unsureLines: boolean };
 
 export const secondReadingOf = (signs: ReadingSigns, mode: SecondReadingMode): SecondReading => {
-  if (mode !== 'auto') return mode === 'always' ? 'page' : 'none';
-  if (
-    signs.lowConfidenceLines > SECOND_READING_WHEN.lowConfidenceLinesAbove ||
-    signs.plausibility < SECOND_READING_WHEN.plausibilityBelow
-  ) {
-    return 'page';
-  }
-  return signs.firstLineTop > SECOND_READING_WHEN.firstLineTopAbove ? 'heading' : 'none';
+  if (mode !== 'auto') return { covers: mode === 'always' ? 'page' : 'none' };
+  if (signs.plausibility < SECOND_READING_WHEN.plausibilityBelow) return { covers: 'page' };
+  const heading = signs.firstLineTop > SECOND_READING_WHEN.firstLineTopAbove;
+  const unsureLines = signs.lowConfidenceLines > SECOND_READING_WHEN.lowConfidenceLinesAbove;
+  return heading || unsureLines ? { covers: 'bands', heading, unsureLines } : { covers: 'none' };
 };

@@ -207,7 +207,7 @@ describe.each(ENGINES)('OcrEngine (%s)', { timeout: 60_000 }, (choice) => {
     const [once, auto] = [await read('never'), await read('auto')];
     // Assess: the control misses the heading; the band alone was read a second time and gave it back.
     expect(words(once.blocks)).not.toContain('HERON');
-    expect(auto.stats).toMatchObject({ readTwice: 1, headingOnly: 1 });
+    expect(auto.stats).toMatchObject({ readTwice: 1, bandsOnly: 1 });
     const lines = auto.blocks.filter((b) => b.BlockType === 'LINE').map((l) => l.Text);
     expect(lines[0]).toBe('BLUE HERON');
     expect(lines.slice(1)).toEqual(body);

@@ -34,19 +34,27 @@ describe('second reading signs', () => {
     const signs = readingSigns(page);
     // Assess
     expect(signs).toMatchObject({ lowConfidenceLines: 0, firstLineTop: 0.02 });
-    expect(secondReadingOf(signs, 'auto')).toBe('none');
-    expect(secondReadingOf(signs, 'always')).toBe('page');
+    expect(secondReadingOf(signs, 'auto')).toEqual({ covers: 'none' });
+    expect(secondReadingOf(signs, 'always')).toEqual({ covers: 'page' });
   });
 
-  it('reads the heading band alone when it is the only sign, and the whole page when most lines are unsure or the reading looks like noise', () => {
+  it('reads bands of rows again for a missing heading or mostly unsure lines, and the whole page when the reading looks like noise', () => {
     const headingMissing = [...line(0.3, 92, ['TOTAL', '8.32']), ...line(0.4, 90, ['CASH', '10.00'])];
-    const unsure = [...line(0.02, 40, ['BLUE', 'HERON']), ...line(0.1, 45, ['TOTAL', '8.32']), ...line(0.2, 90, ['CASH', '10.00'])];
+    // Mostly unsure lines (below 70) in a reading that is not noise (plausibility 60 or more).
+    const unsure = [...line(0.02, 55, ['BLUE', 'HERON']), ...line(0.1, 60, ['TOTAL', '8.32']), ...line(0.2, 95, ['CASH', '10.00'])];
     const noise = [...line(0.02, 65, ['a', 'b', 'c', 'd'])];
-    const unsureBelowAMissingHeading = [...line(0.3, 40, ['TOTAL', '8.32']), ...line(0.4, 45, ['CASH', '10.00'])];
-    expect(secondReadingOf(readingSigns(headingMissing), 'auto')).toBe('heading');
-    for (const page of [unsure, noise, unsureBelowAMissingHeading]) expect(secondReadingOf(readingSigns(page), 'auto')).toBe('page');
-    expect(secondReadingOf(readingSigns(headingMissing), 'always')).toBe('page');
-    expect(secondReadingOf(readingSigns(headingMissing), 'never')).toBe('none');
+    const unsureBelowAMissingHeading = [...line(0.3, 62, ['TOTAL', '8.32']), ...line(0.4, 64, ['CASH', '10.00'])];
+    const unsureNoise = [...line(0.02, 40, ['BLUE', 'HERON']), ...line(0.1, 45, ['TOTAL', '8.32']), ...line(0.2, 90, ['CASH', '10.00'])];
+    expect(secondReadingOf(readingSigns(headingMissing), 'auto')).toEqual({ covers: 'bands', heading: true, unsureLines: false });
+    expect(secondReadingOf(readingSigns(unsure), 'auto')).toEqual({ covers: 'bands', heading: false, unsureLines: true });
+    expect(secondReadingOf(readingSigns(unsureBelowAMissingHeading), 'auto')).toEqual({
+      covers: 'bands',
+      heading: true,
+      unsureLines: true,
+    });
+    for (const page of [noise, unsureNoise]) expect(secondReadingOf(readingSigns(page), 'auto')).toEqual({ covers: 'page' });
+    expect(secondReadingOf(readingSigns(headingMissing), 'always')).toEqual({ covers: 'page' });
+    expect(secondReadingOf(readingSigns(headingMissing), 'never')).toEqual({ covers: 'none' });
   });
 
   it('reads DOCTRAIN_OCR_SECOND_READING strictly', () => {
