@@ -299,8 +299,14 @@ class World:
                 f"the ranks disagree on {what}: {values}; every host must see the same checkpoint directory"
             )
 
-    def close(self) -> None:
+    def close(self, synchronized: bool = False) -> None:
+        """Leaves the process group; with `synchronized` (every rank ended its work normally), once every
+        rank is here: a rank that tears gloo down while a peer still holds its connection can abort in gloo's
+        own threads ("terminate called without an active exception", seen under load in CI). Never after a
+        failure, where the other ranks may be inside another collective."""
         if self.distributed and dist.is_initialized():
+            if synchronized:
+                dist.barrier()
             dist.destroy_process_group()
 
     def _collective_device(self) -> torch.device:

@@ -387,10 +387,13 @@ def _train(paths: SageMakerPaths, stop: StopFlag, out: TextIO, champion: Champio
     prep = prepare(paths, champion)
     device = resolve_device(prep.config)
     world = join_world(device)
+    ended = False
     try:
-        return _train_in(world, world.device(device), prep, started, paths, stop, out, champion)
+        result = _train_in(world, world.device(device), prep, started, paths, stop, out, champion)
+        ended = True
+        return result
     finally:
-        world.close()
+        world.close(synchronized=ended)
 
 
 def _train_in(
