@@ -47,10 +47,13 @@ export interface ReadingSigns {
 
 export const LOW_LINE_CONFIDENCE = 70;
 
+/** A LINE block the reading is unsure of: its confidence below LOW_LINE_CONFIDENCE. */
+export const isUnsureLine = (line: TextractBlock): boolean => (line.Confidence ?? 0) < LOW_LINE_CONFIDENCE;
+
 export const readingSigns = (blocks: readonly TextractBlock[]): ReadingSigns => {
   const lines = blocks.filter((b) => b.BlockType === 'LINE');
   return {
-    lowConfidenceLines: lines.length === 0 ? 0 : lines.filter((l) => (l.Confidence ?? 0) < LOW_LINE_CONFIDENCE).length / lines.length,
+    lowConfidenceLines: lines.length === 0 ? 0 : lines.filter(isUnsureLine).length / lines.length,
     firstLineTop: Math.min(1, ...lines.map((l) => l.Geometry.BoundingBox.Top)),
     plausibility: plausibility(blocks),
     measures: readingMeasures(blocks),

@@ -8,7 +8,7 @@
  * analysis; one stacked image is one call.
  */
 import type { TextractBlock } from './blocks';
-import { LOW_LINE_CONFIDENCE } from './reading-signs';
+import { isUnsureLine } from './reading-signs';
 import type { GrayImage } from './page-cleanup';
 import type { PageReading } from './readers';
 
@@ -49,7 +49,7 @@ const joined = (bands: readonly RowBand[]): RowBand[] => {
 /**
  * The rows to read again on a page of `height` rows, from its first reading (blocks in page ratios, the page
  * as read, not turned): the heading band (rows above the first line) when `heading`, and with `unsureLines`
- * each line below LOW_LINE_CONFIDENCE, reaching LINE_REACH of its height beyond it but never into a line
+ * each unsure line (reading-signs.ts `isUnsureLine`), reaching LINE_REACH of its height beyond it but never into a line
  * read confidently (its pixels cut in half would read as noise).
  */
 export const bandsToReread = (
@@ -62,7 +62,7 @@ export const bandsToReread = (
     .map((l) => ({
       top: l.Geometry.BoundingBox.Top * height,
       bottom: (l.Geometry.BoundingBox.Top + l.Geometry.BoundingBox.Height) * height,
-      unsure: (l.Confidence ?? 0) < LOW_LINE_CONFIDENCE,
+      unsure: isUnsureLine(l),
     }));
   const sure = lines.filter((l) => !l.unsure);
   const bands: RowBand[] = [];
